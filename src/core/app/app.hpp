@@ -1,0 +1,67 @@
+// The request pipeline: parse -> route -> authenticate -> decode + validate -> authorize ->
+// handler -> encode. One place maps every ApiError (and every stray exception) to the wire.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/app/context.hpp"
+#include "core/auth/auth.hpp"
+#include "core/router/router.hpp"
+
+namespace scwd::app {
+
+struct Route {
+  RouteSpec spec;
+  const sdk::Operation* op = nullptr;  // the published operation this route serves
+  bool implemented = true;             // false: answers 501 naming the operation
+};
+
+// Decides whether a principal may run an operation (the IAM product plugs in its evaluator).
+using Authorizer = std::function<std::optional<api::ApiError>(Context&, const Permission&)>;
+
+class App {
+ public:
+  App(store::Store& store, Clock& clock, Config& config);
+
+  void add_module(std::unique_ptr<Module> m);
+  // Builds the route table from the modules and the SDK catalog. Throws std::logic_error on a
+  // route that declares no permission or collides with another.
+  void finalize();
+
+  http::Response handle(http::Request& req);
+  http::Response error_response(int status, std::string_view request_id) const;
+  static http::Response render(const api::ApiError& e);
+
+  void set_authorizer(Authorizer a) { authorizer_ = std::move(a); }
+  auth::Authenticator& authenticator() { return auth_; }
+  Services& services() { return services_; }
+  const std::vector<Route>& routes() const { return routes_; }
+  std::size_t operations_published() const;
+  std::size_t operations_served() const;
+  std::vector<std::string> products_served() const;
+  Micros started_at() const { return started_at_; }
+
+ private:
+  http::Response dispatch(http::Request& req, const Route& route, const router::Params& params,
+                          Principal& principal);
+
+  store::Store& store_;
+  Clock& clock_;
+  Config& config_;
+  auth::Authenticator auth_;
+  Services services_;
+  std::vector<std::unique_ptr<Module>> modules_;
+  std::vector<Route> routes_;
+  router::Router router_;
+  Authorizer authorizer_;
+  Micros started_at_;
+};
+
+// "listClusters" -> "ListClusters"
+std::string operation_title(std::string_view sdk_name);
+// "/a/{x}/b" -> "/a/{}/b": templates that match the same paths
+std::string normalize_template(std::string_view path);
+
+}  // namespace scwd::app

@@ -1,0 +1,123 @@
+// What a product handler sees: the request, its path parameters, the authenticated principal,
+// the services (store, clock, configuration) and the validated JSON body. Products register
+// their operations through a Registry.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/api/error.hpp"
+#include "core/http/message.hpp"
+#include "core/router/router.hpp"
+#include "core/sdk/catalog.hpp"
+#include "core/store/store.hpp"
+#include "core/util/time.hpp"
+
+namespace scwd::app {
+
+// The bearer of the API key that authenticated the request.
+struct Principal {
+  std::string access_key;
+  std::string bearer_type;  // "user" or "application"
+  std::string bearer_id;
+  std::string organization_id;
+  std::string default_project_id;
+  bool owner = false;        // the organization's Owner: every right
+  bool admin_plane = false;  // true when the request is for /_scwd/
+};
+
+enum class Access { kNone, kRead, kWrite, kFull };
+
+// What an operation needs: a permission-set family ("Projects", "Instances", "IAM", ...), the
+// kind of access, and the resource name used in permissions_denied details.
+struct Permission {
+  std::string_view family;
+  Access access = Access::kNone;
+  std::string_view resource;
+  bool public_route = false;  // no authentication at all (health)
+};
+
+struct Config {
+  std::string version;
+  std::string data_dir;
+  std::string listen;
+  std::uint64_t body_limit = 1024 * 1024;
+  std::int64_t quota_projects = 25;
+};
+
+struct Services {
+  store::Store& store;
+  Clock& clock;
+  Config& config;
+  std::function<void()> invalidate_auth_cache;  // call after any API key / bearer change
+};
+
+class Context {
+ public:
+  Context(const http::Request& req, const router::Params& params, const sdk::Operation* op,
+          const Principal& principal, Services& svc)
+      : req(req), params(params), op(op), principal(principal), svc(svc) {}
+
+  const http::Request& req;
+  const router::Params& params;
+  const sdk::Operation* op;  // nullptr for routes outside the SDK (admin plane)
+  const Principal& principal;
+  Services& svc;
+  boost::json::object body;  // the parsed JSON body ({} when there was none)
+
+  std::string_view param(std::string_view name) const { return params[name]; }
+  std::string_view zone() const { return params["zone"]; }
+  std::string_view region() const { return params["region"]; }
+  Micros now() const { return svc.clock.now(); }
+  const std::string* query(std::string_view name) const { return req.query_value(name); }
+  std::vector<std::string> query_all(std::string_view name, bool split_commas = false) const {
+    return req.query_values(name, split_commas);
+  }
+};
+
+using Handler = std::function<api::Result<http::Response>(Context&)>;
+
+struct RouteSpec {
+  std::string method;
+  std::string path;  // template, e.g. "/account/v3/projects/{project_id}"
+  Handler handler;
+  Permission permission;
+  std::string operation;  // name for logs/501 (filled from the SDK catalog when empty)
+};
+
+class Registry {
+ public:
+  void add(std::string method, std::string path, Permission permission, Handler handler) {
+    routes_.push_back(
+        RouteSpec{std::move(method), std::move(path), std::move(handler), permission, {}});
+  }
+  std::vector<RouteSpec>& routes() { return routes_; }
+
+ private:
+  std::vector<RouteSpec> routes_;
+};
+
+// A product: one folder under src/products/, registering its routes.
+class Module {
+ public:
+  virtual ~Module() = default;
+  virtual std::string_view name() const = 0;
+  virtual void register_routes(Registry& r, Services& svc) = 0;
+};
+
+// Products register a factory at static-initialisation time (SCWD_PRODUCT below), so adding a
+// product means adding its folder and nothing else.
+using ModuleFactory = std::unique_ptr<Module> (*)();
+std::vector<ModuleFactory>& product_factories();
+struct ProductRegistration {
+  explicit ProductRegistration(ModuleFactory f) { product_factories().push_back(f); }
+};
+#define SCWD_PRODUCT(factory) \
+  static const ::scwd::app::ProductRegistration scwd_product_registration_ { factory }
+
+}  // namespace scwd::app

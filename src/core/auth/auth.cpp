@@ -1,0 +1,106 @@
+#include "core/auth/auth.hpp"
+
+#include "core/util/crypto.hpp"
+#include "core/util/ids.hpp"
+
+namespace scwd::auth {
+
+using api::ApiError;
+
+namespace {
+// Another replica may delete a key: entries are trusted only this long.
+constexpr auto kCacheTtl = std::chrono::seconds(2);
+constexpr std::size_t kCacheMax = 100000;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string body_str(const boost::json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_string()) return {};
+  return std::string(it->value().get_string());
+}
+}  // namespace
+
+std::string secret_lookup_key(std::string_view secret_key) {
+  return "secret:" + hash_secret(secret_key);
+}
+
+void Authenticator::invalidate() {
+  generation_.fetch_add(1);
+  std::unique_lock lk(mu_);
+  cache_.clear();
+}
+
+api::Result<app::Principal> Authenticator::authenticate(const http::Request& req) {
+  const std::string* token = req.header("x-auth-token");
+  if (!token) {
+    if (req.header("x-session-token"))
+      return api::fail(ApiError::denied_authentication("jwt", "invalid_argument"));
+    return api::fail(ApiError::denied_authentication("api_key", "invalid_argument"));
+  }
+  std::string_view secret = trim(*token);
+  if (!is_uuid(secret))
+    return api::fail(ApiError::denied_authentication("api_key", "invalid_argument"));
+  std::string hash = secret_lookup_key(secret);
+  auto gen = generation_.load();
+  auto now_steady = std::chrono::steady_clock::now();
+  {
+    std::shared_lock lk(mu_);
+    if (auto it = cache_.find(hash); it != cache_.end() && it->second.generation == gen &&
+                                     now_steady - it->second.cached_at < kCacheTtl) {
+      if (it->second.expires_at && *it->second.expires_at <= clock_.now())
+        return api::fail(ApiError::denied_authentication("api_key", "expired"));
+      return it->second.principal;
+    }
+  }
+  return load(hash);
+}
+
+api::Result<app::Principal> Authenticator::load(const std::string& hash) {
+  auto gen = generation_.load();
+  std::optional<store::Record> key;
+  std::optional<store::Record> user;
+  {
+    auto tx = store_.begin(store::TxMode::kRead);
+    key = tx->get_by_key(kApiKeyKind, hash);
+    if (key) {
+      auto uid = body_str(key->body, "user_id");
+      if (!uid.empty()) user = tx->get(kUserKind, uid);
+    }
+  }
+  if (!key) return api::fail(ApiError::denied_authentication("api_key", "not_found"));
+  // The lookup key already is the hash; compare the stored digest in constant time as well.
+  if (!constant_time_equal(body_str(key->body, "secret_hash"), hash.substr(7)))
+    return api::fail(ApiError::denied_authentication("api_key", "not_found"));
+
+  app::Principal p;
+  p.access_key = key->id;
+  p.organization_id = key->organization_id;
+  p.default_project_id = body_str(key->body, "default_project_id");
+  if (auto uid = body_str(key->body, "user_id"); !uid.empty()) {
+    p.bearer_type = "user";
+    p.bearer_id = uid;
+    p.owner = user && body_str(user->body, "type") == "owner";
+  } else {
+    p.bearer_type = "application";
+    p.bearer_id = body_str(key->body, "application_id");
+  }
+  std::optional<Micros> expires;
+  if (auto e = body_str(key->body, "expires_at"); !e.empty()) expires = parse_time(e);
+
+  {
+    std::unique_lock lk(mu_);
+    if (cache_.size() >= kCacheMax) cache_.clear();
+    if (generation_.load() == gen)
+      cache_[hash] = Entry{p, expires, gen, std::chrono::steady_clock::now()};
+  }
+  if (expires && *expires <= clock_.now())
+    return api::fail(ApiError::denied_authentication("api_key", "expired"));
+  return p;
+}
+
+}  // namespace scwd::auth

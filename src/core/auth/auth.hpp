@@ -1,0 +1,53 @@
+// Authentication: X-Auth-Token (secret key) -> API key -> Principal. Secret keys are looked up by
+// their hash; results are cached for a short time, and the cache is dropped whenever an API key
+// or its bearer changes, so a deleted key stops working at once.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include "core/api/error.hpp"
+#include "core/app/context.hpp"
+#include "core/http/message.hpp"
+#include "core/store/store.hpp"
+#include "core/util/time.hpp"
+
+namespace scwd::auth {
+
+// Store kinds owned by identity (written by the bootstrap and the IAM product).
+inline constexpr std::string_view kApiKeyKind = "iam.api_key";
+inline constexpr std::string_view kUserKind = "iam.user";
+inline constexpr std::string_view kApplicationKind = "iam.application";
+inline constexpr std::string_view kOrganizationKind = "account.organization";
+inline constexpr std::string_view kProjectKind = "account.project";
+// resource_keys entry of an API key: "secret:" + hash_secret(secret)
+std::string secret_lookup_key(std::string_view secret_key);
+
+class Authenticator {
+ public:
+  Authenticator(store::Store& store, Clock& clock) : store_(store), clock_(clock) {}
+
+  api::Result<app::Principal> authenticate(const http::Request& req);
+  void invalidate();
+
+ private:
+  api::Result<app::Principal> load(const std::string& hash);
+
+  struct Entry {
+    app::Principal principal;
+    std::optional<Micros> expires_at;
+    std::uint64_t generation;
+    std::chrono::steady_clock::time_point cached_at;
+  };
+  store::Store& store_;
+  Clock& clock_;
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, Entry> cache_;  // keyed by the secret's hash
+  std::atomic<std::uint64_t> generation_{0};
+};
+
+}  // namespace scwd::auth

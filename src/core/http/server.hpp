@@ -1,0 +1,54 @@
+// The HTTP/1.1 server: Boost.Beast + Asio with C++20 coroutines, one io_context per thread, each
+// with its own SO_REUSEPORT acceptor. Keep-alive, body and header limits, read/idle timeouts,
+// graceful shutdown. The only translation unit that includes Beast.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/http/message.hpp"
+
+namespace scwd::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0: any free port
+  int threads = 0;            // 0: one per core
+  std::uint64_t body_limit = 1024 * 1024;
+  std::uint32_t header_limit = 16 * 1024;
+  std::chrono::milliseconds read_timeout{15000};    // whole request, once its first byte arrived
+  std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
+  std::chrono::milliseconds shutdown_grace{10000};  // in-flight requests get this long to finish
+};
+
+// Called on an I/O thread for every parsed request; must not throw (exceptions become 500s).
+using Dispatch = std::function<Response(Request&)>;
+// Renders the transport-level errors (413, 431, 400 bad request) as JSON responses.
+using ErrorResponder = std::function<Response(int status, std::string_view request_id)>;
+// One access-log line per request.
+using AccessLog = std::function<void(const Request&, const Response&, double duration_ms)>;
+
+class Server {
+ public:
+  Server(ServerOptions options, Dispatch dispatch, ErrorResponder errors, AccessLog log);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts the I/O threads. Throws std::runtime_error when the address is unusable.
+  void start();
+  std::uint16_t port() const;
+  // Blocks until SIGINT or SIGTERM (or stop()), then shuts down gracefully: stops accepting,
+  // lets in-flight requests finish (bounded by shutdown_grace) and joins the threads.
+  void run_until_stopped();
+  void stop();  // asks run_until_stopped() to return; thread-safe
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace scwd::http

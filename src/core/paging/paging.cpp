@@ -1,0 +1,85 @@
+#include "core/paging/paging.hpp"
+
+#include <charconv>
+
+namespace scwd::paging {
+
+using api::ApiError;
+using api::ArgReason;
+
+namespace {
+api::Result<std::int64_t> read_int(const http::Request& req, std::string_view name,
+                                   std::int64_t def) {
+  auto* v = req.query_value(name);
+  if (!v || v->empty()) return def;
+  std::int64_t n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || p != v->data() + v->size())
+    return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kFormat,
+                                                "value must be an integer"));
+  return n;
+}
+}  // namespace
+
+api::Result<Page> read(const http::Request& req, std::string_view size_param,
+                       std::int64_t default_size, std::int64_t max_size) {
+  Page p;
+  auto page = read_int(req, "page", 1);
+  if (!page) return api::fail(page.error());
+  if (*page < 1)
+    return api::fail(
+        ApiError::invalid_argument("page", ArgReason::kConstraint, "value must be greater than 0"));
+  auto size = read_int(req, size_param, default_size);
+  if (!size) return api::fail(size.error());
+  if (*size < 1)
+    return api::fail(ApiError::invalid_argument(std::string(size_param), ArgReason::kConstraint,
+                                                "value must be greater than or equal to 1"));
+  if (*size > max_size)
+    return api::fail(ApiError::invalid_argument(
+        std::string(size_param), ArgReason::kConstraint,
+        "value must be less than or equal to " + std::to_string(max_size)));
+  p.page = *page;
+  p.size = *size;
+  return p;
+}
+
+void apply(store::ListQuery& q, const Page& p) {
+  q.offset = p.offset();
+  q.limit = p.size;
+}
+
+api::Result<std::vector<store::Order>> order(const http::Request& req,
+                                             std::initializer_list<OrderChoice> choices,
+                                             std::string_view param) {
+  const OrderChoice* pick = choices.begin();
+  if (auto* v = req.query_value(param); v && !v->empty()) {
+    pick = nullptr;
+    for (auto& c : choices)
+      if (c.value == *v) pick = &c;
+    if (!pick) {
+      std::string help = "value must be one of: ";
+      bool first = true;
+      for (auto& c : choices) {
+        if (!first) help += ", ";
+        help += c.value;
+        first = false;
+      }
+      return api::fail(
+          ApiError::invalid_argument(std::string(param), ArgReason::kConstraint, help));
+    }
+  }
+  std::vector<store::Order> out;
+  out.push_back(store::Order{pick->column, pick->descending, std::string(pick->body_path)});
+  if (pick->column != store::Column::kCreatedAt)
+    out.push_back(store::Order{store::Column::kCreatedAt, pick->descending, {}});
+  return out;
+}
+
+boost::json::object list_body(std::string_view key, boost::json::array items, std::int64_t total) {
+  boost::json::object o;
+  o[key] = std::move(items);
+  o["total_count"] = total;
+  return o;
+}
+
+}  // namespace scwd::paging

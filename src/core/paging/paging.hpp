@@ -1,0 +1,49 @@
+// Pagination and ordering shared by every list operation: page/page_size (modern APIs, total in
+// the body) and page/per_page (Instance, total in X-Total-Count), order_by values mapped to store
+// orders.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <initializer_list>
+#include <string_view>
+#include <utility>
+
+#include "core/api/error.hpp"
+#include "core/http/message.hpp"
+#include "core/store/store.hpp"
+
+namespace scwd::paging {
+
+struct Page {
+  std::int64_t page = 1;
+  std::int64_t size = 20;
+  std::int64_t offset() const { return (page - 1) * size; }
+};
+
+// Reads `page` (>= 1) and `size_param` (1..max_size, default default_size).
+api::Result<Page> read(const http::Request& req, std::string_view size_param = "page_size",
+                       std::int64_t default_size = 20, std::int64_t max_size = 100);
+
+// Applies a page to a store query.
+void apply(store::ListQuery& q, const Page& p);
+
+// One accepted order_by value and the store order it means.
+struct OrderChoice {
+  std::string_view value;
+  store::Column column;
+  bool descending;
+  std::string_view body_path = {};
+};
+
+// Reads `param` (default: the first choice). Values outside the choices -> invalid_arguments
+// (the generic validation normally catches them first).
+api::Result<std::vector<store::Order>> order(const http::Request& req,
+                                             std::initializer_list<OrderChoice> choices,
+                                             std::string_view param = "order_by");
+
+// {"<key>": items, "total_count": total}
+boost::json::object list_body(std::string_view key, boost::json::array items, std::int64_t total);
+
+}  // namespace scwd::paging

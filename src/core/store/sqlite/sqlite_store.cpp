@@ -1,0 +1,440 @@
+#include "core/store/sqlite/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <mutex>
+#include <unordered_map>
+
+#include "core/store/sql.hpp"
+
+namespace scwd::store {
+
+namespace json = boost::json;
+
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, const std::string& what) {
+  throw StoreError(what + ": " + (db ? sqlite3_errmsg(db) : "no connection"));
+}
+
+class Connection {
+ public:
+  Connection(const SqliteOptions& o) {
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(o.path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw StoreError("cannot open " + o.path + ": " + msg);
+    }
+    sqlite3_busy_timeout(db_, o.busy_timeout_ms);
+    exec("PRAGMA journal_mode=WAL");
+    // NORMAL in WAL mode: a committed transaction survives a crash of the process (kill -9);
+    // only a power loss can lose the last commits.
+    exec("PRAGMA synchronous=NORMAL");
+    exec("PRAGMA foreign_keys=OFF");
+    exec("PRAGMA temp_store=MEMORY");
+    exec("PRAGMA cache_size=-16000");
+  }
+  ~Connection() {
+    for (auto& [sql, st] : cache_) sqlite3_finalize(st);
+    sqlite3_close_v2(db_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void exec(const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "?";
+      sqlite3_free(err);
+      throw StoreError("sqlite: " + msg + " in: " + sql);
+    }
+  }
+
+  sqlite3_stmt* prepare(const std::string& sql) {
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) {
+      sqlite3_reset(it->second);
+      sqlite3_clear_bindings(it->second);
+      return it->second;
+    }
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                           SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+      fail(db_, "prepare " + sql);
+    if (cache_.size() > 512) {
+      for (auto& [s, old] : cache_) sqlite3_finalize(old);
+      cache_.clear();
+    }
+    cache_.emplace(sql, st);
+    return st;
+  }
+
+  sqlite3* db() { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+class Stmt {
+ public:
+  Stmt(Connection& c, const std::string& sql) : c_(c), st_(c.prepare(sql)) {}
+  ~Stmt() { sqlite3_reset(st_); }
+  Stmt& text(std::string_view v) {
+    sqlite3_bind_text(st_, ++idx_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& integer(std::int64_t v) {
+    sqlite3_bind_int64(st_, ++idx_, v);
+    return *this;
+  }
+  Stmt& null() {
+    sqlite3_bind_null(st_, ++idx_);
+    return *this;
+  }
+  // true when a row is available
+  bool step() {
+    int rc = sqlite3_step(st_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    if (rc == SQLITE_CONSTRAINT ||
+        sqlite3_extended_errcode(c_.db()) == SQLITE_CONSTRAINT_PRIMARYKEY)
+      throw DuplicateKey(sqlite3_errmsg(c_.db()));
+    if (rc == SQLITE_BUSY) throw Conflict(std::string("busy: ") + sqlite3_errmsg(c_.db()));
+    fail(c_.db(), "step");
+  }
+  std::string col_text(int i) {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st_, i));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st_, i)))
+             : std::string();
+  }
+  std::int64_t col_int(int i) { return sqlite3_column_int64(st_, i); }
+  bool col_null(int i) { return sqlite3_column_type(st_, i) == SQLITE_NULL; }
+  int changes() { return sqlite3_changes(c_.db()); }
+
+ private:
+  Connection& c_;
+  sqlite3_stmt* st_;
+  int idx_ = 0;
+};
+
+Record read_record(Stmt& s) {
+  Record r;
+  r.kind = s.col_text(0);
+  r.id = s.col_text(1);
+  r.organization_id = s.col_text(2);
+  r.project_id = s.col_text(3);
+  r.locality = s.col_text(4);
+  r.name = s.col_text(5);
+  r.parent_id = s.col_text(6);
+  r.state = s.col_text(7);
+  r.created_at = s.col_int(8);
+  r.updated_at = s.col_int(9);
+  if (!s.col_null(10)) r.due_at = s.col_int(10);
+  r.version = s.col_int(11);
+  auto tags = json::parse(s.col_text(12));
+  for (auto& t : tags.as_array()) r.tags.emplace_back(t.as_string());
+  r.body = json::parse(s.col_text(13)).as_object();
+  return r;
+}
+
+std::string tags_json(const std::vector<std::string>& tags) {
+  json::array a;
+  for (auto& t : tags) a.emplace_back(t);
+  return json::serialize(a);
+}
+
+class SqliteStore;
+
+class SqliteTx final : public Tx {
+ public:
+  SqliteTx(SqliteStore& store, std::unique_ptr<Connection> conn, TxMode mode);
+  ~SqliteTx() override;
+
+  std::optional<Record> get(std::string_view kind, std::string_view id) override {
+    Stmt s(*conn_, std::string("SELECT ") + sql::kRecordColumns +
+                       " FROM resources WHERE kind = ? AND id = ?");
+    s.text(kind).text(id);
+    if (!s.step()) return std::nullopt;
+    return read_record(s);
+  }
+
+  std::optional<Record> get_by_key(std::string_view kind, std::string_view key) override {
+    std::string id;
+    {
+      Stmt s(*conn_, "SELECT id FROM resource_keys WHERE kind = ? AND key = ?");
+      s.text(kind).text(key);
+      if (!s.step()) return std::nullopt;
+      id = s.col_text(0);
+    }
+    return get(kind, id);
+  }
+
+  void insert(Record& r) override {
+    require_write();
+    r.version = 1;
+    {
+      Stmt s(*conn_,
+             "INSERT INTO resources (kind, id, organization_id, project_id, locality, name, "
+             "parent_id, state, created_at, updated_at, due_at, version, tags, body) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      bind_row(s, r);
+      s.step();
+    }
+    write_tags_and_keys(r);
+  }
+
+  void update(Record& r) override {
+    require_write();
+    {
+      Stmt s(*conn_,
+             "UPDATE resources SET organization_id = ?, project_id = ?, locality = ?, name = ?, "
+             "parent_id = ?, state = ?, created_at = ?, updated_at = ?, due_at = ?, version = ?, "
+             "tags = ?, body = ? WHERE kind = ? AND id = ? AND version = ?");
+      s.text(r.organization_id).text(r.project_id).text(r.locality).text(r.name);
+      s.text(r.parent_id).text(r.state).integer(r.created_at).integer(r.updated_at);
+      if (r.due_at)
+        s.integer(*r.due_at);
+      else
+        s.null();
+      s.integer(r.version + 1).text(tags_json(r.tags)).text(json::serialize(r.body));
+      s.text(r.kind).text(r.id).integer(r.version);
+      s.step();
+      if (s.changes() != 1) throw Conflict("stale version of " + r.kind + " " + r.id);
+    }
+    r.version += 1;
+    clear_tags_and_keys(r.kind, r.id);
+    write_tags_and_keys(r);
+  }
+
+  bool remove(std::string_view kind, std::string_view id) override {
+    require_write();
+    int n;
+    {
+      Stmt s(*conn_, "DELETE FROM resources WHERE kind = ? AND id = ?");
+      s.text(kind).text(id);
+      s.step();
+      n = s.changes();
+    }
+    clear_tags_and_keys(kind, id);
+    return n > 0;
+  }
+
+  ListResult list(const ListQuery& q) override {
+    ListResult out;
+    {
+      auto b = sql::build_select(sql::Dialect::kSqlite, q);
+      Stmt s(*conn_, b.sql);
+      bind_args(s, b);
+      while (s.step()) out.items.push_back(read_record(s));
+    }
+    if (q.with_total) {
+      if (q.offset == 0 && (q.limit < 0 || static_cast<std::int64_t>(out.items.size()) < q.limit))
+        out.total = static_cast<std::int64_t>(out.items.size());
+      else
+        out.total = count(q);
+    }
+    return out;
+  }
+
+  std::int64_t count(const ListQuery& q) override {
+    auto b = sql::build_count(sql::Dialect::kSqlite, q);
+    Stmt s(*conn_, b.sql);
+    bind_args(s, b);
+    s.step();
+    return s.col_int(0);
+  }
+
+  std::int64_t count_in_project(std::string_view project_id,
+                                const std::vector<std::string>& except_kinds) override {
+    std::string q = "SELECT COUNT(*) FROM resources WHERE project_id = ?";
+    for (std::size_t i = 0; i < except_kinds.size(); ++i) q += " AND kind <> ?";
+    Stmt s(*conn_, q);
+    s.text(project_id);
+    for (auto& k : except_kinds) s.text(k);
+    s.step();
+    return s.col_int(0);
+  }
+
+  void commit() override {
+    conn_->exec("COMMIT");
+    done_ = true;
+  }
+
+ private:
+  void require_write() {
+    if (mode_ != TxMode::kWrite) throw StoreError("write in a read transaction");
+  }
+  static void bind_args(Stmt& s, const sql::Built& b) {
+    for (std::size_t i = 0; i < b.args.size(); ++i) {
+      if (b.numeric[i])
+        s.integer(std::stoll(b.args[i]));
+      else
+        s.text(b.args[i]);
+    }
+  }
+  void bind_row(Stmt& s, const Record& r) {
+    s.text(r.kind).text(r.id).text(r.organization_id).text(r.project_id).text(r.locality);
+    s.text(r.name).text(r.parent_id).text(r.state).integer(r.created_at).integer(r.updated_at);
+    if (r.due_at)
+      s.integer(*r.due_at);
+    else
+      s.null();
+    s.integer(r.version).text(tags_json(r.tags)).text(json::serialize(r.body));
+  }
+  void clear_tags_and_keys(std::string_view kind, std::string_view id) {
+    {
+      Stmt s(*conn_, "DELETE FROM resource_tags WHERE kind = ? AND id = ?");
+      s.text(kind).text(id);
+      s.step();
+    }
+    Stmt s(*conn_, "DELETE FROM resource_keys WHERE kind = ? AND id = ?");
+    s.text(kind).text(id);
+    s.step();
+  }
+  void write_tags_and_keys(const Record& r) {
+    for (auto& t : r.tags) {
+      Stmt s(*conn_, "INSERT OR IGNORE INTO resource_tags (kind, id, tag) VALUES (?, ?, ?)");
+      s.text(r.kind).text(r.id).text(t);
+      s.step();
+    }
+    for (auto& k : r.keys) {
+      Stmt s(*conn_, "INSERT INTO resource_keys (kind, key, id) VALUES (?, ?, ?)");
+      s.text(r.kind).text(k).text(r.id);
+      s.step();
+    }
+  }
+
+  SqliteStore& store_;
+  std::unique_ptr<Connection> conn_;
+  TxMode mode_;
+  bool done_ = false;
+  std::unique_lock<std::mutex> write_lock_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(SqliteOptions o) : options_(std::move(o)) {
+    auto c = std::make_unique<Connection>(options_);
+    migrate(*c);
+    release(std::move(c));
+  }
+  ~SqliteStore() override { close(); }
+
+  std::unique_ptr<Tx> begin(TxMode mode) override {
+    return std::make_unique<SqliteTx>(*this, acquire(), mode);
+  }
+  std::string_view backend() const override { return "sqlite"; }
+
+  int schema_version() override {
+    auto c = acquire();
+    int v = 0;
+    {
+      Stmt s(*c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+      if (s.step()) v = static_cast<int>(s.col_int(0));
+    }
+    release(std::move(c));
+    return v;
+  }
+
+  void close() override {
+    std::lock_guard lk(pool_mu_);
+    if (closed_) return;
+    closed_ = true;
+    // Checkpoint so the database file is complete on its own after a clean stop.
+    if (!pool_.empty()) {
+      try {
+        pool_.back()->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      } catch (const StoreError&) {
+      }
+    }
+    pool_.clear();
+  }
+
+  std::unique_ptr<Connection> acquire() {
+    {
+      std::lock_guard lk(pool_mu_);
+      if (closed_) throw StoreError("store is closed");
+      if (!pool_.empty()) {
+        auto c = std::move(pool_.back());
+        pool_.pop_back();
+        return c;
+      }
+    }
+    return std::make_unique<Connection>(options_);
+  }
+
+  void release(std::unique_ptr<Connection> c) {
+    std::lock_guard lk(pool_mu_);
+    if (!closed_ && pool_.size() < 64) pool_.push_back(std::move(c));
+  }
+
+  std::mutex& write_mutex() { return write_mu_; }
+
+ private:
+  void migrate(Connection& c) {
+    c.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "description TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+    int current = 0;
+    {
+      Stmt s(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+      if (s.step()) current = static_cast<int>(s.col_int(0));
+    }
+    for (auto& m : sql::migrations(sql::Dialect::kSqlite)) {
+      if (m.version <= current) continue;
+      c.exec("BEGIN IMMEDIATE");
+      try {
+        for (auto& st : m.statements) c.exec(st);
+        Stmt s(c,
+               "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, "
+               "strftime('%s','now'))");
+        s.integer(m.version).text(m.description);
+        s.step();
+      } catch (...) {
+        c.exec("ROLLBACK");
+        throw;
+      }
+      c.exec("COMMIT");
+    }
+  }
+
+  SqliteOptions options_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Connection>> pool_;
+  bool closed_ = false;
+  std::mutex write_mu_;  // one writer at a time inside the process: no SQLITE_BUSY spinning
+};
+
+SqliteTx::SqliteTx(SqliteStore& store, std::unique_ptr<Connection> conn, TxMode mode)
+    : store_(store), conn_(std::move(conn)), mode_(mode) {
+  if (mode == TxMode::kWrite) {
+    write_lock_ = std::unique_lock<std::mutex>(store_.write_mutex());
+    conn_->exec("BEGIN IMMEDIATE");
+  } else {
+    conn_->exec("BEGIN");
+  }
+}
+
+SqliteTx::~SqliteTx() {
+  if (!done_) {
+    try {
+      conn_->exec("ROLLBACK");
+    } catch (...) {
+      // the connection is unusable: drop it
+      return;
+    }
+  }
+  store_.release(std::move(conn_));
+}
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite(const SqliteOptions& options) {
+  return std::make_unique<SqliteStore>(options);
+}
+
+}  // namespace scwd::store

@@ -1,0 +1,151 @@
+// Store / Tx: the persistence interface every product uses. Records carry indexed columns (what
+// lists filter and sort on) and the resource body as JSON. Back ends: sqlite/ (embedded, default)
+// and, later, postgres/ — callers never see SQL.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scwd::store {
+
+struct Record {
+  std::string kind;  // "account.project", "instance.server", ...
+  std::string id;
+  std::string organization_id;
+  std::string project_id;
+  std::string locality;  // zone or region, empty for global resources
+  std::string name;
+  std::string parent_id;        // owning resource (e.g. a rule's security group)
+  std::string state;            // lifecycle state, empty when the kind has none
+  std::int64_t created_at = 0;  // microseconds since epoch
+  std::int64_t updated_at = 0;
+  std::optional<std::int64_t> due_at;  // when the transient state settles (lifecycle)
+  std::int64_t version = 0;            // optimistic concurrency; 1 after insert
+  std::vector<std::string> tags;
+  std::vector<std::string> keys;  // unique secondary keys inside the kind (e.g. a secret hash)
+  boost::json::object body;
+};
+
+enum class Column {
+  kId,
+  kOrganization,
+  kProject,
+  kLocality,
+  kName,
+  kParent,
+  kState,
+  kCreatedAt,
+  kUpdatedAt,
+  kDueAt,
+  kBody,  // a JSON path into the body: Filter::path / Order::path
+};
+
+enum class Op {
+  kEq,        // column = value
+  kNe,        // column <> value
+  kIn,        // column IN (values)
+  kContains,  // case-insensitive substring
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kIsNull,  // body path absent or null / due_at null
+  kNotNull,
+};
+
+struct Filter {
+  Column column;
+  Op op;
+  std::vector<std::string> values;  // one value except for kIn; numbers as decimal strings
+  std::string path;                 // for Column::kBody: dotted path ("server.id")
+  bool numeric = false;             // compare values as integers
+};
+
+struct Order {
+  Column column;
+  bool descending = false;
+  std::string path;  // for Column::kBody
+};
+
+struct ListQuery {
+  std::string kind;
+  std::vector<Filter> filters;
+  std::vector<std::string> tags_all;  // record must carry every tag
+  std::vector<std::string> tags_any;  // record must carry at least one tag
+  std::vector<Order> order;           // id ascending is always appended as the last tie-break
+  std::int64_t offset = 0;
+  std::int64_t limit = -1;  // -1: no limit
+  bool with_total = true;
+};
+
+struct ListResult {
+  std::vector<Record> items;
+  std::int64_t total = 0;
+};
+
+// A write lost a race: the record changed since it was read (version mismatch), or a unique key
+// is already taken. transact() retries the former; callers map the latter to API errors.
+struct Conflict : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct DuplicateKey : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// Infrastructure failure (I/O, corruption, connection lost).
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Tx {
+ public:
+  virtual ~Tx() = default;
+  virtual std::optional<Record> get(std::string_view kind, std::string_view id) = 0;
+  virtual std::optional<Record> get_by_key(std::string_view kind, std::string_view key) = 0;
+  // Inserts; sets version = 1. Throws DuplicateKey when (kind, id) or a key exists.
+  virtual void insert(Record& r) = 0;
+  // Writes r if its version still matches the stored one, then bumps r.version. Throws Conflict.
+  virtual void update(Record& r) = 0;
+  // Deletes; false when absent.
+  virtual bool remove(std::string_view kind, std::string_view id) = 0;
+  virtual ListResult list(const ListQuery& q) = 0;
+  virtual std::int64_t count(const ListQuery& q) = 0;
+  // Records of any kind in a project (for "project still holds resources").
+  virtual std::int64_t count_in_project(std::string_view project_id,
+                                        const std::vector<std::string>& except_kinds) = 0;
+  virtual void commit() = 0;  // without commit, the destructor rolls back
+};
+
+enum class TxMode { kRead, kWrite };
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual std::unique_ptr<Tx> begin(TxMode mode) = 0;
+  virtual std::string_view backend() const = 0;  // "sqlite", "postgres"
+  virtual int schema_version() = 0;
+  virtual void close() = 0;
+
+  // Runs fn in a transaction, commits when fn returns normally, retries on Conflict.
+  template <typename Fn>
+  auto transact(TxMode mode, Fn&& fn) -> decltype(fn(std::declval<Tx&>())) {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        auto tx = begin(mode);
+        auto result = fn(*tx);
+        if (result) tx->commit();
+        return result;
+      } catch (const Conflict&) {
+        if (attempt >= 4) throw;
+      }
+    }
+  }
+};
+
+}  // namespace scwd::store

@@ -1,0 +1,15 @@
+// Identifiers: UUID v4 resource ids, SCW access keys, and their format checks.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace scwd {
+
+std::string new_uuid();                  // lowercase UUID v4 from a CSPRNG
+std::string new_access_key();            // "SCW" + 17 of [A-Z0-9]
+bool is_uuid(std::string_view s);        // any hex UUID, case-insensitive (as the SDKs check)
+bool is_access_key(std::string_view s);  // ^SCW[A-Z0-9]{17}$
+std::string to_lower(std::string_view s);
+
+}  // namespace scwd

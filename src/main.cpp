@@ -1,0 +1,258 @@
+// scwd: a Scaleway-compatible cloud control plane. Composition root: flags, configuration,
+// store, identity bootstrap, modules, HTTP server.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "core/admin/admin.hpp"
+#include "core/app/app.hpp"
+#include "core/auth/bootstrap.hpp"
+#include "core/http/server.hpp"
+#include "core/store/sqlite/sqlite_store.hpp"
+
+#ifndef SCWD_VERSION
+#define SCWD_VERSION "0.0.0-dev"
+#endif
+
+namespace {
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+bool split_listen(const std::string& listen, std::string& host, std::uint16_t& port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  try {
+    int p = std::stoi(listen.substr(colon + 1));
+    if (p < 0 || p > 65535) return false;
+    port = static_cast<std::uint16_t>(p);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return !host.empty();
+}
+
+std::string json_escape_log(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out;
+}
+
+struct Options {
+  std::string listen = "127.0.0.1:8080";
+  std::string data = "./var";
+  std::string store;
+  std::string log_level = "info";
+  std::uint64_t body_limit = 1024 * 1024;
+  int threads = 0;
+  std::int64_t quota_projects = 25;
+};
+
+void register_modules(scwd::app::App& app) {
+  for (auto factory : scwd::app::product_factories()) app.add_module(factory());
+  app.add_module(scwd::admin::make_module(app));
+}
+
+int serve(const Options& o) {
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("scwd"));
+  spdlog::set_level(spdlog::level::from_str(o.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  auto access = spdlog::stderr_logger_mt("access");
+  access->set_pattern("%v");
+  access->set_level(spdlog::level::from_str(o.log_level));
+
+  if (!o.store.empty() && o.store.rfind("postgres", 0) == 0) {
+    std::fprintf(stderr,
+                 "scwd: the PostgreSQL store (--store %s) is not built yet; run without --store "
+                 "to use the embedded SQLite store\n",
+                 "postgres://...");
+    return 2;
+  }
+  if (!o.store.empty() && o.store != "sqlite") {
+    std::fprintf(stderr, "scwd: unknown --store '%s' (expected sqlite or postgres://...)\n",
+                 o.store.c_str());
+    return 2;
+  }
+  std::string host;
+  std::uint16_t port = 0;
+  if (!split_listen(o.listen, host, port)) {
+    std::fprintf(stderr, "scwd: bad --listen '%s' (expected HOST:PORT)\n", o.listen.c_str());
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(o.data, ec);
+  if (ec) {
+    std::fprintf(stderr, "scwd: cannot create data directory %s: %s\n", o.data.c_str(),
+                 ec.message().c_str());
+    return 1;
+  }
+
+  scwd::Clock clock;
+  scwd::app::Config config;
+  config.version = SCWD_VERSION;
+  config.data_dir = o.data;
+  config.listen = o.listen;
+  config.body_limit = o.body_limit;
+  config.quota_projects = o.quota_projects;
+
+  auto store = scwd::store::open_sqlite({(std::filesystem::path(o.data) / "scwd.db").string()});
+
+  scwd::auth::BootstrapInput in{env_or("SCW_ACCESS_KEY", ""), env_or("SCW_SECRET_KEY", ""),
+                                env_or("SCW_DEFAULT_ORGANIZATION_ID", ""),
+                                env_or("SCW_DEFAULT_PROJECT_ID", "")};
+  scwd::auth::BootstrapResult boot;
+  try {
+    boot = scwd::auth::bootstrap(*store, in, clock.now());
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "scwd: %s\n", e.what());
+    return 2;
+  }
+  if (!boot.warning.empty()) spdlog::warn("{}", boot.warning);
+
+  scwd::app::App app(*store, clock, config);
+  register_modules(app);
+  app.finalize();
+
+  scwd::http::ServerOptions so;
+  so.host = host;
+  so.port = port;
+  so.threads = o.threads;
+  so.body_limit = o.body_limit;
+  scwd::http::Server server(
+      so, [&app](scwd::http::Request& req) { return app.handle(req); },
+      [&app](int status, std::string_view rid) { return app.error_response(status, rid); },
+      [access](const scwd::http::Request& req, const scwd::http::Response& res, double ms) {
+        if (!access->should_log(spdlog::level::info)) return;
+        access->info(
+            "{{\"ts\":\"{}\",\"method\":\"{}\",\"path\":\"{}\",\"status\":{},\"duration_ms\":{:.3f}"
+            ","
+            "\"request_id\":\"{}\",\"principal_id\":\"{}\",\"remote\":\"{}\"}}",
+            scwd::format_time(scwd::system_now()), json_escape_log(req.method),
+            json_escape_log(req.path), res.status, ms, req.request_id,
+            json_escape_log(res.principal_id), json_escape_log(req.remote));
+      });
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scwd: %s\n", e.what());
+    return 1;
+  }
+
+  std::string url_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  std::string url = "http://" + url_host + ":" + std::to_string(server.port());
+  const auto& id = boot.identity;
+  std::string exports;
+  exports += "export SCW_API_URL=" + url + "\n";
+  exports += "export SCW_ACCESS_KEY=" + id.access_key + "\n";
+  if (boot.created) exports += "export SCW_SECRET_KEY=" + id.secret_key + "\n";
+  exports += "export SCW_DEFAULT_ORGANIZATION_ID=" + id.organization_id + "\n";
+  exports += "export SCW_DEFAULT_PROJECT_ID=" + id.project_id + "\n";
+  exports += "export SCW_DEFAULT_REGION=fr-par\nexport SCW_DEFAULT_ZONE=fr-par-1\n";
+  auto cred_path = std::filesystem::path(o.data) / "credentials.env";
+  if (boot.created) {
+    std::ofstream f(cred_path, std::ios::trunc);
+    f << "# scwd credentials of the Owner, created on first start. Keep this file secret.\n"
+      << exports;
+    f.close();
+    ::chmod(cred_path.c_str(), 0600);
+    std::cout << "# scwd: new organization bootstrapped; these credentials are shown once and\n"
+              << "# saved in " << cred_path.string() << " (mode 0600)\n";
+  } else {
+    std::cout << "# scwd: existing store; the secret key is in " << cred_path.string()
+              << " (or your own SCW_SECRET_KEY)\n";
+  }
+  std::cout << exports << "scwd: listening on " << url << std::endl;
+  spdlog::info("scwd {} serving {} operations of {} published, store sqlite at {}", SCWD_VERSION,
+               app.operations_served(), app.operations_published(), o.data);
+
+  server.run_until_stopped();
+  store->close();
+  spdlog::info("scwd stopped");
+  return 0;
+}
+
+int print_routes(bool served_json) {
+  scwd::Clock clock;
+  scwd::app::Config config;
+  // Route listing needs no real data: an in-process throwaway store.
+  auto dir = std::filesystem::temp_directory_path() / ("scwd-routes-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  int rc = 0;
+  {
+    auto store = scwd::store::open_sqlite({(dir / "scwd.db").string()});
+    scwd::app::App app(*store, clock, config);
+    register_modules(app);
+    app.finalize();
+    boost::json::array out;
+    for (auto& r : app.routes()) {
+      if (served_json && !(r.op && r.implemented)) continue;
+      boost::json::object o{{"method", r.spec.method}, {"path", r.spec.path}};
+      if (!served_json) {
+        o["operation"] = r.spec.operation;
+        o["implemented"] = r.implemented;
+      }
+      out.push_back(std::move(o));
+    }
+    std::cout << boost::json::serialize(out) << std::endl;
+    store->close();
+  }
+  std::filesystem::remove_all(dir);
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"scwd: a Scaleway-compatible cloud control plane"};
+  cli.set_version_flag("--version", std::string("scwd ") + SCWD_VERSION);
+  cli.require_subcommand(1);
+  Options o;
+  auto* serve_cmd = cli.add_subcommand("serve", "Serve the Scaleway API");
+  serve_cmd->add_option("--listen", o.listen, "Address to listen on, HOST:PORT (port 0: any)")
+      ->envname("SCWD_LISTEN")
+      ->capture_default_str();
+  serve_cmd->add_option("--data", o.data, "Directory of the embedded SQLite store")
+      ->envname("SCWD_DATA")
+      ->capture_default_str();
+  serve_cmd->add_option("--store", o.store, "Store back end: sqlite (default) or postgres://...")
+      ->envname("SCWD_STORE");
+  serve_cmd
+      ->add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical or off")
+      ->envname("SCWD_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  serve_cmd->add_option("--body-limit", o.body_limit, "Largest request body in bytes")
+      ->envname("SCWD_BODY_LIMIT")
+      ->capture_default_str();
+  serve_cmd->add_option("--threads", o.threads, "I/O threads (0: one per core)")
+      ->envname("SCWD_THREADS")
+      ->capture_default_str();
+  serve_cmd->add_option("--quota-projects", o.quota_projects, "Projects per organization")
+      ->envname("SCWD_QUOTA_PROJECTS")
+      ->capture_default_str();
+  bool served_json = false;
+  auto* routes_cmd = cli.add_subcommand("routes", "Print the route table as JSON");
+  routes_cmd->add_flag("--served-json", served_json,
+                       "Only the published operations that have a handler (for docs/coverage.md)");
+  CLI11_PARSE(cli, argc, argv);
+  if (*serve_cmd) return serve(o);
+  if (*routes_cmd) return print_routes(served_json);
+  return 0;
+}

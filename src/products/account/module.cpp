@@ -1,0 +1,475 @@
+#include "products/account/module.hpp"
+
+#include <boost/json.hpp>
+
+#include "core/auth/auth.hpp"
+#include "core/codec/validate.hpp"
+#include "core/paging/paging.hpp"
+#include "core/util/ids.hpp"
+
+namespace scwd::products::account {
+
+namespace json = boost::json;
+using api::ApiError;
+using api::ArgReason;
+using api::Result;
+using app::Access;
+using app::Context;
+using app::Permission;
+using http::Response;
+using store::Column;
+using store::Op;
+
+namespace {
+
+constexpr std::string_view kProject = auth::kProjectKind;
+constexpr std::string_view kContract = "account.contract";
+constexpr std::string_view kSignature = "account.contract_signature";
+constexpr Permission kProjectsRead{"ProjectManager", Access::kRead, "project"};
+constexpr Permission kProjectsWrite{"ProjectManager", Access::kWrite, "project"};
+constexpr Permission kContractsRead{"ContractsManager", Access::kRead, "contract_signature"};
+constexpr Permission kContractsWrite{"ContractsManager", Access::kWrite, "contract_signature"};
+
+// Kinds that live in a project without being "resources" of it.
+const std::vector<std::string> kNotProjectResources = {std::string(kProject)};
+
+json::value default_qualification() {
+  return json::object{{"architecture_type", "unknown_architecture_type"}};
+}
+
+// fresh: the create / update answers show qualification as stored (null until set); reads show
+// the platform's default object.
+json::object render_project(const store::Record& r, bool fresh) {
+  json::object o;
+  o["id"] = r.id;
+  o["name"] = r.name;
+  o["organization_id"] = r.organization_id;
+  o["created_at"] = format_time(r.created_at);
+  o["updated_at"] = format_time(r.updated_at);
+  auto d = r.body.find("description");
+  o["description"] = d != r.body.end() ? d->value() : json::value("");
+  auto q = r.body.find("qualification");
+  json::value qual = q != r.body.end() ? q->value() : json::value(nullptr);
+  if (qual.is_null() && !fresh) qual = default_qualification();
+  o["qualification"] = std::move(qual);
+  return o;
+}
+
+Result<std::string> path_uuid(Context& ctx, std::string_view name) {
+  auto v = ctx.param(name);
+  if (!is_uuid(v))
+    return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kFormat,
+                                                "value must be a valid UUID"));
+  return to_lower(v);
+}
+
+// The organization a request acts on: the given one must be the caller's own.
+Result<std::string> organization_of(Context& ctx, const std::optional<std::string>& given,
+                                    const Permission& perm) {
+  if (!given || given->empty()) return ctx.principal.organization_id;
+  if (!is_uuid(*given))
+    return api::fail(ApiError::invalid_argument("organization_id", ArgReason::kFormat,
+                                                "value must be a valid UUID"));
+  auto org = to_lower(*given);
+  if (org != ctx.principal.organization_id)
+    return api::fail(ApiError::permissions_denied(
+        {{perm.access == Access::kRead ? "read" : "write", std::string(perm.resource)}}));
+  return org;
+}
+
+Result<store::Record> load_project(store::Tx& tx, Context& ctx, const std::string& id) {
+  auto r = tx.get(kProject, id);
+  if (!r || r->organization_id != ctx.principal.organization_id)
+    return api::fail(ApiError::not_found("project_id", id));
+  return std::move(*r);
+}
+
+// --- projects ---
+
+Result<Response> create_project(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto name = b.str("name", true);
+  auto description = b.str("description");
+  auto org_in = b.str("organization_id");
+  if (auto e = b.error()) return api::fail(*e);
+  auto org = organization_of(ctx, org_in, kProjectsWrite);
+  if (!org) return api::fail(org.error());
+  auto now = ctx.now();
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    store::ListQuery q;
+    q.kind = std::string(kProject);
+    q.filters.push_back({Column::kOrganization, Op::kEq, {*org}, {}, false});
+    auto current = tx.count(q);
+    if (current >= ctx.svc.config.quota_projects)
+      return api::fail(ApiError::quotas_exceeded(
+          {{"projects", ctx.svc.config.quota_projects, current, *org, {}}}));
+    store::Record r;
+    r.kind = std::string(kProject);
+    r.id = new_uuid();
+    r.project_id = r.id;
+    r.organization_id = *org;
+    r.name = *name;
+    r.created_at = r.updated_at = now;
+    r.body = json::object{{"description", description.value_or("")}, {"qualification", nullptr}};
+    tx.insert(r);
+    return Response::json(200, render_project(r, true));
+  });
+}
+
+Result<Response> list_projects(Context& ctx) {
+  auto org = organization_of(ctx,
+                             ctx.query("organization_id")
+                                 ? std::optional<std::string>(*ctx.query("organization_id"))
+                                 : std::nullopt,
+                             kProjectsRead);
+  if (!org) return api::fail(org.error());
+  auto page = paging::read(ctx.req);
+  if (!page) return api::fail(page.error());
+  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
+                                       {"created_at_desc", Column::kCreatedAt, true},
+                                       {"name_asc", Column::kName, false},
+                                       {"name_desc", Column::kName, true}});
+  if (!order) return api::fail(order.error());
+  store::ListQuery q;
+  q.kind = std::string(kProject);
+  q.filters.push_back({Column::kOrganization, Op::kEq, {*org}, {}, false});
+  if (auto* name = ctx.query("name"); name && !name->empty())
+    q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
+  if (auto ids = ctx.query_all("project_ids", true); !ids.empty()) {
+    for (auto& id : ids) {
+      if (!is_uuid(id))
+        return api::fail(ApiError::invalid_argument("project_ids", ArgReason::kFormat,
+                                                    "value must be a valid UUID"));
+      id = to_lower(id);
+    }
+    q.filters.push_back({Column::kId, Op::kIn, ids, {}, false});
+  }
+  q.order = std::move(*order);
+  paging::apply(q, *page);
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto res = tx->list(q);
+  json::array items;
+  for (auto& r : res.items) items.push_back(render_project(r, false));
+  return Response::json(200, paging::list_body("projects", std::move(items), res.total));
+}
+
+Result<Response> get_project(Context& ctx) {
+  auto id = path_uuid(ctx, "project_id");
+  if (!id) return api::fail(id.error());
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto r = load_project(*tx, ctx, *id);
+  if (!r) return api::fail(r.error());
+  return Response::json(200, render_project(*r, false));
+}
+
+Result<Response> update_project(Context& ctx) {
+  auto id = path_uuid(ctx, "project_id");
+  if (!id) return api::fail(id.error());
+  codec::BodyReader b(ctx.body);
+  auto name = b.str("name");
+  auto description = b.str("description");
+  if (auto e = b.error()) return api::fail(*e);
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_project(tx, ctx, *id);
+    if (!r) return api::fail(r.error());
+    if (name) r->name = *name;
+    if (description) r->body["description"] = *description;
+    r->updated_at = ctx.now();
+    tx.update(*r);
+    return Response::json(200, render_project(*r, true));
+  });
+}
+
+Result<Response> delete_project(Context& ctx) {
+  auto id = path_uuid(ctx, "project_id");
+  if (!id) return api::fail(id.error());
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_project(tx, ctx, *id);
+    if (!r) return api::fail(r.error());
+    if (r->id == r->organization_id)
+      return api::fail(ApiError::precondition_failed(
+          "resource_still_in_use", "the default project of an organization cannot be deleted"));
+    if (auto n = tx.count_in_project(r->id, kNotProjectResources); n > 0)
+      return api::fail(ApiError::precondition_failed(
+          "resource_still_in_use", "project \"" + r->id + "\" still holds " + std::to_string(n) +
+                                       " resource(s); delete them first"));
+    tx.remove(kProject, r->id);
+    return Response::no_content();
+  });
+}
+
+Result<json::object> read_qualification(const json::object& in) {
+  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kUseCases = {
+      {"host_website",
+       {"unknown_sub_use_case", "information_website", "ecommerce_website", "high_website",
+        "other_sub_use_case"}},
+      {"host_application", {"unknown_sub_use_case", "saas_app", "government_app"}},
+      {"deploy_software", {"unknown_sub_use_case"}},
+      {"set_scaleway_environment", {"unknown_sub_use_case"}},
+      {"ai_machine", {"unknown_sub_use_case"}},
+      {"container", {"unknown_sub_use_case"}},
+      {"archive_data", {"unknown_sub_use_case"}},
+      {"share_data", {"unknown_sub_use_case"}},
+      {"other_use_case", {"unknown_sub_use_case"}},
+  };
+  codec::BodyReader b(in, "qualification");
+  json::object out;
+  auto arch = b.enumeration(
+      "architecture_type",
+      {"unknown_architecture_type", "object_storage", "web_hosting", "instance", "elastic",
+       "kubernetes", "serverless", "dedicated_server", "other_architecture_type"});
+  out["architecture_type"] = arch.value_or("unknown_architecture_type");
+  int set = 0;
+  for (auto& [key, subs] : kUseCases) {
+    auto* o = b.object(key);
+    if (!o) continue;
+    ++set;
+    codec::BodyReader sb(*o, "qualification." + std::string(key));
+    auto sub = sb.str("sub_use_case");
+    std::string value = sub.value_or("unknown_sub_use_case");
+    if (std::find(subs.begin(), subs.end(), value) == subs.end())
+      b.add(std::string(key) + ".sub_use_case", ArgReason::kConstraint,
+            "unknown sub use case '" + value + "'");
+    out[key] = json::object{{"sub_use_case", value}};
+  }
+  if (set > 1) b.add("use_case", ArgReason::kConstraint, "only one use case may be set");
+  if (auto e = b.error()) return api::fail(*e);
+  return out;
+}
+
+Result<Response> set_qualification(Context& ctx) {
+  auto id = path_uuid(ctx, "project_id");
+  if (!id) return api::fail(id.error());
+  codec::BodyReader b(ctx.body);
+  auto* q = b.object("qualification");
+  if (auto e = b.error()) return api::fail(*e);
+  json::object qual;
+  if (q) {
+    auto parsed = read_qualification(*q);
+    if (!parsed) return api::fail(parsed.error());
+    qual = std::move(*parsed);
+  } else {
+    qual = default_qualification().as_object();
+  }
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_project(tx, ctx, *id);
+    if (!r) return api::fail(r.error());
+    r->body["qualification"] = qual;
+    r->updated_at = ctx.now();
+    tx.update(*r);
+    return Response::json(200, json::object{{"project_id", r->id}, {"qualification", qual}});
+  });
+}
+
+// --- contracts ---
+
+// The contract catalogue: one contract per (type, name), version 1, created on first use.
+store::Record ensure_contract(store::Tx& tx, const std::string& type, const std::string& name,
+                              Micros now) {
+  std::string key = type + "/" + name;
+  if (auto c = tx.get_by_key(kContract, key)) return std::move(*c);
+  store::Record c;
+  c.kind = std::string(kContract);
+  c.id = new_uuid();
+  c.name = name;
+  c.created_at = c.updated_at = now;
+  c.keys = {key};
+  c.body = json::object{{"type", type}, {"version", 1}};
+  tx.insert(c);
+  return c;
+}
+
+json::object render_signature(store::Tx& tx, const store::Record& s) {
+  json::object o;
+  o["id"] = s.id;
+  o["organization_id"] = s.organization_id;
+  o["created_at"] = format_time(s.created_at);
+  auto signed_at = s.body.find("signed_at");
+  o["signed_at"] = signed_at != s.body.end() ? signed_at->value() : json::value(nullptr);
+  auto expires = s.body.find("expires_at");
+  o["expires_at"] = expires != s.body.end() ? expires->value() : json::value(nullptr);
+  json::value contract = nullptr;
+  if (auto c = tx.get(kContract, s.parent_id)) {
+    contract = json::object{{"id", c->id},
+                            {"type", c->body.at("type")},
+                            {"name", c->name},
+                            {"version", c->body.at("version")},
+                            {"created_at", format_time(c->created_at)},
+                            {"updated_at", format_time(c->updated_at)}};
+  }
+  o["contract"] = std::move(contract);
+  return o;
+}
+
+Result<Response> create_signature(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto type = b.str("contract_type");
+  auto name = b.str("contract_name", true);
+  auto validated = b.boolean("validated");
+  auto org_in = b.str("organization_id");
+  if (auto e = b.error()) return api::fail(*e);
+  auto org = organization_of(ctx, org_in, kContractsWrite);
+  if (!org) return api::fail(org.error());
+  auto now = ctx.now();
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto contract = ensure_contract(tx, type.value_or("unknown_type"), *name, now);
+    store::Record s;
+    s.kind = std::string(kSignature);
+    s.id = new_uuid();
+    s.organization_id = *org;
+    s.parent_id = contract.id;
+    s.name = contract.name;
+    s.created_at = s.updated_at = now;
+    s.keys = {*org + "/" + contract.id};
+    json::value signed_at = nullptr;
+    if (validated.value_or(false)) signed_at = format_time(now);
+    s.body = json::object{{"signed_at", signed_at}, {"expires_at", nullptr}};
+    try {
+      tx.insert(s);
+    } catch (const store::DuplicateKey&) {
+      return api::fail(ApiError::already_exists("contract_signature", contract.id,
+                                                "this organization already signed this contract"));
+    }
+    return Response::json(200, render_signature(tx, s));
+  });
+}
+
+Result<Response> validate_signature(Context& ctx) {
+  auto id = path_uuid(ctx, "contract_signature_id");
+  if (!id) return api::fail(id.error());
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto s = tx.get(kSignature, *id);
+    if (!s || s->organization_id != ctx.principal.organization_id)
+      return api::fail(ApiError::not_found("contract_signature", *id));
+    if (s->body["signed_at"].is_null()) {
+      s->body["signed_at"] = format_time(ctx.now());
+      s->updated_at = ctx.now();
+      tx.update(*s);
+    }
+    return Response::json(200, render_signature(tx, *s));
+  });
+}
+
+Result<Response> check_signature(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto type = b.str("contract_type");
+  auto name = b.str("contract_name", true);
+  auto org_in = b.str("organization_id");
+  if (auto e = b.error()) return api::fail(*e);
+  auto org = organization_of(ctx, org_in, kContractsRead);
+  if (!org) return api::fail(org.error());
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  bool created = false, validated = false;
+  if (auto c = tx->get_by_key(kContract, type.value_or("unknown_type") + "/" + *name)) {
+    if (auto s = tx->get_by_key(kSignature, *org + "/" + c->id)) {
+      created = true;
+      validated = !s->body["signed_at"].is_null();
+    }
+  }
+  return Response::json(200, json::object{{"created", created}, {"validated", validated}});
+}
+
+Result<Response> list_signatures(Context& ctx) {
+  auto org = organization_of(ctx,
+                             ctx.query("organization_id")
+                                 ? std::optional<std::string>(*ctx.query("organization_id"))
+                                 : std::nullopt,
+                             kContractsRead);
+  if (!org) return api::fail(org.error());
+  auto page = paging::read(ctx.req);
+  if (!page) return api::fail(page.error());
+  auto order = paging::order(ctx.req, {{"signed_at_asc", Column::kBody, false, "signed_at"},
+                                       {"signed_at_desc", Column::kBody, true, "signed_at"},
+                                       {"expires_at_asc", Column::kBody, false, "expires_at"},
+                                       {"expires_at_desc", Column::kBody, true, "expires_at"},
+                                       {"name_asc", Column::kName, false},
+                                       {"name_desc", Column::kName, true}});
+  if (!order) return api::fail(order.error());
+  store::ListQuery q;
+  q.kind = std::string(kSignature);
+  q.filters.push_back({Column::kOrganization, Op::kEq, {*org}, {}, false});
+  q.order = std::move(*order);
+  paging::apply(q, *page);
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto res = tx->list(q);
+  json::array items;
+  for (auto& s : res.items) items.push_back(render_signature(*tx, s));
+  return Response::json(200, paging::list_body("contract_signatures", std::move(items), res.total));
+}
+
+// A small, valid PDF document stating the signature.
+std::string contract_pdf(const std::string& text) {
+  std::string safe;
+  for (char c : text) {
+    if (c == '(' || c == ')' || c == '\\') safe += '\\';
+    safe += c;
+  }
+  std::string stream = "BT /F1 12 Tf 72 720 Td (" + safe + ") Tj ET";
+  std::vector<std::string> objs = {
+      "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << "
+      "/Font << /F1 5 0 R >> >> >>",
+      "<< /Length " + std::to_string(stream.size()) + " >>\nstream\n" + stream + "\nendstream",
+      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"};
+  std::string pdf = "%PDF-1.4\n";
+  std::vector<std::size_t> offsets;
+  for (std::size_t i = 0; i < objs.size(); ++i) {
+    offsets.push_back(pdf.size());
+    pdf += std::to_string(i + 1) + " 0 obj\n" + objs[i] + "\nendobj\n";
+  }
+  std::size_t xref = pdf.size();
+  pdf += "xref\n0 " + std::to_string(objs.size() + 1) + "\n0000000000 65535 f \n";
+  for (auto off : offsets) {
+    char line[24];
+    std::snprintf(line, sizeof line, "%010zu 00000 n \n", off);
+    pdf += line;
+  }
+  pdf += "trailer\n<< /Size " + std::to_string(objs.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
+         std::to_string(xref) + "\n%%EOF\n";
+  return pdf;
+}
+
+Result<Response> download_signature(Context& ctx) {
+  auto id = path_uuid(ctx, "contract_signature_id");
+  if (!id) return api::fail(id.error());
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto s = tx->get(kSignature, *id);
+  if (!s || s->organization_id != ctx.principal.organization_id)
+    return api::fail(ApiError::not_found("contract_signature", *id));
+  auto signed_at = s->body["signed_at"];
+  std::string text = "Contract " + s->name + " - organization " + s->organization_id + " - " +
+                     (signed_at.is_string() ? "signed at " + std::string(signed_at.get_string())
+                                            : std::string("not signed"));
+  auto res = Response::raw(200, "application/pdf", contract_pdf(text));
+  res.with_header("Content-Disposition", "attachment; filename=\"contract-" + s->name + ".pdf\"");
+  return res;
+}
+
+class AccountModule final : public app::Module {
+ public:
+  std::string_view name() const override { return "account"; }
+  void register_routes(app::Registry& r, app::Services&) override {
+    r.add("POST", "/account/v3/projects", kProjectsWrite, create_project);
+    r.add("GET", "/account/v3/projects", kProjectsRead, list_projects);
+    r.add("GET", "/account/v3/projects/{project_id}", kProjectsRead, get_project);
+    r.add("PATCH", "/account/v3/projects/{project_id}", kProjectsWrite, update_project);
+    r.add("DELETE", "/account/v3/projects/{project_id}", kProjectsWrite, delete_project);
+    r.add("POST", "/account/v3/projects/{project_id}/project-qualification", kProjectsWrite,
+          set_qualification);
+    r.add("POST", "/account/v3/contract-signatures", kContractsWrite, create_signature);
+    r.add("GET", "/account/v3/contract-signatures", kContractsRead, list_signatures);
+    r.add("POST", "/account/v3/contract-signatures/{contract_signature_id}/validate",
+          kContractsWrite, validate_signature);
+    r.add("POST", "/account/v3/contract-signatures/check", kContractsRead, check_signature);
+    r.add("GET", "/account/v3/contract-signatures/{contract_signature_id}/download", kContractsRead,
+          download_signature);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<app::Module> make_module() { return std::make_unique<AccountModule>(); }
+
+SCWD_PRODUCT(make_module);
+
+}  // namespace scwd::products::account
