@@ -63,6 +63,9 @@ struct Options {
   std::uint64_t body_limit = 1024 * 1024;
   int threads = 0;
   std::int64_t quota_projects = 25;
+  std::int64_t read_timeout_ms = 15000;
+  std::int64_t idle_timeout_ms = 60000;
+  std::uint32_t header_limit = 16 * 1024;
 };
 
 void register_modules(scwd::app::App& app) {
@@ -135,6 +138,9 @@ int serve(const Options& o) {
   so.port = port;
   so.threads = o.threads;
   so.body_limit = o.body_limit;
+  so.header_limit = o.header_limit;
+  so.read_timeout = std::chrono::milliseconds(o.read_timeout_ms);
+  so.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
   scwd::http::Server server(
       so, [&app](scwd::http::Request& req) { return app.handle(req); },
       [&app](int status, std::string_view rid) { return app.error_response(status, rid); },
@@ -161,12 +167,14 @@ int serve(const Options& o) {
   std::string exports;
   exports += "export SCW_API_URL=" + url + "\n";
   exports += "export SCW_ACCESS_KEY=" + id.access_key + "\n";
-  if (boot.created) exports += "export SCW_SECRET_KEY=" + id.secret_key + "\n";
+  // A secret generated here is shown once; one given in SCW_SECRET_KEY is never echoed.
+  bool generated_secret = boot.created && in.secret_key.empty();
+  if (generated_secret) exports += "export SCW_SECRET_KEY=" + id.secret_key + "\n";
   exports += "export SCW_DEFAULT_ORGANIZATION_ID=" + id.organization_id + "\n";
   exports += "export SCW_DEFAULT_PROJECT_ID=" + id.project_id + "\n";
   exports += "export SCW_DEFAULT_REGION=fr-par\nexport SCW_DEFAULT_ZONE=fr-par-1\n";
   auto cred_path = std::filesystem::path(o.data) / "credentials.env";
-  if (boot.created) {
+  if (generated_secret) {
     std::ofstream f(cred_path, std::ios::trunc);
     f << "# scwd credentials of the Owner, created on first start. Keep this file secret.\n"
       << exports;
@@ -174,6 +182,8 @@ int serve(const Options& o) {
     ::chmod(cred_path.c_str(), 0600);
     std::cout << "# scwd: new organization bootstrapped; these credentials are shown once and\n"
               << "# saved in " << cred_path.string() << " (mode 0600)\n";
+  } else if (boot.created) {
+    std::cout << "# scwd: new organization bootstrapped with the SCW_* values of the environment\n";
   } else {
     std::cout << "# scwd: existing store; the secret key is in " << cred_path.string()
               << " (or your own SCW_SECRET_KEY)\n";
@@ -243,6 +253,21 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_option("--threads", o.threads, "I/O threads (0: one per core)")
       ->envname("SCWD_THREADS")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--read-timeout-ms", o.read_timeout_ms,
+                   "Time a client has to send a whole request once it started")
+      ->envname("SCWD_READ_TIMEOUT_MS")
+      ->check(CLI::Range(1, 3600000))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--idle-timeout-ms", o.idle_timeout_ms,
+                   "Time an idle keep-alive connection is kept open")
+      ->envname("SCWD_IDLE_TIMEOUT_MS")
+      ->check(CLI::Range(1, 3600000))
+      ->capture_default_str();
+  serve_cmd->add_option("--header-limit", o.header_limit, "Largest request header block in bytes")
+      ->envname("SCWD_HEADER_LIMIT")
       ->capture_default_str();
   serve_cmd->add_option("--quota-projects", o.quota_projects, "Projects per organization")
       ->envname("SCWD_QUOTA_PROJECTS")

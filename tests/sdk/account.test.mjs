@@ -418,12 +418,19 @@ describe('projects: default page size', () => {
   });
   after(() => deleteAll(made));
 
-  it('without page_size a page holds 20 projects; page 2 holds the rest', async () => {
-    const r1 = await raw(server, 'GET', `${P}?organization_id=${org}`);
+  it('without page_size one page holds them all (the real API answered 42 in one page)', async () => {
+    const r0 = await raw(server, 'GET', `${P}?organization_id=${org}`);
+    assert.equal(r0.status, 200, show(r0));
+    assert.equal(r0.json.total_count, total, `total_count: ${r0.json.total_count}`);
+    assert.equal(r0.json.projects.length, total, 'recorded: no page_size -> every project');
+  });
+
+  it('page_size=20: a page holds 20 projects; page 2 holds the rest', async () => {
+    const r1 = await raw(server, 'GET', `${P}?organization_id=${org}&page_size=20`);
     assert.equal(r1.status, 200, show(r1));
     assert.equal(r1.json.total_count, total, `total_count: ${r1.json.total_count}`);
-    assert.equal(r1.json.projects.length, 20, 'contract: default page_size = 20');
-    const r2 = await raw(server, 'GET', `${P}?organization_id=${org}&page=2`);
+    assert.equal(r1.json.projects.length, 20);
+    const r2 = await raw(server, 'GET', `${P}?organization_id=${org}&page=2&page_size=20`);
     assert.equal(r2.json.projects.length, total - 20);
     const ids = new Set([...r1.json.projects, ...r2.json.projects].map((p) => p.id));
     assert.equal(ids.size, total);
@@ -677,6 +684,11 @@ describe('contract signatures', () => {
     assert.deepEqual(r.json, { created: true, validated: false });
   });
 
+  it('check without contract_type (optional filter) still finds the signature', async () => {
+    const res = await contracts.checkContractSignature({ contractName: name });
+    assert.deepEqual(res, { created: true, validated: false });
+  });
+
   it('check of a contract never signed: created false, validated false', async () => {
     const res = await contracts.checkContractSignature({ contractName: `never-${tag()}`, contractType: 'k8s' });
     assert.deepEqual(res, { created: false, validated: false });
@@ -842,5 +854,47 @@ describe('projects: bad input -> invalid_arguments, and nothing changes', () => 
   it('the project list is unchanged after all rejected requests', async () => {
     const after1 = await snapshot();
     assert.deepEqual(after1, before1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('projects: per-organization limit (25 by default, as documented)', () => {
+  let small; // a server started without SCWD_QUOTA_PROJECTS
+  let api;
+  before(async () => {
+    small = await startServer();
+    api = new Accountv3.ProjectAPI(makeClient(small));
+  });
+  after(async () => {
+    if (small) await small.stop();
+  });
+
+  it('the 26th project -> 403 quotas_exceeded (SDK QuotasExceededError), nothing created; a delete frees a slot', async () => {
+    const made = [];
+    for (let i = 0; i < 24; i += 1) made.push((await api.createProject({ name: `q-${i}` })).id);
+    assert.equal((await api.listProjects({ pageSize: 1 })).totalCount, 25);
+
+    const r = await raw(small, 'POST', P, { body: { name: 'q-over', description: '' } });
+    assert.equal(r.status, 403, show(r));
+    assertWire(r, 'quota');
+    assert.equal(r.json.type, 'quotas_exceeded', show(r));
+    assert.equal(typeof r.json.message, 'string');
+    assert.ok(Array.isArray(r.json.details) && r.json.details.length > 0, show(r));
+    const d = r.json.details[0];
+    assert.equal(typeof d.resource, 'string', show(r));
+    assert.equal(d.quota, 25, show(r));
+    assert.equal(d.current, 25, show(r));
+
+    const e = await caught(() => api.createProject({ name: 'q-over-sdk' }));
+    assert.ok(e instanceof Errors.QuotasExceededError, `got ${e}`);
+    assert.equal(e.status, 403);
+    assert.equal(e.list.length, 1);
+    assert.equal(e.list[0].quota, 25);
+
+    assert.equal((await api.listProjects({ pageSize: 1 })).totalCount, 25, 'nothing created');
+    await api.deleteProject({ projectId: made[0] });
+    const p = await api.createProject({ name: 'q-after-delete' });
+    assert.match(p.id, UUID_RE);
   });
 });

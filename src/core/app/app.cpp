@@ -164,6 +164,10 @@ http::Response App::handle(http::Request& req) {
       return render(ApiError::invalid_argument("path", ArgReason::kFormat,
                                                "malformed percent-encoding in path"));
     case router::Match::Kind::kNotFound:
+      // The admin plane does not tell strangers which of its paths exist.
+      if (req.path.rfind("/_scwd/", 0) == 0) {
+        if (auto p = auth_.authenticate(req); !p) return render(p.error());
+      }
       return render(ApiError::route_not_found(req.method, req.path));
     case router::Match::Kind::kMethodNotAllowed: {
       auto res = render(ApiError::method_not_allowed(req.method, req.path));

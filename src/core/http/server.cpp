@@ -132,14 +132,27 @@ struct Server::Impl {
       parser.body_limit(opts.body_limit);
       parser.header_limit(opts.header_limit);
       state.idle = true;
-      stream.expires_after(opts.idle_timeout);
-      auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser,
-                                                       asio::as_tuple(asio::use_awaitable));
-      (void)n;
+      beast::error_code ec;
+      if (buffer.size() == 0) {
+        // Wait for the first byte of the next request as long as an idle connection may stay.
+        stream.expires_after(opts.idle_timeout);
+        auto [ec0, n0] = co_await stream.async_read_some(buffer.prepare(4096),
+                                                         asio::as_tuple(asio::use_awaitable));
+        buffer.commit(n0);
+        ec = ec0;
+      }
+      if (stopping.load() && buffer.size() == 0) break;
       state.idle = false;
       auto started = std::chrono::steady_clock::now();
       if (!ec) {
+        // From the first byte on, the whole request must arrive within read_timeout.
         stream.expires_after(opts.read_timeout);
+        auto [ec1, n1] = co_await bhttp::async_read_header(stream, buffer, parser,
+                                                           asio::as_tuple(asio::use_awaitable));
+        (void)n1;
+        ec = ec1;
+      }
+      if (!ec) {
         auto [ec2, n2] =
             co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
         (void)n2;

@@ -18,7 +18,8 @@ const std::vector<Migration>& migrations(Dialect d) {
             " locality TEXT NOT NULL DEFAULT '', name TEXT NOT NULL DEFAULT '',"
             " parent_id TEXT NOT NULL DEFAULT '', state TEXT NOT NULL DEFAULT '',"
             " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, due_at BIGINT,"
-            " version BIGINT NOT NULL, tags TEXT NOT NULL DEFAULT '[]', body TEXT NOT NULL,"
+            " version BIGINT NOT NULL, tags TEXT NOT NULL DEFAULT '[]',"
+            " keys TEXT NOT NULL DEFAULT '[]', body TEXT NOT NULL,"
             " PRIMARY KEY (kind, id))",
             "CREATE INDEX resources_org ON resources (kind, organization_id, created_at)",
             "CREATE INDEX resources_project ON resources (project_id, kind)",
@@ -33,6 +34,18 @@ const std::vector<Migration>& migrations(Dialect d) {
             "CREATE TABLE resource_keys (kind TEXT NOT NULL, key TEXT NOT NULL,"
             " id TEXT NOT NULL, PRIMARY KEY (kind, key))",
             "CREATE INDEX resource_keys_id ON resource_keys (kind, id)",
+        }});
+    m.push_back(Migration{
+        2,
+        "per kind, organization and project record counters (quotas, project emptiness)",
+        {
+            "CREATE TABLE resource_counts (kind TEXT NOT NULL, organization_id TEXT NOT NULL,"
+            " project_id TEXT NOT NULL, n BIGINT NOT NULL,"
+            " PRIMARY KEY (kind, organization_id, project_id))",
+            "CREATE INDEX resource_counts_project ON resource_counts (project_id)",
+            "INSERT INTO resource_counts (kind, organization_id, project_id, n)"
+            " SELECT kind, organization_id, project_id, COUNT(*) FROM resources"
+            " GROUP BY kind, organization_id, project_id",
         }});
     return m;
   }();

@@ -22,7 +22,7 @@ const std::vector<Migration>& migrations(Dialect d);
 // Columns selected for a Record, in the order read_record() expects.
 inline constexpr const char* kRecordColumns =
     "kind, id, organization_id, project_id, locality, name, parent_id, state, created_at, "
-    "updated_at, due_at, version, tags, body";
+    "updated_at, due_at, version, tags, keys, body";
 
 struct Built {
   std::string sql;

@@ -116,9 +116,14 @@ class Tx {
   virtual bool remove(std::string_view kind, std::string_view id) = 0;
   virtual ListResult list(const ListQuery& q) = 0;
   virtual std::int64_t count(const ListQuery& q) = 0;
-  // Records of any kind in a project (for "project still holds resources").
+  // Records of any kind in a project (for "project still holds resources"). O(kinds), from
+  // counters the store maintains on insert, update and remove.
   virtual std::int64_t count_in_project(std::string_view project_id,
                                         const std::vector<std::string>& except_kinds) = 0;
+  // Records of a kind owned by an organization, or by one of its projects when project_id is
+  // not empty (for quotas). O(projects), from the same counters.
+  virtual std::int64_t count_owned(std::string_view kind, std::string_view organization_id,
+                                   std::string_view project_id = {}) = 0;
   virtual void commit() = 0;  // without commit, the destructor rolls back
 };
 

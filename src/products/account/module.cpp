@@ -96,10 +96,7 @@ Result<Response> create_project(Context& ctx) {
   if (!org) return api::fail(org.error());
   auto now = ctx.now();
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    store::ListQuery q;
-    q.kind = std::string(kProject);
-    q.filters.push_back({Column::kOrganization, Op::kEq, {*org}, {}, false});
-    auto current = tx.count(q);
+    auto current = tx.count_owned(kProject, *org);
     if (current >= ctx.svc.config.quota_projects)
       return api::fail(ApiError::quotas_exceeded(
           {{"projects", ctx.svc.config.quota_projects, current, *org, {}}}));
@@ -123,7 +120,8 @@ Result<Response> list_projects(Context& ctx) {
                                  : std::nullopt,
                              kProjectsRead);
   if (!org) return api::fail(org.error());
-  auto page = paging::read(ctx.req);
+  // The real API answered a list of 42 projects in one page when no page_size was sent.
+  auto page = paging::read(ctx.req, "page_size", 100);
   if (!page) return api::fail(page.error());
   auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
                                        {"created_at_desc", Column::kCreatedAt, true},
@@ -358,13 +356,21 @@ Result<Response> check_signature(Context& ctx) {
   if (auto e = b.error()) return api::fail(*e);
   auto org = organization_of(ctx, org_in, kContractsRead);
   if (!org) return api::fail(org.error());
+  // contract_type is a filter: absent or unknown_type matches a contract of any type.
+  std::string want_type = type.value_or("unknown_type");
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  store::ListQuery q;
+  q.kind = std::string(kSignature);
+  q.filters.push_back({Column::kOrganization, Op::kEq, {*org}, {}, false});
+  q.filters.push_back({Column::kName, Op::kEq, {*name}, {}, false});
+  q.with_total = false;
   bool created = false, validated = false;
-  if (auto c = tx->get_by_key(kContract, type.value_or("unknown_type") + "/" + *name)) {
-    if (auto s = tx->get_by_key(kSignature, *org + "/" + c->id)) {
-      created = true;
-      validated = !s->body["signed_at"].is_null();
-    }
+  for (auto& s : tx->list(q).items) {
+    auto c = tx->get(kContract, s.parent_id);
+    if (!c) continue;
+    if (want_type != "unknown_type" && c->body["type"] != json::value(want_type)) continue;
+    created = true;
+    validated = validated || !s.body["signed_at"].is_null();
   }
   return Response::json(200, json::object{{"created", created}, {"validated", validated}});
 }

@@ -38,7 +38,7 @@ class Connection {
     exec("PRAGMA cache_size=-16000");
   }
   ~Connection() {
-    for (auto& [sql, st] : cache_) sqlite3_finalize(st);
+    for (auto& [sql, c] : cache_) sqlite3_finalize(c.stmt);
     sqlite3_close_v2(db_);
   }
   Connection(const Connection&) = delete;
@@ -53,35 +53,51 @@ class Connection {
     }
   }
 
-  sqlite3_stmt* prepare(const std::string& sql) {
+  // A cached statement, or a fresh one when the cached one is in use by an outer statement
+  // (nested queries); `owned` tells the caller to finalize it.
+  sqlite3_stmt* prepare(const std::string& sql, bool& owned) {
+    owned = false;
     auto it = cache_.find(sql);
-    if (it != cache_.end()) {
-      sqlite3_reset(it->second);
-      sqlite3_clear_bindings(it->second);
-      return it->second;
+    if (it != cache_.end() && !it->second.in_use) {
+      it->second.in_use = true;
+      return it->second.stmt;
     }
     sqlite3_stmt* st = nullptr;
     if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
                            SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
       fail(db_, "prepare " + sql);
-    if (cache_.size() > 512) {
-      for (auto& [s, old] : cache_) sqlite3_finalize(old);
-      cache_.clear();
+    if (it != cache_.end() || cache_.size() > 512) {
+      owned = true;
+      return st;
     }
-    cache_.emplace(sql, st);
+    cache_.emplace(sql, Cached{st, true});
     return st;
+  }
+  void release(const std::string& sql, sqlite3_stmt* st, bool owned) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (owned) {
+      sqlite3_finalize(st);
+      return;
+    }
+    if (auto it = cache_.find(sql); it != cache_.end()) it->second.in_use = false;
   }
 
   sqlite3* db() { return db_; }
 
  private:
+  struct Cached {
+    sqlite3_stmt* stmt;
+    bool in_use;
+  };
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::unordered_map<std::string, Cached> cache_;
 };
 
 class Stmt {
  public:
-  Stmt(Connection& c, const std::string& sql) : c_(c), st_(c.prepare(sql)) {}
+  Stmt(Connection& c, std::string sql)
+      : c_(c), sql_(std::move(sql)), st_(c.prepare(sql_, owned_)) {}
   ~Stmt() { sqlite3_reset(st_); }
   Stmt& text(std::string_view v) {
     sqlite3_bind_text(st_, ++idx_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
@@ -117,6 +133,8 @@ class Stmt {
 
  private:
   Connection& c_;
+  std::string sql_;
+  bool owned_ = false;
   sqlite3_stmt* st_;
   int idx_ = 0;
 };
@@ -137,7 +155,9 @@ Record read_record(Stmt& s) {
   r.version = s.col_int(11);
   auto tags = json::parse(s.col_text(12));
   for (auto& t : tags.as_array()) r.tags.emplace_back(t.as_string());
-  r.body = json::parse(s.col_text(13)).as_object();
+  auto keys = json::parse(s.col_text(13));
+  for (auto& k : keys.as_array()) r.keys.emplace_back(k.as_string());
+  r.body = json::parse(s.col_text(14)).as_object();
   return r;
 }
 
@@ -179,48 +199,93 @@ class SqliteTx final : public Tx {
     {
       Stmt s(*conn_,
              "INSERT INTO resources (kind, id, organization_id, project_id, locality, name, "
-             "parent_id, state, created_at, updated_at, due_at, version, tags, body) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+             "parent_id, state, created_at, updated_at, due_at, version, tags, keys, body) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       bind_row(s, r);
       s.step();
     }
-    write_tags_and_keys(r);
+    bump_count(r.kind, r.organization_id, r.project_id, 1);
+    write_tags(r);
+    write_keys(r);
   }
 
   void update(Record& r) override {
     require_write();
+    std::string old_org, old_project, old_tags, old_keys;
+    std::string new_tags = tags_json(r.tags), new_keys = tags_json(r.keys);
+    {
+      Stmt s(*conn_,
+             "SELECT organization_id, project_id, tags, keys FROM resources WHERE kind = ? AND id = ?");
+      s.text(r.kind).text(r.id);
+      if (!s.step()) throw Conflict("record vanished: " + r.kind + " " + r.id);
+      old_org = s.col_text(0);
+      old_project = s.col_text(1);
+      old_tags = s.col_text(2);
+      old_keys = s.col_text(3);
+    }
     {
       Stmt s(*conn_,
              "UPDATE resources SET organization_id = ?, project_id = ?, locality = ?, name = ?, "
              "parent_id = ?, state = ?, created_at = ?, updated_at = ?, due_at = ?, version = ?, "
-             "tags = ?, body = ? WHERE kind = ? AND id = ? AND version = ?");
+             "tags = ?, keys = ?, body = ? WHERE kind = ? AND id = ? AND version = ?");
       s.text(r.organization_id).text(r.project_id).text(r.locality).text(r.name);
       s.text(r.parent_id).text(r.state).integer(r.created_at).integer(r.updated_at);
       if (r.due_at)
         s.integer(*r.due_at);
       else
         s.null();
-      s.integer(r.version + 1).text(tags_json(r.tags)).text(json::serialize(r.body));
+      s.integer(r.version + 1).text(new_tags).text(new_keys).text(json::serialize(r.body));
       s.text(r.kind).text(r.id).integer(r.version);
       s.step();
       if (s.changes() != 1) throw Conflict("stale version of " + r.kind + " " + r.id);
     }
     r.version += 1;
-    clear_tags_and_keys(r.kind, r.id);
-    write_tags_and_keys(r);
+    if (old_org != r.organization_id || old_project != r.project_id) {
+      bump_count(r.kind, old_org, old_project, -1);
+      bump_count(r.kind, r.organization_id, r.project_id, 1);
+    }
+    if (old_tags != new_tags) {
+      Stmt s(*conn_, "DELETE FROM resource_tags WHERE kind = ? AND id = ?");
+      s.text(r.kind).text(r.id);
+      s.step();
+      write_tags(r);
+    }
+    if (old_keys != new_keys) {
+      Stmt s(*conn_, "DELETE FROM resource_keys WHERE kind = ? AND id = ?");
+      s.text(r.kind).text(r.id);
+      s.step();
+      write_keys(r);
+    }
   }
 
   bool remove(std::string_view kind, std::string_view id) override {
     require_write();
-    int n;
+    std::string org, project, tags, keys;
     {
-      Stmt s(*conn_, "DELETE FROM resources WHERE kind = ? AND id = ?");
+      Stmt s(*conn_,
+             "DELETE FROM resources WHERE kind = ? AND id = ? "
+             "RETURNING organization_id, project_id, tags, keys");
+      s.text(kind).text(id);
+      if (!s.step()) return false;
+      org = s.col_text(0);
+      project = s.col_text(1);
+      tags = s.col_text(2);
+      keys = s.col_text(3);
+      while (s.step()) {
+      }
+    }
+    bump_count(kind, org, project, -1);
+    if (tags != "[]") {
+      Stmt s(*conn_, "DELETE FROM resource_tags WHERE kind = ? AND id = ?");
       s.text(kind).text(id);
       s.step();
-      n = s.changes();
     }
-    clear_tags_and_keys(kind, id);
-    return n > 0;
+    if (keys != "[]") {
+      Stmt s(*conn_, "DELETE FROM resource_keys WHERE kind = ? AND id = ?");
+      s.text(kind).text(id);
+      s.step();
+    }
+    return true;
   }
 
   ListResult list(const ListQuery& q) override {
@@ -250,11 +315,28 @@ class SqliteTx final : public Tx {
 
   std::int64_t count_in_project(std::string_view project_id,
                                 const std::vector<std::string>& except_kinds) override {
-    std::string q = "SELECT COUNT(*) FROM resources WHERE project_id = ?";
+    std::string q = "SELECT COALESCE(SUM(n), 0) FROM resource_counts WHERE project_id = ?";
     for (std::size_t i = 0; i < except_kinds.size(); ++i) q += " AND kind <> ?";
     Stmt s(*conn_, q);
     s.text(project_id);
     for (auto& k : except_kinds) s.text(k);
+    s.step();
+    return s.col_int(0);
+  }
+
+  std::int64_t count_owned(std::string_view kind, std::string_view organization_id,
+                           std::string_view project_id) override {
+    if (project_id.empty()) {
+      Stmt s(*conn_,
+             "SELECT COALESCE(SUM(n), 0) FROM resource_counts WHERE kind = ? AND organization_id = ?");
+      s.text(kind).text(organization_id);
+      s.step();
+      return s.col_int(0);
+    }
+    Stmt s(*conn_,
+           "SELECT COALESCE(SUM(n), 0) FROM resource_counts WHERE kind = ? AND organization_id = ? "
+           "AND project_id = ?");
+    s.text(kind).text(organization_id).text(project_id);
     s.step();
     return s.col_int(0);
   }
@@ -283,24 +365,25 @@ class SqliteTx final : public Tx {
       s.integer(*r.due_at);
     else
       s.null();
-    s.integer(r.version).text(tags_json(r.tags)).text(json::serialize(r.body));
+    s.integer(r.version).text(tags_json(r.tags)).text(tags_json(r.keys));
+    s.text(json::serialize(r.body));
   }
-  void clear_tags_and_keys(std::string_view kind, std::string_view id) {
-    {
-      Stmt s(*conn_, "DELETE FROM resource_tags WHERE kind = ? AND id = ?");
-      s.text(kind).text(id);
-      s.step();
-    }
-    Stmt s(*conn_, "DELETE FROM resource_keys WHERE kind = ? AND id = ?");
-    s.text(kind).text(id);
+  void bump_count(std::string_view kind, std::string_view org, std::string_view project, int delta) {
+    Stmt s(*conn_,
+           "INSERT INTO resource_counts (kind, organization_id, project_id, n) VALUES (?, ?, ?, ?) "
+           "ON CONFLICT (kind, organization_id, project_id) DO UPDATE SET n = n + excluded.n");
+    s.text(kind).text(org).text(project).integer(delta);
     s.step();
   }
-  void write_tags_and_keys(const Record& r) {
+  void write_tags(const Record& r) {
     for (auto& t : r.tags) {
-      Stmt s(*conn_, "INSERT OR IGNORE INTO resource_tags (kind, id, tag) VALUES (?, ?, ?)");
+      Stmt s(*conn_,
+             "INSERT INTO resource_tags (kind, id, tag) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
       s.text(r.kind).text(r.id).text(t);
       s.step();
     }
+  }
+  void write_keys(const Record& r) {
     for (auto& k : r.keys) {
       Stmt s(*conn_, "INSERT INTO resource_keys (kind, key, id) VALUES (?, ?, ?)");
       s.text(r.kind).text(k).text(r.id);

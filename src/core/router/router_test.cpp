@@ -1,0 +1,253 @@
+#include "core/router/router.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+namespace scwd::router {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
+using Kind = Match::Kind;
+
+TEST(RouterSplit, DropsEmptySegments) {
+  EXPECT_THAT(Router::split("/a/b/c"), ElementsAre("a", "b", "c"));
+  EXPECT_THAT(Router::split("//a///b/"), ElementsAre("a", "b"));
+  EXPECT_TRUE(Router::split("/").empty());
+  EXPECT_TRUE(Router::split("").empty());
+}
+
+TEST(Router, MatchesLiteralTemplate) {
+  Router r;
+  r.add("GET", "/account/v3/projects", 7);
+  auto m = r.match("GET", "/account/v3/projects");
+  ASSERT_EQ(m.kind, Kind::kFound);
+  EXPECT_EQ(m.route, 7);
+  EXPECT_EQ(m.params.size(), 0u);
+}
+
+TEST(Router, ExtractsParams) {
+  Router r;
+  r.add("GET", "/instance/v1/zones/{zone}/servers/{server_id}", 1);
+  auto m = r.match("GET", "/instance/v1/zones/fr-par-1/servers/abc-123");
+  ASSERT_EQ(m.kind, Kind::kFound);
+  EXPECT_EQ(m.route, 1);
+  ASSERT_EQ(m.params.size(), 2u);
+  EXPECT_EQ(m.params["zone"], "fr-par-1");
+  EXPECT_EQ(m.params["server_id"], "abc-123");
+  ASSERT_NE(m.params.get("zone"), nullptr);
+  EXPECT_EQ(*m.params.get("zone"), "fr-par-1");
+  EXPECT_EQ(m.params.get("missing"), nullptr);
+  EXPECT_EQ(m.params["missing"], "");
+}
+
+TEST(Router, ParamDoesNotMatchMissingSegment) {
+  Router r;
+  r.add("GET", "/a/{id}", 1);
+  EXPECT_EQ(r.match("GET", "/a").kind, Kind::kNotFound);
+  EXPECT_EQ(r.match("GET", "/a/").kind, Kind::kNotFound);
+  EXPECT_EQ(r.match("GET", "/a/x/y").kind, Kind::kNotFound);
+}
+
+TEST(Router, LiteralWinsOverParam) {
+  Router r;
+  r.add("GET", "/instance/v1/zones/{zone}/security_groups/{security_group_id}/rules", 1);
+  r.add("GET", "/instance/v1/zones/{zone}/security_groups/default/rules", 2);
+
+  auto lit = r.match("GET", "/instance/v1/zones/fr-par-1/security_groups/default/rules");
+  ASSERT_EQ(lit.kind, Kind::kFound);
+  EXPECT_EQ(lit.route, 2);
+  EXPECT_EQ(lit.params["zone"], "fr-par-1");
+  EXPECT_EQ(lit.params.get("security_group_id"), nullptr);
+
+  auto par = r.match("GET", "/instance/v1/zones/fr-par-1/security_groups/sg-1/rules");
+  ASSERT_EQ(par.kind, Kind::kFound);
+  EXPECT_EQ(par.route, 1);
+  EXPECT_EQ(par.params["security_group_id"], "sg-1");
+}
+
+TEST(Router, LiteralWinsRegardlessOfRegistrationOrder) {
+  Router r;
+  r.add("GET", "/sg/default/rules", 2);
+  r.add("GET", "/sg/{id}/rules", 1);
+  EXPECT_EQ(r.match("GET", "/sg/default/rules").route, 2);
+  EXPECT_EQ(r.match("GET", "/sg/other/rules").route, 1);
+}
+
+TEST(Router, BacktracksFromLiteralToParam) {
+  Router r;
+  r.add("GET", "/a/default/x", 1);
+  r.add("GET", "/a/{id}/y", 2);
+  auto m = r.match("GET", "/a/default/y");
+  ASSERT_EQ(m.kind, Kind::kFound);
+  EXPECT_EQ(m.route, 2);
+  EXPECT_EQ(m.params["id"], "default");
+  // No stale parameters from the abandoned branch.
+  EXPECT_EQ(m.params.size(), 1u);
+}
+
+TEST(Router, MethodNotAllowedListsAllowedMethods) {
+  Router r;
+  r.add("GET", "/p/{id}", 1);
+  r.add("PATCH", "/p/{id}", 2);
+  r.add("DELETE", "/p/{id}", 3);
+  auto m = r.match("POST", "/p/x");
+  EXPECT_EQ(m.kind, Kind::kMethodNotAllowed);
+  EXPECT_EQ(m.route, -1);
+  EXPECT_THAT(m.allowed, UnorderedElementsAre("GET", "PATCH", "DELETE"));
+}
+
+TEST(Router, MethodIsCaseSensitive) {
+  Router r;
+  r.add("GET", "/p", 1);
+  EXPECT_EQ(r.match("get", "/p").kind, Kind::kMethodNotAllowed);
+}
+
+TEST(Router, NotFound) {
+  Router r;
+  r.add("GET", "/a/b", 1);
+  auto m = r.match("GET", "/a/c");
+  EXPECT_EQ(m.kind, Kind::kNotFound);
+  EXPECT_EQ(m.route, -1);
+  EXPECT_TRUE(m.allowed.empty());
+  EXPECT_EQ(m.params.size(), 0u);
+  // An intermediate node without methods is not a match.
+  EXPECT_EQ(r.match("GET", "/a").kind, Kind::kNotFound);
+  EXPECT_EQ(r.match("GET", "/").kind, Kind::kNotFound);
+  EXPECT_EQ(r.match("GET", "/a/b/c").kind, Kind::kNotFound);
+}
+
+TEST(Router, NotFoundClearsParams) {
+  Router r;
+  r.add("GET", "/z/{zone}/servers", 1);
+  auto m = r.match("GET", "/z/fr-par-1/volumes");
+  EXPECT_EQ(m.kind, Kind::kNotFound);
+  EXPECT_EQ(m.params.size(), 0u);
+}
+
+TEST(Router, PercentDecodesSegments) {
+  Router r;
+  r.add("GET", "/buckets/{name}/objects/{key}", 1);
+  auto m = r.match("GET", "/buckets/my%20bucket/objects/a%2Fb%2fc");
+  ASSERT_EQ(m.kind, Kind::kFound);
+  EXPECT_EQ(m.params["name"], "my bucket");
+  // An encoded slash stays inside its segment.
+  EXPECT_EQ(m.params["key"], "a/b/c");
+}
+
+TEST(Router, PlusIsNotSpaceInPaths) {
+  Router r;
+  r.add("GET", "/x/{v}", 1);
+  auto m = r.match("GET", "/x/a+b");
+  ASSERT_EQ(m.kind, Kind::kFound);
+  EXPECT_EQ(m.params["v"], "a+b");
+}
+
+TEST(Router, LiteralSegmentsMatchAfterDecoding) {
+  Router r;
+  r.add("GET", "/a/default", 1);
+  auto m = r.match("GET", "/a/%64efault");
+  ASSERT_EQ(m.kind, Kind::kFound);
+  EXPECT_EQ(m.route, 1);
+}
+
+TEST(Router, BadPercentEncoding) {
+  Router r;
+  r.add("GET", "/x/{v}", 1);
+  EXPECT_EQ(r.match("GET", "/x/%zz").kind, Kind::kBadPath);
+  EXPECT_EQ(r.match("GET", "/x/%4").kind, Kind::kBadPath);
+  EXPECT_EQ(r.match("GET", "/x/abc%").kind, Kind::kBadPath);
+  EXPECT_EQ(r.match("GET", "/x/%g1").kind, Kind::kBadPath);
+  // Bad encoding is reported even when no route would match.
+  EXPECT_EQ(r.match("GET", "/nothing/%").kind, Kind::kBadPath);
+}
+
+TEST(Router, DuplicateRegistrationThrows) {
+  Router r;
+  r.add("GET", "/a/{id}", 1);
+  EXPECT_THROW(r.add("GET", "/a/{id}", 2), std::invalid_argument);
+  // Same shape, other parameter name: still the same route.
+  EXPECT_THROW(r.add("GET", "/a/{other}", 3), std::invalid_argument);
+  // Trailing slash makes no difference to the template either.
+  EXPECT_THROW(r.add("GET", "/a/{id}/", 4), std::invalid_argument);
+  // Another method on the same template is fine.
+  EXPECT_NO_THROW(r.add("POST", "/a/{id}", 5));
+  EXPECT_EQ(r.match("GET", "/a/1").route, 1);
+  EXPECT_EQ(r.match("POST", "/a/1").route, 5);
+}
+
+TEST(Router, MalformedTemplatesThrow) {
+  Router r;
+  EXPECT_THROW(r.add("GET", "", 1), std::invalid_argument);
+  EXPECT_THROW(r.add("GET", "a/b", 1), std::invalid_argument);
+  EXPECT_THROW(r.add("GET", "/a/b{c}", 1), std::invalid_argument);
+  EXPECT_THROW(r.add("GET", "/a/{c", 1), std::invalid_argument);
+  EXPECT_THROW(r.add("GET", "/a/c}", 1), std::invalid_argument);
+}
+
+TEST(Router, ParamAliasesOnSamePosition) {
+  Router r;
+  r.add("PUT", "/z/{zone}/security_groups/{id}", 1);
+  r.add("GET", "/z/{zone}/security_groups/{security_group_id}", 2);
+  r.add("DELETE", "/z/{zone}/security_groups/{security_group_id}", 3);
+
+  for (auto method : {"PUT", "GET", "DELETE"}) {
+    SCOPED_TRACE(method);
+    auto m = r.match(method, "/z/nl-ams-1/security_groups/sg-42");
+    ASSERT_EQ(m.kind, Kind::kFound);
+    EXPECT_EQ(m.params["zone"], "nl-ams-1");
+    EXPECT_EQ(m.params["id"], "sg-42");
+    EXPECT_EQ(m.params["security_group_id"], "sg-42");
+  }
+  EXPECT_EQ(r.match("PUT", "/z/nl-ams-1/security_groups/sg-42").route, 1);
+  EXPECT_EQ(r.match("GET", "/z/nl-ams-1/security_groups/sg-42").route, 2);
+  EXPECT_EQ(r.match("DELETE", "/z/nl-ams-1/security_groups/sg-42").route, 3);
+}
+
+TEST(Router, AliasRegisteredTwiceIsListedOnce) {
+  Router r;
+  r.add("GET", "/a/{id}", 1);
+  r.add("POST", "/a/{id}", 2);
+  auto m = r.match("GET", "/a/x");
+  ASSERT_EQ(m.kind, Kind::kFound);
+  EXPECT_EQ(m.params.size(), 1u);
+}
+
+TEST(Router, TrailingAndRepeatedSlashes) {
+  Router r;
+  r.add("GET", "/account/v3/projects/", 1);  // template with a trailing slash
+  r.add("GET", "/account/v3/projects/{project_id}", 2);
+  EXPECT_EQ(r.match("GET", "/account/v3/projects").route, 1);
+  EXPECT_EQ(r.match("GET", "/account/v3/projects/").route, 1);
+  auto m = r.match("GET", "/account/v3/projects/p1/");
+  ASSERT_EQ(m.kind, Kind::kFound);
+  EXPECT_EQ(m.route, 2);
+  EXPECT_EQ(m.params["project_id"], "p1");
+  EXPECT_EQ(r.match("GET", "//account//v3/projects//p1").route, 2);
+}
+
+TEST(Router, RootRoute) {
+  Router r;
+  r.add("GET", "/", 9);
+  EXPECT_EQ(r.match("GET", "/").route, 9);
+  EXPECT_EQ(r.match("GET", "").route, 9);
+  EXPECT_EQ(r.match("GET", "/x").kind, Kind::kNotFound);
+}
+
+TEST(ParamsTest, TruncateAndClear) {
+  Params p;
+  p.add("a", "1");
+  p.add("b", "2");
+  p.add("c", "3");
+  p.truncate(1);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p["a"], "1");
+  EXPECT_EQ(p.get("b"), nullptr);
+  p.clear();
+  EXPECT_EQ(p.size(), 0u);
+}
+
+}  // namespace
+}  // namespace scwd::router
