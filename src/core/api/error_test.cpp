@@ -32,8 +32,7 @@ void ExpectJson(const ApiError& e, int status, std::string_view expected) {
         << json::serialize(kv.value());
   }
   for (const auto& kv : g)
-    EXPECT_TRUE(w.contains(kv.key())) << "unexpected key '" << kv.key() << "' in "
-                                      << e.serialize();
+    EXPECT_TRUE(w.contains(kv.key())) << "unexpected key '" << kv.key() << "' in " << e.serialize();
   // body() is the same object as the serialized text
   EXPECT_EQ(json::value(e.body()), got);
   // type() reads the discriminator
@@ -94,8 +93,7 @@ TEST(ApiError, DeniedAuthentication) {
 }
 
 TEST(ApiError, PermissionsDenied) {
-  ExpectJson(ApiError::permissions_denied({{"read", "api_key"}, {"write", "instance_volume"}}),
-             403,
+  ExpectJson(ApiError::permissions_denied({{"read", "api_key"}, {"write", "instance_volume"}}), 403,
              R"js({"details":[{"action":"read","resource":"api_key"},
                             {"action":"write","resource":"instance_volume"}],
                  "message":"insufficient permissions","type":"permissions_denied"})js");
@@ -131,9 +129,9 @@ TEST(ApiError, Locked) {
 }
 
 TEST(ApiError, PreconditionFailed) {
-  ExpectJson(ApiError::precondition_failed("protected_resource", "cannot delete a protected secret"),
-             412,
-             R"js({"help_message":"cannot delete a protected secret",
+  ExpectJson(
+      ApiError::precondition_failed("protected_resource", "cannot delete a protected secret"), 412,
+      R"js({"help_message":"cannot delete a protected secret",
                  "message":"precondition is not respected","precondition":"protected_resource",
                  "type":"precondition_failed"})js");
   // help_message must stay a string even when empty (JS requires a string)
@@ -202,8 +200,9 @@ TEST(ApiError, TransportErrors) {
   ExpectJson(ApiError::headers_too_large(), 431,
              R"js({"type":"request_header_fields_too_large",
                  "message":"request header fields are too large"})js");
-  ExpectJson(ApiError::unsupported_media_type("text/xml"), 415,
-             R"js({"type":"unsupported_media_type","message":"unsupported content type: text/xml"})js");
+  ExpectJson(
+      ApiError::unsupported_media_type("text/xml"), 415,
+      R"js({"type":"unsupported_media_type","message":"unsupported content type: text/xml"})js");
   ExpectJson(ApiError::internal("req-42"), 500,
              R"js({"type":"internal_error","message":"internal error, request id req-42"})js");
   ExpectJson(ApiError::unavailable("store is closed"), 503,

@@ -28,6 +28,9 @@ BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros 
     if (uid != org.body.end() && uid->value().is_string())
       out.identity.user_id = std::string(uid->value().get_string());
     out.identity.project_id = org.id;
+    auto pid = org.body.find("owner_default_project_id");
+    if (pid != org.body.end() && pid->value().is_string())
+      out.identity.project_id = std::string(pid->value().get_string());
     if (!in.secret_key.empty() && !tx->get_by_key(kApiKeyKind, secret_lookup_key(in.secret_key)))
       out.warning = "SCW_SECRET_KEY is not a key of this store (bootstrapped earlier); ignored";
     return out;
@@ -56,7 +59,8 @@ BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros 
   org.body = json::object{{"id", id.organization_id},
                           {"name", "scwd"},
                           {"owner_user_id", id.user_id},
-                          {"owner_access_key", id.access_key}};
+                          {"owner_access_key", id.access_key},
+                          {"owner_default_project_id", id.project_id}};
   tx->insert(org);
 
   // The default project has the organization's id; a distinct SCW_DEFAULT_PROJECT_ID is created

@@ -41,13 +41,13 @@ std::size_t utf8_length(std::string_view s) {
 
 namespace {
 
-// Compiled patterns, keyed by the pattern's address in the generated catalog (stable).
+// Compiled patterns, keyed by their source text (node-based map: pointers stay valid).
 const std::regex* pattern_for(std::string_view pattern) {
   static std::shared_mutex mu;
-  static std::map<const char*, std::optional<std::regex>> cache;
+  static std::map<std::string, std::optional<std::regex>, std::less<>> cache;
   {
     std::shared_lock lk(mu);
-    if (auto it = cache.find(pattern.data()); it != cache.end())
+    if (auto it = cache.find(pattern); it != cache.end())
       return it->second ? &*it->second : nullptr;
   }
   std::unique_lock lk(mu);
@@ -57,7 +57,7 @@ const std::regex* pattern_for(std::string_view pattern) {
   } catch (const std::regex_error&) {
     // A JavaScript-only construct (e.g. \p{L}): the SDK checks it client-side anyway.
   }
-  auto [it, _] = cache.emplace(pattern.data(), std::move(re));
+  auto [it, _] = cache.emplace(std::string(pattern), std::move(re));
   return it->second ? &*it->second : nullptr;
 }
 

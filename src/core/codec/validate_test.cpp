@@ -98,7 +98,7 @@ TEST(Utf8Length, CountsRunes) {
 TEST(CheckStringRules, LengthIsInRunes) {
   Field f{"name", FieldKind::kString, false, {}, Rules{.min_length = 2, .max_length = 3}};
   std::vector<api::ArgumentDetail> out;
-  check_string_rules(f, "name", "\xC3\xA9\xC3\xA9", out);  // éé: 4 bytes, 2 runes
+  check_string_rules(f, "name", "\xC3\xA9\xC3\xA9", out);          // éé: 4 bytes, 2 runes
   check_string_rules(f, "name", "\xC3\xA9\xC3\xA9\xC3\xA9", out);  // 6 bytes, 3 runes
   EXPECT_TRUE(out.empty());
   check_string_rules(f, "name", "\xC3\xA9", out);  // 2 bytes, 1 rune
@@ -183,9 +183,15 @@ TEST(ValidateQuery, IntKind) {
 
 TEST(ValidateQuery, NumberRules) {
   static const std::array<Field, 4> fields = {
-      Field{"page", FieldKind::kInt, false, {},
+      Field{"page",
+            FieldKind::kInt,
+            false,
+            {},
             Rules{.has_greater_than_or_equal = true, .greater_than_or_equal = 1}},
-      Field{"page_size", FieldKind::kInt, false, {},
+      Field{"page_size",
+            FieldKind::kInt,
+            false,
+            {},
             Rules{.has_greater_than_or_equal = true,
                   .greater_than_or_equal = 1,
                   .has_less_than_or_equal = true,
@@ -194,19 +200,19 @@ TEST(ValidateQuery, NumberRules) {
       Field{"lt", FieldKind::kFloat, false, {}, Rules{.has_less_than = true, .less_than = 2.5}},
   };
   auto op = op_with_query(fields);
-  EXPECT_FALSE(validate_query(op, query({{"page", "1"},
-                                         {"page_size", "1"},
-                                         {"page_size", "100"},
-                                         {"gt", "1"},
-                                         {"lt", "2.4"}})));
-  EXPECT_THAT(details(validate_query(op, query({{"page", "0"}}))),
-              ElementsAre(Detail{"page", "constraint", "value must be greater than or equal to 1"}));
-  EXPECT_THAT(details(validate_query(op, query({{"page_size", "101"}}))),
-              ElementsAre(Detail{"page_size", "constraint",
-                                 "value must be less than or equal to 100"}));
-  EXPECT_THAT(details(validate_query(op, query({{"page_size", "0"}}))),
-              ElementsAre(Detail{"page_size", "constraint",
-                                 "value must be greater than or equal to 1"}));
+  EXPECT_FALSE(validate_query(
+      op,
+      query(
+          {{"page", "1"}, {"page_size", "1"}, {"page_size", "100"}, {"gt", "1"}, {"lt", "2.4"}})));
+  EXPECT_THAT(
+      details(validate_query(op, query({{"page", "0"}}))),
+      ElementsAre(Detail{"page", "constraint", "value must be greater than or equal to 1"}));
+  EXPECT_THAT(
+      details(validate_query(op, query({{"page_size", "101"}}))),
+      ElementsAre(Detail{"page_size", "constraint", "value must be less than or equal to 100"}));
+  EXPECT_THAT(
+      details(validate_query(op, query({{"page_size", "0"}}))),
+      ElementsAre(Detail{"page_size", "constraint", "value must be greater than or equal to 1"}));
   EXPECT_THAT(details(validate_query(op, query({{"gt", "0"}}))),
               ElementsAre(Detail{"gt", "constraint", "value must be greater than 0"}));
   auto lt = details(validate_query(op, query({{"lt", "2.5"}})));
@@ -337,7 +343,10 @@ sdk::Operation op_with_body(std::span<const Field> fields) {
 const std::array<Field, 10>& body_fields() {
   static const std::array<Field, 10> fields = {
       Field{"name", FieldKind::kString, false, {}, Rules{.min_length = 1, .max_length = 5}},
-      Field{"size", FieldKind::kInt, false, {},
+      Field{"size",
+            FieldKind::kInt,
+            false,
+            {},
             Rules{.has_greater_than_or_equal = true,
                   .greater_than_or_equal = 1,
                   .has_less_than = true,
@@ -420,18 +429,21 @@ TEST(ValidateBody, Rules) {
 TEST(ValidateBody, RepeatedElementsAreNamedByIndex) {
   static const std::array<Field, 2> fields = {
       Field{"tags", FieldKind::kString, true, {}, Rules{.max_length = 3}},
-      Field{"ports", FieldKind::kInt, true, {},
+      Field{"ports",
+            FieldKind::kInt,
+            true,
+            {},
             Rules{.has_less_than_or_equal = true, .less_than_or_equal = 65535}},
   };
   auto op = op_with_body(fields);
   EXPECT_FALSE(validate_body(op, obj(R"({"tags": [], "ports": [22, 443]})")));
-  EXPECT_THAT(details(validate_body(op, obj(R"({"tags": ["ok", 3, "toolong"],
+  EXPECT_THAT(
+      details(validate_body(op, obj(R"({"tags": ["ok", 3, "toolong"],
                                                  "ports": [80, 70000, "x"]})"))),
-              ElementsAre(Detail{"tags.1", "format", "invalid type, expected string"},
-                          Detail{"tags.2", "constraint", "value length must be at most 3 runes"},
-                          Detail{"ports.1", "constraint",
-                                 "value must be less than or equal to 65535"},
-                          Detail{"ports.2", "format", "invalid type, expected integer"}));
+      ElementsAre(Detail{"tags.1", "format", "invalid type, expected string"},
+                  Detail{"tags.2", "constraint", "value length must be at most 3 runes"},
+                  Detail{"ports.1", "constraint", "value must be less than or equal to 65535"},
+                  Detail{"ports.2", "format", "invalid type, expected integer"}));
   EXPECT_THAT(details(validate_body(op, obj(R"({"ports": {"a": 1}})"))),
               ElementsAre(Detail{"ports", "format", "invalid type, expected array"}));
 }

@@ -56,8 +56,7 @@ TEST(ParseTarget, KeysWithoutValuesAndEmptyParts) {
   std::string path;
   Query q;
   ASSERT_TRUE(parse_target("/p?&flag&&x=&=v&y=1=2&", path, q));
-  EXPECT_THAT(q,
-              ElementsAre(KV{"flag", ""}, KV{"x", ""}, KV{"", "v"}, KV{"y", "1=2"}));
+  EXPECT_THAT(q, ElementsAre(KV{"flag", ""}, KV{"x", ""}, KV{"", "v"}, KV{"y", "1=2"}));
 }
 
 TEST(ParseTarget, EmptyQueryAndFragment) {

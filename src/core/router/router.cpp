@@ -62,17 +62,26 @@ void Router::add(std::string_view method, std::string_view path_template, int ro
 }
 
 namespace {
+// Depth-first, literals before parameters. With a method, only a node serving that method
+// matches (so a literal path missing a method falls back to the parameter route that has it);
+// without one, any node with routes matches (to answer 405).
 const Router::Node* walk(const Router::Node* node, const std::vector<std::string>& segs,
-                         std::size_t i, Params& params) {
-  if (i == segs.size()) return node->methods.empty() ? nullptr : node;
+                         std::size_t i, Params& params, std::string_view method) {
+  if (i == segs.size()) {
+    if (node->methods.empty()) return nullptr;
+    if (method.empty()) return node;
+    for (auto& [m, id] : node->methods)
+      if (m == method) return node;
+    return nullptr;
+  }
   std::size_t mark = params.size();
   if (auto it = node->literals.find(segs[i]); it != node->literals.end()) {
-    if (auto* found = walk(it->second.get(), segs, i + 1, params)) return found;
+    if (auto* found = walk(it->second.get(), segs, i + 1, params, method)) return found;
     params.truncate(mark);
   }
   if (node->param && !segs[i].empty()) {
     for (auto& name : node->param_names) params.add(name, segs[i]);
-    if (auto* found = walk(node->param.get(), segs, i + 1, params)) return found;
+    if (auto* found = walk(node->param.get(), segs, i + 1, params, method)) return found;
     params.truncate(mark);
   }
   return nullptr;
@@ -90,7 +99,11 @@ Match Router::match(std::string_view method, std::string_view path) const {
     }
     segs.push_back(std::move(dec));
   }
-  const Node* node = walk(root_.get(), segs, 0, m.params);
+  const Node* node = walk(root_.get(), segs, 0, m.params, method);
+  if (!node) {
+    m.params.clear();
+    node = walk(root_.get(), segs, 0, m.params, {});
+  }
   if (!node) {
     m.kind = Match::Kind::kNotFound;
     m.params.clear();

@@ -88,6 +88,23 @@ TEST(Router, BacktracksFromLiteralToParam) {
   EXPECT_EQ(m.params.size(), 1u);
 }
 
+TEST(Router, LiteralWithoutTheMethodFallsBackToParamRoute) {
+  Router r;
+  r.add("GET", "/sg/default/rules", 1);
+  r.add("GET", "/sg/{security_group_id}/rules", 2);
+  r.add("POST", "/sg/{security_group_id}/rules", 3);
+  auto get = r.match("GET", "/sg/default/rules");
+  ASSERT_EQ(get.kind, Kind::kFound);
+  EXPECT_EQ(get.route, 1);
+  auto post = r.match("POST", "/sg/default/rules");
+  ASSERT_EQ(post.kind, Kind::kFound);
+  EXPECT_EQ(post.route, 3);
+  EXPECT_EQ(post.params["security_group_id"], "default");
+  auto del = r.match("DELETE", "/sg/default/rules");
+  ASSERT_EQ(del.kind, Kind::kMethodNotAllowed);
+  EXPECT_THAT(del.allowed, UnorderedElementsAre("GET"));
+}
+
 TEST(Router, MethodNotAllowedListsAllowedMethods) {
   Router r;
   r.add("GET", "/p/{id}", 1);

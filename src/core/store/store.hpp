@@ -137,7 +137,8 @@ class Store {
   virtual int schema_version() = 0;
   virtual void close() = 0;
 
-  // Runs fn in a transaction, commits when fn returns normally, retries on Conflict.
+  // Runs fn in a transaction and commits when its Result holds a value (an error result rolls
+  // back, so refused input changes nothing); retries the whole function on Conflict.
   template <typename Fn>
   auto transact(TxMode mode, Fn&& fn) -> decltype(fn(std::declval<Tx&>())) {
     for (int attempt = 0;; ++attempt) {

@@ -99,28 +99,28 @@ TEST(ParseTime, InvalidStrings) {
            "",
            "2024",
            "2024-02-29",
-           "2024-02-29T12:34:56",        // no offset
-           "2024-02-29T12:34Z",          // no seconds
-           "2024-02-29T12:34:56.Z",      // empty fraction
-           "2024-02-29T12:34:56,5Z",     // comma fraction
-           "2024-02-29T12:34:56+0200",   // offset without colon
-           "2024-02-29T12:34:56+02",     // short offset
-           "2024-02-29T12:34:56+02:0",   // short offset
-           "2024-02-29T12:34:56Z ",      // trailing space
-           "2024-02-29T12:34:56ZZ",      // trailing garbage
-           " 2024-02-29T12:34:56Z",      // leading space
-           "2024/02/29T12:34:56Z",       // wrong separators
-           "2024-02-29X12:34:56Z",       // wrong T
-           "2024-2-29T12:34:56Z",        // short month
-           "24-02-29T12:34:56Z",         // short year
-           "2024-13-01T00:00:00Z",       // month 13
-           "2024-00-01T00:00:00Z",       // month 0
-           "2024-01-00T00:00:00Z",       // day 0
-           "2024-01-32T00:00:00Z",       // day 32
-           "2024-01-01T24:00:00Z",       // hour 24
-           "2024-01-01T00:60:00Z",       // minute 60
-           "2024-01-01T00:00:61Z",       // second 61
-           "2024-0a-01T00:00:00Z",       // non digit
+           "2024-02-29T12:34:56",         // no offset
+           "2024-02-29T12:34Z",           // no seconds
+           "2024-02-29T12:34:56.Z",       // empty fraction
+           "2024-02-29T12:34:56,5Z",      // comma fraction
+           "2024-02-29T12:34:56+0200",    // offset without colon
+           "2024-02-29T12:34:56+02",      // short offset
+           "2024-02-29T12:34:56+02:0",    // short offset
+           "2024-02-29T12:34:56Z ",       // trailing space
+           "2024-02-29T12:34:56ZZ",       // trailing garbage
+           " 2024-02-29T12:34:56Z",       // leading space
+           "2024/02/29T12:34:56Z",        // wrong separators
+           "2024-02-29X12:34:56Z",        // wrong T
+           "2024-2-29T12:34:56Z",         // short month
+           "24-02-29T12:34:56Z",          // short year
+           "2024-13-01T00:00:00Z",        // month 13
+           "2024-00-01T00:00:00Z",        // month 0
+           "2024-01-00T00:00:00Z",        // day 0
+           "2024-01-32T00:00:00Z",        // day 32
+           "2024-01-01T24:00:00Z",        // hour 24
+           "2024-01-01T00:60:00Z",        // minute 60
+           "2024-01-01T00:00:61Z",        // second 61
+           "2024-0a-01T00:00:00Z",        // non digit
            "yesterday at noon, roughly",  // nonsense of the right length
        }) {
     SCOPED_TRACE(std::string(s));

@@ -167,6 +167,38 @@ std::string tags_json(const std::vector<std::string>& tags) {
   return json::serialize(a);
 }
 
+// A savepoint around one write: when the write throws half-way (e.g. DuplicateKey on a unique key
+// after the row went in), everything it did is undone, so the caller may handle the error and go
+// on with the transaction.
+class Savepoint {
+ public:
+  explicit Savepoint(Connection& c) : c_(c) { run("SAVEPOINT scwd_write"); }
+  ~Savepoint() {
+    if (released_) return;
+    try {
+      run("ROLLBACK TO scwd_write");
+      run("RELEASE scwd_write");
+    } catch (...) {
+      // the enclosing transaction rolls back anyway
+    }
+  }
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  void release() {
+    run("RELEASE scwd_write");
+    released_ = true;
+  }
+
+ private:
+  void run(const char* sql) {
+    Stmt s(c_, sql);  // prepared once per connection, like every other statement
+    s.step();
+  }
+
+  Connection& c_;
+  bool released_ = false;
+};
+
 class SqliteStore;
 
 class SqliteTx final : public Tx {
@@ -195,6 +227,7 @@ class SqliteTx final : public Tx {
 
   void insert(Record& r) override {
     require_write();
+    Savepoint sp(*conn_);
     r.version = 1;
     {
       Stmt s(*conn_,
@@ -207,15 +240,18 @@ class SqliteTx final : public Tx {
     bump_count(r.kind, r.organization_id, r.project_id, 1);
     write_tags(r);
     write_keys(r);
+    sp.release();
   }
 
   void update(Record& r) override {
     require_write();
+    Savepoint sp(*conn_);
     std::string old_org, old_project, old_tags, old_keys;
     std::string new_tags = tags_json(r.tags), new_keys = tags_json(r.keys);
     {
       Stmt s(*conn_,
-             "SELECT organization_id, project_id, tags, keys FROM resources WHERE kind = ? AND id = ?");
+             "SELECT organization_id, project_id, tags, keys FROM resources WHERE kind = ? AND id "
+             "= ?");
       s.text(r.kind).text(r.id);
       if (!s.step()) throw Conflict("record vanished: " + r.kind + " " + r.id);
       old_org = s.col_text(0);
@@ -239,7 +275,6 @@ class SqliteTx final : public Tx {
       s.step();
       if (s.changes() != 1) throw Conflict("stale version of " + r.kind + " " + r.id);
     }
-    r.version += 1;
     if (old_org != r.organization_id || old_project != r.project_id) {
       bump_count(r.kind, old_org, old_project, -1);
       bump_count(r.kind, r.organization_id, r.project_id, 1);
@@ -256,6 +291,8 @@ class SqliteTx final : public Tx {
       s.step();
       write_keys(r);
     }
+    sp.release();
+    r.version += 1;  // only once every part of the write went through
   }
 
   bool remove(std::string_view kind, std::string_view id) override {
@@ -327,8 +364,9 @@ class SqliteTx final : public Tx {
   std::int64_t count_owned(std::string_view kind, std::string_view organization_id,
                            std::string_view project_id) override {
     if (project_id.empty()) {
-      Stmt s(*conn_,
-             "SELECT COALESCE(SUM(n), 0) FROM resource_counts WHERE kind = ? AND organization_id = ?");
+      Stmt s(
+          *conn_,
+          "SELECT COALESCE(SUM(n), 0) FROM resource_counts WHERE kind = ? AND organization_id = ?");
       s.text(kind).text(organization_id);
       s.step();
       return s.col_int(0);
@@ -368,7 +406,8 @@ class SqliteTx final : public Tx {
     s.integer(r.version).text(tags_json(r.tags)).text(tags_json(r.keys));
     s.text(json::serialize(r.body));
   }
-  void bump_count(std::string_view kind, std::string_view org, std::string_view project, int delta) {
+  void bump_count(std::string_view kind, std::string_view org, std::string_view project,
+                  int delta) {
     Stmt s(*conn_,
            "INSERT INTO resource_counts (kind, organization_id, project_id, n) VALUES (?, ?, ?, ?) "
            "ON CONFLICT (kind, organization_id, project_id) DO UPDATE SET n = n + excluded.n");

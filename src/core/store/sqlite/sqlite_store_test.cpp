@@ -269,6 +269,47 @@ TEST_F(SqliteStoreTest, FailedInsertLeavesNothingBehind) {
   EXPECT_EQ(tx->count_in_project("proj-1", {}), 2);
 }
 
+TEST_F(SqliteStoreTest, FailedUpdateLeavesNothingBehind) {
+  Record a = make("test.key", "a");
+  a.keys = {"k1"};
+  Record b = make("test.key", "b", "b-name");
+  b.keys = {"k2"};
+  b.tags = {"old"};
+  insert_all({a, b});
+  {
+    auto tx = store_->begin(TxMode::kWrite);
+    auto cur = tx->get("test.key", "b");
+    ASSERT_TRUE(cur);
+    cur->name = "changed";
+    cur->tags = {"new"};
+    cur->project_id = "proj-2";
+    cur->keys = {"k1"};  // taken by a
+    EXPECT_THROW(tx->update(*cur), DuplicateKey);
+    EXPECT_EQ(cur->version, 1) << "the record's version must not move on a failed update";
+    auto still = tx->get("test.key", "b");
+    ASSERT_TRUE(still);
+    EXPECT_EQ(still->name, "b-name");
+    EXPECT_EQ(still->version, 1);
+    ASSERT_TRUE(tx->get_by_key("test.key", "k2"));
+    EXPECT_EQ(tx->get_by_key("test.key", "k2")->id, "b");
+    // The transaction goes on: a later, valid update of the same record works.
+    cur->keys = {"k3"};
+    tx->update(*cur);
+    EXPECT_EQ(cur->version, 2);
+    tx->commit();
+  }
+  auto tx = store_->begin(TxMode::kRead);
+  EXPECT_EQ(tx->get("test.key", "b")->name, "changed");
+  EXPECT_EQ(tx->get_by_key("test.key", "k3")->id, "b");
+  EXPECT_FALSE(tx->get_by_key("test.key", "k2"));
+  EXPECT_EQ(tx->get_by_key("test.key", "k1")->id, "a");
+  ListQuery tagged = query("test.key");
+  tagged.tags_any = {"new"};
+  EXPECT_THAT(ids(tagged), ElementsAre("b"));
+  EXPECT_EQ(tx->count_in_project("proj-1", {}), 1);
+  EXPECT_EQ(tx->count_in_project("proj-2", {}), 1);
+}
+
 TEST_F(SqliteStoreTest, GetByKey) {
   Record a = make("test.key", "a", "alpha");
   a.keys = {"secret:1", "name:alpha"};
@@ -414,7 +455,8 @@ TEST_F(SqliteStoreFilterTest, BodyPaths) {
   EXPECT_THAT(ids_where({Column::kBody, Op::kGt, {"10"}, "size", true}), ElementsAre("r2", "r3"));
   EXPECT_THAT(ids_where({Column::kBody, Op::kLt, {"10"}, "size", true}), ElementsAre("r1", "r4"));
   EXPECT_THAT(ids_where({Column::kBody, Op::kEq, {"100"}, "size", true}), ElementsAre("r3"));
-  EXPECT_THAT(ids_where({Column::kBody, Op::kIn, {"5", "9"}, "size", true}), ElementsAre("r1", "r4"));
+  EXPECT_THAT(ids_where({Column::kBody, Op::kIn, {"5", "9"}, "size", true}),
+              ElementsAre("r1", "r4"));
 }
 
 TEST_F(SqliteStoreFilterTest, IsNullAndNotNull) {
