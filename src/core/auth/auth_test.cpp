@@ -110,7 +110,7 @@ TEST_F(AuthTest, BootstrapCreatesOrganizationProjectUserAndKey) {
   ASSERT_TRUE(project);
   EXPECT_EQ(project->name, "default");
   EXPECT_EQ(project->organization_id, id.organization_id);
-  EXPECT_EQ(project->project_id, id.organization_id);
+  EXPECT_EQ(project->project_id, "") << "a project is owned by its organization, not by itself";
 
   auto user = get(kUserKind, id.user_id);
   ASSERT_TRUE(user);
@@ -424,6 +424,24 @@ TEST(SecretLookupKey, IsPrefixedHash) {
   const std::string s = "6f1c2a84-1d2b-4c3e-9f00-0123456789ab";
   EXPECT_EQ(secret_lookup_key(s), "secret:" + hash_secret(s));
   EXPECT_EQ(secret_lookup_key("6F1C2A84-1D2B-4C3E-9F00-0123456789AB"), secret_lookup_key(s));
+}
+
+}  // namespace
+}  // namespace scwd::auth
+
+namespace scwd::auth {
+namespace {
+
+TEST(BootstrapRestart, KeepsAGivenDefaultProject) {
+  scwd::testing::TempDir dir;
+  auto store = store::open_sqlite({(dir.path() / "scwd.db").string()});
+  BootstrapInput in;
+  in.project_id = "22222222-3333-4444-8555-666666666666";
+  auto first = bootstrap(*store, in, 0);
+  ASSERT_TRUE(first.created);
+  auto second = bootstrap(*store, {}, 1);
+  EXPECT_FALSE(second.created);
+  EXPECT_EQ(second.identity.project_id, "22222222-3333-4444-8555-666666666666");
 }
 
 }  // namespace

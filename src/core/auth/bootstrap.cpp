@@ -70,7 +70,7 @@ BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros 
     p.kind = std::string(kProjectKind);
     p.id = pid;
     p.organization_id = id.organization_id;
-    p.project_id = pid;
+    // A project is owned by the organization; it is not a resource "in" itself.
     p.name = name;
     p.created_at = p.updated_at = now;
     p.body = json::object{{"id", pid},

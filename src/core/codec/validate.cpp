@@ -5,9 +5,9 @@
 #include <cmath>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <shared_mutex>
 
+#include "core/codec/pattern.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/time.hpp"
 
@@ -40,26 +40,6 @@ std::size_t utf8_length(std::string_view s) {
 }
 
 namespace {
-
-// Compiled patterns, keyed by their source text (node-based map: pointers stay valid).
-const std::regex* pattern_for(std::string_view pattern) {
-  static std::shared_mutex mu;
-  static std::map<std::string, std::optional<std::regex>, std::less<>> cache;
-  {
-    std::shared_lock lk(mu);
-    if (auto it = cache.find(pattern); it != cache.end())
-      return it->second ? &*it->second : nullptr;
-  }
-  std::unique_lock lk(mu);
-  std::optional<std::regex> re;
-  try {
-    re.emplace(std::string(pattern), std::regex::ECMAScript | std::regex::optimize);
-  } catch (const std::regex_error&) {
-    // A JavaScript-only construct (e.g. \p{L}): the SDK checks it client-side anyway.
-  }
-  auto [it, _] = cache.emplace(std::string(pattern), std::move(re));
-  return it->second ? &*it->second : nullptr;
-}
 
 std::string fmt_num(double v) {
   if (std::floor(v) == v && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
@@ -206,8 +186,7 @@ void check_string_rules(const sdk::Field& f, std::string_view name, std::string_
     return;
   }
   if (!r.pattern.empty()) {
-    if (auto* re = pattern_for(r.pattern);
-        re && !std::regex_search(value.begin(), value.end(), *re))
+    if (auto* p = Pattern::get(r.pattern); p && !p->matches(value))
       out.push_back({std::string(name), ArgReason::kConstraint,
                      "value must match the pattern " + std::string(r.pattern)});
   }

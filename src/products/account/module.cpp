@@ -103,7 +103,6 @@ Result<Response> create_project(Context& ctx) {
     store::Record r;
     r.kind = std::string(kProject);
     r.id = new_uuid();
-    r.project_id = r.id;
     r.organization_id = *org;
     r.name = *name;
     r.created_at = r.updated_at = now;

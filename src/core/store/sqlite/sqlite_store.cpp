@@ -98,7 +98,9 @@ class Stmt {
  public:
   Stmt(Connection& c, std::string sql)
       : c_(c), sql_(std::move(sql)), st_(c.prepare(sql_, owned_)) {}
-  ~Stmt() { sqlite3_reset(st_); }
+  ~Stmt() { c_.release(sql_, st_, owned_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
   Stmt& text(std::string_view v) {
     sqlite3_bind_text(st_, ++idx_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
@@ -380,7 +382,8 @@ class SqliteTx final : public Tx {
   }
 
   void commit() override {
-    conn_->exec("COMMIT");
+    Stmt s(*conn_, "COMMIT");
+    s.step();
     done_ = true;
   }
 
@@ -535,16 +538,19 @@ SqliteTx::SqliteTx(SqliteStore& store, std::unique_ptr<Connection> conn, TxMode 
     : store_(store), conn_(std::move(conn)), mode_(mode) {
   if (mode == TxMode::kWrite) {
     write_lock_ = std::unique_lock<std::mutex>(store_.write_mutex());
-    conn_->exec("BEGIN IMMEDIATE");
+    Stmt s(*conn_, "BEGIN IMMEDIATE");
+    s.step();
   } else {
-    conn_->exec("BEGIN");
+    Stmt s(*conn_, "BEGIN");
+    s.step();
   }
 }
 
 SqliteTx::~SqliteTx() {
   if (!done_) {
     try {
-      conn_->exec("ROLLBACK");
+      Stmt s(*conn_, "ROLLBACK");
+      s.step();
     } catch (...) {
       // the connection is unusable: drop it
       return;
