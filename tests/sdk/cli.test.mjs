@@ -1,0 +1,87 @@
+// The binary's command line: --version, --help, the reserved PostgreSQL store, bad flags, and the
+// route table used for docs/coverage.md.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+import { REPO_ROOT, SCWD_BIN } from './lib/harness.mjs';
+
+function run(args, env = {}) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SCW')));
+  return spawnSync(SCWD_BIN, args, { cwd: REPO_ROOT, env: { ...clean, ...env }, encoding: 'utf8', timeout: 20_000 });
+}
+
+describe('command line', () => {
+  it('--version prints the version and exits 0', () => {
+    const r = run(['--version']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^scwd \d+\.\d+\.\d+/);
+  });
+
+  it('--help and serve --help describe the flags', () => {
+    const top = run(['--help']);
+    assert.equal(top.status, 0);
+    assert.match(top.stdout, /serve/);
+    const serve = run(['serve', '--help']);
+    assert.equal(serve.status, 0);
+    for (const flag of ['--listen', '--data', '--log-level', '--store', '--body-limit', 'SCWD_LISTEN', 'SCWD_DATA']) {
+      assert.ok(serve.stdout.includes(flag), `serve --help lacks ${flag}`);
+    }
+  });
+
+  it('--store postgres://... exits 2 with a clear message (back end not built yet)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scwd-cli-'));
+    try {
+      const r = run(['serve', '--listen', '127.0.0.1:0', '--data', dir, '--store', 'postgres://u@127.0.0.1/db']);
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /PostgreSQL/);
+      assert.ok(!r.stdout.includes('listening'), 'it must not serve');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SCWD_STORE=postgres://... is refused the same way', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scwd-cli-'));
+    try {
+      const r = run(['serve', '--listen', '127.0.0.1:0', '--data', dir], { SCWD_STORE: 'postgres://x' });
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('bad flag values are refused before serving', () => {
+    for (const args of [['serve', '--listen', 'nonsense'], ['serve', '--log-level', 'loud'], ['serve', '--bogus']]) {
+      const r = run(args);
+      assert.notEqual(r.status, 0, `${args.join(' ')} was accepted`);
+      assert.ok(!r.stdout.includes('listening'));
+    }
+  });
+
+  it('malformed SCW_* bootstrap values are refused with a message', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scwd-cli-'));
+    try {
+      const r = run(['serve', '--listen', '127.0.0.1:0', '--data', dir], { SCW_SECRET_KEY: 'not-a-uuid' });
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /SCW_SECRET_KEY/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('routes --served-json lists the 11 Account operations as served', () => {
+    const r = run(['routes', '--served-json']);
+    assert.equal(r.status, 0, r.stderr);
+    const served = JSON.parse(r.stdout);
+    const account = served.filter((x) => x.path.startsWith('/account/v3/'));
+    assert.equal(account.length, 11, JSON.stringify(account));
+    const all = JSON.parse(run(['routes']).stdout);
+    assert.ok(all.length >= 462, `only ${all.length} routes`);
+    assert.ok(all.some((x) => x.path === '/k8s/v1/regions/{region}/clusters' && x.implemented === false));
+  });
+});
