@@ -66,6 +66,7 @@ struct Options {
   std::int64_t read_timeout_ms = 15000;
   std::int64_t idle_timeout_ms = 60000;
   std::uint32_t header_limit = 16 * 1024;
+  int workers = 16;
 };
 
 void register_modules(scwd::app::App& app) {
@@ -141,6 +142,9 @@ int serve(const Options& o) {
   so.header_limit = o.header_limit;
   so.read_timeout = std::chrono::milliseconds(o.read_timeout_ms);
   so.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
+  so.workers = o.workers;
+  // Writes may wait for a group commit: keep them off the I/O threads.
+  so.offload = [](const scwd::http::Request& r) { return r.method != "GET" && r.method != "HEAD"; };
   scwd::http::Server server(
       so, [&app](scwd::http::Request& req) { return app.handle(req); },
       [&app](int status, std::string_view rid) { return app.error_response(status, rid); },
@@ -265,6 +269,12 @@ int main(int argc, char** argv) {
                    "Time an idle keep-alive connection is kept open")
       ->envname("SCWD_IDLE_TIMEOUT_MS")
       ->check(CLI::Range(1, 3600000))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--workers", o.workers,
+                   "Threads running write requests (they wait for group commits)")
+      ->envname("SCWD_WORKERS")
+      ->check(CLI::Range(0, 1024))
       ->capture_default_str();
   serve_cmd->add_option("--header-limit", o.header_limit, "Largest request header block in bytes")
       ->envname("SCWD_HEADER_LIMIT")

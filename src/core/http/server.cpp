@@ -45,6 +45,7 @@ struct Server::Impl {
   ErrorResponder errors;
   AccessLog log;
   std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<asio::thread_pool> pool;  // offloaded handlers
   std::uint16_t port = 0;
   std::atomic<bool> stopping{false};
   asio::io_context control;  // signals and stop()
@@ -180,7 +181,17 @@ struct Server::Impl {
       for (auto& f : breq) req.headers.emplace_back(to_sv(f.name_string()), to_sv(f.value()));
       req.body = std::move(breq.body());
       bool keep_alive = breq.keep_alive();
-      Response res = target_ok ? safe_dispatch(req) : errors(400, req.request_id);
+      Response res;
+      if (!target_ok) {
+        res = errors(400, req.request_id);
+      } else if (pool && opts.offload && opts.offload(req)) {
+        res = co_await asio::co_spawn(
+            pool->get_executor(),
+            [this, &req]() -> asio::awaitable<Response> { co_return safe_dispatch(req); },
+            asio::use_awaitable);
+      } else {
+        res = safe_dispatch(req);
+      }
       keep_alive = keep_alive && !stopping.load();
       co_await write(stream, &req, std::move(res), keep_alive, started);
       if (!keep_alive) break;
@@ -238,6 +249,7 @@ Server::~Server() {
     w->ioc.stop();
     if (w->thread.joinable()) w->thread.join();
   }
+  if (impl_->pool) impl_->pool->join();
 }
 
 void Server::start() {
@@ -261,6 +273,8 @@ void Server::start() {
   }
   im.port = port;
   im.running = n;
+  if (im.opts.workers > 0 && im.opts.offload)
+    im.pool = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(im.opts.workers));
   for (auto& w : im.workers) {
     asio::co_spawn(w->ioc, im.accept_loop(*w), asio::detached);
     w->thread = std::thread([&im, wp = w.get()] {
@@ -288,6 +302,7 @@ void Server::run_until_stopped() {
   lk.unlock();
   for (auto& w : im.workers)
     if (w->thread.joinable()) w->thread.join();
+  if (im.pool) im.pool->join();
 }
 
 void Server::stop() {

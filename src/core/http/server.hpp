@@ -22,6 +22,11 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{15000};    // whole request, once its first byte arrived
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
   std::chrono::milliseconds shutdown_grace{10000};  // in-flight requests get this long to finish
+  // Requests for which offload() is true run on a pool of `workers` threads instead of the I/O
+  // thread, so an I/O thread never waits for a (group) commit and keeps reading other
+  // connections. Reads stay inline: they are fast and need no hop.
+  int workers = 16;
+  std::function<bool(const Request&)> offload;
 };
 
 // Called on an I/O thread for every parsed request; must not throw (exceptions become 500s).

@@ -137,16 +137,30 @@ class Store {
   virtual int schema_version() = 0;
   virtual void close() = 0;
 
+  // Runs `work` in a write transaction and commits when it returns true (false or an exception
+  // undoes exactly its own writes). Back ends may group the work of concurrent callers into one
+  // transaction, each inside a savepoint, and commit once (group commit). Returns when the
+  // commit that holds the work is durable; rethrows what the work threw.
+  virtual void write(const std::function<bool(Tx&)>& work) = 0;
+
   // Runs fn in a transaction and commits when its Result holds a value (an error result rolls
-  // back, so refused input changes nothing); retries the whole function on Conflict.
+  // back, so refused input changes nothing); retries the whole function on Conflict. Writes go
+  // through write() and so take part in group commit.
   template <typename Fn>
   auto transact(TxMode mode, Fn&& fn) -> decltype(fn(std::declval<Tx&>())) {
+    using R = decltype(fn(std::declval<Tx&>()));
     for (int attempt = 0;; ++attempt) {
       try {
-        auto tx = begin(mode);
-        auto result = fn(*tx);
-        if (result) tx->commit();
-        return result;
+        if (mode == TxMode::kRead) {
+          auto tx = begin(mode);
+          return fn(*tx);
+        }
+        std::optional<R> result;
+        write([&](Tx& tx) {
+          result.emplace(fn(tx));
+          return static_cast<bool>(*result);
+        });
+        return std::move(*result);
       } catch (const Conflict&) {
         if (attempt >= 4) throw;
       }

@@ -4,7 +4,10 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <condition_variable>
+#include <exception>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "core/store/sql.hpp"
@@ -205,7 +208,12 @@ class SqliteStore;
 
 class SqliteTx final : public Tx {
  public:
+  // A transaction of its own on a pooled connection.
   SqliteTx(SqliteStore& store, std::unique_ptr<Connection> conn, TxMode mode);
+  // One member of a group commit: runs inside the writer's transaction, which it neither
+  // begins, commits nor rolls back.
+  explicit SqliteTx(Connection& batch_conn)
+      : store_(nullptr), conn_(&batch_conn), mode_(TxMode::kWrite), batch_member_(true) {}
   ~SqliteTx() override;
 
   std::optional<Record> get(std::string_view kind, std::string_view id) override {
@@ -382,6 +390,7 @@ class SqliteTx final : public Tx {
   }
 
   void commit() override {
+    if (batch_member_) throw StoreError("commit() inside a grouped write: return true instead");
     Stmt s(*conn_, "COMMIT");
     s.step();
     done_ = true;
@@ -433,9 +442,11 @@ class SqliteTx final : public Tx {
     }
   }
 
-  SqliteStore& store_;
-  std::unique_ptr<Connection> conn_;
+  SqliteStore* store_;
+  std::unique_ptr<Connection> owned_;
+  Connection* conn_;
   TxMode mode_;
+  bool batch_member_ = false;
   bool done_ = false;
   std::unique_lock<std::mutex> write_lock_;
 };
@@ -452,6 +463,22 @@ class SqliteStore final : public Store {
   std::unique_ptr<Tx> begin(TxMode mode) override {
     return std::make_unique<SqliteTx>(*this, acquire(), mode);
   }
+
+  // Group commit: concurrent writers queue their work; one writer thread runs everything queued
+  // in one transaction, each piece inside its own savepoint, and commits once. A caller returns
+  // only after the commit that holds its work (or with the error that undid it).
+  void write(const std::function<bool(Tx&)>& work) override {
+    Pending p{&work};
+    {
+      std::unique_lock lk(queue_mu_);
+      if (closed_writer_) throw StoreError("store is closed");
+      if (!writer_.joinable()) writer_ = std::thread([this] { writer_loop(); });
+      queue_.push_back(&p);
+      queue_cv_.notify_one();
+      done_cv_.wait(lk, [&] { return p.done; });
+    }
+    if (p.error) std::rethrow_exception(p.error);
+  }
   std::string_view backend() const override { return "sqlite"; }
 
   int schema_version() override {
@@ -466,6 +493,12 @@ class SqliteStore final : public Store {
   }
 
   void close() override {
+    {
+      std::unique_lock lk(queue_mu_);
+      closed_writer_ = true;
+      queue_cv_.notify_all();
+    }
+    if (writer_.joinable()) writer_.join();
     std::lock_guard lk(pool_mu_);
     if (closed_) return;
     closed_ = true;
@@ -527,7 +560,95 @@ class SqliteStore final : public Store {
     }
   }
 
+  struct Pending {
+    const std::function<bool(Tx&)>* work;
+    bool done = false;
+    std::exception_ptr error;
+  };
+
+  void writer_loop() {
+    std::vector<Pending*> batch;
+    for (;;) {
+      {
+        std::unique_lock lk(queue_mu_);
+        queue_cv_.wait(lk, [&] { return !queue_.empty() || closed_writer_; });
+        if (queue_.empty()) return;  // closed and drained
+        batch.assign(queue_.begin(), queue_.end());
+        queue_.clear();
+      }
+      run_batch(batch);
+      {
+        std::lock_guard lk(queue_mu_);
+        for (auto* p : batch) p->done = true;
+      }
+      done_cv_.notify_all();
+      batch.clear();
+    }
+  }
+
+  void run_batch(const std::vector<Pending*>& batch) {
+    std::unique_ptr<Connection> conn;
+    try {
+      conn = acquire();
+    } catch (...) {
+      for (auto* p : batch) p->error = std::current_exception();
+      return;
+    }
+    std::unique_lock wl(write_mu_);
+    auto exec = [&](const char* sql) {
+      Stmt s(*conn, sql);
+      s.step();
+    };
+    try {
+      exec("BEGIN IMMEDIATE");
+    } catch (...) {
+      for (auto* p : batch) p->error = std::current_exception();
+      return;  // the connection is dropped
+    }
+    for (auto* p : batch) {
+      try {
+        exec("SAVEPOINT scwd_item");
+      } catch (...) {
+        p->error = std::current_exception();
+        continue;
+      }
+      bool keep = false;
+      try {
+        SqliteTx tx(*conn);
+        keep = (*p->work)(tx);
+      } catch (...) {
+        p->error = std::current_exception();
+      }
+      try {
+        if (!keep) exec("ROLLBACK TO scwd_item");
+        exec("RELEASE scwd_item");
+      } catch (...) {
+        if (!p->error) p->error = std::current_exception();
+      }
+    }
+    try {
+      exec("COMMIT");
+    } catch (...) {
+      auto e = std::current_exception();
+      for (auto* p : batch)
+        if (!p->error) p->error = e;
+      try {
+        exec("ROLLBACK");
+      } catch (...) {
+        return;  // drop the connection
+      }
+    }
+    wl.unlock();
+    release(std::move(conn));
+  }
+
   SqliteOptions options_;
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::condition_variable done_cv_;
+  std::vector<Pending*> queue_;
+  std::thread writer_;
+  bool closed_writer_ = false;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> pool_;
   bool closed_ = false;
@@ -535,9 +656,9 @@ class SqliteStore final : public Store {
 };
 
 SqliteTx::SqliteTx(SqliteStore& store, std::unique_ptr<Connection> conn, TxMode mode)
-    : store_(store), conn_(std::move(conn)), mode_(mode) {
+    : store_(&store), owned_(std::move(conn)), conn_(owned_.get()), mode_(mode) {
   if (mode == TxMode::kWrite) {
-    write_lock_ = std::unique_lock<std::mutex>(store_.write_mutex());
+    write_lock_ = std::unique_lock<std::mutex>(store_->write_mutex());
     Stmt s(*conn_, "BEGIN IMMEDIATE");
     s.step();
   } else {
@@ -547,6 +668,7 @@ SqliteTx::SqliteTx(SqliteStore& store, std::unique_ptr<Connection> conn, TxMode 
 }
 
 SqliteTx::~SqliteTx() {
+  if (batch_member_) return;
   if (!done_) {
     try {
       Stmt s(*conn_, "ROLLBACK");
@@ -556,7 +678,7 @@ SqliteTx::~SqliteTx() {
       return;
     }
   }
-  store_.release(std::move(conn_));
+  store_->release(std::move(owned_));
 }
 
 }  // namespace

@@ -808,3 +808,73 @@ TEST_F(SqliteStoreTest, ConcurrentReadModifyWriteLosesNoUpdate) {
 
 }  // namespace
 }  // namespace scwd::store
+
+namespace scwd::store {
+namespace {
+
+// Group commit: concurrent write() calls share transactions; each piece of work is undone alone
+// when it fails, and every caller returns after the commit holding its work.
+TEST_F(SqliteStoreTest, GroupCommitIsolatesEachWritersOutcome) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 60;
+  std::atomic<int> ok{0}, refused{0}, thrown{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        int mode = (t * kPerThread + i) % 3;  // 0: commit, 1: refuse (false), 2: throw
+        try {
+          store_->write([&](Tx& tx) {
+            auto r = make("k", "id-" + std::to_string(t) + "-" + std::to_string(i));
+            tx.insert(r);
+            if (mode == 2) throw std::runtime_error("boom");
+            return mode == 0;
+          });
+          (mode == 0 ? ok : refused)++;
+        } catch (const std::runtime_error& e) {
+          EXPECT_STREQ(e.what(), "boom");
+          thrown++;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok + refused + thrown, kThreads * kPerThread);
+  auto tx = store_->begin(TxMode::kRead);
+  ListQuery q;
+  q.kind = "k";
+  EXPECT_EQ(tx->count(q), ok.load());
+  EXPECT_EQ(tx->count_owned("k", "org-1"), ok.load());
+  for (int t = 0; t < kThreads; ++t)
+    for (int i = 0; i < kPerThread; ++i) {
+      bool kept = (t * kPerThread + i) % 3 == 0;
+      EXPECT_EQ(tx->get("k", "id-" + std::to_string(t) + "-" + std::to_string(i)).has_value(),
+                kept);
+    }
+}
+
+TEST_F(SqliteStoreTest, GroupedWorkMayNotCommitItself) {
+  EXPECT_THROW(store_->write([](Tx& tx) {
+    tx.commit();
+    return true;
+  }),
+               StoreError);
+}
+
+TEST_F(SqliteStoreTest, WritesAcknowledgedByGroupCommitSurviveReopen) {
+  for (int i = 0; i < 50; ++i) {
+    auto r = make("k", "g" + std::to_string(i));
+    store_->write([&](Tx& tx) {
+      tx.insert(r);
+      return true;
+    });
+  }
+  store_.reset();
+  store_ = open_sqlite({db_path()});
+  ListQuery q;
+  q.kind = "k";
+  EXPECT_EQ(store_->begin(TxMode::kRead)->count(q), 50);
+}
+
+}  // namespace
+}  // namespace scwd::store
