@@ -75,6 +75,10 @@ class Context {
   std::string_view region() const { return params["region"]; }
   Micros now() const { return svc.clock.now(); }
   const std::string* query(std::string_view name) const { return req.query_value(name); }
+  std::optional<std::string> query_opt(std::string_view name) const {
+    auto* v = req.query_value(name);
+    return v ? std::optional<std::string>(*v) : std::nullopt;
+  }
   std::vector<std::string> query_all(std::string_view name, bool split_commas = false) const {
     return req.query_values(name, split_commas);
   }

@@ -49,7 +49,6 @@ BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros 
     throw std::invalid_argument("SCW_DEFAULT_ORGANIZATION_ID must be a UUID");
   if (!is_uuid(id.project_id)) throw std::invalid_argument("SCW_DEFAULT_PROJECT_ID must be a UUID");
 
-  auto ts = format_time(now);
   store::Record org;
   org.kind = std::string(kOrganizationKind);
   org.id = id.organization_id;
@@ -127,7 +126,6 @@ BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros 
                           {"user_id", id.user_id}};
   tx->insert(key);
   tx->commit();
-  (void)ts;
   out.created = true;
   out.identity = id;
   return out;

@@ -71,7 +71,7 @@ struct Server::Impl {
     out.set("X-Request-Id", req ? req->request_id : std::string());
     for (auto& [k, v] : res.headers) out.insert(k, v);
     out.keep_alive(keep_alive);
-    out.body() = res.body;
+    out.body() = std::move(res.body);
     out.prepare_payload();
     stream.expires_after(opts.read_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream, out, asio::as_tuple(asio::use_awaitable));

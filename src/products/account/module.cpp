@@ -113,11 +113,7 @@ Result<Response> create_project(Context& ctx) {
 }
 
 Result<Response> list_projects(Context& ctx) {
-  auto org = organization_of(ctx,
-                             ctx.query("organization_id")
-                                 ? std::optional<std::string>(*ctx.query("organization_id"))
-                                 : std::nullopt,
-                             kProjectsRead);
+  auto org = organization_of(ctx, ctx.query_opt("organization_id"), kProjectsRead);
   if (!org) return api::fail(org.error());
   // The real API answered a list of 42 projects in one page when no page_size was sent.
   auto page = paging::read(ctx.req, "page_size", 100);
@@ -375,11 +371,7 @@ Result<Response> check_signature(Context& ctx) {
 }
 
 Result<Response> list_signatures(Context& ctx) {
-  auto org = organization_of(ctx,
-                             ctx.query("organization_id")
-                                 ? std::optional<std::string>(*ctx.query("organization_id"))
-                                 : std::nullopt,
-                             kContractsRead);
+  auto org = organization_of(ctx, ctx.query_opt("organization_id"), kContractsRead);
   if (!org) return api::fail(org.error());
   auto page = paging::read(ctx.req);
   if (!page) return api::fail(page.error());
