@@ -172,17 +172,23 @@ std::string tags_json(const std::vector<std::string>& tags) {
   return json::serialize(a);
 }
 
+// Runs a statement that takes no parameters and returns no rows (transaction control).
+void run(Connection& c, const char* sql) {
+  Stmt s(c, sql);
+  s.step();
+}
+
 // A savepoint around one write: when the write throws half-way (e.g. DuplicateKey on a unique key
 // after the row went in), everything it did is undone, so the caller may handle the error and go
 // on with the transaction.
 class Savepoint {
  public:
-  explicit Savepoint(Connection& c) : c_(c) { run("SAVEPOINT scwd_write"); }
+  explicit Savepoint(Connection& c) : c_(c) { run(c_, "SAVEPOINT scwd_write"); }
   ~Savepoint() {
     if (released_) return;
     try {
-      run("ROLLBACK TO scwd_write");
-      run("RELEASE scwd_write");
+      run(c_, "ROLLBACK TO scwd_write");
+      run(c_, "RELEASE scwd_write");
     } catch (...) {
       // the enclosing transaction rolls back anyway
     }
@@ -190,16 +196,11 @@ class Savepoint {
   Savepoint(const Savepoint&) = delete;
   Savepoint& operator=(const Savepoint&) = delete;
   void release() {
-    run("RELEASE scwd_write");
+    run(c_, "RELEASE scwd_write");
     released_ = true;
   }
 
  private:
-  void run(const char* sql) {
-    Stmt s(c_, sql);  // prepared once per connection, like every other statement
-    s.step();
-  }
-
   Connection& c_;
   bool released_ = false;
 };
@@ -290,15 +291,11 @@ class SqliteTx final : public Tx {
       bump_count(r.kind, r.organization_id, r.project_id, 1);
     }
     if (old_tags != new_tags) {
-      Stmt s(*conn_, "DELETE FROM resource_tags WHERE kind = ? AND id = ?");
-      s.text(r.kind).text(r.id);
-      s.step();
+      clear_tags(r.kind, r.id);
       write_tags(r);
     }
     if (old_keys != new_keys) {
-      Stmt s(*conn_, "DELETE FROM resource_keys WHERE kind = ? AND id = ?");
-      s.text(r.kind).text(r.id);
-      s.step();
+      clear_keys(r.kind, r.id);
       write_keys(r);
     }
     sp.release();
@@ -322,16 +319,8 @@ class SqliteTx final : public Tx {
       }
     }
     bump_count(kind, org, project, -1);
-    if (tags != "[]") {
-      Stmt s(*conn_, "DELETE FROM resource_tags WHERE kind = ? AND id = ?");
-      s.text(kind).text(id);
-      s.step();
-    }
-    if (keys != "[]") {
-      Stmt s(*conn_, "DELETE FROM resource_keys WHERE kind = ? AND id = ?");
-      s.text(kind).text(id);
-      s.step();
-    }
+    if (tags != "[]") clear_tags(kind, id);
+    if (keys != "[]") clear_keys(kind, id);
     return true;
   }
 
@@ -373,26 +362,19 @@ class SqliteTx final : public Tx {
 
   std::int64_t count_owned(std::string_view kind, std::string_view organization_id,
                            std::string_view project_id) override {
-    if (project_id.empty()) {
-      Stmt s(
-          *conn_,
-          "SELECT COALESCE(SUM(n), 0) FROM resource_counts WHERE kind = ? AND organization_id = ?");
-      s.text(kind).text(organization_id);
-      s.step();
-      return s.col_int(0);
-    }
-    Stmt s(*conn_,
-           "SELECT COALESCE(SUM(n), 0) FROM resource_counts WHERE kind = ? AND organization_id = ? "
-           "AND project_id = ?");
-    s.text(kind).text(organization_id).text(project_id);
+    std::string q =
+        "SELECT COALESCE(SUM(n), 0) FROM resource_counts WHERE kind = ? AND organization_id = ?";
+    if (!project_id.empty()) q += " AND project_id = ?";
+    Stmt s(*conn_, q);
+    s.text(kind).text(organization_id);
+    if (!project_id.empty()) s.text(project_id);
     s.step();
     return s.col_int(0);
   }
 
   void commit() override {
     if (batch_member_) throw StoreError("commit() inside a grouped write: return true instead");
-    Stmt s(*conn_, "COMMIT");
-    s.step();
+    run(*conn_, "COMMIT");
     done_ = true;
   }
 
@@ -424,6 +406,16 @@ class SqliteTx final : public Tx {
            "INSERT INTO resource_counts (kind, organization_id, project_id, n) VALUES (?, ?, ?, ?) "
            "ON CONFLICT (kind, organization_id, project_id) DO UPDATE SET n = n + excluded.n");
     s.text(kind).text(org).text(project).integer(delta);
+    s.step();
+  }
+  void clear_tags(std::string_view kind, std::string_view id) {
+    Stmt s(*conn_, "DELETE FROM resource_tags WHERE kind = ? AND id = ?");
+    s.text(kind).text(id);
+    s.step();
+  }
+  void clear_keys(std::string_view kind, std::string_view id) {
+    Stmt s(*conn_, "DELETE FROM resource_keys WHERE kind = ? AND id = ?");
+    s.text(kind).text(id);
     s.step();
   }
   void write_tags(const Record& r) {
@@ -595,10 +587,7 @@ class SqliteStore final : public Store {
       return;
     }
     std::unique_lock wl(write_mu_);
-    auto exec = [&](const char* sql) {
-      Stmt s(*conn, sql);
-      s.step();
-    };
+    auto exec = [&](const char* sql) { run(*conn, sql); };
     try {
       exec("BEGIN IMMEDIATE");
     } catch (...) {
@@ -659,11 +648,9 @@ SqliteTx::SqliteTx(SqliteStore& store, std::unique_ptr<Connection> conn, TxMode 
     : store_(&store), owned_(std::move(conn)), conn_(owned_.get()), mode_(mode) {
   if (mode == TxMode::kWrite) {
     write_lock_ = std::unique_lock<std::mutex>(store_->write_mutex());
-    Stmt s(*conn_, "BEGIN IMMEDIATE");
-    s.step();
+    run(*conn_, "BEGIN IMMEDIATE");
   } else {
-    Stmt s(*conn_, "BEGIN");
-    s.step();
+    run(*conn_, "BEGIN");
   }
 }
 
@@ -671,8 +658,7 @@ SqliteTx::~SqliteTx() {
   if (batch_member_) return;
   if (!done_) {
     try {
-      Stmt s(*conn_, "ROLLBACK");
-      s.step();
+      run(*conn_, "ROLLBACK");
     } catch (...) {
       // the connection is unusable: drop it
       return;
