@@ -152,6 +152,8 @@ std::optional<ApiError> check_locality(const router::Params& params) {
   return std::nullopt;
 }
 
+bool is_admin_path(std::string_view path) { return path.rfind("/_scwd/", 0) == 0; }
+
 bool has_body(std::string_view method) {
   return method == "POST" || method == "PUT" || method == "PATCH";
 }
@@ -165,7 +167,7 @@ http::Response App::handle(http::Request& req) {
                                                "malformed percent-encoding in path"));
     case router::Match::Kind::kNotFound:
       // The admin plane does not tell strangers which of its paths exist.
-      if (req.path.rfind("/_scwd/", 0) == 0) {
+      if (is_admin_path(req.path)) {
         if (auto p = auth_.authenticate(req); !p) return render(p.error());
       }
       return render(ApiError::route_not_found(req.method, req.path));
@@ -218,7 +220,7 @@ http::Response App::dispatch(http::Request& req, const Route& route, const route
       if (auto e = codec::validate_body(*route.op, ctx.body)) return render(*e);
     }
   }
-  if (req.path.rfind("/_scwd/", 0) == 0 && !route.spec.permission.public_route && !principal.owner)
+  if (is_admin_path(req.path) && !route.spec.permission.public_route && !principal.owner)
     return render(ApiError::permissions_denied({{"admin", "scwd_admin"}}));
   if (authorizer_) {
     if (auto e = authorizer_(ctx, route.spec.permission)) return render(*e);
