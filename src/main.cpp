@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -67,6 +68,8 @@ struct Options {
   std::int64_t idle_timeout_ms = 60000;
   std::uint32_t header_limit = 16 * 1024;
   int workers = 16;
+  std::string lifecycle_speed = "realistic";
+  std::vector<std::string> quotas;  // NAME=N
 };
 
 void register_modules(scwd::app::App& app) {
@@ -115,6 +118,27 @@ int serve(const Options& o) {
   config.listen = o.listen;
   config.body_limit = o.body_limit;
   config.quota_projects = o.quota_projects;
+  for (auto& q : o.quotas) {
+    auto eq = q.find('=');
+    std::int64_t n = -1;
+    if (eq != std::string::npos) {
+      auto v = std::string_view(q).substr(eq + 1);
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc() || p != v.data() + v.size()) n = -1;
+    }
+    if (eq == std::string::npos || eq == 0 || n < 0) {
+      std::fprintf(stderr, "scwd: bad --quota '%s' (expected NAME=N, N >= 0)\n", q.c_str());
+      return 2;
+    }
+    config.quotas[q.substr(0, eq)] = n;
+  }
+  auto speed = scwd::lifecycle::Speed::parse(o.lifecycle_speed);
+  if (!speed) {
+    std::fprintf(stderr,
+                 "scwd: bad --lifecycle-speed '%s' (instant, fast, realistic or a factor)\n",
+                 o.lifecycle_speed.c_str());
+    return 2;
+  }
 
   auto store = scwd::store::open_sqlite({(std::filesystem::path(o.data) / "scwd.db").string()});
 
@@ -131,6 +155,7 @@ int serve(const Options& o) {
   if (!boot.warning.empty()) spdlog::warn("{}", boot.warning);
 
   scwd::app::App app(*store, clock, config);
+  app.lifecycle().set_speed(*speed);
   register_modules(app);
   app.finalize();
 
@@ -282,6 +307,17 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--quota-projects", o.quota_projects, "Projects per organization")
       ->envname("SCWD_QUOTA_PROJECTS")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--lifecycle-speed", o.lifecycle_speed,
+                   "How long transient states last: instant, fast (1/10), realistic or a factor")
+      ->envname("SCWD_LIFECYCLE_SPEED")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option(
+          "--quota", o.quotas,
+          "Override a per-organization quota, NAME=N (repeatable; see docs/configuration.md)")
+      ->envname("SCWD_QUOTAS")
+      ->delimiter(',');
   bool served_json = false;
   auto* routes_cmd = cli.add_subcommand("routes", "Print the route table as JSON");
   routes_cmd->add_flag("--served-json", served_json,

@@ -16,6 +16,12 @@ namespace {
 constexpr Permission kPublic{"public", Access::kRead, "", true};
 constexpr Permission kAdmin{"scwd_admin", Access::kFull, "scwd_admin"};
 
+json::object clock_body(Context& ctx) {
+  return json::object{{"now", format_time(ctx.now())},
+                      {"offset_seconds", static_cast<double>(ctx.svc.clock.offset()) / 1e6},
+                      {"lifecycle_speed", ctx.svc.lifecycle.speed().name()}};
+}
+
 class AdminModule final : public app::Module {
  public:
   explicit AdminModule(app::App& app) : app_(app) {}
@@ -44,6 +50,22 @@ class AdminModule final : public app::Module {
                                    {"published", route.op != nullptr}});
       }
       return Response::json(200, json::object{{"routes", std::move(out)}});
+    });
+    // The virtual clock: tests advance it instead of sleeping through transient states.
+    r.add("GET", "/_scwd/clock", kAdmin,
+          [](Context& ctx) -> Result<Response> { return Response::json(200, clock_body(ctx)); });
+    r.add("POST", "/_scwd/clock/advance", kAdmin, [](Context& ctx) -> Result<Response> {
+      auto it = ctx.body.find("seconds");
+      if (it == ctx.body.end() || !it->value().is_number())
+        return api::fail(api::ApiError::invalid_argument("seconds", api::ArgReason::kRequired,
+                                                         "a number of seconds is required"));
+      double seconds = it->value().to_number<double>();
+      if (!(seconds >= 0) || seconds > 10.0 * 365 * 86400)
+        return api::fail(api::ApiError::invalid_argument("seconds", api::ArgReason::kConstraint,
+                                                         "must be between 0 and ten years"));
+      ctx.svc.clock.advance(static_cast<Micros>(seconds * 1e6));
+      ctx.svc.lifecycle.settle_due(ctx.svc.store);
+      return Response::json(200, clock_body(ctx));
     });
     r.add("GET", "/_scwd/whoami", kAdmin, [](Context& ctx) -> Result<Response> {
       return Response::json(200, json::object{{"access_key", ctx.principal.access_key},

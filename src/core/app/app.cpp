@@ -46,7 +46,8 @@ App::App(store::Store& store, Clock& clock, Config& config)
       clock_(clock),
       config_(config),
       auth_(store, clock),
-      services_{store, clock, config, [this] { auth_.invalidate(); }},
+      lifecycle_(clock),
+      services_{store, clock, config, lifecycle_, [this] { auth_.invalidate(); }},
       started_at_(clock.now()) {}
 
 void App::add_module(std::unique_ptr<Module> m) { modules_.push_back(std::move(m)); }
@@ -225,6 +226,8 @@ http::Response App::dispatch(http::Request& req, const Route& route, const route
   if (authorizer_) {
     if (auto e = authorizer_(ctx, route.spec.permission)) return render(*e);
   }
+  // Transient states that fell due are settled before any handler reads or writes.
+  lifecycle_.settle_due(store_);
   auto result = route.spec.handler(ctx);
   if (!result) return render(result.error());
   return std::move(*result);

@@ -37,6 +37,7 @@ class App {
   void set_authorizer(Authorizer a) { authorizer_ = std::move(a); }
   auth::Authenticator& authenticator() { return auth_; }
   Services& services() { return services_; }
+  lifecycle::Engine& lifecycle() { return lifecycle_; }
   const std::vector<Route>& routes() const { return routes_; }
   std::size_t operations_published() const;
   std::size_t operations_served() const;
@@ -51,6 +52,7 @@ class App {
   Clock& clock_;
   Config& config_;
   auth::Authenticator auth_;
+  lifecycle::Engine lifecycle_;
   Services services_;
   std::vector<std::unique_ptr<Module>> modules_;
   std::vector<Route> routes_;

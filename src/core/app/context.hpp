@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "core/api/error.hpp"
 #include "core/http/message.hpp"
+#include "core/lifecycle/lifecycle.hpp"
 #include "core/router/router.hpp"
 #include "core/sdk/catalog.hpp"
 #include "core/store/store.hpp"
@@ -48,12 +50,15 @@ struct Config {
   std::string listen;
   std::uint64_t body_limit = 1024 * 1024;
   std::int64_t quota_projects = 25;
+  // --quota NAME=N overrides (see core/quota); std::less<> for string_view look-ups.
+  std::map<std::string, std::int64_t, std::less<>> quotas;
 };
 
 struct Services {
   store::Store& store;
   Clock& clock;
   Config& config;
+  lifecycle::Engine& lifecycle;
   std::function<void()> invalidate_auth_cache;  // call after any API key / bearer change
 };
 
@@ -78,6 +83,11 @@ class Context {
   std::optional<std::string> query_opt(std::string_view name) const {
     auto* v = req.query_value(name);
     return v ? std::optional<std::string>(*v) : std::nullopt;
+  }
+  // An absolute URL for a path of this API (Location headers), built from the request's Host.
+  std::string url(std::string_view path) const {
+    auto* host = req.header("Host");
+    return "http://" + (host ? *host : std::string("127.0.0.1")) + std::string(path);
   }
   std::vector<std::string> query_all(std::string_view name, bool split_commas = false) const {
     return req.query_values(name, split_commas);

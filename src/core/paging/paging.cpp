@@ -1,5 +1,6 @@
 #include "core/paging/paging.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace scwd::paging {
@@ -80,6 +81,58 @@ boost::json::object list_body(std::string_view key, boost::json::array items, st
   o[key] = std::move(items);
   o["total_count"] = total;
   return o;
+}
+
+}  // namespace scwd::paging
+
+namespace scwd::paging {
+
+api::Result<Page> read_legacy(const http::Request& req) { return read(req, "per_page", 50, 100); }
+
+namespace {
+void append_encoded(std::string& out, std::string_view v) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : v) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+}
+}  // namespace
+
+void legacy_headers(http::Response& res, const http::Request& req, std::string_view collection,
+                    const Page& p, std::int64_t total) {
+  std::string rest;
+  for (auto& [k, v] : req.query) {
+    if (k == "page" || k == "per_page") continue;
+    rest += '&';
+    append_encoded(rest, k);
+    rest += '=';
+    append_encoded(rest, v);
+  }
+  auto link = [&](std::int64_t page, std::string_view rel) {
+    return "<" + std::string(collection) + "?page=" + std::to_string(page) +
+           "&per_page=" + std::to_string(p.size) + rest + ">; rel=\"" + std::string(rel) + "\"";
+  };
+  std::int64_t last = (total + p.size - 1) / p.size;  // 0 when empty
+  std::string header;
+  auto add = [&](std::string s) {
+    if (!header.empty()) header += ',';
+    header += s;
+  };
+  if (p.page > 1) {
+    add(link(1, "first"));
+    add(link(std::min(p.page - 1, std::max<std::int64_t>(last, 1)), "previous"));
+  }
+  if (p.page < last) add(link(p.page + 1, "next"));
+  add(link(last, "last"));
+  res.with_header("X-Total-Count", std::to_string(total));
+  res.with_header("Link", header);
 }
 
 }  // namespace scwd::paging

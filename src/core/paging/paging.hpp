@@ -43,6 +43,15 @@ api::Result<std::vector<store::Order>> order(const http::Request& req,
                                              std::initializer_list<OrderChoice> choices,
                                              std::string_view param = "order_by");
 
+// Instance (legacy) lists: page + per_page (default 50, at most 100).
+api::Result<Page> read_legacy(const http::Request& req);
+
+// Instance (legacy) list headers: X-Total-Count and a Link header with first/previous/next/last
+// relative to the zone root ("</servers?page=2&per_page=50&order=...>; rel=\"next\",..."); the
+// query echoes page, per_page, then the caller's other parameters.
+void legacy_headers(http::Response& res, const http::Request& req, std::string_view collection,
+                    const Page& p, std::int64_t total);
+
 // {"<key>": items, "total_count": total}
 boost::json::object list_body(std::string_view key, boost::json::array items, std::int64_t total);
 

@@ -110,7 +110,8 @@ class Builder {
   }
 
   void where(const ListQuery& q) {
-    std::string w = " WHERE r.kind = " + ph(q.kind);
+    // An empty kind lists every kind (the lifecycle engine's due-records query).
+    std::string w = q.kind.empty() ? " WHERE 1 = 1" : " WHERE r.kind = " + ph(q.kind);
     for (auto& f : q.filters) {
       std::string col = column(f.column, f.path, f.numeric);
       auto one = [&]() -> std::string {

@@ -75,7 +75,7 @@ struct Order {
 };
 
 struct ListQuery {
-  std::string kind;
+  std::string kind;  // empty: every kind
   std::vector<Filter> filters;
   std::vector<std::string> tags_all;  // record must carry every tag
   std::vector<std::string> tags_any;  // record must carry at least one tag

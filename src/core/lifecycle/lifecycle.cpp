@@ -1,0 +1,196 @@
+#include "core/lifecycle/lifecycle.hpp"
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace scwd::lifecycle {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kPendingField = "_lc";        // [{state, at, detail}]
+constexpr std::string_view kDetailField = "_lc_detail";  // where details go
+constexpr Micros kRefreshEvery = 250'000;                // re-read the store's earliest due time
+constexpr Micros kNever = std::numeric_limits<Micros>::max();
+
+}  // namespace
+
+std::optional<Speed> Speed::parse(std::string_view s) {
+  if (s == "instant") return Speed{0.0};
+  if (s == "fast") return Speed{0.1};
+  if (s == "realistic") return Speed{1.0};
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v) || v < 0) return {};
+  return Speed{v};
+}
+
+std::string Speed::name() const {
+  if (factor == 0.0) return "instant";
+  if (factor == 0.1) return "fast";
+  if (factor == 1.0) return "realistic";
+  return std::to_string(factor);
+}
+
+Micros Engine::scale(Micros realistic) const {
+  return static_cast<Micros>(std::llround(static_cast<double>(realistic) * speed_factor_.load()));
+}
+
+void Engine::on_enter(std::string kind, Hook hook) {
+  std::lock_guard lock(hooks_mu_);
+  hooks_[std::move(kind)] = std::move(hook);
+}
+
+void Engine::note_due(Micros at) {
+  generation_.fetch_add(1);
+  Micros cur = next_due_.load();
+  while ((cur == 0 || at < cur) && !next_due_.compare_exchange_weak(cur, at)) {
+  }
+}
+
+void Engine::start(store::Record& r, Micros now, const std::vector<Step>& steps,
+                   std::string_view detail_field) {
+  json::array pending;
+  Micros at = now;
+  bool first = true;
+  for (auto& s : steps) {
+    at += scale(s.after);
+    if (first && s.after == 0) {
+      r.state = s.state;
+      if (!detail_field.empty()) r.body[detail_field] = s.detail;
+      first = false;
+      continue;
+    }
+    first = false;
+    pending.push_back(json::object{{"state", s.state}, {"at", at}, {"detail", s.detail}});
+  }
+  if (pending.empty()) {
+    cancel(r);
+    return;
+  }
+  r.due_at = pending.front().as_object().at("at").as_int64();
+  r.body[kPendingField] = std::move(pending);
+  if (detail_field.empty())
+    r.body.erase(kDetailField);
+  else
+    r.body[kDetailField] = detail_field;
+  note_due(*r.due_at);
+}
+
+void Engine::cancel(store::Record& r) {
+  r.body.erase(kPendingField);
+  r.body.erase(kDetailField);
+  r.due_at.reset();
+}
+
+std::string Engine::target(const store::Record& r) {
+  auto it = r.body.find(kPendingField);
+  if (it == r.body.end() || !it->value().is_array() || it->value().as_array().empty())
+    return r.state;
+  return std::string(it->value().as_array().back().as_object().at("state").as_string());
+}
+
+bool Engine::settle(store::Tx& tx, store::Record& r, Micros now) {
+  if (!r.due_at || *r.due_at > now) return false;
+  auto it = r.body.find(kPendingField);
+  if (it == r.body.end() || !it->value().is_array()) {
+    cancel(r);
+    return true;
+  }
+  json::array pending = std::move(it->value().as_array());
+  r.body.erase(kPendingField);
+  std::string detail_field;
+  if (auto d = r.body.find(kDetailField); d != r.body.end() && d->value().is_string())
+    detail_field = std::string(d->value().as_string());
+  Hook hook;
+  {
+    std::lock_guard lock(hooks_mu_);
+    if (auto h = hooks_.find(r.kind); h != hooks_.end()) hook = h->second;
+  }
+  std::size_t done = 0;
+  for (; done < pending.size(); ++done) {
+    auto& o = pending[done].as_object();
+    Micros at = o.at("at").as_int64();
+    if (at > now) break;
+    Step step{std::string(o.at("state").as_string()), 0, std::string(o.at("detail").as_string())};
+    r.state = step.state;
+    if (!detail_field.empty()) r.body[detail_field] = step.detail;
+    r.updated_at = std::max(r.updated_at, at);
+    if (hook) hook(tx, r, step, at);
+    if (r.state == kDeleted) return true;
+    // A hook may have started a new plan on r: the rest of the old one is dropped.
+    if (r.body.contains(kPendingField)) return true;
+  }
+  r.body.erase(kDetailField);
+  pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(done));
+  if (pending.empty()) {
+    cancel(r);
+  } else {
+    r.due_at = pending.front().as_object().at("at").as_int64();
+    r.body[kPendingField] = std::move(pending);
+    if (!detail_field.empty()) r.body[kDetailField] = detail_field;
+  }
+  return true;
+}
+
+std::optional<store::Record> Engine::load(store::Tx& tx, std::string_view kind,
+                                          std::string_view id) {
+  auto r = tx.get(kind, id);
+  if (!r) return r;
+  if (!settle(tx, *r, now())) return r;
+  if (r->state == kDeleted) {
+    tx.remove(r->kind, r->id);
+    return std::nullopt;
+  }
+  tx.update(*r);
+  return r;
+}
+
+void Engine::settle_due(store::Store& store) {
+  Micros t = now();
+  Micros due = next_due_.load();
+  if (due != 0 && t < due && t < next_refresh_.load()) return;
+  std::lock_guard lock(settle_mu_);
+  t = now();
+  auto gen = generation_.load();
+  store::ListQuery q;
+  q.filters.push_back({store::Column::kDueAt, store::Op::kLe, {std::to_string(t)}, {}, true});
+  q.with_total = false;
+  q.limit = 500;
+  for (int round = 0; round < 20; ++round) {
+    std::int64_t settled = 0;
+    store.write([&](store::Tx& tx) {
+      auto res = tx.list(q);
+      for (auto& r : res.items) {
+        if (!settle(tx, r, t)) continue;
+        if (r.state == kDeleted)
+          tx.remove(r.kind, r.id);
+        else
+          tx.update(r);
+        ++settled;
+      }
+      return true;
+    });
+    if (settled < q.limit) break;
+  }
+  // The earliest due time left in the store (any replica's writes included).
+  store::ListQuery next;
+  next.filters.push_back({store::Column::kDueAt, store::Op::kNotNull, {}, {}, false});
+  next.order.push_back({store::Column::kDueAt, false, {}});
+  next.limit = 1;
+  next.with_total = false;
+  auto tx = store.begin(store::TxMode::kRead);
+  auto res = tx->list(next);
+  Micros earliest = res.items.empty() ? kNever : *res.items.front().due_at;
+  // A plan started while we were querying may be earlier than what we read.
+  if (generation_.load() == gen)
+    next_due_.store(earliest);
+  else
+    next_due_.store(0);
+  next_refresh_.store(t + kRefreshEvery);
+}
+
+}  // namespace scwd::lifecycle

@@ -1,0 +1,51 @@
+// What Instance needs from Block Storage: SBS volumes and snapshots are Block records; Instance
+// creates them for servers (root volumes from images, `volumes` templates, backups) and mirrors
+// attachments into the volume's `references`. Owner: the Block work (block.cpp and friends).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/api/error.hpp"
+#include "core/app/context.hpp"
+#include "core/app/owner.hpp"
+#include "core/store/store.hpp"
+
+namespace scwd::products::block {
+
+inline constexpr std::string_view kVolumeKind = "block.volume";      // locality = zone
+inline constexpr std::string_view kSnapshotKind = "block.snapshot";  // locality = zone
+
+struct NewVolume {
+  std::string name;
+  std::int64_t size = 0;                   // bytes; 0 = the snapshot's size
+  std::optional<std::string> snapshot_id;  // a block snapshot, or a public image root snapshot
+  std::int64_t iops = 5000;                // 5000 (sbs_5k) or 15000 (sbs_15k)
+  std::vector<std::string> tags;
+};
+
+// Creates (inserts) an SBS volume; errors: not_found for an unknown snapshot, invalid_arguments
+// for a bad size, quotas_exceeded.
+api::Result<store::Record> create_volume(store::Tx& tx, const app::Context& ctx,
+                                         const app::Owner& owner, std::string_view zone,
+                                         const NewVolume& v);
+// The volume with that id in that zone (settled), else nullopt.
+std::optional<store::Record> find_volume(store::Tx& tx, std::string_view zone, std::string_view id);
+// Records the attachment to an Instance server (reference + status in_use). Error when the
+// volume is missing or already attached to another server.
+std::optional<api::ApiError> attach(store::Tx& tx, std::string_view zone,
+                                    std::string_view volume_id, std::string_view server_id,
+                                    Micros now);
+// Drops the reference to that server (status back to available). No-op when not attached.
+void detach(store::Tx& tx, std::string_view zone, std::string_view volume_id,
+            std::string_view server_id, Micros now);
+// Snapshots an SBS volume (Instance backups); inserts and returns the block snapshot.
+api::Result<store::Record> create_snapshot(store::Tx& tx, const app::Context& ctx,
+                                           const store::Record& volume, std::string name,
+                                           Micros now);
+// The state of a volume as an Instance server volume entry shows it ("available", "in_use"...).
+std::string instance_state(const store::Record& volume);
+
+}  // namespace scwd::products::block

@@ -1,0 +1,90 @@
+// Instance v1: record kinds, the layout of each record (what other files may rely on), and the
+// functions one part of the product offers the others. Two owners:
+//   - servers.cpp, volumes.cpp, snapshots.cpp, images.cpp, user_data.cpp (+ server actions,
+//     attach/detach, compatible types): the "compute" work;
+//   - security_groups.cpp, ips.cpp, placement_groups.cpp, dashboard.cpp, block_migration.cpp:
+//     the "network" work;
+//   - catalog.cpp + products routes (/products/servers, /availability, /products/volumes): the
+//     catalogue work (see catalog.hpp).
+// Every record: locality = zone, organization_id/project_id = owner, created_at/updated_at =
+// creation_date/modification_date, name column = name, tags column = tags.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/api/error.hpp"
+#include "core/app/context.hpp"
+#include "core/app/owner.hpp"
+#include "core/store/store.hpp"
+#include "core/util/time.hpp"
+
+namespace scwd::products::instance {
+
+namespace json = boost::json;
+
+// state column = server state ("stopped", "starting", ...); body: commercial_type, arch,
+// boot_type, image_id (or null), volumes {"0": {"id", "volume_type", "boot"}}, dynamic_ip_required,
+// routed_ip_enabled, enable_ipv6, protected, state_detail, mac_address, location (object|null),
+// security_group {"id","name"}, placement_group_id (string|null), public_ip_ids [ids] (ordered),
+// private_nics, filesystems, admin_password_encryption_ssh_key_id, ...
+inline constexpr std::string_view kServerKind = "instance.server";
+// l_ssd / scratch volumes. state column = volume state; parent_id = attached server id ("" when
+// detached); body: volume_type, size, server {"id","name"} | null, ...
+inline constexpr std::string_view kVolumeKind = "instance.volume";
+// state column = snapshot state; body: volume_type, size, base_volume {"id","name"} | null, ...
+inline constexpr std::string_view kSnapshotKind = "instance.snapshot";
+// state column = image state; body: arch, root_volume {...}, extra_volumes, from_server, public.
+inline constexpr std::string_view kImageKind = "instance.image";
+// state column = "available"/"syncing"; body: description, stateful, policies, project_default,
+// organization_default, enable_default_security.
+inline constexpr std::string_view kSecurityGroupKind = "instance.security_group";
+// parent_id = security group id; body: protocol, direction, action, ip_range, ports, position.
+inline constexpr std::string_view kSecurityGroupRuleKind = "instance.security_group_rule";
+// state column = IP state; parent_id = attached server id ("" when detached); body: type,
+// address, prefix, reverse, dynamic (bool: the server's automatic IP), ipam_id.
+inline constexpr std::string_view kIpKind = "instance.ip";
+// body: policy_mode, policy_type.
+inline constexpr std::string_view kPlacementGroupKind = "instance.placement_group";
+
+// Instance timestamps: "2026-02-24T11:29:06.723007+00:00".
+inline std::string ts(Micros t) { return format_time(t, TimeStyle::kOffset); }
+
+// A path or body id that must be a UUID: invalid_arguments naming `arg` otherwise. Lower-cases.
+api::Result<std::string> uuid_arg(std::string_view value, std::string_view arg);
+// The owner of a new Instance resource from the `project` / `organization` one-of.
+api::Result<app::Owner> owner_of(const app::Context& ctx, store::Tx& tx, const json::object& body);
+// A record of `kind` in the request's zone and the caller's organization, settled; not_found
+// with `resource` ("instance_server", ...) otherwise.
+api::Result<store::Record> load(store::Tx& tx, const app::Context& ctx, std::string_view kind,
+                                std::string_view id, std::string_view resource);
+
+// ---- offered by the network work ----
+
+// The project's default security group in the zone, created when missing ({"id","name"}).
+api::Result<json::object> default_security_group(store::Tx& tx, const app::Context& ctx,
+                                                 const app::Owner& owner, std::string_view zone);
+// {"id","name"} of a security group of the caller in the zone; not_found otherwise.
+api::Result<json::object> security_group_ref(store::Tx& tx, const app::Context& ctx,
+                                             std::string_view id);
+// The ServerIp shape of an IP record (entries of a server's public_ips).
+json::object render_server_ip(const store::Record& ip);
+// IPs attached to a server (parent_id), dynamic first, then by creation.
+std::vector<store::Record> server_ips(store::Tx& tx, std::string_view server_id);
+// Power-on: inserts the server's dynamic routed IPv4 (dynamic: true, state attached).
+store::Record allocate_dynamic_ip(store::Tx& tx, const store::Record& server, Micros now);
+// Power-off / delete: deletes the dynamic IP; flexible IPs are detached when `detach_flexible`.
+void release_server_ips(store::Tx& tx, const store::Record& server, Micros now,
+                        bool detach_flexible);
+// Attaches a flexible IP (by id) to a server: not_found, or an error when attached elsewhere.
+std::optional<api::ApiError> attach_ip(store::Tx& tx, const app::Context& ctx,
+                                       std::string_view ip_id, const store::Record& server,
+                                       Micros now);
+// The full PlacementGroup object; not_found instance_placement_group otherwise.
+api::Result<json::object> placement_group_json(store::Tx& tx, const app::Context& ctx,
+                                               std::string_view id);
+
+}  // namespace scwd::products::instance
