@@ -69,6 +69,7 @@ struct Options {
   std::uint32_t header_limit = 16 * 1024;
   int workers = 16;
   std::string lifecycle_speed = "realistic";
+  bool no_group_requests = false;
   std::vector<std::string> quotas;  // NAME=N
 };
 
@@ -170,6 +171,11 @@ int serve(const Options& o) {
   so.workers = o.workers;
   // Writes may wait for a group commit: keep them off the I/O threads.
   so.offload = [](const scwd::http::Request& r) { return r.method != "GET" && r.method != "HEAD"; };
+  // Write requests run on the store's writer thread and are answered after their group commit.
+  if (!o.no_group_requests)
+    so.group_executor = [&store](std::function<void()> job, std::function<void(bool)> done) {
+      store->run_grouped(std::move(job), std::move(done));
+    };
   scwd::http::Server server(
       so, [&app](scwd::http::Request& req) { return app.handle(req); },
       [&app](int status, std::string_view rid) { return app.error_response(status, rid); },
@@ -307,6 +313,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--quota-projects", o.quota_projects, "Projects per organization")
       ->envname("SCWD_QUOTA_PROJECTS")
       ->capture_default_str();
+  serve_cmd->add_flag("--no-group-requests", o.no_group_requests,
+                      "Run write requests on the --workers pool (each waits for its group commit) "
+                      "instead of on the store's writer thread");
   serve_cmd
       ->add_option("--lifecycle-speed", o.lifecycle_speed,
                    "How long transient states last: instant, fast (1/10), realistic or a factor")

@@ -184,6 +184,8 @@ struct Server::Impl {
       Response res;
       if (!target_ok) {
         res = errors(400, req.request_id);
+      } else if (opts.group_executor && opts.offload && opts.offload(req)) {
+        res = co_await run_grouped(req);
       } else if (pool && opts.offload && opts.offload(req)) {
         res = co_await asio::co_spawn(
             pool->get_executor(),
@@ -198,6 +200,29 @@ struct Server::Impl {
     }
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // Hands a request to the group executor and resumes once its writes are durable. The frame
+  // outlives the job (we wait for done), so the lambdas hold plain references: GCC 12 mishandles
+  // temporaries with non-trivial destructors (e.g. captured shared_ptrs) in co_await expressions.
+  asio::awaitable<Response> run_grouped(Request& req) {
+    Response res;
+    bool durable = co_await asio::async_initiate<decltype(asio::use_awaitable), void(bool)>(
+        [this, &req, &res](auto handler) {
+          auto h = std::make_shared<decltype(handler)>(std::move(handler));
+          auto resume = [h](bool ok) {
+            auto ex = asio::get_associated_executor(*h);
+            asio::post(ex, [h, ok]() mutable { std::move (*h)(ok); });
+          };
+          try {
+            opts.group_executor([this, &req, &res] { res = safe_dispatch(req); }, resume);
+          } catch (...) {  // the store is closed
+            resume(false);
+          }
+        },
+        asio::use_awaitable);
+    if (!durable) res = errors(500, req.request_id);
+    co_return res;
   }
 
   asio::awaitable<void> accept_loop(Worker& w) {

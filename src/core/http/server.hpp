@@ -27,6 +27,11 @@ struct ServerOptions {
   // connections. Reads stay inline: they are fast and need no hop.
   int workers = 16;
   std::function<bool(const Request&)> offload;
+  // When set, offloaded requests go to this executor instead of the pool: it runs `job` on a
+  // thread of its own (the store's writer, so the request's writes join a group commit) and calls
+  // `done(durable)` from any thread once the job's effects are committed. No thread waits.
+  std::function<void(std::function<void()> job, std::function<void(bool durable)> done)>
+      group_executor;
 };
 
 // Called on an I/O thread for every parsed request; must not throw (exceptions become 500s).

@@ -153,7 +153,10 @@ void Engine::settle_due(store::Store& store) {
   Micros t = now();
   Micros due = next_due_.load();
   if (due != 0 && t < due && t < next_refresh_.load()) return;
-  std::lock_guard lock(settle_mu_);
+  // Someone else is settling: let them (waiting here could deadlock with the store's writer
+  // thread, which runs grouped requests that settle too).
+  std::unique_lock lock(settle_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return;
   t = now();
   auto gen = generation_.load();
   store::ListQuery q;

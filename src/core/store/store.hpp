@@ -143,6 +143,16 @@ class Store {
   // commit that holds the work is durable; rethrows what the work threw.
   virtual void write(const std::function<bool(Tx&)>& work) = 0;
 
+  // Runs `job` where grouped writes run, so that every write() and begin() it makes joins one
+  // group (and sees the group's writes); calls done(durable) once that group is committed
+  // (durable false: the commit failed, the job's effects are gone). The HTTP server hands write
+  // requests to it: no thread waits for a commit. Default: runs the job here, each write()
+  // committing on its own.
+  virtual void run_grouped(std::function<void()> job, std::function<void(bool)> done) {
+    job();
+    done(true);
+  }
+
   // Runs fn in a transaction and commits when its Result holds a value (an error result rolls
   // back, so refused input changes nothing); retries the whole function on Conflict. Writes go
   // through write() and so take part in group commit.

@@ -215,6 +215,13 @@ class SqliteTx final : public Tx {
   // begins, commits nor rolls back.
   explicit SqliteTx(Connection& batch_conn)
       : store_(nullptr), conn_(&batch_conn), mode_(TxMode::kWrite), batch_member_(true) {}
+  // A transaction begun by a job running on the writer thread (run_grouped): it works on the
+  // group's connection, so it sees the group's writes; a write transaction is a savepoint that
+  // commit() releases and the destructor otherwise rolls back.
+  SqliteTx(Connection& batch_conn, TxMode mode)
+      : store_(nullptr), conn_(&batch_conn), mode_(mode), batch_member_(true), nested_(true) {
+    if (mode_ == TxMode::kWrite) run(*conn_, "SAVEPOINT scwd_nested");
+  }
   ~SqliteTx() override;
 
   std::optional<Record> get(std::string_view kind, std::string_view id) override {
@@ -373,6 +380,11 @@ class SqliteTx final : public Tx {
   }
 
   void commit() override {
+    if (nested_) {
+      if (mode_ == TxMode::kWrite && !done_) run(*conn_, "RELEASE scwd_nested");
+      done_ = true;
+      return;
+    }
     if (batch_member_) throw StoreError("commit() inside a grouped write: return true instead");
     run(*conn_, "COMMIT");
     done_ = true;
@@ -439,9 +451,16 @@ class SqliteTx final : public Tx {
   Connection* conn_;
   TxMode mode_;
   bool batch_member_ = false;
+  bool nested_ = false;
   bool done_ = false;
   std::unique_lock<std::mutex> write_lock_;
 };
+
+class SqliteStore;
+// Set on the writer thread while it runs a group: the group's connection, so that a job handed
+// to run_grouped() writes (and reads) inside the group.
+thread_local SqliteStore* tls_group_store = nullptr;
+thread_local Connection* tls_group_conn = nullptr;
 
 class SqliteStore final : public Store {
  public:
@@ -453,6 +472,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override { close(); }
 
   std::unique_ptr<Tx> begin(TxMode mode) override {
+    if (tls_group_store == this) return std::make_unique<SqliteTx>(*tls_group_conn, mode);
     return std::make_unique<SqliteTx>(*this, acquire(), mode);
   }
 
@@ -460,6 +480,22 @@ class SqliteStore final : public Store {
   // in one transaction, each piece inside its own savepoint, and commits once. A caller returns
   // only after the commit that holds its work (or with the error that undid it).
   void write(const std::function<bool(Tx&)>& work) override {
+    if (tls_group_store == this) {  // a job of the group: a savepoint of its own, inline
+      Connection& c = *tls_group_conn;
+      run(c, "SAVEPOINT scwd_inline");
+      bool keep = false;
+      try {
+        SqliteTx tx(c);
+        keep = work(tx);
+      } catch (...) {
+        run(c, "ROLLBACK TO scwd_inline");
+        run(c, "RELEASE scwd_inline");
+        throw;
+      }
+      if (!keep) run(c, "ROLLBACK TO scwd_inline");
+      run(c, "RELEASE scwd_inline");
+      return;
+    }
     Pending p{&work};
     {
       std::unique_lock lk(queue_mu_);
@@ -472,6 +508,23 @@ class SqliteStore final : public Store {
     if (p.error) std::rethrow_exception(p.error);
   }
   std::string_view backend() const override { return "sqlite"; }
+
+  // The job runs on the writer thread as a member of the next group; done(durable) is called
+  // from the writer thread after that group's commit (false when the commit failed).
+  void run_grouped(std::function<void()> job, std::function<void(bool)> done) override {
+    auto* p = new Pending{nullptr};
+    p->job = std::move(job);
+    p->on_done = std::move(done);
+    std::unique_lock lk(queue_mu_);
+    if (closed_writer_) {
+      lk.unlock();
+      delete p;
+      throw StoreError("store is closed");
+    }
+    if (!writer_.joinable()) writer_ = std::thread([this] { writer_loop(); });
+    queue_.push_back(p);
+    queue_cv_.notify_one();
+  }
 
   int schema_version() override {
     auto c = acquire();
@@ -553,13 +606,16 @@ class SqliteStore final : public Store {
   }
 
   struct Pending {
-    const std::function<bool(Tx&)>* work;
+    const std::function<bool(Tx&)>* work;  // a write() caller waiting in write()
     bool done = false;
     std::exception_ptr error;
+    std::function<void()> job;  // or a run_grouped() job (owned by the writer, deleted after)
+    std::function<void(bool)> on_done;
   };
 
   void writer_loop() {
     std::vector<Pending*> batch;
+    std::vector<Pending*> jobs;
     for (;;) {
       {
         std::unique_lock lk(queue_mu_);
@@ -569,11 +625,24 @@ class SqliteStore final : public Store {
         queue_.clear();
       }
       run_batch(batch);
-      {
+      // Jobs first: once a write() caller is marked done it may return and free its Pending.
+      jobs.clear();
+      for (auto* p : batch)
+        if (p->job) jobs.push_back(p);
+      bool waiters = jobs.size() < batch.size();
+      if (waiters) {
         std::lock_guard lk(queue_mu_);
-        for (auto* p : batch) p->done = true;
+        for (auto* p : batch)
+          if (!p->job) p->done = true;
       }
-      done_cv_.notify_all();
+      if (waiters) done_cv_.notify_all();
+      for (auto* p : jobs) {
+        try {
+          p->on_done(!p->error);
+        } catch (...) {
+        }
+        delete p;
+      }
       batch.clear();
     }
   }
@@ -595,6 +664,17 @@ class SqliteStore final : public Store {
       return;  // the connection is dropped
     }
     for (auto* p : batch) {
+      if (p->job) {  // its writes are inline savepoints (write()); it handles its own errors
+        tls_group_store = this;
+        tls_group_conn = conn.get();
+        try {
+          p->job();
+        } catch (...) {
+        }
+        tls_group_store = nullptr;
+        tls_group_conn = nullptr;
+        continue;
+      }
       try {
         exec("SAVEPOINT scwd_item");
       } catch (...) {
@@ -655,6 +735,13 @@ SqliteTx::SqliteTx(SqliteStore& store, std::unique_ptr<Connection> conn, TxMode 
 }
 
 SqliteTx::~SqliteTx() {
+  if (nested_ && mode_ == TxMode::kWrite && !done_) {
+    try {
+      run(*conn_, "ROLLBACK TO scwd_nested");
+      run(*conn_, "RELEASE scwd_nested");
+    } catch (...) {
+    }
+  }
   if (batch_member_) return;
   if (!done_) {
     try {

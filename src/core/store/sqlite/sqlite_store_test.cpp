@@ -5,8 +5,10 @@
 
 #include <atomic>
 #include <boost/json/parse.hpp>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -874,6 +876,133 @@ TEST_F(SqliteStoreTest, WritesAcknowledgedByGroupCommitSurviveReopen) {
   ListQuery q;
   q.kind = "k";
   EXPECT_EQ(store_->begin(TxMode::kRead)->count(q), 50);
+}
+
+}  // namespace
+}  // namespace scwd::store
+
+namespace scwd::store {
+namespace {
+
+// run_grouped: jobs run on the writer thread, see the group's writes, and learn of the commit.
+class GroupedJobTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("scwd-grouped-test-" + new_uuid());
+    std::filesystem::create_directories(dir_);
+    store_ = open_sqlite({(dir_ / "scwd.db").string()});
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  static Record make(std::string id) {
+    Record r;
+    r.kind = "t.x";
+    r.id = std::move(id);
+    r.organization_id = "org";
+    r.project_id = "proj";
+    return r;
+  }
+  // Runs jobs through run_grouped and waits until every done() was called.
+  std::vector<bool> run(std::vector<std::function<void()>> jobs) {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<bool> out(jobs.size());
+    std::size_t left = jobs.size();
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      store_->run_grouped(jobs[i], [&, i](bool ok) {
+        std::lock_guard lk(mu);
+        out[i] = ok;
+        --left;
+        cv.notify_all();
+      });
+    std::unique_lock lk(mu);
+    cv.wait(lk, [&] { return left == 0; });
+    return out;
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(GroupedJobTest, WritesJoinTheGroupAndReadsSeeThem) {
+  bool seen = false;
+  std::thread::id writer;
+  auto done = run({[&] {
+    writer = std::this_thread::get_id();
+    store_->write([&](Tx& tx) {
+      auto r = make("a");
+      tx.insert(r);
+      return true;
+    });
+    // A read transaction inside the job sees the group's (uncommitted) write.
+    seen = store_->begin(TxMode::kRead)->get("t.x", "a").has_value();
+  }});
+  EXPECT_TRUE(done[0]);
+  EXPECT_TRUE(seen);
+  EXPECT_NE(writer, std::this_thread::get_id());
+  EXPECT_TRUE(store_->begin(TxMode::kRead)->get("t.x", "a"));
+}
+
+TEST_F(GroupedJobTest, AFailedWriteUndoesOnlyItself) {
+  auto done = run({[&] {
+                     store_->write([&](Tx& tx) {
+                       auto r = make("kept");
+                       tx.insert(r);
+                       return true;
+                     });
+                     try {
+                       store_->write([&](Tx& tx) {
+                         auto r = make("undone");
+                         tx.insert(r);
+                         auto dup = make("kept");
+                         tx.insert(dup);  // DuplicateKey
+                         return true;
+                       });
+                     } catch (const DuplicateKey&) {
+                     }
+                     store_->write([&](Tx& tx) {
+                       auto r = make("refused");
+                       tx.insert(r);
+                       return false;
+                     });
+                   },
+                   [&] {
+                     // A transaction begun inside a job: a savepoint, kept only on commit().
+                     auto tx = store_->begin(TxMode::kWrite);
+                     auto r = make("committed");
+                     tx->insert(r);
+                     tx->commit();
+                     auto tx2 = store_->begin(TxMode::kWrite);
+                     auto r2 = make("abandoned");
+                     tx2->insert(r2);
+                   }});
+  EXPECT_TRUE(done[0]);
+  EXPECT_TRUE(done[1]);
+  auto tx = store_->begin(TxMode::kRead);
+  EXPECT_TRUE(tx->get("t.x", "kept"));
+  EXPECT_FALSE(tx->get("t.x", "undone"));
+  EXPECT_FALSE(tx->get("t.x", "refused"));
+  EXPECT_TRUE(tx->get("t.x", "committed"));
+  EXPECT_FALSE(tx->get("t.x", "abandoned"));
+}
+
+TEST_F(GroupedJobTest, ManyConcurrentJobsAllCommit) {
+  std::vector<std::function<void()>> jobs;
+  for (int i = 0; i < 200; ++i)
+    jobs.push_back([this, i] {
+      store_->write([&](Tx& tx) {
+        auto r = make("j" + std::to_string(i));
+        tx.insert(r);
+        return true;
+      });
+    });
+  auto done = run(jobs);
+  for (bool d : done) EXPECT_TRUE(d);
+  ListQuery q;
+  q.kind = "t.x";
+  EXPECT_EQ(store_->begin(TxMode::kRead)->count(q), 200);
 }
 
 }  // namespace
