@@ -1,7 +1,10 @@
 #include "core/http/message.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 
 namespace scwd::http {
 
@@ -46,10 +49,128 @@ std::vector<std::string> Request::query_values(std::string_view name, bool split
   return out;
 }
 
+namespace {
+
+void write_string(std::string& out, boost::json::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+// Doubles in their shortest round-trip form ("115.194", "0.5", "1e-05") as Python's json module
+// (the real API) writes them; Boost.JSON would write "1.15194E2". Integral doubles keep a ".0".
+void write_double(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  std::string_view text(buf, static_cast<std::size_t>(end - buf));
+  out += text;
+  if (text.find_first_of(".en") == std::string_view::npos) out += ".0";
+}
+
+void write_value(std::string& out, const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::null:
+      out += "null";
+      return;
+    case boost::json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case boost::json::kind::int64: {
+      char buf[24];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.get_int64());
+      out.append(buf, end);
+      return;
+    }
+    case boost::json::kind::uint64: {
+      char buf[24];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.get_uint64());
+      out.append(buf, end);
+      return;
+    }
+    case boost::json::kind::double_:
+      write_double(out, v.get_double());
+      return;
+    case boost::json::kind::string:
+      write_string(out, v.get_string());
+      return;
+    case boost::json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (auto& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_value(out, e);
+      }
+      out += ']';
+      return;
+    }
+    case boost::json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (auto& kv : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        write_string(out, kv.key());
+        out += ':';
+        write_value(out, kv.value());
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string to_json(const boost::json::value& v) {
+  std::string out;
+  out.reserve(512);
+  write_value(out, v);
+  return out;
+}
+
 Response Response::json(int status, const boost::json::value& v) {
   Response r;
   r.status = status;
-  r.body = boost::json::serialize(v);
+  r.body = to_json(v);
   return r;
 }
 

@@ -48,6 +48,9 @@ struct Response {
   }
 };
 
+// JSON text of a value, with doubles in shortest round-trip form ("115.194", not "1.15194E2").
+std::string to_json(const boost::json::value& v);
+
 // Splits a raw target into path and decoded query parameters. Returns false when the query is
 // malformed (bad percent-encoding).
 bool parse_target(std::string_view target, std::string& path,

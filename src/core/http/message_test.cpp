@@ -159,3 +159,19 @@ TEST(Response, NoContentAndRaw) {
 
 }  // namespace
 }  // namespace scwd::http
+
+namespace scwd::http {
+namespace {
+
+TEST(ToJson, WritesDoublesLikeTheRealApi) {
+  auto v = boost::json::parse(
+      R"({"price":115.194,"half":0.5,"whole":2.0,"tiny":0.00001,"n":-3,"big":18446744073709551615,"s":"a\"b\\c\n\u0001é","l":[true,false,null],"o":{}})");
+  EXPECT_EQ(
+      to_json(v),
+      R"({"price":115.194,"half":0.5,"whole":2.0,"tiny":1e-05,"n":-3,"big":18446744073709551615,"s":"a\"b\\c\n\u0001é","l":[true,false,null],"o":{}})");
+  // Round trip: what we write parses back to the same value.
+  EXPECT_EQ(boost::json::parse(to_json(v)), v);
+}
+
+}  // namespace
+}  // namespace scwd::http
