@@ -227,7 +227,12 @@ http::Response App::dispatch(http::Request& req, const Route& route, const route
     if (auto e = authorizer_(ctx, route.spec.permission)) return render(*e);
   }
   // Transient states that fell due are settled before any handler reads or writes.
-  lifecycle_.settle_due(store_);
+  // A failure here must not wedge every request: the steps stay due and are retried next time.
+  try {
+    lifecycle_.settle_due(store_);
+  } catch (const std::exception& e) {
+    spdlog::warn("request {}: settling due lifecycle steps failed: {}", req.request_id, e.what());
+  }
   auto result = route.spec.handler(ctx);
   if (!result) return render(result.error());
   return std::move(*result);

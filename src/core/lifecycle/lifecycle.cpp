@@ -1,5 +1,6 @@
 #include "core/lifecycle/lifecycle.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
@@ -163,22 +164,54 @@ void Engine::settle_due(store::Store& store) {
   q.filters.push_back({store::Column::kDueAt, store::Op::kLe, {std::to_string(t)}, {}, true});
   q.with_total = false;
   q.limit = 500;
+  auto settle_one = [&](store::Tx& tx, const std::string& kind, const std::string& id) {
+    // Re-read: a hook of an earlier record may have changed (or removed) this one.
+    auto r = tx.get(kind, id);
+    if (!r || !settle(tx, *r, t)) return;
+    if (r->state == kDeleted)
+      tx.remove(r->kind, r->id);
+    else
+      tx.update(*r);
+  };
+  bool skipped_any = false;
   for (int round = 0; round < 20; ++round) {
-    std::int64_t settled = 0;
-    store.write([&](store::Tx& tx) {
-      auto res = tx.list(q);
-      for (auto& r : res.items) {
-        if (!settle(tx, r, t)) continue;
-        if (r.state == kDeleted)
-          tx.remove(r.kind, r.id);
-        else
-          tx.update(r);
-        ++settled;
+    std::vector<std::pair<std::string, std::string>> due_ids;
+    {
+      auto tx = store.begin(store::TxMode::kRead);
+      for (auto& r : tx->list(q).items) {
+        auto key = r.kind + "/" + r.id;
+        if (auto it = skipped_.find(key); it != skipped_.end() && it->second > t) {
+          skipped_any = true;
+          continue;
+        }
+        due_ids.emplace_back(r.kind, r.id);
       }
-      return true;
-    });
-    if (settled < q.limit) break;
+    }
+    if (due_ids.empty()) break;
+    try {
+      store.write([&](store::Tx& tx) {
+        for (auto& [kind, id] : due_ids) settle_one(tx, kind, id);
+        return true;
+      });
+    } catch (const std::exception&) {
+      // One record's step failed (a hook threw, a write conflicted): settle the others one by
+      // one and leave the failing ones alone for a minute, so they cannot wedge every request.
+      for (auto& [kind, id] : due_ids) {
+        try {
+          store.write([&](store::Tx& tx) {
+            settle_one(tx, kind, id);
+            return true;
+          });
+        } catch (const std::exception& e) {
+          spdlog::error("lifecycle: settling {} {} failed: {}", kind, id, e.what());
+          skipped_[kind + "/" + id] = t + 60'000'000;
+          skipped_any = true;
+        }
+      }
+    }
+    if (static_cast<std::int64_t>(due_ids.size()) < q.limit) break;
   }
+  std::erase_if(skipped_, [&](auto& kv) { return kv.second <= t; });
   // The earliest due time left in the store (any replica's writes included).
   store::ListQuery next;
   next.filters.push_back({store::Column::kDueAt, store::Op::kNotNull, {}, {}, false});
@@ -189,6 +222,7 @@ void Engine::settle_due(store::Store& store) {
   auto res = tx->list(next);
   Micros earliest = res.items.empty() ? kNever : *res.items.front().due_at;
   // A plan started while we were querying may be earlier than what we read.
+  if (skipped_any) earliest = std::min(earliest, t + 1'000'000);
   if (generation_.load() == gen)
     next_due_.store(earliest);
   else

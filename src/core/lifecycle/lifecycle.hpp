@@ -93,6 +93,7 @@ class Engine {
   std::mutex hooks_mu_;
   std::map<std::string, Hook, std::less<>> hooks_;
   std::mutex settle_mu_;
+  std::map<std::string, Micros> skipped_;  // "kind/id" -> retry after (guarded by settle_mu_)
 };
 
 }  // namespace scwd::lifecycle

@@ -183,3 +183,36 @@ TEST(LegacyPaging, HeadersEchoTheQuery) {
 
 }  // namespace
 }  // namespace scwd
+
+namespace scwd {
+namespace {
+
+TEST(Lifecycle, AFailingHookDoesNotBlockTheOthers) {
+  testing::TestApp t;
+  lifecycle::Engine& e = t.app().lifecycle();
+  e.on_enter("test.thing", [&](store::Tx&, store::Record& r, const lifecycle::Step&, Micros) {
+    if (r.id == "bad") throw std::runtime_error("hook failed");
+  });
+  auto now = t.clock().now();
+  t.store().write([&](store::Tx& tx) {
+    for (auto id : {"bad", "good"}) {
+      store::Record r;
+      r.kind = "test.thing";
+      r.id = id;
+      r.organization_id = "org";
+      e.start(r, now, {{"creating", 0}, {"ready", 1'000'000}});
+      tx.insert(r);
+    }
+    return true;
+  });
+  t.clock().advance(2'000'000);
+  e.settle_due(t.store());
+  auto tx = t.store().begin(store::TxMode::kRead);
+  EXPECT_EQ(tx->get("test.thing", "good")->state, "ready");
+  EXPECT_EQ(tx->get("test.thing", "bad")->state, "creating");
+  // Requests keep working.
+  EXPECT_EQ(t.call("GET", "/account/v3/projects").status, 200);
+}
+
+}  // namespace
+}  // namespace scwd
