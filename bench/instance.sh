@@ -51,7 +51,9 @@ done
 
 # nginx baseline: the same server JSON as a static file.
 mkdir -p "$tmp/www" "$tmp/nginx"
+chmod 755 "$tmp" "$tmp/www"  # nginx workers run as an unprivileged user
 curl -sf -H "$AUTH" "$Z/servers/$SERVER" >"$tmp/www/server.json"
+chmod 644 "$tmp/www/server.json"
 nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$tmp/nginx/nginx.conf" <<CONF
 worker_processes auto;
