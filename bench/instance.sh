@@ -26,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$SCWD" serve --listen 127.0.0.1:0 --data "$tmp/data" --log-level warn --lifecycle-speed instant \
-  --quota instance_security_groups=100000000 --quota security_groups=100000000 \
+  --quota instance_security_groups=100000000 \
   >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 1 100); do grep -q '^scwd: listening on' "$tmp/out" 2>/dev/null && break; sleep 0.1; done

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/api/error.hpp"
 #include "core/app/context.hpp"
@@ -24,6 +25,10 @@ struct NewVolume {
   std::optional<std::string> snapshot_id;  // a block snapshot, or a public image root snapshot
   std::int64_t iops = 5000;                // 5000 (sbs_5k) or 15000 (sbs_15k)
   std::vector<std::string> tags;
+  // Added: true creates the volume `available` at once, as the real platform does for the
+  // volumes it creates while creating an Instance server (they are in_use when POST /servers
+  // answers); false goes through `creating` (~5 s) like POST /block/.../volumes.
+  bool ready = false;
 };
 
 // Creates (inserts) an SBS volume; errors: not_found for an unknown snapshot, invalid_arguments
@@ -47,5 +52,19 @@ api::Result<store::Record> create_snapshot(store::Tx& tx, const app::Context& ct
                                            Micros now);
 // The state of a volume as an Instance server volume entry shows it ("available", "in_use"...).
 std::string instance_state(const store::Record& volume);
+
+// --- additions (not in the original contract) ---
+// The snapshot with that id in that zone, else nullopt.
+std::optional<store::Record> find_snapshot(store::Tx& tx, std::string_view zone,
+                                           std::string_view id);
+// Records that an Instance image uses a block snapshot (reference {product_resource_type:
+// "instance_image", type:"link", status:"attached"}); the snapshot shows `in_use` (once created)
+// and cannot be deleted. not_found when the snapshot is missing. No-op when already linked.
+std::optional<api::ApiError> link_snapshot(store::Tx& tx, std::string_view zone,
+                                           std::string_view snapshot_id, std::string_view image_id,
+                                           Micros now);
+// Drops that image's reference (status back to available). No-op when not linked.
+void unlink_snapshot(store::Tx& tx, std::string_view zone, std::string_view snapshot_id,
+                     std::string_view image_id, Micros now);
 
 }  // namespace scwd::products::block

@@ -24,7 +24,8 @@ struct ServerType {
   std::int64_t scratch_max = 0;  // scratch_storage_max_size, 0 when none
   bool block_storage = true;
   bool end_of_service = false;
-  boost::json::object json;  // the full /products/servers entry for this type
+  std::string availability = "available";  // "available" | "scarce" | "shortage"
+  boost::json::object json;                // the full /products/servers entry for this type
 };
 
 // The types sold in a zone, in catalogue order.

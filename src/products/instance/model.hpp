@@ -86,5 +86,10 @@ std::optional<api::ApiError> attach_ip(store::Tx& tx, const app::Context& ctx,
 // The full PlacementGroup object; not_found instance_placement_group otherwise.
 api::Result<json::object> placement_group_json(store::Tx& tx, const app::Context& ctx,
                                                std::string_view id);
+// Adjusts the location a server is about to get (power-on) so that it respects its placement
+// group's policy: low_latency -> the hypervisor of the group's placed members; max_availability
+// -> a hypervisor no other placed member uses. No-op outside a group. (Optional to call: without
+// it the group's policy_respected reflects wherever the server landed.)
+void place_in_group(store::Tx& tx, const store::Record& server, json::object& location);
 
 }  // namespace scwd::products::instance

@@ -1,0 +1,166 @@
+// The "compute" part of Instance v1 (servers, server actions, volumes, snapshots, images, user
+// data): route registration for module.cpp and helpers shared by these files only. What other
+// parts of Instance may use is declared in model.hpp.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/api/error.hpp"
+#include "core/app/context.hpp"
+#include "core/app/owner.hpp"
+#include "core/http/message.hpp"
+#include "core/lifecycle/lifecycle.hpp"
+#include "core/paging/paging.hpp"
+#include "core/quota/quota.hpp"
+#include "core/store/store.hpp"
+#include "products/instance/catalog.hpp"
+#include "products/instance/model.hpp"
+#include "products/marketplace/catalog.hpp"
+
+namespace scwd::products::instance::compute {
+
+namespace json = boost::json;
+
+inline constexpr app::Permission kRead{"Instances", app::Access::kRead, "instance"};
+inline constexpr app::Permission kWrite{"Instances", app::Access::kWrite, "instance"};
+
+inline constexpr std::int64_t kGB = 1'000'000'000;
+
+// One record per user data key: parent_id = server id, name = key, body {"value": "..."}.
+inline constexpr std::string_view kUserDataKind = "instance.user_data";
+
+// Per-organization quotas (override with --quota NAME=N).
+extern const quota::Quota kServerQuota;
+extern const quota::Quota kVolumeQuota;
+extern const quota::Quota kSnapshotQuota;
+extern const quota::Quota kImageQuota;
+
+// Lifecycle durations (realistic, scaled by --lifecycle-speed).
+inline constexpr Micros kSecond = 1'000'000;
+
+// ---- small body helpers ----
+std::string str_of(const json::object& o, std::string_view key, std::string_view def = {});
+std::int64_t int_of(const json::object& o, std::string_view key, std::int64_t def = 0);
+bool bool_of(const json::object& o, std::string_view key, bool def = false);
+json::value value_of(const json::object& o, std::string_view key);  // null when absent
+// Reads a JSON number as a size in bytes (integers, or integral doubles); nullopt otherwise.
+std::optional<std::int64_t> as_int(const json::value& v);
+
+// ---- HTTP helpers ----
+// 201 + Location: <api>/instance/v1/zones/<zone>/<collection>/<id>.
+http::Response created(const app::Context& ctx, std::string_view collection, std::string_view id,
+                       const json::value& body);
+// A Task object ("pending", progress 0).
+json::object task_json(const app::Context& ctx, std::string_view description,
+                       std::string_view href_from, std::string_view href_result, Micros now);
+// The common list filters: organization, project (exact UUIDs), name (substring), tags (a comma
+// list or a single string: records must carry every tag).
+std::optional<api::ApiError> common_filters(const app::Context& ctx, store::ListQuery& q);
+// Runs a list query of the zone with legacy paging and answers {"<key>": [...]} + headers.
+template <typename Render>
+api::Result<http::Response> legacy_list(const app::Context& ctx, store::Tx& tx, store::ListQuery q,
+                                        std::string_view key, std::string_view collection,
+                                        Render&& render);
+// A path id: must be a UUID (invalid_arguments otherwise), lower-cased.
+api::Result<std::string> path_id(const app::Context& ctx, std::string_view param);
+
+// ---- filesystems (filesystems.cpp) ----
+// A server's `filesystems` entries with their states at `now`.
+json::array render_filesystems(const store::Record& s, Micros now, Micros attach_time);
+Micros filesystem_attach_time(const app::Context& ctx);
+void register_filesystems(app::Registry& r);
+
+// ---- volumes (volumes.cpp) ----
+json::object render_volume(store::Tx& tx, const store::Record& v);
+// The entry of a server's `volumes` map for one slot {"id","volume_type","boot"}.
+json::object render_server_volume(store::Tx& tx, std::string_view zone, const json::object& slot,
+                                  std::string_view server_state);
+// Inserts an l_ssd / scratch volume (quota checked). base: the snapshot it is made from.
+api::Result<store::Record> insert_volume(store::Tx& tx, const app::Context& ctx,
+                                         const app::Owner& owner, std::string name,
+                                         std::string volume_type, std::int64_t size,
+                                         std::vector<std::string> tags,
+                                         const store::Record* base_snapshot, Micros now);
+// Marks a local volume attached to (or detached from, when server is null) a server.
+void set_volume_server(store::Tx& tx, store::Record& volume, const store::Record* server,
+                       Micros now);
+void register_volumes(app::Registry& r);
+
+// ---- snapshots (snapshots.cpp) ----
+json::object render_snapshot(store::Tx& tx, const store::Record& s);
+// Snapshots a local volume (quota checked): "snapshotting" while its server runs (hot
+// snapshot), else available at once.
+api::Result<store::Record> snapshot_volume(store::Tx& tx, const app::Context& ctx,
+                                           const app::Owner& owner, const store::Record& volume,
+                                           std::string name, std::vector<std::string> tags,
+                                           Micros now);
+void register_snapshots(app::Registry& r);
+
+// ---- images (images.cpp) ----
+// An image a server can boot from: one of the caller's images or a public image of the zone.
+struct ImageView {
+  std::string id;
+  std::string name;
+  std::string arch;
+  json::object json;                               // the full Image object
+  json::object root_volume;                        // {id, name, size, volume_type}
+  json::object extra_volumes;                      // {"1": {id, name, size, volume_type}, ...}
+  const marketplace::LocalImage* local = nullptr;  // public images
+};
+json::object render_image(const store::Record& img);
+json::object render_public_image(const marketplace::LocalImage& li);
+std::optional<ImageView> find_image(store::Tx& tx, const app::Context& ctx, std::string_view id);
+// Inserts an image record (quota checked).
+api::Result<store::Record> insert_image(store::Tx& tx, const app::Context& ctx,
+                                        const app::Owner& owner, std::string name, std::string arch,
+                                        json::object root_volume, json::object extra_volumes,
+                                        std::string from_server, bool is_public,
+                                        std::vector<std::string> tags, Micros now);
+// Records (link) or drops (unlink) the image's use of its Block snapshots.
+std::optional<api::ApiError> link_image_snapshots(store::Tx& tx, const store::Record& img,
+                                                  bool link, Micros now);
+void register_images(app::Registry& r);
+
+// ---- servers (servers.cpp) ----
+json::object render_server(store::Tx& tx, const app::Context& ctx, const store::Record& s);
+json::array allowed_actions(const store::Record& s);
+// The slots of a server's volumes map, by numeric key.
+std::vector<std::pair<std::string, json::object>> server_slots(const store::Record& s);
+void register_servers(app::Registry& r);
+
+// ---- actions (server_actions.cpp) ----
+void register_actions(app::Registry& r);
+// Lifecycle hook of server records.
+void on_server_enter(store::Tx& tx, store::Record& r, const lifecycle::Step& step, Micros at);
+
+// ---- user data (user_data.cpp) ----
+void register_user_data(app::Registry& r);
+void delete_user_data(store::Tx& tx, std::string_view server_id);
+
+// ---- template implementation ----
+template <typename Render>
+api::Result<http::Response> legacy_list(const app::Context& ctx, store::Tx& tx, store::ListQuery q,
+                                        std::string_view key, std::string_view collection,
+                                        Render&& render) {
+  auto page = paging::read_legacy(ctx.req);
+  if (!page) return api::fail(page.error());
+  q.filters.push_back(
+      {store::Column::kLocality, store::Op::kEq, {std::string(ctx.zone())}, {}, false});
+  q.filters.push_back(
+      {store::Column::kOrganization, store::Op::kEq, {ctx.principal.organization_id}, {}, false});
+  paging::apply(q, *page);
+  auto res = tx.list(q);
+  json::array items;
+  for (auto& r : res.items) items.push_back(render(r));
+  auto out = http::Response::json(200, json::object{{key, std::move(items)}});
+  paging::legacy_headers(out, ctx.req, collection, *page, res.total);
+  return out;
+}
+
+}  // namespace scwd::products::instance::compute

@@ -1,0 +1,119 @@
+// The "instance" module: the compute routes of Instance v1 (servers, actions, volumes,
+// snapshots, images, user data), their lifecycle hooks and quotas, and the helpers they share.
+#include <boost/json.hpp>
+#include <cmath>
+
+#include "core/util/ids.hpp"
+#include "products/instance/compute.hpp"
+
+namespace scwd::products::instance::compute {
+
+using api::ApiError;
+using api::ArgReason;
+using store::Column;
+using store::Op;
+
+// Defaults close to a new organization's Instance quotas on the real platform.
+const quota::Quota kServerQuota{"instance_servers", {kServerKind}, 100};
+const quota::Quota kVolumeQuota{"instance_volumes", {kVolumeKind}, 200};
+const quota::Quota kSnapshotQuota{"instance_snapshots", {kSnapshotKind}, 200};
+const quota::Quota kImageQuota{"instance_images", {kImageKind}, 100};
+
+std::string str_of(const json::object& o, std::string_view key, std::string_view def) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_string()) return std::string(def);
+  return std::string(it->value().as_string());
+}
+
+std::optional<std::int64_t> as_int(const json::value& v) {
+  if (v.is_int64()) return v.as_int64();
+  if (v.is_uint64()) return static_cast<std::int64_t>(v.as_uint64());
+  if (v.is_double()) {
+    double d = v.as_double();
+    if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.0e18)
+      return static_cast<std::int64_t>(d);
+  }
+  return std::nullopt;
+}
+
+std::int64_t int_of(const json::object& o, std::string_view key, std::int64_t def) {
+  auto it = o.find(key);
+  if (it == o.end()) return def;
+  return as_int(it->value()).value_or(def);
+}
+
+bool bool_of(const json::object& o, std::string_view key, bool def) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_bool()) return def;
+  return it->value().as_bool();
+}
+
+json::value value_of(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it == o.end() ? json::value(nullptr) : it->value();
+}
+
+http::Response created(const app::Context& ctx, std::string_view collection, std::string_view id,
+                       const json::value& body) {
+  auto res = http::Response::json(201, body);
+  res.with_header("Location", ctx.url("/instance/v1/zones/" + std::string(ctx.zone()) + "/" +
+                                      std::string(collection) + "/" + std::string(id)));
+  return res;
+}
+
+json::object task_json(const app::Context& ctx, std::string_view description,
+                       std::string_view href_from, std::string_view href_result, Micros now) {
+  return json::object{{"id", new_uuid()},           {"description", description},
+                      {"status", "pending"},        {"href_from", href_from},
+                      {"href_result", href_result}, {"started_at", ts(now)},
+                      {"terminated_at", nullptr},   {"progress", 0},
+                      {"zone", ctx.zone()}};
+}
+
+std::optional<api::ApiError> common_filters(const app::Context& ctx, store::ListQuery& q) {
+  for (auto [param, column] :
+       {std::pair{"organization", Column::kOrganization}, std::pair{"project", Column::kProject}}) {
+    auto* v = ctx.query(param);
+    if (!v || v->empty()) continue;
+    if (!is_uuid(*v)) return ApiError::invalid_argument(param, ArgReason::kFormat, "invalid UUID");
+    q.filters.push_back({column, Op::kEq, {to_lower(*v)}, {}, false});
+  }
+  if (auto* name = ctx.query("name"); name && !name->empty())
+    q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
+  for (auto& t : ctx.query_all("tags", true))
+    if (!t.empty()) q.tags_all.push_back(t);
+  return std::nullopt;
+}
+
+api::Result<std::string> path_id(const app::Context& ctx, std::string_view param) {
+  auto v = ctx.param(param);
+  if (!is_uuid(v))
+    return api::fail(ApiError::invalid_argument(std::string(param), ArgReason::kConstraint,
+                                                "not a valid value"));
+  return to_lower(v);
+}
+
+namespace {
+
+class InstanceModule final : public app::Module {
+ public:
+  std::string_view name() const override { return "instance"; }
+  void register_routes(app::Registry& r, app::Services& svc) override {
+    svc.lifecycle.on_enter(std::string(kServerKind), on_server_enter);
+    register_servers(r);
+    register_filesystems(r);
+    register_actions(r);
+    register_volumes(r);
+    register_snapshots(r);
+    register_images(r);
+    register_user_data(r);
+  }
+};
+
+std::unique_ptr<app::Module> make_module() { return std::make_unique<InstanceModule>(); }
+
+SCWD_PRODUCT(make_module);
+
+}  // namespace
+
+}  // namespace scwd::products::instance::compute
