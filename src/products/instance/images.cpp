@@ -303,6 +303,17 @@ json::object render_public_image(const marketplace::LocalImage& li) {
 std::optional<ImageView> find_image(store::Tx& tx, const Context& ctx, std::string_view id_in) {
   if (!is_uuid(id_in)) return std::nullopt;
   auto id = to_lower(id_in);
+  // Public images first: an in-memory look-up (their ids never collide with records').
+  if (auto* li = marketplace::find_local_image(id); li && li->zone == ctx.zone()) {
+    ImageView v;
+    v.id = li->id;
+    v.name = li->name;
+    v.arch = li->arch;
+    v.json = render_public_image(*li);
+    v.root_volume = public_root_volume(*li);
+    v.local = li;
+    return v;
+  }
   if (auto r = tx.get(kImageKind, id);
       r && r->locality == ctx.zone() && r->organization_id == ctx.principal.organization_id) {
     ImageView v;
@@ -314,16 +325,6 @@ std::optional<ImageView> find_image(store::Tx& tx, const Context& ctx, std::stri
     if (rv.is_object()) v.root_volume = rv.as_object();
     auto ev = value_of(r->body, "extra_volumes");
     if (ev.is_object()) v.extra_volumes = ev.as_object();
-    return v;
-  }
-  if (auto* li = marketplace::find_local_image(id); li && li->zone == ctx.zone()) {
-    ImageView v;
-    v.id = li->id;
-    v.name = li->name;
-    v.arch = li->arch;
-    v.json = render_public_image(*li);
-    v.root_volume = public_root_volume(*li);
-    v.local = li;
     return v;
   }
   return std::nullopt;

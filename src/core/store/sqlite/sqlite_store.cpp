@@ -4,6 +4,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -22,9 +23,20 @@ namespace {
   throw StoreError(what + ": " + (db ? sqlite3_errmsg(db) : "no connection"));
 }
 
+// Process-wide SQLite settings, applied once before the first connection: no memory statistics
+// (they take a global mutex on every allocation SQLite makes, which every thread contends for).
+void configure_sqlite_once() {
+  static const bool done = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)done;
+}
+
 class Connection {
  public:
   Connection(const SqliteOptions& o) {
+    configure_sqlite_once();
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(o.path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -39,6 +51,9 @@ class Connection {
     exec("PRAGMA foreign_keys=OFF");
     exec("PRAGMA temp_store=MEMORY");
     exec("PRAGMA cache_size=-16000");
+    // Checkpoints run on the store's checkpointer thread, not inside the writer's commits; the
+    // writer only checkpoints itself when that thread falls behind (WAL over ~32 MB).
+    exec("PRAGMA wal_autocheckpoint=8000");
   }
   ~Connection() {
     for (auto& [sql, c] : cache_) sqlite3_finalize(c.stmt);
@@ -468,6 +483,7 @@ class SqliteStore final : public Store {
     auto c = std::make_unique<Connection>(options_);
     migrate(*c);
     release(std::move(c));
+    checkpointer_ = std::thread([this] { checkpoint_loop(); });
   }
   ~SqliteStore() override { close(); }
 
@@ -544,6 +560,12 @@ class SqliteStore final : public Store {
       queue_cv_.notify_all();
     }
     if (writer_.joinable()) writer_.join();
+    {
+      std::lock_guard lk(checkpoint_mu_);
+      stop_checkpointer_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
     std::lock_guard lk(pool_mu_);
     if (closed_) return;
     closed_ = true;
@@ -602,6 +624,25 @@ class SqliteStore final : public Store {
         throw;
       }
       c.exec("COMMIT");
+    }
+  }
+
+  // Copies committed WAL pages back into the database file every 100 ms (PASSIVE: never blocks
+  // the writer or readers), so the writer thread's commits mostly only append to the WAL.
+  void checkpoint_loop() {
+    std::unique_ptr<Connection> c;
+    std::unique_lock lk(checkpoint_mu_);
+    while (!stop_checkpointer_) {
+      checkpoint_cv_.wait_for(lk, std::chrono::milliseconds(100));
+      if (stop_checkpointer_) break;
+      lk.unlock();
+      try {
+        if (!c) c = std::make_unique<Connection>(options_);
+        c->exec("PRAGMA wal_checkpoint(PASSIVE)");
+      } catch (const std::exception&) {
+        c.reset();  // retried on the next tick
+      }
+      lk.lock();
     }
   }
 
@@ -722,6 +763,10 @@ class SqliteStore final : public Store {
   std::vector<std::unique_ptr<Connection>> pool_;
   bool closed_ = false;
   std::mutex write_mu_;  // one writer at a time inside the process: no SQLITE_BUSY spinning
+  std::thread checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool stop_checkpointer_ = false;
 };
 
 SqliteTx::SqliteTx(SqliteStore& store, std::unique_ptr<Connection> conn, TxMode mode)
