@@ -60,6 +60,31 @@ api::Result<app::Principal> Authenticator::authenticate(const http::Request& req
   return load(hash);
 }
 
+// Builds the principal of an API key record; fails for a key of a locked user.
+static api::Result<app::Principal> principal_of(const store::Record& key,
+                                                const std::optional<store::Record>& user,
+                                                std::optional<Micros>& expires) {
+  app::Principal p;
+  p.access_key = key.id;
+  p.organization_id = key.organization_id;
+  p.default_project_id = body_str(key.body, "default_project_id");
+  if (auto uid = body_str(key.body, "user_id"); !uid.empty()) {
+    p.bearer_type = "user";
+    p.bearer_id = uid;
+    if (!user) return api::fail(ApiError::denied_authentication("api_key", "not_found"));
+    p.owner = body_str(user->body, "type") == "owner";
+    // A locked member cannot use its API keys until it is unlocked.
+    auto locked = user->body.find("locked");
+    if (locked != user->body.end() && locked->value().is_bool() && locked->value().get_bool())
+      return api::fail(ApiError::denied_authentication("api_key", "unknown_reason"));
+  } else {
+    p.bearer_type = "application";
+    p.bearer_id = body_str(key.body, "application_id");
+  }
+  if (auto e = body_str(key.body, "expires_at"); !e.empty()) expires = parse_time(e);
+  return p;
+}
+
 api::Result<app::Principal> Authenticator::load(const std::string& hash) {
   auto gen = generation_.load();
   std::optional<store::Record> key;
@@ -77,27 +102,35 @@ api::Result<app::Principal> Authenticator::load(const std::string& hash) {
   if (!constant_time_equal(body_str(key->body, "secret_hash"), hash.substr(7)))
     return api::fail(ApiError::denied_authentication("api_key", "not_found"));
 
-  app::Principal p;
-  p.access_key = key->id;
-  p.organization_id = key->organization_id;
-  p.default_project_id = body_str(key->body, "default_project_id");
-  if (auto uid = body_str(key->body, "user_id"); !uid.empty()) {
-    p.bearer_type = "user";
-    p.bearer_id = uid;
-    p.owner = user && body_str(user->body, "type") == "owner";
-  } else {
-    p.bearer_type = "application";
-    p.bearer_id = body_str(key->body, "application_id");
-  }
   std::optional<Micros> expires;
-  if (auto e = body_str(key->body, "expires_at"); !e.empty()) expires = parse_time(e);
-
+  auto p = principal_of(*key, user, expires);
+  if (!p) return p;
   {
     std::unique_lock lk(mu_);
     if (cache_.size() >= kCacheMax) cache_.clear();
     if (generation_.load() == gen)
-      cache_[hash] = Entry{p, expires, gen, std::chrono::steady_clock::now()};
+      cache_[hash] = Entry{*p, expires, gen, std::chrono::steady_clock::now()};
   }
+  if (expires && *expires <= clock_.now())
+    return api::fail(ApiError::denied_authentication("api_key", "expired"));
+  return p;
+}
+
+api::Result<app::Principal> Authenticator::principal_of_access_key(std::string_view access_key) {
+  std::optional<store::Record> key;
+  std::optional<store::Record> user;
+  {
+    auto tx = store_.begin(store::TxMode::kRead);
+    key = tx->get(kApiKeyKind, access_key);
+    if (key) {
+      auto uid = body_str(key->body, "user_id");
+      if (!uid.empty()) user = tx->get(kUserKind, uid);
+    }
+  }
+  if (!key) return api::fail(ApiError::denied_authentication("api_key", "not_found"));
+  std::optional<Micros> expires;
+  auto p = principal_of(*key, user, expires);
+  if (!p) return p;
   if (expires && *expires <= clock_.now())
     return api::fail(ApiError::denied_authentication("api_key", "expired"));
   return p;

@@ -32,6 +32,8 @@ class Authenticator {
   Authenticator(store::Store& store, Clock& clock) : store_(store), clock_(clock) {}
 
   api::Result<app::Principal> authenticate(const http::Request& req);
+  // The principal an API key stands for, as authentication would see it now (explain).
+  api::Result<app::Principal> principal_of_access_key(std::string_view access_key);
   void invalidate();
 
  private:
