@@ -1,5 +1,7 @@
 #include "core/auth/auth.hpp"
 
+#include <algorithm>
+
 #include "core/util/crypto.hpp"
 #include "core/util/ids.hpp"
 
@@ -35,11 +37,14 @@ void Authenticator::invalidate() {
   cache_.clear();
 }
 
+std::string session_lookup_key(std::string_view token) {
+  return "session:" + sha256_hex(std::string("scwd-session-v1:") + std::string(token));
+}
+
 api::Result<app::Principal> Authenticator::authenticate(const http::Request& req) {
   const std::string* token = req.header("x-auth-token");
   if (!token) {
-    if (req.header("x-session-token"))
-      return api::fail(ApiError::denied_authentication("jwt", "invalid_argument"));
+    if (auto* session = req.header("x-session-token")) return session_of(trim(*session));
     return api::fail(ApiError::denied_authentication("api_key", "invalid_argument"));
   }
   std::string_view secret = trim(*token);
@@ -113,6 +118,35 @@ api::Result<app::Principal> Authenticator::load(const std::string& hash) {
   }
   if (expires && *expires <= clock_.now())
     return api::fail(ApiError::denied_authentication("api_key", "expired"));
+  return p;
+}
+
+// Console sessions (JWTs created through IAM): X-Session-Token. Looked up by hash, not cached
+// (sessions are rare next to API keys).
+api::Result<app::Principal> Authenticator::session_of(std::string_view token) {
+  // A JWT has three dot-separated parts.
+  if (token.empty() || token.size() > 4096 || std::count(token.begin(), token.end(), '.') != 2)
+    return api::fail(ApiError::denied_authentication("jwt", "invalid_argument"));
+  std::optional<store::Record> jwt;
+  std::optional<store::Record> user;
+  {
+    auto tx = store_.begin(store::TxMode::kRead);
+    jwt = tx->get_by_key(kJwtKind, session_lookup_key(token));
+    if (jwt) user = tx->get(kUserKind, jwt->parent_id);
+  }
+  if (!jwt || !user) return api::fail(ApiError::denied_authentication("jwt", "not_found"));
+  auto exp = jwt->body.find("expires_us");
+  if (exp != jwt->body.end() && exp->value().is_int64() && exp->value().get_int64() <= clock_.now())
+    return api::fail(ApiError::denied_authentication("jwt", "expired"));
+  auto locked = user->body.find("locked");
+  if (locked != user->body.end() && locked->value().is_bool() && locked->value().get_bool())
+    return api::fail(ApiError::denied_authentication("jwt", "unknown_reason"));
+  app::Principal p;
+  p.bearer_type = "user";
+  p.bearer_id = user->id;
+  p.organization_id = user->organization_id;
+  p.default_project_id = user->organization_id;
+  p.owner = body_str(user->body, "type") == "owner";
   return p;
 }
 

@@ -22,10 +22,13 @@ namespace scwd::auth {
 inline constexpr std::string_view kApiKeyKind = "iam.api_key";
 inline constexpr std::string_view kUserKind = "iam.user";
 inline constexpr std::string_view kApplicationKind = "iam.application";
+inline constexpr std::string_view kJwtKind = "iam.jwt";  // console sessions (X-Session-Token)
 inline constexpr std::string_view kOrganizationKind = "account.organization";
 inline constexpr std::string_view kProjectKind = "account.project";
 // resource_keys entry of an API key: "secret:" + hash_secret(secret)
 std::string secret_lookup_key(std::string_view secret_key);
+// resource_keys entry of a JWT: "session:" + digest of the token
+std::string session_lookup_key(std::string_view token);
 
 class Authenticator {
  public:
@@ -38,6 +41,7 @@ class Authenticator {
 
  private:
   api::Result<app::Principal> load(const std::string& hash);
+  api::Result<app::Principal> session_of(std::string_view token);
 
   struct Entry {
     app::Principal principal;

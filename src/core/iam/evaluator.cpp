@@ -340,6 +340,16 @@ std::string Evaluator::why_not(const Rule& r, std::string_view fam, Access a,
     auto* set = find_permission_set(n);
     if (set && covers(granted(*set, fam), a)) any_set = true;
   }
+  auto f0 = family(fam);
+  if (!any_set && f0.project_visibility && a == Access::kRead && project) {
+    // Any project-level right in the project makes the project itself readable.
+    bool in = !r.organization_id.empty();
+    for (auto& p : r.project_ids) in = in || p == *project;
+    for (auto& n : r.permission_set_names) {
+      auto* set = find_permission_set(n);
+      if (in && set && set->scope == ScopeType::kProjects) return {};
+    }
+  }
   if (!any_set)
     return "none of its permission sets grants " + std::string(to_string(a)) + " on " +
            std::string(fam);
