@@ -15,6 +15,7 @@ void register_ssh_keys(app::Registry& r);
 void register_jwts(app::Registry& r);
 void register_logs(app::Registry& r);
 void register_organization(app::Registry& r);
+void register_scim(app::Registry& r);  // Go SDK only (not in the pinned JS SDK)
 
 // When a principal goes away: its policies lose their principal, it leaves its groups, its API
 // keys are deleted (each logged).

@@ -20,6 +20,7 @@ class IamModule final : public app::Module {
     register_jwts(r);
     register_logs(r);
     register_organization(r);
+    register_scim(r);
   }
 };
 

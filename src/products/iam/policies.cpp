@@ -176,7 +176,8 @@ Result<std::optional<std::pair<std::string, std::string>>> read_principal(store:
   return std::optional<std::pair<std::string, std::string>>{given.front()};
 }
 
-void bind_principal(json::object& body, const std::optional<std::pair<std::string, std::string>>& p) {
+void bind_principal(json::object& body,
+                    const std::optional<std::pair<std::string, std::string>>& p) {
   for (auto f : kPrincipals) body.erase(f);
   body.erase("no_principal");
   if (!p || p->first == "no_principal")
