@@ -182,6 +182,8 @@ class Builder {
                   : "jsonb_array_elements_text(CASE WHEN jsonb_typeof(r.body::jsonb #> '{" +
                         dotted_to_pg(f.path) + "}') = 'array' THEN r.body::jsonb #> '{" +
                         dotted_to_pg(f.path) + "}' ELSE '[]'::jsonb END) j(value)";
+          if (d_ == Dialect::kSqlite)  // json_each also walks a scalar: arrays only
+            w += " AND json_type(r.body, '$." + f.path + "') = 'array'";
           w += " AND EXISTS (SELECT 1 FROM " + elems + " WHERE ";
           if (f.op == Op::kAnyIn) {
             w += "j.value IN (";
