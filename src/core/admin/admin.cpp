@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include "core/codec/validate.hpp"
+#include "core/iam/authorizer.hpp"
+
 namespace scwd::admin {
 
 namespace json = boost::json;
@@ -15,6 +18,126 @@ namespace {
 
 constexpr Permission kPublic{"public", Access::kRead, "", true};
 constexpr Permission kAdmin{"scwd_admin", Access::kFull, "scwd_admin"};
+
+json::value rule_json(const iam::Rule& r) {
+  json::object o{{"policy_id", r.policy_id},
+                 {"policy_name", r.policy_name},
+                 {"rule_id", r.rule_id},
+                 {"via", r.via},
+                 {"condition", r.condition}};
+  json::array sets;
+  for (auto& n : r.permission_set_names) sets.emplace_back(n);
+  o["permission_set_names"] = std::move(sets);
+  if (!r.organization_id.empty()) {
+    o["organization_id"] = r.organization_id;
+  } else if (!r.account_root_user_id.empty()) {
+    o["account_root_user_id"] = r.account_root_user_id;
+  } else {
+    json::array p;
+    for (auto& id : r.project_ids) p.emplace_back(id);
+    o["project_ids"] = std::move(p);
+  }
+  return o;
+}
+
+// GET /_scwd/iam/explain?access_key=&method=&path=[&body=]: whether that key may call that
+// operation, and which policy and rule allow it (or why none does).
+Result<Response> explain(app::App& app, Context& ctx) {
+  auto ak = ctx.query_opt("access_key");
+  auto path = ctx.query_opt("path");
+  std::string method = ctx.query_opt("method").value_or("GET");
+  for (auto& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::vector<api::ArgumentDetail> bad;
+  if (!ak || ak->empty())
+    bad.push_back({"access_key", api::ArgReason::kRequired, "the API key to explain"});
+  if (!path || path->empty() || (*path)[0] != '/')
+    bad.push_back({"path", api::ArgReason::kRequired, "an API path starting with /"});
+  json::object body;
+  if (auto b = ctx.query_opt("body"); b && !b->empty()) {
+    auto parsed = codec::parse_json_body(*b);
+    if (!parsed)
+      bad.push_back({"body", api::ArgReason::kFormat, "a JSON object"});
+    else
+      body = std::move(*parsed);
+  }
+  if (!bad.empty()) return api::fail(api::ApiError::invalid_arguments(std::move(bad)));
+
+  http::Request req;
+  req.method = method;
+  req.target = *path;
+  if (!http::parse_target(req.target, req.path, req.query))
+    return api::fail(api::ApiError::invalid_argument("path", api::ArgReason::kFormat,
+                                                     "malformed percent-encoding"));
+  req.remote = ctx.req.remote;
+  if (auto* ua = ctx.req.header("User-Agent")) req.headers.emplace_back("User-Agent", *ua);
+
+  json::object out{{"access_key", *ak}, {"method", method}, {"path", req.path}};
+  auto principal = app.authenticator().principal_of_access_key(*ak);
+  if (!principal) {
+    out["allowed"] = false;
+    out["reason"] = "authentication fails for this key: " +
+                    std::string(principal.error().body().at("reason").as_string());
+    out["error"] = principal.error().body();
+    return Response::json(200, out);
+  }
+  out["bearer_type"] = principal->bearer_type;
+  out["bearer_id"] = principal->bearer_id;
+  out["owner"] = principal->owner;
+  router::Params params;
+  const app::Route* route = app.find(method, req.path, params);
+  if (!route) {
+    out["allowed"] = false;
+    out["reason"] = "no operation is served at " + method + " " + req.path;
+    return Response::json(200, out);
+  }
+  const auto& perm = route->spec.permission;
+  out["operation"] = route->spec.operation;
+  out["permission"] = json::object{{"family", perm.family},
+                                   {"access", iam::to_string(perm.access)},
+                                   {"resource", perm.resource}};
+  auto fam = iam::family(perm.family);
+  out["family_scope"] = fam.scope == iam::FamilyScope::kProjects        ? "projects"
+                        : fam.scope == iam::FamilyScope::kOrganization  ? "organization"
+                        : fam.scope == iam::FamilyScope::kAuthenticated ? "authenticated"
+                                                                        : "unknown";
+  iam::Input in{*principal, perm, route->op, req, params, body};
+  auto v = iam::decide(ctx.svc.store, in, iam::facts_of(req, ctx.now()));
+  out["allowed"] = v.allowed;
+  out["reason"] = v.reason;
+  json::array projects;
+  for (auto& p : v.projects) projects.emplace_back(p);
+  out["projects"] = std::move(projects);
+  if (v.list) {
+    if (v.scope) {
+      json::array sc;
+      for (auto& p : *v.scope) sc.emplace_back(p);
+      out["list_scope"] = std::move(sc);
+    } else {
+      out["list_scope"] = "all";
+    }
+  }
+  if (v.match) {
+    auto m = rule_json(*v.match->rule);
+    m.as_object()["permission_set"] = v.match->permission_set;
+    out["matched"] = std::move(m);
+  } else {
+    out["matched"] = nullptr;
+  }
+  if (v.evaluator) {
+    json::array rules;
+    const std::string* target = v.projects.empty() ? nullptr : &v.projects.front();
+    for (auto& r : v.evaluator->rules()) {
+      auto j = rule_json(r);
+      auto why = v.evaluator->why_not(r, perm.family, perm.access, target);
+      j.as_object()["applies"] = why.empty();
+      j.as_object()["why_not"] = why;
+      rules.push_back(std::move(j));
+    }
+    out["rules"] = std::move(rules);
+  }
+  if (!v.allowed) out["error"] = iam::denial(req, perm).body();
+  return Response::json(200, out);
+}
 
 json::object clock_body(Context& ctx) {
   return json::object{{"now", format_time(ctx.now())},
@@ -67,6 +190,8 @@ class AdminModule final : public app::Module {
       ctx.svc.lifecycle.settle_due(ctx.svc.store);
       return Response::json(200, clock_body(ctx));
     });
+    r.add("GET", "/_scwd/iam/explain", kAdmin,
+          [this](Context& ctx) -> Result<Response> { return explain(app_, ctx); });
     r.add("GET", "/_scwd/whoami", kAdmin, [](Context& ctx) -> Result<Response> {
       return Response::json(200, json::object{{"access_key", ctx.principal.access_key},
                                               {"bearer_type", ctx.principal.bearer_type},

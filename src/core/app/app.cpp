@@ -2,11 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <boost/json.hpp>
+
 #include <map>
 #include <set>
 #include <stdexcept>
 
 #include "core/codec/validate.hpp"
+#include "core/iam/authorizer.hpp"
 #include "core/router/locality.hpp"
 
 namespace scwd::app {
@@ -48,7 +52,16 @@ App::App(store::Store& store, Clock& clock, Config& config)
       auth_(store, clock),
       lifecycle_(clock),
       services_{store, clock, config, lifecycle_, [this] { auth_.invalidate(); }},
+      authorizer_(iam::make_authorizer(store, clock)),
       started_at_(clock.now()) {}
+
+const Route* App::find(std::string_view method, std::string_view path,
+                       router::Params& params) const {
+  auto m = router_.match(method, path);
+  if (m.kind != router::Match::Kind::kFound) return nullptr;
+  params = std::move(m.params);
+  return &routes_[static_cast<std::size_t>(m.route)];
+}
 
 void App::add_module(std::unique_ptr<Module> m) { modules_.push_back(std::move(m)); }
 
@@ -155,6 +168,55 @@ std::optional<ApiError> check_locality(const router::Params& params) {
 
 bool is_admin_path(std::string_view path) { return path.rfind("/_scwd/", 0) == 0; }
 
+ApiError admin_denied() { return ApiError::permissions_denied({{"admin", "scwd_admin"}}); }
+
+// Safety net for list handlers that did not call Context::scope: drop the items of projects the
+// caller may not read (items without a project field stay). total_count shrinks by as many.
+void filter_list(http::Response& res, std::string_view list_key,
+                 const std::vector<std::string>& allowed) {
+  if (res.status != 200 || res.content_type != "application/json") return;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(res.body, ec);
+  if (ec || !v.is_object()) return;
+  auto& o = v.as_object();
+  auto it = o.find(list_key);
+  if (it == o.end() || !it->value().is_array()) return;
+  auto& items = it->value().as_array();
+  std::int64_t removed = 0;
+  boost::json::array kept;
+  for (auto& item : items) {
+    bool keep = true;
+    if (item.is_object()) {
+      for (auto key : {"project_id", "project"}) {
+        auto f = item.as_object().find(key);
+        if (f == item.as_object().end()) continue;
+        std::string pid;
+        if (f->value().is_string())
+          pid = std::string(f->value().get_string());
+        else if (f->value().is_object()) {
+          auto id = f->value().as_object().find("id");
+          if (id != f->value().as_object().end() && id->value().is_string())
+            pid = std::string(id->value().get_string());
+        }
+        if (!pid.empty() && std::find(allowed.begin(), allowed.end(), pid) == allowed.end())
+          keep = false;
+      }
+    }
+    if (keep)
+      kept.push_back(std::move(item));
+    else
+      ++removed;
+  }
+  if (removed == 0) return;
+  it->value() = std::move(kept);
+  if (auto t = o.find("total_count"); t != o.end() && t->value().is_int64())
+    t->value() = std::max<std::int64_t>(0, t->value().as_int64() - removed);
+  for (auto& [name, value] : res.headers)
+    if (http::iequals(name, "X-Total-Count"))
+      value = std::to_string(std::max<std::int64_t>(0, std::stoll(value) - removed));
+  res.body = http::to_json(v);
+}
+
 bool has_body(std::string_view method) {
   return method == "POST" || method == "PUT" || method == "PATCH";
 }
@@ -167,12 +229,20 @@ http::Response App::handle(http::Request& req) {
       return render(ApiError::invalid_argument("path", ArgReason::kFormat,
                                                "malformed percent-encoding in path"));
     case router::Match::Kind::kNotFound:
-      // The admin plane does not tell strangers which of its paths exist.
+      // The admin plane does not tell strangers which of its paths exist: the whole prefix is
+      // the Owner's.
       if (is_admin_path(req.path)) {
-        if (auto p = auth_.authenticate(req); !p) return render(p.error());
+        auto p = auth_.authenticate(req);
+        if (!p) return render(p.error());
+        if (!p->owner) return render(admin_denied());
       }
       return render(ApiError::route_not_found(req.method, req.path));
     case router::Match::Kind::kMethodNotAllowed: {
+      if (is_admin_path(req.path)) {
+        auto p = auth_.authenticate(req);
+        if (!p) return render(p.error());
+        if (!p->owner) return render(admin_denied());
+      }
       auto res = render(ApiError::method_not_allowed(req.method, req.path));
       std::string allow;
       for (auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
@@ -209,6 +279,7 @@ http::Response App::dispatch(http::Request& req, const Route& route, const route
     return render(
         ApiError::not_implemented(route.spec.operation, route.spec.method, route.spec.path));
   Context ctx(req, params, route.op, principal, services_);
+  ctx.permission = &route.spec.permission;
   if (route.op) {
     if (auto e = codec::validate_query(*route.op, req)) return render(*e);
   }
@@ -222,7 +293,7 @@ http::Response App::dispatch(http::Request& req, const Route& route, const route
     }
   }
   if (is_admin_path(req.path) && !route.spec.permission.public_route && !principal.owner)
-    return render(ApiError::permissions_denied({{"admin", "scwd_admin"}}));
+    return render(admin_denied());
   if (authorizer_) {
     if (auto e = authorizer_(ctx, route.spec.permission)) return render(*e);
   }
@@ -235,6 +306,10 @@ http::Response App::dispatch(http::Request& req, const Route& route, const route
   }
   auto result = route.spec.handler(ctx);
   if (!result) return render(result.error());
+  if (ctx.access && !ctx.list_scoped && route.op && !route.op->list_key.empty() &&
+      req.method == "GET") {
+    if (auto allowed = ctx.readable_projects()) filter_list(*result, route.op->list_key, *allowed);
+  }
   return std::move(*result);
 }
 

@@ -31,6 +31,8 @@ class App {
   void finalize();
 
   http::Response handle(http::Request& req);
+  // The route serving method + path (nullptr when none), with its path parameters.
+  const Route* find(std::string_view method, std::string_view path, router::Params& params) const;
   http::Response error_response(int status, std::string_view request_id) const;
   static http::Response render(const api::ApiError& e);
 

@@ -35,13 +35,31 @@ struct Principal {
 
 enum class Access { kNone, kRead, kWrite, kFull };
 
-// What an operation needs: a permission-set family ("Projects", "Instances", "IAM", ...), the
-// kind of access, and the resource name used in permissions_denied details.
+// What an operation needs: a permission-set family ("Projects", "Instances", "IAMUsers", ...;
+// see core/iam/catalog.hpp), the kind of access, and the resource name used in
+// permissions_denied details.
 struct Permission {
   std::string_view family;
   Access access = Access::kNone;
   std::string_view resource;
   bool public_route = false;  // no authentication at all (health)
+  // A user may act on itself without a policy when this path parameter, query parameter, body
+  // field or field of the resource the path names equals its own id (e.g. "user_id": a user
+  // creates its own API keys).
+  std::string_view self_field = {};
+};
+
+// What the authorizer learnt about the caller for the current route (core/iam implements it).
+// Handlers and core helpers ask it project questions; nullptr in Context means "unrestricted"
+// (the Owner, or no authorizer).
+class AccessView {
+ public:
+  virtual ~AccessView() = default;
+  // Projects where the caller has `a` on the route's family; nullopt: every project.
+  virtual std::optional<std::vector<std::string>> projects(Access a) const = 0;
+  virtual bool may(std::string_view project_id, Access a) const = 0;
+  // An organization-level right on any family (handlers' finer checks).
+  virtual bool allows(std::string_view family, Access a) const = 0;
 };
 
 struct Config {
@@ -73,7 +91,25 @@ class Context {
   const sdk::Operation* op;  // nullptr for routes outside the SDK (admin plane)
   const Principal& principal;
   Services& svc;
-  boost::json::object body;  // the parsed JSON body ({} when there was none)
+  boost::json::object body;                  // the parsed JSON body ({} when there was none)
+  const Permission* permission = nullptr;    // the route's permission
+  std::shared_ptr<const AccessView> access;  // set by the authorizer; nullptr: unrestricted
+  bool list_scoped = false;                  // scope() was applied to a list query
+
+  // permissions_denied for this route (action from the method: read, write or delete).
+  api::ApiError denied(std::optional<Access> a = std::nullopt) const;
+  // nullopt when the caller may act (`a`, default: the route's access) in the project.
+  std::optional<api::ApiError> authorize_project(std::string_view project_id,
+                                                 std::optional<Access> a = std::nullopt) const;
+  // The projects the caller may read on this route's family; nullopt: every project.
+  std::optional<std::vector<std::string>> readable_projects() const;
+  // Restricts a list query to the readable projects (`column` holds the project id: kProject
+  // for resources, kId for the project kind itself). Returns true when a filter was added.
+  bool scope(store::ListQuery& q, store::Column column = store::Column::kProject);
+  // An organization-level right (true for the Owner).
+  bool allows(std::string_view family, Access a) const {
+    return !access || access->allows(family, a);
+  }
 
   std::string_view param(std::string_view name) const { return params[name]; }
   std::string_view zone() const { return params["zone"]; }

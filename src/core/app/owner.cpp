@@ -36,6 +36,8 @@ api::Result<Owner> resolve_owner(const Context& ctx, store::Tx& tx,
   }
   auto p = tx.get(auth::kProjectKind, pid);
   if (!p || p->organization_id != org) return denied();
+  // IAM: the caller must hold the route's right in that project.
+  if (auto e = ctx.authorize_project(pid)) return api::fail(*e);
   return Owner{org, pid};
 }
 

@@ -21,7 +21,8 @@ struct Owner {
 // project_arg / organization_arg: the argument names used in errors ("project" or "project_id").
 // A project of another organization, or one that does not exist, answers permissions_denied
 // like the real platform (it never reveals other organizations' projects). Organization alone:
-// the organization's default project (its id equals the organization's).
+// the organization's default project (its id equals the organization's). A caller whose
+// policies do not grant the route's right in the resolved project gets permissions_denied.
 api::Result<Owner> resolve_owner(const Context& ctx, store::Tx& tx,
                                  const std::optional<std::string>& project,
                                  const std::optional<std::string>& organization,

@@ -1,5 +1,7 @@
 #include "core/auth/auth.hpp"
 
+#include <algorithm>
+
 #include "core/util/crypto.hpp"
 #include "core/util/ids.hpp"
 
@@ -35,11 +37,14 @@ void Authenticator::invalidate() {
   cache_.clear();
 }
 
+std::string session_lookup_key(std::string_view token) {
+  return "session:" + sha256_hex(std::string("scwd-session-v1:") + std::string(token));
+}
+
 api::Result<app::Principal> Authenticator::authenticate(const http::Request& req) {
   const std::string* token = req.header("x-auth-token");
   if (!token) {
-    if (req.header("x-session-token"))
-      return api::fail(ApiError::denied_authentication("jwt", "invalid_argument"));
+    if (auto* session = req.header("x-session-token")) return session_of(trim(*session));
     return api::fail(ApiError::denied_authentication("api_key", "invalid_argument"));
   }
   std::string_view secret = trim(*token);
@@ -60,6 +65,31 @@ api::Result<app::Principal> Authenticator::authenticate(const http::Request& req
   return load(hash);
 }
 
+// Builds the principal of an API key record; fails for a key of a locked user.
+static api::Result<app::Principal> principal_of(const store::Record& key,
+                                                const std::optional<store::Record>& user,
+                                                std::optional<Micros>& expires) {
+  app::Principal p;
+  p.access_key = key.id;
+  p.organization_id = key.organization_id;
+  p.default_project_id = body_str(key.body, "default_project_id");
+  if (auto uid = body_str(key.body, "user_id"); !uid.empty()) {
+    p.bearer_type = "user";
+    p.bearer_id = uid;
+    if (!user) return api::fail(ApiError::denied_authentication("api_key", "not_found"));
+    p.owner = body_str(user->body, "type") == "owner";
+    // A locked member cannot use its API keys until it is unlocked.
+    auto locked = user->body.find("locked");
+    if (locked != user->body.end() && locked->value().is_bool() && locked->value().get_bool())
+      return api::fail(ApiError::denied_authentication("api_key", "unknown_reason"));
+  } else {
+    p.bearer_type = "application";
+    p.bearer_id = body_str(key.body, "application_id");
+  }
+  if (auto e = body_str(key.body, "expires_at"); !e.empty()) expires = parse_time(e);
+  return p;
+}
+
 api::Result<app::Principal> Authenticator::load(const std::string& hash) {
   auto gen = generation_.load();
   std::optional<store::Record> key;
@@ -77,27 +107,64 @@ api::Result<app::Principal> Authenticator::load(const std::string& hash) {
   if (!constant_time_equal(body_str(key->body, "secret_hash"), hash.substr(7)))
     return api::fail(ApiError::denied_authentication("api_key", "not_found"));
 
-  app::Principal p;
-  p.access_key = key->id;
-  p.organization_id = key->organization_id;
-  p.default_project_id = body_str(key->body, "default_project_id");
-  if (auto uid = body_str(key->body, "user_id"); !uid.empty()) {
-    p.bearer_type = "user";
-    p.bearer_id = uid;
-    p.owner = user && body_str(user->body, "type") == "owner";
-  } else {
-    p.bearer_type = "application";
-    p.bearer_id = body_str(key->body, "application_id");
-  }
   std::optional<Micros> expires;
-  if (auto e = body_str(key->body, "expires_at"); !e.empty()) expires = parse_time(e);
-
+  auto p = principal_of(*key, user, expires);
+  if (!p) return p;
   {
     std::unique_lock lk(mu_);
     if (cache_.size() >= kCacheMax) cache_.clear();
     if (generation_.load() == gen)
-      cache_[hash] = Entry{p, expires, gen, std::chrono::steady_clock::now()};
+      cache_[hash] = Entry{*p, expires, gen, std::chrono::steady_clock::now()};
   }
+  if (expires && *expires <= clock_.now())
+    return api::fail(ApiError::denied_authentication("api_key", "expired"));
+  return p;
+}
+
+// Console sessions (JWTs created through IAM): X-Session-Token. Looked up by hash, not cached
+// (sessions are rare next to API keys).
+api::Result<app::Principal> Authenticator::session_of(std::string_view token) {
+  // A JWT has three dot-separated parts.
+  if (token.empty() || token.size() > 4096 || std::count(token.begin(), token.end(), '.') != 2)
+    return api::fail(ApiError::denied_authentication("jwt", "invalid_argument"));
+  std::optional<store::Record> jwt;
+  std::optional<store::Record> user;
+  {
+    auto tx = store_.begin(store::TxMode::kRead);
+    jwt = tx->get_by_key(kJwtKind, session_lookup_key(token));
+    if (jwt) user = tx->get(kUserKind, jwt->parent_id);
+  }
+  if (!jwt || !user) return api::fail(ApiError::denied_authentication("jwt", "not_found"));
+  auto exp = jwt->body.find("expires_us");
+  if (exp != jwt->body.end() && exp->value().is_int64() && exp->value().get_int64() <= clock_.now())
+    return api::fail(ApiError::denied_authentication("jwt", "expired"));
+  auto locked = user->body.find("locked");
+  if (locked != user->body.end() && locked->value().is_bool() && locked->value().get_bool())
+    return api::fail(ApiError::denied_authentication("jwt", "unknown_reason"));
+  app::Principal p;
+  p.bearer_type = "user";
+  p.bearer_id = user->id;
+  p.organization_id = user->organization_id;
+  p.default_project_id = user->organization_id;
+  p.owner = body_str(user->body, "type") == "owner";
+  return p;
+}
+
+api::Result<app::Principal> Authenticator::principal_of_access_key(std::string_view access_key) {
+  std::optional<store::Record> key;
+  std::optional<store::Record> user;
+  {
+    auto tx = store_.begin(store::TxMode::kRead);
+    key = tx->get(kApiKeyKind, access_key);
+    if (key) {
+      auto uid = body_str(key->body, "user_id");
+      if (!uid.empty()) user = tx->get(kUserKind, uid);
+    }
+  }
+  if (!key) return api::fail(ApiError::denied_authentication("api_key", "not_found"));
+  std::optional<Micros> expires;
+  auto p = principal_of(*key, user, expires);
+  if (!p) return p;
   if (expires && *expires <= clock_.now())
     return api::fail(ApiError::denied_authentication("api_key", "expired"));
   return p;

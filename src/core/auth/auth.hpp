@@ -22,20 +22,26 @@ namespace scwd::auth {
 inline constexpr std::string_view kApiKeyKind = "iam.api_key";
 inline constexpr std::string_view kUserKind = "iam.user";
 inline constexpr std::string_view kApplicationKind = "iam.application";
+inline constexpr std::string_view kJwtKind = "iam.jwt";  // console sessions (X-Session-Token)
 inline constexpr std::string_view kOrganizationKind = "account.organization";
 inline constexpr std::string_view kProjectKind = "account.project";
 // resource_keys entry of an API key: "secret:" + hash_secret(secret)
 std::string secret_lookup_key(std::string_view secret_key);
+// resource_keys entry of a JWT: "session:" + digest of the token
+std::string session_lookup_key(std::string_view token);
 
 class Authenticator {
  public:
   Authenticator(store::Store& store, Clock& clock) : store_(store), clock_(clock) {}
 
   api::Result<app::Principal> authenticate(const http::Request& req);
+  // The principal an API key stands for, as authentication would see it now (explain).
+  api::Result<app::Principal> principal_of_access_key(std::string_view access_key);
   void invalidate();
 
  private:
   api::Result<app::Principal> load(const std::string& hash);
+  api::Result<app::Principal> session_of(std::string_view token);
 
   struct Entry {
     app::Principal principal;

@@ -1,5 +1,6 @@
 #include "core/auth/bootstrap.hpp"
 
+#include <cstdint>
 #include <stdexcept>
 
 #include "core/auth/auth.hpp"
@@ -123,6 +124,8 @@ BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros 
                           {"deletable", true},
                           {"managed", false},
                           {"creation_ip", "127.0.0.1"},
+                          {"expires_us", INT64_MAX},  // never (sorts and filters as "not expired")
+                          {"bearer_id", id.user_id},
                           {"user_id", id.user_id}};
   tx->insert(key);
   tx->commit();

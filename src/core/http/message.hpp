@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,6 +39,9 @@ struct Response {
   Headers headers;  // extra headers (Location, X-Total-Count, Link, ...)
   std::string body;
   std::string principal_id;  // for the access log only; never sent
+  // Run once the request's writes are committed, before the answer is sent (e.g. dropping the
+  // authentication cache after an API key was deleted, so no concurrent reader re-caches it).
+  std::function<void()> after_commit;
 
   static Response json(int status, const boost::json::value& v);
   static Response no_content();  // 204, empty body

@@ -194,6 +194,7 @@ struct Server::Impl {
       } else {
         res = safe_dispatch(req);
       }
+      if (res.after_commit) res.after_commit();
       keep_alive = keep_alive && !stopping.load();
       co_await write(stream, &req, std::move(res), keep_alive, started);
       if (!keep_alive) break;

@@ -47,6 +47,12 @@ const std::vector<Migration>& migrations(Dialect d) {
             " SELECT kind, organization_id, project_id, COUNT(*) FROM resources"
             " GROUP BY kind, organization_id, project_id",
         }});
+    m.push_back(
+        Migration{3,
+                  "records by id alone (IAM finds the project of the resource a request names)",
+                  {
+                      "CREATE INDEX resources_id ON resources (id)",
+                  }});
     return m;
   }();
   (void)d;
@@ -76,6 +82,12 @@ class Builder {
     for (char c : path) p += c == '.' ? ',' : c;
     p += "}";
     return "(r.body::jsonb #>> '" + p + "')";
+  }
+
+  static std::string dotted_to_pg(const std::string& path) {
+    std::string p;
+    for (char c : path) p += c == '.' ? ',' : c;
+    return p;
   }
 
   std::string column(Column c, const std::string& path, bool numeric) {
@@ -156,6 +168,37 @@ class Builder {
           else
             w += " AND strpos(lower(" + col + "), lower(" + one() + ")) > 0";
           break;
+        case Op::kAnyIn:
+        case Op::kAnyContains: {
+          if (f.column != Column::kBody) throw std::invalid_argument("array filter on a column");
+          if (f.op == Op::kAnyIn && f.values.empty()) {
+            w += " AND 1 = 0";
+            break;
+          }
+          json_path(f.path);  // validates the path
+          std::string elems =
+              d_ == Dialect::kSqlite
+                  ? "json_each(r.body, '$." + f.path + "') j"
+                  : "jsonb_array_elements_text(CASE WHEN jsonb_typeof(r.body::jsonb #> '{" +
+                        dotted_to_pg(f.path) + "}') = 'array' THEN r.body::jsonb #> '{" +
+                        dotted_to_pg(f.path) + "}' ELSE '[]'::jsonb END) j(value)";
+          if (d_ == Dialect::kSqlite)  // json_each also walks a scalar: arrays only
+            w += " AND json_type(r.body, '$." + f.path + "') = 'array'";
+          w += " AND EXISTS (SELECT 1 FROM " + elems + " WHERE ";
+          if (f.op == Op::kAnyIn) {
+            w += "j.value IN (";
+            for (std::size_t i = 0; i < f.values.size(); ++i) {
+              if (i) w += ", ";
+              w += ph(f.values[i]);
+            }
+            w += "))";
+          } else if (d_ == Dialect::kSqlite) {
+            w += "instr(lower(j.value), lower(" + one() + ")) > 0)";
+          } else {
+            w += "strpos(lower(j.value), lower(" + one() + ")) > 0)";
+          }
+          break;
+        }
         case Op::kIsNull:
           w += " AND " + col + " IS NULL";
           break;

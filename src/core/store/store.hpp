@@ -58,6 +58,9 @@ enum class Op {
   kGe,
   kIsNull,  // body path absent or null / due_at null
   kNotNull,
+  // Column::kBody paths holding a JSON array of strings:
+  kAnyIn,        // some element equals one of values
+  kAnyContains,  // some element contains the value (case-insensitive substring)
 };
 
 struct Filter {

@@ -25,10 +25,12 @@ namespace {
 constexpr std::string_view kProject = auth::kProjectKind;
 constexpr std::string_view kContract = "account.contract";
 constexpr std::string_view kSignature = "account.contract_signature";
-constexpr Permission kProjectsRead{"ProjectManager", Access::kRead, "project"};
-constexpr Permission kProjectsWrite{"ProjectManager", Access::kWrite, "project"};
-constexpr Permission kContractsRead{"ContractsManager", Access::kRead, "contract_signature"};
-constexpr Permission kContractsWrite{"ContractsManager", Access::kWrite, "contract_signature"};
+// Families of core/iam/catalog.hpp: Projects (ProjectManager / ProjectReadOnly, and read of the
+// projects where the caller holds any right), Contracts (OrganizationManager, BillingManager).
+constexpr Permission kProjectsRead{"Projects", Access::kRead, "project"};
+constexpr Permission kProjectsWrite{"Projects", Access::kWrite, "project"};
+constexpr Permission kContractsRead{"Contracts", Access::kRead, "contract_signature"};
+constexpr Permission kContractsWrite{"Contracts", Access::kWrite, "contract_signature"};
 
 // Kinds that live in a project without being "resources" of it.
 const std::vector<std::string> kNotProjectResources = {std::string(kProject)};
@@ -137,6 +139,8 @@ Result<Response> list_projects(Context& ctx) {
     }
     q.filters.push_back({Column::kId, Op::kIn, ids, {}, false});
   }
+  // IAM: only the projects the caller may read (a project's id is its own project).
+  ctx.scope(q, Column::kId);
   q.order = std::move(*order);
   paging::apply(q, *page);
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);

@@ -479,6 +479,33 @@ TEST_F(SqliteStoreFilterTest, BadBodyPathsAreRejected) {
   EXPECT_THROW(tx->list(query("test.f", {{Column::kName, Op::kEq, {}}})), std::invalid_argument);
 }
 
+TEST_F(SqliteStoreTest, ArrayFilters) {
+  auto a = make("test.g", "g1");
+  a.body["members"] = json::array{"u1", "u2"};
+  a.body["tags"] = json::array{"Prod-Web", "eu"};
+  auto b = make("test.g", "g2");
+  b.body["members"] = json::array{"u3"};
+  b.body["tags"] = json::array{};
+  auto c = make("test.g", "g3");  // no arrays at all
+  auto d = make("test.g", "g4");
+  d.body["members"] = "u1";  // not an array: never matches
+  insert_all({a, b, c, d});
+  EXPECT_THAT(ids(query("test.g", {{Column::kBody, Op::kAnyIn, {"u1"}, "members"}})),
+              ElementsAre("g1"));
+  EXPECT_THAT(ids(query("test.g", {{Column::kBody, Op::kAnyIn, {"u3", "u2"}, "members"}})),
+              ElementsAre("g1", "g2"));
+  EXPECT_THAT(ids(query("test.g", {{Column::kBody, Op::kAnyIn, {}, "members"}})), IsEmpty());
+  EXPECT_THAT(ids(query("test.g", {{Column::kBody, Op::kAnyContains, {"web"}, "tags"}})),
+              ElementsAre("g1"));
+  EXPECT_THAT(ids(query("test.g", {{Column::kBody, Op::kAnyContains, {"%"}, "tags"}})), IsEmpty());
+  auto tx = store_->begin(TxMode::kRead);
+  EXPECT_EQ(tx->count(query("test.g", {{Column::kBody, Op::kAnyIn, {"u1", "u3"}, "members"}})), 2);
+  EXPECT_THROW(tx->list(query("test.g", {{Column::kName, Op::kAnyIn, {"x"}}})),
+               std::invalid_argument);
+  EXPECT_THROW(tx->list(query("test.g", {{Column::kBody, Op::kAnyIn, {"x"}, "a') --"}})),
+               std::invalid_argument);
+}
+
 TEST_F(SqliteStoreFilterTest, Count) {
   auto tx = store_->begin(TxMode::kRead);
   EXPECT_EQ(tx->count(query("test.f")), 4);

@@ -1,0 +1,321 @@
+#include "core/iam/authorizer.hpp"
+
+#include <algorithm>
+
+#include "core/util/ids.hpp"
+
+namespace scwd::iam {
+
+using app::Access;
+namespace json = boost::json;
+
+namespace {
+
+class View final : public app::AccessView {
+ public:
+  View(std::shared_ptr<const Evaluator> ev, std::string family)
+      : ev_(std::move(ev)), family_(std::move(family)) {}
+
+  std::optional<std::vector<std::string>> projects(Access a) const override {
+    auto f = iam::family(family_);
+    std::optional<std::set<std::string>> set;
+    if (f.scope == FamilyScope::kProjects) {
+      set = ev_->projects(family_, a);
+    } else if (f.scope == FamilyScope::kOrganization) {
+      if (ev_->at_organization(family_, a)) return std::nullopt;
+      if (f.project_visibility && a == Access::kRead)
+        set = ev_->visible_projects();
+      else
+        set = std::set<std::string>{};
+    } else if (f.scope == FamilyScope::kAuthenticated) {
+      return std::nullopt;
+    } else {
+      set = std::set<std::string>{};
+    }
+    if (!set) return std::nullopt;
+    return std::vector<std::string>(set->begin(), set->end());
+  }
+
+  bool may(std::string_view project, Access a) const override {
+    auto f = iam::family(family_);
+    switch (f.scope) {
+      case FamilyScope::kProjects:
+        return ev_->in_project(family_, a, project).has_value();
+      case FamilyScope::kOrganization:
+        if (ev_->at_organization(family_, a)) return true;
+        return f.project_visibility && a == Access::kRead &&
+               ev_->any_in_project(project).has_value();
+      case FamilyScope::kAuthenticated:
+        return true;
+      case FamilyScope::kUnknown:
+        return false;
+    }
+    return false;
+  }
+
+  bool allows(std::string_view fam, Access a) const override {
+    auto f = iam::family(fam);
+    switch (f.scope) {
+      case FamilyScope::kOrganization:
+        return ev_->at_organization(fam, a).has_value();
+      case FamilyScope::kProjects:
+        return !ev_->projects(fam, a).has_value();
+      case FamilyScope::kAuthenticated:
+        return true;
+      case FamilyScope::kUnknown:
+        return false;
+    }
+    return false;
+  }
+
+ private:
+  std::shared_ptr<const Evaluator> ev_;
+  std::string family_;
+};
+
+std::string lower_uuid_or_raw(std::string_view v) {
+  return is_uuid(v) ? to_lower(v) : std::string(v);
+}
+
+void add_target(std::vector<std::string>& out, std::string_view v) {
+  if (v.empty()) return;
+  auto t = lower_uuid_or_raw(v);
+  if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(std::move(t));
+}
+
+// The projects a request names explicitly.
+std::vector<std::string> explicit_projects(const Input& in) {
+  std::vector<std::string> out;
+  for (auto name : {"project_id", "project"}) {
+    if (auto* v = in.params.get(name)) add_target(out, *v);
+    if (auto* v = in.req.query_value(name)) add_target(out, *v);
+    if (auto it = in.body.find(name); it != in.body.end() && it->value().is_string())
+      add_target(out, it->value().get_string());
+  }
+  for (auto& v : in.req.query_values("project_ids", true)) add_target(out, v);
+  return out;
+}
+
+// The record a path parameter names (last parameter first), in the caller's organization.
+std::optional<store::Record> named_resource(store::Tx& tx, const Input& in, bool want_project) {
+  auto& items = in.params.items();
+  for (auto it = items.rbegin(); it != items.rend(); ++it) {
+    if (it->first == "zone" || it->first == "region" || it->first == "project_id" ||
+        it->first == "project")
+      continue;
+    if (it->second.empty()) continue;
+    store::ListQuery q;
+    q.kind = "";
+    q.with_total = false;
+    q.limit = 4;
+    q.filters.push_back({store::Column::kId, store::Op::kEq, {it->second}, {}, false});
+    q.filters.push_back(
+        {store::Column::kOrganization, store::Op::kEq, {in.principal.organization_id}, {}, false});
+    for (auto& r : tx.list(q).items)
+      if (!want_project || !r.project_id.empty()) return r;
+  }
+  return std::nullopt;
+}
+
+std::string field_of(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_string()) return {};
+  return std::string(it->value().get_string());
+}
+
+bool is_list(const Input& in) {
+  if (in.req.method != "GET") return false;
+  if (in.op) return !in.op->list_key.empty();
+  return false;
+}
+
+std::string describe(const Match& m) {
+  std::string scope = m.rule->organization_id.empty() ? "projects [" +
+                                                            [&] {
+                                                              std::string s;
+                                                              for (auto& p : m.rule->project_ids)
+                                                                s += (s.empty() ? "" : ", ") + p;
+                                                              return s;
+                                                            }() +
+                                                            "]"
+                                                      : "organization " + m.rule->organization_id;
+  return "policy \"" + m.rule->policy_name + "\" (" + m.rule->policy_id + ", via " + m.rule->via +
+         "), rule " + m.rule->rule_id + ": " + m.permission_set + " on " + scope;
+}
+
+}  // namespace
+
+RequestFacts facts_of(const http::Request& req, Micros now) {
+  RequestFacts f;
+  f.ip = req.remote;
+  if (auto* ua = req.header("User-Agent")) f.user_agent = *ua;
+  f.now = now;
+  return f;
+}
+
+api::ApiError denial(const http::Request& req, const app::Permission& p) {
+  std::string action = "read";
+  if (req.method == "DELETE")
+    action = "delete";
+  else if (p.access != Access::kRead)
+    action = "write";
+  return api::ApiError::permissions_denied({{action, std::string(p.resource)}});
+}
+
+Verdict decide(store::Store& store, const Input& in, const RequestFacts& facts) {
+  Verdict v;
+  const auto& perm = in.permission;
+  if (perm.public_route) {
+    v.allowed = true;
+    v.reason = "public route: no authentication needed";
+    return v;
+  }
+  if (in.principal.owner) {
+    v.allowed = true;
+    v.reason =
+        "the bearer is the Owner of the organization: every right, policies are not "
+        "evaluated";
+    return v;
+  }
+  const auto fam = family(perm.family);
+  const std::string fam_name(perm.family);
+  const std::string access(to_string(perm.access));
+  if (fam.scope == FamilyScope::kAuthenticated) {
+    v.allowed = true;
+    v.reason = "family " + fam_name + " is open to every authenticated principal";
+    return v;
+  }
+  if (fam.scope == FamilyScope::kUnknown) {
+    v.reason = "no permission set covers family " + fam_name + ": only the Owner may call it";
+    return v;
+  }
+
+  auto tx = store.begin(store::TxMode::kRead);
+  auto ev = std::make_shared<Evaluator>(Evaluator::load(*tx, in.principal, facts));
+  v.evaluator = ev;
+  v.view = std::make_shared<View>(ev, fam_name);
+  if (ev->rules().empty() && perm.self_field.empty()) {
+    v.reason = "no policy applies to the bearer (directly or through a group)";
+    return v;
+  }
+
+  // A user acting on itself.
+  if (!perm.self_field.empty() && in.principal.bearer_type == "user") {
+    std::string value;
+    if (auto* p = in.params.get(perm.self_field)) value = *p;
+    if (value.empty())
+      if (auto* q = in.req.query_value(perm.self_field)) value = *q;
+    if (value.empty()) value = field_of(in.body, perm.self_field);
+    if (value.empty())
+      if (auto r = named_resource(*tx, in, false)) value = field_of(r->body, perm.self_field);
+    if (!value.empty() && to_lower(value) == in.principal.bearer_id) {
+      v.allowed = true;
+      v.reason = "the bearer acts on itself (" + std::string(perm.self_field) + ")";
+      return v;
+    }
+  }
+
+  v.projects = explicit_projects(in);
+  if (fam.scope == FamilyScope::kOrganization) {
+    if (auto m = ev->at_organization(perm.family, perm.access)) {
+      v.allowed = true;
+      v.match = m;
+      v.reason = "allowed by " + describe(*m);
+      return v;
+    }
+    if (fam.project_visibility && perm.access == Access::kRead) {
+      if (!v.projects.empty()) {
+        for (auto& p : v.projects) {
+          auto m = ev->any_in_project(p);
+          if (!m) {
+            v.reason = "no organization-level " + access + " right on " + fam_name +
+                       " and no right at all in project " + p;
+            return v;
+          }
+          v.match = m;
+        }
+        v.allowed = true;
+        v.reason = "the project is visible to the bearer through " + describe(*v.match);
+        return v;
+      }
+      if (is_list(in)) {
+        v.list = true;
+        v.scope = ev->visible_projects();
+        if (v.scope && v.scope->empty()) {
+          v.reason = "no organization-level " + access + " right on " + fam_name +
+                     " and no right in any project";
+          return v;
+        }
+        v.allowed = true;
+        v.reason = "list limited to the projects where the bearer has a right";
+        return v;
+      }
+    }
+    v.reason = "no rule scoped to the organization grants " + access + " on " + fam_name;
+    return v;
+  }
+
+  // Project-level family.
+  auto granted_in = ev->projects(perm.family, perm.access);
+  if (granted_in && granted_in->empty()) {
+    v.reason = "no rule grants " + access + " on " + fam_name + " in any project";
+    return v;
+  }
+  if (v.projects.empty()) {
+    if (auto r = named_resource(*tx, in, true)) {
+      v.projects.push_back(r->project_id);
+    } else if (in.req.method == "POST" && in.params.size() <= 2 && !is_list(in)) {
+      // A creation that names no project goes to the key's default project.
+      bool named = false;
+      for (auto& [k, val] : in.params.items())
+        if (k != "zone" && k != "region") named = true;
+      if (!named) {
+        auto org = field_of(in.body, "organization");
+        if (org.empty()) org = field_of(in.body, "organization_id");
+        add_target(v.projects, !org.empty() ? org
+                               : !in.principal.default_project_id.empty()
+                                   ? in.principal.default_project_id
+                                   : in.principal.organization_id);
+      }
+    }
+  }
+  if (!v.projects.empty()) {
+    for (auto& p : v.projects) {
+      auto m = ev->in_project(perm.family, perm.access, p);
+      if (!m) {
+        v.reason = "no rule grants " + access + " on " + fam_name + " in project " + p;
+        return v;
+      }
+      v.match = m;
+    }
+    v.allowed = true;
+    v.reason = "allowed by " + describe(*v.match);
+    return v;
+  }
+  v.allowed = true;
+  if (is_list(in)) {
+    v.list = true;
+    v.scope = granted_in;
+    v.reason = granted_in ? "list limited to the projects where a rule grants " + access + " on " +
+                                fam_name
+                          : "an organization-scoped rule grants " + access + " on " + fam_name +
+                                " in every project";
+  } else {
+    v.reason = "the request names no project; the handler checks the project it acts on";
+  }
+  return v;
+}
+
+app::Authorizer make_authorizer(store::Store& store, Clock& clock) {
+  return [&store, &clock](app::Context& ctx,
+                          const app::Permission& perm) -> std::optional<api::ApiError> {
+    if (perm.public_route || ctx.principal.owner) return std::nullopt;
+    Input in{ctx.principal, perm, ctx.op, ctx.req, ctx.params, ctx.body};
+    auto v = decide(store, in, facts_of(ctx.req, clock.now()));
+    ctx.access = v.view;
+    if (!v.allowed) return denial(ctx.req, perm);
+    return std::nullopt;
+  };
+}
+
+}  // namespace scwd::iam

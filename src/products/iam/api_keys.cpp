@@ -1,0 +1,285 @@
+// API keys: the secret is shown once (create answer) and stored as a hash; the bearer is a user
+// or an application. A user may create and delete its own keys; keys of applications need an
+// application manager; keys of other users an IAM user manager (or the Owner).
+#include "products/iam/handlers.hpp"
+
+namespace scwd::products::iam {
+
+namespace {
+
+constexpr Permission kRead{"IAMAPIKeys", Access::kRead, "api_key"};
+constexpr Permission kWrite{"IAMAPIKeys", Access::kWrite, "api_key", false, "user_id"};
+constexpr std::int64_t kNever = INT64_MAX;  // expires_us of a key without expiry
+
+json::object render(const store::Record& r, const std::string* secret = nullptr) {
+  json::object o;
+  o["access_key"] = r.id;
+  o["secret_key"] = secret ? json::value(*secret) : json::value(nullptr);
+  o["description"] = str_of(r.body, "description");
+  o["created_at"] = format_time(r.created_at);
+  o["updated_at"] = format_time(r.updated_at);
+  o["expires_at"] = ts_or_null(r.body, "expires_at");
+  o["default_project_id"] = str_of(r.body, "default_project_id");
+  o["editable"] = bool_of(r.body, "editable", true);
+  o["deletable"] = bool_of(r.body, "deletable", true);
+  o["managed"] = bool_of(r.body, "managed", false);
+  o["creation_ip"] = str_of(r.body, "creation_ip");
+  if (auto a = str_of(r.body, "application_id"); !a.empty())
+    o["application_id"] = a;
+  else
+    o["user_id"] = str_of(r.body, "user_id");
+  return o;
+}
+
+// Durations of the security settings are "<seconds>s".
+std::optional<std::int64_t> duration_seconds(std::string_view s) {
+  if (s.empty() || s.back() != 's') return std::nullopt;
+  try {
+    return static_cast<std::int64_t>(std::stod(std::string(s.substr(0, s.size() - 1))));
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+// Validates expires_at against now and the organization's maximum key lifetime.
+Result<std::optional<Micros>> read_expiry(store::Tx& tx, Context& ctx,
+                                          const std::optional<std::string>& given, bool creating) {
+  std::int64_t max_s = 0;
+  if (auto s = tx.get(kOrgSettings, ctx.principal.organization_id))
+    max_s = duration_seconds(str_of(s->body, "max_api_key_expiration_duration")).value_or(0);
+  if (!given || given->empty()) {
+    if (creating && max_s > 0)
+      return api::fail(ApiError::invalid_argument(
+          "expires_at", ArgReason::kRequired,
+          "the organization requires API keys to expire within " + std::to_string(max_s) + "s"));
+    return std::optional<Micros>{};
+  }
+  auto t = parse_time(*given);
+  if (!t)
+    return api::fail(ApiError::invalid_argument("expires_at", ArgReason::kFormat,
+                                                "value must be an RFC 3339 timestamp"));
+  if (*t <= ctx.now())
+    return api::fail(ApiError::invalid_argument("expires_at", ArgReason::kConstraint,
+                                                "the expiration date must be in the future"));
+  if (max_s > 0 && *t > ctx.now() + max_s * 1000000)
+    return api::fail(ApiError::invalid_argument(
+        "expires_at", ArgReason::kConstraint,
+        "the organization allows API keys to live at most " + std::to_string(max_s) + "s"));
+  return std::optional<Micros>{*t};
+}
+
+Result<std::string> read_default_project(store::Tx& tx, Context& ctx,
+                                         const std::optional<std::string>& given) {
+  if (!given || given->empty()) return ctx.principal.organization_id;
+  if (!is_uuid(*given))
+    return api::fail(ApiError::invalid_argument("default_project_id", ArgReason::kFormat,
+                                                "value must be a valid UUID"));
+  auto pid = to_lower(*given);
+  auto p = tx.get(auth::kProjectKind, pid);
+  if (!p || p->organization_id != ctx.principal.organization_id)
+    return api::fail(ApiError::not_found("project", pid));
+  return pid;
+}
+
+// Who may manage the keys of a bearer.
+std::optional<ApiError> check_bearer_rights(Context& ctx, const std::string& user_id,
+                                            const std::string& application_id) {
+  if (!application_id.empty()) {
+    if (!ctx.allows("IAMApplications", Access::kWrite)) return ctx.denied();
+    return std::nullopt;
+  }
+  bool self = ctx.principal.bearer_type == "user" && ctx.principal.bearer_id == user_id;
+  if (!self && !ctx.allows("IAMUsers", Access::kWrite)) return ctx.denied();
+  return std::nullopt;
+}
+
+Result<store::Record> load_key(store::Tx& tx, Context& ctx) {
+  auto ak = std::string(ctx.param("access_key"));
+  if (!is_access_key(ak))
+    return api::fail(ApiError::invalid_argument("access_key", ArgReason::kFormat,
+                                                "value must be an access key (SCW...)"));
+  return load_or_404(tx, ctx, kApiKey, ak, "access_key");
+}
+
+Result<Response> list_keys(Context& ctx) {
+  auto org = organization_of(ctx, ctx.query_opt("organization_id"));
+  if (!org) return api::fail(org.error());
+  auto page = paging::read(ctx.req);
+  if (!page) return api::fail(page.error());
+  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
+                                       {"created_at_desc", Column::kCreatedAt, true},
+                                       {"updated_at_asc", Column::kUpdatedAt, false},
+                                       {"updated_at_desc", Column::kUpdatedAt, true},
+                                       {"expires_at_asc", Column::kBody, false, "expires_us"},
+                                       {"expires_at_desc", Column::kBody, true, "expires_us"},
+                                       {"access_key_asc", Column::kId, false},
+                                       {"access_key_desc", Column::kId, true}});
+  if (!order) return api::fail(order.error());
+  auto q = base_query(kApiKey, *org);
+  if (auto editable = query_bool(ctx, "editable"))
+    q.filters.push_back({Column::kBody, Op::kEq, {*editable ? "1" : "0"}, "editable", true});
+  if (auto expired = query_bool(ctx, "expired"))
+    q.filters.push_back({Column::kBody,
+                         *expired ? Op::kLe : Op::kGt,
+                         {std::to_string(ctx.now())},
+                         "expires_us",
+                         true});
+  std::vector<std::string> aks = ctx.query_all("access_keys", true);
+  if (auto* one = ctx.query("access_key"); one && !one->empty()) aks.push_back(*one);
+  if (!aks.empty()) q.filters.push_back({Column::kId, Op::kIn, aks, {}});
+  if (auto* d = ctx.query("description"); d && !d->empty())
+    q.filters.push_back({Column::kBody, Op::kContains, {*d}, "description"});
+  std::string bearer_type = ctx.query_opt("bearer_type").value_or("");
+  if (auto* id = ctx.query("bearer_id"); id && !id->empty()) {
+    auto bid = to_lower(*id);
+    if (bearer_type == "application")
+      q.filters.push_back({Column::kBody, Op::kEq, {bid}, "application_id"});
+    else if (bearer_type == "user")
+      q.filters.push_back({Column::kBody, Op::kEq, {bid}, "user_id"});
+    else
+      q.filters.push_back({Column::kBody, Op::kEq, {bid}, "bearer_id"});
+  } else if (bearer_type == "application") {
+    q.filters.push_back({Column::kBody, Op::kNotNull, {"x"}, "application_id"});
+  } else if (bearer_type == "user") {
+    q.filters.push_back({Column::kBody, Op::kNotNull, {"x"}, "user_id"});
+  }
+  for (auto field : {"application_id", "user_id"})
+    if (auto* v = ctx.query(field); v && !v->empty())
+      q.filters.push_back({Column::kBody, Op::kEq, {to_lower(*v)}, field});
+  q.order = std::move(*order);
+  paging::apply(q, *page);
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto res = tx->list(q);
+  json::array items;
+  for (auto& r : res.items) items.push_back(render(r));
+  return list_response("api_keys", std::move(items), res.total);
+}
+
+Result<Response> create_key(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto app = b.uuid("application_id");
+  auto user = b.uuid("user_id");
+  auto expires_in = b.str("expires_at");
+  auto project_in = b.str("default_project_id");
+  auto description = b.str("description");
+  if (auto e = b.error()) return api::fail(*e);
+  if (app && user)
+    return api::fail(ApiError::invalid_argument("application_id", ArgReason::kConstraint,
+                                                "only one of application_id and user_id"));
+  if (!app && !user)
+    return api::fail(ApiError::invalid_argument("application_id", ArgReason::kRequired,
+                                                "one of application_id and user_id is required"));
+  if (auto e = check_bearer_rights(ctx, user.value_or(""), app.value_or(""))) return api::fail(*e);
+  const std::string secret = new_uuid();
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    if (app && !load(tx, ctx, kApplication, *app))
+      return api::fail(ApiError::not_found("application", *app));
+    if (user && !load(tx, ctx, kUser, *user)) return api::fail(ApiError::not_found("user", *user));
+    auto project = read_default_project(tx, ctx, project_in);
+    if (!project) return api::fail(project.error());
+    auto expires = read_expiry(tx, ctx, expires_in, true);
+    if (!expires) return api::fail(expires.error());
+    auto org = ctx.principal.organization_id;
+    if (auto e = quota::check(tx, ctx.svc.config, kApiKeysQuota, org)) return api::fail(*e);
+    store::Record r;
+    r.kind = std::string(kApiKey);
+    r.id = new_access_key();
+    r.organization_id = org;
+    r.created_at = r.updated_at = ctx.now();
+    r.keys = {auth::secret_lookup_key(secret)};
+    r.body = json::object{
+        {"secret_hash", hash_secret(secret)},
+        {"description", description.value_or("")},
+        {"expires_at", *expires ? json::value(format_compact(**expires)) : json::value(nullptr)},
+        {"expires_us", expires->value_or(kNever)},
+        {"default_project_id", *project},
+        {"editable", true},
+        {"deletable", true},
+        {"managed", false},
+        {"creation_ip", ctx.req.remote},
+        {"bearer_id", app ? *app : *user}};
+    if (app)
+      r.body["application_id"] = *app;
+    else
+      r.body["user_id"] = *user;
+    tx.insert(r);
+    log_event(tx, ctx, "created", "api_key", r.id);
+    return Response::json(200, render(r, &secret));
+  });
+}
+
+Result<Response> get_key(Context& ctx) {
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto r = load_key(*tx, ctx);
+  if (!r) return api::fail(r.error());
+  return Response::json(200, render(*r));
+}
+
+Result<Response> update_key(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto project_in = b.str("default_project_id");
+  auto description = b.str("description");
+  auto expires_in = b.str("expires_at");
+  if (auto e = b.error()) return api::fail(*e);
+  auto res = ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_key(tx, ctx);
+    if (!r) return api::fail(r.error());
+    if (auto e =
+            check_bearer_rights(ctx, str_of(r->body, "user_id"), str_of(r->body, "application_id")))
+      return api::fail(*e);
+    if (!bool_of(r->body, "editable", true))
+      return api::fail(
+          ApiError::precondition_failed("protected_resource", "this API key is not editable"));
+    if (project_in) {
+      auto project = read_default_project(tx, ctx, project_in);
+      if (!project) return api::fail(project.error());
+      r->body["default_project_id"] = *project;
+    }
+    if (description) r->body["description"] = *description;
+    if (expires_in) {
+      auto expires = read_expiry(tx, ctx, expires_in, false);
+      if (!expires) return api::fail(expires.error());
+      r->body["expires_at"] =
+          *expires ? json::value(format_compact(**expires)) : json::value(nullptr);
+      r->body["expires_us"] = expires->value_or(kNever);
+    }
+    r->updated_at = ctx.now();
+    tx.update(*r);
+    log_event(tx, ctx, "updated", "api_key", r->id);
+    return Response::json(200, render(*r));
+  });
+  if (!res) return res;
+  return with_auth_refresh(ctx, std::move(*res));
+}
+
+Result<Response> delete_key(Context& ctx) {
+  auto res = ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_key(tx, ctx);
+    if (!r) return api::fail(r.error());
+    if (auto e =
+            check_bearer_rights(ctx, str_of(r->body, "user_id"), str_of(r->body, "application_id")))
+      return api::fail(*e);
+    if (!bool_of(r->body, "deletable", true))
+      return api::fail(
+          ApiError::precondition_failed("protected_resource", "this API key is not deletable"));
+    tx.remove(kApiKey, r->id);
+    log_event(tx, ctx, "deleted", "api_key", r->id);
+    return Response::no_content();
+  });
+  if (!res) return res;
+  // The key stops working at once: no cached authentication survives the commit.
+  return with_auth_refresh(ctx, std::move(*res));
+}
+
+}  // namespace
+
+void register_api_keys(app::Registry& r) {
+  const std::string k = "/iam/v1alpha1/api-keys";
+  r.add("GET", k, kRead, list_keys);
+  r.add("POST", k, kWrite, create_key);
+  r.add("GET", k + "/{access_key}", kRead, get_key);
+  r.add("PATCH", k + "/{access_key}", kWrite, update_key);
+  r.add("DELETE", k + "/{access_key}", kWrite, delete_key);
+}
+
+}  // namespace scwd::products::iam

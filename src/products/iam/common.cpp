@@ -1,0 +1,161 @@
+#include "products/iam/common.hpp"
+
+#include <cstdio>
+
+namespace scwd::products::iam {
+
+Result<std::string> path_uuid(Context& ctx, std::string_view name, std::string_view) {
+  auto v = ctx.param(name);
+  if (!is_uuid(v))
+    return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kFormat,
+                                                "value must be a valid UUID"));
+  return to_lower(v);
+}
+
+Result<std::string> organization_of(Context& ctx, const std::optional<std::string>& given) {
+  if (!given || given->empty()) return ctx.principal.organization_id;
+  if (!is_uuid(*given))
+    return api::fail(ApiError::invalid_argument("organization_id", ArgReason::kFormat,
+                                                "value must be a valid UUID"));
+  auto org = to_lower(*given);
+  if (org != ctx.principal.organization_id) return api::fail(ctx.denied());
+  return org;
+}
+
+std::optional<bool> query_bool(const Context& ctx, std::string_view name) {
+  auto* v = ctx.query(name);
+  if (!v || v->empty()) return std::nullopt;
+  return *v == "true" || *v == "1";
+}
+
+Result<std::vector<std::string>> query_uuids(const Context& ctx, std::string_view name) {
+  auto ids = ctx.query_all(name, true);
+  for (auto& id : ids) {
+    if (!is_uuid(id))
+      return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kFormat,
+                                                  "value must be a valid UUID"));
+    id = to_lower(id);
+  }
+  return ids;
+}
+
+std::string format_compact(Micros t) {
+  auto s = format_time(t);
+  auto dot = s.find('.');
+  if (dot != std::string::npos && s.substr(dot, 7) == ".000000") s.erase(dot, 7);
+  return s;
+}
+
+std::string str_of(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_string()) return {};
+  return std::string(it->value().get_string());
+}
+
+bool bool_of(const json::object& o, std::string_view key, bool def) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_bool()) return def;
+  return it->value().get_bool();
+}
+
+json::array strings_json(const std::vector<std::string>& v) {
+  json::array a;
+  for (auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+std::vector<std::string> strings_of(const json::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_array()) return out;
+  for (auto& v : it->value().get_array())
+    if (v.is_string()) out.emplace_back(v.get_string());
+  return out;
+}
+
+json::value tags_of(const json::object& o) { return strings_json(strings_of(o, "tags")); }
+
+json::value ts_or_null(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_string()) return nullptr;
+  return it->value();
+}
+
+std::optional<store::Record> load(store::Tx& tx, Context& ctx, std::string_view kind,
+                                  std::string_view id) {
+  auto r = tx.get(kind, id);
+  if (!r || r->organization_id != ctx.principal.organization_id) return std::nullopt;
+  return r;
+}
+
+Result<store::Record> load_or_404(store::Tx& tx, Context& ctx, std::string_view kind,
+                                  std::string_view id, std::string_view resource) {
+  auto r = load(tx, ctx, kind, id);
+  if (!r) return api::fail(ApiError::not_found(resource, id));
+  return std::move(*r);
+}
+
+store::ListQuery base_query(std::string_view kind, const std::string& organization_id) {
+  store::ListQuery q;
+  q.kind = std::string(kind);
+  q.filters.push_back({Column::kOrganization, Op::kEq, {organization_id}, {}, false});
+  return q;
+}
+
+Response list_response(std::string_view key, json::array items, std::int64_t total) {
+  return Response::json(200, paging::list_body(key, std::move(items), total));
+}
+
+void log_event(store::Tx& tx, const Context& ctx, std::string_view action,
+               std::string_view resource_type, std::string_view resource_id) {
+  store::Record r;
+  r.kind = std::string(kLog);
+  r.id = new_uuid();
+  r.organization_id = ctx.principal.organization_id;
+  r.created_at = r.updated_at = ctx.now();
+  std::string ua;
+  if (auto* h = ctx.req.header("User-Agent")) ua = *h;
+  r.body = json::object{{"ip", ctx.req.remote},
+                        {"user_agent", ua},
+                        {"action", action},
+                        {"bearer_id", ctx.principal.bearer_id},
+                        {"resource_type", resource_type},
+                        {"resource_id", resource_id},
+                        {"search", ctx.principal.bearer_id + " " + std::string(resource_id)}};
+  tx.insert(r);
+}
+
+Response with_auth_refresh(Context& ctx, Response res) {
+  if (ctx.svc.invalidate_auth_cache) {
+    ctx.svc.invalidate_auth_cache();
+    res.after_commit = ctx.svc.invalidate_auth_cache;
+  }
+  return res;
+}
+
+json::object render_user(const store::Record& r) {
+  const auto& b = r.body;
+  json::object o;
+  o["id"] = r.id;
+  o["email"] = str_of(b, "email");
+  o["username"] = str_of(b, "username");
+  o["first_name"] = str_of(b, "first_name");
+  o["last_name"] = str_of(b, "last_name");
+  o["phone_number"] = str_of(b, "phone_number");
+  o["locale"] = str_of(b, "locale");
+  o["created_at"] = format_time(r.created_at);
+  o["updated_at"] = format_time(r.updated_at);
+  o["organization_id"] = r.organization_id;
+  o["deletable"] = bool_of(b, "deletable", true);
+  o["last_login_at"] = ts_or_null(b, "last_login_at");
+  o["type"] = str_of(b, "type");
+  o["two_factor_enabled"] = bool_of(b, "mfa");
+  o["status"] = str_of(b, "status").empty() ? "activated" : str_of(b, "status");
+  o["mfa"] = bool_of(b, "mfa");
+  o["account_root_user_id"] = str_of(b, "account_root_user_id");
+  o["tags"] = tags_of(b);
+  o["locked"] = bool_of(b, "locked");
+  return o;
+}
+
+}  // namespace scwd::products::iam

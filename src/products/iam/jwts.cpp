@@ -1,0 +1,210 @@
+// JWTs (console sessions of users) and the IAM audit log.
+#include "products/iam/handlers.hpp"
+#include "products/iam/secrets.hpp"
+
+namespace scwd::products::iam {
+
+namespace {
+
+constexpr Permission kJwtRead{"IAMUsers", Access::kRead, "jwt", false, "audience_id"};
+constexpr Permission kJwtCreate{"IAMUsers", Access::kWrite, "jwt", false, "user_id"};
+constexpr Permission kJwtDelete{"IAMUsers", Access::kWrite, "jwt", false, "audience_id"};
+constexpr Permission kLogsRead{"IAMLogs", Access::kRead, "log"};
+constexpr std::int64_t kDefaultSessionSeconds = 30LL * 24 * 3600;
+
+json::object render_jwt(const store::Record& r) {
+  return json::object{{"jti", r.id},
+                      {"issuer_id", str_of(r.body, "issuer_id")},
+                      {"audience_id", str_of(r.body, "audience_id")},
+                      {"created_at", format_time(r.created_at)},
+                      {"updated_at", format_time(r.updated_at)},
+                      {"expires_at", ts_or_null(r.body, "expires_at")},
+                      {"ip", str_of(r.body, "ip")},
+                      {"user_agent", str_of(r.body, "user_agent")}};
+}
+
+std::int64_t session_seconds(store::Tx& tx, const std::string& org) {
+  if (auto s = tx.get(kOrgSettings, org)) {
+    auto v = str_of(s->body, "max_login_session_duration");
+    if (!v.empty() && v.back() == 's') {
+      try {
+        auto n = static_cast<std::int64_t>(std::stod(v.substr(0, v.size() - 1)));
+        if (n > 0) return n;
+      } catch (...) {
+      }
+    }
+  }
+  return kDefaultSessionSeconds;
+}
+
+Result<Response> list_jwts(Context& ctx) {
+  auto aud = ctx.query_opt("audience_id");
+  if (!aud || aud->empty())
+    return api::fail(ApiError::invalid_argument("audience_id", ArgReason::kRequired,
+                                                "required key not provided"));
+  if (!is_uuid(*aud))
+    return api::fail(ApiError::invalid_argument("audience_id", ArgReason::kFormat,
+                                                "value must be a valid UUID"));
+  auto page = paging::read(ctx.req);
+  if (!page) return api::fail(page.error());
+  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
+                                       {"created_at_desc", Column::kCreatedAt, true},
+                                       {"updated_at_asc", Column::kUpdatedAt, false},
+                                       {"updated_at_desc", Column::kUpdatedAt, true}});
+  if (!order) return api::fail(order.error());
+  auto q = base_query(kJwt, ctx.principal.organization_id);
+  q.filters.push_back({Column::kParent, Op::kEq, {to_lower(*aud)}, {}});
+  if (auto expired = query_bool(ctx, "expired"))
+    q.filters.push_back({Column::kBody,
+                         *expired ? Op::kLe : Op::kGt,
+                         {std::to_string(ctx.now())},
+                         "expires_us",
+                         true});
+  q.order = std::move(*order);
+  paging::apply(q, *page);
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto res = tx->list(q);
+  json::array items;
+  for (auto& r : res.items) items.push_back(render_jwt(r));
+  return list_response("jwts", std::move(items), res.total);
+}
+
+Result<Response> create_jwt(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto user = b.uuid("user_id", true);
+  auto referrer = b.str("referrer");
+  if (auto e = b.error()) return api::fail(*e);
+  const std::string token_secret = random_token(32);
+  const std::string renew = random_token(32);
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto u = load(tx, ctx, kUser, *user);
+    if (!u) return api::fail(ApiError::not_found("user", *user));
+    if (bool_of(u->body, "locked"))
+      return api::fail(ApiError::precondition_failed("resource_not_usable", "the user is locked"));
+    store::Record r;
+    r.kind = std::string(kJwt);
+    r.id = new_uuid();
+    r.organization_id = u->organization_id;
+    r.parent_id = u->id;
+    r.created_at = r.updated_at = ctx.now();
+    auto expires = ctx.now() + session_seconds(tx, u->organization_id) * 1000000;
+    // A JWT-shaped token: header and claims are informative, the server only trusts the hash.
+    json::object claims{{"jti", r.id},
+                        {"sub", u->id},
+                        {"iss", ctx.principal.bearer_id},
+                        {"aud", u->id},
+                        {"iat", ctx.now() / 1000000},
+                        {"exp", expires / 1000000}};
+    std::string token = base64_encode(R"({"alg":"HS256","typ":"JWT"})", true) + "." +
+                        base64_encode(json::serialize(claims), true) + "." + token_secret;
+    r.keys = {auth::session_lookup_key(token), "renew:" + hash_secret(renew)};
+    std::string ua;
+    if (auto* h = ctx.req.header("User-Agent")) ua = *h;
+    r.body = json::object{{"issuer_id", ctx.principal.bearer_id},
+                          {"audience_id", u->id},
+                          {"expires_at", format_time(expires)},
+                          {"expires_us", expires},
+                          {"ip", ctx.req.remote},
+                          {"user_agent", ua},
+                          {"referrer", referrer.value_or("")}};
+    tx.insert(r);
+    return Response::json(
+        200, json::object{{"jwt", render_jwt(r)}, {"token", token}, {"renew_token", renew}});
+  });
+}
+
+Result<store::Record> load_jwt(store::Tx& tx, Context& ctx) {
+  auto id = path_uuid(ctx, "jti", "jwt");
+  if (!id) return api::fail(id.error());
+  return load_or_404(tx, ctx, kJwt, *id, "jwt");
+}
+
+Result<Response> get_jwt(Context& ctx) {
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto r = load_jwt(*tx, ctx);
+  if (!r) return api::fail(r.error());
+  return Response::json(200, render_jwt(*r));
+}
+
+Result<Response> delete_jwt(Context& ctx) {
+  auto res = ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_jwt(tx, ctx);
+    if (!r) return api::fail(r.error());
+    tx.remove(kJwt, r->id);
+    return Response::no_content();
+  });
+  if (!res) return res;
+  return with_auth_refresh(ctx, std::move(*res));
+}
+
+// --- logs ---
+
+json::object render_log(const store::Record& r) {
+  return json::object{{"id", r.id},
+                      {"created_at", format_time(r.created_at)},
+                      {"ip", str_of(r.body, "ip")},
+                      {"user_agent", str_of(r.body, "user_agent")},
+                      {"action", str_of(r.body, "action")},
+                      {"bearer_id", str_of(r.body, "bearer_id")},
+                      {"organization_id", r.organization_id},
+                      {"resource_type", str_of(r.body, "resource_type")},
+                      {"resource_id", str_of(r.body, "resource_id")}};
+}
+
+Result<Response> list_logs(Context& ctx) {
+  auto org = organization_of(ctx, ctx.query_opt("organization_id"));
+  if (!org) return api::fail(org.error());
+  auto page = paging::read(ctx.req);
+  if (!page) return api::fail(page.error());
+  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
+                                       {"created_at_desc", Column::kCreatedAt, true}});
+  if (!order) return api::fail(order.error());
+  auto q = base_query(kLog, *org);
+  for (auto [param, op] :
+       {std::pair{"created_after", Op::kGt}, std::pair{"created_before", Op::kLt}})
+    if (auto* v = ctx.query(param); v && !v->empty()) {
+      auto t = parse_time(*v);
+      if (!t)
+        return api::fail(ApiError::invalid_argument(param, ArgReason::kFormat,
+                                                    "value must be an RFC 3339 timestamp"));
+      q.filters.push_back({Column::kCreatedAt, op, {std::to_string(*t)}, {}, true});
+    }
+  if (auto* a = ctx.query("action"); a && !a->empty() && *a != "unknown_action")
+    q.filters.push_back({Column::kBody, Op::kEq, {*a}, "action"});
+  if (auto* t = ctx.query("resource_type"); t && !t->empty() && *t != "unknown_resource_type")
+    q.filters.push_back({Column::kBody, Op::kEq, {*t}, "resource_type"});
+  if (auto* s = ctx.query("search"); s && !s->empty())
+    q.filters.push_back({Column::kBody, Op::kContains, {*s}, "search"});
+  q.order = std::move(*order);
+  paging::apply(q, *page);
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto res = tx->list(q);
+  json::array items;
+  for (auto& r : res.items) items.push_back(render_log(r));
+  return list_response("logs", std::move(items), res.total);
+}
+
+Result<Response> get_log(Context& ctx) {
+  auto id = path_uuid(ctx, "log_id", "log");
+  if (!id) return api::fail(id.error());
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto r = load_or_404(*tx, ctx, kLog, *id, "log");
+  if (!r) return api::fail(r.error());
+  return Response::json(200, render_log(*r));
+}
+
+}  // namespace
+
+void register_jwts(app::Registry& r) {
+  r.add("GET", "/iam/v1alpha1/jwts", kJwtRead, list_jwts);
+  r.add("POST", "/iam/v1alpha1/jwts", kJwtCreate, create_jwt);
+  r.add("GET", "/iam/v1alpha1/jwts/{jti}", kJwtRead, get_jwt);
+  r.add("DELETE", "/iam/v1alpha1/jwts/{jti}", kJwtDelete, delete_jwt);
+}
+
+void register_logs(app::Registry& r) {
+  r.add("GET", "/iam/v1alpha1/logs", kLogsRead, list_logs);
+  r.add("GET", "/iam/v1alpha1/logs/{log_id}", kLogsRead, get_log);
+}
+
+}  // namespace scwd::products::iam

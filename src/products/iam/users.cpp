@@ -1,0 +1,526 @@
+// Users: the Owner (bootstrapped), members (created with a username and password) and guests
+// (invited by email), MFA (TOTP), lock/unlock, username/password, grace periods, connections.
+#include "products/iam/handlers.hpp"
+#include "products/iam/secrets.hpp"
+
+namespace scwd::products::iam {
+
+namespace {
+
+constexpr Permission kRead{"IAMUsers", Access::kRead, "user", false, "user_id"};
+constexpr Permission kWrite{"IAMUsers", Access::kWrite, "user"};
+constexpr Permission kSelfWrite{"IAMUsers", Access::kWrite, "user", false, "user_id"};
+
+bool valid_email(std::string_view e) {
+  auto at = e.find('@');
+  return at != std::string_view::npos && at > 0 && at + 1 < e.size() &&
+         e.find('@', at + 1) == std::string_view::npos && e.find(' ') == std::string_view::npos &&
+         e.size() <= 254;
+}
+
+bool valid_username(std::string_view u) {
+  if (u.size() < 2 || u.size() > 64) return false;
+  for (char c : u)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '@' || c == '.' || c == '_' ||
+          c == '-'))
+      return false;
+  return true;
+}
+
+Result<void> check_username_free(store::Tx& tx, const std::string& org, const std::string& name,
+                                 const std::string& except_id) {
+  auto q = base_query(kUser, org);
+  q.filters.push_back({Column::kBody, Op::kEq, {name}, "username"});
+  q.with_total = false;
+  for (auto& r : tx.list(q).items)
+    if (r.id != except_id)
+      return api::fail(ApiError::already_exists("user", r.id, "username already in use"));
+  return {};
+}
+
+Result<store::Record> load_user(store::Tx& tx, Context& ctx) {
+  auto id = path_uuid(ctx, "user_id", "user");
+  if (!id) return api::fail(id.error());
+  return load_or_404(tx, ctx, kUser, *id, "user");
+}
+
+Result<Response> list_users(Context& ctx) {
+  auto org = organization_of(ctx, ctx.query_opt("organization_id"));
+  if (!org) return api::fail(org.error());
+  auto page = paging::read(ctx.req);
+  if (!page) return api::fail(page.error());
+  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
+                                       {"created_at_desc", Column::kCreatedAt, true},
+                                       {"updated_at_asc", Column::kUpdatedAt, false},
+                                       {"updated_at_desc", Column::kUpdatedAt, true},
+                                       {"email_asc", Column::kBody, false, "email"},
+                                       {"email_desc", Column::kBody, true, "email"},
+                                       {"last_login_asc", Column::kBody, false, "last_login_at"},
+                                       {"last_login_desc", Column::kBody, true, "last_login_at"},
+                                       {"username_asc", Column::kBody, false, "username"},
+                                       {"username_desc", Column::kBody, true, "username"}});
+  if (!order) return api::fail(order.error());
+  auto q = base_query(kUser, *org);
+  auto ids = query_uuids(ctx, "user_ids");
+  if (!ids) return api::fail(ids.error());
+  if (!ids->empty()) q.filters.push_back({Column::kId, Op::kIn, *ids, {}});
+  if (auto mfa = query_bool(ctx, "mfa"))
+    q.filters.push_back({Column::kBody, Op::kEq, {*mfa ? "1" : "0"}, "mfa", true});
+  if (auto* tag = ctx.query("tag"); tag && !tag->empty())
+    q.filters.push_back({Column::kBody, Op::kAnyContains, {*tag}, "tags"});
+  if (auto* type = ctx.query("type"); type && !type->empty() && *type != "unknown_type")
+    q.filters.push_back({Column::kBody, Op::kEq, {*type}, "type"});
+  q.order = std::move(*order);
+  paging::apply(q, *page);
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto res = tx->list(q);
+  json::array items;
+  for (auto& r : res.items) items.push_back(render_user(r));
+  return list_response("users", std::move(items), res.total);
+}
+
+Result<Response> get_user(Context& ctx) {
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto r = load_user(*tx, ctx);
+  if (!r) return api::fail(r.error());
+  return Response::json(200, render_user(*r));
+}
+
+Result<Response> create_user(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto org_in = b.str("organization_id");
+  auto tags = b.strings("tags");
+  auto email = b.str("email");
+  auto* member = b.object("member");
+  if (auto e = b.error()) return api::fail(*e);
+  if (email && member)
+    return api::fail(ApiError::invalid_argument("member", ArgReason::kConstraint,
+                                                "only one of email (guest) and member may be set"));
+  if (!email && !member)
+    return api::fail(ApiError::invalid_argument("member", ArgReason::kRequired,
+                                                "one of email (guest) or member is required"));
+  auto org = organization_of(ctx, org_in);
+  if (!org) return api::fail(org.error());
+
+  json::object body{
+      {"first_name", ""},   {"last_name", ""},
+      {"phone_number", ""}, {"locale", "en_US"},
+      {"deletable", true},  {"last_login_at", nullptr},
+      {"type", "member"},   {"status", "activated"},
+      {"mfa", false},       {"account_root_user_id", ""},
+      {"locked", false},    {"tags", strings_json(tags.value_or(std::vector<std::string>{}))}};
+  std::string the_email;
+  std::string password_hash;
+  if (member) {
+    codec::BodyReader m(*member, "member");
+    auto e = m.str("email", true);
+    auto username = m.str("username");
+    auto password = m.str("password");
+    auto first = m.str("first_name");
+    auto last = m.str("last_name");
+    auto phone = m.str("phone_number");
+    auto locale = m.str("locale");
+    m.boolean("send_password_email");
+    m.boolean("send_welcome_email");
+    if (e && !valid_email(*e)) m.add("email", ArgReason::kFormat, "invalid email address");
+    if (username && !username->empty() && !valid_username(*username))
+      m.add("username", ArgReason::kConstraint, "must be 2 to 64 characters of [a-zA-Z0-9@._-]");
+    if (first && codec::utf8_length(*first) > 64)
+      m.add("first_name", ArgReason::kConstraint, "at most 64 characters");
+    if (last && codec::utf8_length(*last) > 64)
+      m.add("last_name", ArgReason::kConstraint, "at most 64 characters");
+    if (auto err = m.error()) return api::fail(*err);
+    the_email = to_lower(*e);
+    body["username"] = username && !username->empty() ? *username : the_email;
+    if (first) body["first_name"] = *first;
+    if (last) body["last_name"] = *last;
+    if (phone) body["phone_number"] = *phone;
+    if (locale && !locale->empty()) body["locale"] = *locale;
+    if (password && !password->empty()) password_hash = hash_password(*password);
+  } else {
+    if (!valid_email(*email))
+      return api::fail(
+          ApiError::invalid_argument("email", ArgReason::kFormat, "invalid email address"));
+    the_email = to_lower(*email);
+    body["username"] = the_email;
+    body["status"] = "invitation_pending";
+  }
+  body["email"] = the_email;
+  if (!password_hash.empty()) body["password_hash"] = password_hash;
+
+  auto res = ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    if (auto e = quota::check(tx, ctx.svc.config, kUsersQuota, *org)) return api::fail(*e);
+    if (auto ok = check_username_free(tx, *org, str_of(body, "username"), ""); !ok)
+      return api::fail(ok.error());
+    store::Record r;
+    r.kind = std::string(kUser);
+    r.id = new_uuid();
+    r.organization_id = *org;
+    r.name = the_email;
+    r.created_at = r.updated_at = ctx.now();
+    r.keys = {"email:" + the_email};
+    r.body = body;
+    r.body["organization_id"] = *org;
+    try {
+      tx.insert(r);
+    } catch (const store::DuplicateKey&) {
+      return api::fail(ApiError::already_exists("user", the_email, "email already in use"));
+    }
+    log_event(tx, ctx, "created", "user", r.id);
+    return Response::json(200, render_user(r));
+  });
+  return res;
+}
+
+Result<Response> update_user(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto tags = b.strings("tags");
+  auto email = b.str("email");
+  auto first = b.str("first_name");
+  auto last = b.str("last_name");
+  auto phone = b.str("phone_number");
+  auto locale = b.str("locale");
+  if (email && !valid_email(*email)) b.add("email", ArgReason::kFormat, "invalid email address");
+  if (auto e = b.error()) return api::fail(*e);
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_user(tx, ctx);
+    if (!r) return api::fail(r.error());
+    if (tags) r->body["tags"] = strings_json(*tags);
+    if (email) {
+      auto e = to_lower(*email);
+      r->body["email"] = e;
+      r->name = e;
+      r->keys = {"email:" + e};
+    }
+    if (first) r->body["first_name"] = *first;
+    if (last) r->body["last_name"] = *last;
+    if (phone) r->body["phone_number"] = *phone;
+    if (locale) r->body["locale"] = *locale;
+    r->updated_at = ctx.now();
+    try {
+      tx.update(*r);
+    } catch (const store::DuplicateKey&) {
+      return api::fail(ApiError::already_exists("user", *email, "email already in use"));
+    }
+    log_event(tx, ctx, "updated", "user", r->id);
+    return Response::json(200, render_user(*r));
+  });
+}
+
+Result<Response> delete_user(Context& ctx) {
+  auto res = ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_user(tx, ctx);
+    if (!r) return api::fail(r.error());
+    if (str_of(r->body, "type") == "owner" || !bool_of(r->body, "deletable", true))
+      return api::fail(ApiError::precondition_failed(
+          "protected_resource", "the Owner of an organization cannot be deleted"));
+    delete_keys_of(tx, ctx, "user_id", r->id);
+    orphan_policies(tx, ctx, "user_id", r->id);
+    leave_groups(tx, ctx, "user_ids", r->id);
+    auto jq = base_query(kJwt, ctx.principal.organization_id);
+    jq.filters.push_back({Column::kParent, Op::kEq, {r->id}, {}});
+    jq.with_total = false;
+    for (auto& j : tx.list(jq).items) tx.remove(kJwt, j.id);
+    tx.remove(kUser, r->id);
+    log_event(tx, ctx, "deleted", "user", r->id);
+    return Response::no_content();
+  });
+  if (!res) return res;
+  return with_auth_refresh(ctx, std::move(*res));
+}
+
+// Applies `change` to the user of the path and answers the user.
+template <typename Fn>
+Result<Response> mutate_user(Context& ctx, Fn&& change, bool refresh_auth = false) {
+  auto res = ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_user(tx, ctx);
+    if (!r) return api::fail(r.error());
+    if (auto e = change(tx, *r)) return api::fail(*e);
+    r->updated_at = ctx.now();
+    tx.update(*r);
+    log_event(tx, ctx, "updated", "user", r->id);
+    return Response::json(200, render_user(*r));
+  });
+  if (!res || !refresh_auth) return res;
+  return with_auth_refresh(ctx, std::move(*res));
+}
+
+Result<Response> update_username(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto username = b.str("username", true);
+  if (username && !valid_username(*username))
+    b.add("username", ArgReason::kConstraint, "must be 2 to 64 characters of [a-zA-Z0-9@._-]");
+  if (auto e = b.error()) return api::fail(*e);
+  return mutate_user(ctx, [&](store::Tx& tx, store::Record& r) -> std::optional<ApiError> {
+    if (auto ok = check_username_free(tx, r.organization_id, *username, r.id); !ok)
+      return ok.error();
+    r.body["username"] = *username;
+    return std::nullopt;
+  });
+}
+
+Result<Response> update_password(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto password = b.str("password", true);
+  if (password && password->empty())
+    b.add("password", ArgReason::kConstraint, "the password cannot be empty");
+  if (auto e = b.error()) return api::fail(*e);
+  auto hash = hash_password(*password);
+  return mutate_user(ctx, [&](store::Tx&, store::Record& r) -> std::optional<ApiError> {
+    r.body["password_hash"] = hash;
+    r.body["password_updated_at"] = format_time(ctx.now());
+    return std::nullopt;
+  });
+}
+
+Result<Response> create_mfa_otp(Context& ctx) {
+  auto secret = random_base32(20);
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_user(tx, ctx);
+    if (!r) return api::fail(r.error());
+    if (bool_of(r->body, "mfa"))
+      return api::fail(ApiError::precondition_failed(
+          "resource_still_in_use", "MFA is already enabled; delete the current OTP first"));
+    r->body["mfa_pending_secret"] = secret;
+    r->updated_at = ctx.now();
+    tx.update(*r);
+    return Response::json(200, json::object{{"secret", secret}});
+  });
+}
+
+Result<Response> validate_mfa_otp(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto code = b.str("one_time_password", true);
+  if (auto e = b.error()) return api::fail(*e);
+  std::vector<std::string> codes;
+  for (int i = 0; i < 8; ++i) codes.push_back(random_base32(5));
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_user(tx, ctx);
+    if (!r) return api::fail(r.error());
+    auto secret = str_of(r->body, "mfa_pending_secret");
+    if (secret.empty())
+      return api::fail(ApiError::precondition_failed(
+          "attribute_must_be_set", "no MFA OTP is being enrolled: create one first"));
+    if (!totp_matches(secret, *code, ctx.now()))
+      return api::fail(ApiError::invalid_argument("one_time_password", ArgReason::kConstraint,
+                                                  "invalid one-time password"));
+    r->body.erase("mfa_pending_secret");
+    r->body["mfa_secret"] = secret;
+    r->body["mfa"] = true;
+    json::array hashed;
+    for (auto& c : codes) hashed.emplace_back(hash_secret(c));
+    r->body["recovery_code_hashes"] = std::move(hashed);
+    r->updated_at = ctx.now();
+    tx.update(*r);
+    log_event(tx, ctx, "updated", "user", r->id);
+    return Response::json(200, json::object{{"recovery_codes", strings_json(codes)}});
+  });
+}
+
+Result<Response> delete_mfa_otp(Context& ctx) {
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_user(tx, ctx);
+    if (!r) return api::fail(r.error());
+    for (auto k : {"mfa_pending_secret", "mfa_secret", "recovery_code_hashes"}) r->body.erase(k);
+    r->body["mfa"] = false;
+    r->updated_at = ctx.now();
+    tx.update(*r);
+    log_event(tx, ctx, "updated", "user", r->id);
+    return Response::no_content();
+  });
+}
+
+Result<Response> set_locked(Context& ctx, bool locked) {
+  return mutate_user(
+      ctx,
+      [&](store::Tx&, store::Record& r) -> std::optional<ApiError> {
+        if (str_of(r.body, "type") == "owner")
+          return ApiError::precondition_failed("protected_resource",
+                                               "the Owner of an organization cannot be locked");
+        r.body["locked"] = locked;
+        return std::nullopt;
+      },
+      true);
+}
+
+Result<Response> list_grace_periods(Context& ctx) {
+  std::string uid;
+  if (auto v = ctx.query_opt("user_id"); v && !v->empty()) {
+    if (!is_uuid(*v))
+      return api::fail(
+          ApiError::invalid_argument("user_id", ArgReason::kFormat, "value must be a valid UUID"));
+    uid = to_lower(*v);
+  } else if (ctx.principal.bearer_type == "user") {
+    uid = ctx.principal.bearer_id;
+  }
+  json::array periods;
+  if (!uid.empty()) {
+    auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+    auto u = load(*tx, ctx, kUser, uid);
+    if (!u) return api::fail(ApiError::not_found("user", uid));
+    // A member without a password while the organization enforces renewal, or without MFA:
+    // nothing is enforced by scwd, so no grace period is running.
+  }
+  return Response::json(200, json::object{{"grace_periods", std::move(periods)}});
+}
+
+// --- connections between users (accounts linked across organizations) ---
+
+Result<Response> get_connections(Context& ctx) {
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto r = load_user(*tx, ctx);
+  if (!r) return api::fail(r.error());
+  json::array out;
+  for (auto& other_id : strings_of(r->body, "connections")) {
+    auto other = tx->get(kUser, other_id);
+    if (!other) continue;
+    auto org = tx->get(auth::kOrganizationKind, other->organization_id);
+    out.push_back(
+        json::object{{"organization", json::object{{"id", other->organization_id},
+                                                   {"name", org ? org->name : std::string()},
+                                                   {"locked", false}}},
+                     {"user", json::object{{"id", other->id},
+                                           {"username", str_of(other->body, "username")},
+                                           {"type", str_of(other->body, "type")}}}});
+  }
+  return Response::json(200, json::object{{"connections", std::move(out)}});
+}
+
+Result<Response> initiate_connection(Context& ctx) {
+  auto token = random_token(32);
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_user(tx, ctx);
+    if (!r) return api::fail(r.error());
+    store::Record t;
+    t.kind = std::string(kConnectionToken);
+    t.id = new_uuid();
+    t.organization_id = r->organization_id;
+    t.parent_id = r->id;
+    t.created_at = t.updated_at = ctx.now();
+    t.keys = {"token:" + hash_secret(token)};
+    t.body = json::object{{"expires_us", ctx.now() + 3600LL * 1000000}};
+    tx.insert(t);
+    return Response::json(200, json::object{{"token", token}});
+  });
+}
+
+void link(store::Record& a, const std::string& b_id) {
+  auto ids = strings_of(a.body, "connections");
+  if (std::find(ids.begin(), ids.end(), b_id) == ids.end()) ids.push_back(b_id);
+  a.body["connections"] = strings_json(ids);
+}
+
+void unlink(store::Record& a, const std::string& b_id) {
+  auto ids = strings_of(a.body, "connections");
+  std::erase(ids, b_id);
+  a.body["connections"] = strings_json(ids);
+}
+
+Result<Response> join_connection(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto token = b.str("token", true);
+  if (auto e = b.error()) return api::fail(*e);
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_user(tx, ctx);
+    if (!r) return api::fail(r.error());
+    auto t = tx.get_by_key(kConnectionToken, "token:" + hash_secret(*token));
+    auto exp = t ? t->body.find("expires_us") : nullptr;
+    if (!t || !exp || !exp->value().is_int64() || exp->value().get_int64() <= ctx.now())
+      return api::fail(ApiError::invalid_argument("token", ArgReason::kConstraint,
+                                                  "unknown or expired connection token"));
+    auto other = tx.get(kUser, t->parent_id);
+    if (!other || other->id == r->id)
+      return api::fail(ApiError::invalid_argument("token", ArgReason::kConstraint,
+                                                  "the token cannot connect this user"));
+    link(*r, other->id);
+    link(*other, r->id);
+    r->updated_at = other->updated_at = ctx.now();
+    tx.update(*r);
+    tx.update(*other);
+    tx.remove(kConnectionToken, t->id);
+    return Response::no_content();
+  });
+}
+
+Result<Response> remove_connection(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto target = b.uuid("target_user_id", true);
+  if (auto e = b.error()) return api::fail(*e);
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load_user(tx, ctx);
+    if (!r) return api::fail(r.error());
+    auto ids = strings_of(r->body, "connections");
+    if (std::find(ids.begin(), ids.end(), *target) == ids.end())
+      return api::fail(ApiError::not_found("user", *target));
+    unlink(*r, *target);
+    r->updated_at = ctx.now();
+    tx.update(*r);
+    if (auto other = tx.get(kUser, *target)) {
+      unlink(*other, r->id);
+      other->updated_at = ctx.now();
+      tx.update(*other);
+    }
+    return Response::no_content();
+  });
+}
+
+}  // namespace
+
+// Policies bound to a principal that goes away keep existing without a principal.
+void orphan_policies(store::Tx& tx, Context& ctx, std::string_view field, const std::string& id) {
+  auto q = base_query(kPolicy, ctx.principal.organization_id);
+  q.filters.push_back({Column::kBody, Op::kEq, {id}, std::string(field)});
+  q.with_total = false;
+  for (auto& p : tx.list(q).items) {
+    p.body.erase(field);
+    p.body["no_principal"] = true;
+    p.updated_at = ctx.now();
+    tx.update(p);
+  }
+}
+
+void leave_groups(store::Tx& tx, Context& ctx, std::string_view field, const std::string& id) {
+  auto q = base_query(kGroup, ctx.principal.organization_id);
+  q.filters.push_back({Column::kBody, Op::kAnyIn, {id}, std::string(field)});
+  q.with_total = false;
+  for (auto& g : tx.list(q).items) {
+    auto ids = strings_of(g.body, field);
+    std::erase(ids, id);
+    g.body[field] = strings_json(ids);
+    g.updated_at = ctx.now();
+    tx.update(g);
+  }
+}
+
+void delete_keys_of(store::Tx& tx, Context& ctx, std::string_view field, const std::string& id) {
+  auto q = base_query(kApiKey, ctx.principal.organization_id);
+  q.filters.push_back({Column::kBody, Op::kEq, {id}, std::string(field)});
+  q.with_total = false;
+  for (auto& k : tx.list(q).items) {
+    tx.remove(kApiKey, k.id);
+    log_event(tx, ctx, "deleted", "api_key", k.id);
+  }
+}
+
+void register_users(app::Registry& r) {
+  const std::string u = "/iam/v1alpha1/users";
+  r.add("GET", u, kRead, list_users);
+  r.add("POST", u, kWrite, create_user);
+  r.add("GET", u + "/{user_id}", kRead, get_user);
+  r.add("PATCH", u + "/{user_id}", kSelfWrite, update_user);
+  r.add("DELETE", u + "/{user_id}", kWrite, delete_user);
+  r.add("POST", u + "/{user_id}/update-username", kSelfWrite, update_username);
+  r.add("POST", u + "/{user_id}/update-password", kSelfWrite, update_password);
+  r.add("POST", u + "/{user_id}/mfa-otp", kSelfWrite, create_mfa_otp);
+  r.add("POST", u + "/{user_id}/validate-mfa-otp", kSelfWrite, validate_mfa_otp);
+  r.add("DELETE", u + "/{user_id}/mfa-otp", kSelfWrite, delete_mfa_otp);
+  r.add("POST", u + "/{user_id}/lock", kWrite, [](Context& c) { return set_locked(c, true); });
+  r.add("POST", u + "/{user_id}/unlock", kWrite, [](Context& c) { return set_locked(c, false); });
+  r.add("GET", "/iam/v1alpha1/grace-periods", kRead, list_grace_periods);
+  r.add("GET", u + "/{user_id}/connections", kRead, get_connections);
+  r.add("POST", u + "/{user_id}/initiate-connection", kSelfWrite, initiate_connection);
+  r.add("POST", u + "/{user_id}/join-connection", kSelfWrite, join_connection);
+  r.add("POST", u + "/{user_id}/remove-connection", kSelfWrite, remove_connection);
+}
+
+}  // namespace scwd::products::iam

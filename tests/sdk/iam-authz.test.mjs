@@ -1,0 +1,350 @@
+// Authorization end to end: the principals x operations x projects matrix, list scoping, the
+// exact 403 body, keys that are expired, deleted or belong to a locked user, conditions, the
+// Owner-only admin plane and GET /_scwd/iam/explain.
+//
+// The matrix is data: a product joins it by adding its operations to OPERATIONS and one expected
+// [project A, project B] pair per principal to EXPECT. Operations of a product this build does
+// not serve yet (answering 501) are skipped, so Instance and Block entries switch on by
+// themselves once those products are merged.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { Accountv3 } from '@scaleway/sdk-account';
+import { Blockv1alpha1 } from '@scaleway/sdk-block';
+import { Instancev1 } from '@scaleway/sdk-instance';
+
+import { makeClient, raw, show, startServer, tag } from './lib/harness.mjs';
+import { assertDenied } from './lib/shapes.mjs';
+import { appWithKey, assertPermissionsDenied, iamApi, memberWithKey, sshPublicKey } from './lib/iam.mjs';
+
+let server;
+let owner; // IAM API of the Owner
+let ownerClient;
+let org;
+const P = {}; // principals by name: {client, secretKey, accessKey}
+let A; // project ids
+let B;
+
+// --- operations: call(client, projectId) through the official SDK ---------------------------
+
+const zone = 'fr-par-1';
+const OPERATIONS = [
+  { name: 'account.getProject', action: 'read', resource: 'project', call: (c, p) => new Accountv3.ProjectAPI(c).getProject({ projectId: p }) },
+  { name: 'account.listProjects(project_ids)', action: 'read', resource: 'project', call: (c, p) => new Accountv3.ProjectAPI(c).listProjects({ projectIds: [p] }) },
+  { name: 'account.updateProject', action: 'write', resource: 'project', call: (c, p) => new Accountv3.ProjectAPI(c).updateProject({ projectId: p, description: `touched ${tag()}` }) },
+  { name: 'iam.listSSHKeys(project_id)', action: 'read', resource: 'ssh_key', call: (c, p) => iamApi(c).listSSHKeys({ projectId: p }) },
+  { name: 'iam.createSSHKey', action: 'write', resource: 'ssh_key', call: (c, p) => iamApi(c).createSSHKey({ name: `mx-${tag()}`, publicKey: sshPublicKey().line, projectId: p }) },
+  // Products of other branches: skipped while this build answers 501 for them.
+  { name: 'instance.listServers(project)', action: 'read', resource: 'instance', probe: ['GET', `/instance/v1/zones/${zone}/servers`], call: (c, p) => new Instancev1.API(c).listServers({ zone, project: p }) },
+  { name: 'instance.listSecurityGroups(project)', action: 'read', resource: 'instance', probe: ['GET', `/instance/v1/zones/${zone}/security_groups`], call: (c, p) => new Instancev1.API(c).listSecurityGroups({ zone, project: p }) },
+  {
+    name: 'instance.createSecurityGroup', action: 'write', resource: 'instance', probe: ['POST', `/instance/v1/zones/${zone}/security_groups`],
+    call: (c, p) => new Instancev1.API(c).createSecurityGroup({ zone, name: `sg-${tag()}`, description: '', project: p, stateful: true, inboundDefaultPolicy: 'accept', outboundDefaultPolicy: 'accept' }),
+  },
+  { name: 'block.listVolumes(project_id)', action: 'read', resource: 'volume', probe: ['GET', `/block/v1alpha1/zones/${zone}/volumes`], call: (c, p) => new Blockv1alpha1.API(c).listVolumes({ zone, projectId: p }) },
+];
+
+// --- expected outcome of every cell: [in project A, in project B] ----------------------------
+// 200: allowed; 403: permissions_denied with the exact body; 'expired' / 'not_found': 401.
+const ALL_OK = [200, 200];
+const DENIED = [403, 403];
+const ONLY_A = [200, 403];
+const EXPECT = {
+  owner: Object.fromEntries(OPERATIONS.map((o) => [o.name, ALL_OK])),
+  'member without policy': Object.fromEntries(OPERATIONS.map((o) => [o.name, DENIED])),
+  // ProjectManager on the organization + SSHKeysFullAccess on project A.
+  'member with policies': {
+    'account.getProject': ALL_OK,
+    'account.listProjects(project_ids)': ALL_OK,
+    'account.updateProject': ALL_OK,
+    'iam.listSSHKeys(project_id)': ONLY_A,
+    'iam.createSSHKey': ONLY_A,
+    'instance.listServers(project)': DENIED,
+    'instance.listSecurityGroups(project)': DENIED,
+    'instance.createSecurityGroup': DENIED,
+    'block.listVolumes(project_id)': DENIED,
+  },
+  // InstancesReadOnly + SSHKeysReadOnly on project A only.
+  'application read-only on A': {
+    'account.getProject': ONLY_A,
+    'account.listProjects(project_ids)': ONLY_A,
+    'account.updateProject': DENIED,
+    'iam.listSSHKeys(project_id)': ONLY_A,
+    'iam.createSSHKey': DENIED,
+    'instance.listServers(project)': ONLY_A,
+    'instance.listSecurityGroups(project)': ONLY_A,
+    'instance.createSecurityGroup': DENIED,
+    'block.listVolumes(project_id)': DENIED,
+  },
+  // Through its group: ProjectReadOnly on the organization + SSHKeysFullAccess and
+  // BlockStorageReadOnly on every project (organization-scoped rule).
+  'application in a group': {
+    'account.getProject': ALL_OK,
+    'account.listProjects(project_ids)': ALL_OK,
+    'account.updateProject': DENIED,
+    'iam.listSSHKeys(project_id)': ALL_OK,
+    'iam.createSSHKey': ALL_OK,
+    'instance.listServers(project)': DENIED,
+    'instance.listSecurityGroups(project)': DENIED,
+    'instance.createSecurityGroup': DENIED,
+    'block.listVolumes(project_id)': ALL_OK,
+  },
+  'expired key': Object.fromEntries(OPERATIONS.map((o) => [o.name, ['expired', 'expired']])),
+  'deleted key': Object.fromEntries(OPERATIONS.map((o) => [o.name, ['not_found', 'not_found']])),
+};
+
+before(async () => {
+  server = await startServer({ env: { SCWD_QUOTA_PROJECTS: '1000' } });
+  ownerClient = makeClient(server);
+  owner = iamApi(ownerClient);
+  org = server.creds.organizationId;
+  const projects = new Accountv3.ProjectAPI(ownerClient);
+  A = (await projects.createProject({ name: `A-${tag()}` })).id;
+  B = (await projects.createProject({ name: `B-${tag()}` })).id;
+  P.owner = { client: ownerClient, secretKey: server.creds.secretKey, accessKey: server.creds.accessKey };
+  P['member without policy'] = await memberWithKey(server, owner);
+  P['member with policies'] = await memberWithKey(server, owner, {
+    rules: [
+      { permissionSetNames: ['ProjectManager'], organizationId: org, condition: '' },
+      { permissionSetNames: ['SSHKeysFullAccess'], projectIds: [A], condition: '' },
+    ],
+  });
+  P['application read-only on A'] = await appWithKey(server, owner, {
+    rules: [{ permissionSetNames: ['InstancesReadOnly', 'SSHKeysReadOnly'], projectIds: [A], condition: '' }],
+  });
+  const group = await owner.createGroup({ name: `readers-${tag()}`, description: '' });
+  await owner.createPolicy({
+    name: `group-${tag()}`, description: '', groupId: group.id,
+    rules: [
+      { permissionSetNames: ['ProjectReadOnly'], organizationId: org, condition: '' },
+      { permissionSetNames: ['SSHKeysFullAccess', 'BlockStorageReadOnly'], organizationId: org, condition: '' },
+    ],
+  });
+  P['application in a group'] = await appWithKey(server, owner, { groupId: group.id });
+  // An application with every right, whose key expires, and one whose key is deleted.
+  const everything = [{ permissionSetNames: ['AllProductsFullAccess'], organizationId: org, condition: '' }, { permissionSetNames: ['OrganizationManager'], organizationId: org, condition: '' }];
+  const expiring = await appWithKey(server, owner, { rules: everything });
+  const key = await owner.createAPIKey({ applicationId: expiring.id, description: 'short-lived', expiresAt: new Date(Date.now() + 60_000) });
+  P['expired key'] = { client: makeClient(server, { accessKey: key.accessKey, secretKey: key.secretKey }), secretKey: key.secretKey, accessKey: key.accessKey };
+  const doomed = await appWithKey(server, owner, { rules: everything });
+  P['deleted key'] = doomed;
+  // Seed one SSH key in each project (list scoping).
+  await owner.createSSHKey({ name: 'seed-a', publicKey: sshPublicKey().line, projectId: A });
+  await owner.createSSHKey({ name: 'seed-b', publicKey: sshPublicKey().line, projectId: B });
+  // Both special keys work before they expire / are deleted.
+  assert.equal((await raw(server, 'GET', '/account/v3/projects', { token: key.secretKey })).status, 200);
+  assert.equal((await raw(server, 'GET', '/account/v3/projects', { token: doomed.secretKey })).status, 200);
+  await owner.deleteAPIKey({ accessKey: doomed.accessKey });
+  const adv = await raw(server, 'POST', '/_scwd/clock/advance', { body: { seconds: 120 } });
+  assert.equal(adv.status, 200, show(adv));
+});
+
+after(async () => {
+  if (server) {
+    const r = await server.stop();
+    assert.equal(r.code, 0, `scwd did not exit cleanly: ${JSON.stringify(r)}`);
+  }
+});
+
+async function served(op) {
+  if (!op.probe) return true;
+  const r = await raw(server, op.probe[0], op.probe[1], op.probe[0] === 'GET' ? {} : { body: {} });
+  return r.status !== 501;
+}
+
+async function outcome(op, principal, project) {
+  try {
+    await op.call(P[principal].client, project);
+    return { status: 200 };
+  } catch (e) {
+    return { status: e.status ?? e.httpStatus, error: e };
+  }
+}
+
+describe('authorization matrix: principals x operations x projects', () => {
+  for (const principal of Object.keys(EXPECT)) {
+    for (const op of OPERATIONS) {
+      it(`${principal} | ${op.name}`, async (t) => {
+        if (!(await served(op))) {
+          t.skip('not served by this build (501)');
+          return;
+        }
+        const [onA, onB] = EXPECT[principal][op.name];
+        for (const [proj, want, label] of [[A, onA, 'project A'], [B, onB, 'project B']]) {
+          const got = await outcome(op, principal, proj);
+          const what = `${principal} | ${op.name} | ${label}`;
+          if (want === 200) {
+            assert.equal(got.status, 200, `${what}: expected success, got ${got.error}`);
+          } else if (want === 403) {
+            assert.equal(got.status, 403, `${what}: expected 403, got ${got.status} ${got.error}`);
+            assert.deepEqual(
+              got.error.list?.map((d) => ({ action: d.action, resource: d.resource })) ?? got.error.body?.details,
+              [{ action: op.action, resource: op.resource }],
+              `${what}: details naming the action and the resource`,
+            );
+          } else {
+            assert.equal(got.status, 401, `${what}: expected 401 ${want}, got ${got.status} ${got.error}`);
+          }
+        }
+      });
+    }
+  }
+});
+
+describe('the exact bodies behind the matrix', () => {
+  it('403 permissions_denied: read, write and delete actions (recorded shape)', async () => {
+    const tok = { token: P['application read-only on A'].secretKey };
+    assertPermissionsDenied(await raw(server, 'GET', `/account/v3/projects/${B}`, tok), 'read', 'project', 'read in B');
+    assertPermissionsDenied(await raw(server, 'PATCH', `/account/v3/projects/${A}`, { ...tok, body: { name: 'nope' } }), 'write', 'project', 'write in A');
+    assertPermissionsDenied(await raw(server, 'DELETE', `/account/v3/projects/${A}`, tok), 'delete', 'project', 'delete A');
+    assertPermissionsDenied(await raw(server, 'POST', '/iam/v1alpha1/ssh-keys', { ...tok, body: { name: 'x', public_key: sshPublicKey().line, project_id: A } }), 'write', 'ssh_key', 'create in A');
+    assertPermissionsDenied(await raw(server, 'GET', '/iam/v1alpha1/api-keys', tok), 'read', 'api_key', 'IAM read');
+  });
+
+  it('401 for the expired and the deleted key (recorded shape)', async () => {
+    assertDenied(await raw(server, 'GET', '/account/v3/projects', { token: P['expired key'].secretKey }), { method: 'api_key', reason: 'expired' });
+    assertDenied(await raw(server, 'GET', '/account/v3/projects', { token: P['deleted key'].secretKey }), { method: 'api_key', reason: 'not_found' });
+  });
+
+  it('nothing changed where writes were denied', async () => {
+    const a = await new Accountv3.ProjectAPI(ownerClient).getProject({ projectId: A });
+    assert.notEqual(a.name, 'nope');
+  });
+});
+
+describe('lists return only what the caller may read', () => {
+  it('projects: the read-only application sees A only; a filter on B is denied', async () => {
+    const c = P['application read-only on A'].client;
+    const res = await new Accountv3.ProjectAPI(c).listProjects({});
+    assert.deepEqual(res.projects.map((p) => p.id), [A]);
+    assert.equal(res.totalCount, 1);
+    const r = await raw(server, 'GET', `/account/v3/projects?project_ids=${A}&project_ids=${B}`, { token: P['application read-only on A'].secretKey });
+    assertPermissionsDenied(r, 'read', 'project', 'filter naming B');
+  });
+
+  it('SSH keys: scoped to A without a filter; the group member sees every project', async () => {
+    const mine = await iamApi(P['application read-only on A'].client).listSSHKeys({});
+    assert.ok(mine.sshKeys.length >= 1 && mine.sshKeys.every((k) => k.projectId === A), JSON.stringify(mine.sshKeys.map((k) => k.projectId)));
+    assert.equal(mine.totalCount, mine.sshKeys.length);
+    const all = await iamApi(P['application in a group'].client).listSSHKeys({});
+    assert.ok(all.sshKeys.some((k) => k.projectId === B));
+  });
+
+  it('without any right in the family the list itself is denied', async () => {
+    const r = await raw(server, 'GET', '/iam/v1alpha1/ssh-keys', { token: P['member without policy'].secretKey });
+    assertPermissionsDenied(r, 'read', 'ssh_key', 'member without policy');
+  });
+});
+
+describe('keys: deletion locks out at once, locked users, conditions', () => {
+  it('a deleted key stops working immediately, even with requests in flight', async () => {
+    const app = await appWithKey(server, owner, { rules: [{ permissionSetNames: ['ProjectReadOnly'], organizationId: org, condition: '' }] });
+    const hit = () => raw(server, 'GET', '/account/v3/projects', { token: app.secretKey });
+    assert.equal((await hit()).status, 200); // cached as valid
+    const storm = Array.from({ length: 20 }, hit);
+    await owner.deleteAPIKey({ accessKey: app.accessKey });
+    await Promise.all(storm);
+    for (let i = 0; i < 5; i += 1) assertDenied(await hit(), { reason: 'not_found' }, `after delete #${i}`);
+  });
+
+  it('a locked member cannot use its keys until unlocked', async () => {
+    const m = await memberWithKey(server, owner, { rules: [{ permissionSetNames: ['ProjectReadOnly'], organizationId: org, condition: '' }] });
+    const hit = () => raw(server, 'GET', '/account/v3/projects', { token: m.secretKey });
+    assert.equal((await hit()).status, 200);
+    await owner.lockUser({ userId: m.id });
+    assertDenied(await hit(), { method: 'api_key', reason: 'unknown_reason' }, 'locked');
+    await owner.unlockUser({ userId: m.id });
+    assert.equal((await hit()).status, 200);
+  });
+
+  it('rule conditions: request.user_agent decides', async () => {
+    const app = await appWithKey(server, owner, { rules: [{ permissionSetNames: ['ProjectReadOnly'], organizationId: org, condition: "request.user_agent == 'scwd-cond-test'" }] });
+    const r1 = await raw(server, 'GET', '/account/v3/projects', { token: app.secretKey, headers: { 'User-Agent': 'scwd-cond-test' } });
+    assert.equal(r1.status, 200, show(r1));
+    const r2 = await raw(server, 'GET', '/account/v3/projects', { token: app.secretKey, headers: { 'User-Agent': 'other' } });
+    assertPermissionsDenied(r2, 'read', 'project', 'other user agent');
+  });
+
+  it('policy changes apply at once (no cache of rights)', async () => {
+    const app = await appWithKey(server, owner);
+    const hit = () => raw(server, 'GET', `/account/v3/projects/${B}`, { token: app.secretKey });
+    assert.equal((await hit()).status, 403);
+    const pol = await owner.createPolicy({ name: `late-${tag()}`, description: '', applicationId: app.id, rules: [{ permissionSetNames: ['ProjectReadOnly'], organizationId: org, condition: '' }] });
+    assert.equal((await hit()).status, 200);
+    await owner.updatePolicy({ policyId: pol.id, noPrincipal: true });
+    assert.equal((await hit()).status, 403);
+  });
+});
+
+describe('the admin plane belongs to the Owner', () => {
+  it('non-Owner keys get 403 on every /_scwd/ path (known or not); no key 401; the Owner 404 on unknown', async () => {
+    const tok = { token: P['member with policies'].secretKey };
+    for (const p of ['/_scwd/whoami', '/_scwd/routes', '/_scwd/clock', '/_scwd/nothing-here', `/_scwd/iam/explain?access_key=${P.owner.accessKey}&path=/`]) {
+      assertPermissionsDenied(await raw(server, 'GET', p, tok), 'admin', 'scwd_admin', p);
+    }
+    assertPermissionsDenied(await raw(server, 'DELETE', '/_scwd/whoami', tok), 'admin', 'scwd_admin', 'wrong method');
+    assertDenied(await raw(server, 'GET', '/_scwd/nothing-here', { token: null }), {}, 'no key');
+    assert.equal((await raw(server, 'GET', '/_scwd/nothing-here')).status, 404);
+    assert.equal((await raw(server, 'GET', '/_scwd/health', { token: null })).status, 200);
+  });
+});
+
+describe('GET /_scwd/iam/explain', () => {
+  const explain = (ak, method, path) => raw(server, 'GET', `/_scwd/iam/explain?access_key=${ak}&method=${method}&path=${encodeURIComponent(path)}`);
+
+  it('allowed: names the policy, the rule and the permission set', async () => {
+    const app = P['application read-only on A'];
+    const r = await explain(app.accessKey, 'GET', `/account/v3/projects/${A}`);
+    assert.equal(r.status, 200, show(r));
+    assert.equal(r.json.allowed, true);
+    assert.equal(r.json.operation, 'GetProject');
+    assert.deepEqual(r.json.permission, { family: 'Projects', access: 'read', resource: 'project' });
+    assert.equal(r.json.matched.policy_id, app.policy.id);
+    assert.deepEqual(r.json.matched.project_ids, [A]);
+    assert.ok(['InstancesReadOnly', 'SSHKeysReadOnly'].includes(r.json.matched.permission_set));
+    assert.match(r.json.reason, new RegExp(app.policy.id));
+  });
+
+  it('denied: says why for each rule, and shows the 403 body the call gets', async () => {
+    const app = P['application read-only on A'];
+    const r = await explain(app.accessKey, 'POST', `/iam/v1alpha1/ssh-keys?project_id=${A}`);
+    assert.equal(r.json.allowed, false);
+    assert.equal(r.json.matched, null);
+    assert.match(r.json.reason, /no rule grants write on SSHKeys/);
+    assert.equal(r.json.rules.length, 1);
+    assert.equal(r.json.rules[0].applies, false);
+    assert.match(r.json.rules[0].why_not, /none of its permission sets grants write on SSHKeys/);
+    assert.deepEqual(r.json.error, { type: 'permissions_denied', message: 'insufficient permissions', details: [{ action: 'write', resource: 'ssh_key' }] });
+    const b = await explain(app.accessKey, 'GET', `/account/v3/projects/${B}`);
+    assert.equal(b.json.allowed, false);
+    assert.match(b.json.reason, new RegExp(`project ${B}`));
+    const body = await raw(server, 'GET', `/_scwd/iam/explain?access_key=${app.accessKey}&method=POST&path=/iam/v1alpha1/ssh-keys&body=${encodeURIComponent(JSON.stringify({ project_id: B }))}`);
+    assert.equal(body.json.allowed, false);
+    assert.deepEqual(body.json.projects, [B]);
+  });
+
+  it('list scope, the Owner, group rules, expired and deleted keys, unknown routes, bad input', async () => {
+    const app = P['application read-only on A'];
+    const l = await explain(app.accessKey, 'GET', '/iam/v1alpha1/ssh-keys');
+    assert.equal(l.json.allowed, true);
+    assert.deepEqual(l.json.list_scope, [A]);
+    const o = await explain(P.owner.accessKey, 'DELETE', `/account/v3/projects/${B}`);
+    assert.equal(o.json.allowed, true);
+    assert.equal(o.json.owner, true);
+    assert.match(o.json.reason, /Owner/);
+    const g = await explain(P['application in a group'].accessKey, 'POST', `/iam/v1alpha1/ssh-keys?project_id=${B}`);
+    assert.equal(g.json.allowed, true);
+    assert.match(g.json.matched.via, /^group /);
+    const ex = await explain(P['expired key'].accessKey, 'GET', '/account/v3/projects');
+    assert.equal(ex.json.allowed, false);
+    assert.equal(ex.json.error.reason, 'expired');
+    const del = await explain(P['deleted key'].accessKey, 'GET', '/account/v3/projects');
+    assert.equal(del.json.error.reason, 'not_found');
+    const none = await explain(app.accessKey, 'GET', '/nowhere');
+    assert.equal(none.json.allowed, false);
+    assert.match(none.json.reason, /no operation/);
+    const bad = await raw(server, 'GET', '/_scwd/iam/explain?path=/account/v3/projects');
+    assert.equal(bad.status, 400, show(bad));
+  });
+});
