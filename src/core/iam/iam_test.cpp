@@ -173,7 +173,7 @@ TEST(IamEvaluator, ConditionsGateRules) {
 
 // --- the authorizer in the pipeline ---
 
-constexpr std::string_view kServer = "instance.server";
+constexpr std::string_view kServer = "fake.server";
 constexpr app::Permission kRead{"Instances", Access::kRead, "server"};
 constexpr app::Permission kWrite{"Instances", Access::kWrite, "server"};
 
@@ -181,13 +181,14 @@ json::object render(const store::Record& r) {
   return json::object{{"id", r.id}, {"name", r.name}, {"project", r.project_id}};
 }
 
-// A stand-in for the Instance product of another branch: its handlers know nothing of IAM
+// A stand-in for a product (served under /fake-instance/, not the real Instance routes): its
+// handlers know nothing of IAM
 // except resolve_owner and (for one list) Context::scope.
 class FakeInstances : public app::Module {
  public:
   std::string_view name() const override { return "fake-instance"; }
   void register_routes(app::Registry& r, app::Services&) override {
-    const std::string z = "/instance/v1/zones/{zone}";
+    const std::string z = "/fake-instance/v1/zones/{zone}";
     r.add("GET", z + "/servers", kRead, [](app::Context& ctx) -> api::Result<http::Response> {
       store::ListQuery q;
       q.kind = std::string(kServer);
@@ -197,18 +198,6 @@ class FakeInstances : public app::Module {
       for (auto& s : tx->list(q).items) items.push_back(render(s));
       return http::Response::json(200, json::object{{"servers", items}});
     });
-    // This list forgets Context::scope: the pipeline's safety net filters its answer.
-    r.add("GET", z + "/security_groups", kRead,
-          [](app::Context& ctx) -> api::Result<http::Response> {
-            store::ListQuery q;
-            q.kind = std::string(kServer);
-            auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-            json::array items;
-            for (auto& s : tx->list(q).items) items.push_back(render(s));
-            auto n = static_cast<std::int64_t>(items.size());
-            return http::Response::json(
-                200, json::object{{"security_groups", items}, {"total_count", n}});
-          });
     r.add("GET", z + "/servers/{server_id}", kRead,
           [](app::Context& ctx) -> api::Result<http::Response> {
             auto tx = ctx.svc.store.begin(store::TxMode::kRead);
@@ -255,7 +244,7 @@ class IamPipeline : public ::testing::Test {
     b_ = call("POST", "/account/v3/projects", R"({"name":"B"})").json.at("id").as_string().c_str();
     for (auto p : {a_, b_})
       server_in_[p] =
-          call("POST", "/instance/v1/zones/fr-par-1/servers", R"({"project":")" + p + "\"}")
+          call("POST", "/fake-instance/v1/zones/fr-par-1/servers", R"({"project":")" + p + "\"}")
               .json.at("server")
               .at("id")
               .as_string()
@@ -317,16 +306,14 @@ class IamPipeline : public ::testing::Test {
 };
 
 TEST_F(IamPipeline, ReadOnlyApplicationOnProjectA) {
-  const std::string z = "/instance/v1/zones/fr-par-1";
+  const std::string z = "/fake-instance/v1/zones/fr-par-1";
   // Lists only show project A, with or without the handler's help.
   auto list = call("GET", z + "/servers", {}, sk_);
   ASSERT_EQ(list.status, 200) << list.raw.body;
   ASSERT_EQ(list.json.at("servers").as_array().size(), 1u);
   EXPECT_EQ(list.json.at("servers").at(0).at("project").as_string(), a_);
-  auto net = call("GET", z + "/security_groups", {}, sk_);
-  ASSERT_EQ(net.status, 200);
-  ASSERT_EQ(net.json.at("security_groups").as_array().size(), 1u);
-  EXPECT_EQ(net.json.at("total_count").as_int64(), 1);
+  // (The pipeline's safety net for lists that forget Context::scope applies to published
+  // operations only; the real Instance routes are covered by tests/sdk/iam-authz.test.mjs.)
   // A list filtered on the allowed project works; on the other one it is denied.
   EXPECT_EQ(call("GET", z + "/servers?project=" + a_, {}, sk_).status, 200);
   auto other = call("GET", z + "/servers?project=" + b_, {}, sk_);
@@ -350,22 +337,23 @@ TEST_F(IamPipeline, ReadOnlyApplicationOnProjectA) {
 }
 
 TEST_F(IamPipeline, ExplainSaysWhy) {
-  auto ok =
-      call("GET", "/_scwd/iam/explain?access_key=" + ak_ +
-                      "&method=GET&path=/instance/v1/zones/fr-par-1/servers/" + server_in_[a_]);
+  auto ok = call("GET", "/_scwd/iam/explain?access_key=" + ak_ +
+                            "&method=GET&path=/fake-instance/v1/zones/fr-par-1/servers/" +
+                            server_in_[a_]);
   ASSERT_EQ(ok.status, 200) << ok.raw.body;
   EXPECT_TRUE(ok.json.at("allowed").as_bool());
   EXPECT_EQ(ok.json.at("matched").at("policy_id").as_string(), policy_id_);
   EXPECT_EQ(ok.json.at("matched").at("permission_set").as_string(), "InstancesReadOnly");
-  auto no = call("GET", "/_scwd/iam/explain?access_key=" + ak_ +
-                            "&method=POST&path=/instance/v1/zones/fr-par-1/servers?project=" + a_);
+  auto no =
+      call("GET", "/_scwd/iam/explain?access_key=" + ak_ +
+                      "&method=POST&path=/fake-instance/v1/zones/fr-par-1/servers?project=" + a_);
   EXPECT_FALSE(no.json.at("allowed").as_bool());
   EXPECT_THAT(std::string(no.json.at("reason").as_string()),
               HasSubstr("no rule grants write on Instances"));
   EXPECT_EQ(json::serialize(no.json.at("error")), denied("write", "server"));
-  auto b =
-      call("GET", "/_scwd/iam/explain?access_key=" + ak_ +
-                      "&method=GET&path=/instance/v1/zones/fr-par-1/servers/" + server_in_[b_]);
+  auto b = call("GET", "/_scwd/iam/explain?access_key=" + ak_ +
+                           "&method=GET&path=/fake-instance/v1/zones/fr-par-1/servers/" +
+                           server_in_[b_]);
   EXPECT_FALSE(b.json.at("allowed").as_bool());
   EXPECT_THAT(std::string(b.json.at("reason").as_string()), HasSubstr("in project " + b_));
   // Only the Owner may ask.
@@ -373,7 +361,7 @@ TEST_F(IamPipeline, ExplainSaysWhy) {
 }
 
 TEST_F(IamPipeline, DeletingTheKeyLocksItOutAtOnce) {
-  const std::string list = "/instance/v1/zones/fr-par-1/servers";
+  const std::string list = "/fake-instance/v1/zones/fr-par-1/servers";
   EXPECT_EQ(call("GET", list, {}, sk_).status, 200);  // now cached
   EXPECT_EQ(call("DELETE", "/iam/v1alpha1/api-keys/" + ak_).status, 204);
   auto r = call("GET", list, {}, sk_);
@@ -386,7 +374,7 @@ TEST_F(IamPipeline, PolicyThroughAGroupAndOrganizationScope) {
   ASSERT_EQ(
       call("PATCH", "/iam/v1alpha1/policies/" + policy_id_, R"({"no_principal":true})").status,
       200);
-  const std::string one = "/instance/v1/zones/fr-par-1/servers/" + server_in_[b_];
+  const std::string one = "/fake-instance/v1/zones/fr-par-1/servers/" + server_in_[b_];
   EXPECT_EQ(call("GET", one, {}, sk_).status, 403);
   auto g = call("POST", "/iam/v1alpha1/groups", R"({"name":"ops","description":""})");
   std::string gid = g.json.at("id").as_string().c_str();
@@ -404,15 +392,17 @@ TEST_F(IamPipeline, PolicyThroughAGroupAndOrganizationScope) {
           .status,
       200);
   EXPECT_EQ(call("GET", one, {}, sk_).status, 200);
-  EXPECT_EQ(call("POST", "/instance/v1/zones/fr-par-1/servers", R"({"project":")" + b_ + "\"}", sk_)
-                .status,
-            201);
+  EXPECT_EQ(
+      call("POST", "/fake-instance/v1/zones/fr-par-1/servers", R"({"project":")" + b_ + "\"}", sk_)
+          .status,
+      201);
   // Projects created later are covered too.
   auto c = call("POST", "/account/v3/projects", R"({"name":"C"})");
   std::string pc = c.json.at("id").as_string().c_str();
-  EXPECT_EQ(call("POST", "/instance/v1/zones/fr-par-1/servers", R"({"project":")" + pc + "\"}", sk_)
-                .status,
-            201);
+  EXPECT_EQ(
+      call("POST", "/fake-instance/v1/zones/fr-par-1/servers", R"({"project":")" + pc + "\"}", sk_)
+          .status,
+      201);
   // Organization features stay out of reach.
   EXPECT_EQ(call("GET", "/iam/v1alpha1/users", {}, sk_).status, 403);
   EXPECT_EQ(call("POST", "/account/v3/projects", R"({"name":"D"})", sk_).status, 403);

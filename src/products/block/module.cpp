@@ -133,6 +133,7 @@ Result<Response> list_volumes(Context& ctx) {
   q.kind = std::string(kVolumeKind);
   q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
   q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
+  ctx.scope(q);
   if (auto e = uuid_filter(ctx, q, "project_id", Column::kProject)) return api::fail(*e);
   if (auto* name = ctx.query("name"); name && !name->empty())
     q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
@@ -335,6 +336,7 @@ Result<Response> list_snapshots(Context& ctx) {
   q.kind = std::string(kSnapshotKind);
   q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
   q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
+  ctx.scope(q);
   if (auto e = uuid_filter(ctx, q, "project_id", Column::kProject)) return api::fail(*e);
   if (auto e = uuid_filter(ctx, q, "volume_id", Column::kParent)) return api::fail(*e);
   if (auto* name = ctx.query("name"); name && !name->empty())

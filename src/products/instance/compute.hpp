@@ -61,7 +61,8 @@ json::object task_json(const app::Context& ctx, std::string_view description,
                        std::string_view href_from, std::string_view href_result, Micros now);
 // The common list filters: organization, project (exact UUIDs), name (substring), tags (a comma
 // list or a single string: records must carry every tag).
-std::optional<api::ApiError> common_filters(const app::Context& ctx, store::ListQuery& q);
+// Also limits the list to the projects the caller may read (IAM, Context::scope).
+std::optional<api::ApiError> common_filters(app::Context& ctx, store::ListQuery& q);
 // Runs a list query of the zone with legacy paging and answers {"<key>": [...]} + headers.
 template <typename Render>
 api::Result<http::Response> legacy_list(const app::Context& ctx, store::Tx& tx, store::ListQuery q,

@@ -70,7 +70,8 @@ json::object task_json(const app::Context& ctx, std::string_view description,
                       {"zone", ctx.zone()}};
 }
 
-std::optional<api::ApiError> common_filters(const app::Context& ctx, store::ListQuery& q) {
+std::optional<api::ApiError> common_filters(app::Context& ctx, store::ListQuery& q) {
+  ctx.scope(q);
   for (auto [param, column] :
        {std::pair{"organization", Column::kOrganization}, std::pair{"project", Column::kProject}}) {
     auto* v = ctx.query(param);

@@ -42,7 +42,8 @@ bool body_bool(const json::object& body, std::string_view key, bool def = false)
 
 // Common list filters of the Instance lists: organization, project (exact UUIDs), tags (a comma
 // list: records must carry every tag). invalid_arguments on a malformed UUID.
-std::optional<api::ApiError> owner_filters(const app::Context& ctx, store::ListQuery& q);
+// Also limits the list to the projects the caller may read (IAM, Context::scope).
+std::optional<api::ApiError> owner_filters(app::Context& ctx, store::ListQuery& q);
 
 // Every placement group member (servers whose body placement_group_id is pg_id), by creation.
 std::vector<store::Record> placement_group_members(store::Tx& tx, std::string_view zone,

@@ -31,7 +31,8 @@ bool body_bool(const json::object& body, std::string_view key, bool def) {
   return it->value().get_bool();
 }
 
-std::optional<ApiError> owner_filters(const app::Context& ctx, store::ListQuery& q) {
+std::optional<ApiError> owner_filters(app::Context& ctx, store::ListQuery& q) {
+  ctx.scope(q);
   q.filters.push_back(
       {store::Column::kOrganization, store::Op::kEq, {ctx.principal.organization_id}, {}, false});
   for (auto [param, column] : {std::pair{"organization", store::Column::kOrganization},
