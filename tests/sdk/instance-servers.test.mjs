@@ -677,3 +677,32 @@ describe('attach-filesystem / detach-filesystem', () => {
     await cleanupServer(s.id);
   });
 });
+
+describe('placement groups at power-on', () => {
+  for (const policyType of ['low_latency', 'max_availability']) {
+    it(`servers of a ${policyType} group are placed so the policy holds`, async () => {
+      const pg = (await api.createPlacementGroup({ name: `pg-${policyType}`, policyType, policyMode: 'enforced' })).placementGroup;
+      const ids = [];
+      for (let i = 0; i < 3; i += 1) {
+        const s = await newServer({ placementGroup: pg.id });
+        ids.push(s.id);
+        await api.serverAction({ serverId: s.id, action: 'poweron' });
+      }
+      await advance(120);
+      const locations = [];
+      for (const id of ids) {
+        const s = await rawServer(id);
+        assert.equal(s.state, 'running');
+        locations.push(s.location.hypervisor_id);
+      }
+      const distinct = new Set(locations).size;
+      assert.equal(distinct, policyType === 'low_latency' ? 1 : 3, JSON.stringify(locations));
+      const members = await api.getPlacementGroupServers({ placementGroupId: pg.id });
+      assert.equal(members.servers.length, 3);
+      assert.ok(members.servers.every((m) => m.policyRespected), JSON.stringify(members.servers));
+      assert.equal((await api.getPlacementGroup({ placementGroupId: pg.id })).placementGroup.policyRespected, true);
+      for (const id of ids) await cleanupServer(id);
+      await api.deletePlacementGroup({ placementGroupId: pg.id });
+    });
+  }
+});

@@ -241,10 +241,16 @@ void on_server_enter(store::Tx& tx, store::Record& r, const Step& step, Micros a
     terminate_cleanup(tx, r, at);
     return;
   }
+  // Allocation honours the placement group's policy (a shared or a distinct hypervisor).
+  auto place = [&] {
+    auto loc = location_for(r);
+    place_in_group(tx, r, loc);
+    r.body["location"] = std::move(loc);
+  };
   if (step.state == "starting" && step.detail == "provisioning node") {
-    r.body["location"] = location_for(r);
+    place();
   } else if (step.state == "running") {
-    if (!r.body["location"].is_object()) r.body["location"] = location_for(r);
+    if (!r.body["location"].is_object()) place();
     ensure_dynamic_ip(tx, r, at);
   } else if (step.state == "stopped") {
     r.body["location"] = nullptr;
