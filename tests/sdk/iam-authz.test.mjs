@@ -348,3 +348,18 @@ describe('GET /_scwd/iam/explain', () => {
     assert.equal(bad.status, 400, show(bad));
   });
 });
+
+describe('lists that mix project records with public objects', () => {
+  it('a read-only application on A sees Scaleway public images next to the images of A only', async () => {
+    const tok = { token: P['application read-only on A'].secretKey };
+    const r = await raw(server, 'GET', '/instance/v1/zones/fr-par-1/images?per_page=100', tok);
+    assert.equal(r.status, 200, show(r));
+    assert.ok(r.json.images.length > 0, 'public images are listed');
+    assert.ok(r.json.images.every((i) => i.public === true || i.project === A), JSON.stringify(r.json.images.map((i) => [i.public, i.project])));
+    assert.equal(Number(r.headers.get('x-total-count')) >= r.json.images.length, true);
+    // Filtered on Scaleway's organization: only public images, all of them kept.
+    const pub = await raw(server, 'GET', '/instance/v1/zones/fr-par-1/images?organization=51b656e3-4865-41e8-adbc-0c45bdd780db', tok);
+    assert.equal(pub.status, 200, show(pub));
+    assert.ok(pub.json.images.length > 0 && pub.json.images.every((i) => i.public === true));
+  });
+});

@@ -143,10 +143,13 @@ Result<Response> list_images(Context& ctx) {
   };
   std::vector<Item> items;
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  // The organization's images.
+  // The organization's images, in the projects the caller may read. Scoping the query (rather
+  // than leaving it to the pipeline's list filter) keeps the public images, whose project is
+  // Scaleway's, and keeps the total right.
+  store::ListQuery q;
+  q.kind = std::string(kImageKind);
+  ctx.scope(q);
   if (org_filter.empty() || org_filter == ctx.principal.organization_id) {
-    store::ListQuery q;
-    q.kind = std::string(kImageKind);
     q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
     q.filters.push_back(
         {Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
