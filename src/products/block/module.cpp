@@ -123,20 +123,36 @@ Result<Response> list_volume_types(Context& ctx) {
 
 // --- volumes ---
 
-Result<Response> list_volumes(Context& ctx) {
-  if (auto e = check_org_filter(ctx, kRead)) return api::fail(*e);
+// What both lists share: the organization filter check, paging, order_by, and a query of the
+// kind in the zone, the caller's organization and readable projects, filtered on project_id
+// and name.
+struct ListStart {
+  paging::Page page;
+  store::ListQuery q;
+  std::vector<store::Order> order;
+};
+Result<ListStart> start_list(Context& ctx, const app::Permission& perm, std::string_view kind) {
+  if (auto e = check_org_filter(ctx, perm)) return api::fail(*e);
   auto page = paging::read(ctx.req, "page_size", kDefaultPageSize);
   if (!page) return api::fail(page.error());
   auto order = list_order(ctx);
   if (!order) return api::fail(order.error());
-  store::ListQuery q;
-  q.kind = std::string(kVolumeKind);
+  ListStart l{*page, {}, std::move(*order)};
+  auto& q = l.q;
+  q.kind = std::string(kind);
   q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
   q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
   ctx.scope(q);
   if (auto e = uuid_filter(ctx, q, "project_id", Column::kProject)) return api::fail(*e);
   if (auto* name = ctx.query("name"); name && !name->empty())
     q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
+  return l;
+}
+
+Result<Response> list_volumes(Context& ctx) {
+  auto l = start_list(ctx, kRead, kVolumeKind);
+  if (!l) return api::fail(l.error());
+  auto& q = l->q;
   if (auto* t = ctx.query("volume_type"); t && !t->empty())
     q.filters.push_back({Column::kBody, Op::kEq, {*t}, "type", false});
   if (auto ids = ctx.query_all("volume_ids", true); !ids.empty()) {
@@ -149,11 +165,11 @@ Result<Response> list_volumes(Context& ctx) {
     q.filters.push_back({Column::kId, Op::kIn, ids, {}, false});
   }
   q.tags_any = query_tags(ctx);
-  q.order = std::move(*order);
+  q.order = std::move(l->order);
   std::string resource_id;
   if (auto* p = ctx.query("product_resource_id"); p && !p->empty()) resource_id = to_lower(*p);
   // The product_resource_id filter looks into the references: filter here, then page.
-  if (resource_id.empty()) paging::apply(q, *page);
+  if (resource_id.empty()) paging::apply(q, l->page);
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
   auto res = tx->list(q);
   std::vector<store::Record> items = std::move(res.items);
@@ -171,7 +187,7 @@ Result<Response> list_volumes(Context& ctx) {
     }
     total = static_cast<std::int64_t>(kept.size());
     std::vector<store::Record> paged;
-    for (auto i = page->offset(); i < total && i < page->offset() + page->size; ++i)
+    for (auto i = l->page.offset(); i < total && i < l->page.offset() + l->page.size; ++i)
       paged.push_back(std::move(kept[static_cast<std::size_t>(i)]));
     items = std::move(paged);
   }
@@ -327,23 +343,13 @@ Result<Response> delete_volume(Context& ctx) {
 // --- snapshots ---
 
 Result<Response> list_snapshots(Context& ctx) {
-  if (auto e = check_org_filter(ctx, kSnapRead)) return api::fail(*e);
-  auto page = paging::read(ctx.req, "page_size", kDefaultPageSize);
-  if (!page) return api::fail(page.error());
-  auto order = list_order(ctx);
-  if (!order) return api::fail(order.error());
-  store::ListQuery q;
-  q.kind = std::string(kSnapshotKind);
-  q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
-  q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
-  ctx.scope(q);
-  if (auto e = uuid_filter(ctx, q, "project_id", Column::kProject)) return api::fail(*e);
+  auto l = start_list(ctx, kSnapRead, kSnapshotKind);
+  if (!l) return api::fail(l.error());
+  auto& q = l->q;
   if (auto e = uuid_filter(ctx, q, "volume_id", Column::kParent)) return api::fail(*e);
-  if (auto* name = ctx.query("name"); name && !name->empty())
-    q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
   q.tags_any = query_tags(ctx);
-  q.order = std::move(*order);
-  paging::apply(q, *page);
+  q.order = std::move(l->order);
+  paging::apply(q, l->page);
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
   auto res = tx->list(q);
   json::array out;
