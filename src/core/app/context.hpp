@@ -78,6 +78,10 @@ struct Services {
   Config& config;
   lifecycle::Engine& lifecycle;
   std::function<void()> invalidate_auth_cache;  // call after any API key / bearer change
+  // Run inside the transaction that deletes a project, before it checks that the project holds
+  // no resource: a product removes what the platform creates in a project by itself and deletes
+  // with it (e.g. an unused default VPC). Registered by modules at start-up.
+  std::vector<std::function<void(store::Tx&, std::string_view project_id)>> on_project_delete = {};
 };
 
 class Context {

@@ -186,6 +186,8 @@ Result<Response> delete_project(Context& ctx) {
     if (r->id == r->organization_id)
       return api::fail(ApiError::precondition_failed(
           "resource_still_in_use", "the default project of an organization cannot be deleted"));
+    // Companions the platform created in the project go with it (rolled back if it stays).
+    for (auto& hook : ctx.svc.on_project_delete) hook(tx, r->id);
     if (auto n = tx.count_in_project(r->id, kNotProjectResources); n > 0)
       return api::fail(ApiError::precondition_failed(
           "resource_still_in_use", "project \"" + r->id + "\" still holds " + std::to_string(n) +

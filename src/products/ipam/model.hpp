@@ -1,0 +1,20 @@
+// IPAM internals shared by the handlers (module.cpp) and the contract (ipam.cpp).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <string>
+#include <string_view>
+
+#include "core/store/store.hpp"
+#include "products/ipam/ipam.hpp"
+
+namespace scwd::products::ipam {
+
+// Unique key of a booked address inside a subnet.
+std::string address_key(std::string_view subnet_id, std::string_view plain);
+// {"type", "id", "mac_address" (uppercase | null), "name" (| null)}
+boost::json::value resource_json(const Resource& r);
+boost::json::object render_ip(const store::Record& ip);
+
+}  // namespace scwd::products::ipam

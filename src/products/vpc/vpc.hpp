@@ -1,0 +1,57 @@
+// What other products need from VPC v2: Private Networks (regional) and their subnets, and the
+// project's default VPC. Instance private NICs, IPAM and Public Gateways attach to Private
+// Networks through these functions. Owner: the VPC work (src/products/vpc/).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/api/error.hpp"
+#include "core/app/context.hpp"
+#include "core/app/owner.hpp"
+#include "core/store/store.hpp"
+#include "core/util/time.hpp"
+
+namespace scwd::products::vpc {
+
+// locality = region; name column = name; tags column = tags; body: is_default (bool),
+// routing_enabled, custom_routes_propagation_enabled, transitivity_enabled,
+// s3_integration_enabled.
+inline constexpr std::string_view kVpcKind = "vpc.vpc";
+// locality = region; parent_id = vpc_id; body: subnets [{"id", "subnet" (CIDR), "created_at",
+// "updated_at"}] (IPv4 first, then IPv6), dhcp_enabled, default_route_propagation_enabled.
+inline constexpr std::string_view kPrivateNetworkKind = "vpc.private_network";
+// locality = region; parent_id = vpc_id; body: description, destination, nexthop_resource_id,
+// nexthop_private_network_id, nexthop_vpc_connector_id, type, is_read_only.
+inline constexpr std::string_view kRouteKind = "vpc.route";
+
+struct Subnet {
+  std::string id;
+  std::string cidr;  // "172.16.4.0/22", "fd46:78ab:30b8:8364::/64"
+  bool is_ipv6 = false;
+};
+
+// The Private Network `id` in `region`, visible to the caller (its organization; the caller may
+// read its project); not_found with resource "private_network" otherwise (also for a malformed
+// id).
+api::Result<store::Record> find_private_network(store::Tx& tx, const app::Context& ctx,
+                                                std::string_view region, std::string_view id);
+// The subnets of a Private Network record, IPv4 first.
+std::vector<Subnet> subnets_of(const store::Record& private_network);
+// The Private Network holding the subnet `subnet_id` in `region`, else nullopt.
+std::optional<store::Record> find_by_subnet(store::Tx& tx, std::string_view region,
+                                            std::string_view subnet_id);
+// The project's default VPC in `region` (name "default", tags ["default"], is_default true),
+// created when missing.
+api::Result<store::Record> default_vpc(store::Tx& tx, const app::Context& ctx,
+                                       const app::Owner& owner, std::string_view region,
+                                       Micros now);
+
+// The project's default VPCs (one per region) that hold no Private Network and no route. The
+// platform deletes them with their project: a project deletion should not count them as
+// resources still held, and should remove them (store::Tx::remove(kVpcKind, id)).
+std::vector<std::string> removable_default_vpcs(store::Tx& tx, std::string_view project_id);
+
+}  // namespace scwd::products::vpc
