@@ -5,6 +5,7 @@
 #include "core/util/ids.hpp"
 #include "products/instance/model.hpp"
 #include "products/instance/network.hpp"
+#include "products/instance/private_nics.hpp"
 
 namespace scwd::products::instance::network {
 
@@ -15,9 +16,6 @@ using store::Column;
 using store::Op;
 
 namespace {
-
-// Private NICs are written by the servers work under this kind.
-constexpr std::string_view kPrivateNicKind = "instance.private_nic";
 
 Result<Response> get_dashboard(Context& ctx) {
   store::ListQuery base;

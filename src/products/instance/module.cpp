@@ -5,6 +5,7 @@
 
 #include "core/util/ids.hpp"
 #include "products/instance/compute.hpp"
+#include "products/instance/private_nics.hpp"
 
 namespace scwd::products::instance::compute {
 
@@ -108,6 +109,7 @@ class InstanceModule final : public app::Module {
     register_snapshots(r);
     register_images(r);
     register_user_data(r);
+    register_private_nics(r);
   }
 };
 

@@ -11,6 +11,7 @@
 #include "core/util/ids.hpp"
 #include "products/block/block.hpp"
 #include "products/instance/compute.hpp"
+#include "products/instance/private_nics.hpp"
 
 namespace scwd::products::instance::compute {
 
@@ -231,6 +232,7 @@ void terminate_cleanup(store::Tx& tx, const store::Record& s, Micros at) {
       block::detach(tx, s.locality, id, s.id, at);
   }
   release_server_ips(tx, s, at, true);
+  remove_server_private_nics(tx, s, at);
   delete_user_data(tx, s.id);
 }
 

@@ -12,6 +12,7 @@
 #include "core/util/ids.hpp"
 #include "products/block/block.hpp"
 #include "products/instance/compute.hpp"
+#include "products/instance/private_nics.hpp"
 
 namespace scwd::products::instance::compute {
 
@@ -575,33 +576,43 @@ Result<Response> list_servers(Context& ctx) {
     for (auto& id : ids) id = to_lower(id);
     q.filters.push_back({Column::kId, Op::kIn, ids, {}, false});
   }
-  // Servers have no private NICs nor private IPs here (routed IPs, NICs not served): filters on
-  // them match nothing.
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  // private_ip / with_ip match the IPAM addresses of the servers' private NICs too.
   bool none = false;
-  for (auto param : {"private_ip", "private_network", "private_nic_mac_address"})
-    if (auto* v = ctx.query(param); v && !v->empty()) none = true;
-  if (!ctx.query_all("private_networks", true).empty()) none = true;
+  std::optional<std::string> private_ip = ctx.query_opt("private_ip");
+  if (private_ip && private_ip->empty()) private_ip.reset();
+  auto pns = ctx.query_all("private_networks", true);
+  if (auto* v = ctx.query("private_network"); v && !v->empty()) pns.push_back(*v);
+  std::erase(pns, std::string());
+  auto mac = ctx.query_opt("private_nic_mac_address").value_or("");
+  if (!pns.empty() || !mac.empty()) {
+    auto ids = servers_with_private_nics(*tx, ctx.zone(), ctx.principal.organization_id, pns, mac);
+    if (ids.empty())
+      none = true;
+    else
+      q.filters.push_back({Column::kId, Op::kIn, ids, {}, false});
+  }
   std::optional<std::string> with_ip = ctx.query_opt("with_ip");
   if (with_ip && with_ip->empty()) with_ip.reset();
   std::optional<bool> without_ip;
   if (auto* v = ctx.query("without_ip"); v && !v->empty()) without_ip = (*v == "true");
   q.order = std::move(*order);
 
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
   std::vector<store::Record> items;
   std::int64_t total = 0;
   if (none) {
     // nothing
-  } else if (with_ip || without_ip) {
+  } else if (with_ip || without_ip || private_ip) {
     q.with_total = false;
     for (auto& s : tx->list(q).items) {
       auto ips = server_ips(*tx, s.id);
       if (without_ip && *without_ip != ips.empty()) continue;
+      if (private_ip && !server_has_private_ip(*tx, s, *private_ip)) continue;
       if (with_ip) {
         bool match = std::any_of(ips.begin(), ips.end(), [&](const store::Record& ip) {
           return str_of(ip.body, "address") == *with_ip || ip.id == *with_ip;
         });
-        if (!match) continue;
+        if (!match && !server_has_private_ip(*tx, s, *with_ip)) continue;
       }
       items.push_back(std::move(s));
     }
@@ -798,6 +809,7 @@ Result<Response> update_server(Context& ctx) {
       s->body["admin_password_encryption_ssh_key_id"] = *admin_key;
     s->updated_at = now;
     tx.update(*s);
+    if (name) rename_server_private_nics(tx, *s, now);
     if (ips) {
       if (auto e = replace_ips(tx, ctx, *s, *ips, now)) return api::fail(*e);
     }
@@ -832,6 +844,7 @@ Result<Response> set_server(Context& ctx) {
     if (prot) s->body["protected"] = *prot;
     s->updated_at = now;
     tx.update(*s);
+    if (name && !name->empty()) rename_server_private_nics(tx, *s, now);
     if (dyn) refresh_dynamic_ip(tx, *s, now);
     return Response::json(200, json::object{{"server", render_server(tx, ctx, *s)}});
   });
@@ -854,6 +867,7 @@ Result<Response> delete_server(Context& ctx) {
           "server should be stopped (current state: " + s->state + ")"));
     for (auto& [key, slot] : server_slots(*s)) detach_slot(tx, ctx, slot, *s, now);
     release_server_ips(tx, *s, now, true);
+    remove_server_private_nics(tx, *s, now);
     delete_user_data(tx, s->id);
     tx.remove(kServerKind, s->id);
     return Response::no_content();
@@ -1052,8 +1066,7 @@ json::object render_server(store::Tx& tx, const Context& ctx, const store::Recor
   if (auto pid = str_of(s.body, "placement_group_id"); !pid.empty())
     if (auto p = placement_group_json(tx, ctx, pid)) pg = std::move(*p);
   o["placement_group"] = std::move(pg);
-  auto nics = value_of(s.body, "private_nics");
-  o["private_nics"] = nics.is_array() ? nics : json::value(json::array{});
+  o["private_nics"] = render_server_private_nics(tx, s);
   o["zone"] = s.locality;
   o["filesystems"] = render_filesystems(s, ctx.now(), filesystem_attach_time(ctx));
   const auto* type = find_server_type(s.locality, str_of(s.body, "commercial_type"));
