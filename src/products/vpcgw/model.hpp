@@ -1,0 +1,216 @@
+// Public Gateways (vpc-gw): one set of records seen by both API versions. v2 (v2.cpp) and v1
+// (v1.cpp, dhcp.cpp) render them in their own shapes; the logic that changes records lives here
+// (model.cpp) so both versions behave the same. Owners: model.cpp + v2.cpp = the "v2" work;
+// v1.cpp + dhcp.cpp = the "v1" work. Every record: locality = zone, organization_id/project_id
+// = owner, created_at/updated_at, tags column = tags, name column = name (when it has one).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/api/error.hpp"
+#include "core/app/context.hpp"
+#include "core/app/owner.hpp"
+#include "core/store/store.hpp"
+#include "core/util/time.hpp"
+
+namespace scwd::products::vpcgw {
+
+namespace json = boost::json;
+
+// state column = gateway status ("allocating", "configuring", "running", "deleting", ...);
+// body: type (string "VPC-GW-S"), ip_id (string | null), bastion_enabled, bastion_port,
+// bastion_allowed_ips [cidr], smtp_enabled, is_legacy (bool; v1 DHCP-mode gateways),
+// upstream_dns_servers [string], ip_mobility_enabled, version (string | null until booted),
+// can_upgrade_to (string | null).
+inline constexpr std::string_view kGatewayKind = "vpcgw.gateway";
+// parent_id = gateway id; state column = gateway network status ("created", "configuring",
+// "ready", "detaching", ...); body: private_network_id, mac_address (UPPERCASE | null until
+// ready), masquerade_enabled, push_default_route, ipam_ip_id (string | null), ipam_auto_booked
+// (bool: the IPAM address was booked by us and is released with the gateway network),
+// v1 DHCP mode: dhcp_id (string | null), enable_dhcp, address (static CIDR | null).
+inline constexpr std::string_view kGatewayNetworkKind = "vpcgw.gateway_network";
+// parent_id = gateway id ("" when free); body: address (plain IPv4), reverse (string | null).
+inline constexpr std::string_view kIpKind = "vpcgw.ip";
+// parent_id = gateway id; body: public_port, private_ip, private_port, protocol ("both", "tcp",
+// "udp").
+inline constexpr std::string_view kPatRuleKind = "vpcgw.pat_rule";
+// v1 only. body: subnet, address, pool_low, pool_high, enable_dynamic, valid_lifetime (seconds,
+// integer), renew_timer, rebind_timer, push_default_route, push_dns_server,
+// dns_servers_override, dns_search, dns_local_name.
+inline constexpr std::string_view kDhcpKind = "vpcgw.dhcp";
+// v1 only. parent_id = gateway network id; body: mac_address (lowercase), ip_address, hostname,
+// type ("reservation" | "lease").
+inline constexpr std::string_view kDhcpEntryKind = "vpcgw.dhcp_entry";
+
+// vpc-gw timestamps: RFC 3339 with microseconds and Z.
+inline std::string ts(Micros t) { return format_time(t); }
+
+// The route permissions of both versions (family "VPCGateway").
+inline constexpr app::Permission kGatewayRead{"VPCGateway", app::Access::kRead, "gateway"};
+inline constexpr app::Permission kGatewayWrite{"VPCGateway", app::Access::kWrite, "gateway"};
+inline constexpr app::Permission kNetworkRead{"VPCGateway", app::Access::kRead, "gateway_network"};
+inline constexpr app::Permission kNetworkWrite{"VPCGateway", app::Access::kWrite,
+                                               "gateway_network"};
+inline constexpr app::Permission kPatRead{"VPCGateway", app::Access::kRead, "pat_rule"};
+inline constexpr app::Permission kPatWrite{"VPCGateway", app::Access::kWrite, "pat_rule"};
+inline constexpr app::Permission kIpRead{"VPCGateway", app::Access::kRead, "ip"};
+inline constexpr app::Permission kIpWrite{"VPCGateway", app::Access::kWrite, "ip"};
+
+struct GatewayType {
+  std::string_view name;       // "VPC-GW-S"
+  std::int64_t bandwidth_bps;  // 100000000 for S
+};
+// The offers (S, M, L, XL) sold in a zone.
+std::vector<GatewayType> gateway_types(std::string_view zone);
+std::optional<GatewayType> find_gateway_type(std::string_view zone, std::string_view name);
+
+// A record of `kind` in the request's zone and the caller's organization (settled); not_found
+// with `resource` ("gateway", "gateway_network", "ip", "pat_rule", "dhcp", "dhcp_entry")
+// otherwise (also for a malformed id).
+api::Result<store::Record> load(store::Tx& tx, const app::Context& ctx, std::string_view kind,
+                                std::string_view id, std::string_view resource);
+
+// --- operations shared by v1 and v2 (model.cpp) ---
+
+struct NewGateway {
+  std::string name;
+  std::vector<std::string> tags;
+  std::string type;                  // checked against gateway_types
+  std::optional<std::string> ip_id;  // an existing free gateway IP; nullopt: allocate one
+  bool enable_smtp = false;
+  bool enable_bastion = false;
+  std::int64_t bastion_port = 61000;
+  std::vector<std::string> upstream_dns_servers;  // v1
+  bool is_legacy = false;                         // v1-created DHCP-mode gateways
+};
+// Inserts a gateway (`allocating`, then `running` on the lifecycle clock) with its IP.
+api::Result<store::Record> create_gateway(store::Tx& tx, const app::Context& ctx,
+                                          const app::Owner& owner, const NewGateway& g);
+// Deletes a gateway (`deleting` then gone) with its gateway networks, PAT rules; its IP is
+// deleted when delete_ip, else freed.
+api::Result<store::Record> delete_gateway(store::Tx& tx, const app::Context& ctx,
+                                          store::Record gateway, bool delete_ip);
+// 409 transient_state (resource "gateway") unless the gateway is in a stable state.
+std::optional<api::ApiError> require_stable(const store::Record& gateway);
+
+struct NewGatewayNetwork {
+  std::string gateway_id;
+  std::string private_network_id;
+  bool enable_masquerade = true;
+  bool push_default_route = false;
+  std::optional<std::string> ipam_ip_id;  // a pre-booked IPAM IP; nullopt: book one
+  // v1 DHCP / static modes (ipam mode when all are unset)
+  std::optional<std::string> dhcp_id;
+  std::optional<std::string> address;
+  bool enable_dhcp = true;
+};
+// Attaches a gateway to a Private Network: checks zone/region, one network per (gateway, PN),
+// the gateway not transient (409); books or attaches the IPAM address (type
+// "vpc_gateway_network", name = gateway name); gateway `configuring`, gateway network
+// `created` -> `configuring` -> `ready`.
+api::Result<store::Record> create_gateway_network(store::Tx& tx, const app::Context& ctx,
+                                                  const NewGatewayNetwork& n);
+// Detaches: gateway network `detaching` then gone; releases an auto-booked IPAM address,
+// detaches a user-booked one.
+api::Result<store::Record> delete_gateway_network(store::Tx& tx, const app::Context& ctx,
+                                                  store::Record gateway_network);
+// Gateway networks of a gateway, oldest first.
+std::vector<store::Record> gateway_networks_of(store::Tx& tx, std::string_view gateway_id);
+// The gateway's IP record (nullopt when it has none).
+std::optional<store::Record> ip_of(store::Tx& tx, const store::Record& gateway);
+// A new gateway IP (public IPv4 from the pool, reverse "d-c-b-a.instances.scw.cloud").
+store::Record allocate_ip(store::Tx& tx, const app::Owner& owner, std::string_view zone,
+                          const std::vector<std::string>& tags, Micros now);
+
+// --- additions (v2 work; additive) ---
+
+inline constexpr Micros kSecond = 1'000'000;
+
+// Registers the lifecycle hooks of gateways and gateway networks (model.cpp; called by the
+// module).
+void register_hooks(lifecycle::Engine& engine);
+// Registers the v2 routes (v2.cpp).
+void register_v2(app::Registry& r, app::Services& svc);
+// Registers the v1 routes (v1.cpp / dhcp.cpp, the v1 work); called by the vpcgw module.
+void register_v1(app::Registry& r, app::Services& svc);
+
+// Realistic durations (scaled by the lifecycle engine).
+inline constexpr Micros kGatewayBootTime = 10 * kSecond;      // allocating -> running
+inline constexpr Micros kGatewayConfigureTime = 5 * kSecond;  // configuring -> running
+inline constexpr Micros kGatewayDeleteTime = 3 * kSecond;     // deleting -> gone
+inline constexpr Micros kNetworkAttachTime = 12 * kSecond;    // created -> ready
+inline constexpr Micros kNetworkDetachTime = 5 * kSecond;     // detaching -> gone
+// The gateway software version reported (can_upgrade_to stays null: always the latest).
+inline constexpr std::string_view kGatewayVersion = "0.8.5";
+
+// Puts a stable gateway in `configuring` for `realistic` (then `running`); the caller writes
+// the record. 409 transient_state when it is not stable.
+std::optional<api::ApiError> start_configuring(const app::Context& ctx, store::Record& gateway,
+                                               Micros realistic = kGatewayConfigureTime);
+// After PATCH (bastion, SMTP), upgrade and refresh-ssh-keys: the gateway goes `configuring` at
+// once, then `running` after `realistic`. (The real API answers these calls with the state the
+// gateway had before, e.g. "running", and shows `configuring` on the next read: render the
+// answer with the previous status.) 409 transient_state when it is not stable. The caller
+// writes the record.
+std::optional<api::ApiError> schedule_configuring(const app::Context& ctx, store::Record& gateway,
+                                                  Micros realistic = kGatewayConfigureTime);
+// Changes the offer (nullopt: keep, software upgrade only); gateway `configuring`. Errors:
+// unknown type (invalid_arguments "type"), transient gateway (409).
+api::Result<store::Record> upgrade_gateway(store::Tx& tx, const app::Context& ctx,
+                                           store::Record gateway,
+                                           const std::optional<std::string>& type);
+// Re-applies a gateway network's settings (PATCH): network `configuring` -> `ready`; the gateway
+// stays as it is (as on the real API). The caller has changed the body fields; this writes it.
+api::Result<store::Record> reconfigure_gateway_network(store::Tx& tx, const app::Context& ctx,
+                                                       store::Record gateway_network);
+// Moves the IPAM address of a gateway network to another booked IPAM IP `ipam_ip_id`
+// (releasing / detaching the previous one; the new address shows no MAC in IPAM, as recorded).
+// Does not write the gateway network.
+std::optional<api::ApiError> switch_ipam_ip(store::Tx& tx, const app::Context& ctx,
+                                            store::Record& gateway_network,
+                                            const std::string& ipam_ip_id);
+
+// PAT rules. protocol: "both" | "tcp" | "udp" (callers map their zero value to "both").
+struct PatRuleSpec {
+  std::int64_t public_port = 0;
+  std::string private_ip;
+  std::int64_t private_port = 0;
+  std::string protocol = "both";
+};
+// Checks ports (1..65535), private_ip (IPv4) and that no other rule of the gateway uses the same
+// public port with an overlapping protocol (`except_id`: the rule being updated).
+std::optional<api::ApiError> check_pat_rule(store::Tx& tx, const store::Record& gateway,
+                                            const PatRuleSpec& spec,
+                                            std::string_view except_id = {});
+api::Result<store::Record> create_pat_rule(store::Tx& tx, const app::Context& ctx,
+                                           const store::Record& gateway, const PatRuleSpec& spec);
+api::Result<store::Record> update_pat_rule(store::Tx& tx, const app::Context& ctx,
+                                           store::Record rule, const PatRuleSpec& spec);
+// Full replace keyed by public_port: rules whose public port is listed are updated in place,
+// new ones created, the others deleted. Returns the gateway's rules, public port ascending.
+api::Result<std::vector<store::Record>> set_pat_rules(store::Tx& tx, const app::Context& ctx,
+                                                      const store::Record& gateway,
+                                                      const std::vector<PatRuleSpec>& specs);
+// PAT rules of a gateway, public port ascending.
+std::vector<store::Record> pat_rules_of(store::Tx& tx, std::string_view gateway_id);
+
+// IPs. Creates a free gateway IP in the request's zone.
+api::Result<store::Record> create_ip(store::Tx& tx, const app::Context& ctx,
+                                     const app::Owner& owner, const std::vector<std::string>& tags);
+// Attaches the IP to `gateway_id` (detaching the gateway's previous IP) or, with "", detaches
+// it. Errors: gateway not found; IP already attached to another gateway.
+api::Result<store::Record> set_ip_gateway(store::Tx& tx, const app::Context& ctx, store::Record ip,
+                                          const std::string& gateway_id);
+// Deletes a gateway IP; refused (412 resource_still_in_use) while attached to a gateway that is
+// not being deleted.
+std::optional<api::ApiError> delete_ip(store::Tx& tx, const app::Context& ctx,
+                                       const store::Record& ip);
+// "d-c-b-a.instances.scw.cloud"
+std::string default_reverse(std::string_view address);
+
+}  // namespace scwd::products::vpcgw
