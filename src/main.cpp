@@ -247,7 +247,9 @@ int print_routes(bool served_json) {
     app.finalize();
     boost::json::array out;
     for (auto& r : app.routes()) {
-      if (served_json && !(r.op && r.implemented)) continue;
+      // Served operations, including public API routes outside the pinned SDKs (instance
+      // v2alpha1); the admin plane is not part of the public API.
+      if (served_json && (!r.implemented || r.spec.path.starts_with("/_scwd"))) continue;
       boost::json::object o{{"method", r.spec.method}, {"path", r.spec.path}};
       if (!served_json) {
         o["operation"] = r.spec.operation;

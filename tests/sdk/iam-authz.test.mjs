@@ -13,6 +13,9 @@ import { after, before, describe, it } from 'node:test';
 import { Accountv3 } from '@scaleway/sdk-account';
 import { Blockv1alpha1 } from '@scaleway/sdk-block';
 import { Instancev1 } from '@scaleway/sdk-instance';
+import { Ipamv1 } from '@scaleway/sdk-ipam';
+import { Vpcv2 } from '@scaleway/sdk-vpc';
+import { Vpcgwv2 } from '@scaleway/sdk-vpcgw';
 
 import { makeClient, raw, show, startServer, tag } from './lib/harness.mjs';
 import { assertDenied } from './lib/shapes.mjs';
@@ -43,6 +46,11 @@ const OPERATIONS = [
     call: (c, p) => new Instancev1.API(c).createSecurityGroup({ zone, name: `sg-${tag()}`, description: '', project: p, stateful: true, inboundDefaultPolicy: 'accept', outboundDefaultPolicy: 'accept' }),
   },
   { name: 'block.listVolumes(project_id)', action: 'read', resource: 'volume', probe: ['GET', `/block/v1alpha1/zones/${zone}/volumes`], call: (c, p) => new Blockv1alpha1.API(c).listVolumes({ zone, projectId: p }) },
+  { name: 'vpc.listPrivateNetworks(project_id)', action: 'read', resource: 'private_network', probe: ['GET', '/vpc/v2/regions/fr-par/private-networks'], call: (c, p) => new Vpcv2.API(c).listPrivateNetworks({ region: 'fr-par', projectId: p }) },
+  { name: 'vpc.createPrivateNetwork', action: 'write', resource: 'private_network', probe: ['POST', '/vpc/v2/regions/fr-par/private-networks'], call: (c, p) => new Vpcv2.API(c).createPrivateNetwork({ region: 'fr-par', name: `pn-${tag()}`, projectId: p, defaultRoutePropagationEnabled: false }) },
+  { name: 'ipam.listIPs(project_id)', action: 'read', resource: 'ip', probe: ['GET', '/ipam/v1/regions/fr-par/ips'], call: (c, p) => new Ipamv1.API(c).listIPs({ region: 'fr-par', projectId: p }) },
+  { name: 'vpcgw.listGateways(project_id)', action: 'read', resource: 'gateway', probe: ['GET', `/vpc-gw/v2/zones/${zone}/gateways`], call: (c, p) => new Vpcgwv2.API(c).listGateways({ zone, projectId: p }) },
+  { name: 'vpcgw.createIP', action: 'write', resource: 'ip', probe: ['POST', `/vpc-gw/v2/zones/${zone}/ips`], call: (c, p) => new Vpcgwv2.API(c).createIP({ zone, projectId: p, tags: [] }) },
 ];
 
 // --- expected outcome of every cell: [in project A, in project B] ----------------------------
@@ -53,7 +61,7 @@ const ONLY_A = [200, 403];
 const EXPECT = {
   owner: Object.fromEntries(OPERATIONS.map((o) => [o.name, ALL_OK])),
   'member without policy': Object.fromEntries(OPERATIONS.map((o) => [o.name, DENIED])),
-  // ProjectManager on the organization + SSHKeysFullAccess on project A.
+  // ProjectManager on the organization + SSHKeysFullAccess and VPCGatewayFullAccess on project A.
   'member with policies': {
     'account.getProject': ALL_OK,
     'account.listProjects(project_ids)': ALL_OK,
@@ -64,8 +72,13 @@ const EXPECT = {
     'instance.listSecurityGroups(project)': DENIED,
     'instance.createSecurityGroup': DENIED,
     'block.listVolumes(project_id)': DENIED,
+    'vpc.listPrivateNetworks(project_id)': DENIED,
+    'vpc.createPrivateNetwork': DENIED,
+    'ipam.listIPs(project_id)': DENIED,
+    'vpcgw.listGateways(project_id)': ONLY_A,
+    'vpcgw.createIP': ONLY_A,
   },
-  // InstancesReadOnly + SSHKeysReadOnly on project A only.
+  // InstancesReadOnly + SSHKeysReadOnly + IPAMReadOnly on project A only.
   'application read-only on A': {
     'account.getProject': ONLY_A,
     'account.listProjects(project_ids)': ONLY_A,
@@ -76,9 +89,14 @@ const EXPECT = {
     'instance.listSecurityGroups(project)': ONLY_A,
     'instance.createSecurityGroup': DENIED,
     'block.listVolumes(project_id)': DENIED,
+    'vpc.listPrivateNetworks(project_id)': DENIED,
+    'vpc.createPrivateNetwork': DENIED,
+    'ipam.listIPs(project_id)': ONLY_A,
+    'vpcgw.listGateways(project_id)': DENIED,
+    'vpcgw.createIP': DENIED,
   },
   // Through its group: ProjectReadOnly on the organization + SSHKeysFullAccess and
-  // BlockStorageReadOnly on every project (organization-scoped rule).
+  // BlockStorageReadOnly and VPCFullAccess on every project (organization-scoped rule).
   'application in a group': {
     'account.getProject': ALL_OK,
     'account.listProjects(project_ids)': ALL_OK,
@@ -89,6 +107,11 @@ const EXPECT = {
     'instance.listSecurityGroups(project)': DENIED,
     'instance.createSecurityGroup': DENIED,
     'block.listVolumes(project_id)': ALL_OK,
+    'vpc.listPrivateNetworks(project_id)': ALL_OK,
+    'vpc.createPrivateNetwork': ALL_OK,
+    'ipam.listIPs(project_id)': DENIED,
+    'vpcgw.listGateways(project_id)': DENIED,
+    'vpcgw.createIP': DENIED,
   },
   'expired key': Object.fromEntries(OPERATIONS.map((o) => [o.name, ['expired', 'expired']])),
   'deleted key': Object.fromEntries(OPERATIONS.map((o) => [o.name, ['not_found', 'not_found']])),
@@ -107,18 +130,18 @@ before(async () => {
   P['member with policies'] = await memberWithKey(server, owner, {
     rules: [
       { permissionSetNames: ['ProjectManager'], organizationId: org, condition: '' },
-      { permissionSetNames: ['SSHKeysFullAccess'], projectIds: [A], condition: '' },
+      { permissionSetNames: ['SSHKeysFullAccess', 'VPCGatewayFullAccess'], projectIds: [A], condition: '' },
     ],
   });
   P['application read-only on A'] = await appWithKey(server, owner, {
-    rules: [{ permissionSetNames: ['InstancesReadOnly', 'SSHKeysReadOnly'], projectIds: [A], condition: '' }],
+    rules: [{ permissionSetNames: ['InstancesReadOnly', 'SSHKeysReadOnly', 'IPAMReadOnly'], projectIds: [A], condition: '' }],
   });
   const group = await owner.createGroup({ name: `readers-${tag()}`, description: '' });
   await owner.createPolicy({
     name: `group-${tag()}`, description: '', groupId: group.id,
     rules: [
       { permissionSetNames: ['ProjectReadOnly'], organizationId: org, condition: '' },
-      { permissionSetNames: ['SSHKeysFullAccess', 'BlockStorageReadOnly'], organizationId: org, condition: '' },
+      { permissionSetNames: ['SSHKeysFullAccess', 'BlockStorageReadOnly', 'VPCFullAccess'], organizationId: org, condition: '' },
     ],
   });
   P['application in a group'] = await appWithKey(server, owner, { groupId: group.id });
