@@ -333,15 +333,20 @@ describe('Private Networks', () => {
     }
   });
 
-  it('does not support adding or deleting subnets (like the platform)', async () => {
+  it('answers AddSubnets / DeleteSubnets 501 "unimplemented endpoint", like the platform', async () => {
     const pn = await vpc.createPrivateNetwork({ name: `pn-${tag()}` });
-    let e = await caught(() => vpc.addSubnets({ privateNetworkId: pn.id, subnets: ['10.9.0.0/24'] }));
-    assert.ok(e instanceof Errors.PreconditionFailedError, `got ${e}`);
-    e = await caught(() => vpc.deleteSubnets({ privateNetworkId: pn.id, subnets: [pn.subnets[0].subnet] }));
-    assert.ok(e instanceof Errors.PreconditionFailedError, `got ${e}`);
+    for (const call of [
+      () => vpc.addSubnets({ privateNetworkId: pn.id, subnets: ['10.9.0.0/24'] }),
+      () => vpc.deleteSubnets({ privateNetworkId: pn.id, subnets: [pn.subnets[0].subnet] }),
+      () => vpc.addSubnets({ privateNetworkId: crypto.randomUUID(), subnets: ['10.9.0.0/24'] }),
+    ]) {
+      const e = await caught(call);
+      assert.equal(e.status, 501, `got ${e}`);
+    }
+    const r = await raw(server, 'POST', `${R}/private-networks/${pn.id}/subnets`, { body: { subnets: ['10.9.0.0/24'] } });
+    assert.equal(r.status, 501, show(r));
+    assert.deepEqual(r.json, { message: 'unimplemented endpoint' });
     assert.equal((await vpc.getPrivateNetwork({ privateNetworkId: pn.id })).subnets.length, 2, 'unchanged');
-    e = await caught(() => vpc.addSubnets({ privateNetworkId: crypto.randomUUID(), subnets: ['10.9.0.0/24'] }));
-    assert.ok(e instanceof Errors.ResourceNotFoundError, `got ${e}`);
     await vpc.deletePrivateNetwork({ privateNetworkId: pn.id });
   });
 });

@@ -539,22 +539,11 @@ Result<Response> enable_dhcp(Context& ctx) {
   });
 }
 
-// AddSubnets / DeleteSubnets: published in the JS SDK but not implemented by the platform (the
-// Go SDK removed them as "not implemented"). The Private Network must exist; the answer is the
-// platform's style of refusal for an unsupported operation.
-Result<Response> subnets_not_supported(Context& ctx) {
-  auto id = path_id(ctx, "private_network_id");
-  if (!id) return api::fail(id.error());
-  codec::BodyReader b(ctx.body);
-  b.strings("subnets");
-  if (auto e = b.error()) return api::fail(*e);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_pn(ctx, *tx, *id);
-  if (!r) return api::fail(r.error());
-  return api::fail(ApiError::precondition_failed(
-      "unknown_precondition",
-      "the subnets of a Private Network are immutable: adding or deleting subnets is not "
-      "supported"));
+// AddSubnets / DeleteSubnets: published in the JS SDK but not implemented by the platform: the
+// live API answers every call 501 "unimplemented endpoint" (scaleway-sdk-go issue #3094; the Go
+// SDK then removed both methods), before looking at the Private Network. So do we.
+Result<Response> subnets_not_supported(Context&) {
+  return api::fail(ApiError(501, json::object{{"message", "unimplemented endpoint"}}));
 }
 
 // --- subnets ---
