@@ -549,6 +549,12 @@ describe('gateway networks and DHCP entries', () => {
       }),
     );
     assert.ok(e instanceof Errors.InvalidArgumentsError, `got ${e}`);
+    // nor through v2, whose networks are IPAM mode
+    const r2 = await raw(server, 'POST', '/vpc-gw/v2/zones/fr-par-1/gateway-networks', {
+      body: { gateway_id: g.id, private_network_id: pn2.id, enable_masquerade: true },
+    });
+    assert.equal(r2.status, 400, show(r2));
+    assert.equal(r2.json.type, 'invalid_arguments');
 
     assert.equal(await gw.migrateToV2({ gatewayId: g.id }), undefined);
     let got = await gw.getGateway({ gatewayId: g.id });

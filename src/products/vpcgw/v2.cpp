@@ -545,6 +545,14 @@ Result<Response> create_network(Context& ctx) {
     // IAM: the gateway network lands in its gateway's project (the body names no project).
     if (auto g = load(tx, ctx, kGatewayKind, n.gateway_id, "gateway")) {
       if (auto e = ctx.authorize_project(g->project_id)) return api::fail(*e);
+      // v2 networks are IPAM mode; a legacy gateway (DHCP or static networks, made through v1)
+      // must be migrated first, as DHCP and IPAM networks never mix on one gateway.
+      if (bool_field(*g, "is_legacy"))
+        return api::fail(ApiError::invalid_argument(
+            "gateway_id", ArgReason::kConstraint,
+            "gateway " + g->id +
+                " is a legacy gateway (DHCP mode): migrate it to IPAM mode first (v1 "
+                "migrate-to-v2)"));
     }
     auto r = create_gateway_network(tx, ctx, n);
     if (!r) return api::fail(r.error());
