@@ -664,4 +664,34 @@ std::optional<ApiError> delete_ip(store::Tx& tx, const app::Context&, const stor
   return std::nullopt;
 }
 
+// --- route handlers that answer the same in v1 and v2 ---
+
+Result<http::Response> list_gateway_types_route(app::Context& ctx) {
+  json::array types;
+  for (auto& t : gateway_types(ctx.zone()))
+    types.push_back(
+        json::object{{"name", t.name}, {"bandwidth", t.bandwidth_bps}, {"zone", ctx.zone()}});
+  return http::Response::json(200, json::object{{"types", std::move(types)}});
+}
+
+Result<http::Response> delete_pat_rule_route(app::Context& ctx) {
+  return ctx.svc.store.transact(
+      store::TxMode::kWrite, [&](store::Tx& tx) -> Result<http::Response> {
+        auto r = load(tx, ctx, kPatRuleKind, ctx.param("pat_rule_id"), "pat_rule");
+        if (!r) return api::fail(r.error());
+        tx.remove(kPatRuleKind, r->id);
+        return http::Response::no_content();
+      });
+}
+
+Result<http::Response> delete_ip_route(app::Context& ctx) {
+  return ctx.svc.store.transact(store::TxMode::kWrite,
+                                [&](store::Tx& tx) -> Result<http::Response> {
+                                  auto ip = load(tx, ctx, kIpKind, ctx.param("ip_id"), "ip");
+                                  if (!ip) return api::fail(ip.error());
+                                  if (auto e = delete_ip(tx, ctx, *ip)) return api::fail(*e);
+                                  return http::Response::no_content();
+                                });
+}
+
 }  // namespace scwd::products::vpcgw

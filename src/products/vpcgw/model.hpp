@@ -213,4 +213,13 @@ std::optional<api::ApiError> delete_ip(store::Tx& tx, const app::Context& ctx,
 // "d-c-b-a.instances.scw.cloud"
 std::string default_reverse(std::string_view address);
 
+// --- route handlers that answer the same in v1 and v2 ---
+
+// GET gateway-types: {"types": [{name, bandwidth (bps), zone}]}.
+api::Result<http::Response> list_gateway_types_route(app::Context& ctx);
+// DELETE pat-rules/{pat_rule_id}: 204.
+api::Result<http::Response> delete_pat_rule_route(app::Context& ctx);
+// DELETE ips/{ip_id}: 204 (delete_ip's refusals otherwise).
+api::Result<http::Response> delete_ip_route(app::Context& ctx);
+
 }  // namespace scwd::products::vpcgw

@@ -812,25 +812,6 @@ Result<Response> set_pat_rules_v1(Context& ctx) {
   });
 }
 
-Result<Response> delete_pat_rule(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load(tx, ctx, kPatRuleKind, ctx.param("pat_rule_id"), "pat_rule");
-    if (!r) return api::fail(r.error());
-    tx.remove(kPatRuleKind, r->id);
-    return Response::no_content();
-  });
-}
-
-// --- gateway types ---
-
-Result<Response> list_types(Context& ctx) {
-  json::array types;
-  for (auto& t : gateway_types(ctx.zone()))
-    types.push_back(
-        json::object{{"name", t.name}, {"bandwidth", t.bandwidth_bps}, {"zone", ctx.zone()}});
-  return Response::json(200, json::object{{"types", std::move(types)}});
-}
-
 // --- IPs ---
 
 Result<Response> list_ips(Context& ctx) {
@@ -916,15 +897,6 @@ Result<Response> update_ip(Context& ctx) {
   });
 }
 
-Result<Response> delete_ip_v1(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto ip = load(tx, ctx, kIpKind, ctx.param("ip_id"), "ip");
-    if (!ip) return api::fail(ip.error());
-    if (auto e = delete_ip(tx, ctx, *ip)) return api::fail(*e);
-    return Response::no_content();
-  });
-}
-
 }  // namespace
 
 void register_v1(app::Registry& r, app::Services&) {
@@ -948,13 +920,13 @@ void register_v1(app::Registry& r, app::Services&) {
   r.add("PUT", z + "/pat-rules", kPatWrite, set_pat_rules_v1);
   r.add("GET", z + "/pat-rules/{pat_rule_id}", kPatRead, get_pat_rule);
   r.add("PATCH", z + "/pat-rules/{pat_rule_id}", kPatWrite, update_pat_rule_v1);
-  r.add("DELETE", z + "/pat-rules/{pat_rule_id}", kPatWrite, delete_pat_rule);
-  r.add("GET", z + "/gateway-types", kGatewayRead, list_types);
+  r.add("DELETE", z + "/pat-rules/{pat_rule_id}", kPatWrite, delete_pat_rule_route);
+  r.add("GET", z + "/gateway-types", kGatewayRead, list_gateway_types_route);
   r.add("GET", z + "/ips", kIpRead, list_ips);
   r.add("POST", z + "/ips", kIpWrite, create_ip_v1);
   r.add("GET", z + "/ips/{ip_id}", kIpRead, get_ip);
   r.add("PATCH", z + "/ips/{ip_id}", kIpWrite, update_ip);
-  r.add("DELETE", z + "/ips/{ip_id}", kIpWrite, delete_ip_v1);
+  r.add("DELETE", z + "/ips/{ip_id}", kIpWrite, delete_ip_route);
   dhcp::register_routes(r);
 }
 

@@ -717,25 +717,6 @@ Result<Response> set_pat_rules_h(Context& ctx) {
   });
 }
 
-Result<Response> delete_pat_rule(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_in(tx, ctx, kPatRuleKind, "pat_rule_id", "pat_rule");
-    if (!r) return api::fail(r.error());
-    tx.remove(kPatRuleKind, r->id);
-    return Response::no_content();
-  });
-}
-
-// --- gateway types ---
-
-Result<Response> list_types(Context& ctx) {
-  json::array types;
-  for (auto& t : gateway_types(ctx.zone()))
-    types.push_back(json::object{
-        {"name", t.name}, {"bandwidth", t.bandwidth_bps}, {"zone", std::string(ctx.zone())}});
-  return Response::json(200, json::object{{"types", std::move(types)}});
-}
-
 // --- IPs ---
 
 Result<Response> list_ips(Context& ctx) {
@@ -822,15 +803,6 @@ Result<Response> update_ip_h(Context& ctx) {
   });
 }
 
-Result<Response> delete_ip_h(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_in(tx, ctx, kIpKind, "ip_id", "ip");
-    if (!r) return api::fail(r.error());
-    if (auto e = delete_ip(tx, ctx, *r)) return api::fail(*e);
-    return Response::no_content();
-  });
-}
-
 }  // namespace
 
 void register_v2(app::Registry& r, app::Services&) {
@@ -858,13 +830,13 @@ void register_v2(app::Registry& r, app::Services&) {
   r.add("POST", z + "/pat-rules", kPatWrite, create_pat_rule_h);
   r.add("PATCH", z + "/pat-rules/{pat_rule_id}", kPatWrite, update_pat_rule_h);
   r.add("PUT", z + "/pat-rules", kPatWrite, set_pat_rules_h);
-  r.add("DELETE", z + "/pat-rules/{pat_rule_id}", kPatWrite, delete_pat_rule);
-  r.add("GET", z + "/gateway-types", kGatewayRead, list_types);
+  r.add("DELETE", z + "/pat-rules/{pat_rule_id}", kPatWrite, delete_pat_rule_route);
+  r.add("GET", z + "/gateway-types", kGatewayRead, list_gateway_types_route);
   r.add("GET", z + "/ips", kIpRead, list_ips);
   r.add("GET", z + "/ips/{ip_id}", kIpRead, get_ip);
   r.add("POST", z + "/ips", kIpWrite, create_ip_h);
   r.add("PATCH", z + "/ips/{ip_id}", kIpWrite, update_ip_h);
-  r.add("DELETE", z + "/ips/{ip_id}", kIpWrite, delete_ip_h);
+  r.add("DELETE", z + "/ips/{ip_id}", kIpWrite, delete_ip_route);
 }
 
 }  // namespace scwd::products::vpcgw
