@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/util/ids.hpp"
+
 namespace scwd::app {
 
 api::ApiError Context::denied(std::optional<Access> a) const {
@@ -34,6 +36,28 @@ bool Context::scope(store::ListQuery& q, store::Column column) {
   if (!allowed) return false;
   q.filters.push_back({column, store::Op::kIn, std::move(*allowed), {}, false});
   return true;
+}
+
+std::optional<api::ApiError> Context::check_organization_filter(std::string_view resource) const {
+  auto org = query_opt("organization_id");
+  if (!org || org->empty()) return std::nullopt;
+  if (!is_uuid(*org))
+    return api::ApiError::invalid_argument("organization_id", api::ArgReason::kFormat,
+                                           "invalid UUID");
+  if (to_lower(*org) != principal.organization_id)
+    return api::ApiError::permissions_denied({{"read", std::string(resource)}});
+  return std::nullopt;
+}
+
+std::optional<api::ApiError> Context::uuid_filter(store::ListQuery& q, std::string_view param,
+                                                  store::Column column) const {
+  auto v = query_opt(param);
+  if (!v || v->empty()) return std::nullopt;
+  if (!is_uuid(*v))
+    return api::ApiError::invalid_argument(std::string(param), api::ArgReason::kFormat,
+                                           "invalid UUID");
+  q.filters.push_back({column, store::Op::kEq, {to_lower(*v)}, {}, false});
+  return std::nullopt;
 }
 
 }  // namespace scwd::app

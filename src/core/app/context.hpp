@@ -110,6 +110,14 @@ class Context {
   // Restricts a list query to the readable projects (`column` holds the project id: kProject
   // for resources, kId for the project kind itself). Returns true when a filter was added.
   bool scope(store::ListQuery& q, store::Column column = store::Column::kProject);
+  // A list's `organization_id` query parameter: only the caller's own organization can be
+  // listed. nullopt when absent or the caller's; invalid_arguments for a malformed UUID;
+  // permissions_denied (read `resource`) for another organization.
+  std::optional<api::ApiError> check_organization_filter(std::string_view resource) const;
+  // Adds `column = value` to a list query for the UUID query parameter `param` when present
+  // (lower-cased); invalid_arguments when it is not a UUID.
+  std::optional<api::ApiError> uuid_filter(store::ListQuery& q, std::string_view param,
+                                           store::Column column) const;
   // An organization-level right (true for the Owner).
   bool allows(std::string_view family, Access a) const {
     return !access || access->allows(family, a);

@@ -72,27 +72,6 @@ Result<store::Record> load_owned(Context& ctx, store::Tx& tx, std::string_view k
   return std::move(*r);
 }
 
-// organization_id filter: only the caller's own organization can be listed.
-std::optional<ApiError> check_org_filter(Context& ctx, const Permission& perm) {
-  auto org = ctx.query_opt("organization_id");
-  if (!org || org->empty()) return std::nullopt;
-  if (!is_uuid(*org))
-    return ApiError::invalid_argument("organization_id", ArgReason::kFormat, "invalid UUID");
-  if (to_lower(*org) != ctx.principal.organization_id)
-    return ApiError::permissions_denied({{"read", std::string(perm.resource)}});
-  return std::nullopt;
-}
-
-std::optional<ApiError> uuid_filter(Context& ctx, store::ListQuery& q, std::string_view param,
-                                    Column column) {
-  auto v = ctx.query_opt(std::string(param));
-  if (!v || v->empty()) return std::nullopt;
-  if (!is_uuid(*v))
-    return ApiError::invalid_argument(std::string(param), ArgReason::kFormat, "invalid UUID");
-  q.filters.push_back({column, Op::kEq, {to_lower(*v)}, {}, false});
-  return std::nullopt;
-}
-
 Result<std::vector<store::Order>> list_order(Context& ctx) {
   return paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
                                  {"created_at_desc", Column::kCreatedAt, true},
@@ -132,7 +111,7 @@ struct ListStart {
   std::vector<store::Order> order;
 };
 Result<ListStart> start_list(Context& ctx, const app::Permission& perm, std::string_view kind) {
-  if (auto e = check_org_filter(ctx, perm)) return api::fail(*e);
+  if (auto e = ctx.check_organization_filter(perm.resource)) return api::fail(*e);
   auto page = paging::read(ctx.req, "page_size", kDefaultPageSize);
   if (!page) return api::fail(page.error());
   auto order = list_order(ctx);
@@ -143,7 +122,7 @@ Result<ListStart> start_list(Context& ctx, const app::Permission& perm, std::str
   q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
   q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
   ctx.scope(q);
-  if (auto e = uuid_filter(ctx, q, "project_id", Column::kProject)) return api::fail(*e);
+  if (auto e = ctx.uuid_filter(q, "project_id", Column::kProject)) return api::fail(*e);
   if (auto* name = ctx.query("name"); name && !name->empty())
     q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
   return l;
@@ -346,7 +325,7 @@ Result<Response> list_snapshots(Context& ctx) {
   auto l = start_list(ctx, kSnapRead, kSnapshotKind);
   if (!l) return api::fail(l.error());
   auto& q = l->q;
-  if (auto e = uuid_filter(ctx, q, "volume_id", Column::kParent)) return api::fail(*e);
+  if (auto e = ctx.uuid_filter(q, "volume_id", Column::kParent)) return api::fail(*e);
   q.tags_any = query_tags(ctx);
   q.order = std::move(l->order);
   paging::apply(q, l->page);

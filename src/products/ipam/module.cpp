@@ -326,13 +326,7 @@ store::Filter body_eq(std::string path, std::string v) {
 }
 
 Result<Response> list_ips(Context& ctx) {
-  if (auto org = ctx.query_opt("organization_id"); org && !org->empty()) {
-    if (!is_uuid(*org))
-      return api::fail(
-          ApiError::invalid_argument("organization_id", ArgReason::kFormat, "invalid UUID"));
-    if (to_lower(*org) != ctx.principal.organization_id)
-      return api::fail(ApiError::permissions_denied({{"read", "ip"}}));
-  }
+  if (auto e = ctx.check_organization_filter("ip")) return api::fail(*e);
   auto page = paging::read(ctx.req, "page_size", kDefaultPageSize);
   if (!page) return api::fail(page.error());
   auto order =

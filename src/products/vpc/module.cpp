@@ -84,27 +84,6 @@ Result<store::Record> load_pn(Context& ctx, store::Tx& tx, const std::string& id
   return std::move(*r);
 }
 
-// organization_id filter: only the caller's own organization can be listed.
-std::optional<ApiError> check_org_filter(Context& ctx, std::string_view resource) {
-  auto org = ctx.query_opt("organization_id");
-  if (!org || org->empty()) return std::nullopt;
-  if (!is_uuid(*org))
-    return ApiError::invalid_argument("organization_id", ArgReason::kFormat, "invalid UUID");
-  if (to_lower(*org) != ctx.principal.organization_id)
-    return ApiError::permissions_denied({{"read", std::string(resource)}});
-  return std::nullopt;
-}
-
-std::optional<ApiError> uuid_filter(Context& ctx, store::ListQuery& q, std::string_view param,
-                                    Column column) {
-  auto v = ctx.query_opt(std::string(param));
-  if (!v || v->empty()) return std::nullopt;
-  if (!is_uuid(*v))
-    return ApiError::invalid_argument(std::string(param), ArgReason::kFormat, "invalid UUID");
-  q.filters.push_back({column, Op::kEq, {to_lower(*v)}, {}, false});
-  return std::nullopt;
-}
-
 std::optional<ApiError> uuids_filter(Context& ctx, store::ListQuery& q, std::string_view param,
                                      Column column) {
   auto ids = ctx.query_all(param, true);
@@ -144,7 +123,7 @@ struct ListStart {
 // Page, order_by (created_at / name), organization, region, readable projects, project_id, name
 // and tags filters.
 Result<ListStart> start_list(Context& ctx, std::string_view kind, std::string_view resource) {
-  if (auto e = check_org_filter(ctx, resource)) return api::fail(*e);
+  if (auto e = ctx.check_organization_filter(resource)) return api::fail(*e);
   auto page = paging::read(ctx.req, "page_size", kDefaultPageSize);
   if (!page) return api::fail(page.error());
   auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
@@ -159,7 +138,7 @@ Result<ListStart> start_list(Context& ctx, std::string_view kind, std::string_vi
   q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
   q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.region())}, {}, false});
   ctx.scope(q);
-  if (auto e = uuid_filter(ctx, q, "project_id", Column::kProject)) return api::fail(*e);
+  if (auto e = ctx.uuid_filter(q, "project_id", Column::kProject)) return api::fail(*e);
   if (auto* name = ctx.query("name"); name && !name->empty())
     q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
   q.tags_any = query_tags(ctx);
@@ -420,7 +399,7 @@ Result<Response> list_private_networks(Context& ctx) {
   auto l = start_list(ctx, kPrivateNetworkKind, "private_network");
   if (!l) return api::fail(l.error());
   auto& q = l->q;
-  if (auto e = uuid_filter(ctx, q, "vpc_id", Column::kParent)) return api::fail(*e);
+  if (auto e = ctx.uuid_filter(q, "vpc_id", Column::kParent)) return api::fail(*e);
   if (auto e = uuids_filter(ctx, q, "private_network_ids", Column::kId)) return api::fail(*e);
   if (auto v = query_bool(ctx, "dhcp_enabled"))
     q.filters.push_back(bool_filter("dhcp_enabled", *v));
@@ -549,7 +528,7 @@ Result<Response> subnets_not_supported(Context&) {
 // --- subnets ---
 
 Result<Response> list_subnets(Context& ctx) {
-  if (auto e = check_org_filter(ctx, "subnet")) return api::fail(*e);
+  if (auto e = ctx.check_organization_filter("subnet")) return api::fail(*e);
   auto page = paging::read(ctx.req, "page_size", kDefaultPageSize);
   if (!page) return api::fail(page.error());
   auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
@@ -562,8 +541,8 @@ Result<Response> list_subnets(Context& ctx) {
   q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
   q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.region())}, {}, false});
   ctx.scope(q);
-  if (auto e = uuid_filter(ctx, q, "project_id", Column::kProject)) return api::fail(*e);
-  if (auto e = uuid_filter(ctx, q, "vpc_id", Column::kParent)) return api::fail(*e);
+  if (auto e = ctx.uuid_filter(q, "project_id", Column::kProject)) return api::fail(*e);
+  if (auto e = ctx.uuid_filter(q, "vpc_id", Column::kParent)) return api::fail(*e);
   std::vector<std::string> ids;
   for (auto& id : ctx.query_all("subnet_ids", true)) {
     if (!is_uuid(id))
@@ -953,7 +932,7 @@ Result<Response> list_connectors(Context& ctx) {
   auto l = start_list(ctx, kConnectorKind, "vpc_connector");
   if (!l) return api::fail(l.error());
   auto& q = l->q;
-  if (auto e = uuid_filter(ctx, q, "vpc_id", Column::kParent)) return api::fail(*e);
+  if (auto e = ctx.uuid_filter(q, "vpc_id", Column::kParent)) return api::fail(*e);
   std::string target;
   if (auto* t = ctx.query("target_vpc_id"); t && !t->empty()) {
     if (!is_uuid(*t))
@@ -1096,8 +1075,8 @@ Result<Response> list_ingress(Context& ctx) {
   q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
   q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.region())}, {}, false});
   ctx.scope(q);
-  if (auto e = uuid_filter(ctx, q, "vpc_id", Column::kParent)) return api::fail(*e);
-  if (auto e = uuid_filter(ctx, q, "project_id", Column::kProject)) return api::fail(*e);
+  if (auto e = ctx.uuid_filter(q, "vpc_id", Column::kParent)) return api::fail(*e);
+  if (auto e = ctx.uuid_filter(q, "project_id", Column::kProject)) return api::fail(*e);
   if (auto* v = ctx.query("nexthop_private_network_id"); v && !v->empty()) {
     if (!is_uuid(*v))
       return api::fail(ApiError::invalid_argument("nexthop_private_network_id", ArgReason::kFormat,
