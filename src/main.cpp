@@ -1,16 +1,19 @@
 // scwd: a Scaleway-compatible cloud control plane. Composition root: flags, configuration,
 // store, identity bootstrap, modules, HTTP server.
+#include <fcntl.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "core/admin/admin.hpp"
@@ -54,6 +57,48 @@ std::string json_escape_log(std::string_view s) {
     out += c;
   }
   return out;
+}
+
+// The data directory holds every resource, user data and key hash: a new one is the owner's
+// alone (0700, whatever the umask). An existing one is the user's to set up; a warning says when
+// others can reach into it. Returns an error message, empty on success.
+std::string prepare_data_dir(const std::string& dir) {
+  std::error_code ec;
+  auto leaf = std::filesystem::path(dir);
+  if (!leaf.has_filename()) leaf = leaf.parent_path();  // "dir/" names dir
+  auto parent = leaf.parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) return ec.message();
+  if (::mkdir(leaf.c_str(), 0700) == 0) {
+    ::chmod(leaf.c_str(), 0700);  // the umask may have taken the owner's bits too
+    return {};
+  }
+  if (errno != EEXIST) return std::strerror(errno);
+  struct stat st {};
+  if (::stat(leaf.c_str(), &st) != 0) return std::strerror(errno);
+  if (!S_ISDIR(st.st_mode)) return "not a directory";
+  if ((st.st_mode & 077) != 0)
+    spdlog::warn(
+        "data directory {} is accessible by other users (mode {:04o}); it holds every resource, "
+        "user data and key hash: consider chmod 700 {}",
+        dir, st.st_mode & 07777, dir);
+  return {};
+}
+
+// Writes the credentials file readable by its owner only, never by others even for a moment.
+bool write_private_file(const std::filesystem::path& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return false;
+  bool ok = ::fchmod(fd, 0600) == 0;  // an existing file keeps its mode through O_TRUNC
+  for (std::size_t off = 0; ok && off < text.size();) {
+    auto n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      ok = false;
+    else
+      off += static_cast<std::size_t>(n);
+  }
+  return ::close(fd) == 0 && ok;
 }
 
 struct Options {
@@ -104,11 +149,9 @@ int serve(const Options& o) {
     std::fprintf(stderr, "scwd: bad --listen '%s' (expected HOST:PORT)\n", o.listen.c_str());
     return 2;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(o.data, ec);
-  if (ec) {
+  if (auto err = prepare_data_dir(o.data); !err.empty()) {
     std::fprintf(stderr, "scwd: cannot create data directory %s: %s\n", o.data.c_str(),
-                 ec.message().c_str());
+                 err.c_str());
     return 1;
   }
 
@@ -210,11 +253,11 @@ int serve(const Options& o) {
   exports += "export SCW_DEFAULT_REGION=fr-par\nexport SCW_DEFAULT_ZONE=fr-par-1\n";
   auto cred_path = std::filesystem::path(o.data) / "credentials.env";
   if (generated_secret) {
-    std::ofstream f(cred_path, std::ios::trunc);
-    f << "# scwd credentials of the Owner, created on first start. Keep this file secret.\n"
-      << exports;
-    f.close();
-    ::chmod(cred_path.c_str(), 0600);
+    if (!write_private_file(
+            cred_path,
+            "# scwd credentials of the Owner, created on first start. Keep this file secret.\n" +
+                exports))
+      spdlog::error("cannot write {}: {}", cred_path.string(), std::strerror(errno));
     std::cout << "# scwd: new organization bootstrapped; these credentials are shown once and\n"
               << "# saved in " << cred_path.string() << " (mode 0600)\n";
   } else if (boot.created) {

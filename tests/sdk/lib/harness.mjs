@@ -128,6 +128,8 @@ function credsFromVars(vars) {
  * @param {object|false} [opts.creds] credentials to pass in the environment; default: freshly
  *        generated; `false`: pass none (the server generates and prints its own)
  * @param {number} [opts.timeoutMs] how long to wait for the listening line (default 20 s)
+ * @param {string} [opts.shell]    shell commands run before the server is exec'd in the same
+ *        process (e.g. 'umask 022; ulimit -n 256'); the server keeps the shell's pid
  */
 export async function startServer(opts = {}) {
   const { args = [], timeoutMs = 20_000 } = opts;
@@ -157,7 +159,11 @@ export async function startServer(opts = {}) {
   }
 
   const argv = ['serve', '--listen', '127.0.0.1:0', '--data', dataDir, ...args];
-  const proc = spawn(SCWD_BIN, argv, {
+  // With opts.shell, the shell execs the server, which keeps its pid.
+  const [file, fileArgs] = opts.shell
+    ? ['/bin/sh', ['-c', `${opts.shell}; exec "$0" "$@"`, SCWD_BIN, ...argv]]
+    : [SCWD_BIN, argv];
+  const proc = spawn(file, fileArgs, {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

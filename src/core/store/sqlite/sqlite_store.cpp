@@ -1,6 +1,9 @@
 #include "core/store/sqlite/sqlite_store.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -31,6 +34,25 @@ void configure_sqlite_once() {
     return true;
   }();
   (void)done;
+}
+
+// The store holds every resource, user data and key hash: its files are the owner's alone,
+// whatever the umask. The database file is created 0600 before SQLite opens it, because SQLite
+// gives the -wal and -shm files it creates the database file's mode. Files left broader by an
+// earlier version are narrowed. Paths only (chmod, not an open descriptor): closing a descriptor
+// would drop the POSIX locks another connection of this process might hold on the file.
+void restrict_file_modes(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);                  // new and empty: SQLite formats it
+    ::chmod(path.c_str(), 0600);  // the umask may have taken the owner's bits too
+  }
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    auto p = path + suffix;
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0)
+      ::chmod(p.c_str(), st.st_mode & 0700);
+  }
 }
 
 class Connection {
@@ -480,6 +502,7 @@ thread_local Connection* tls_group_conn = nullptr;
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(SqliteOptions o) : options_(std::move(o)) {
+    restrict_file_modes(options_.path);
     auto c = std::make_unique<Connection>(options_);
     migrate(*c);
     release(std::move(c));

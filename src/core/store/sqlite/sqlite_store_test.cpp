@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <boost/json/parse.hpp>
@@ -766,6 +767,52 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
     store_.reset();
   }
   store_ = open_sqlite({db_path()});
+}
+
+mode_t file_mode(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return 07777;
+  return st.st_mode & 07777;
+}
+
+// Restores the process umask when a test changed it.
+struct UmaskGuard {
+  explicit UmaskGuard(mode_t m) : old(::umask(m)) {}
+  ~UmaskGuard() { ::umask(old); }
+  mode_t old;
+};
+
+TEST_F(SqliteStoreTest, FilesAreOwnerOnlyWhateverTheUmask) {
+  for (mode_t mask : {mode_t{022}, mode_t{0}, mode_t{0277}}) {
+    SCOPED_TRACE(mask);
+    UmaskGuard guard(mask);
+    auto path = (dir_ / ("private-" + std::to_string(mask) + ".db")).string();
+    auto store = open_sqlite({path});
+    {
+      auto tx = store->begin(TxMode::kWrite);
+      Record r = make("test.private", "p1", "secret stuff");
+      tx->insert(r);
+      tx->commit();
+    }
+    EXPECT_TRUE(store->begin(TxMode::kRead)->get("test.private", "p1"));
+    // In WAL mode the -wal and -shm files exist while the store is open.
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      ASSERT_TRUE(fs::exists(path + suffix)) << suffix;
+      EXPECT_EQ(file_mode(path + suffix), 0600u) << suffix;
+    }
+  }
+}
+
+TEST_F(SqliteStoreTest, WorldReadableFilesOfAnEarlierVersionAreNarrowed) {
+  UmaskGuard guard(022);
+  insert_all({make("test.private", "p1")});
+  // Another connection keeps the -wal and -shm files in place while the store reopens.
+  ::chmod(db_path().c_str(), 0644);
+  ::chmod((db_path() + "-wal").c_str(), 0644);
+  ::chmod((db_path() + "-shm").c_str(), 0664);
+  auto again = open_sqlite({db_path()});
+  for (const char* suffix : {"", "-wal", "-shm"}) EXPECT_EQ(file_mode(db_path() + suffix), 0600u);
+  EXPECT_TRUE(again->begin(TxMode::kRead)->get("test.private", "p1"));
 }
 
 TEST_F(SqliteStoreTest, ClosedStoreRefusesNewTransactions) {
