@@ -131,15 +131,24 @@ http::Response App::render(const ApiError& e) {
   return r;
 }
 
-http::Response App::error_response(int status, std::string_view request_id) const {
+http::Response App::error_response(int status, std::string_view request_id,
+                                   std::string_view detail) const {
   switch (status) {
     case 413:
       return render(ApiError::payload_too_large(config_.body_limit));
     case 431:
       return render(ApiError::headers_too_large());
     case 400:
-      return render(
-          ApiError::invalid_argument("request", ArgReason::kFormat, "malformed HTTP request"));
+      return render(ApiError::invalid_argument(
+          "request", ArgReason::kFormat,
+          detail.empty() ? "malformed HTTP request"
+                         : "malformed HTTP request: " + std::string(detail)));
+    case 501:
+      return render(ApiError(
+          501, boost::json::object{{"type", "not_implemented"},
+                                   {"message", detail.empty() ? "not implemented" : detail}}));
+    case 503:
+      return render(ApiError::unavailable(detail.empty() ? "service unavailable" : detail));
     default:
       return render(ApiError::internal(request_id));
   }

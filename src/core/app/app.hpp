@@ -33,7 +33,10 @@ class App {
   http::Response handle(http::Request& req);
   // The route serving method + path (nullptr when none), with its path parameters.
   const Route* find(std::string_view method, std::string_view path, router::Params& params) const;
-  http::Response error_response(int status, std::string_view request_id) const;
+  // Transport-level answers of the HTTP server (400 framing, 413, 431, 501 transfer coding, 503
+  // connection limit); `detail` says what was wrong with the request, when known.
+  http::Response error_response(int status, std::string_view request_id,
+                                std::string_view detail = {}) const;
   static http::Response render(const api::ApiError& e);
 
   void set_authorizer(Authorizer a) { authorizer_ = std::move(a); }

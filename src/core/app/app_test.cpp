@@ -362,6 +362,16 @@ TEST_F(AppTest, ErrorResponses) {
   auto bad = app_->error_response(400, "r1");
   EXPECT_EQ(bad.status, 400);
   EXPECT_THAT(bad.body, HasSubstr("invalid_arguments"));
+  auto framing = app_->error_response(400, "r1", "Content-Length must be given once");
+  EXPECT_THAT(framing.body, HasSubstr("malformed HTTP request: Content-Length must be given once"));
+  auto coding = app_->error_response(501, "r1", "transfer coding 'gzip' is not implemented");
+  EXPECT_EQ(coding.status, 501);
+  EXPECT_THAT(coding.body, HasSubstr("\"type\":\"not_implemented\""));
+  EXPECT_THAT(coding.body, HasSubstr("'gzip'"));
+  auto full = app_->error_response(503, "r1", "too many connections");
+  EXPECT_EQ(full.status, 503);
+  EXPECT_EQ(full.content_type, "application/json");
+  EXPECT_THAT(full.body, HasSubstr("\"type\":\"service_unavailable\""));
   auto other = app_->error_response(500, "r-77");
   EXPECT_EQ(other.status, 500);
   EXPECT_THAT(other.body, HasSubstr("r-77"));
