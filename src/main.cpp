@@ -113,6 +113,7 @@ struct Options {
   std::int64_t idle_timeout_ms = 60000;
   std::uint32_t header_limit = 16 * 1024;
   int workers = 16;
+  std::int64_t max_connections = -1;  // -1: from the descriptor limit
   std::string lifecycle_speed = "realistic";
   bool no_group_requests = false;
   std::vector<std::string> quotas;  // NAME=N
@@ -212,6 +213,7 @@ int serve(const Options& o) {
   so.read_timeout = std::chrono::milliseconds(o.read_timeout_ms);
   so.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
   so.workers = o.workers;
+  so.max_connections = o.max_connections;
   // Writes may wait for a group commit: keep them off the I/O threads.
   so.offload = [](const scwd::http::Request& r) { return r.method != "GET" && r.method != "HEAD"; };
   // Write requests run on the store's writer thread and are answered after their group commit.
@@ -221,7 +223,9 @@ int serve(const Options& o) {
     };
   scwd::http::Server server(
       so, [&app](scwd::http::Request& req) { return app.handle(req); },
-      [&app](int status, std::string_view rid) { return app.error_response(status, rid); },
+      [&app](int status, std::string_view rid, std::string_view detail) {
+        return app.error_response(status, rid, detail);
+      },
       [access](const scwd::http::Request& req, const scwd::http::Response& res, double ms) {
         if (!access->should_log(spdlog::level::info)) return;
         access->info(
@@ -269,6 +273,8 @@ int serve(const Options& o) {
   std::cout << exports << "scwd: listening on " << url << std::endl;
   spdlog::info("scwd {} serving {} operations of {} published, store sqlite at {}", SCWD_VERSION,
                app.operations_served(), app.operations_published(), o.data);
+  if (server.max_connections() > 0)
+    spdlog::info("at most {} open connections (--max-connections)", server.max_connections());
 
   server.run_until_stopped();
   store->close();
@@ -352,6 +358,12 @@ int main(int argc, char** argv) {
       ->envname("SCWD_WORKERS")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--max-connections", o.max_connections,
+                   "Open connections at most; more are answered 503 (default: the descriptor "
+                   "limit minus 64; 0: no limit but the descriptor limit)")
+      ->envname("SCWD_MAX_CONNECTIONS")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
   serve_cmd->add_option("--header-limit", o.header_limit, "Largest request header block in bytes")
       ->envname("SCWD_HEADER_LIMIT")
       ->capture_default_str();

@@ -1,5 +1,11 @@
 #include "core/http/server.hpp"
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -7,11 +13,13 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <unordered_set>
 #include <vector>
 
+#include "core/http/framing.hpp"
 #include "core/util/ids.hpp"
 
 namespace scwd::http {
@@ -33,9 +41,68 @@ struct Worker {
   std::optional<tcp::acceptor> acceptor;
   std::unordered_set<SessionState*> sessions;  // touched only on this worker's thread
   std::thread thread;
+  // Held open so that, out of descriptors, one can be freed to accept a pending connection and
+  // refuse it; otherwise it would stay in the backlog and wake the acceptor forever.
+  int reserve_fd = -1;
+  ~Worker() {
+    if (reserve_fd >= 0) ::close(reserve_fd);
+  }
+  void open_reserve() {
+    if (reserve_fd < 0) reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
 };
 
 std::string_view to_sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+// What a framing error Beast found while parsing means, for the 400 body; empty for the others.
+std::string_view framing_error(const beast::error_code& ec) {
+  if (ec == bhttp::error::bad_content_length) return "invalid Content-Length";
+  if (ec == bhttp::error::multiple_content_length)
+    return "Content-Length must be given once, as a single value";
+  if (ec == bhttp::error::bad_transfer_encoding)
+    return "invalid Transfer-Encoding, or Transfer-Encoding with Content-Length";
+  if (ec == bhttp::error::bad_chunk) return "invalid chunk in a chunked body";
+  if (ec == bhttp::error::bad_chunk_extension) return "invalid chunk extension";
+  return {};
+}
+
+bool out_of_descriptors(const beast::error_code& ec) {
+  if (ec.category() != boost::system::system_category()) return false;
+  switch (ec.value()) {
+    case EMFILE:
+    case ENFILE:
+    case ENOBUFS:
+    case ENOMEM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A warning logged at most once per interval however often its condition occurs, with the
+// number of occurrences it stands for; `recovered` is logged once after a warning.
+class LimitNotice {
+ public:
+  // Counts `n` occurrences; true when the caller should log now (then `total` is how many
+  // occurrences the line stands for).
+  bool hit(std::uint64_t n, std::uint64_t& total) {
+    pending_ += n;
+    auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    auto last = last_.load();
+    if (last != 0 && now - last < kInterval.count()) return false;
+    if (!last_.compare_exchange_strong(last, now)) return false;
+    total = pending_.exchange(0);
+    active_ = true;
+    return true;
+  }
+  bool recovered() { return active_.load() && active_.exchange(false); }
+
+ private:
+  static constexpr std::chrono::steady_clock::duration kInterval = std::chrono::seconds(10);
+  std::atomic<std::chrono::steady_clock::rep> last_{0};
+  std::atomic<std::uint64_t> pending_{0};
+  std::atomic<bool> active_{false};
+};
 
 }  // namespace
 
@@ -52,12 +119,16 @@ struct Server::Impl {
   std::mutex done_mu;
   std::condition_variable done_cv;
   int running = 0;
+  std::atomic<std::int64_t> open_connections{0};
+  std::int64_t max_connections = 0;  // 0: none
+  LimitNotice connection_limit_notice;
+  LimitNotice descriptor_notice;
 
   Response safe_dispatch(Request& req) {
     try {
       return dispatch(req);
     } catch (...) {
-      return errors(500, req.request_id);
+      return errors(500, req.request_id, {});
     }
   }
 
@@ -85,10 +156,12 @@ struct Server::Impl {
     }
   }
 
-  // Answers a transport-level error (413, 431, 400), then closes without a reset.
+  // Answers a transport-level error (413, 431, 400, 501), then closes without a reset. Nothing
+  // after the failed request is read as a request: its framing may be what was wrong.
   asio::awaitable<void> fail_and_close(beast::tcp_stream& stream, int status,
                                        const bhttp::request_parser<bhttp::string_body>& parser,
-                                       std::chrono::steady_clock::time_point started) {
+                                       std::chrono::steady_clock::time_point started,
+                                       std::string_view detail) {
     Request req;
     req.request_id = new_uuid();
     if (parser.is_header_done()) {
@@ -96,7 +169,7 @@ struct Server::Impl {
       req.target = std::string(to_sv(parser.get().target()));
       parse_target(req.target, req.path, req.query);
     }
-    co_await write(stream, &req, errors(status, req.request_id), false, started);
+    co_await write(stream, &req, errors(status, req.request_id, detail), false, started);
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     // Drain what the client still sends for a moment so it reads our answer, not a reset.
@@ -117,8 +190,12 @@ struct Server::Impl {
     struct Unregister {
       Worker& w;
       SessionState* s;
-      ~Unregister() { w.sessions.erase(s); }
-    } unregister{w, &state};
+      std::atomic<std::int64_t>& open;
+      ~Unregister() {
+        w.sessions.erase(s);
+        --open;
+      }
+    } unregister{w, &state, open_connections};
 
     std::string remote;
     {
@@ -145,6 +222,9 @@ struct Server::Impl {
       if (stopping.load() && buffer.size() == 0) break;
       state.idle = false;
       auto started = std::chrono::steady_clock::now();
+      // The header section as it ended: trailer fields of a chunked body are not merged into it.
+      Headers headers;
+      bool keep_alive = false;
       if (!ec) {
         // From the first byte on, the whole request must arrive within read_timeout.
         stream.expires_after(opts.read_timeout);
@@ -154,20 +234,38 @@ struct Server::Impl {
         ec = ec1;
       }
       if (!ec) {
+        const auto& h = parser.get();
+        std::vector<std::string_view> te, cl;
+        for (auto& f : h) {
+          if (f.name() == bhttp::field::transfer_encoding) te.push_back(to_sv(f.value()));
+          if (f.name() == bhttp::field::content_length) cl.push_back(to_sv(f.value()));
+          headers.emplace_back(to_sv(f.name_string()), to_sv(f.value()));
+        }
+        keep_alive = h.keep_alive();
+        auto verdict = check_framing(h.version(), te, cl);
+        if (!verdict.ok()) {
+          co_await fail_and_close(stream, verdict.status, parser, started, verdict.reason);
+          break;
+        }
+      }
+      if (!ec) {
         auto [ec2, n2] =
             co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
         (void)n2;
         ec = ec2;
       }
       if (ec) {
+        auto framing = framing_error(ec);
         if (ec == bhttp::error::body_limit) {
-          co_await fail_and_close(stream, 413, parser, started);
+          co_await fail_and_close(stream, 413, parser, started, {});
         } else if (ec == bhttp::error::header_limit) {
-          co_await fail_and_close(stream, 431, parser, started);
+          co_await fail_and_close(stream, 431, parser, started, {});
+        } else if (!framing.empty()) {
+          co_await fail_and_close(stream, 400, parser, started, framing);
         } else if (ec != bhttp::error::end_of_stream && ec != beast::error::timeout &&
                    ec != asio::error::operation_aborted && ec != asio::error::connection_reset &&
                    ec != asio::error::eof && buffer.size() > 0) {
-          co_await fail_and_close(stream, 400, parser, started);
+          co_await fail_and_close(stream, 400, parser, started, {});
         }
         break;
       }
@@ -178,12 +276,11 @@ struct Server::Impl {
       req.remote = remote;
       req.request_id = new_uuid();
       bool target_ok = parse_target(req.target, req.path, req.query);
-      for (auto& f : breq) req.headers.emplace_back(to_sv(f.name_string()), to_sv(f.value()));
+      req.headers = std::move(headers);
       req.body = std::move(breq.body());
-      bool keep_alive = breq.keep_alive();
       Response res;
       if (!target_ok) {
-        res = errors(400, req.request_id);
+        res = errors(400, req.request_id, {});
       } else if (opts.group_executor && opts.offload && opts.offload(req)) {
         res = co_await run_grouped(req);
       } else if (pool && opts.offload && opts.offload(req)) {
@@ -222,17 +319,100 @@ struct Server::Impl {
           }
         },
         asio::use_awaitable);
-    if (!durable) res = errors(500, req.request_id);
+    if (!durable) res = errors(500, req.request_id, {});
     co_return res;
   }
 
+  // The whole answer to a connection refused before any session: 503, then close.
+  std::string refusal() {
+    auto rid = new_uuid();
+    Response res = errors(503, rid, "too many open connections, retry later");
+    bhttp::response<bhttp::string_body> out;
+    out.result(static_cast<unsigned>(res.status));
+    out.version(11);
+    out.set(bhttp::field::server, "scwd");
+    out.set(bhttp::field::content_type, res.content_type);
+    out.set("X-Request-Id", rid);
+    out.set(bhttp::field::retry_after, "1");
+    out.keep_alive(false);
+    out.body() = std::move(res.body);
+    out.prepare_payload();
+    std::ostringstream os;
+    os << out;
+    return os.str();
+  }
+
+  // Answers 503 on a connection just accepted, without waiting (the answer fits in an empty send
+  // buffer), and ends the sending side; the caller closes. What the client already sent is read
+  // first so that the close is a FIN rather than a reset that could discard the answer.
+  void refuse(int fd) {
+    char sink[4096];
+    for (int i = 0; i < 16; ++i)
+      if (::recv(fd, sink, sizeof sink, MSG_DONTWAIT) <= 0) break;
+    auto msg = refusal();
+    [[maybe_unused]] auto sent = ::send(fd, msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::shutdown(fd, SHUT_WR);
+  }
+
+  // Out of descriptors with connections pending: free the reserve descriptor, accept and refuse
+  // what is pending (the freed slot serves each in turn), then take the reserve back.
+  std::uint64_t shed_pending(Worker& w) {
+    std::uint64_t shed = 0;
+    if (w.reserve_fd >= 0) {
+      ::close(w.reserve_fd);
+      w.reserve_fd = -1;
+    }
+    for (int i = 0; i < 256; ++i) {
+      int fd =
+          ::accept4(w.acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) break;  // nothing pending, or the slot was taken by another thread
+      refuse(fd);
+      ::close(fd);
+      ++shed;
+    }
+    w.open_reserve();
+    return shed;
+  }
+
   asio::awaitable<void> accept_loop(Worker& w) {
+    asio::steady_timer backoff(w.ioc);
     for (;;) {
       auto [ec, socket] = co_await w.acceptor->async_accept(asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (ec == asio::error::operation_aborted || !w.acceptor->is_open()) co_return;
-        continue;  // e.g. EMFILE: keep serving the connections we have
+        if (!out_of_descriptors(ec)) continue;  // e.g. a connection reset while queued
+        // Retrying at once would spin: the pending connection keeps the acceptor readable.
+        // Refuse what is pending, then pause; sessions that end free descriptors meanwhile.
+        std::uint64_t n = 0;
+        if (descriptor_notice.hit(shed_pending(w), n))
+          spdlog::warn(
+              "out of file descriptors ({}) with {} connections open: accepting pauses {} ms at "
+              "a time and new connections are answered 503 ({} since the last notice); raise "
+              "the descriptor limit or lower --max-connections",
+              ec.message(), open_connections.load(), opts.descriptor_backoff.count(), n);
+        backoff.expires_after(opts.descriptor_backoff);
+        auto [tec] = co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+        (void)tec;
+        if (stopping.load() || !w.acceptor->is_open()) co_return;
+        continue;
       }
+      if (open_connections.fetch_add(1) >= max_connections && max_connections > 0) {
+        --open_connections;
+        refuse(socket.native_handle());
+        beast::error_code cec;
+        socket.close(cec);
+        std::uint64_t n = 0;
+        if (connection_limit_notice.hit(1, n))
+          spdlog::warn(
+              "connection limit reached: {} connections open (--max-connections); new "
+              "connections are answered 503 until some close ({} refused since the last notice)",
+              max_connections, n);
+        continue;
+      }
+      bool was_limited = connection_limit_notice.recovered();
+      if (descriptor_notice.recovered()) was_limited = true;
+      if (was_limited)
+        spdlog::info("accepting connections again ({} open)", open_connections.load());
       socket.set_option(tcp::no_delay(true));
       asio::co_spawn(w.ioc, session(w, std::move(socket)), asio::detached);
     }
@@ -247,6 +427,9 @@ struct Server::Impl {
       throw std::runtime_error("SO_REUSEPORT failed");
     w.acceptor->bind(ep);
     w.acceptor->listen(asio::socket_base::max_listen_connections);
+    // shed_pending() accepts by hand and must never block.
+    w.acceptor->non_blocking(true);
+    w.open_reserve();
   }
 
   void begin_shutdown() {
@@ -299,6 +482,18 @@ void Server::start() {
   }
   im.port = port;
   im.running = n;
+  im.max_connections = im.opts.max_connections;
+  if (im.max_connections < 0) {
+    // Leave descriptors to the store and the server, so that reaching the limit refuses new
+    // connections with a 503 rather than failing the store's own files.
+    rlimit rl{};
+    im.max_connections = 0;
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+      auto cur = static_cast<std::int64_t>(rl.rlim_cur);
+      im.max_connections = cur > 2 * kReservedDescriptors ? cur - kReservedDescriptors
+                                                          : std::max<std::int64_t>(1, cur / 2);
+    }
+  }
   if (im.opts.workers > 0 && im.opts.offload)
     im.pool = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(im.opts.workers));
   for (auto& w : im.workers) {
@@ -313,6 +508,8 @@ void Server::start() {
 }
 
 std::uint16_t Server::port() const { return impl_->port; }
+
+std::int64_t Server::max_connections() const { return impl_->max_connections; }
 
 void Server::run_until_stopped() {
   auto& im = *impl_;

@@ -1,6 +1,7 @@
 // The HTTP/1.1 server: Boost.Beast + Asio with C++20 coroutines, one io_context per thread, each
-// with its own SO_REUSEPORT acceptor. Keep-alive, body and header limits, read/idle timeouts,
-// graceful shutdown. The only translation unit that includes Beast.
+// with its own SO_REUSEPORT acceptor. Keep-alive, body and header limits, strict message framing,
+// read/idle timeouts, a connection limit, graceful shutdown. The only translation unit that
+// includes Beast.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,11 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{15000};    // whole request, once its first byte arrived
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
   std::chrono::milliseconds shutdown_grace{10000};  // in-flight requests get this long to finish
+  // Open connections at most; more are answered 503 and closed. -1: the descriptor limit
+  // (RLIMIT_NOFILE) minus kReservedDescriptors; 0: no limit but the descriptor limit.
+  std::int64_t max_connections = -1;
+  // How long accepting pauses when the process is out of descriptors (EMFILE/ENFILE).
+  std::chrono::milliseconds descriptor_backoff{100};
   // Requests for which offload() is true run on a pool of `workers` threads instead of the I/O
   // thread, so an I/O thread never waits for a (group) commit and keeps reading other
   // connections. Reads stay inline: they are fast and need no hop.
@@ -36,8 +42,13 @@ struct ServerOptions {
 
 // Called on an I/O thread for every parsed request; must not throw (exceptions become 500s).
 using Dispatch = std::function<Response(Request&)>;
-// Renders the transport-level errors (413, 431, 400 bad request) as JSON responses.
-using ErrorResponder = std::function<Response(int status, std::string_view request_id)>;
+// Descriptors the automatic connection limit leaves to the store, logs and the server itself.
+inline constexpr std::int64_t kReservedDescriptors = 64;
+
+// Renders the transport-level errors (400 bad request or framing, 413, 431, 501 transfer coding,
+// 503 connection limit) as JSON responses; `detail` says what was wrong, when known.
+using ErrorResponder =
+    std::function<Response(int status, std::string_view request_id, std::string_view detail)>;
 // One access-log line per request.
 using AccessLog = std::function<void(const Request&, const Response&, double duration_ms)>;
 
@@ -51,6 +62,8 @@ class Server {
   // Binds and starts the I/O threads. Throws std::runtime_error when the address is unusable.
   void start();
   std::uint16_t port() const;
+  // The connection limit in force once started (0: none but the descriptor limit).
+  std::int64_t max_connections() const;
   // Blocks until SIGINT or SIGTERM (or stop()), then shuts down gracefully: stops accepting,
   // lets in-flight requests finish (bounded by shutdown_grace) and joins the threads.
   void run_until_stopped();
