@@ -78,8 +78,10 @@ function refusedAnswer(c) {
   return /^HTTP\/1\.1 503 /.test(c.text) && /\r\nContent-Type: application\/json\r\n/i.test(c.text);
 }
 
-// The scenario of the report: 256 descriptors, 400 idle connections.
-async function atTheLimit(args, expectLog) {
+// The scenario of the report: 256 descriptors, 400 idle connections. `exact`: the limit is a
+// connection count, so nothing is served at it; out of descriptors, a descriptor freed for a
+// moment (the reserve, the store) may let a request through, which is fine.
+async function atTheLimit(args, expectLog, exact) {
   const server = await startServer({
     shell: 'ulimit -n 256',
     args: ['--idle-timeout-ms', '60000', '--read-timeout-ms', '60000', ...args],
@@ -104,7 +106,8 @@ async function atTheLimit(args, expectLog) {
     let knocks = 0;
     while (Date.now() - t0 < 2000) {
       const r = await health(server, 1000);
-      assert.ok(r.status === 503 || r.status === 0, `health at the limit answered ${r.status}`);
+      const refused = r.status === 503 || r.status === 0;
+      assert.ok(refused || (!exact && r.status === 200), `health at the limit: ${r.status}`);
       if (r.status === 503) assert.equal(r.contentType, 'application/json');
       knocks += 1;
       await sleep(100);
@@ -132,11 +135,11 @@ async function atTheLimit(args, expectLog) {
 
 describe('descriptor exhaustion', () => {
   it('out of descriptors (no connection limit): no busy loop, 503, recovery', async () => {
-    await atTheLimit(['--max-connections', '0'], /out of file descriptors/);
+    await atTheLimit(['--max-connections', '0'], /out of file descriptors/, false);
   });
 
   it('default connection limit below the descriptor limit: same guarantees', async () => {
-    await atTheLimit([], /connection limit reached/);
+    await atTheLimit([], /connection limit reached/, true);
   });
 });
 
