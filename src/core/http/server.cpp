@@ -409,6 +409,8 @@ struct Server::Impl {
               max_connections, n);
         continue;
       }
+      // A reserve lost to a descriptor another thread took is taken back as soon as one frees.
+      if (w.reserve_fd < 0) w.open_reserve();
       bool was_limited = connection_limit_notice.recovered();
       if (descriptor_notice.recovered()) was_limited = true;
       if (was_limited)
