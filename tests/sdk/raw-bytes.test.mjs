@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
 
@@ -100,6 +101,11 @@ describe('user data is bytes', () => {
     assert.equal((await putBytes(`${key}/octets`, again)).status, 204);
     assert.ok((await getBytes(`${key}/octets`)).bytes.equals(again));
     assert.equal((await putBytes(`${key}/octets`, gz)).status, 204);
+    // The largest value the body limit lets through (1 MiB), random bytes.
+    const big = crypto.randomBytes(1024 * 1024);
+    assert.equal((await putBytes(`${key}/big`, big)).status, 204);
+    assert.ok((await getBytes(`${key}/big`)).bytes.equals(big), 'a 1 MiB value differs');
+    await api.deleteServerUserData({ serverId: s.id, key: 'big' });
 
     // The same data directory after a restart.
     const { dataDir, creds } = server;
@@ -180,6 +186,36 @@ describe('JSON bodies are valid UTF-8 whatever the request carried', () => {
         assertValidJson(x.bytes, `${p} ${b.toString('hex')}`);
       }
     }
+  });
+
+  it('raw bytes in the request line: the answer and the access log line are valid JSON', async () => {
+    const id = `${crypto.randomUUID().slice(0, 8)}`;
+    const head = Buffer.concat([
+      Buffer.from(`GET ${Z}/placement_groups/${id}`),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(` HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${server.creds.secretKey}\r\nConnection: close\r\n\r\n`),
+    ]);
+    const answer = await new Promise((resolve, reject) => {
+      const c = net.connect(server.port, '127.0.0.1', () => c.write(head));
+      const chunks = [];
+      c.setTimeout(10_000, () => c.destroy(new Error('timeout')));
+      c.on('data', (d) => chunks.push(d));
+      c.on('end', () => resolve(Buffer.concat(chunks)));
+      c.on('error', reject);
+    });
+    const split = answer.indexOf('\r\n\r\n');
+    assert.match(answer.subarray(0, split).toString('latin1'), /^HTTP\/1\.1 404 /);
+    const j = assertValidJson(answer.subarray(split + 4), 'raw request line');
+    assert.equal(j.resource_id, `${id}\ufffd\ufffd`);
+    // The access log (stderr, one JSON object a line) escapes the bytes rather than copying them.
+    let line;
+    for (let i = 0; i < 50 && !line; i += 1) {
+      line = server.stderr().split('\n').find((l) => l.includes(id));
+      if (!line) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(line, 'no access log line');
+    assert.ok(line.includes('\\ufffd\\ufffd') && !line.includes('\ufffd'), line);
+    assert.equal(JSON.parse(line).path, `${Z}/placement_groups/${id}\ufffd\ufffd`);
   });
 
   it('stored bytes: a user-data key that is not UTF-8 is listed as valid JSON', async () => {
