@@ -49,14 +49,11 @@ bool split_listen(const std::string& listen, std::string& host, std::uint16_t& p
   return !host.empty();
 }
 
+// A string inside the access log's JSON line, escaped by the response encoder: the line stays
+// valid JSON (and UTF-8) whatever bytes the request line carried.
 std::string json_escape_log(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
-  }
-  return out;
+  auto quoted = scwd::http::to_json(boost::json::string(s));
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 // The data directory holds every resource, user data and key hash: a new one is the owner's

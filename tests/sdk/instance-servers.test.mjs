@@ -602,10 +602,11 @@ describe('user data', () => {
     await api.deleteServerUserData({ serverId: s.id, key: 'alpha' });
     const missing = await raw(server, 'GET', `${Z}/servers/${s.id}/user_data/alpha`);
     assert.equal(missing.status, 404);
-    assert.equal(missing.text, '');
-    assert.equal(missing.headers.get('content-type'), 'text/plain');
+    assert.equal(missing.headers.get('content-type'), 'application/json');
+    assert.deepEqual(missing.json, { type: 'not_found', message: 'resource is not found', resource: 'instance_user_data', resource_id: 'alpha' });
     const e = await caught(() => api.getServerUserData({ serverId: s.id, key: 'alpha' }));
     assert.equal(e.status, 404);
+    assert.ok(e instanceof Errors.ResourceNotFoundError, String(e));
     const noServer = await caught(() => api.listServerUserData({ serverId: crypto.randomUUID() }));
     assert.ok(noServer instanceof Errors.ResourceNotFoundError, String(noServer));
     await cleanupServer(s.id);

@@ -2,8 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include "core/auth/bootstrap.hpp"
 #include "core/codec/validate.hpp"
 #include "core/iam/authorizer.hpp"
+#include "core/util/ids.hpp"
 
 namespace scwd::admin {
 
@@ -17,7 +19,10 @@ using http::Response;
 namespace {
 
 constexpr Permission kPublic{"public", Access::kRead, "", true};
-constexpr Permission kAdmin{"scwd_admin", Access::kFull, "scwd_admin"};
+// Any organization's Owner, about its own organization.
+constexpr Permission kAdmin{app::kAdminFamily, Access::kFull, "scwd_admin"};
+// The operator of the instance (the bootstrapped organization's Owner) only.
+constexpr Permission kOperator{app::kOperatorFamily, Access::kFull, "scwd_operator"};
 
 json::value rule_json(const iam::Rule& r) {
   json::object o{{"policy_id", r.policy_id},
@@ -72,7 +77,11 @@ Result<Response> explain(app::App& app, Context& ctx) {
   if (auto* ua = ctx.req.header("User-Agent")) req.headers.emplace_back("User-Agent", *ua);
 
   json::object out{{"access_key", *ak}, {"method", method}, {"path", req.path}};
-  auto principal = app.authenticator().principal_of_access_key(*ak);
+  // A tenant explains its own keys only: another organization's key answers exactly as a key
+  // that does not exist. The operator may explain any key.
+  std::optional<std::string_view> org;
+  if (!ctx.principal.instance_operator) org = ctx.principal.organization_id;
+  auto principal = app.authenticator().principal_of_access_key(*ak, org);
   if (!principal) {
     out["allowed"] = false;
     out["reason"] = "authentication fails for this key: " +
@@ -145,6 +154,47 @@ json::object clock_body(Context& ctx) {
                       {"lifecycle_speed", ctx.svc.lifecycle.speed().name()}};
 }
 
+// POST /_scwd/organizations {"name", "email"?}: another tenant, made as the first start makes
+// the bootstrapped one (default project with the organization's id, Owner user, API key). The
+// secret key is in this answer only; the store keeps its hash.
+Result<Response> create_organization(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto name = b.str("name", true);
+  auto email = b.str("email");
+  if (name && (name->empty() || codec::utf8_length(*name) > 64))
+    b.add("name", api::ArgReason::kConstraint, "between 1 and 64 characters");
+  if (email) {
+    auto at = email->find('@');
+    if (at == std::string::npos || at == 0 || at + 1 >= email->size() ||
+        email->find('@', at + 1) != std::string::npos ||
+        email->find_first_of(" \t\r\n") != std::string::npos || email->size() > 254)
+      b.add("email", api::ArgReason::kFormat, "invalid email address");
+  }
+  if (auto e = b.error()) return api::fail(*e);
+  auth::NewOrganization in;
+  in.name = *name;
+  in.organization_id = new_uuid();
+  // Emails are unique across the store (one account each): the default names the organization.
+  in.owner_email = email ? to_lower(*email) : "owner@" + in.organization_id + ".scwd.local";
+  in.key_description = "scwd key of the Owner, created by the operator";
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auth::Identity id;
+    try {
+      id = auth::create_organization(tx, in, ctx.now());
+    } catch (const store::DuplicateKey&) {
+      return api::fail(
+          api::ApiError::already_exists("user", in.owner_email, "email already in use"));
+    }
+    return Response::json(200, json::object{{"organization_id", id.organization_id},
+                                            {"name", in.name},
+                                            {"project_id", id.project_id},
+                                            {"user_id", id.user_id},
+                                            {"email", in.owner_email},
+                                            {"access_key", id.access_key},
+                                            {"secret_key", id.secret_key}});
+  });
+}
+
 class AdminModule final : public app::Module {
  public:
   explicit AdminModule(app::App& app) : app_(app) {}
@@ -163,7 +213,7 @@ class AdminModule final : public app::Module {
                             {"operations_served", app_.operations_served()},
                             {"operations_published", app_.operations_published()}});
     });
-    r.add("GET", "/_scwd/routes", kAdmin, [this](Context&) -> Result<Response> {
+    r.add("GET", "/_scwd/routes", kOperator, [this](Context&) -> Result<Response> {
       json::array out;
       for (auto& route : app_.routes()) {
         out.push_back(json::object{{"method", route.spec.method},
@@ -175,9 +225,9 @@ class AdminModule final : public app::Module {
       return Response::json(200, json::object{{"routes", std::move(out)}});
     });
     // The virtual clock: tests advance it instead of sleeping through transient states.
-    r.add("GET", "/_scwd/clock", kAdmin,
+    r.add("GET", "/_scwd/clock", kOperator,
           [](Context& ctx) -> Result<Response> { return Response::json(200, clock_body(ctx)); });
-    r.add("POST", "/_scwd/clock/advance", kAdmin, [](Context& ctx) -> Result<Response> {
+    r.add("POST", "/_scwd/clock/advance", kOperator, [](Context& ctx) -> Result<Response> {
       auto it = ctx.body.find("seconds");
       if (it == ctx.body.end() || !it->value().is_number())
         return api::fail(api::ApiError::invalid_argument("seconds", api::ArgReason::kRequired,
@@ -190,6 +240,7 @@ class AdminModule final : public app::Module {
       ctx.svc.lifecycle.settle_due(ctx.svc.store);
       return Response::json(200, clock_body(ctx));
     });
+    r.add("POST", "/_scwd/organizations", kOperator, create_organization);
     r.add("GET", "/_scwd/iam/explain", kAdmin,
           [this](Context& ctx) -> Result<Response> { return explain(app_, ctx); });
     r.add("GET", "/_scwd/whoami", kAdmin, [](Context& ctx) -> Result<Response> {
@@ -197,7 +248,8 @@ class AdminModule final : public app::Module {
                                               {"bearer_type", ctx.principal.bearer_type},
                                               {"bearer_id", ctx.principal.bearer_id},
                                               {"organization_id", ctx.principal.organization_id},
-                                              {"owner", ctx.principal.owner}});
+                                              {"owner", ctx.principal.owner},
+                                              {"operator", ctx.principal.instance_operator}});
     });
   }
 

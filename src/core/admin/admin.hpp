@@ -1,4 +1,5 @@
-// The admin plane under /_scwd/: health without auth; the rest for the Owner's key only.
+// The admin plane under /_scwd/ (docs/admin.md): health without auth; whoami and explain for any
+// organization's Owner about its own organization; the rest for the instance's operator.
 #pragma once
 
 #include <memory>

@@ -1,6 +1,6 @@
 #include "core/api/error.hpp"
 
-#include <boost/json/serialize.hpp>
+#include "core/http/message.hpp"
 
 namespace scwd::api {
 
@@ -26,7 +26,9 @@ std::string_view ApiError::type() const {
   return {};
 }
 
-std::string ApiError::serialize() const { return json::serialize(body_); }
+// The response encoder: strings that carry bytes from a request (a resource id from the path)
+// are made valid UTF-8 there.
+std::string ApiError::serialize() const { return http::to_json(body_); }
 
 ApiError ApiError::invalid_arguments(std::vector<ArgumentDetail> details) {
   json::array arr;

@@ -177,7 +177,20 @@ std::optional<ApiError> check_locality(const router::Params& params) {
 
 bool is_admin_path(std::string_view path) { return path.rfind("/_scwd/", 0) == 0; }
 
-ApiError admin_denied() { return ApiError::permissions_denied({{"admin", "scwd_admin"}}); }
+// The admin plane's refusal: a key that is not an Owner's is told the plane is the Owners'
+// (scwd_admin); another organization's Owner is told the call is the operator's.
+ApiError admin_denied(const Principal& p) {
+  return ApiError::permissions_denied(
+      {{"admin", std::string(p.owner ? kOperatorFamily : kAdminFamily)}});
+}
+
+// nullopt when `p` may call an admin-plane route of `family` (nullptr: a path no route serves,
+// which only the operator learns about).
+std::optional<ApiError> admin_check(const Principal& p, const std::string_view* family) {
+  if (!p.owner) return admin_denied(p);
+  if ((!family || *family == kOperatorFamily) && !p.instance_operator) return admin_denied(p);
+  return std::nullopt;
+}
 
 // Safety net for list handlers that did not call Context::scope: drop the items of projects the
 // caller may not read (items without a project field stay). total_count shrinks by as many.
@@ -238,19 +251,19 @@ http::Response App::handle(http::Request& req) {
       return render(ApiError::invalid_argument("path", ArgReason::kFormat,
                                                "malformed percent-encoding in path"));
     case router::Match::Kind::kNotFound:
-      // The admin plane does not tell strangers which of its paths exist: the whole prefix is
-      // the Owner's.
+      // The admin plane does not tell tenants which of its paths exist: only the operator
+      // learns that a path is unknown.
       if (is_admin_path(req.path)) {
         auto p = auth_.authenticate(req);
         if (!p) return render(p.error());
-        if (!p->owner) return render(admin_denied());
+        if (auto e = admin_check(*p, nullptr)) return render(*e);
       }
       return render(ApiError::route_not_found(req.method, req.path));
     case router::Match::Kind::kMethodNotAllowed: {
       if (is_admin_path(req.path)) {
         auto p = auth_.authenticate(req);
         if (!p) return render(p.error());
-        if (!p->owner) return render(admin_denied());
+        if (auto e = admin_check(*p, nullptr)) return render(*e);
       }
       auto res = render(ApiError::method_not_allowed(req.method, req.path));
       std::string allow;
@@ -287,6 +300,10 @@ http::Response App::dispatch(http::Request& req, const Route& route, const route
   if (!route.implemented)
     return render(
         ApiError::not_implemented(route.spec.operation, route.spec.method, route.spec.path));
+  // Before any decoding: a caller the admin plane refuses learns nothing about its input.
+  if (is_admin_path(req.path) && !route.spec.permission.public_route) {
+    if (auto e = admin_check(principal, &route.spec.permission.family)) return render(*e);
+  }
   Context ctx(req, params, route.op, principal, services_);
   ctx.permission = &route.spec.permission;
   if (route.op) {
@@ -301,8 +318,6 @@ http::Response App::dispatch(http::Request& req, const Route& route, const route
       if (auto e = codec::validate_body(*route.op, ctx.body)) return render(*e);
     }
   }
-  if (is_admin_path(req.path) && !route.spec.permission.public_route && !principal.owner)
-    return render(admin_denied());
   if (authorizer_) {
     if (auto e = authorizer_(ctx, route.spec.permission)) return render(*e);
   }

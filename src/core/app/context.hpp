@@ -31,7 +31,15 @@ struct Principal {
   std::string default_project_id;
   bool owner = false;        // the organization's Owner: every right
   bool admin_plane = false;  // true when the request is for /_scwd/
+  // The Owner of the first (bootstrapped) organization: operates this scwd instance, and alone
+  // may make the admin plane's global calls (see docs/admin.md).
+  bool instance_operator = false;
 };
+
+// Families of the admin plane (/_scwd/): calls any organization's Owner may make about its own
+// organization, and the operator's calls.
+inline constexpr std::string_view kAdminFamily = "scwd_admin";
+inline constexpr std::string_view kOperatorFamily = "scwd_operator";
 
 enum class Access { kNone, kRead, kWrite, kFull };
 

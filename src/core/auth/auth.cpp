@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/auth/bootstrap.hpp"
 #include "core/util/crypto.hpp"
 #include "core/util/ids.hpp"
 
@@ -110,6 +111,7 @@ api::Result<app::Principal> Authenticator::load(const std::string& hash) {
   std::optional<Micros> expires;
   auto p = principal_of(*key, user, expires);
   if (!p) return p;
+  mark_operator(*p);
   {
     std::unique_lock lk(mu_);
     if (cache_.size() >= kCacheMax) cache_.clear();
@@ -147,10 +149,32 @@ api::Result<app::Principal> Authenticator::session_of(std::string_view token) {
   p.organization_id = user->organization_id;
   p.default_project_id = user->organization_id;
   p.owner = body_str(user->body, "type") == "owner";
+  mark_operator(p);
   return p;
 }
 
-api::Result<app::Principal> Authenticator::principal_of_access_key(std::string_view access_key) {
+void Authenticator::mark_operator(app::Principal& p) {
+  if (!p.owner) return;
+  {
+    std::shared_lock lk(mu_);
+    if (!operator_org_.empty()) {
+      p.instance_operator = p.organization_id == operator_org_;
+      return;
+    }
+  }
+  std::optional<std::string> org;
+  {
+    auto tx = store_.begin(store::TxMode::kRead);
+    org = operator_organization(*tx);
+  }
+  if (!org) return;
+  std::unique_lock lk(mu_);
+  operator_org_ = *org;
+  p.instance_operator = p.organization_id == operator_org_;
+}
+
+api::Result<app::Principal> Authenticator::principal_of_access_key(
+    std::string_view access_key, std::optional<std::string_view> organization) {
   std::optional<store::Record> key;
   std::optional<store::Record> user;
   {
@@ -161,10 +185,12 @@ api::Result<app::Principal> Authenticator::principal_of_access_key(std::string_v
       if (!uid.empty()) user = tx->get(kUserKind, uid);
     }
   }
-  if (!key) return api::fail(ApiError::denied_authentication("api_key", "not_found"));
+  if (!key || (organization && key->organization_id != *organization))
+    return api::fail(ApiError::denied_authentication("api_key", "not_found"));
   std::optional<Micros> expires;
   auto p = principal_of(*key, user, expires);
   if (!p) return p;
+  mark_operator(*p);
   if (expires && *expires <= clock_.now())
     return api::fail(ApiError::denied_authentication("api_key", "expired"));
   return p;

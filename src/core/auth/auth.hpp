@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -35,13 +36,17 @@ class Authenticator {
   Authenticator(store::Store& store, Clock& clock) : store_(store), clock_(clock) {}
 
   api::Result<app::Principal> authenticate(const http::Request& req);
-  // The principal an API key stands for, as authentication would see it now (explain).
-  api::Result<app::Principal> principal_of_access_key(std::string_view access_key);
+  // The principal an API key stands for, as authentication would see it now (explain). A key
+  // outside `organization` (when given) fails as an unknown key would.
+  api::Result<app::Principal> principal_of_access_key(
+      std::string_view access_key, std::optional<std::string_view> organization = std::nullopt);
   void invalidate();
 
  private:
   api::Result<app::Principal> load(const std::string& hash);
   api::Result<app::Principal> session_of(std::string_view token);
+  // Sets Principal::instance_operator.
+  void mark_operator(app::Principal& p);
 
   struct Entry {
     app::Principal principal;
@@ -54,6 +59,7 @@ class Authenticator {
   std::shared_mutex mu_;
   std::unordered_map<std::string, Entry> cache_;  // keyed by the secret's hash
   std::atomic<std::uint64_t> generation_{0};
+  std::string operator_org_;  // found once (the first organization never changes); under mu_
 };
 
 }  // namespace scwd::auth

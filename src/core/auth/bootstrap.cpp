@@ -11,32 +11,28 @@ namespace scwd::auth {
 
 namespace json = boost::json;
 
-BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros now) {
-  BootstrapResult out;
-  auto tx = store.begin(store::TxMode::kWrite);
+namespace {
+
+std::optional<store::Record> first_organization(store::Tx& tx) {
   store::ListQuery q;
   q.kind = std::string(kOrganizationKind);
   q.limit = 1;
+  q.with_total = false;
   q.order.push_back({store::Column::kCreatedAt, false, {}});
-  auto existing = tx->list(q);
-  if (!existing.items.empty()) {
-    auto& org = existing.items.front();
-    out.identity.organization_id = org.id;
-    auto owner_key = org.body.find("owner_access_key");
-    if (owner_key != org.body.end() && owner_key->value().is_string())
-      out.identity.access_key = std::string(owner_key->value().get_string());
-    auto uid = org.body.find("owner_user_id");
-    if (uid != org.body.end() && uid->value().is_string())
-      out.identity.user_id = std::string(uid->value().get_string());
-    out.identity.project_id = org.id;
-    auto pid = org.body.find("owner_default_project_id");
-    if (pid != org.body.end() && pid->value().is_string())
-      out.identity.project_id = std::string(pid->value().get_string());
-    if (!in.secret_key.empty() && !tx->get_by_key(kApiKeyKind, secret_lookup_key(in.secret_key)))
-      out.warning = "SCW_SECRET_KEY is not a key of this store (bootstrapped earlier); ignored";
-    return out;
-  }
+  auto found = tx.list(q);
+  if (found.items.empty()) return std::nullopt;
+  return std::move(found.items.front());
+}
 
+}  // namespace
+
+std::optional<std::string> operator_organization(store::Tx& tx) {
+  auto org = first_organization(tx);
+  if (!org) return std::nullopt;
+  return org->id;
+}
+
+Identity create_organization(store::Tx& tx, const NewOrganization& in, Micros now) {
   Identity id;
   id.access_key = in.access_key.empty() ? new_access_key() : in.access_key;
   id.secret_key = in.secret_key.empty() ? new_uuid() : to_lower(in.secret_key);
@@ -49,19 +45,20 @@ BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros 
   if (!is_uuid(id.organization_id))
     throw std::invalid_argument("SCW_DEFAULT_ORGANIZATION_ID must be a UUID");
   if (!is_uuid(id.project_id)) throw std::invalid_argument("SCW_DEFAULT_PROJECT_ID must be a UUID");
+  const std::string email = to_lower(in.owner_email);
 
   store::Record org;
   org.kind = std::string(kOrganizationKind);
   org.id = id.organization_id;
   org.organization_id = id.organization_id;
-  org.name = "scwd";
+  org.name = in.name;
   org.created_at = org.updated_at = now;
   org.body = json::object{{"id", id.organization_id},
-                          {"name", "scwd"},
+                          {"name", in.name},
                           {"owner_user_id", id.user_id},
                           {"owner_access_key", id.access_key},
                           {"owner_default_project_id", id.project_id}};
-  tx->insert(org);
+  tx.insert(org);
 
   // The default project has the organization's id; a distinct SCW_DEFAULT_PROJECT_ID is created
   // as a second project so that an existing profile works unchanged.
@@ -78,7 +75,7 @@ BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros 
                           {"organization_id", id.organization_id},
                           {"description", ""},
                           {"qualification", nullptr}};
-    tx->insert(p);
+    tx.insert(p);
   };
   add_project(id.organization_id, "default");
   if (id.project_id != id.organization_id) add_project(id.project_id, "scwd-default-profile");
@@ -87,11 +84,11 @@ BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros 
   user.kind = std::string(kUserKind);
   user.id = id.user_id;
   user.organization_id = id.organization_id;
-  user.name = "owner@scwd.local";
+  user.name = email;
   user.created_at = user.updated_at = now;
-  user.keys = {"email:owner@scwd.local"};
+  user.keys = {"email:" + email};
   user.body = json::object{{"id", id.user_id},
-                           {"email", "owner@scwd.local"},
+                           {"email", email},
                            {"username", "owner"},
                            {"first_name", ""},
                            {"last_name", ""},
@@ -107,7 +104,7 @@ BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros 
                            {"account_root_user_id", id.user_id},
                            {"tags", json::array{}},
                            {"locked", false}};
-  tx->insert(user);
+  tx.insert(user);
 
   store::Record key;
   key.kind = std::string(kApiKeyKind);
@@ -117,7 +114,7 @@ BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros 
   key.keys = {secret_lookup_key(id.secret_key)};
   key.body = json::object{{"access_key", id.access_key},
                           {"secret_hash", hash_secret(id.secret_key)},
-                          {"description", "scwd bootstrap key of the Owner"},
+                          {"description", in.key_description},
                           {"expires_at", nullptr},
                           {"default_project_id", id.project_id},
                           {"editable", true},
@@ -127,10 +124,37 @@ BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros 
                           {"expires_us", INT64_MAX},  // never (sorts and filters as "not expired")
                           {"bearer_id", id.user_id},
                           {"user_id", id.user_id}};
-  tx->insert(key);
+  tx.insert(key);
+  return id;
+}
+
+BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros now) {
+  BootstrapResult out;
+  auto tx = store.begin(store::TxMode::kWrite);
+  if (auto org = first_organization(*tx)) {
+    out.identity.organization_id = org->id;
+    auto owner_key = org->body.find("owner_access_key");
+    if (owner_key != org->body.end() && owner_key->value().is_string())
+      out.identity.access_key = std::string(owner_key->value().get_string());
+    auto uid = org->body.find("owner_user_id");
+    if (uid != org->body.end() && uid->value().is_string())
+      out.identity.user_id = std::string(uid->value().get_string());
+    out.identity.project_id = org->id;
+    auto pid = org->body.find("owner_default_project_id");
+    if (pid != org->body.end() && pid->value().is_string())
+      out.identity.project_id = std::string(pid->value().get_string());
+    if (!in.secret_key.empty() && !tx->get_by_key(kApiKeyKind, secret_lookup_key(in.secret_key)))
+      out.warning = "SCW_SECRET_KEY is not a key of this store (bootstrapped earlier); ignored";
+    return out;
+  }
+  NewOrganization org;
+  org.access_key = in.access_key;
+  org.secret_key = in.secret_key;
+  org.organization_id = in.organization_id;
+  org.project_id = in.project_id;
+  out.identity = create_organization(*tx, org, now);
   tx->commit();
   out.created = true;
-  out.identity = id;
   return out;
 }
 

@@ -51,16 +51,61 @@ std::vector<std::string> Request::query_values(std::string_view name, bool split
 
 namespace {
 
+// Length of the well-formed UTF-8 sequence starting at p (Unicode Table 3-7: no overlongs, no
+// surrogates, nothing above U+10FFFF), or 0 when it is not one.
+std::size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
+  unsigned char c = *p;
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (static_cast<std::size_t>(end - p) < n) return 0;
+  if (p[1] < lo || p[1] > hi) return 0;
+  for (std::size_t i = 2; i < n; ++i)
+    if ((p[i] & 0xC0) != 0x80) return 0;
+  return n;
+}
+
+// Every response must be valid JSON whatever bytes a path, query or stored value carried: a
+// byte that does not start a well-formed UTF-8 sequence is written as U+FFFD.
 void write_string(std::string& out, boost::json::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  const char* run = s.data();  // start of the current span of characters needing no escape
-  const char* end = s.data() + s.size();
-  for (const char* p = run; p != end; ++p) {
-    auto c = static_cast<unsigned char>(*p);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(run, p);
-    run = p + 1;
+  const auto* begin = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = begin + s.size();
+  const auto* run = begin;  // start of the current span of bytes copied as they are
+  auto flush = [&](const unsigned char* p) {
+    out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
+  };
+  for (const auto* p = begin; p != end;) {
+    unsigned char c = *p;
+    if (c >= 0x80) {
+      if (auto n = utf8_sequence(p, end)) {
+        p += n;
+        continue;
+      }
+      flush(p);
+      out += "\\ufffd";  // U+FFFD REPLACEMENT CHARACTER
+      run = ++p;
+      continue;
+    }
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++p;
+      continue;
+    }
+    flush(p);
+    run = ++p;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -89,7 +134,7 @@ void write_string(std::string& out, boost::json::string_view s) {
         out += kHex[c & 15];
     }
   }
-  out.append(run, end);
+  flush(end);
   out += '"';
 }
 

@@ -175,3 +175,35 @@ TEST(ToJson, WritesDoublesLikeTheRealApi) {
 
 }  // namespace
 }  // namespace scwd::http
+
+namespace scwd::http {
+namespace {
+
+// Strings with bytes that are not UTF-8 (a percent-decoded path, a stored value): the output
+// must still be valid JSON, with U+FFFD for each offending byte and valid text kept as it is.
+TEST(ToJson, ReplacesInvalidUtf8) {
+  auto s = [](std::string_view bytes) {
+    return to_json(boost::json::value(boost::json::string(bytes)));
+  };
+  EXPECT_EQ(s("\xff\xfe"), R"("\ufffd\ufffd")");
+  EXPECT_EQ(s("a\xc3"), R"("a\ufffd")");                              // truncated 2-byte sequence
+  EXPECT_EQ(s("\xc0\xaf"), R"("\ufffd\ufffd")");                      // overlong '/'
+  EXPECT_EQ(s("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");            // UTF-16 surrogate
+  EXPECT_EQ(s("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")");  // above U+10FFFF
+  EXPECT_EQ(s("\xe2\x82"), R"("\ufffd\ufffd")");  // truncated 3-byte sequence at the end
+  // Valid 2-, 3- and 4-byte sequences and escapes are unchanged.
+  EXPECT_EQ(s("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"\x01"),
+            "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\\\"\\u0001\"");
+  // Keys too; the result parses with a strict parser.
+  boost::json::object o;
+  o["k\xff"] = "v\x80";
+  auto text = to_json(o);
+  boost::system::error_code ec;
+  auto back = boost::json::parse(text, ec);
+  ASSERT_FALSE(ec) << text;
+  EXPECT_EQ(back.as_object().begin()->key(), "k\xef\xbf\xbd");
+  EXPECT_EQ(back.as_object().begin()->value().as_string(), "v\xef\xbf\xbd");
+}
+
+}  // namespace
+}  // namespace scwd::http

@@ -424,11 +424,61 @@ TEST(InstanceServers, UserDataIsRawText) {
   EXPECT_EQ(strings(keys.json.at("user_data")), (std::vector<std::string>{"alpha", "cloud-init"}));
   auto missing = t.call("GET", kZ + "/servers/" + id + "/user_data/nope");
   EXPECT_EQ(missing.status, 404);
-  EXPECT_EQ(missing.raw.content_type, "text/plain");
-  EXPECT_TRUE(missing.raw.body.empty());
+  EXPECT_EQ(missing.raw.content_type, "application/json");
+  EXPECT_EQ(missing.json, json::parse(R"({"type":"not_found","message":"resource is not found",)"
+                                      R"("resource":"instance_user_data","resource_id":"nope"})"));
+  EXPECT_EQ(t.call("DELETE", kZ + "/servers/" + id + "/user_data/nope").json, missing.json);
   EXPECT_EQ(t.call("DELETE", kZ + "/servers/" + id + "/user_data/alpha").status, 204);
   EXPECT_EQ(t.call("GET", kZ + "/servers/" + id + "/user_data/alpha").status, 404);
   EXPECT_EQ(t.call("GET", kZ + "/servers/" + new_uuid() + "/user_data").status, 404);
+}
+
+// User data is bytes: gzip output, NULs and bytes that are not UTF-8 come back exactly, and the
+// server keeps working (list, delete).
+TEST(InstanceServers, UserDataIsBytes) {
+  testing::TestApp t;
+  auto id = str(create(t, {}), "id");
+  std::string bytes("\x1f\x8b\x08\x00\xff\xfe\x00\x01\x80\xc3(\"\\\n", 14);
+  for (int i = 0; i < 256; ++i) bytes += static_cast<char>(i);
+  EXPECT_EQ(t.call("PATCH", kZ + "/servers/" + id + "/user_data/cloud-init", bytes).status, 204);
+  for (int round = 0; round < 2; ++round) {  // create, then overwrite
+    auto got = t.call("GET", kZ + "/servers/" + id + "/user_data/cloud-init");
+    ASSERT_EQ(got.status, 200) << got.raw.body;
+    EXPECT_EQ(got.raw.content_type, "text/plain");
+    EXPECT_EQ(got.raw.body, bytes);
+    bytes = std::string("\0\0\xff", 3);
+    EXPECT_EQ(t.call("PATCH", kZ + "/servers/" + id + "/user_data/cloud-init", bytes).status, 204);
+  }
+  EXPECT_EQ(t.call("GET", kZ + "/servers/" + id + "/user_data/cloud-init").raw.body, bytes);
+  EXPECT_EQ(t.call("PATCH", kZ + "/servers/" + id + "/user_data/empty", "").status, 204);
+  EXPECT_EQ(t.call("GET", kZ + "/servers/" + id + "/user_data/empty").raw.body, "");
+  auto keys = t.call("GET", kZ + "/servers/" + id + "/user_data");
+  ASSERT_EQ(keys.status, 200) << keys.raw.body;
+  EXPECT_EQ(strings(keys.json.at("user_data")), (std::vector<std::string>{"cloud-init", "empty"}));
+  EXPECT_EQ(t.call("DELETE", kZ + "/servers/" + id).status, 204);
+  EXPECT_EQ(t.call("GET", kZ + "/servers/" + id + "/user_data").status, 404);
+}
+
+// Records written before values were encoded hold the value as a JSON string, possibly with
+// bytes that are not UTF-8 (what made every read fail): they still read back byte for byte.
+TEST(InstanceServers, UserDataWrittenAsTextStillReads) {
+  testing::TestApp t;
+  auto id = str(create(t, {}), "id");
+  ASSERT_EQ(t.call("PATCH", kZ + "/servers/" + id + "/user_data/old", "x").status, 204);
+  const std::string legacy("#!\xff\xfe\x00gz", 7);
+  {
+    auto tx = t.store().begin(store::TxMode::kWrite);
+    auto e = tx->get_by_key("instance.user_data", id + "/old");
+    ASSERT_TRUE(e);
+    e->body = json::object{{"value", legacy}};
+    tx->update(*e);
+    tx->commit();
+  }
+  auto got = t.call("GET", kZ + "/servers/" + id + "/user_data/old");
+  ASSERT_EQ(got.status, 200) << got.raw.body;
+  EXPECT_EQ(got.raw.body, legacy);
+  EXPECT_EQ(t.call("GET", kZ + "/servers/" + id + "/user_data").status, 200);
+  EXPECT_EQ(t.call("DELETE", kZ + "/servers/" + id).status, 204);
 }
 
 TEST(InstanceServers, BackupMakesAnImageAndSnapshots) {

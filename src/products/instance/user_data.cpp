@@ -1,4 +1,8 @@
-// Server user data: keys listed as JSON, values read and written as raw text/plain bodies.
+// Server user data: keys listed as JSON, values read and written as raw bodies. A value is
+// bytes (gzip'd cloud-init is common): it is kept base64-encoded in the record body so that any
+// byte survives the JSON store, and answered byte-exact.
+#include <sodium.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 
@@ -19,6 +23,10 @@ namespace {
 
 constexpr std::string_view kResource = "instance_server";
 constexpr std::size_t kMaxValue = 1024 * 1024;  // what the request body limit allows anyway
+// Record body fields: the value in base64, or (records written before values were encoded)
+// the value as a JSON string, read back byte for byte.
+constexpr std::string_view kEncodedField = "value_base64";
+constexpr std::string_view kLegacyField = "value";
 
 std::string data_key(std::string_view server_id, std::string_view key) {
   return std::string(server_id) + "/" + std::string(key);
@@ -33,8 +41,39 @@ std::vector<store::Record> entries(store::Tx& tx, std::string_view server_id) {
   return tx.list(q).items;
 }
 
-// A missing key: 404 with an empty text/plain body (as observed).
-Response missing_key() { return Response::raw(404, "text/plain", ""); }
+std::string encode(std::string_view bytes) {
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+// The stored value of an entry, whichever layout it was written in.
+std::string value_of(const store::Record& e) {
+  if (auto it = e.body.find(kEncodedField); it != e.body.end() && it->value().is_string()) {
+    const auto& b64 = it->value().get_string();
+    std::string out(b64.size() / 4 * 3 + 3, '\0');
+    std::size_t n = 0;
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(),
+                          b64.size(), nullptr, &n, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+      throw std::runtime_error("user data record " + e.id + " holds malformed base64");
+    out.resize(n);
+    return out;
+  }
+  return str_of(e.body, kLegacyField);
+}
+
+void set_value(store::Record& e, std::string_view bytes) {
+  e.body.erase(kLegacyField);
+  e.body[kEncodedField] = encode(bytes);
+}
+
+// A missing key: the JSON not_found error every other missing resource gets (the platform was
+// observed answering an empty text/plain body, which JSON-reading clients cannot parse).
+api::ApiError missing_key(std::string_view key) {
+  return ApiError::not_found("instance_user_data", key);
+}
 
 Result<Response> list_user_data(Context& ctx) {
   auto id = path_id(ctx, "server_id");
@@ -54,8 +93,8 @@ Result<Response> get_user_data(Context& ctx) {
   auto s = load(*tx, ctx, kServerKind, *id, kResource);
   if (!s) return api::fail(s.error());
   auto e = tx->get_by_key(kUserDataKind, data_key(s->id, ctx.param("key")));
-  if (!e) return missing_key();
-  return Response::raw(200, "text/plain", str_of(e->body, "value"));
+  if (!e) return api::fail(missing_key(ctx.param("key")));
+  return Response::raw(200, "text/plain", value_of(*e));
 }
 
 Result<Response> set_user_data(Context& ctx) {
@@ -73,7 +112,7 @@ Result<Response> set_user_data(Context& ctx) {
     if (!s) return api::fail(s.error());
     auto k = data_key(s->id, key);
     if (auto e = tx.get_by_key(kUserDataKind, k)) {
-      e->body["value"] = ctx.req.body;
+      set_value(*e, ctx.req.body);
       e->updated_at = now;
       tx.update(*e);
     } else {
@@ -87,7 +126,7 @@ Result<Response> set_user_data(Context& ctx) {
       r.parent_id = s->id;
       r.created_at = r.updated_at = now;
       r.keys = {k};
-      r.body = json::object{{"value", ctx.req.body}};
+      set_value(r, ctx.req.body);
       tx.insert(r);
     }
     return Response::raw(204, "text/plain", "");
@@ -101,7 +140,7 @@ Result<Response> delete_user_data_key(Context& ctx) {
     auto s = load(tx, ctx, kServerKind, *id, kResource);
     if (!s) return api::fail(s.error());
     auto e = tx.get_by_key(kUserDataKind, data_key(s->id, ctx.param("key")));
-    if (!e) return missing_key();
+    if (!e) return api::fail(missing_key(ctx.param("key")));
     tx.remove(kUserDataKind, e->id);
     return Response::raw(204, "text/plain", "");
   });

@@ -195,11 +195,16 @@ Record read_record(Stmt& s) {
   r.updated_at = s.col_int(9);
   if (!s.col_null(10)) r.due_at = s.col_int(10);
   r.version = s.col_int(11);
-  auto tags = json::parse(s.col_text(12));
+  // Strings are written as they were given, and a path parameter or an older row may hold bytes
+  // that are not UTF-8: reading must give them back rather than fail every later read (the
+  // response encoder makes them valid UTF-8 on the way out).
+  json::parse_options opts;
+  opts.allow_invalid_utf8 = true;
+  auto tags = json::parse(s.col_text(12), {}, opts);
   for (auto& t : tags.as_array()) r.tags.emplace_back(t.as_string());
-  auto keys = json::parse(s.col_text(13));
+  auto keys = json::parse(s.col_text(13), {}, opts);
   for (auto& k : keys.as_array()) r.keys.emplace_back(k.as_string());
-  r.body = json::parse(s.col_text(14)).as_object();
+  r.body = json::parse(s.col_text(14), {}, opts).as_object();
   return r;
 }
 
