@@ -49,16 +49,20 @@ bool huge_count(std::string_view s) {
   return false;
 }
 
-// ^[...]X$ where X holds no bracket, group, alternative or second quantifier.
+// ^[class]X$ where X is made of quantifier characters only, at most one of them opening a
+// repetition: the fast path's shapes and their near misses, on which std::regex is linear.
 bool class_shaped(std::string_view s) {
   if (s.size() < 5 || !s.starts_with("^[") || !s.ends_with("$")) return false;
-  auto close = s.rfind(']');
-  if (close == std::string_view::npos || close < 2) return false;
-  auto tail = s.substr(close + 1);
-  if (tail.find_first_of("[]()|?") != std::string_view::npos) return false;
-  std::size_t quantifiers = 0;
-  for (char c : tail) quantifiers += c == '*' || c == '+' || c == '{';
-  return quantifiers <= 1;
+  std::size_t i = 2;
+  while (i < s.size() && s[i] != ']') i += s[i] == '\\' ? 2 : 1;
+  if (i >= s.size() - 1) return false;
+  std::string_view tail = s.substr(i + 1, s.size() - i - 2);
+  std::size_t openers = 0;
+  for (char c : tail) {
+    if (std::string_view("+*{},0123456789").find(c) == std::string_view::npos) return false;
+    openers += c == '*' || c == '+' || c == '{';
+  }
+  return openers <= 1;
 }
 
 }  // namespace
