@@ -409,9 +409,11 @@ describe('bad input on every served route', () => {
     });
   }
 
-  it('sent every kind of bad input', (t) => {
+  it('sent every kind of bad input, and the server is still healthy', async (t) => {
     t.diagnostic(`${sent} requests`);
     assert.ok(sent > 10_000, `only ${sent} requests`);
+    const r = await send('GET', '/_scwd/health');
+    assert.equal(r.status, 200, r.raw.toString('utf8'));
   });
 
   it(
