@@ -1,6 +1,8 @@
-// Reading one HTTP/1.1 request out of bytes. The server's sessions read from a socket with the
-// same parser settings and the same conversion (beast_glue.hpp); parse_request() does it over a
-// complete buffer so that the request path can be tested and fuzzed without a socket.
+// Reading one HTTP/1.1 request out of a complete buffer, with the parser settings of the server's
+// sessions (Beast, body and header limits) and the same conversion into a Request, so that the
+// request path can be unit-tested and fuzzed without a socket. The sessions (server.cpp) read
+// from the socket step by step; what they check after the header section must be checked here
+// too.
 #pragma once
 
 #include <cstddef>

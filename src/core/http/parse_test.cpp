@@ -46,6 +46,16 @@ TEST(ParseRequest, ChunkedBody) {
   EXPECT_EQ(out.request.body, "abcde");
 }
 
+TEST(ParseRequest, TrailersAreNotHeaders) {
+  auto out = parse_request(
+      "PUT /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n"
+      "X-Trailer: 1\r\n\r\n");
+  ASSERT_EQ(out.kind, Kind::kRequest);
+  EXPECT_EQ(out.request.body, "a");
+  EXPECT_EQ(out.request.header("X-Trailer"), nullptr);
+  EXPECT_NE(out.request.header("Transfer-Encoding"), nullptr);
+}
+
 TEST(ParseRequest, TruncatedInputIsIncomplete) {
   EXPECT_EQ(parse_request("").kind, Kind::kIncomplete);
   EXPECT_EQ(parse_request("GET / HTTP/1.1\r\nHost").kind, Kind::kIncomplete);

@@ -12,7 +12,6 @@
 #include <unordered_set>
 #include <vector>
 
-#include "core/http/beast_glue.hpp"
 #include "core/util/ids.hpp"
 
 namespace scwd::http {
@@ -173,11 +172,15 @@ struct Server::Impl {
         break;
       }
       auto breq = parser.release();
-      bool keep_alive = breq.keep_alive();
       Request req;
+      req.method = std::string(to_sv(breq.method_string()));
+      req.target = std::string(to_sv(breq.target()));
       req.remote = remote;
       req.request_id = new_uuid();
-      bool target_ok = to_request(std::move(breq), req);
+      bool target_ok = parse_target(req.target, req.path, req.query);
+      for (auto& f : breq) req.headers.emplace_back(to_sv(f.name_string()), to_sv(f.value()));
+      req.body = std::move(breq.body());
+      bool keep_alive = breq.keep_alive();
       Response res;
       if (!target_ok) {
         res = errors(400, req.request_id);
