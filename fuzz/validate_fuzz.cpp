@@ -1,6 +1,7 @@
 // JSON bodies and query strings validated against the SDK catalogue, plus the BodyReader that
 // handlers use on top. Input: two bytes choosing the operation, a query string up to the first
 // newline, then the body.
+#include <boost/json/parse.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -10,6 +11,16 @@
 #include "core/codec/validate.hpp"
 
 using namespace scwd;
+
+namespace {
+// Every error body must be JSON that parses back (Boost.JSON refuses invalid UTF-8).
+void check_error(const api::ApiError& e) {
+  if (e.status() != 400) fuzz::fail("validation error is not a 400");
+  boost::system::error_code ec;
+  (void)boost::json::parse(e.serialize(), ec);
+  if (ec) fuzz::fail("error body is not valid JSON");
+}
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
@@ -23,20 +34,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   http::Request req;
   req.method = std::string(op.method);
   if (http::parse_target("/?" + std::string(query), req.path, req.query)) {
-    if (auto e = codec::validate_query(op, req)) {
-      if (e->status() != 400) fuzz::fail("query error is not a 400");
-      (void)e->serialize();
-    }
+    if (auto e = codec::validate_query(op, req)) check_error(*e);
   }
   auto parsed = codec::parse_json_body(body);
   if (!parsed) {
-    if (parsed.error().status() != 400) fuzz::fail("body error is not a 400");
+    check_error(parsed.error());
     return 0;
   }
-  if (auto e = codec::validate_body(op, *parsed)) {
-    if (e->status() != 400) fuzz::fail("body error is not a 400");
-    (void)e->serialize();
-  }
+  if (auto e = codec::validate_body(op, *parsed)) check_error(*e);
   // What handlers read on top of the catalogue's checks.
   codec::BodyReader r(*parsed, "fuzz");
   for (auto& f : op.body) {
@@ -64,6 +69,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           (void)r.str(f.name);
     }
   }
-  if (auto e = r.error()) (void)e->serialize();
+  if (auto e = r.error()) check_error(*e);
   return 0;
 }
