@@ -9,8 +9,9 @@
 // UUIDs of resources that do not exist, so a bad value that happens to be acceptable (a 100 KB
 // name, an escaped NUL) can only reach a 404. On routes whose path names no resource (creations),
 // such values are sent next to a field of the wrong type, so the request is invalid whatever the
-// value does; the value still goes through parsing and the catalogue's rules. The store is
-// compared table by table (a hash of every row) before and after each route.
+// value does; the value still goes through parsing and the catalogue's rules. A second pass sends
+// what is invalid whatever the values to the routes naming resources that exist (seeded first).
+// The store is compared table by table (a hash of every row) before and after each route.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
