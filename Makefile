@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test unit-test sdk-test coverage codegen format bench clean
+.PHONY: all deps configure build run test unit-test sdk-test coverage codegen format bench fuzz clean
 
 all: build
 
@@ -42,6 +42,11 @@ format:
 
 bench: build
 	bench/http.sh
+
+# libFuzzer harnesses (clang, ASan + UBSan) in build-fuzz/, each run FUZZ_SECONDS (default 30).
+FUZZ_SECONDS ?= 30
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

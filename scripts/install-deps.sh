@@ -12,6 +12,11 @@ PACKAGES=(
   nodejs npm wrk nginx-light python3
 )
 
+# `make fuzz` (scripts/fuzz.sh) asks for clang and libFuzzer on top; `make test` never needs them.
+if [[ "${1:-}" == --fuzz ]]; then
+  PACKAGES+=(clang libclang-rt-14-dev)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   # nodejs/npm may come from elsewhere (e.g. a preinstalled Node.js): accept the commands.

@@ -15,11 +15,13 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <span>
 
 #include "core/admin/admin.hpp"
 #include "core/app/app.hpp"
 #include "core/auth/bootstrap.hpp"
 #include "core/http/server.hpp"
+#include "core/sdk/catalog.hpp"
 #include "core/store/sqlite/sqlite_store.hpp"
 
 #ifndef SCWD_VERSION
@@ -279,6 +281,39 @@ int serve(const Options& o) {
   return 0;
 }
 
+std::string_view kind_name(scwd::sdk::FieldKind k) {
+  using scwd::sdk::FieldKind;
+  switch (k) {
+    case FieldKind::kString:
+      return "string";
+    case FieldKind::kInt:
+      return "int";
+    case FieldKind::kFloat:
+      return "float";
+    case FieldKind::kBool:
+      return "bool";
+    case FieldKind::kEnum:
+      return "enum";
+    case FieldKind::kDate:
+      return "date";
+    case FieldKind::kObject:
+      return "object";
+    case FieldKind::kMap:
+      return "map";
+    case FieldKind::kAny:
+      break;
+  }
+  return "any";
+}
+
+boost::json::array fields_json(std::span<const scwd::sdk::Field> fields) {
+  boost::json::array out;
+  for (auto& f : fields)
+    out.push_back(boost::json::object{
+        {"name", f.name}, {"kind", kind_name(f.kind)}, {"repeated", f.repeated}});
+  return out;
+}
+
 int print_routes(bool served_json) {
   scwd::Clock clock;
   scwd::app::Config config;
@@ -300,6 +335,13 @@ int print_routes(bool served_json) {
       if (!served_json) {
         o["operation"] = r.spec.operation;
         o["implemented"] = r.implemented;
+        // The fields the catalogue declares, for tests that send each route bad input.
+        if (r.op) {
+          o["body_kind"] = r.op->body_kind;
+          o["list_key"] = r.op->list_key;
+          o["query"] = fields_json(r.op->query);
+          o["body"] = fields_json(r.op->body);
+        }
       }
       out.push_back(std::move(o));
     }

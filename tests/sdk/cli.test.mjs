@@ -83,5 +83,12 @@ describe('command line', () => {
     const all = JSON.parse(run(['routes']).stdout);
     assert.ok(all.length >= 462, `only ${all.length} routes`);
     assert.ok(all.some((x) => x.path === '/k8s/v1/regions/{region}/clusters' && x.implemented === false));
+    // Each published route carries the fields the catalogue declares for it.
+    const create = all.find((x) => x.method === 'POST' && x.path === '/account/v3/projects');
+    assert.equal(create.body_kind, 'json');
+    assert.deepEqual(create.body.find((f) => f.name === 'name'), { name: 'name', kind: 'string', repeated: false });
+    const list = all.find((x) => x.method === 'GET' && x.path === '/account/v3/projects');
+    assert.equal(list.list_key, 'projects');
+    assert.deepEqual(list.query.find((f) => f.name === 'page_size'), { name: 'page_size', kind: 'int', repeated: false });
   });
 });

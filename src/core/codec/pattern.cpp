@@ -31,6 +31,7 @@ class RegexPattern final : public Pattern {
  public:
   explicit RegexPattern(std::regex re) : re_(std::move(re)) {}
   bool matches(std::string_view v) const override {
+    if (v.size() > kMaxRegexInput) return false;
     return std::regex_search(v.begin(), v.end(), re_);
   }
 

@@ -33,6 +33,20 @@ TEST(Pattern, FallsBackToRegexAndCaches) {
   EXPECT_EQ(p, Pattern::get("^(foo|bar)[0-9]*$"));
 }
 
+// std::regex recurses once per character: a 100 KB value against a pattern that is not a single
+// character class used to overflow the stack (a crash of the whole server).
+TEST(Pattern, LongValuesDoNotRunTheRegexEngine) {
+  auto* p = Pattern::get("^(a|b)+$");
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->matches(std::string(Pattern::kMaxRegexInput, 'a')));
+  EXPECT_FALSE(p->matches(std::string(100 * 1024, 'a')));
+  EXPECT_FALSE(p->matches(std::string(1024 * 1024, 'b')));
+  // The byte-table fast path has no such limit.
+  auto* cls = Pattern::get("^[a-z]+$");
+  ASSERT_NE(cls, nullptr);
+  EXPECT_TRUE(cls->matches(std::string(1024 * 1024, 'a')));
+}
+
 TEST(Pattern, JavaScriptOnlySyntaxIsSkipped) { EXPECT_EQ(Pattern::get(R"(^[\p{L}]+$)"), nullptr); }
 
 // Differential test: for every pattern the SDK catalog publishes, the matcher agrees with

@@ -17,6 +17,27 @@ namespace json = boost::json;
 using api::ApiError;
 using api::ArgReason;
 
+namespace {
+// Boost.JSON reads a number too large for a double (1e400) as an infinity, which no field can
+// hold and JSON cannot carry back. Depth is bounded by the parser's limit.
+bool has_non_finite(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_:
+      return !std::isfinite(v.get_double());
+    case json::kind::array:
+      for (auto& e : v.get_array())
+        if (has_non_finite(e)) return true;
+      return false;
+    case json::kind::object:
+      for (auto& kv : v.get_object())
+        if (has_non_finite(kv.value())) return true;
+      return false;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
 api::Result<json::object> parse_json_body(std::string_view body) {
   std::size_t i = 0;
   while (i < body.size() && std::isspace(static_cast<unsigned char>(body[i]))) ++i;
@@ -29,6 +50,9 @@ api::Result<json::object> parse_json_body(std::string_view body) {
   if (!v.is_object())
     return api::fail(ApiError::invalid_argument("body", ArgReason::kFormat,
                                                 "request body must be a JSON object"));
+  if (has_non_finite(v))
+    return api::fail(ApiError::invalid_argument(
+        "body", ArgReason::kFormat, "request body has a number out of range of a double"));
   return std::move(v.as_object());
 }
 
@@ -149,7 +173,15 @@ void check_body_value(const sdk::Field& f, std::string_view name, const json::va
         return;
       }
       if (v.is_double() && std::floor(v.get_double()) == v.get_double()) {
-        check_number_rules(f, name, v.get_double(), out);
+        // An integer literal past 64 bits reaches us as a double; the platform's integers are
+        // at most 64 bits (a signed 64-bit minimum is read as an int64, not as a double).
+        double d = v.get_double();
+        if (d <= -9223372036854775808.0 || d >= 18446744073709551616.0) {
+          out.push_back(
+              {std::string(name), ArgReason::kFormat, "value is out of range of a 64-bit integer"});
+          return;
+        }
+        check_number_rules(f, name, d, out);
         return;
       }
       return type_error("integer");

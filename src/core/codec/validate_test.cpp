@@ -407,6 +407,40 @@ TEST(ValidateBody, NonIntegralNumberIsNotAnInteger) {
               ElementsAre(Detail{"size", "format", "invalid type, expected integer"}));
 }
 
+TEST(ValidateBody, IntegersPast64BitsAreOutOfRange) {
+  auto op = op_with_body(body_fields());
+  for (std::string_view text :
+       {R"({"size": 18446744073709551616})", R"({"size": -9223372036854775809})",
+        R"({"size": 1e300})", R"({"size": -1e300})"}) {
+    EXPECT_THAT(details(validate_body(op, obj(text))),
+                ElementsAre(Detail{"size", "format", "value is out of range of a 64-bit integer"}))
+        << text;
+  }
+  static const std::array<Field, 1> counts = {Field{"counts", FieldKind::kInt, true, {}, Rules{}}};
+  EXPECT_THAT(
+      details(validate_body(op_with_body(counts), obj(R"({"counts": [1, 18446744073709551616]})"))),
+      ElementsAre(Detail{"counts.1", "format", "value is out of range of a 64-bit integer"}));
+  // The 64-bit extremes themselves are integers.
+  static const std::array<Field, 1> any_int = {Field{"n", FieldKind::kInt, false, {}, Rules{}}};
+  EXPECT_FALSE(validate_body(op_with_body(any_int), obj(R"({"n": -9223372036854775808})")));
+  EXPECT_FALSE(validate_body(op_with_body(any_int), obj(R"({"n": 18446744073709551615})")));
+}
+
+TEST(ParseJsonBody, NumbersPastADoubleAreRefused) {
+  // Read as infinities by the parser: refused wherever they are, declared field or not.
+  const std::vector<std::string> bodies = {R"({"a": 1e400})", R"({"a": -1e400})",
+                                           R"({"x": {"y": [1, 1e309]}})",
+                                           "{\"a\": 1" + std::string(400, '0') + "}"};
+  for (const auto& body : bodies) {
+    auto r = parse_json_body(body);
+    ASSERT_FALSE(r.has_value()) << body;
+    EXPECT_THAT(details(r.error()),
+                ElementsAre(Detail{"body", "format",
+                                   "request body has a number out of range of a double"}));
+  }
+  EXPECT_TRUE(parse_json_body(R"({"a": 1e308, "b": -1.7976931348623157e308})").has_value());
+}
+
 TEST(ValidateBody, Rules) {
   auto op = op_with_body(body_fields());
   EXPECT_THAT(
