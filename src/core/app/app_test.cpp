@@ -172,8 +172,7 @@ TEST_F(AppTest, RouteWithAnUndeclaredIdFieldIsRejectedAtFinalize) {
 
 TEST_F(AppTest, DeclaredReferencesAndNotReferencesPassFinalize) {
   finalize_with([](Registry& r) {
-    r.add("GET", "/k8s/v1/regions/{region}/clusters", kRead, echo)
-        .not_refs({"private_network_id"});
+    r.add("GET", "/k8s/v1/regions/{region}/clusters", kRead, echo).not_refs({"private_network_id"});
     r.add("POST", "/k8s/v1/regions/{region}/clusters", kRead, echo)
         .refs({body_ref("private_network_id", Access::kWrite,
                         {{"vpc.private_network", "VPC", "private_network"}})});

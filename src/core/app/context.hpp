@@ -97,8 +97,8 @@ class Context {
   const sdk::Operation* op;  // nullptr for routes outside the SDK (admin plane)
   const Principal& principal;
   Services& svc;
-  boost::json::object body;                  // the parsed JSON body ({} when there was none)
-  const Permission* permission = nullptr;    // the route's permission
+  boost::json::object body;                // the parsed JSON body ({} when there was none)
+  const Permission* permission = nullptr;  // the route's permission
   const std::vector<Reference>* references = nullptr;  // the route's references
   std::shared_ptr<const AccessView> access;  // set by the authorizer; nullptr: unrestricted
   bool list_scoped = false;                  // scope() was applied to a list query

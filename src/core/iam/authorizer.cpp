@@ -235,8 +235,7 @@ bool may_use(const Evaluator& ev, std::string_view fam_name, Access a, const std
 
 // Loads every record the route's references name (one query, in the caller's organization) and
 // refuses the verdict when the bearer lacks the declared access on one of them.
-void check_references(store::Store& store, const Input& in, const RequestFacts& facts,
-                      Verdict& v) {
+void check_references(store::Store& store, const Input& in, const RequestFacts& facts, Verdict& v) {
   struct Named {
     const app::Reference* ref;
     std::string id;
@@ -439,7 +438,8 @@ Verdict decide(store::Store& store, const Input& in, const RequestFacts& facts) 
 
 api::ApiError denial(const Verdict& v, const http::Request& req, const app::Permission& p) {
   if (v.reference_denied)
-    return api::ApiError::permissions_denied({{v.reference_denied->first, v.reference_denied->second}});
+    return api::ApiError::permissions_denied(
+        {{v.reference_denied->first, v.reference_denied->second}});
   return denial(req, p);
 }
 

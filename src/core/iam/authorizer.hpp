@@ -3,9 +3,10 @@
 // path parameters project_id / project, query project_id / project / project_ids, body
 // project_id / project, else the project of the resource a path parameter names (any kind, in
 // the caller's organization). Then every reference the route declares (app::Reference) is
-// loaded and authorized on the referenced record's own project. Lists without a project filter are allowed when the caller holds
-// the family somewhere and are then limited to the readable projects (Context::scope, with a
-// pipeline safety net for handlers that do not call it). The Owner bypasses policies.
+// loaded and authorized on the referenced record's own project. Lists without a project filter are
+// allowed when the caller holds the family somewhere and are then limited to the readable projects
+// (Context::scope, with a pipeline safety net for handlers that do not call it). The Owner bypasses
+// policies.
 #pragma once
 
 #include <memory>

@@ -452,11 +452,11 @@ TEST_F(IamPipeline, ReferencesAreAuthorizedOnTheirOwnProject) {
     return R"({"permission_set_names":[")" + set + R"("],"condition":"","project_ids":[")" +
            project + R"("]})";
   };
-  auto pol = call("POST", "/iam/v1alpha1/policies",
-                  R"({"name":"att","description":"","application_id":")" + app_id +
-                      R"(","rules":[)" + rule("InstancesFullAccess", a_) + "," +
-                      rule("BlockStorageFullAccess", a_) + "," +
-                      rule("BlockStorageReadOnly", b_) + "]}");
+  auto pol =
+      call("POST", "/iam/v1alpha1/policies",
+           R"({"name":"att","description":"","application_id":")" + app_id + R"(","rules":[)" +
+               rule("InstancesFullAccess", a_) + "," + rule("BlockStorageFullAccess", a_) + "," +
+               rule("BlockStorageReadOnly", b_) + "]}");
   ASSERT_EQ(pol.status, 200) << pol.raw.body;
   auto key = call("POST", "/iam/v1alpha1/api-keys",
                   R"({"application_id":")" + app_id + R"(","description":"k"})");
@@ -518,10 +518,9 @@ TEST_F(IamPipeline, ReferencesAreAuthorizedOnTheirOwnProject) {
   EXPECT_EQ(cross.raw.body, denied("write", "volume"));
   EXPECT_FALSE(in_use(vol[b_]));
   // The same through a nested path, mixed with an allowed one: all or nothing.
-  auto nested = call("POST", attach,
-                     R"({"disks":{"0":{"id":")" + vol[a_] + R"("},"1":{"id":")" +
-                         upper(vol[b_]) + R"("}}})",
-                     sk);
+  auto nested = call(
+      "POST", attach,
+      R"({"disks":{"0":{"id":")" + vol[a_] + R"("},"1":{"id":")" + upper(vol[b_]) + R"("}}})", sk);
   EXPECT_EQ(nested.status, 403) << nested.raw.body;
   EXPECT_FALSE(in_use(vol[b_]));
   // Reading B's volume is allowed (copy_from needs read); C's is not.

@@ -651,7 +651,8 @@ void register_private_nics(app::Registry& r) {
   using app::Access;
   using app::body_ref;
   // A NIC plugs the server into the Private Network and takes the IPAM addresses given.
-  const app::Reference pn = body_ref("private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef});
+  const app::Reference pn =
+      body_ref("private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef});
   r.add("GET", v1, kRead, v1_list);
   r.add("POST", v1, kWrite, v1_create)
       .refs({pn, body_ref("ipam_ip_ids", Access::kWrite, {ipam::kIpRef}),

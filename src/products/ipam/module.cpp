@@ -411,8 +411,8 @@ class IpamModule final : public app::Module {
     // the handler, which books only in the network's own project). `resource` describes a
     // custom resource by MAC address and name: no id.
     r.add("POST", p + "/ips", kWrite, book_ip)
-        .refs({app::body_ref("source.private_network_id", Access::kWrite,
-                             {vpc::kPrivateNetworkRef})})
+        .refs(
+            {app::body_ref("source.private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef})})
         .not_refs({"resource"});
     // Filters of the (scoped) list.
     r.add("GET", p + "/ips", kRead, list_ips)

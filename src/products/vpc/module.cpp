@@ -1243,12 +1243,10 @@ class VpcModule final : public app::Module {
     r.add("GET", p + "/ingress-rules", kIngressRead, list_ingress).not_refs({"vpc_id"});
     r.add("POST", p + "/ingress-rules", kIngressWrite, create_ingress)
         .refs({app::body_ref("vpc_id", Access::kWrite, {kVpcRef}),
-               app::body_ref("nexthop_private_network_id", Access::kWrite,
-                             {kPrivateNetworkRef})});
+               app::body_ref("nexthop_private_network_id", Access::kWrite, {kPrivateNetworkRef})});
     r.add("GET", p + "/ingress-rules/{rule_id}", kIngressRead, get_ingress);
     r.add("PATCH", p + "/ingress-rules/{rule_id}", kIngressWrite, update_ingress)
-        .refs({app::body_ref("nexthop_private_network_id", Access::kWrite,
-                             {kPrivateNetworkRef})});
+        .refs({app::body_ref("nexthop_private_network_id", Access::kWrite, {kPrivateNetworkRef})});
     r.add("DELETE", p + "/ingress-rules/{rule_id}", kIngressWrite, delete_ingress);
   }
 };

@@ -907,8 +907,7 @@ void register_v1(app::Registry& r, app::Services&) {
   // (network); an IP moved to a gateway changes it.
   const app::Reference gateway = body_ref("gateway_id", Access::kWrite, {kGatewayRef});
   const app::Reference dhcp = body_ref("dhcp_id", Access::kWrite, {kDhcpRef});
-  const app::Reference ipam_ip =
-      body_ref("ipam_config.ipam_ip_id", Access::kWrite, {ipam::kIpRef});
+  const app::Reference ipam_ip = body_ref("ipam_config.ipam_ip_id", Access::kWrite, {ipam::kIpRef});
   r.add("GET", z + "/gateways", kGatewayRead, list_gateways)
       .not_refs({"private_network_id"});  // a filter of the (scoped) list
   r.add("POST", z + "/gateways", kGatewayWrite, create_gateway_v1)
@@ -924,9 +923,8 @@ void register_v1(app::Registry& r, app::Services&) {
       .not_refs({"dhcp_id", "gateway_id", "private_network_id"});
   // `dhcp` is a DHCP configuration to create, not an id.
   r.add("POST", z + "/gateway-networks", kNetworkWrite, create_network)
-      .refs({gateway,
-             body_ref("private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef}), dhcp,
-             ipam_ip});
+      .refs({gateway, body_ref("private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef}),
+             dhcp, ipam_ip});
   r.add("GET", z + "/gateway-networks/{gateway_network_id}", kNetworkRead, get_network);
   r.add("PATCH", z + "/gateway-networks/{gateway_network_id}", kNetworkWrite, update_network)
       .refs({dhcp, ipam_ip});

@@ -832,8 +832,7 @@ void register_v2(app::Registry& r, app::Services&) {
       .not_refs({"gateway_ids", "private_network_ids"});
   r.add("GET", z + "/gateway-networks/{gateway_network_id}", kNetworkRead, get_network);
   r.add("POST", z + "/gateway-networks", kNetworkWrite, create_network)
-      .refs({gateway,
-             body_ref("private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef}),
+      .refs({gateway, body_ref("private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef}),
              ipam_ip});
   r.add("PATCH", z + "/gateway-networks/{gateway_network_id}", kNetworkWrite, update_network)
       .refs({ipam_ip});
