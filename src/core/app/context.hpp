@@ -154,6 +154,9 @@ struct RefKind {
   std::string_view kind;  // store record kind, e.g. "block.volume"
   std::string_view family;
   std::string_view resource;
+  // A boolean body field that, when true, lets every principal read the record (public images):
+  // a read reference to such a record needs no right.
+  std::string_view public_flag = {};
 };
 
 enum class RefIn : std::uint8_t { kPath, kQuery, kBody };

@@ -266,6 +266,10 @@ void check_references(store::Store& store, const Input& in, const RequestFacts& 
       if (rec.id != n.id) continue;
       for (auto& k : n.ref->kinds) {
         if (rec.kind != k.kind) continue;
+        if (n.ref->access == Access::kRead && !k.public_flag.empty()) {
+          auto f = rec.body.find(k.public_flag);
+          if (f != rec.body.end() && f->value().is_bool() && f->value().get_bool()) continue;
+        }
         if (may_use(*ev, k.family, n.ref->access, rec.project_id)) continue;
         std::string action = n.ref->access == Access::kRead ? "read" : "write";
         v.allowed = false;

@@ -178,7 +178,7 @@ constexpr app::Permission kRead{"Instances", Access::kRead, "server"};
 constexpr app::Permission kWrite{"Instances", Access::kWrite, "server"};
 // A volume of another product (judged on its family, BlockStorage) that fake servers use.
 constexpr std::string_view kVolume = "fake.volume";
-constexpr app::RefKind kVolumeRef{kVolume, "BlockStorage", "volume"};
+constexpr app::RefKind kVolumeRef{kVolume, "BlockStorage", "volume", "public"};
 
 json::object render(const store::Record& r) {
   return json::object{{"id", r.id}, {"name", r.name}, {"project", r.project_id}};
@@ -479,6 +479,16 @@ TEST_F(IamPipeline, ReferencesAreAuthorizedOnTheirOwnProject) {
       tx->insert(r);
       vol[org == id_.organization_id ? p : "other-org"] = r.id;
     }
+    // A public volume of C: anyone may read it, not change it.
+    store::Record pub;
+    pub.kind = std::string(kVolume);
+    pub.id = new_uuid();
+    pub.organization_id = id_.organization_id;
+    pub.project_id = c_;
+    pub.body = json::object{{"in_use", false}, {"public", true}};
+    pub.created_at = pub.updated_at = clock_.now();
+    tx->insert(pub);
+    vol["public"] = pub.id;
     tx->commit();
   }
   auto in_use = [&](const std::string& id) {
@@ -528,6 +538,9 @@ TEST_F(IamPipeline, ReferencesAreAuthorizedOnTheirOwnProject) {
   auto c_read = call("POST", attach, body("copy_from", vol[c_]), sk);
   EXPECT_EQ(c_read.status, 403);
   EXPECT_EQ(c_read.raw.body, denied("read", "volume"));
+  EXPECT_EQ(call("POST", attach, body("copy_from", vol["public"]), sk).status, 200);
+  EXPECT_EQ(call("POST", attach, body("volume_id", vol["public"]), sk).status, 403);
+  EXPECT_FALSE(in_use(vol["public"]));
   // Unknown ids and other organizations' records are the handler's not_found (never 403).
   EXPECT_EQ(call("POST", attach, body("volume_id", new_uuid()), sk).status, 404);
   EXPECT_EQ(call("POST", attach, body("volume_id", vol["other-org"]), sk).status, 404);

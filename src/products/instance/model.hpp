@@ -55,7 +55,7 @@ inline constexpr std::string_view kPlacementGroupKind = "instance.placement_grou
 inline constexpr app::RefKind kServerRef{kServerKind, "Instances", "instance"};
 inline constexpr app::RefKind kVolumeRef{kVolumeKind, "Instances", "instance"};
 inline constexpr app::RefKind kSnapshotRef{kSnapshotKind, "Instances", "instance"};
-inline constexpr app::RefKind kImageRef{kImageKind, "Instances", "instance"};
+inline constexpr app::RefKind kImageRef{kImageKind, "Instances", "instance", "public"};
 inline constexpr app::RefKind kSecurityGroupRef{kSecurityGroupKind, "Instances", "instance"};
 inline constexpr app::RefKind kIpRef{kIpKind, "Instances", "instance"};
 inline constexpr app::RefKind kPlacementGroupRef{kPlacementGroupKind, "Instances", "instance"};
