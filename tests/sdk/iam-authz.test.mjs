@@ -386,3 +386,195 @@ describe('lists that mix project records with public objects', () => {
     assert.ok(pub.json.images.length > 0 && pub.json.images.every((i) => i.public === true));
   });
 });
+
+// --- references to other projects' resources ----------------------------------------------
+// A key whose only policy is AllProductsFullAccess on project A uses, in requests about A, a
+// resource of project B it cannot read or change: refused with 403 before anything happens
+// (checked again through the Owner); the same request naming A's resource passes. One block
+// per product with reference fields (Account has none besides the project it acts on, and
+// Marketplace only has filters of the public catalogue; both are covered by the route
+// declarations checked at start-up).
+describe('references to resources of another project', () => {
+  const z = `/instance/v1/zones/${zone}`;
+  const bz = `/block/v1alpha1/zones/${zone}`;
+  const vr = '/vpc/v2/regions/fr-par';
+  const gz = `/vpc-gw/v2/zones/${zone}`;
+  let key; // AllProductsFullAccess on A only
+  let image;
+  const R = { A: {}, B: {} }; // resources per project
+
+  const asKey = (method, p, body) => raw(server, method, p, { token: key.secretKey, body });
+  const asOwner = (method, p, body) => raw(server, method, p, { body });
+  const ok = (r, what) => assert.ok(r.status >= 200 && r.status < 300, `${what}: ${show(r)}`);
+  const denied = (r, action, resource, what) => assertPermissionsDenied(r, action, resource, what);
+
+  async function created(method, p, body, pick) {
+    const r = await asOwner(method, p, body);
+    ok(r, `${method} ${p}`);
+    return pick(r.json);
+  }
+  async function newServer(project, extra = {}) {
+    return created('POST', `${z}/servers`, { name: `ref-${tag()}`, commercial_type: 'DEV1-S', image, project, ...extra }, (j) => j.server.id);
+  }
+  async function advance(seconds) {
+    ok(await asOwner('POST', '/_scwd/clock/advance', { seconds }), 'advance');
+  }
+
+  before(async (t) => {
+    const probe = await raw(server, 'GET', `${gz}/gateways`);
+    if (probe.status === 501) return; // a build without the network products
+    // Its default project is A: gateway networks name no project and are created there.
+    const app = await appWithKey(server, owner, { rules: [{ permissionSetNames: ['AllProductsFullAccess'], projectIds: [A], condition: '' }] });
+    key = await owner.createAPIKey({ applicationId: app.id, description: 'refs', defaultProjectId: A });
+    const li = await raw(server, 'GET', `/marketplace/v2/local-images?image_label=ubuntu_jammy&zone=${zone}&type=instance_local&arch=x86_64`);
+    ok(li, 'local images');
+    image = li.json.local_images.find((i) => i.type === 'instance_local').id;
+    for (const [p, o] of [[A, R.A], [B, R.B]]) {
+      o.server = await newServer(p);
+      o.volume = await created('POST', `${bz}/volumes`, { name: `v-${tag()}`, project_id: p, from_empty: { size: 10_000_000_000 } }, (j) => j.id);
+      o.ip = await created('POST', `${z}/ips`, { project: p, type: 'routed_ipv4' }, (j) => j.ip.id);
+      o.ip2 = await created('POST', `${z}/ips`, { project: p, type: 'routed_ipv4' }, (j) => j.ip.id);
+      o.sg = await created('POST', `${z}/security_groups`, { name: `sg-${tag()}`, description: '', project: p, stateful: true, inbound_default_policy: 'accept', outbound_default_policy: 'accept' }, (j) => j.security_group.id);
+      o.pg = await created('POST', `${z}/placement_groups`, { name: `pg-${tag()}`, project: p }, (j) => j.placement_group.id);
+      o.vpc = await created('POST', `${vr}/vpcs`, { name: `vpc-${tag()}`, project_id: p, enable_routing: false }, (j) => j.id);
+      o.pn = await created('POST', `${vr}/private-networks`, { name: `pn-${tag()}`, project_id: p, vpc_id: o.vpc, subnets: [p === A ? '172.20.0.0/22' : '172.21.0.0/22'], default_route_propagation_enabled: false }, (j) => j.id);
+      o.gw = await created('POST', `${gz}/gateways`, { name: `gw-${tag()}`, type: 'VPC-GW-S', project_id: p, enable_smtp: false, enable_bastion: false }, (j) => j.id);
+      o.gwIp = await created('POST', `${gz}/ips`, { project_id: p, tags: [] }, (j) => j.id);
+    }
+    await advance(60);
+    for (const o of [R.A, R.B]) {
+      o.snapshot = await created('POST', `${bz}/snapshots`, { name: `s-${tag()}`, project_id: o === R.A ? A : B, volume_id: o.volume }, (j) => j.id);
+    }
+    await advance(60);
+    t.diagnostic?.('resources ready');
+  });
+
+  const skipUnlessReady = (t) => {
+    if (!key) {
+      t.skip('network products not served by this build');
+      return true;
+    }
+    return false;
+  };
+
+  it('block: a snapshot of B\'s volume, a volume from B\'s snapshot', async (t) => {
+    if (skipUnlessReady(t)) return;
+    const before = (await asOwner('GET', `${bz}/snapshots?project_id=${A}&page_size=100`)).json.total_count;
+    denied(await asKey('POST', `${bz}/snapshots`, { name: 'steal', project_id: A, volume_id: R.B.volume }), 'read', 'volume', 'snapshot of B volume');
+    denied(await asKey('POST', '/block/v1/zones/fr-par-1/snapshots', { name: 'steal', project_id: A, volume_id: R.B.volume }), 'read', 'volume', 'v1 snapshot of B volume');
+    assert.equal((await asOwner('GET', `${bz}/snapshots?project_id=${A}&page_size=100`)).json.total_count, before, 'no snapshot created in A');
+    ok(await asKey('POST', `${bz}/snapshots`, { name: 'mine', project_id: A, volume_id: R.A.volume }), 'snapshot of A volume');
+    const vols = (await asOwner('GET', `${bz}/volumes?project_id=${A}&page_size=100`)).json.total_count;
+    denied(await asKey('POST', `${bz}/volumes`, { name: 'steal', project_id: A, from_snapshot: { snapshot_id: R.B.snapshot } }), 'read', 'snapshot', 'volume from B snapshot');
+    assert.equal((await asOwner('GET', `${bz}/volumes?project_id=${A}&page_size=100`)).json.total_count, vols, 'no volume created in A');
+    ok(await asKey('POST', `${bz}/volumes`, { name: 'mine', project_id: A, from_snapshot: { snapshot_id: R.A.snapshot } }), 'volume from A snapshot');
+  });
+
+  it('instance: attach-volume of B\'s volume to A\'s server', async (t) => {
+    if (skipUnlessReady(t)) return;
+    const r = await asKey('POST', `${z}/servers/${R.A.server}/attach-volume`, { volume_id: R.B.volume, volume_type: 'sbs_volume' });
+    denied(r, 'write', 'volume', 'attach B volume');
+    const vb = await asOwner('GET', `${bz}/volumes/${R.B.volume}`);
+    assert.equal(vb.json.status, 'available', show(vb));
+    assert.deepEqual(vb.json.references, [], 'B volume not referenced');
+    ok(await asKey('POST', `${z}/servers/${R.A.server}/attach-volume`, { volume_id: R.A.volume, volume_type: 'sbs_volume' }), 'attach A volume');
+    assert.equal((await asOwner('GET', `${bz}/volumes/${R.A.volume}`)).json.status, 'in_use');
+  });
+
+  it('instance: an IP moved to B\'s server, a server created with B\'s IP', async (t) => {
+    if (skipUnlessReady(t)) return;
+    denied(await asKey('PATCH', `${z}/ips/${R.A.ip}`, { server: R.B.server }), 'write', 'instance', 'PATCH ip server B');
+    assert.equal((await asOwner('GET', `${z}/ips/${R.A.ip}`)).json.ip.server, null, 'A ip not attached');
+    const servers = (await asOwner('GET', `${z}/servers?project=${A}&per_page=100`)).json.servers.length;
+    denied(await asKey('POST', `${z}/servers`, { name: 'steal', commercial_type: 'DEV1-S', image, project: A, public_ips: [R.B.ip] }), 'write', 'instance', 'server with B ip');
+    denied(await asKey('POST', `${z}/servers`, { name: 'steal', commercial_type: 'DEV1-S', image, project: A, public_ip: R.B.ip2 }), 'write', 'instance', 'server with B public_ip');
+    assert.equal((await asOwner('GET', `${z}/ips/${R.B.ip}`)).json.ip.server, null, 'B ip not moved');
+    assert.equal((await asOwner('GET', `${z}/ips/${R.B.ip2}`)).json.ip.server, null, 'B ip2 not moved');
+    assert.equal((await asOwner('GET', `${z}/servers?project=${A}&per_page=100`)).json.servers.length, servers, 'no server created');
+    // With A's own resources both pass.
+    const patched = await asKey('PATCH', `${z}/ips/${R.A.ip}`, { server: R.A.server });
+    ok(patched, 'PATCH ip server A');
+    assert.equal(patched.json.ip.server.id, R.A.server);
+    const s = await asKey('POST', `${z}/servers`, { name: 'mine', commercial_type: 'DEV1-S', image, project: A, public_ips: [R.A.ip2] });
+    ok(s, 'server with A ip');
+    assert.deepEqual(s.json.server.public_ips.map((i) => i.id), [R.A.ip2]);
+  });
+
+  it('instance: B\'s security group and placement group on A\'s servers', async (t) => {
+    if (skipUnlessReady(t)) return;
+    denied(await asKey('PATCH', `${z}/servers/${R.A.server}`, { security_group: { id: R.B.sg } }), 'write', 'instance', 'PATCH sg B');
+    denied(await asKey('PATCH', `${z}/servers/${R.A.server}`, { placement_group: R.B.pg }), 'write', 'instance', 'PATCH pg B');
+    denied(await asKey('POST', `${z}/servers`, { name: 'steal', commercial_type: 'DEV1-S', image, project: A, security_group: R.B.sg }), 'write', 'instance', 'create with sg B');
+    denied(await asKey('POST', `${z}/servers`, { name: 'steal', commercial_type: 'DEV1-S', image, project: A, placement_group: R.B.pg }), 'write', 'instance', 'create with pg B');
+    denied(await asKey('PUT', `${z}/placement_groups/${R.A.pg}/servers`, { servers: [R.B.server] }), 'write', 'instance', 'B server into A group');
+    // B's groups list none of A's servers; A's group did not take B's server.
+    const sgB = await asOwner('GET', `${z}/security_groups/${R.B.sg}`);
+    assert.deepEqual(sgB.json.security_group.servers, [], show(sgB));
+    assert.deepEqual((await asOwner('GET', `${z}/placement_groups/${R.B.pg}/servers`)).json.servers, []);
+    assert.deepEqual((await asOwner('GET', `${z}/placement_groups/${R.A.pg}/servers`)).json.servers, []);
+    const srv = (await asOwner('GET', `${z}/servers/${R.A.server}`)).json.server;
+    assert.notEqual(srv.security_group.id, R.B.sg);
+    assert.equal(srv.placement_group, null);
+    // A's own groups pass.
+    ok(await asKey('PATCH', `${z}/servers/${R.A.server}`, { security_group: { id: R.A.sg } }), 'PATCH sg A');
+    ok(await asKey('PATCH', `${z}/servers/${R.A.server}`, { placement_group: R.A.pg }), 'PATCH pg A');
+    assert.deepEqual((await asOwner('GET', `${z}/placement_groups/${R.A.pg}/servers`)).json.servers.map((s) => s.id), [R.A.server]);
+  });
+
+  it('instance: a private NIC on B\'s Private Network', async (t) => {
+    if (skipUnlessReady(t)) return;
+    denied(await asKey('POST', `${z}/servers/${R.A.server}/private_nics`, { private_network_id: R.B.pn }), 'write', 'private_network', 'NIC on B PN');
+    assert.deepEqual((await asOwner('GET', `${z}/servers/${R.A.server}/private_nics`)).json.private_nics, []);
+  });
+
+  it('vpc: a Private Network in B\'s VPC', async (t) => {
+    if (skipUnlessReady(t)) return;
+    const before = (await asOwner('GET', `${vr}/private-networks?vpc_id=${R.B.vpc}`)).json.total_count;
+    denied(await asKey('POST', `${vr}/private-networks`, { name: 'steal', project_id: A, vpc_id: R.B.vpc, default_route_propagation_enabled: false }), 'write', 'vpc', 'PN in B vpc');
+    assert.equal((await asOwner('GET', `${vr}/private-networks?vpc_id=${R.B.vpc}`)).json.total_count, before);
+    ok(await asKey('POST', `${vr}/private-networks`, { name: 'mine', project_id: A, vpc_id: R.A.vpc, default_route_propagation_enabled: false }), 'PN in A vpc');
+  });
+
+  it('ipam: an address booked in B\'s Private Network', async (t) => {
+    if (skipUnlessReady(t)) return;
+    denied(await asKey('POST', '/ipam/v1/regions/fr-par/ips', { project_id: A, source: { private_network_id: R.B.pn }, is_ipv6: false }), 'write', 'private_network', 'book in B PN');
+    const inB = await asOwner('GET', `/ipam/v1/regions/fr-par/ips?private_network_id=${R.B.pn}`);
+    assert.equal(inB.json.total_count, 0, show(inB));
+    ok(await asKey('POST', '/ipam/v1/regions/fr-par/ips', { project_id: A, source: { private_network_id: R.A.pn }, is_ipv6: false }), 'book in A PN');
+  });
+
+  it('vpc-gw: B\'s Private Network, gateway and IP used by A\'s gateway', async (t) => {
+    if (skipUnlessReady(t)) return;
+    denied(await asKey('POST', `${gz}/gateway-networks`, { gateway_id: R.A.gw, private_network_id: R.B.pn, enable_masquerade: true, push_default_route: false }), 'write', 'private_network', 'A gateway on B PN');
+    assert.deepEqual((await asOwner('GET', `${gz}/gateways/${R.A.gw}`)).json.gateway_networks, []);
+    denied(await asKey('POST', `${gz}/gateways`, { name: 'steal', type: 'VPC-GW-S', project_id: A, ip_id: R.B.gwIp, enable_smtp: false, enable_bastion: false }), 'write', 'ip', 'gateway with B ip');
+    assert.ok(!(await asOwner('GET', `${gz}/ips/${R.B.gwIp}`)).json.gateway_id, 'B gateway ip free');
+    denied(await asKey('PATCH', `${gz}/ips/${R.A.gwIp}`, { gateway_id: R.B.gw }), 'write', 'gateway', 'A ip to B gateway');
+    denied(await asKey('PATCH', `/vpc-gw/v1/zones/${zone}/ips/${R.A.gwIp}`, { gateway_id: R.B.gw }), 'write', 'gateway', 'v1: A ip to B gateway');
+    assert.ok(!(await asOwner('GET', `${gz}/ips/${R.A.gwIp}`)).json.gateway_id, 'A ip not moved');
+    // A's own network passes.
+    ok(await asKey('POST', `${gz}/gateway-networks`, { gateway_id: R.A.gw, private_network_id: R.A.pn, enable_masquerade: true, push_default_route: false }), 'A gateway on A PN');
+  });
+
+  it('iam: a policy bound to a user the key cannot read; group members likewise', async (t) => {
+    if (skipUnlessReady(t)) return;
+    const policyManager = await appWithKey(server, owner, { rules: [{ permissionSetNames: ['IAMPolicyManager', 'IAMGroupManager'], organizationId: org, condition: '' }] });
+    const reader = await appWithKey(server, owner, { rules: [{ permissionSetNames: ['IAMPolicyManager', 'IAMGroupManager', 'IAMUserReadOnly', 'IAMApplicationReadOnly'], organizationId: org, condition: '' }] });
+    const target = await appWithKey(server, owner);
+    const body = { name: `bind-${tag()}`, description: '', application_id: target.id, rules: [{ permission_set_names: ['AllProductsReadOnly'], organization_id: org, condition: '' }] };
+    denied(await raw(server, 'POST', '/iam/v1alpha1/policies', { token: policyManager.secretKey, body }), 'read', 'application', 'bind to unreadable application');
+    const pols = await asOwner('GET', `/iam/v1alpha1/policies?application_ids=${target.id}`);
+    assert.equal(pols.json.total_count, 0, show(pols));
+    ok(await raw(server, 'POST', '/iam/v1alpha1/policies', { token: reader.secretKey, body }), 'bind with IAMApplicationReadOnly');
+    const group = await created('POST', '/iam/v1alpha1/groups', { name: `g-${tag()}`, description: '' }, (j) => j.id);
+    denied(await raw(server, 'POST', `/iam/v1alpha1/groups/${group}/add-member`, { token: policyManager.secretKey, body: { application_id: target.id } }), 'read', 'application', 'add unreadable member');
+    assert.deepEqual((await asOwner('GET', `/iam/v1alpha1/groups/${group}`)).json.application_ids, []);
+    ok(await raw(server, 'POST', `/iam/v1alpha1/groups/${group}/add-member`, { token: reader.secretKey, body: { application_id: target.id } }), 'add readable member');
+  });
+
+  it('the Owner passes where the key was refused', async (t) => {
+    if (skipUnlessReady(t)) return;
+    ok(await asOwner('POST', `${bz}/snapshots`, { name: 'owner', project_id: A, volume_id: R.B.volume }), 'owner snapshot of B volume');
+    ok(await asOwner('PATCH', `${z}/ips/${R.B.ip}`, { server: R.A.server }), 'owner moves a B ip to an A server');
+  });
+});

@@ -109,7 +109,7 @@ Result<Response> explain(app::App& app, Context& ctx) {
                         : fam.scope == iam::FamilyScope::kOrganization  ? "organization"
                         : fam.scope == iam::FamilyScope::kAuthenticated ? "authenticated"
                                                                         : "unknown";
-  iam::Input in{*principal, perm, route->op, req, params, body};
+  iam::Input in{*principal, perm, route->op, req, params, body, &route->spec.references};
   auto v = iam::decide(ctx.svc.store, in, iam::facts_of(req, ctx.now()));
   out["allowed"] = v.allowed;
   out["reason"] = v.reason;
@@ -144,7 +144,7 @@ Result<Response> explain(app::App& app, Context& ctx) {
     }
     out["rules"] = std::move(rules);
   }
-  if (!v.allowed) out["error"] = iam::denial(req, perm).body();
+  if (!v.allowed) out["error"] = iam::denial(v, req, perm).body();
   return Response::json(200, out);
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 #include "core/codec/validate.hpp"
 #include "core/iam/authorizer.hpp"
@@ -65,6 +66,29 @@ const Route* App::find(std::string_view method, std::string_view path,
 
 void App::add_module(std::unique_ptr<Module> m) { modules_.push_back(std::move(m)); }
 
+namespace {
+// The id fields of an operation's query and top-level body that the route does not declare
+// ("query volume_id", "body public_ips"); see is_reference_field.
+std::vector<std::string> undeclared_references(const sdk::Operation& op, const RouteSpec& spec) {
+  std::vector<std::string> out;
+  auto declared = [&](RefIn in, std::string_view name) {
+    for (auto& r : spec.references) {
+      std::string_view f = r.field;
+      if (r.in == in && f.substr(0, f.find('.')) == name) return true;
+    }
+    return std::find(spec.not_references.begin(), spec.not_references.end(), name) !=
+           spec.not_references.end();
+  };
+  for (auto [in, fields, where] : {std::tuple{RefIn::kQuery, op.query, "query "},
+                                   std::tuple{RefIn::kBody, op.body, "body "}}) {
+    for (auto& f : fields)
+      if (is_reference_field(f.name) && !is_target_field(f.name) && !declared(in, f.name))
+        out.push_back(where + std::string(f.name));
+  }
+  return out;
+}
+}  // namespace
+
 void App::finalize() {
   std::map<std::string, const sdk::Operation*> published;  // "METHOD {}path" -> op
   for (auto& op : sdk::operations()) {
@@ -72,6 +96,7 @@ void App::finalize() {
     published.emplace(key, &op);
   }
   std::set<std::string> taken;
+  std::string undeclared;
   for (auto& m : modules_) {
     Registry reg;
     m->register_routes(reg, services_);
@@ -80,6 +105,11 @@ void App::finalize() {
         throw std::logic_error("route " + spec.method + " " + spec.path + " of module " +
                                std::string(m->name()) + " declares no permission");
       std::string key = spec.method + " " + normalize_template(spec.path);
+      if (auto it = published.find(key); it != published.end()) {
+        for (auto& f : undeclared_references(*it->second, spec))
+          undeclared += "\n  " + spec.method + " " + spec.path + " (" + std::string(m->name()) +
+                        "): field " + f;
+      }
       if (!taken.insert(key).second)
         throw std::logic_error("route registered twice: " + spec.method + " " + spec.path);
       Route r;
@@ -92,6 +122,10 @@ void App::finalize() {
       routes_.push_back(std::move(r));
     }
   }
+  if (!undeclared.empty())
+    throw std::logic_error(
+        "routes whose schema has an id field declared neither as a reference nor as not one:" +
+        undeclared);
   for (auto& [key, op] : published) {
     if (taken.count(key)) continue;
     Route r;
@@ -306,6 +340,7 @@ http::Response App::dispatch(http::Request& req, const Route& route, const route
   }
   Context ctx(req, params, route.op, principal, services_);
   ctx.permission = &route.spec.permission;
+  ctx.references = &route.spec.references;
   if (route.op) {
     if (auto e = codec::validate_query(*route.op, req)) return render(*e);
   }

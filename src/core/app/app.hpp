@@ -27,7 +27,8 @@ class App {
 
   void add_module(std::unique_ptr<Module> m);
   // Builds the route table from the modules and the SDK catalog. Throws std::logic_error on a
-  // route that declares no permission or collides with another.
+  // route that declares no permission, collides with another, or has an id field in its SDK
+  // schema declared neither as a reference nor as not one (RouteSpec::refs / not_refs).
   void finalize();
 
   http::Response handle(http::Request& req);

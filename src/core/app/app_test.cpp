@@ -138,6 +138,61 @@ TEST_F(AppTest, RouteWithoutPermissionIsRejectedAtFinalize) {
   }
 }
 
+TEST(AppHelpers, ReferenceFields) {
+  for (auto f : {"volume_id", "ipam_ip_ids", "public_ips", "server", "from_snapshot", "volumes",
+                 "placement_group", "security_group", "resource", "access_key"})
+    EXPECT_TRUE(is_reference_field(f)) << f;
+  for (auto f : {"name", "tags", "size", "id_like", "ids", "description", "validation_key"})
+    EXPECT_FALSE(is_reference_field(f)) << f;
+  for (auto f : {"project_id", "project", "organization_id", "organization", "project_ids"})
+    EXPECT_TRUE(is_target_field(f)) << f;
+  EXPECT_FALSE(is_target_field("volume_id"));
+}
+
+// The k8s cluster routes (published, not served by scwd) have an id field in their query
+// (private_network_id) and body (private_network_id): registering them without saying what it
+// is fails, naming every undeclared field.
+TEST_F(AppTest, RouteWithAnUndeclaredIdFieldIsRejectedAtFinalize) {
+  app_->add_module(std::make_unique<TestModule>([](Registry& r) {
+    r.add("GET", "/k8s/v1/regions/{region}/clusters", kRead, echo);
+    r.add("POST", "/k8s/v1/regions/{region}/clusters", kRead, echo);
+  }));
+  try {
+    app_->finalize();
+    FAIL() << "finalize() accepted routes with undeclared id fields";
+  } catch (const std::logic_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("GET /k8s/v1/regions/{region}/clusters (test): field query "
+                                    "private_network_id"));
+    EXPECT_THAT(e.what(), HasSubstr("POST /k8s/v1/regions/{region}/clusters (test): field body "
+                                    "private_network_id"));
+    // project_id / organization_id are targets the authorizer already handles.
+    EXPECT_THAT(e.what(), ::testing::Not(HasSubstr("project_id")));
+  }
+}
+
+TEST_F(AppTest, DeclaredReferencesAndNotReferencesPassFinalize) {
+  finalize_with([](Registry& r) {
+    r.add("GET", "/k8s/v1/regions/{region}/clusters", kRead, echo).not_refs({"private_network_id"});
+    r.add("POST", "/k8s/v1/regions/{region}/clusters", kRead, echo)
+        .refs({body_ref("private_network_id", Access::kWrite,
+                        {{"vpc.private_network", "VPC", "private_network"}})});
+  });
+  const Route* rt = route("POST", "/k8s/v1/regions/{region}/clusters");
+  ASSERT_NE(rt, nullptr);
+  ASSERT_EQ(rt->spec.references.size(), 1u);
+  EXPECT_EQ(rt->spec.references[0].field, "private_network_id");
+  EXPECT_EQ(rt->spec.references[0].access, Access::kWrite);
+}
+
+// Every product route of this build declares its references (the real modules finalize).
+TEST_F(AppTest, EveryProductRouteDeclaresItsReferences) {
+  for (auto f : product_factories()) app_->add_module(f());
+  EXPECT_NO_THROW(app_->finalize());
+  std::size_t declared = 0;
+  for (auto& r : app_->routes()) declared += r.spec.references.size();
+  EXPECT_GT(declared, 40u);
+}
+
 TEST_F(AppTest, RouteRegisteredTwiceIsRejectedAtFinalize) {
   app_->add_module(std::make_unique<TestModule>([](Registry& r) {
     r.add("GET", "/scwdtest/v1/things/{id}", kRead, echo);
@@ -177,8 +232,9 @@ TEST_F(AppTest, UnimplementedOperationsStillRequireAuthentication) {
 }
 
 TEST_F(AppTest, ImplementedOperationTakesItsNameAndRulesFromTheCatalog) {
-  finalize_with(
-      [](Registry& r) { r.add("GET", "/k8s/v1/regions/{region}/clusters", kRead, echo); });
+  finalize_with([](Registry& r) {
+    r.add("GET", "/k8s/v1/regions/{region}/clusters", kRead, echo).not_refs({"private_network_id"});
+  });
   const Route* rt = route("GET", "/k8s/v1/regions/{region}/clusters");
   ASSERT_NE(rt, nullptr);
   EXPECT_TRUE(rt->implemented);
@@ -200,8 +256,10 @@ TEST_F(AppTest, ImplementedOperationTakesItsNameAndRulesFromTheCatalog) {
 }
 
 TEST_F(AppTest, BodyOfAnImplementedOperationIsValidatedByTheCatalog) {
-  finalize_with(
-      [](Registry& r) { r.add("POST", "/k8s/v1/regions/{region}/clusters", kRead, echo); });
+  finalize_with([](Registry& r) {
+    r.add("POST", "/k8s/v1/regions/{region}/clusters", kRead, echo)
+        .not_refs({"private_network_id"});
+  });
   auto ok = call("POST", "/k8s/v1/regions/fr-par/clusters", R"({"name":"c1","cni":"cilium"})");
   EXPECT_EQ(ok.res.status, 200) << ok.res.body;
   EXPECT_EQ(ok.body.at("body").at("name").as_string(), "c1");

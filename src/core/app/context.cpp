@@ -6,6 +6,29 @@
 
 namespace scwd::app {
 
+namespace {
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+}  // namespace
+
+bool is_target_field(std::string_view name) {
+  return name == "project_id" || name == "project" || name == "project_ids" ||
+         name == "organization_id" || name == "organization";
+}
+
+bool is_reference_field(std::string_view name) {
+  if (ends_with(name, "_id") || ends_with(name, "_ids")) return true;
+  // The SDK fields that carry ids (or objects holding them) without an _id suffix.
+  static constexpr std::string_view kNouns =
+      " server servers volume volumes image root_volume extra_volumes base_snapshot base_volume"
+      " snapshot from_snapshot from_server placement_group security_group public_ip public_ips"
+      " ip private_nics private_network private_networks resource from_resource to_resource"
+      " source ipam_config access_key access_keys gateway ";
+  if (name.empty() || name.find(' ') != std::string_view::npos) return false;
+  return kNouns.find(" " + std::string(name) + " ") != std::string_view::npos;
+}
+
 api::ApiError Context::denied(std::optional<Access> a) const {
   std::string action = "read";
   Access need = a.value_or(permission ? permission->access : Access::kRead);

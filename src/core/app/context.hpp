@@ -92,6 +92,8 @@ struct Services {
   std::vector<std::function<void(store::Tx&, std::string_view project_id)>> on_project_delete = {};
 };
 
+struct Reference;  // below: an id a request carries that names another resource
+
 class Context {
  public:
   Context(const http::Request& req, const router::Params& params, const sdk::Operation* op,
@@ -103,8 +105,9 @@ class Context {
   const sdk::Operation* op;  // nullptr for routes outside the SDK (admin plane)
   const Principal& principal;
   Services& svc;
-  boost::json::object body;                  // the parsed JSON body ({} when there was none)
-  const Permission* permission = nullptr;    // the route's permission
+  boost::json::object body;                // the parsed JSON body ({} when there was none)
+  const Permission* permission = nullptr;  // the route's permission
+  const std::vector<Reference>* references = nullptr;  // the route's references
   std::shared_ptr<const AccessView> access;  // set by the authorizer; nullptr: unrestricted
   bool list_scoped = false;                  // scope() was applied to a list query
 
@@ -152,19 +155,81 @@ class Context {
 
 using Handler = std::function<api::Result<http::Response>(Context&)>;
 
+// A record kind a request may name, and how access to it is judged: `family` is the
+// permission-set family of the product that owns the kind (an Instance route naming a Block
+// volume is judged on "BlockStorage"), `resource` the name permissions_denied details give.
+struct RefKind {
+  std::string_view kind;  // store record kind, e.g. "block.volume"
+  std::string_view family;
+  std::string_view resource;
+  // A boolean body field that, when true, lets every principal read the record (public images):
+  // a read reference to such a record needs no right.
+  std::string_view public_flag = {};
+};
+
+enum class RefIn : std::uint8_t { kPath, kQuery, kBody };
+
+// An id a request carries that names another resource. Before the handler runs the pipeline
+// loads every record it names (of one of `kinds`, in the caller's organization) and requires
+// `access` on that record's own project (read to copy from it, write to attach, move or modify
+// it); organization-level records need the access at organization level. Ids naming no record
+// of the caller's organization are left to the handler (its own not_found).
+struct Reference {
+  RefIn in = RefIn::kBody;
+  // Path or query parameter name, or a dotted body path: "volume_id",
+  // "from_snapshot.snapshot_id", "volumes.*.id" ("*": every value of an object or array).
+  // Arrays are walked implicitly and a final array of strings names one record per element.
+  std::string field;
+  Access access = Access::kRead;
+  std::vector<RefKind> kinds;
+};
+
+inline Reference body_ref(std::string field, Access a, std::vector<RefKind> kinds) {
+  return Reference{RefIn::kBody, std::move(field), a, std::move(kinds)};
+}
+inline Reference query_ref(std::string field, Access a, std::vector<RefKind> kinds) {
+  return Reference{RefIn::kQuery, std::move(field), a, std::move(kinds)};
+}
+inline Reference path_ref(std::string field, Access a, std::vector<RefKind> kinds) {
+  return Reference{RefIn::kPath, std::move(field), a, std::move(kinds)};
+}
+
+// A route is data: its method, path, permission, the references its requests carry and the
+// id-looking fields of its schema that name nothing to authorize (list filters, ids of things
+// the handler creates, external ids), each with the reason.
 struct RouteSpec {
   std::string method;
   std::string path;  // template, e.g. "/account/v3/projects/{project_id}"
   Handler handler;
   Permission permission;
   std::string operation;  // name for logs/501 (filled from the SDK catalog when empty)
+  std::vector<Reference> references = {};
+  std::vector<std::string> not_references = {};  // query or top-level body field names
+
+  RouteSpec& refs(std::vector<Reference> r) {
+    for (auto& x : r) references.push_back(std::move(x));
+    return *this;
+  }
+  RouteSpec& not_refs(std::vector<std::string> names) {
+    for (auto& n : names) not_references.push_back(std::move(n));
+    return *this;
+  }
 };
+
+// True when a query or top-level body field of an SDK schema names a resource by id (a name
+// ending in "_id" / "_ids", or one of the nouns the SDKs use for ids). App::finalize requires
+// every such field of a route to be declared a Reference or listed in not_references, except
+// the project / organization fields the authorizer already treats as targets.
+bool is_reference_field(std::string_view name);
+bool is_target_field(std::string_view name);
 
 class Registry {
  public:
-  void add(std::string method, std::string path, Permission permission, Handler handler) {
+  // Returns the spec so references can be declared fluently: r.add(...).refs({...}).
+  RouteSpec& add(std::string method, std::string path, Permission permission, Handler handler) {
     routes_.push_back(
         RouteSpec{std::move(method), std::move(path), std::move(handler), permission, {}});
+    return routes_.back();
   }
   std::vector<RouteSpec>& routes() { return routes_; }
 

@@ -162,7 +162,131 @@ api::ApiError denial(const http::Request& req, const app::Permission& p) {
   return api::ApiError::permissions_denied({{action, std::string(p.resource)}});
 }
 
-Verdict decide(store::Store& store, const Input& in, const RequestFacts& facts) {
+namespace {
+
+// The ids a reference names in the request (UUIDs only, lower-cased; anything else is left to
+// the handler's own validation).
+void body_values(const json::value& v, const std::vector<std::string_view>& path, std::size_t i,
+                 std::vector<std::string>& out) {
+  if (v.is_array()) {
+    for (auto& e : v.get_array()) body_values(e, path, i, out);
+    return;
+  }
+  if (i == path.size()) {
+    if (v.is_string() && is_uuid(v.get_string())) out.push_back(to_lower(v.get_string()));
+    return;
+  }
+  if (!v.is_object()) return;
+  if (path[i] == "*") {
+    for (auto& [k, e] : v.get_object()) body_values(e, path, i + 1, out);
+    return;
+  }
+  if (auto it = v.get_object().find(path[i]); it != v.get_object().end())
+    body_values(it->value(), path, i + 1, out);
+}
+
+std::vector<std::string> reference_values(const Input& in, const app::Reference& r) {
+  std::vector<std::string> out;
+  auto add = [&](std::string_view s) {
+    if (is_uuid(s)) out.push_back(to_lower(s));
+  };
+  switch (r.in) {
+    case app::RefIn::kPath:
+      if (auto* p = in.params.get(r.field)) add(*p);
+      break;
+    case app::RefIn::kQuery:
+      for (auto& q : in.req.query_values(r.field, true)) add(q);
+      break;
+    case app::RefIn::kBody: {
+      std::vector<std::string_view> path;
+      std::string_view f = r.field;
+      for (std::size_t pos = 0; pos <= f.size();) {
+        auto dot = f.find('.', pos);
+        if (dot == std::string_view::npos) dot = f.size();
+        path.push_back(f.substr(pos, dot - pos));
+        pos = dot + 1;
+      }
+      body_values(json::value(in.body), path, 0, out);
+      break;
+    }
+  }
+  return out;
+}
+
+// Whether the bearer holds `a` on `fam` for a record of `project` ("" for organization-level
+// records).
+bool may_use(const Evaluator& ev, std::string_view fam_name, Access a, const std::string& project) {
+  auto fam = family(fam_name);
+  switch (fam.scope) {
+    case FamilyScope::kAuthenticated:
+      return true;
+    case FamilyScope::kUnknown:
+      return false;
+    case FamilyScope::kProjects:
+      if (project.empty()) return !ev.projects(fam_name, a).has_value();
+      return ev.in_project(fam_name, a, project).has_value();
+    case FamilyScope::kOrganization:
+      if (ev.at_organization(fam_name, a)) return true;
+      return fam.project_visibility && a == Access::kRead && !project.empty() &&
+             ev.any_in_project(project).has_value();
+  }
+  return false;
+}
+
+// Loads every record the route's references name (one query, in the caller's organization) and
+// refuses the verdict when the bearer lacks the declared access on one of them.
+void check_references(store::Store& store, const Input& in, const RequestFacts& facts, Verdict& v) {
+  struct Named {
+    const app::Reference* ref;
+    std::string id;
+  };
+  std::vector<Named> named;
+  std::vector<std::string> ids;
+  for (auto& r : *in.references)
+    for (auto& id : reference_values(in, r)) {
+      if (in.principal.bearer_type == "user" && id == in.principal.bearer_id) continue;
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+      named.push_back({&r, std::move(id)});
+    }
+  if (named.empty()) return;
+  auto tx = store.begin(store::TxMode::kRead);
+  store::ListQuery q;
+  q.kind = "";
+  q.with_total = false;
+  q.limit = static_cast<std::int64_t>(ids.size()) * 4 + 4;
+  q.filters.push_back({store::Column::kId, store::Op::kIn, ids, {}, false});
+  q.filters.push_back(
+      {store::Column::kOrganization, store::Op::kEq, {in.principal.organization_id}, {}, false});
+  auto records = tx->list(q).items;
+  if (records.empty()) return;
+  std::shared_ptr<const Evaluator> ev = v.evaluator;
+  if (!ev) ev = std::make_shared<Evaluator>(Evaluator::load(*tx, in.principal, facts));
+  for (auto& n : named) {
+    for (auto& rec : records) {
+      if (rec.id != n.id) continue;
+      for (auto& k : n.ref->kinds) {
+        if (rec.kind != k.kind) continue;
+        if (n.ref->access == Access::kRead && !k.public_flag.empty()) {
+          auto f = rec.body.find(k.public_flag);
+          if (f != rec.body.end() && f->value().is_bool() && f->value().get_bool()) continue;
+        }
+        if (may_use(*ev, k.family, n.ref->access, rec.project_id)) continue;
+        std::string action = n.ref->access == Access::kRead ? "read" : "write";
+        v.allowed = false;
+        v.match.reset();
+        v.reference_denied = std::make_pair(action, std::string(k.resource));
+        v.reason = "the request names " + std::string(k.resource) + " " + rec.id + " (" +
+                   n.ref->field + ")" +
+                   (rec.project_id.empty() ? std::string() : " of project " + rec.project_id) +
+                   ", where no rule grants " + std::string(to_string(n.ref->access)) + " on " +
+                   std::string(k.family);
+        return;
+      }
+    }
+  }
+}
+
+Verdict decide_route(store::Store& store, const Input& in, const RequestFacts& facts) {
   Verdict v;
   const auto& perm = in.permission;
   if (perm.public_route) {
@@ -306,14 +430,31 @@ Verdict decide(store::Store& store, const Input& in, const RequestFacts& facts) 
   return v;
 }
 
+}  // namespace
+
+Verdict decide(store::Store& store, const Input& in, const RequestFacts& facts) {
+  auto v = decide_route(store, in, facts);
+  if (v.allowed && !in.principal.owner && !in.permission.public_route && in.references &&
+      !in.references->empty())
+    check_references(store, in, facts, v);
+  return v;
+}
+
+api::ApiError denial(const Verdict& v, const http::Request& req, const app::Permission& p) {
+  if (v.reference_denied)
+    return api::ApiError::permissions_denied(
+        {{v.reference_denied->first, v.reference_denied->second}});
+  return denial(req, p);
+}
+
 app::Authorizer make_authorizer(store::Store& store, Clock& clock) {
   return [&store, &clock](app::Context& ctx,
                           const app::Permission& perm) -> std::optional<api::ApiError> {
     if (perm.public_route || ctx.principal.owner) return std::nullopt;
-    Input in{ctx.principal, perm, ctx.op, ctx.req, ctx.params, ctx.body};
+    Input in{ctx.principal, perm, ctx.op, ctx.req, ctx.params, ctx.body, ctx.references};
     auto v = decide(store, in, facts_of(ctx.req, clock.now()));
     ctx.access = v.view;
-    if (!v.allowed) return denial(ctx.req, perm);
+    if (!v.allowed) return denial(v, ctx.req, perm);
     return std::nullopt;
   };
 }

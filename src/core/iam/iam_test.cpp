@@ -176,6 +176,9 @@ TEST(IamEvaluator, ConditionsGateRules) {
 constexpr std::string_view kServer = "fake.server";
 constexpr app::Permission kRead{"Instances", Access::kRead, "server"};
 constexpr app::Permission kWrite{"Instances", Access::kWrite, "server"};
+// A volume of another product (judged on its family, BlockStorage) that fake servers use.
+constexpr std::string_view kVolume = "fake.volume";
+constexpr app::RefKind kVolumeRef{kVolume, "BlockStorage", "volume", "public"};
 
 json::object render(const store::Record& r) {
   return json::object{{"id", r.id}, {"name", r.name}, {"project", r.project_id}};
@@ -205,6 +208,36 @@ class FakeInstances : public app::Module {
             if (!s) return api::fail(api::ApiError::unknown_resource("no such server"));
             return http::Response::json(200, json::object{{"server", render(*s)}});
           });
+    // Attaches volumes (volume_id, or every disks.<n>.id) to a server, marking them in use;
+    // copy_from only reads a volume. Unknown volumes are the handler's not_found.
+    r.add("POST", z + "/servers/{server_id}/attach", kWrite,
+          [](app::Context& ctx) -> api::Result<http::Response> {
+            return ctx.svc.store.transact(
+                store::TxMode::kWrite, [&](store::Tx& tx) -> api::Result<http::Response> {
+                  std::vector<std::string> ids;
+                  if (auto* v = ctx.body.if_contains("volume_id"); v && v->is_string())
+                    ids.emplace_back(v->get_string());
+                  if (auto* d = ctx.body.if_contains("disks"); d && d->is_object())
+                    for (auto& [k, disk] : d->get_object())
+                      ids.emplace_back(disk.at("id").get_string());
+                  if (auto* v = ctx.body.if_contains("copy_from"); v && v->is_string()) {
+                    auto c = tx.get(kVolume, v->get_string());
+                    if (!c || c->organization_id != ctx.principal.organization_id)
+                      return api::fail(api::ApiError::not_found("volume", c ? c->id : ""));
+                  }
+                  for (auto& id : ids) {
+                    auto vol = tx.get(kVolume, id);
+                    if (!vol || vol->organization_id != ctx.principal.organization_id)
+                      return api::fail(api::ApiError::not_found("volume", id));
+                    vol->body["in_use"] = true;
+                    tx.update(*vol);
+                  }
+                  return http::Response::json(200, json::object{{"attached", ids.size()}});
+                });
+          })
+        .refs({app::body_ref("volume_id", Access::kWrite, {kVolumeRef}),
+               app::body_ref("disks.*.id", Access::kWrite, {kVolumeRef}),
+               app::body_ref("copy_from", Access::kRead, {kVolumeRef})});
     r.add("POST", z + "/servers", kWrite, [](app::Context& ctx) -> api::Result<http::Response> {
       return ctx.svc.store.transact(
           store::TxMode::kWrite, [&](store::Tx& tx) -> api::Result<http::Response> {
@@ -406,6 +439,123 @@ TEST_F(IamPipeline, PolicyThroughAGroupAndOrganizationScope) {
   // Organization features stay out of reach.
   EXPECT_EQ(call("GET", "/iam/v1alpha1/users", {}, sk_).status, 403);
   EXPECT_EQ(call("POST", "/account/v3/projects", R"({"name":"D"})", sk_).status, 403);
+}
+
+// A key with write on Instances in A, BlockStorage write in A and read in B: references to
+// volumes are judged on the volume's own project and family, before the handler runs.
+TEST_F(IamPipeline, ReferencesAreAuthorizedOnTheirOwnProject) {
+  auto c = call("POST", "/account/v3/projects", R"({"name":"C"})");
+  std::string c_ = c.json.at("id").as_string().c_str();
+  auto app = call("POST", "/iam/v1alpha1/applications", R"({"name":"attacher","description":""})");
+  std::string app_id = app.json.at("id").as_string().c_str();
+  auto rule = [](std::string set, std::string project) {
+    return R"({"permission_set_names":[")" + set + R"("],"condition":"","project_ids":[")" +
+           project + R"("]})";
+  };
+  auto pol =
+      call("POST", "/iam/v1alpha1/policies",
+           R"({"name":"att","description":"","application_id":")" + app_id + R"(","rules":[)" +
+               rule("InstancesFullAccess", a_) + "," + rule("BlockStorageFullAccess", a_) + "," +
+               rule("BlockStorageReadOnly", b_) + "]}");
+  ASSERT_EQ(pol.status, 200) << pol.raw.body;
+  auto key = call("POST", "/iam/v1alpha1/api-keys",
+                  R"({"application_id":")" + app_id + R"(","description":"k"})");
+  std::string sk = key.json.at("secret_key").as_string().c_str();
+  std::string ak = key.json.at("access_key").as_string().c_str();
+  // One volume per project, and one of another organization.
+  std::map<std::string, std::string> vol;
+  {
+    auto tx = store_->begin(store::TxMode::kWrite);
+    for (auto [p, org] : {std::pair{a_, id_.organization_id}, std::pair{b_, id_.organization_id},
+                          std::pair{c_, id_.organization_id},
+                          std::pair{std::string(new_uuid()), std::string(new_uuid())}}) {
+      store::Record r;
+      r.kind = std::string(kVolume);
+      r.id = new_uuid();
+      r.organization_id = org;
+      r.project_id = p;
+      r.body = json::object{{"in_use", false}};
+      r.created_at = r.updated_at = clock_.now();
+      tx->insert(r);
+      vol[org == id_.organization_id ? p : "other-org"] = r.id;
+    }
+    // A public volume of C: anyone may read it, not change it.
+    store::Record pub;
+    pub.kind = std::string(kVolume);
+    pub.id = new_uuid();
+    pub.organization_id = id_.organization_id;
+    pub.project_id = c_;
+    pub.body = json::object{{"in_use", false}, {"public", true}};
+    pub.created_at = pub.updated_at = clock_.now();
+    tx->insert(pub);
+    vol["public"] = pub.id;
+    tx->commit();
+  }
+  auto in_use = [&](const std::string& id) {
+    auto tx = store_->begin(store::TxMode::kRead);
+    return tx->get(kVolume, id)->body.at("in_use").as_bool();
+  };
+  const std::string attach =
+      "/fake-instance/v1/zones/fr-par-1/servers/" + server_in_[a_] + "/attach";
+  auto body = [](std::string field, std::string id) {
+    return "{\"" + field + "\":\"" + id + "\"}";
+  };
+  auto upper = [](std::string v) {  // ids are matched case-insensitively
+    for (auto& ch : v) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return v;
+  };
+  auto encode = [](const std::string& v) {
+    std::string out;
+    for (unsigned char ch : v) {
+      if (std::isalnum(ch) || ch == '-') {
+        out += static_cast<char>(ch);
+      } else {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%%%02X", ch);
+        out += buf;
+      }
+    }
+    return out;
+  };
+  // Same project: allowed, the handler runs.
+  auto ok = call("POST", attach, body("volume_id", vol[a_]), sk);
+  EXPECT_EQ(ok.status, 200) << ok.raw.body;
+  EXPECT_TRUE(in_use(vol[a_]));
+  // B's volume: read only there, attaching needs write. Refused before the handler; nothing
+  // changes; the details name the referenced resource.
+  auto cross = call("POST", attach, body("volume_id", vol[b_]), sk);
+  EXPECT_EQ(cross.status, 403);
+  EXPECT_EQ(cross.raw.body, denied("write", "volume"));
+  EXPECT_FALSE(in_use(vol[b_]));
+  // The same through a nested path, mixed with an allowed one: all or nothing.
+  auto nested = call(
+      "POST", attach,
+      R"({"disks":{"0":{"id":")" + vol[a_] + R"("},"1":{"id":")" + upper(vol[b_]) + R"("}}})", sk);
+  EXPECT_EQ(nested.status, 403) << nested.raw.body;
+  EXPECT_FALSE(in_use(vol[b_]));
+  // Reading B's volume is allowed (copy_from needs read); C's is not.
+  EXPECT_EQ(call("POST", attach, body("copy_from", vol[b_]), sk).status, 200);
+  auto c_read = call("POST", attach, body("copy_from", vol[c_]), sk);
+  EXPECT_EQ(c_read.status, 403);
+  EXPECT_EQ(c_read.raw.body, denied("read", "volume"));
+  EXPECT_EQ(call("POST", attach, body("copy_from", vol["public"]), sk).status, 200);
+  EXPECT_EQ(call("POST", attach, body("volume_id", vol["public"]), sk).status, 403);
+  EXPECT_FALSE(in_use(vol["public"]));
+  // Unknown ids and other organizations' records are the handler's not_found (never 403).
+  EXPECT_EQ(call("POST", attach, body("volume_id", new_uuid()), sk).status, 404);
+  EXPECT_EQ(call("POST", attach, body("volume_id", vol["other-org"]), sk).status, 404);
+  EXPECT_FALSE(in_use(vol["other-org"]));
+  // Explain says which reference was refused.
+  auto ex = call("GET", "/_scwd/iam/explain?access_key=" + ak + "&method=POST&path=" + attach +
+                            "&body=" + encode(body("volume_id", vol[b_])));
+  ASSERT_EQ(ex.status, 200) << ex.raw.body;
+  EXPECT_FALSE(ex.json.at("allowed").as_bool());
+  EXPECT_THAT(std::string(ex.json.at("reason").as_string()),
+              HasSubstr("volume " + vol[b_] + " (volume_id) of project " + b_));
+  EXPECT_EQ(json::serialize(ex.json.at("error")), denied("write", "volume"));
+  // The Owner passes.
+  EXPECT_EQ(call("POST", attach, body("volume_id", vol[b_])).status, 200);
+  EXPECT_TRUE(in_use(vol[b_]));
 }
 
 }  // namespace

@@ -18,6 +18,9 @@ namespace scwd::products::block {
 
 inline constexpr std::string_view kVolumeKind = "block.volume";      // locality = zone
 inline constexpr std::string_view kSnapshotKind = "block.snapshot";  // locality = zone
+// How other routes name them (app::Reference): judged on the BlockStorage family.
+inline constexpr app::RefKind kVolumeRef{kVolumeKind, "BlockStorage", "volume"};
+inline constexpr app::RefKind kSnapshotRef{kSnapshotKind, "BlockStorage", "snapshot"};
 
 struct NewVolume {
   std::string name;

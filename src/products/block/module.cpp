@@ -470,13 +470,19 @@ class BlockModule final : public app::Module {
     for (std::string v : {"v1alpha1", "v1"}) {
       std::string base = "/block/" + v + "/zones/{zone}";
       r.add("GET", base + "/volume-types", kRead, list_volume_types);
-      r.add("GET", base + "/volumes", kRead, list_volumes);
-      r.add("POST", base + "/volumes", kWrite, create_volume_handler);
+      r.add("GET", base + "/volumes", kRead, list_volumes)
+          .not_refs({"product_resource_id"});  // a filter on what uses the volume
+      // A volume made from a snapshot copies the snapshot's data: read on its project.
+      r.add("POST", base + "/volumes", kWrite, create_volume_handler)
+          .refs({app::body_ref("from_snapshot.snapshot_id", Access::kRead, {kSnapshotRef})});
       r.add("GET", base + "/volumes/{volume_id}", kRead, get_volume);
       r.add("PATCH", base + "/volumes/{volume_id}", kWrite, update_volume);
       r.add("DELETE", base + "/volumes/{volume_id}", kWrite, delete_volume);
-      r.add("GET", base + "/snapshots", kSnapRead, list_snapshots);
-      r.add("POST", base + "/snapshots", kSnapWrite, create_snapshot_handler);
+      r.add("GET", base + "/snapshots", kSnapRead, list_snapshots)
+          .not_refs({"volume_id"});  // a filter of the (scoped) list
+      // A snapshot copies the volume's data: read on the volume's project.
+      r.add("POST", base + "/snapshots", kSnapWrite, create_snapshot_handler)
+          .refs({app::body_ref("volume_id", Access::kRead, {kVolumeRef})});
       r.add("GET", base + "/snapshots/{snapshot_id}", kSnapRead, get_snapshot);
       r.add("PATCH", base + "/snapshots/{snapshot_id}", kSnapWrite, update_snapshot);
       r.add("DELETE", base + "/snapshots/{snapshot_id}", kSnapWrite, delete_snapshot);

@@ -275,10 +275,18 @@ Result<Response> delete_key(Context& ctx) {
 
 void register_api_keys(app::Registry& r) {
   const std::string k = "/iam/v1alpha1/api-keys";
-  r.add("GET", k, kRead, list_keys);
-  r.add("POST", k, kWrite, create_key);
+  using app::Access;
+  // Filters of the list; the default project only says where the key's creations go (each is
+  // authorized in its own project), so it grants nothing.
+  r.add("GET", k, kRead, list_keys)
+      .not_refs({"access_key", "access_keys", "bearer_id", "application_id", "user_id"});
+  // A key is created for a bearer the caller must be able to read.
+  r.add("POST", k, kWrite, create_key)
+      .refs({app::body_ref("user_id", Access::kRead, {kUserRef}),
+             app::body_ref("application_id", Access::kRead, {kApplicationRef})})
+      .not_refs({"default_project_id"});
   r.add("GET", k + "/{access_key}", kRead, get_key);
-  r.add("PATCH", k + "/{access_key}", kWrite, update_key);
+  r.add("PATCH", k + "/{access_key}", kWrite, update_key).not_refs({"default_project_id"});
   r.add("DELETE", k + "/{access_key}", kWrite, delete_key);
 }
 

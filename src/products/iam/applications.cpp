@@ -146,7 +146,7 @@ Result<Response> delete_app(Context& ctx) {
 
 void register_applications(app::Registry& r) {
   const std::string a = "/iam/v1alpha1/applications";
-  r.add("GET", a, kRead, list_apps);
+  r.add("GET", a, kRead, list_apps).not_refs({"application_ids"});  // a list filter
   r.add("POST", a, kWrite, create_app);
   r.add("GET", a + "/{application_id}", kRead, get_app);
   r.add("PATCH", a + "/{application_id}", kWrite, update_app);

@@ -37,6 +37,11 @@ inline constexpr std::string_view kApplication = auth::kApplicationKind;
 inline constexpr std::string_view kApiKey = auth::kApiKeyKind;
 inline constexpr std::string_view kGroup = scwd::iam::kGroupKind;
 inline constexpr std::string_view kPolicy = scwd::iam::kPolicyKind;
+// How routes name IAM principals and policies (app::Reference): organization-level records,
+// judged on their own IAM family; naming oneself needs no right.
+inline constexpr app::RefKind kUserRef{kUser, "IAMUsers", "user"};
+inline constexpr app::RefKind kApplicationRef{kApplication, "IAMApplications", "application"};
+inline constexpr app::RefKind kPolicyRef{kPolicy, "IAMPolicies", "policy"};
 inline constexpr std::string_view kSshKey = "iam.ssh_key";
 inline constexpr std::string_view kJwt = "iam.jwt";
 inline constexpr std::string_view kLog = "iam.log";

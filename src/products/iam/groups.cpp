@@ -275,15 +275,24 @@ Result<Response> delete_group(Context& ctx) {
 
 void register_groups(app::Registry& r) {
   const std::string g = "/iam/v1alpha1/groups";
-  r.add("GET", g, kRead, list_groups);
+  using app::Access;
+  using app::body_ref;
+  // Members are principals the caller must be able to read.
+  const std::vector<app::Reference> members = {
+      body_ref("user_id", Access::kRead, {kUserRef}),
+      body_ref("application_id", Access::kRead, {kApplicationRef}),
+      body_ref("user_ids", Access::kRead, {kUserRef}),
+      body_ref("application_ids", Access::kRead, {kApplicationRef})};
+  r.add("GET", g, kRead, list_groups)
+      .not_refs({"application_ids", "group_ids", "user_ids"});  // list filters
   r.add("POST", g, kWrite, create_group);
   r.add("GET", g + "/{group_id}", kRead, get_group);
   r.add("PATCH", g + "/{group_id}", kWrite, update_group);
   r.add("DELETE", g + "/{group_id}", kWrite, delete_group);
-  r.add("PUT", g + "/{group_id}/members", kWrite, set_members);
-  r.add("POST", g + "/{group_id}/add-member", kWrite, add_member);
-  r.add("POST", g + "/{group_id}/add-members", kWrite, add_members);
-  r.add("POST", g + "/{group_id}/remove-member", kWrite, remove_member);
+  r.add("PUT", g + "/{group_id}/members", kWrite, set_members).refs(members);
+  r.add("POST", g + "/{group_id}/add-member", kWrite, add_member).refs(members);
+  r.add("POST", g + "/{group_id}/add-members", kWrite, add_members).refs(members);
+  r.add("POST", g + "/{group_id}/remove-member", kWrite, remove_member).refs(members);
 }
 
 }  // namespace scwd::products::iam

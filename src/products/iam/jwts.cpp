@@ -196,8 +196,11 @@ Result<Response> get_log(Context& ctx) {
 }  // namespace
 
 void register_jwts(app::Registry& r) {
-  r.add("GET", "/iam/v1alpha1/jwts", kJwtRead, list_jwts);
-  r.add("POST", "/iam/v1alpha1/jwts", kJwtCreate, create_jwt);
+  // The user whose sessions are listed or created (oneself needs no right).
+  r.add("GET", "/iam/v1alpha1/jwts", kJwtRead, list_jwts)
+      .refs({app::query_ref("audience_id", app::Access::kRead, {kUserRef})});
+  r.add("POST", "/iam/v1alpha1/jwts", kJwtCreate, create_jwt)
+      .refs({app::body_ref("user_id", app::Access::kWrite, {kUserRef})});
   r.add("GET", "/iam/v1alpha1/jwts/{jti}", kJwtRead, get_jwt);
   r.add("DELETE", "/iam/v1alpha1/jwts/{jti}", kJwtDelete, delete_jwt);
 }

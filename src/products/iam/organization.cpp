@@ -476,7 +476,8 @@ void register_organization(app::Registry& r) {
   r.add("PATCH", o + "/security-settings", kWrite, update_security);
   r.add("GET", o + "/saml", kSamlRead, get_org_saml);
   r.add("POST", o + "/saml", kSamlWrite, enable_saml);
-  r.add("PATCH", "/iam/v1alpha1/saml/{saml_id}", kSamlWrite, update_saml);
+  // The identity provider's entity id: an external name, not a resource of scwd.
+  r.add("PATCH", "/iam/v1alpha1/saml/{saml_id}", kSamlWrite, update_saml).not_refs({"entity_id"});
   r.add("DELETE", "/iam/v1alpha1/saml/{saml_id}", kSamlWrite, delete_saml);
   r.add("GET", "/iam/v1alpha1/saml/{saml_id}/certificates", kSamlRead, list_certificates);
   r.add("POST", "/iam/v1alpha1/saml/{saml_id}/certificates", kSamlWrite, add_certificate);

@@ -424,14 +424,24 @@ Result<Response> list_permission_sets(Context& ctx) {
 
 void register_policies(app::Registry& r) {
   const std::string p = "/iam/v1alpha1/policies";
-  r.add("GET", p, kRead, list_policies);
-  r.add("POST", p, kWrite, create_policy);
+  using app::body_ref;
+  // A policy is bound to one principal the caller must be able to read.
+  const std::vector<app::Reference> principal = {
+      body_ref("user_id", Access::kRead, {kUserRef}),
+      body_ref("application_id", Access::kRead, {kApplicationRef}),
+      body_ref("group_id", Access::kRead, {{kGroup, "IAMGroups", "group"}})};
+  r.add("GET", p, kRead, list_policies)
+      .not_refs({"application_ids", "group_ids", "user_ids", "policy_ids"});  // list filters
+  r.add("POST", p, kWrite, create_policy).refs(principal);
   r.add("GET", p + "/{policy_id}", kRead, get_policy);
-  r.add("PATCH", p + "/{policy_id}", kWrite, update_policy);
+  r.add("PATCH", p + "/{policy_id}", kWrite, update_policy).refs(principal);
   r.add("DELETE", p + "/{policy_id}", kWrite, delete_policy);
   r.add("POST", p + "/{policy_id}/clone", kWrite, clone_policy);
-  r.add("PUT", "/iam/v1alpha1/rules", kRulesWrite, set_rules);
-  r.add("GET", "/iam/v1alpha1/rules", kRulesRead, list_rules);
+  // The policy whose rules are set or listed.
+  r.add("PUT", "/iam/v1alpha1/rules", kRulesWrite, set_rules)
+      .refs({body_ref("policy_id", Access::kWrite, {kPolicyRef})});
+  r.add("GET", "/iam/v1alpha1/rules", kRulesRead, list_rules)
+      .refs({app::query_ref("policy_id", Access::kRead, {kPolicyRef})});
   r.add("GET", "/iam/v1alpha1/permission-sets", kSetsRead, list_permission_sets);
 }
 

@@ -504,7 +504,7 @@ void delete_keys_of(store::Tx& tx, Context& ctx, std::string_view field, const s
 
 void register_users(app::Registry& r) {
   const std::string u = "/iam/v1alpha1/users";
-  r.add("GET", u, kRead, list_users);
+  r.add("GET", u, kRead, list_users).not_refs({"user_ids"});  // a list filter
   r.add("POST", u, kWrite, create_user);
   r.add("GET", u + "/{user_id}", kRead, get_user);
   r.add("PATCH", u + "/{user_id}", kSelfWrite, update_user);
@@ -516,11 +516,15 @@ void register_users(app::Registry& r) {
   r.add("DELETE", u + "/{user_id}/mfa-otp", kSelfWrite, delete_mfa_otp);
   r.add("POST", u + "/{user_id}/lock", kWrite, [](Context& c) { return set_locked(c, true); });
   r.add("POST", u + "/{user_id}/unlock", kWrite, [](Context& c) { return set_locked(c, false); });
-  r.add("GET", "/iam/v1alpha1/grace-periods", kRead, list_grace_periods);
+  r.add("GET", "/iam/v1alpha1/grace-periods", kRead, list_grace_periods)
+      .refs({app::query_ref("user_id", app::Access::kRead, {kUserRef})});
   r.add("GET", u + "/{user_id}/connections", kRead, get_connections);
   r.add("POST", u + "/{user_id}/initiate-connection", kSelfWrite, initiate_connection);
   r.add("POST", u + "/{user_id}/join-connection", kSelfWrite, join_connection);
-  r.add("POST", u + "/{user_id}/remove-connection", kSelfWrite, remove_connection);
+  // Only a connection the user already has can be removed (the handler checks): the target
+  // is named through the user's own record, not reached on its own.
+  r.add("POST", u + "/{user_id}/remove-connection", kSelfWrite, remove_connection)
+      .not_refs({"target_user_id"});
 }
 
 }  // namespace scwd::products::iam

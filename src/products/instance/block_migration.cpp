@@ -183,8 +183,14 @@ Result<Response> check_quotas(Context& ctx) {
 
 void register_block_migration(app::Registry& r) {
   const std::string base = "/instance/v1/zones/{zone}/block-migration";
-  r.add("POST", base + "/plan", kRead, plan);
-  r.add("POST", base + "/apply", kWrite, apply);
+  // Planning reads the volume or snapshot; applying migrates (changes) it.
+  const std::vector<app::RefKind> vols = {kVolumeRef}, snaps = {kSnapshotRef};
+  r.add("POST", base + "/plan", kRead, plan)
+      .refs({app::body_ref("volume_id", app::Access::kRead, vols),
+             app::body_ref("snapshot_id", app::Access::kRead, snaps)});
+  r.add("POST", base + "/apply", kWrite, apply)
+      .refs({app::body_ref("volume_id", app::Access::kWrite, vols),
+             app::body_ref("snapshot_id", app::Access::kWrite, snaps)});
   r.add("POST", base + "/check-organization-quotas", kRead, check_quotas);
 }
 

@@ -105,10 +105,13 @@ json::array render_filesystems(const store::Record& s, Micros now, Micros attach
 
 void register_filesystems(app::Registry& r) {
   std::string base = "/instance/v1/zones/{zone}/servers/{server_id}";
-  r.add("POST", base + "/attach-filesystem", kWrite,
-        [](Context& ctx) { return change(ctx, true); });
-  r.add("POST", base + "/detach-filesystem", kWrite,
-        [](Context& ctx) { return change(ctx, false); });
+  // File Storage is not served: a filesystem is no record that could be authorized.
+  r.add("POST", base + "/attach-filesystem", kWrite, [](Context& ctx) {
+     return change(ctx, true);
+   }).not_refs({"filesystem_id"});
+  r.add("POST", base + "/detach-filesystem", kWrite, [](Context& ctx) {
+     return change(ctx, false);
+   }).not_refs({"filesystem_id"});
 }
 
 Micros filesystem_attach_time(const app::Context& ctx) {

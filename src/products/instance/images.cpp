@@ -360,11 +360,20 @@ Result<store::Record> insert_image(store::Tx& tx, const Context& ctx, const app:
 
 void register_images(app::Registry& r) {
   const std::string base = "/instance/v1/zones/{zone}/images";
-  r.add("POST", base, kWrite, create_image);
+  using app::Access;
+  using app::body_ref;
+  // An image is made of snapshots: it reads them (and keeps them referenced).
+  const std::vector<app::RefKind> snaps = {kSnapshotRef, block::kSnapshotRef};
+  r.add("POST", base, kWrite, create_image)
+      .refs({body_ref("root_volume", Access::kRead, snaps),
+             body_ref("extra_volumes.*.id", Access::kRead, snaps)});
   r.add("GET", base, kRead, list_images);
   r.add("GET", base + "/{image_id}", kRead, get_image);
-  r.add("PATCH", base + "/{image_id}", kWrite, update_image);
-  r.add("PUT", base + "/{id}", kWrite, update_image);
+  r.add("PATCH", base + "/{image_id}", kWrite, update_image)
+      .refs({body_ref("extra_volumes.*.id", Access::kRead, snaps)});
+  // The PUT form only changes name, arch and tags.
+  r.add("PUT", base + "/{id}", kWrite, update_image)
+      .not_refs({"root_volume", "extra_volumes", "from_server"});
   r.add("DELETE", base + "/{image_id}", kWrite, delete_image);
 }
 

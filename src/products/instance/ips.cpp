@@ -411,9 +411,12 @@ Result<Response> release_to_ipam(Context& ctx) {
 void register_ips(app::Registry& r) {
   const std::string base = "/instance/v1/zones/{zone}/ips";
   r.add("GET", base, kRead, list_ips);
-  r.add("POST", base, kWrite, create_ip);
+  // An IP given to a server changes the server.
+  r.add("POST", base, kWrite, create_ip)
+      .refs({app::body_ref("server", app::Access::kWrite, {kServerRef})});
   r.add("GET", base + "/{ip}", kRead, get_ip);
-  r.add("PATCH", base + "/{ip}", kWrite, update_ip);
+  r.add("PATCH", base + "/{ip}", kWrite, update_ip)
+      .refs({app::body_ref("server", app::Access::kWrite, {kServerRef})});
   r.add("DELETE", base + "/{ip}", kWrite, delete_ip);
   r.add("POST", base + "/{ip_id}/release-to-ipam", kWrite, release_to_ipam);
 }

@@ -50,6 +50,16 @@ inline constexpr std::string_view kIpKind = "instance.ip";
 // body: policy_mode, policy_type.
 inline constexpr std::string_view kPlacementGroupKind = "instance.placement_group";
 
+// How routes name Instance records (app::Reference): judged on the Instances family, denied
+// with the resource name of Instance permission errors.
+inline constexpr app::RefKind kServerRef{kServerKind, "Instances", "instance"};
+inline constexpr app::RefKind kVolumeRef{kVolumeKind, "Instances", "instance"};
+inline constexpr app::RefKind kSnapshotRef{kSnapshotKind, "Instances", "instance"};
+inline constexpr app::RefKind kImageRef{kImageKind, "Instances", "instance", "public"};
+inline constexpr app::RefKind kSecurityGroupRef{kSecurityGroupKind, "Instances", "instance"};
+inline constexpr app::RefKind kIpRef{kIpKind, "Instances", "instance"};
+inline constexpr app::RefKind kPlacementGroupRef{kPlacementGroupKind, "Instances", "instance"};
+
 // Instance timestamps: "2026-02-24T11:29:06.723007+00:00".
 inline std::string ts(Micros t) { return format_time(t, TimeStyle::kOffset); }
 

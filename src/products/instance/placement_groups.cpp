@@ -300,8 +300,11 @@ void register_placement_groups(app::Registry& r) {
   r.add("PUT", base + "/{placement_group_id}", kWrite, set_pg);
   r.add("DELETE", base + "/{placement_group_id}", kWrite, delete_pg);
   r.add("GET", base + "/{placement_group_id}/servers", kRead, get_pg_servers);
-  r.add("PUT", base + "/{placement_group_id}/servers", kWrite, set_pg_servers);
-  r.add("PATCH", base + "/{placement_group_id}/servers", kWrite, set_pg_servers);
+  // Putting servers in a group changes them.
+  r.add("PUT", base + "/{placement_group_id}/servers", kWrite, set_pg_servers)
+      .refs({app::body_ref("servers", app::Access::kWrite, {kServerRef})});
+  r.add("PATCH", base + "/{placement_group_id}/servers", kWrite, set_pg_servers)
+      .refs({app::body_ref("servers", app::Access::kWrite, {kServerRef})});
 }
 
 }  // namespace network

@@ -648,20 +648,32 @@ bool server_has_private_ip(store::Tx& tx, const store::Record& server, std::stri
 
 void register_private_nics(app::Registry& r) {
   const std::string v1(kV1Base);
+  using app::Access;
+  using app::body_ref;
+  // A NIC plugs the server into the Private Network and takes the IPAM addresses given.
+  const app::Reference pn =
+      body_ref("private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef});
   r.add("GET", v1, kRead, v1_list);
-  r.add("POST", v1, kWrite, v1_create);
+  r.add("POST", v1, kWrite, v1_create)
+      .refs({pn, body_ref("ipam_ip_ids", Access::kWrite, {ipam::kIpRef}),
+             body_ref("ip_ids", Access::kWrite, {ipam::kIpRef})});
   r.add("GET", v1 + "/{private_nic_id}", kRead, v1_get);
   r.add("PATCH", v1 + "/{private_nic_id}", kWrite, v1_update);
   r.add("DELETE", v1 + "/{private_nic_id}", kWrite, v1_delete);
   const std::string v2 = std::string(kV2Zone) + "/private-network-interfaces";
   r.add("GET", v2, kRead, v2_list);
-  r.add("POST", v2, kWrite, v2_create);
+  r.add("POST", v2, kWrite, v2_create)
+      .refs({pn, body_ref("server_id", Access::kWrite, {kServerRef}),
+             body_ref("ip_ids", Access::kWrite, {ipam::kIpRef})})
+      .not_refs({"security_group_id"});  // accepted and ignored
   r.add("GET", v2 + "/{private_network_interface_id}", kRead, v2_get);
   r.add("PATCH", v2 + "/{private_network_interface_id}", kWrite, v2_update);
   r.add("DELETE", v2 + "/{private_network_interface_id}", kWrite, v2_delete);
   const std::string servers = std::string(kV2Zone) + "/servers/{server_id}";
-  r.add("POST", servers + "/attach-private-network-interface", kWrite, v2_attach);
-  r.add("POST", servers + "/detach-private-network-interface", kWrite, v2_detach);
+  r.add("POST", servers + "/attach-private-network-interface", kWrite, v2_attach)
+      .refs({body_ref("private_network_interface_id", Access::kWrite, {kPrivateNicRef})});
+  r.add("POST", servers + "/detach-private-network-interface", kWrite, v2_detach)
+      .refs({body_ref("private_network_interface_id", Access::kWrite, {kPrivateNicRef})});
 }
 
 }  // namespace scwd::products::instance

@@ -22,6 +22,7 @@ namespace scwd::products::instance {
 // Private Network); body: private_network_id, mac_address (lowercase), ipam_ip_ids [v4, v6],
 // booked_ip_ids (the subset booked by the NIC itself, released with it).
 inline constexpr std::string_view kPrivateNicKind = "instance.private_nic";
+inline constexpr app::RefKind kPrivateNicRef{kPrivateNicKind, "Instances", "instance"};
 
 // The `private_nics` array of a v1 Server object, from the NIC records (creation order).
 boost::json::array render_server_private_nics(store::Tx& tx, const store::Record& server);

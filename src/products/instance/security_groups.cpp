@@ -688,7 +688,8 @@ void register_security_groups(app::Registry& r) {
   r.add("GET", base + "/default/rules", kRead, list_default_rules);
   r.add("GET", base + "/{security_group_id}", kRead, get_sg);
   r.add("PATCH", base + "/{security_group_id}", kWrite, update_sg);
-  r.add("PUT", base + "/{id}", kWrite, set_sg);
+  r.add("PUT", base + "/{id}", kWrite, set_sg)
+      .not_refs({"servers"});  // read-only in the PUT form: servers join through their own PATCH
   r.add("DELETE", base + "/{security_group_id}", kWrite, delete_sg);
   r.add("GET", base + "/{security_group_id}/rules", kRead, list_rules);
   r.add("POST", base + "/{security_group_id}/rules", kWrite, create_rule);

@@ -262,7 +262,8 @@ void on_server_enter(store::Tx& tx, store::Record& r, const Step& step, Micros a
 
 void register_actions(app::Registry& r) {
   const std::string base = "/instance/v1/zones/{zone}/servers/{server_id}/action";
-  r.add("POST", base, kWrite, server_action);
+  r.add("POST", base, kWrite, server_action)
+      .not_refs({"volumes"});  // keyed by the server's own volumes (backup settings)
   r.add("GET", base, kRead, list_actions);
 }
 

@@ -1081,14 +1081,40 @@ json::object render_server(store::Tx& tx, const Context& ctx, const store::Recor
 
 void register_servers(app::Registry& r) {
   const std::string base = "/instance/v1/zones/{zone}/servers";
-  r.add("POST", base, kWrite, create_server);
-  r.add("GET", base, kRead, list_servers);
+  using app::Access;
+  using app::body_ref;
+  // What a server uses of other resources: its image and the snapshots its volumes start from
+  // are copied (read); the volumes, IPs and groups it takes are changed (write). The SSH key
+  // only encrypts the admin password (read).
+  const app::Reference ssh_key = body_ref("admin_password_encryption_ssh_key_id", Access::kRead,
+                                          {{"iam.ssh_key", "SSHKeys", "ssh_key"}});
+  const app::Reference volumes =
+      body_ref("volumes.*.id", Access::kWrite, {kVolumeRef, block::kVolumeRef});
+  const app::Reference ips = body_ref("public_ips", Access::kWrite, {kIpRef});
+  const app::Reference pg = body_ref("placement_group", Access::kWrite, {kPlacementGroupRef});
+  r.add("POST", base, kWrite, create_server)
+      .refs(
+          {body_ref("image", Access::kRead, {kImageRef}), volumes,
+           body_ref("volumes.*.base_snapshot", Access::kRead, {kSnapshotRef, block::kSnapshotRef}),
+           body_ref("security_group", Access::kWrite, {kSecurityGroupRef}), pg,
+           body_ref("public_ip", Access::kWrite, {kIpRef}), ips, ssh_key});
+  // Filters of the (scoped) list.
+  r.add("GET", base, kRead, list_servers)
+      .not_refs({"private_network", "private_networks", "servers"});
   r.add("GET", base + "/{server_id}", kRead, get_server);
-  r.add("PATCH", base + "/{server_id}", kWrite, update_server);
-  r.add("PUT", base + "/{id}", kWrite, set_server);
+  r.add("PATCH", base + "/{server_id}", kWrite, update_server)
+      .refs({volumes, ips, pg, body_ref("security_group.id", Access::kWrite, {kSecurityGroupRef}),
+             ssh_key})
+      .not_refs({"private_nics"});  // ignored: NICs are managed by their own routes
+  // The PUT form only changes name, boot type, tags and flags; the rest is ignored.
+  r.add("PUT", base + "/{id}", kWrite, set_server)
+      .not_refs({"image", "placement_group", "security_group", "public_ip", "public_ips", "volumes",
+                 "private_nics", "admin_password_encryption_ssh_key_id"});
   r.add("DELETE", base + "/{server_id}", kWrite, delete_server);
-  r.add("POST", base + "/{server_id}/attach-volume", kWrite, attach_volume);
-  r.add("POST", base + "/{server_id}/detach-volume", kWrite, detach_volume);
+  r.add("POST", base + "/{server_id}/attach-volume", kWrite, attach_volume)
+      .refs({body_ref("volume_id", Access::kWrite, {kVolumeRef, block::kVolumeRef})});
+  r.add("POST", base + "/{server_id}/detach-volume", kWrite, detach_volume)
+      .refs({body_ref("volume_id", Access::kWrite, {kVolumeRef, block::kVolumeRef})});
   r.add("GET", base + "/{server_id}/compatible-types", kRead, compatible_types);
 }
 

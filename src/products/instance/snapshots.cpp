@@ -5,6 +5,7 @@
 
 #include "core/codec/validate.hpp"
 #include "core/util/ids.hpp"
+#include "products/block/block.hpp"
 #include "products/instance/compute.hpp"
 
 namespace scwd::products::instance::compute {
@@ -283,11 +284,14 @@ Result<store::Record> snapshot_volume(store::Tx& tx, const Context& ctx, const a
 
 void register_snapshots(app::Registry& r) {
   const std::string base = "/instance/v1/zones/{zone}/snapshots";
-  r.add("POST", base, kWrite, create_snapshot);
-  r.add("GET", base, kRead, list_snapshots);
+  // A snapshot copies the volume's data.
+  r.add("POST", base, kWrite, create_snapshot)
+      .refs({app::body_ref("volume_id", app::Access::kRead, {kVolumeRef, block::kVolumeRef})});
+  r.add("GET", base, kRead, list_snapshots).not_refs({"base_volume_id"});  // a list filter
   r.add("GET", base + "/{snapshot_id}", kRead, get_snapshot);
   r.add("PATCH", base + "/{snapshot_id}", kWrite, update_snapshot);
-  r.add("PUT", base + "/{snapshot_id}", kWrite, update_snapshot);
+  r.add("PUT", base + "/{snapshot_id}", kWrite, update_snapshot)
+      .not_refs({"base_volume"});  // the PUT form only changes name and tags
   r.add("DELETE", base + "/{snapshot_id}", kWrite, delete_snapshot);
   r.add("POST", base + "/{snapshot_id}/export", kWrite, export_snapshot);
 }

@@ -279,7 +279,10 @@ void set_volume_server(store::Tx& tx, store::Record& volume, const store::Record
 
 void register_volumes(app::Registry& r) {
   const std::string base = "/instance/v1/zones/{zone}/volumes";
-  r.add("POST", base, kWrite, create_volume);
+  // A volume made from a snapshot copies its data.
+  r.add("POST", base, kWrite, create_volume)
+      .refs({app::body_ref("base_snapshot", app::Access::kRead,
+                           {kSnapshotRef, block::kSnapshotRef})});
   r.add("GET", base, kRead, list_volumes);
   r.add("GET", base + "/{volume_id}", kRead, get_volume);
   r.add("PATCH", base + "/{volume_id}", kWrite, update_volume);

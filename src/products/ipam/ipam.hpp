@@ -22,6 +22,7 @@ namespace scwd::products::ipam {
 // prefix length), is_ipv6, source ({"subnet_id": ...} | {"zonal": zone} | ...), resource
 // ({"type","id","mac_address","name"} | null), reverses, zone (string | null).
 inline constexpr std::string_view kIpKind = "ipam.ip";
+inline constexpr app::RefKind kIpRef{kIpKind, "IPAM", "ip"};  // app::Reference
 
 struct Resource {
   std::string type;         // "instance_private_nic", "vpc_gateway_network", "custom", ...

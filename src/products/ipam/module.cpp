@@ -407,15 +407,27 @@ class IpamModule final : public app::Module {
   std::string_view name() const override { return "ipam"; }
   void register_routes(app::Registry& r, app::Services&) override {
     const std::string p = "/ipam/v1/regions/{region}";
-    r.add("POST", p + "/ips", kWrite, book_ip);
-    r.add("GET", p + "/ips", kRead, list_ips);
+    // Booking takes an address in a Private Network (a subnet is resolved to its network by
+    // the handler, which books only in the network's own project). `resource` describes a
+    // custom resource by MAC address and name: no id.
+    r.add("POST", p + "/ips", kWrite, book_ip)
+        .refs(
+            {app::body_ref("source.private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef})})
+        .not_refs({"resource"});
+    // Filters of the (scoped) list.
+    r.add("GET", p + "/ips", kRead, list_ips)
+        .not_refs({"ip_ids", "resource_id", "resource_ids", "vpc_id", "private_network_id",
+                   "subnet_id", "source_vpc_id"});
     r.add("GET", p + "/ips/{ip_id}", kRead, get_ip);
     r.add("PATCH", p + "/ips/{ip_id}", kWrite, update_ip);
     r.add("DELETE", p + "/ips/{ip_id}", kWrite, release_ip);
-    r.add("POST", p + "/ip-sets/release", kWrite, release_ip_set);
-    r.add("POST", p + "/ips/{ip_id}/attach", kWrite, attach_ip);
-    r.add("POST", p + "/ips/{ip_id}/detach", kWrite, detach_ip);
-    r.add("POST", p + "/ips/{ip_id}/move", kWrite, move_ip);
+    r.add("POST", p + "/ip-sets/release", kWrite, release_ip_set)
+        .refs({app::body_ref("ip_ids", Access::kWrite, {kIpRef})});
+    // Custom resources are described by MAC address and name, not by id.
+    r.add("POST", p + "/ips/{ip_id}/attach", kWrite, attach_ip).not_refs({"resource"});
+    r.add("POST", p + "/ips/{ip_id}/detach", kWrite, detach_ip).not_refs({"resource"});
+    r.add("POST", p + "/ips/{ip_id}/move", kWrite, move_ip)
+        .not_refs({"from_resource", "to_resource"});
   }
 };
 

@@ -297,9 +297,11 @@ class MarketplaceModule final : public app::Module {
     r.add("GET", "/marketplace/v2/categories/{category_id}", kRead, get_category);
     r.add("GET", "/marketplace/v2/images", kRead, list_images);
     r.add("GET", "/marketplace/v2/images/{image_id}", kRead, get_image);
-    r.add("GET", "/marketplace/v2/versions", kRead, list_versions);
+    r.add("GET", "/marketplace/v2/versions", kRead, list_versions)
+        .not_refs({"image_id"});  // filters of the public catalogue
     r.add("GET", "/marketplace/v2/versions/{version_id}", kRead, get_version);
-    r.add("GET", "/marketplace/v2/local-images", kRead, list_local_images);
+    r.add("GET", "/marketplace/v2/local-images", kRead, list_local_images)
+        .not_refs({"image_id", "version_id"});
     r.add("GET", "/marketplace/v2/local-images/{local_image_id}", kRead, get_local_image);
   }
 };

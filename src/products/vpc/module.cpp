@@ -5,10 +5,12 @@
 #include "core/codec/validate.hpp"
 #include "core/paging/paging.hpp"
 #include "core/util/ids.hpp"
+#include "products/instance/private_nics.hpp"
 #include "products/ipam/ipam.hpp"
 #include "products/vpc/model.hpp"
 #include "products/vpc/net.hpp"
 #include "products/vpc/vpc.hpp"
+#include "products/vpcgw/model.hpp"
 
 namespace scwd::products::vpc {
 
@@ -41,6 +43,7 @@ constexpr std::int64_t kDefaultPageSize = 50;
 constexpr std::string_view kConnectorKind = "vpc.vpc_connector";  // body: target_vpc_id
 // body: is_ipv6, source, nexthop_resource_ip, nexthop_private_network_id, description
 constexpr std::string_view kIngressKind = "vpc.ingress_rule";
+constexpr app::RefKind kConnectorRef{kConnectorKind, "VPC", "vpc_connector"};
 constexpr Permission kConnRead{"VPC", Access::kRead, "vpc_connector"};
 constexpr Permission kConnWrite{"VPC", Access::kWrite, "vpc_connector"};
 constexpr Permission kIngressRead{"VPC", Access::kRead, "ingress_rule"};
@@ -1178,6 +1181,17 @@ Result<Response> delete_ingress(Context& ctx) {
   });
 }
 
+// A route lives in its VPC (write) and sends traffic to its next hop, which it changes too.
+std::vector<app::Reference> route_refs(bool with_vpc) {
+  std::vector<app::Reference> out = {
+      app::body_ref("nexthop_private_network_id", Access::kWrite, {kPrivateNetworkRef}),
+      app::body_ref("nexthop_resource_id", Access::kWrite,
+                    {instance::kPrivateNicRef, vpcgw::kGatewayNetworkRef}),
+      app::body_ref("nexthop_vpc_connector_id", Access::kWrite, {kConnectorRef})};
+  if (with_vpc) out.push_back(app::body_ref("vpc_id", Access::kWrite, {kVpcRef}));
+  return out;
+}
+
 class VpcModule final : public app::Module {
  public:
   std::string_view name() const override { return "vpc"; }
@@ -1197,8 +1211,11 @@ class VpcModule final : public app::Module {
           enable_custom_routes_propagation);
     r.add("GET", p + "/vpcs/{vpc_id}/acl-rules", kAclRead, get_acl);
     r.add("PUT", p + "/vpcs/{vpc_id}/acl-rules", kAclWrite, set_acl);
-    r.add("GET", p + "/private-networks", kPnRead, list_private_networks);
-    r.add("POST", p + "/private-networks", kPnWrite, create_private_network_handler);
+    r.add("GET", p + "/private-networks", kPnRead, list_private_networks)
+        .not_refs({"private_network_ids", "vpc_id"});  // filters of the (scoped) list
+    // A Private Network is created inside the VPC: a change of the VPC.
+    r.add("POST", p + "/private-networks", kPnWrite, create_private_network_handler)
+        .refs({app::body_ref("vpc_id", Access::kWrite, {kVpcRef})});
     r.add("GET", p + "/private-networks/{private_network_id}", kPnRead, get_private_network);
     r.add("PATCH", p + "/private-networks/{private_network_id}", kPnWrite, update_private_network);
     r.add("DELETE", p + "/private-networks/{private_network_id}", kPnWrite, delete_private_network);
@@ -1207,21 +1224,29 @@ class VpcModule final : public app::Module {
           subnets_not_supported);
     r.add("DELETE", p + "/private-networks/{private_network_id}/subnets", kPnWrite,
           subnets_not_supported);
-    r.add("GET", p + "/subnets", kSubnetRead, list_subnets);
-    r.add("POST", p + "/routes", kRouteWrite, create_route);
+    r.add("GET", p + "/subnets", kSubnetRead, list_subnets).not_refs({"subnet_ids", "vpc_id"});
+    r.add("POST", p + "/routes", kRouteWrite, create_route).refs(route_refs(true));
     r.add("GET", p + "/routes/{route_id}", kRouteRead, get_route);
-    r.add("PATCH", p + "/routes/{route_id}", kRouteWrite, update_route);
+    r.add("PATCH", p + "/routes/{route_id}", kRouteWrite, update_route).refs(route_refs(false));
     r.add("DELETE", p + "/routes/{route_id}", kRouteWrite, delete_route);
-    r.add("GET", p + "/routes-with-nexthop", kRouteRead, list_routes_with_nexthop);
-    r.add("GET", p + "/vpc-connectors", kConnRead, list_connectors);
-    r.add("POST", p + "/vpc-connectors", kConnWrite, create_connector);
+    r.add("GET", p + "/routes-with-nexthop", kRouteRead, list_routes_with_nexthop)
+        .not_refs({"vpc_id", "nexthop_resource_id", "nexthop_private_network_id"});
+    r.add("GET", p + "/vpc-connectors", kConnRead, list_connectors)
+        .not_refs({"vpc_id", "target_vpc_id"});
+    // A connector joins two VPCs: both change.
+    r.add("POST", p + "/vpc-connectors", kConnWrite, create_connector)
+        .refs({app::body_ref("vpc_id", Access::kWrite, {kVpcRef}),
+               app::body_ref("target_vpc_id", Access::kWrite, {kVpcRef})});
     r.add("GET", p + "/vpc-connectors/{vpc_connector_id}", kConnRead, get_connector);
     r.add("PATCH", p + "/vpc-connectors/{vpc_connector_id}", kConnWrite, update_connector);
     r.add("DELETE", p + "/vpc-connectors/{vpc_connector_id}", kConnWrite, delete_connector);
-    r.add("GET", p + "/ingress-rules", kIngressRead, list_ingress);
-    r.add("POST", p + "/ingress-rules", kIngressWrite, create_ingress);
+    r.add("GET", p + "/ingress-rules", kIngressRead, list_ingress).not_refs({"vpc_id"});
+    r.add("POST", p + "/ingress-rules", kIngressWrite, create_ingress)
+        .refs({app::body_ref("vpc_id", Access::kWrite, {kVpcRef}),
+               app::body_ref("nexthop_private_network_id", Access::kWrite, {kPrivateNetworkRef})});
     r.add("GET", p + "/ingress-rules/{rule_id}", kIngressRead, get_ingress);
-    r.add("PATCH", p + "/ingress-rules/{rule_id}", kIngressWrite, update_ingress);
+    r.add("PATCH", p + "/ingress-rules/{rule_id}", kIngressWrite, update_ingress)
+        .refs({app::body_ref("nexthop_private_network_id", Access::kWrite, {kPrivateNetworkRef})});
     r.add("DELETE", p + "/ingress-rules/{rule_id}", kIngressWrite, delete_ingress);
   }
 };

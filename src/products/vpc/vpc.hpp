@@ -26,6 +26,9 @@ inline constexpr std::string_view kPrivateNetworkKind = "vpc.private_network";
 // locality = region; parent_id = vpc_id; body: description, destination, nexthop_resource_id,
 // nexthop_private_network_id, nexthop_vpc_connector_id, type, is_read_only.
 inline constexpr std::string_view kRouteKind = "vpc.route";
+// How routes name VPC records (app::Reference), judged on the VPC family.
+inline constexpr app::RefKind kVpcRef{kVpcKind, "VPC", "vpc"};
+inline constexpr app::RefKind kPrivateNetworkRef{kPrivateNetworkKind, "VPC", "private_network"};
 
 struct Subnet {
   std::string id;

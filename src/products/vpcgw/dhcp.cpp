@@ -861,9 +861,13 @@ void register_routes(app::Registry& r) {
   r.add("GET", z + "/dhcps/{dhcp_id}", kDhcpRead, get_dhcp);
   r.add("PATCH", z + "/dhcps/{dhcp_id}", kDhcpWrite, update_dhcp);
   r.add("DELETE", z + "/dhcps/{dhcp_id}", kDhcpWrite, delete_dhcp);
-  r.add("GET", z + "/dhcp-entries", kEntryRead, list_entries);
-  r.add("POST", z + "/dhcp-entries", kEntryWrite, create_entry);
-  r.add("PUT", z + "/dhcp-entries", kEntryWrite, set_entries);
+  // DHCP entries change their gateway network.
+  const app::Reference network =
+      app::body_ref("gateway_network_id", Access::kWrite, {kGatewayNetworkRef});
+  r.add("GET", z + "/dhcp-entries", kEntryRead, list_entries)
+      .not_refs({"gateway_network_id"});  // a filter of the list
+  r.add("POST", z + "/dhcp-entries", kEntryWrite, create_entry).refs({network});
+  r.add("PUT", z + "/dhcp-entries", kEntryWrite, set_entries).refs({network});
   r.add("GET", z + "/dhcp-entries/{dhcp_entry_id}", kEntryRead, get_entry);
   r.add("PATCH", z + "/dhcp-entries/{dhcp_entry_id}", kEntryWrite, update_entry);
   r.add("DELETE", z + "/dhcp-entries/{dhcp_entry_id}", kEntryWrite, delete_entry);

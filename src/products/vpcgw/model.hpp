@@ -47,6 +47,13 @@ inline constexpr std::string_view kDhcpKind = "vpcgw.dhcp";
 // type ("reservation" | "lease").
 inline constexpr std::string_view kDhcpEntryKind = "vpcgw.dhcp_entry";
 
+// How routes name Public Gateway records (app::Reference).
+inline constexpr app::RefKind kGatewayRef{kGatewayKind, "VPCGateway", "gateway"};
+inline constexpr app::RefKind kGatewayNetworkRef{kGatewayNetworkKind, "VPCGateway",
+                                                 "gateway_network"};
+inline constexpr app::RefKind kIpRef{kIpKind, "VPCGateway", "ip"};
+inline constexpr app::RefKind kDhcpRef{kDhcpKind, "VPCGateway", "dhcp"};
+
 // vpc-gw timestamps: RFC 3339 with microseconds and Z.
 inline std::string ts(Micros t) { return format_time(t); }
 

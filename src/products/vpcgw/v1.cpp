@@ -901,8 +901,17 @@ Result<Response> update_ip(Context& ctx) {
 
 void register_v1(app::Registry& r, app::Services&) {
   const std::string z = "/vpc-gw/v1/zones/{zone}";
-  r.add("GET", z + "/gateways", kGatewayRead, list_gateways);
-  r.add("POST", z + "/gateways", kGatewayWrite, create_gateway_v1);
+  using app::body_ref;
+  // A gateway takes its IP; a gateway network plugs the gateway into a Private Network (with
+  // its DHCP configuration or IPAM address); PAT rules and DHCP entries change their gateway
+  // (network); an IP moved to a gateway changes it.
+  const app::Reference gateway = body_ref("gateway_id", Access::kWrite, {kGatewayRef});
+  const app::Reference dhcp = body_ref("dhcp_id", Access::kWrite, {kDhcpRef});
+  const app::Reference ipam_ip = body_ref("ipam_config.ipam_ip_id", Access::kWrite, {ipam::kIpRef});
+  r.add("GET", z + "/gateways", kGatewayRead, list_gateways)
+      .not_refs({"private_network_id"});  // a filter of the (scoped) list
+  r.add("POST", z + "/gateways", kGatewayWrite, create_gateway_v1)
+      .refs({body_ref("ip_id", Access::kWrite, {kIpRef})});
   r.add("GET", z + "/gateways/{gateway_id}", kGatewayRead, get_gateway);
   r.add("PATCH", z + "/gateways/{gateway_id}", kGatewayWrite, update_gateway);
   r.add("DELETE", z + "/gateways/{gateway_id}", kGatewayWrite, delete_gateway_v1);
@@ -910,14 +919,19 @@ void register_v1(app::Registry& r, app::Services&) {
   r.add("POST", z + "/gateways/{gateway_id}/refresh-ssh-keys", kGatewayWrite, refresh_ssh_keys);
   r.add("POST", z + "/gateways/{gateway_id}/enable-ip-mobility", kGatewayWrite, enable_ip_mobility);
   r.add("POST", z + "/gateways/{gateway_id}/migrate-to-v2", kGatewayWrite, migrate_to_v2);
-  r.add("GET", z + "/gateway-networks", kNetworkRead, list_networks);
-  r.add("POST", z + "/gateway-networks", kNetworkWrite, create_network);
+  r.add("GET", z + "/gateway-networks", kNetworkRead, list_networks)
+      .not_refs({"dhcp_id", "gateway_id", "private_network_id"});
+  // `dhcp` is a DHCP configuration to create, not an id.
+  r.add("POST", z + "/gateway-networks", kNetworkWrite, create_network)
+      .refs({gateway, body_ref("private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef}),
+             dhcp, ipam_ip});
   r.add("GET", z + "/gateway-networks/{gateway_network_id}", kNetworkRead, get_network);
-  r.add("PATCH", z + "/gateway-networks/{gateway_network_id}", kNetworkWrite, update_network);
+  r.add("PATCH", z + "/gateway-networks/{gateway_network_id}", kNetworkWrite, update_network)
+      .refs({dhcp, ipam_ip});
   r.add("DELETE", z + "/gateway-networks/{gateway_network_id}", kNetworkWrite, delete_network);
-  r.add("GET", z + "/pat-rules", kPatRead, list_pat_rules);
-  r.add("POST", z + "/pat-rules", kPatWrite, create_pat_rule_v1);
-  r.add("PUT", z + "/pat-rules", kPatWrite, set_pat_rules_v1);
+  r.add("GET", z + "/pat-rules", kPatRead, list_pat_rules).not_refs({"gateway_id"});
+  r.add("POST", z + "/pat-rules", kPatWrite, create_pat_rule_v1).refs({gateway});
+  r.add("PUT", z + "/pat-rules", kPatWrite, set_pat_rules_v1).refs({gateway});
   r.add("GET", z + "/pat-rules/{pat_rule_id}", kPatRead, get_pat_rule);
   r.add("PATCH", z + "/pat-rules/{pat_rule_id}", kPatWrite, update_pat_rule_v1);
   r.add("DELETE", z + "/pat-rules/{pat_rule_id}", kPatWrite, delete_pat_rule_route);
@@ -925,7 +939,7 @@ void register_v1(app::Registry& r, app::Services&) {
   r.add("GET", z + "/ips", kIpRead, list_ips);
   r.add("POST", z + "/ips", kIpWrite, create_ip_v1);
   r.add("GET", z + "/ips/{ip_id}", kIpRead, get_ip);
-  r.add("PATCH", z + "/ips/{ip_id}", kIpWrite, update_ip);
+  r.add("PATCH", z + "/ips/{ip_id}", kIpWrite, update_ip).refs({gateway});
   r.add("DELETE", z + "/ips/{ip_id}", kIpWrite, delete_ip_route);
   dhcp::register_routes(r);
 }

@@ -10,6 +10,7 @@
 #include "core/util/ids.hpp"
 #include "products/ipam/ipam.hpp"
 #include "products/vpc/net.hpp"
+#include "products/vpc/vpc.hpp"
 #include "products/vpcgw/model.hpp"
 
 namespace scwd::products::vpcgw {
@@ -807,9 +808,16 @@ Result<Response> update_ip_h(Context& ctx) {
 
 void register_v2(app::Registry& r, app::Services&) {
   const std::string z = "/vpc-gw/v2/zones/{zone}";
-  r.add("GET", z + "/gateways", kGatewayRead, list_gateways);
+  using app::body_ref;
+  // As in v1: the gateway takes its IP, a gateway network plugs the gateway into a Private
+  // Network with an IPAM address, PAT rules and IPs change their gateway.
+  const app::Reference gateway = body_ref("gateway_id", Access::kWrite, {kGatewayRef});
+  const app::Reference ipam_ip = body_ref("ipam_ip_id", Access::kWrite, {ipam::kIpRef});
+  r.add("GET", z + "/gateways", kGatewayRead, list_gateways)
+      .not_refs({"private_network_ids"});  // a filter of the (scoped) list
   r.add("GET", z + "/gateways/{gateway_id}", kGatewayRead, get_gateway);
-  r.add("POST", z + "/gateways", kGatewayWrite, create_gateway_h);
+  r.add("POST", z + "/gateways", kGatewayWrite, create_gateway_h)
+      .refs({body_ref("ip_id", Access::kWrite, {kIpRef})});
   r.add("PATCH", z + "/gateways/{gateway_id}", kGatewayWrite, update_gateway_h);
   r.add("DELETE", z + "/gateways/{gateway_id}", kGatewayWrite, delete_gateway_h);
   r.add("POST", z + "/gateways/{gateway_id}/upgrade", kGatewayWrite, upgrade_gateway_h);
@@ -820,22 +828,26 @@ void register_v2(app::Registry& r, app::Services&) {
         delete_bastion_ip);
   r.add("DELETE", z + "/gateways/{gateway_id}/bastion-allowed-ips/{ip_range}/{ip_prefix}",
         kGatewayWrite, delete_bastion_ip);
-  r.add("GET", z + "/gateway-networks", kNetworkRead, list_networks);
+  r.add("GET", z + "/gateway-networks", kNetworkRead, list_networks)
+      .not_refs({"gateway_ids", "private_network_ids"});
   r.add("GET", z + "/gateway-networks/{gateway_network_id}", kNetworkRead, get_network);
-  r.add("POST", z + "/gateway-networks", kNetworkWrite, create_network);
-  r.add("PATCH", z + "/gateway-networks/{gateway_network_id}", kNetworkWrite, update_network);
+  r.add("POST", z + "/gateway-networks", kNetworkWrite, create_network)
+      .refs({gateway, body_ref("private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef}),
+             ipam_ip});
+  r.add("PATCH", z + "/gateway-networks/{gateway_network_id}", kNetworkWrite, update_network)
+      .refs({ipam_ip});
   r.add("DELETE", z + "/gateway-networks/{gateway_network_id}", kNetworkWrite, delete_network);
-  r.add("GET", z + "/pat-rules", kPatRead, list_pat_rules);
+  r.add("GET", z + "/pat-rules", kPatRead, list_pat_rules).not_refs({"gateway_ids"});
   r.add("GET", z + "/pat-rules/{pat_rule_id}", kPatRead, get_pat_rule);
-  r.add("POST", z + "/pat-rules", kPatWrite, create_pat_rule_h);
+  r.add("POST", z + "/pat-rules", kPatWrite, create_pat_rule_h).refs({gateway});
   r.add("PATCH", z + "/pat-rules/{pat_rule_id}", kPatWrite, update_pat_rule_h);
-  r.add("PUT", z + "/pat-rules", kPatWrite, set_pat_rules_h);
+  r.add("PUT", z + "/pat-rules", kPatWrite, set_pat_rules_h).refs({gateway});
   r.add("DELETE", z + "/pat-rules/{pat_rule_id}", kPatWrite, delete_pat_rule_route);
   r.add("GET", z + "/gateway-types", kGatewayRead, list_gateway_types_route);
   r.add("GET", z + "/ips", kIpRead, list_ips);
   r.add("GET", z + "/ips/{ip_id}", kIpRead, get_ip);
   r.add("POST", z + "/ips", kIpWrite, create_ip_h);
-  r.add("PATCH", z + "/ips/{ip_id}", kIpWrite, update_ip_h);
+  r.add("PATCH", z + "/ips/{ip_id}", kIpWrite, update_ip_h).refs({gateway});
   r.add("DELETE", z + "/ips/{ip_id}", kIpWrite, delete_ip_route);
 }
 
