@@ -1,5 +1,6 @@
 #include "core/store/sql.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 
@@ -148,23 +149,42 @@ bool trigram_searchable(const std::string& v) {
   return chars >= 3;
 }
 
-// The trigram MATCH expression of the first name-substring filter: the value as one quoted
-// phrase, i.e. the records whose name contains it (case folded). The index folds case more
-// widely than lower() (Unicode, not ASCII only), so its matches are a superset of the filter's
-// and the filter itself still decides.
-std::optional<std::string> name_match(const ListQuery& q) {
+}  // namespace
+
+std::vector<std::string> name_trigrams(const ListQuery& q) {
   for (auto& f : q.filters) {
     if (f.column != Column::kName || f.op != Op::kContains || f.values.empty()) continue;
-    if (!trigram_searchable(f.values.front())) return std::nullopt;
-    std::string m = "\"";
-    for (char c : f.values.front()) {
-      if (c == '"') m += '"';
-      m += c;
+    const std::string& v = f.values.front();
+    if (!trigram_searchable(v)) return {};
+    std::vector<std::size_t> starts;  // byte offset of each character
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if ((static_cast<unsigned char>(v[i]) & 0xC0) != 0x80) starts.push_back(i);
+    starts.push_back(v.size());
+    std::vector<std::string> out;
+    for (std::size_t c = 0; c + 3 < starts.size() && out.size() < 16; ++c) {
+      std::string g = "\"";
+      for (std::size_t i = starts[c]; i < starts[c + 3]; ++i) {
+        if (v[i] == '"') g += '"';
+        g += v[i];
+      }
+      g += "\"";
+      if (std::find(out.begin(), out.end(), g) == out.end()) out.push_back(std::move(g));
     }
-    return m + "\"";
+    return out;
   }
-  return std::nullopt;
+  return {};
 }
+
+Built build_match_probe(const std::string& match, int limit) {
+  return Built{
+      "SELECT COUNT(*) FROM (SELECT 1 FROM resource_names WHERE resource_names MATCH ?"
+      " LIMIT " +
+          std::to_string(limit + 1) + ") p",
+      {match},
+      {false}};
+}
+
+namespace {
 
 class Builder {
  public:
@@ -234,10 +254,10 @@ class Builder {
         out_.sql += " FROM resources r";
         return;
       case Driver::kName: {
-        auto m = name_match(q);
-        if (!m || d_ != Dialect::kSqlite) throw std::invalid_argument("no name driver");
+        if (p.name_match.empty() || d_ != Dialect::kSqlite)
+          throw std::invalid_argument("no name driver");
         out_.sql += " FROM (SELECT rowid AS rid FROM resource_names WHERE resource_names MATCH " +
-                    ph(*m) + ") m CROSS JOIN resources r ON r.rowid = m.rid";
+                    ph(p.name_match) + ") m CROSS JOIN resources r ON r.rowid = m.rid";
         return;
       }
       case Driver::kTags: {
@@ -487,13 +507,12 @@ class Builder {
     return std::move(out_);
   }
 
-  std::optional<Built> probe(const ListQuery& q, Driver driver, int limit) {
+  std::optional<Built> probe(const ListQuery& q, const Plan& p, int limit) {
     std::string inner;
-    if (driver == Driver::kName) {
-      auto m = name_match(q);
-      if (!m || d_ != Dialect::kSqlite) return std::nullopt;
-      inner = "SELECT 1 FROM resource_names WHERE resource_names MATCH " + ph(*m);
-    } else if (driver == Driver::kTags) {
+    if (p.driver == Driver::kName) {
+      if (p.name_match.empty() || d_ != Dialect::kSqlite) return std::nullopt;
+      inner = "SELECT 1 FROM resource_names WHERE resource_names MATCH " + ph(p.name_match);
+    } else if (p.driver == Driver::kTags) {
       if (q.kind.empty() || (q.tags_all.empty() && q.tags_any.empty())) return std::nullopt;
       inner = tag_candidates(q);
     } else {
@@ -516,8 +535,8 @@ Built build_keys(Dialect d, const ListQuery& q, const Plan& p) { return Builder(
 std::optional<Built> build_counter_total(Dialect d, const ListQuery& q) {
   return Builder(d).counter_total(q);
 }
-std::optional<Built> build_probe(Dialect d, const ListQuery& q, Driver driver, int limit) {
-  return Builder(d).probe(q, driver, limit);
+std::optional<Built> build_probe(Dialect d, const ListQuery& q, const Plan& p, int limit) {
+  return Builder(d).probe(q, p, limit);
 }
 
 bool seekable(const ListQuery& q) {

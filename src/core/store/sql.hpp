@@ -49,6 +49,11 @@ enum class Driver { kNone, kName, kTags };
 
 struct Plan {
   Driver driver = Driver::kNone;
+  // For kName: the MATCH expression, an AND of some of the value's trigrams (quoted). The
+  // trigram index folds case more widely than lower() (Unicode, not ASCII only) and an AND of
+  // trigrams ignores their order, so its matches are a superset of the filter's, which still
+  // decides.
+  std::string name_match;
   const SeekKey* after = nullptr;  // only records strictly after this position (keyset paging)
 };
 
@@ -66,7 +71,12 @@ Built build_keys(Dialect d, const ListQuery& q, const Plan& p = {});
 std::optional<Built> build_counter_total(Dialect d, const ListQuery& q);
 // The probe that tells whether a driver is selective: how many candidates it yields, at most
 // limit + 1. nullopt when the driver does not apply to the query.
-std::optional<Built> build_probe(Dialect d, const ListQuery& q, Driver driver, int limit);
+std::optional<Built> build_probe(Dialect d, const ListQuery& q, const Plan& p, int limit);
+// The trigrams (quoted for MATCH, distinct, at most 16) of the first name-substring filter's
+// value, when it is well-formed UTF-8 of at least three characters; empty otherwise.
+std::vector<std::string> name_trigrams(const ListQuery& q);
+// How many names contain a MATCH expression's trigrams, at most limit + 1 (SQLite).
+Built build_match_probe(const std::string& match, int limit);
 // Every order column is a plain column that is never NULL (not a body path, not due_at): the
 // list can be paged by position (keyset) instead of by offset.
 bool seekable(const ListQuery& q);

@@ -343,19 +343,19 @@ TEST(SqlBuilder, ShapesOfListQueries) {
   EXPECT_FALSE(sql::build_counter_total(sql::Dialect::kSqlite, q));
   q.order = {{Column::kBody, false, "a"}};
   EXPECT_FALSE(sql::seekable(q));
-  // Short or malformed needles get no trigram driver.
+  // Short or malformed needles get no trigram driver; quotes are doubled inside a trigram.
   ListQuery n;
   n.kind = "k";
   n.filters = {{Column::kName, Op::kContains, {"ab"}, {}, false}};
-  EXPECT_FALSE(sql::build_probe(sql::Dialect::kSqlite, n, sql::Driver::kName, 10));
+  EXPECT_THAT(sql::name_trigrams(n), ::testing::IsEmpty());
   n.filters[0].values = {
       "a\xff"
       "bc"};
-  EXPECT_FALSE(sql::build_probe(sql::Dialect::kSqlite, n, sql::Driver::kName, 10));
-  n.filters[0].values = {"a\"bc"};
-  auto probe = sql::build_probe(sql::Dialect::kSqlite, n, sql::Driver::kName, 10);
-  ASSERT_TRUE(probe);
-  EXPECT_THAT(probe->args, ::testing::ElementsAre("\"a\"\"bc\""));
+  EXPECT_THAT(sql::name_trigrams(n), ::testing::IsEmpty());
+  n.filters[0].values = {"a\"bcé"};
+  EXPECT_THAT(sql::name_trigrams(n), ::testing::ElementsAre("\"a\"\"b\"", "\"\"\"bc\"", "\"bcé\""));
+  n.filters[0].values = {"aaaa"};
+  EXPECT_THAT(sql::name_trigrams(n), ::testing::ElementsAre("\"aaa\""));
 }
 
 // A store made before migration 4 (counters without locality, no name index) is upgraded in

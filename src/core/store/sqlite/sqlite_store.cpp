@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
@@ -50,7 +51,7 @@ class Connection {
     exec("PRAGMA synchronous=NORMAL");
     exec("PRAGMA foreign_keys=OFF");
     exec("PRAGMA temp_store=MEMORY");
-    exec("PRAGMA cache_size=-16000");
+    exec("PRAGMA cache_size=-" + std::to_string(o.cache_kib));
     // Checkpoints run on the store's checkpointer thread, not inside the writer's commits; the
     // writer only checkpoints itself when that thread falls behind (WAL over ~32 MB).
     exec("PRAGMA wal_autocheckpoint=8000");
@@ -453,7 +454,7 @@ class SqliteTx final : public Tx {
     s.text(kind);
     return s.step() ? s.col_int(0) : 0;
   }
-  sql::Driver choose_driver(const ListQuery& q);
+  sql::Plan choose_driver(const ListQuery& q);
   std::int64_t run_count(const ListQuery& q, const sql::Plan& plan);
   std::vector<Record> run_select(const ListQuery& q, const sql::Plan& plan) {
     std::vector<Record> items;
@@ -838,16 +839,37 @@ SqliteTx::SqliteTx(SqliteStore& store, std::unique_ptr<Connection> conn, TxMode 
   }
 }
 
-sql::Driver SqliteTx::choose_driver(const ListQuery& q) {
-  for (auto d : {sql::Driver::kName, sql::Driver::kTags}) {
-    auto p = sql::build_probe(sql::Dialect::kSqlite, q, d, kProbeLimit);
-    if (!p) continue;
-    Stmt s(*conn_, p->sql);
-    bind_args(s, *p);
+sql::Plan SqliteTx::choose_driver(const ListQuery& q) {
+  auto capped_count = [&](const sql::Built& b) {
+    Stmt s(*conn_, b.sql);
+    bind_args(s, b);
     s.step();
-    if (s.col_int(0) <= kProbeLimit) return d;
+    return s.col_int(0);
+  };
+  sql::Plan plan;
+  // Names: the trigram index answers with the value's rarest trigrams (common ones, such as
+  // a prefix every name shares, would make it read long lists), each ranked by a capped count;
+  // among equally common ones the last come first (names share prefixes more than suffixes).
+  if (auto grams = sql::name_trigrams(q); !grams.empty()) {
+    std::vector<std::pair<std::int64_t, std::string>> ranked;
+    for (auto g = grams.rbegin(); g != grams.rend(); ++g)
+      ranked.emplace_back(capped_count(sql::build_match_probe(*g, 2000)), *g);
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](auto& a, auto& b) { return a.first < b.first; });
+    std::string match;
+    for (std::size_t i = 0; i < ranked.size() && i < 3; ++i)
+      match += (i ? " AND " : "") + ranked[i].second;
+    if (capped_count(sql::build_match_probe(match, kProbeLimit)) <= kProbeLimit) {
+      plan.driver = sql::Driver::kName;
+      plan.name_match = std::move(match);
+      return plan;
+    }
   }
-  return sql::Driver::kNone;
+  sql::Plan tags;
+  tags.driver = sql::Driver::kTags;
+  if (auto p = sql::build_probe(sql::Dialect::kSqlite, q, tags, kProbeLimit))
+    if (capped_count(*p) <= kProbeLimit) return tags;
+  return plan;
 }
 
 std::shared_ptr<const Boundaries> SqliteTx::boundaries(const ListQuery& q, const sql::Plan& plan,
@@ -905,8 +927,7 @@ std::int64_t SqliteTx::run_count(const ListQuery& q, const sql::Plan& plan) {
 
 ListResult SqliteTx::list(const ListQuery& q) {
   ListResult out;
-  sql::Plan plan;
-  plan.driver = choose_driver(q);
+  sql::Plan plan = choose_driver(q);
   if (may_cache() && !q.kind.empty() && q.limit >= 0 && q.offset >= kStride && sql::seekable(q)) {
     auto b = boundaries(q, plan, true);
     if (q.offset < b->total && q.limit > 0) {
@@ -930,11 +951,7 @@ ListResult SqliteTx::list(const ListQuery& q) {
   return out;
 }
 
-std::int64_t SqliteTx::count(const ListQuery& q) {
-  sql::Plan plan;
-  plan.driver = choose_driver(q);
-  return run_count(q, plan);
-}
+std::int64_t SqliteTx::count(const ListQuery& q) { return run_count(q, choose_driver(q)); }
 
 SqliteTx::~SqliteTx() {
   if (nested_ && mode_ == TxMode::kWrite && !done_) {
