@@ -35,6 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 start() {  # data dir
+  : >"$tmp/out"
   "$SCWD" serve --listen 127.0.0.1:0 --data "$1" --log-level warn --quota-projects 1000 \
     >"$tmp/out" 2>"$tmp/err" &
   pid=$!
