@@ -6,7 +6,7 @@
 # Runs a baseline with BASELINE_COUNT records first, the same queries in the same run.
 # Results with the commands go to docs/benchmarks.md (section "Lists at scale").
 #
-#   COUNT=1000000 BASELINE_COUNT=10000 DURATION=5s bench/scale.sh
+#   COUNT=1000000 BASELINE_COUNT=10000 DURATION=5s [BEFORE_SCWD=/path/to/older/scwd] bench/scale.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${COUNT:-1000000}
@@ -104,10 +104,43 @@ run_scale() {  # count
   size=$(du -sm "$data" | awk '{print $1}')
   printf '%s|%s|%s|%s|%s\n' "$count" "$total" "$rss" "$hwm" "$size" >>"$tmp/sizes"
   echo "$load" >>"$tmp/loads"
+  [[ -n ${BEFORE_SCWD:-} ]] && before "$count" "$data" "$base" "$mid" "$last" "$name" "$group"
+  return 0
+}
+
+# The same queries served by another scwd binary (BEFORE_SCWD, e.g. one built from the commit
+# before the list changes) on the same data: 5 requests each (median, slowest), at most 60 s
+# per request. Reads only: a binary of an older schema can serve this store's lists.
+before() {  # count data base mid last name group
+  local count=$1 data=$2 base=$3 mid=$4 last=$5 name=$6 group=$7 saved=$SCWD
+  local path=${base#"$URL"}  # the path part of the list URL
+  SCWD=$BEFORE_SCWD
+  start "$data"  # sets URL to the new server's
+  SCWD=$saved
+  local auth="X-Auth-Token: $SCW_SECRET_KEY"
+  one() {  # label, path
+    local times status
+    times=$(for _ in 1 2 3 4 5; do
+      curl -s -o /dev/null --max-time 60 -w '%{http_code} %{time_total}\n' -H "$auth" "$URL$2"
+    done)
+    status=$(echo "$times" | awk '$1 != 200 {bad++} END {print bad + 0}')
+    echo "$times" | awk '{print $2 * 1000}' | sort -n |
+      awk -v c="$count" -v l="$1" -v p="$2" -v s="$status" '{t[NR] = $1}
+        END {printf "| %s | %s | %.2f | %.2f | %s | `%s` |\n", c, l, t[3], t[5], s, p}' \
+      >>"$tmp/before_rows"
+  }
+  one "first page" "$path?page=1&per_page=50"
+  one "middle page ($mid)" "$path?page=$mid&per_page=50"
+  one "last page ($last)" "$path?page=$last&per_page=50"
+  one "name filter (1 match)" "$path?name=$name&per_page=50"
+  one "tag filter" "$path?tags=group:$group&per_page=50"
+  one "name filter, 10% of records, page 2" "$path?name=sg-05&page=2&per_page=50"
+  stop
 }
 
 : >"$tmp/sizes"
 : >"$tmp/loads"
+: >"$tmp/before_rows"
 run_scale "$BASELINE_COUNT"
 run_scale "$COUNT"
 
@@ -131,6 +164,16 @@ machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /p
   echo '| records | listed total | RSS after the queries (MiB) | peak RSS (MiB) | data directory (MiB) |'
   echo '| ---: | ---: | ---: | ---: | ---: |'
   awk -F'|' '{printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5}' "$tmp/sizes"
+  if [[ -s $tmp/before_rows ]]; then
+    echo
+    echo "The same queries served by \`$BEFORE_SCWD\` (BEFORE_SCWD: the binary of the commit before"
+    echo "the list changes) on the same data, 5 requests each, in milliseconds. It runs on the"
+    echo "migrated store (whose new indexes its queries may use; it lacks \`resources_org\`)."
+    echo
+    echo '| records | query | median | slowest | non-200 | path |'
+    echo '| ---: | --- | ---: | ---: | ---: | --- |'
+    cat "$tmp/before_rows"
+  fi
   echo
   echo "Bulk loads:"
   echo

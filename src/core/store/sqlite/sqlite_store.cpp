@@ -464,8 +464,7 @@ class SqliteTx final : public Tx {
     while (s.step()) items.push_back(read_record(s));
     return items;
   }
-  std::shared_ptr<const Boundaries> boundaries(const ListQuery& q, const sql::Plan& plan,
-                                               bool build);
+  std::shared_ptr<const Boundaries> boundaries(const ListQuery& q, const sql::Plan& plan);
   void clear_tags(std::string_view kind, std::string_view id) {
     Stmt s(*conn_, "DELETE FROM resource_tags WHERE kind = ? AND id = ?");
     s.text(kind).text(id);
@@ -872,8 +871,7 @@ sql::Plan SqliteTx::choose_driver(const ListQuery& q) {
   return plan;
 }
 
-std::shared_ptr<const Boundaries> SqliteTx::boundaries(const ListQuery& q, const sql::Plan& plan,
-                                                       bool build) {
+std::shared_ptr<const Boundaries> SqliteTx::boundaries(const ListQuery& q, const sql::Plan& plan) {
   auto kb = sql::build_keys(sql::Dialect::kSqlite, q, plan);
   std::string key = kb.sql;
   for (std::size_t i = 0; i < kb.args.size(); ++i) {
@@ -883,7 +881,6 @@ std::shared_ptr<const Boundaries> SqliteTx::boundaries(const ListQuery& q, const
   }
   auto stamp = change_stamp(q.kind);
   if (auto hit = store_->cached_boundaries(key, stamp)) return hit;
-  if (!build) return nullptr;
   auto b = std::make_shared<Boundaries>();
   b->stamp = stamp;
   {
@@ -916,8 +913,9 @@ std::int64_t SqliteTx::run_count(const ListQuery& q, const sql::Plan& plan) {
     s.step();
     return s.col_int(0);
   }
-  if (may_cache() && !q.kind.empty() && sql::seekable(q))
-    if (auto b = boundaries(q, plan, false)) return b->total;
+  // Filtered: walking the list's positions costs about what counting does and caches the
+  // total (and the pages' boundaries) for the next request of the same list.
+  if (may_cache() && !q.kind.empty() && sql::seekable(q)) return boundaries(q, plan)->total;
   auto b = sql::build_count(sql::Dialect::kSqlite, q, plan);
   Stmt s(*conn_, b.sql);
   bind_args(s, b);
@@ -929,7 +927,7 @@ ListResult SqliteTx::list(const ListQuery& q) {
   ListResult out;
   sql::Plan plan = choose_driver(q);
   if (may_cache() && !q.kind.empty() && q.limit >= 0 && q.offset >= kStride && sql::seekable(q)) {
-    auto b = boundaries(q, plan, true);
+    auto b = boundaries(q, plan);
     if (q.offset < b->total && q.limit > 0) {
       auto j = q.offset / kStride;  // >= 1: seek past record j * kStride - 1
       ListQuery rest = q;
