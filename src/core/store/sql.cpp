@@ -382,14 +382,14 @@ class Builder {
       }
       w += "))";
     }
-    if (p.after) w += " AND " + after(q, *p.after);
+    if (p.from) w += " AND " + from_key(q, *p.from);
     out_.sql += w;
   }
 
-  // Records strictly after `key` in the list's order: for orders o1..on and the id tie-break,
-  // (o1 beyond v1) OR (o1 = v1 AND ((o2 beyond v2) OR (o2 = v2 AND ... id > vid))). The leading
-  // o1 >= v1 (<= when descending) gives the index a range to seek to.
-  std::string after(const ListQuery& q, const SeekKey& key) {
+  // Records at or after `key` in the list's order: for orders o1..on and the id tie-break,
+  // (o1 beyond v1) OR (o1 = v1 AND ((o2 beyond v2) OR (o2 = v2 AND ... id >= vid))). The
+  // leading o1 >= v1 (<= when descending) gives the index a range to seek to.
+  std::string from_key(const ListQuery& q, const SeekKey& key) {
     if (key.size() != q.order.size() + 1) throw std::invalid_argument("seek key size");
     // Placeholders are positional in SQLite: emit them in text order.
     auto value = [&](std::size_t i) { return ph(key[i].text, key[i].numeric); };
@@ -406,7 +406,7 @@ class Builder {
            value(i) + " AND ";
       closing += "))";
     }
-    return s + "r.id > " + value(q.order.size()) + closing;
+    return s + "r.id >= " + value(q.order.size()) + closing;
   }
 
   std::string order_by(const ListQuery& q) {

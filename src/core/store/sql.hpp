@@ -54,7 +54,7 @@ struct Plan {
   // trigrams ignores their order, so its matches are a superset of the filter's, which still
   // decides.
   std::string name_match;
-  const SeekKey* after = nullptr;  // only records strictly after this position (keyset paging)
+  const SeekKey* from = nullptr;  // only records at or after this position (keyset paging)
 };
 
 // SELECT <columns> FROM resources r WHERE ... ORDER BY ... LIMIT/OFFSET. With a limit or an

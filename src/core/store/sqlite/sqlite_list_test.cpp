@@ -327,11 +327,11 @@ TEST(SqlBuilder, ShapesOfListQueries) {
   EXPECT_THAT(s.sql, ::testing::HasSubstr("LIMIT 5 OFFSET 10) k CROSS JOIN resources r"));
   sql::SeekKey key{{false, "n"}, {true, "7"}, {false, "id-1"}};
   sql::Plan p;
-  p.after = &key;
+  p.from = &key;
   auto k = sql::build_select(sql::Dialect::kSqlite, q, p);
   EXPECT_THAT(k.sql, ::testing::HasSubstr("r.name <= ? AND (r.name < ? OR (r.name = ? AND "
                                           "(r.created_at < ? OR (r.created_at = ? AND "
-                                          "r.id > ?))))"));
+                                          "r.id >= ?))))"));
   EXPECT_THAT(k.args, ::testing::ElementsAre("k", "o", "n", "n", "n", "7", "7", "id-1"));
   EXPECT_THAT(k.numeric,
               ::testing::ElementsAre(false, false, false, false, false, true, true, false));

@@ -226,8 +226,8 @@ class SqliteStore;
 
 // Lists page by position rather than by offset once the offset is large: a list's positions
 // (order values and id) every kStride records are computed once by walking the list's index,
-// and cached per query until a write of the kind; page N then seeks to the boundary before it
-// and skips fewer than kStride index entries. The walk also yields the exact total.
+// and cached per query until a write of the kind; page N then seeks to the last boundary at or
+// before it and skips fewer than kStride index entries. The walk also yields the exact total.
 constexpr std::int64_t kStride = 512;
 // A driver (see sql::Driver) is used when it yields at most this many candidates.
 constexpr int kProbeLimit = 10000;
@@ -237,7 +237,7 @@ constexpr std::size_t kBoundaryCacheSize = 32;
 struct Boundaries {
   std::int64_t stamp = 0;  // the kind's change counter they were computed at
   std::int64_t total = 0;
-  std::vector<sql::SeekKey> keys;  // keys[j]: position of record (j + 1) * kStride - 1
+  std::vector<sql::SeekKey> keys;  // keys[j]: position of record j * kStride
 };
 
 class SqliteTx final : public Tx {
@@ -464,7 +464,11 @@ class SqliteTx final : public Tx {
     while (s.step()) items.push_back(read_record(s));
     return items;
   }
+  // A list's positions: cached, or walked now and cached.
   std::shared_ptr<const Boundaries> boundaries(const ListQuery& q, const sql::Plan& plan);
+  // Only when cached (and valid in this transaction's snapshot).
+  std::shared_ptr<const Boundaries> cached_boundaries(const ListQuery& q, const sql::Plan& plan);
+  static std::string cache_key(const sql::Built& kb);
   void clear_tags(std::string_view kind, std::string_view id) {
     Stmt s(*conn_, "DELETE FROM resource_tags WHERE kind = ? AND id = ?");
     s.text(kind).text(id);
@@ -871,14 +875,25 @@ sql::Plan SqliteTx::choose_driver(const ListQuery& q) {
   return plan;
 }
 
-std::shared_ptr<const Boundaries> SqliteTx::boundaries(const ListQuery& q, const sql::Plan& plan) {
-  auto kb = sql::build_keys(sql::Dialect::kSqlite, q, plan);
+std::string SqliteTx::cache_key(const sql::Built& kb) {
   std::string key = kb.sql;
   for (std::size_t i = 0; i < kb.args.size(); ++i) {
     key += '\x1f';
     key += kb.numeric[i] ? '#' : '$';
     key += kb.args[i];
   }
+  return key;
+}
+
+std::shared_ptr<const Boundaries> SqliteTx::cached_boundaries(const ListQuery& q,
+                                                              const sql::Plan& plan) {
+  auto kb = sql::build_keys(sql::Dialect::kSqlite, q, plan);
+  return store_->cached_boundaries(cache_key(kb), change_stamp(q.kind));
+}
+
+std::shared_ptr<const Boundaries> SqliteTx::boundaries(const ListQuery& q, const sql::Plan& plan) {
+  auto kb = sql::build_keys(sql::Dialect::kSqlite, q, plan);
+  std::string key = cache_key(kb);
   auto stamp = change_stamp(q.kind);
   if (auto hit = store_->cached_boundaries(key, stamp)) return hit;
   auto b = std::make_shared<Boundaries>();
@@ -889,7 +904,7 @@ std::shared_ptr<const Boundaries> SqliteTx::boundaries(const ListQuery& q, const
     const int columns = static_cast<int>(q.order.size()) + 1;
     std::int64_t n = 0;
     while (s.step()) {
-      if (++n % kStride != 0) continue;
+      if (n++ % kStride != 0) continue;
       sql::SeekKey k;
       for (int i = 0; i < columns; ++i) {
         if (s.col_is_int(i))
@@ -926,14 +941,19 @@ std::int64_t SqliteTx::run_count(const ListQuery& q, const sql::Plan& plan) {
 ListResult SqliteTx::list(const ListQuery& q) {
   ListResult out;
   sql::Plan plan = choose_driver(q);
-  if (may_cache() && !q.kind.empty() && q.limit >= 0 && q.offset >= kStride && sql::seekable(q)) {
-    auto b = boundaries(q, plan);
+  // By position: always past the first stride, and before it too when the list's positions are
+  // cached already (a filtered list's total walked them), since its first match may lie deep in
+  // the kind's index.
+  std::shared_ptr<const Boundaries> b;
+  if (may_cache() && !q.kind.empty() && q.limit >= 0 && sql::seekable(q))
+    b = q.offset >= kStride ? boundaries(q, plan) : cached_boundaries(q, plan);
+  if (b) {
     if (q.offset < b->total && q.limit > 0) {
-      auto j = q.offset / kStride;  // >= 1: seek past record j * kStride - 1
+      auto j = q.offset / kStride;  // seek to record j * kStride, then skip the rest
       ListQuery rest = q;
       rest.offset = q.offset - j * kStride;
       sql::Plan seek = plan;
-      seek.after = &b->keys[static_cast<std::size_t>(j - 1)];
+      seek.from = &b->keys[static_cast<std::size_t>(j)];
       out.items = run_select(rest, seek);
     }
     if (q.with_total) out.total = b->total;
