@@ -150,7 +150,7 @@ machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /p
   echo
   echo "Measured $(date -u +%Y-%m-%d) on $machine (shared with other jobs); scwd $(
     "$SCWD" --version 2>/dev/null | awk '{print $NF}') with the embedded SQLite store, access log off."
-  echo "Command: \`COUNT=$COUNT BASELINE_COUNT=$BASELINE_COUNT DURATION=$DURATION bench/scale.sh\`."
+  echo "Command: \`COUNT=$COUNT BASELINE_COUNT=$BASELINE_COUNT DURATION=$DURATION${BEFORE_SCWD:+ BEFORE_SCWD=$BEFORE_SCWD} bench/scale.sh\`."
   echo "Security groups are bulk-loaded through the store (\`build/scwd_bench_load\`) across 100"
   echo "projects of one organization in zone $ZONE; each query runs with wrk, one thread, one"
   echo "connection, for $DURATION (\`wrk -t1 -c1 -d$DURATION --latency -H 'X-Auth-Token: \$SCW_SECRET_KEY' URL\`),"
