@@ -162,6 +162,9 @@ void Engine::settle_due(store::Store& store) {
   auto gen = generation_.load();
   store::ListQuery q;
   q.filters.push_back({store::Column::kDueAt, store::Op::kLe, {std::to_string(t)}, {}, true});
+  // Earliest first, which is also what lets the store walk its due_at index: in id order it
+  // would walk every record of every kind looking for the due ones.
+  q.order.push_back({store::Column::kDueAt, false, {}});
   q.with_total = false;
   q.limit = 500;
   auto settle_one = [&](store::Tx& tx, const std::string& kind, const std::string& id) {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
@@ -72,7 +73,7 @@ class Connection {
     exec("PRAGMA synchronous=NORMAL");
     exec("PRAGMA foreign_keys=OFF");
     exec("PRAGMA temp_store=MEMORY");
-    exec("PRAGMA cache_size=-16000");
+    exec("PRAGMA cache_size=-" + std::to_string(o.cache_kib));
     // Checkpoints run on the store's checkpointer thread, not inside the writer's commits; the
     // writer only checkpoints itself when that thread falls behind (WAL over ~32 MB).
     exec("PRAGMA wal_autocheckpoint=8000");
@@ -171,6 +172,7 @@ class Stmt {
   }
   std::int64_t col_int(int i) { return sqlite3_column_int64(st_, i); }
   bool col_null(int i) { return sqlite3_column_type(st_, i) == SQLITE_NULL; }
+  bool col_is_int(int i) { return sqlite3_column_type(st_, i) == SQLITE_INTEGER; }
   int changes() { return sqlite3_changes(c_.db()); }
 
  private:
@@ -249,6 +251,22 @@ class Savepoint {
 
 class SqliteStore;
 
+// Lists page by position rather than by offset once the offset is large: a list's positions
+// (order values and id) every kStride records are computed once by walking the list's index,
+// and cached per query until a write of the kind; page N then seeks to the last boundary at or
+// before it and skips fewer than kStride index entries. The walk also yields the exact total.
+constexpr std::int64_t kStride = 512;
+// A driver (see sql::Driver) is used when it yields at most this many candidates.
+constexpr int kProbeLimit = 10000;
+// Cached boundary sets (least recently used first out).
+constexpr std::size_t kBoundaryCacheSize = 32;
+
+struct Boundaries {
+  std::int64_t stamp = 0;  // the kind's change counter they were computed at
+  std::int64_t total = 0;
+  std::vector<sql::SeekKey> keys;  // keys[j]: position of record j * kStride
+};
+
 class SqliteTx final : public Tx {
  public:
   // A transaction of its own on a pooled connection.
@@ -297,7 +315,8 @@ class SqliteTx final : public Tx {
       bind_row(s, r);
       s.step();
     }
-    bump_count(r.kind, r.organization_id, r.project_id, 1);
+    bump_count(r.kind, r.organization_id, r.project_id, r.locality, 1);
+    touch(r.kind);
     write_tags(r);
     write_keys(r);
     sp.release();
@@ -306,18 +325,19 @@ class SqliteTx final : public Tx {
   void update(Record& r) override {
     require_write();
     Savepoint sp(*conn_);
-    std::string old_org, old_project, old_tags, old_keys;
+    std::string old_org, old_project, old_locality, old_tags, old_keys;
     std::string new_tags = tags_json(r.tags), new_keys = tags_json(r.keys);
     {
       Stmt s(*conn_,
-             "SELECT organization_id, project_id, tags, keys FROM resources WHERE kind = ? AND id "
-             "= ?");
+             "SELECT organization_id, project_id, locality, tags, keys FROM resources "
+             "WHERE kind = ? AND id = ?");
       s.text(r.kind).text(r.id);
       if (!s.step()) throw Conflict("record vanished: " + r.kind + " " + r.id);
       old_org = s.col_text(0);
       old_project = s.col_text(1);
-      old_tags = s.col_text(2);
-      old_keys = s.col_text(3);
+      old_locality = s.col_text(2);
+      old_tags = s.col_text(3);
+      old_keys = s.col_text(4);
     }
     {
       Stmt s(*conn_,
@@ -335,10 +355,11 @@ class SqliteTx final : public Tx {
       s.step();
       if (s.changes() != 1) throw Conflict("stale version of " + r.kind + " " + r.id);
     }
-    if (old_org != r.organization_id || old_project != r.project_id) {
-      bump_count(r.kind, old_org, old_project, -1);
-      bump_count(r.kind, r.organization_id, r.project_id, 1);
+    if (old_org != r.organization_id || old_project != r.project_id || old_locality != r.locality) {
+      bump_count(r.kind, old_org, old_project, old_locality, -1);
+      bump_count(r.kind, r.organization_id, r.project_id, r.locality, 1);
     }
+    touch(r.kind);
     if (old_tags != new_tags) {
       clear_tags(r.kind, r.id);
       write_tags(r);
@@ -353,54 +374,34 @@ class SqliteTx final : public Tx {
 
   bool remove(std::string_view kind, std::string_view id) override {
     require_write();
-    std::string org, project, tags, keys;
+    std::string org, project, locality, tags, keys;
     {
       Stmt s(*conn_,
              "DELETE FROM resources WHERE kind = ? AND id = ? "
-             "RETURNING organization_id, project_id, tags, keys");
+             "RETURNING organization_id, project_id, locality, tags, keys");
       s.text(kind).text(id);
       if (!s.step()) return false;
       org = s.col_text(0);
       project = s.col_text(1);
-      tags = s.col_text(2);
-      keys = s.col_text(3);
+      locality = s.col_text(2);
+      tags = s.col_text(3);
+      keys = s.col_text(4);
       while (s.step()) {
       }
     }
-    bump_count(kind, org, project, -1);
+    bump_count(kind, org, project, locality, -1);
+    touch(kind);
     if (tags != "[]") clear_tags(kind, id);
     if (keys != "[]") clear_keys(kind, id);
     return true;
   }
 
-  ListResult list(const ListQuery& q) override {
-    ListResult out;
-    {
-      auto b = sql::build_select(sql::Dialect::kSqlite, q);
-      Stmt s(*conn_, b.sql);
-      bind_args(s, b);
-      while (s.step()) out.items.push_back(read_record(s));
-    }
-    if (q.with_total) {
-      if (q.offset == 0 && (q.limit < 0 || static_cast<std::int64_t>(out.items.size()) < q.limit))
-        out.total = static_cast<std::int64_t>(out.items.size());
-      else
-        out.total = count(q);
-    }
-    return out;
-  }
-
-  std::int64_t count(const ListQuery& q) override {
-    auto b = sql::build_count(sql::Dialect::kSqlite, q);
-    Stmt s(*conn_, b.sql);
-    bind_args(s, b);
-    s.step();
-    return s.col_int(0);
-  }
+  ListResult list(const ListQuery& q) override;
+  std::int64_t count(const ListQuery& q) override;
 
   std::int64_t count_in_project(std::string_view project_id,
                                 const std::vector<std::string>& except_kinds) override {
-    std::string q = "SELECT COALESCE(SUM(n), 0) FROM resource_counts WHERE project_id = ?";
+    std::string q = "SELECT COALESCE(SUM(n), 0) FROM resource_totals WHERE project_id = ?";
     for (std::size_t i = 0; i < except_kinds.size(); ++i) q += " AND kind <> ?";
     Stmt s(*conn_, q);
     s.text(project_id);
@@ -412,7 +413,7 @@ class SqliteTx final : public Tx {
   std::int64_t count_owned(std::string_view kind, std::string_view organization_id,
                            std::string_view project_id) override {
     std::string q =
-        "SELECT COALESCE(SUM(n), 0) FROM resource_counts WHERE kind = ? AND organization_id = ?";
+        "SELECT COALESCE(SUM(n), 0) FROM resource_totals WHERE kind = ? AND organization_id = ?";
     if (!project_id.empty()) q += " AND project_id = ?";
     Stmt s(*conn_, q);
     s.text(kind).text(organization_id);
@@ -455,13 +456,46 @@ class SqliteTx final : public Tx {
     s.text(json::serialize(r.body));
   }
   void bump_count(std::string_view kind, std::string_view org, std::string_view project,
-                  int delta) {
+                  std::string_view locality, int delta) {
     Stmt s(*conn_,
-           "INSERT INTO resource_counts (kind, organization_id, project_id, n) VALUES (?, ?, ?, ?) "
-           "ON CONFLICT (kind, organization_id, project_id) DO UPDATE SET n = n + excluded.n");
-    s.text(kind).text(org).text(project).integer(delta);
+           "INSERT INTO resource_totals (kind, organization_id, project_id, locality, n) "
+           "VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, organization_id, project_id, locality) "
+           "DO UPDATE SET n = n + excluded.n");
+    s.text(kind).text(org).text(project).text(locality).integer(delta);
     s.step();
   }
+  // Every write of a kind moves its change counter, in the same transaction: cached list
+  // boundaries of the kind are valid exactly while the counter they were computed at holds.
+  void touch(std::string_view kind) {
+    Stmt s(*conn_,
+           "INSERT INTO resource_changes (kind, n) VALUES (?, 1) "
+           "ON CONFLICT (kind) DO UPDATE SET n = n + 1");
+    s.text(kind);
+    s.step();
+  }
+  // Cached boundaries may be read and written only by a read transaction of its own: it sees
+  // committed data only (a group's members see uncommitted writes that may still roll back).
+  bool may_cache() const { return store_ != nullptr && mode_ == TxMode::kRead; }
+  std::int64_t change_stamp(const std::string& kind) {
+    Stmt s(*conn_, "SELECT n FROM resource_changes WHERE kind = ?");
+    s.text(kind);
+    return s.step() ? s.col_int(0) : 0;
+  }
+  sql::Plan choose_driver(const ListQuery& q);
+  std::int64_t run_count(const ListQuery& q, const sql::Plan& plan);
+  std::vector<Record> run_select(const ListQuery& q, const sql::Plan& plan) {
+    std::vector<Record> items;
+    auto b = sql::build_select(sql::Dialect::kSqlite, q, plan);
+    Stmt s(*conn_, b.sql);
+    bind_args(s, b);
+    while (s.step()) items.push_back(read_record(s));
+    return items;
+  }
+  // A list's positions: cached, or walked now and cached.
+  std::shared_ptr<const Boundaries> boundaries(const ListQuery& q, const sql::Plan& plan);
+  // Only when cached (and valid in this transaction's snapshot).
+  std::shared_ptr<const Boundaries> cached_boundaries(const ListQuery& q, const sql::Plan& plan);
+  static std::string cache_key(const sql::Built& kb);
   void clear_tags(std::string_view kind, std::string_view id) {
     Stmt s(*conn_, "DELETE FROM resource_tags WHERE kind = ? AND id = ?");
     s.text(kind).text(id);
@@ -627,6 +661,28 @@ class SqliteStore final : public Store {
 
   std::mutex& write_mutex() { return write_mu_; }
 
+  // Boundaries of a list computed at the kind's change counter `stamp`, if cached.
+  std::shared_ptr<const Boundaries> cached_boundaries(const std::string& key, std::int64_t stamp) {
+    std::lock_guard lk(cache_mu_);
+    auto it = boundary_cache_.find(key);
+    if (it == boundary_cache_.end() || it->second.boundaries->stamp != stamp) return nullptr;
+    it->second.used = ++cache_clock_;
+    return it->second.boundaries;
+  }
+  void cache_boundaries(const std::string& key, std::shared_ptr<const Boundaries> b) {
+    std::lock_guard lk(cache_mu_);
+    auto& e = boundary_cache_[key];
+    // A reader on an older snapshot does not replace newer boundaries.
+    if (e.boundaries && e.boundaries->stamp > b->stamp) return;
+    e.boundaries = std::move(b);
+    e.used = ++cache_clock_;
+    if (boundary_cache_.size() <= kBoundaryCacheSize) return;
+    auto oldest = boundary_cache_.begin();
+    for (auto i = boundary_cache_.begin(); i != boundary_cache_.end(); ++i)
+      if (i->second.used < oldest->second.used) oldest = i;
+    boundary_cache_.erase(oldest);
+  }
+
  private:
   void migrate(Connection& c) {
     c.exec(
@@ -791,6 +847,13 @@ class SqliteStore final : public Store {
   std::vector<std::unique_ptr<Connection>> pool_;
   bool closed_ = false;
   std::mutex write_mu_;  // one writer at a time inside the process: no SQLITE_BUSY spinning
+  struct CachedBoundaries {
+    std::shared_ptr<const Boundaries> boundaries;
+    std::uint64_t used = 0;
+  };
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, CachedBoundaries> boundary_cache_;
+  std::uint64_t cache_clock_ = 0;
   std::thread checkpointer_;
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
@@ -806,6 +869,135 @@ SqliteTx::SqliteTx(SqliteStore& store, std::unique_ptr<Connection> conn, TxMode 
     run(*conn_, "BEGIN");
   }
 }
+
+sql::Plan SqliteTx::choose_driver(const ListQuery& q) {
+  auto capped_count = [&](const sql::Built& b) {
+    Stmt s(*conn_, b.sql);
+    bind_args(s, b);
+    s.step();
+    return s.col_int(0);
+  };
+  sql::Plan plan;
+  // Names: the trigram index answers with the value's rarest trigrams (common ones, such as
+  // a prefix every name shares, would make it read long lists), each ranked by a capped count;
+  // among equally common ones the last come first (names share prefixes more than suffixes).
+  if (auto grams = sql::name_trigrams(q); !grams.empty()) {
+    std::vector<std::pair<std::int64_t, std::string>> ranked;
+    for (auto g = grams.rbegin(); g != grams.rend(); ++g)
+      ranked.emplace_back(capped_count(sql::build_match_probe(*g, 2000)), *g);
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](auto& a, auto& b) { return a.first < b.first; });
+    std::string match;
+    for (std::size_t i = 0; i < ranked.size() && i < 3; ++i)
+      match += (i ? " AND " : "") + ranked[i].second;
+    if (capped_count(sql::build_match_probe(match, kProbeLimit)) <= kProbeLimit) {
+      plan.driver = sql::Driver::kName;
+      plan.name_match = std::move(match);
+      return plan;
+    }
+  }
+  sql::Plan tags;
+  tags.driver = sql::Driver::kTags;
+  if (auto p = sql::build_probe(sql::Dialect::kSqlite, q, tags, kProbeLimit))
+    if (capped_count(*p) <= kProbeLimit) return tags;
+  return plan;
+}
+
+std::string SqliteTx::cache_key(const sql::Built& kb) {
+  std::string key = kb.sql;
+  for (std::size_t i = 0; i < kb.args.size(); ++i) {
+    key += '\x1f';
+    key += kb.numeric[i] ? '#' : '$';
+    key += kb.args[i];
+  }
+  return key;
+}
+
+std::shared_ptr<const Boundaries> SqliteTx::cached_boundaries(const ListQuery& q,
+                                                              const sql::Plan& plan) {
+  auto kb = sql::build_keys(sql::Dialect::kSqlite, q, plan);
+  return store_->cached_boundaries(cache_key(kb), change_stamp(q.kind));
+}
+
+std::shared_ptr<const Boundaries> SqliteTx::boundaries(const ListQuery& q, const sql::Plan& plan) {
+  auto kb = sql::build_keys(sql::Dialect::kSqlite, q, plan);
+  std::string key = cache_key(kb);
+  auto stamp = change_stamp(q.kind);
+  if (auto hit = store_->cached_boundaries(key, stamp)) return hit;
+  auto b = std::make_shared<Boundaries>();
+  b->stamp = stamp;
+  {
+    Stmt s(*conn_, kb.sql);
+    bind_args(s, kb);
+    const int columns = static_cast<int>(q.order.size()) + 1;
+    std::int64_t n = 0;
+    while (s.step()) {
+      if (n++ % kStride != 0) continue;
+      sql::SeekKey k;
+      for (int i = 0; i < columns; ++i) {
+        if (s.col_is_int(i))
+          k.push_back({true, std::to_string(s.col_int(i))});
+        else
+          k.push_back({false, s.col_text(i)});
+      }
+      b->keys.push_back(std::move(k));
+    }
+    b->total = n;
+  }
+  store_->cache_boundaries(key, b);
+  return b;
+}
+
+std::int64_t SqliteTx::run_count(const ListQuery& q, const sql::Plan& plan) {
+  // Unfiltered (owner and locality only): a sum over the counters.
+  if (auto c = sql::build_counter_total(sql::Dialect::kSqlite, q)) {
+    Stmt s(*conn_, c->sql);
+    bind_args(s, *c);
+    s.step();
+    return s.col_int(0);
+  }
+  // Filtered: walking the list's positions costs about what counting does and caches the
+  // total (and the pages' boundaries) for the next request of the same list.
+  if (may_cache() && !q.kind.empty() && sql::seekable(q)) return boundaries(q, plan)->total;
+  auto b = sql::build_count(sql::Dialect::kSqlite, q, plan);
+  Stmt s(*conn_, b.sql);
+  bind_args(s, b);
+  s.step();
+  return s.col_int(0);
+}
+
+ListResult SqliteTx::list(const ListQuery& q) {
+  ListResult out;
+  sql::Plan plan = choose_driver(q);
+  // By position: always past the first stride, and before it too when the list's positions are
+  // cached already (a filtered list's total walked them), since its first match may lie deep in
+  // the kind's index.
+  std::shared_ptr<const Boundaries> b;
+  if (may_cache() && !q.kind.empty() && q.limit >= 0 && sql::seekable(q))
+    b = q.offset >= kStride ? boundaries(q, plan) : cached_boundaries(q, plan);
+  if (b) {
+    if (q.offset < b->total && q.limit > 0) {
+      auto j = q.offset / kStride;  // seek to record j * kStride, then skip the rest
+      ListQuery rest = q;
+      rest.offset = q.offset - j * kStride;
+      sql::Plan seek = plan;
+      seek.from = &b->keys[static_cast<std::size_t>(j)];
+      out.items = run_select(rest, seek);
+    }
+    if (q.with_total) out.total = b->total;
+    return out;
+  }
+  out.items = run_select(q, plan);
+  if (q.with_total) {
+    if (q.offset == 0 && (q.limit < 0 || static_cast<std::int64_t>(out.items.size()) < q.limit))
+      out.total = static_cast<std::int64_t>(out.items.size());
+    else
+      out.total = run_count(q, plan);
+  }
+  return out;
+}
+
+std::int64_t SqliteTx::count(const ListQuery& q) { return run_count(q, choose_driver(q)); }
 
 SqliteTx::~SqliteTx() {
   if (nested_ && mode_ == TxMode::kWrite && !done_) {

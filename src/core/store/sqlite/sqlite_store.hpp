@@ -11,6 +11,7 @@ namespace scwd::store {
 struct SqliteOptions {
   std::string path;  // database file; ":memory:" is not supported (one connection per tx)
   int busy_timeout_ms = 10000;
+  int cache_kib = 16000;  // page cache per connection (bulk loads want more)
 };
 
 std::unique_ptr<Store> open_sqlite(const SqliteOptions& options);
