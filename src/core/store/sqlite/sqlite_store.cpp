@@ -261,6 +261,36 @@ constexpr int kProbeLimit = 10000;
 // Cached boundary sets (least recently used first out).
 constexpr std::size_t kBoundaryCacheSize = 32;
 
+// New records reach the name index in bulk, once this many have accumulated beyond it: until
+// then name queries scan them (the highest rowids), which stays cheap at this size, and a create
+// does not pay a full-text insert of its own.
+constexpr std::int64_t kNameIndexLag = 1024;
+
+// Indexes the names of the records beyond the name index's mark when at least `min_lag` of them
+// have accumulated, inside the caller's transaction.
+void index_new_names(Connection& c, std::int64_t min_lag) {
+  std::int64_t upto = 0, last = 0;
+  {
+    Stmt s(c, "SELECT upto FROM resource_names_state");
+    if (s.step()) upto = s.col_int(0);
+  }
+  {
+    Stmt s(c, "SELECT COALESCE(MAX(rowid), 0) FROM resources");
+    if (s.step()) last = s.col_int(0);
+  }
+  if (last - upto < min_lag) return;
+  {
+    Stmt s(c,
+           "INSERT INTO resource_names (rowid, name)"
+           " SELECT rowid, name FROM resources WHERE rowid > ? AND rowid <= ?");
+    s.integer(upto).integer(last);
+    s.step();
+  }
+  Stmt s(c, "UPDATE resource_names_state SET upto = ?");
+  s.integer(last);
+  s.step();
+}
+
 struct Boundaries {
   std::int64_t stamp = 0;  // the kind's change counter they were computed at
   std::int64_t total = 0;
@@ -544,6 +574,15 @@ class SqliteStore final : public Store {
     restrict_file_modes(options_.path);
     auto c = std::make_unique<Connection>(options_);
     migrate(*c);
+    // Whatever was written without the writer (bulk loads, tools) is indexed before serving.
+    c->exec("BEGIN IMMEDIATE");
+    try {
+      index_new_names(*c, 1);
+    } catch (...) {
+      c->exec("ROLLBACK");
+      throw;
+    }
+    c->exec("COMMIT");
     release(std::move(c));
     checkpointer_ = std::thread([this] { checkpoint_loop(); });
   }
@@ -819,6 +858,17 @@ class SqliteStore final : public Store {
       } catch (...) {
         if (!p->error) p->error = std::current_exception();
       }
+    }
+    // In the group's transaction (no commit of its own); a failure only leaves the index behind.
+    try {
+      exec("SAVEPOINT scwd_names");
+      try {
+        index_new_names(*conn, kNameIndexLag);
+      } catch (...) {
+        exec("ROLLBACK TO scwd_names");
+      }
+      exec("RELEASE scwd_names");
+    } catch (...) {
     }
     try {
       exec("COMMIT");
