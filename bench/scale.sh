@@ -52,7 +52,9 @@ ms() {  # wrk latency ("812.00us", "1.20ms", "2.01s") -> milliseconds
 : >"$tmp/rows"
 run_scale() {  # count
   local count=$1 data=$tmp/data-$1
-  # First start: bootstrap the organization, create 100 projects through the API.
+  # First start: bootstrap the organization, create 100 projects through the API. (Without the
+  # previous size's SCW_* values, which scwd would adopt instead of writing credentials.env.)
+  unset SCW_ACCESS_KEY SCW_SECRET_KEY SCW_DEFAULT_ORGANIZATION_ID SCW_DEFAULT_PROJECT_ID
   start "$data"
   # shellcheck disable=SC1090
   source <(grep '^export ' "$data/credentials.env")
