@@ -423,9 +423,10 @@ describe('references to resources of another project', () => {
   before(async (t) => {
     const probe = await raw(server, 'GET', `${gz}/gateways`);
     if (probe.status === 501) return; // a build without the network products
-    // Its default project is A: gateway networks name no project and are created there.
+    // Its default project is B, where it has no right: a creation that names no project (a
+    // gateway network, a PAT rule) is judged in its parent's project, not the key's default.
     const app = await appWithKey(server, owner, { rules: [{ permissionSetNames: ['AllProductsFullAccess'], projectIds: [A], condition: '' }] });
-    key = await owner.createAPIKey({ applicationId: app.id, description: 'refs', defaultProjectId: A });
+    key = await owner.createAPIKey({ applicationId: app.id, description: 'refs', defaultProjectId: B });
     const li = await raw(server, 'GET', `/marketplace/v2/local-images?image_label=ubuntu_jammy&zone=${zone}&type=instance_local&arch=x86_64`);
     ok(li, 'local images');
     image = li.json.local_images.find((i) => i.type === 'instance_local').id;

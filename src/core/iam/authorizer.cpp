@@ -233,6 +233,45 @@ bool may_use(const Evaluator& ev, std::string_view fam_name, Access a, const std
   return false;
 }
 
+// The records of the caller's organization with one of `ids` (any kind).
+std::vector<store::Record> records_named(store::Tx& tx, const Input& in,
+                                         const std::vector<std::string>& ids) {
+  store::ListQuery q;
+  q.kind = "";
+  q.with_total = false;
+  q.limit = static_cast<std::int64_t>(ids.size()) * 4 + 4;
+  q.filters.push_back({store::Column::kId, store::Op::kIn, ids, {}, false});
+  q.filters.push_back(
+      {store::Column::kOrganization, store::Op::kEq, {in.principal.organization_id}, {}, false});
+  return tx.list(q).items;
+}
+
+// The projects of the parents a creation names: records of the route's own family it attaches
+// to (write references). A creation that names no project, such as a gateway network on its
+// gateway, lands in its parent's project; other references (the Private Network it joins) are
+// judged as references.
+std::vector<std::string> parent_projects(store::Tx& tx, const Input& in) {
+  std::vector<std::string> ids, kinds, out;
+  if (!in.references) return out;
+  for (auto& r : *in.references) {
+    if (r.access == Access::kRead) continue;
+    bool own = false;
+    for (auto& k : r.kinds)
+      if (k.family == in.permission.family) {
+        own = true;
+        kinds.emplace_back(k.kind);
+      }
+    if (!own) continue;
+    for (auto& id : reference_values(in, r))
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  }
+  if (ids.empty()) return out;
+  for (auto& rec : records_named(tx, in, ids))
+    if (std::find(kinds.begin(), kinds.end(), rec.kind) != kinds.end())
+      add_target(out, rec.project_id);
+  return out;
+}
+
 // Loads every record the route's references name (one query, in the caller's organization) and
 // refuses the verdict when the bearer lacks the declared access on one of them.
 void check_references(store::Store& store, const Input& in, const RequestFacts& facts, Verdict& v) {
@@ -250,14 +289,7 @@ void check_references(store::Store& store, const Input& in, const RequestFacts& 
     }
   if (named.empty()) return;
   auto tx = store.begin(store::TxMode::kRead);
-  store::ListQuery q;
-  q.kind = "";
-  q.with_total = false;
-  q.limit = static_cast<std::int64_t>(ids.size()) * 4 + 4;
-  q.filters.push_back({store::Column::kId, store::Op::kIn, ids, {}, false});
-  q.filters.push_back(
-      {store::Column::kOrganization, store::Op::kEq, {in.principal.organization_id}, {}, false});
-  auto records = tx->list(q).items;
+  auto records = records_named(*tx, in, ids);
   if (records.empty()) return;
   std::shared_ptr<const Evaluator> ev = v.evaluator;
   if (!ev) ev = std::make_shared<Evaluator>(Evaluator::load(*tx, in.principal, facts));
@@ -396,10 +428,14 @@ Verdict decide_route(store::Store& store, const Input& in, const RequestFacts& f
       if (!named) {
         auto org = field_of(in.body, "organization");
         if (org.empty()) org = field_of(in.body, "organization_id");
-        add_target(v.projects, !org.empty() ? org
-                               : !in.principal.default_project_id.empty()
-                                   ? in.principal.default_project_id
-                                   : in.principal.organization_id);
+        auto parents = org.empty() ? parent_projects(*tx, in) : std::vector<std::string>{};
+        if (!parents.empty())
+          v.projects = std::move(parents);
+        else
+          add_target(v.projects, !org.empty() ? org
+                                 : !in.principal.default_project_id.empty()
+                                     ? in.principal.default_project_id
+                                     : in.principal.organization_id);
       }
     }
   }
