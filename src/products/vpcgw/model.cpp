@@ -30,8 +30,6 @@ constexpr std::array<GatewayType, 4> kTypes = {{{"VPC-GW-S", 100'000'000},
 
 // Gateway sub-step: `allocating`, then `configuring` within half a second, then `running`.
 constexpr Micros kConfigureAfter = 400'000;
-// Network sub-step: `created` -> `configuring` quickly, then `ready`.
-constexpr Micros kNetworkConfiguringAfter = 150'000;
 
 // Per-organization limits (scwd's choice: the platform's defaults are not documented);
 // --quota vpcgw_gateways=N / vpcgw_ips=N override them.
@@ -442,13 +440,14 @@ Result<store::Record> create_gateway_network(store::Tx& tx, const app::Context& 
       {"enable_dhcp", n.enable_dhcp},
       {"address", n.address ? json::value(*n.address) : json::value(nullptr)},
   };
-  ctx.svc.lifecycle.start(r, now,
-                          {{"created", 0, ""},
-                           {"configuring", kNetworkConfiguringAfter, ""},
-                           {"ready", kNetworkAttachTime - kNetworkConfiguringAfter, ""}});
+  // The creation answers `created`, but no read ever shows it (none in the recordings): the SDK
+  // waiters (Go WaitForGatewayNetwork) take `created` for a terminal status and would return at
+  // once. The stored record is `configuring` from the start.
+  ctx.svc.lifecycle.start(r, now, {{"configuring", 0, ""}, {"ready", kNetworkAttachTime, ""}});
   tx.insert(r);
   if (auto e = start_configuring(ctx, *gw, kNetworkAttachTime)) return api::fail(*e);
   tx.update(*gw);
+  r.state = "created";
   return r;
 }
 
