@@ -294,3 +294,39 @@ func TestAllPages(t *testing.T) {
 		t.Fatalf("server types: %d listed, total %d", len(types.Servers), types.TotalCount)
 	}
 }
+
+// A server backed up into an image (ServerActionAndWait backup, WaitForImage), a server created
+// from that image by id, and the server list walked page by page.
+func TestImagesAndServerPaging(t *testing.T) {
+	defer Catch(t)
+	a := api(t)
+	src := newServer(t, a, "go-img-src", func(r *instance.CreateServerRequest) { r.Tags = []string{"img-paging"} })
+	snap := Must(a.CreateSnapshot(&instance.CreateSnapshotRequest{Zone: zone, Name: "go-img-root", VolumeID: scw.StringPtr(src.Volumes["0"].ID)})).Snapshot
+	Must(a.WaitForSnapshot(&instance.WaitForSnapshotRequest{Zone: zone, SnapshotID: snap.ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}))
+	img := Must(a.CreateImage(&instance.CreateImageRequest{Zone: zone, Name: "go-image", RootVolume: snap.ID, Arch: instance.ArchX86_64})).Image
+	img = Must(a.WaitForImage(&instance.WaitForImageRequest{Zone: zone, ImageID: img.ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}))
+	if img.State != instance.ImageStateAvailable || img.RootVolume == nil || img.RootVolume.ID != snap.ID || img.Project != Env["SCW_DEFAULT_PROJECT_ID"] {
+		t.Fatalf("image %+v", img)
+	}
+	for i := 0; i < 3; i++ {
+		s := newServer(t, a, fmt.Sprintf("go-from-img-%d", i), func(r *instance.CreateServerRequest) {
+			r.Image = scw.StringPtr(img.ID) // a UUID: no marketplace lookup
+			r.Tags = []string{"img-paging"}
+		})
+		if s.Image == nil || s.Image.ID != img.ID {
+			t.Fatalf("server image %+v", s.Image)
+		}
+	}
+	page := Must(a.ListServers(&instance.ListServersRequest{Zone: zone, Tags: []string{"img-paging"}, PerPage: scw.Uint32Ptr(2)}))
+	if len(page.Servers) != 2 || page.TotalCount != 4 {
+		t.Fatalf("first page %d of %d", len(page.Servers), page.TotalCount)
+	}
+	all := Must(a.ListServers(&instance.ListServersRequest{Zone: zone, Tags: []string{"img-paging"}, PerPage: scw.Uint32Ptr(2)}, scw.WithAllPages()))
+	if len(all.Servers) != 4 || all.TotalCount != 4 {
+		t.Fatalf("all pages %d of %d", len(all.Servers), all.TotalCount)
+	}
+	imgs := Must(a.ListImages(&instance.ListImagesRequest{Zone: zone, Public: scw.BoolPtr(false)}, scw.WithAllPages()))
+	if len(imgs.Images) != 1 || imgs.Images[0].ID != img.ID {
+		t.Fatalf("own images %+v", imgs.Images)
+	}
+}
