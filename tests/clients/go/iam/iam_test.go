@@ -179,3 +179,16 @@ func TestTypedErrors(t *testing.T) {
 		t.Fatalf("invalid arguments: %v (%+v)", err, ia)
 	}
 }
+
+// A secret key the store does not know: denied_authentication, method api_key, reason not_found.
+func TestDeniedAuthentication(t *testing.T) {
+	defer func() {
+		os.Setenv("SCW_SECRET_KEY", Env["SCW_SECRET_KEY"])
+	}()
+	os.Setenv("SCW_SECRET_KEY", "0b7a7c5e-0000-4000-8000-000000000000")
+	_, err := account.NewProjectAPI(Client(t)).ListProjects(&account.ProjectAPIListProjectsRequest{})
+	da, ok := as[*scw.DeniedAuthenticationError](err)
+	if !ok || da.Method != "api_key" || da.Reason != "not_found" {
+		t.Fatalf("unknown key: %v (%+v)", err, da)
+	}
+}

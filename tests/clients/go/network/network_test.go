@@ -7,6 +7,7 @@ import (
 	instance "github.com/scaleway/scaleway-sdk-go/api/instance/v1"
 	ipam "github.com/scaleway/scaleway-sdk-go/api/ipam/v1"
 	vpc "github.com/scaleway/scaleway-sdk-go/api/vpc/v2"
+	vpcgwv1 "github.com/scaleway/scaleway-sdk-go/api/vpcgw/v1"
 	vpcgw "github.com/scaleway/scaleway-sdk-go/api/vpcgw/v2"
 	"github.com/scaleway/scaleway-sdk-go/scw"
 
@@ -150,5 +151,39 @@ func TestIPAMBookAndPaging(t *testing.T) {
 	_, err := ipamAPI.GetIP(&ipam.GetIPRequest{Region: region, IPID: booked.ID})
 	if !isNotFound(err) {
 		t.Fatalf("released ip: %v", err)
+	}
+}
+
+// The legacy v1 API: a gateway with a DHCP configuration on a network, every waiter.
+func TestGatewayV1WithDHCP(t *testing.T) {
+	defer Catch(t)
+	c := Client(t)
+	vpcAPI, gw := vpc.NewAPI(c), vpcgwv1.NewAPI(c)
+	pn := Must(vpcAPI.CreatePrivateNetwork(&vpc.CreatePrivateNetworkRequest{Region: region, Name: "go-v1-pn"}))
+	g := Must(gw.CreateGateway(&vpcgwv1.CreateGatewayRequest{Zone: zone, Name: "go-v1", Type: "VPC-GW-S"}))
+	g = Must(gw.WaitForGateway(&vpcgwv1.WaitForGatewayRequest{Zone: zone, GatewayID: g.ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}))
+	if g.Status != vpcgwv1.GatewayStatusRunning || g.IP == nil {
+		t.Fatalf("v1 gateway %+v", g)
+	}
+	gn := Must(gw.CreateGatewayNetwork(&vpcgwv1.CreateGatewayNetworkRequest{Zone: zone, GatewayID: g.ID, PrivateNetworkID: pn.ID, EnableMasquerade: true,
+		IpamConfig: &vpcgwv1.CreateGatewayNetworkRequestIpamConfig{PushDefaultRoute: true}}))
+	if gn.Status != vpcgwv1.GatewayNetworkStatusCreated {
+		t.Fatalf("v1 gateway network answer %s", gn.Status)
+	}
+	gn = Must(gw.WaitForGatewayNetwork(&vpcgwv1.WaitForGatewayNetworkRequest{Zone: zone, GatewayNetworkID: gn.ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}))
+	if gn.Status != vpcgwv1.GatewayNetworkStatusReady || gn.IpamConfig == nil || !gn.IpamConfig.PushDefaultRoute {
+		t.Fatalf("v1 gateway network %+v", gn)
+	}
+	g = Must(gw.WaitForGateway(&vpcgwv1.WaitForGatewayRequest{Zone: zone, GatewayID: g.ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}))
+	if err := gw.DeleteGatewayNetwork(&vpcgwv1.DeleteGatewayNetworkRequest{Zone: zone, GatewayNetworkID: gn.ID, CleanupDHCP: true}); err != nil {
+		t.Fatalf("v1 delete gateway network: %v", err)
+	}
+	_, err := gw.WaitForGatewayNetwork(&vpcgwv1.WaitForGatewayNetworkRequest{Zone: zone, GatewayNetworkID: gn.ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)})
+	if !isNotFound(err) {
+		t.Fatalf("v1 gateway network after delete: %v", err)
+	}
+	Must(gw.WaitForGateway(&vpcgwv1.WaitForGatewayRequest{Zone: zone, GatewayID: g.ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}))
+	if err := gw.DeleteGateway(&vpcgwv1.DeleteGatewayRequest{Zone: zone, GatewayID: g.ID, CleanupDHCP: true}); err != nil {
+		t.Fatalf("v1 delete gateway: %v", err)
 	}
 }
