@@ -192,3 +192,40 @@ func TestDeniedAuthentication(t *testing.T) {
 		t.Fatalf("unknown key: %v (%+v)", err, da)
 	}
 }
+
+// Groups with an application member, SSH keys, the permission-set catalog over pages.
+func TestGroupsSSHKeysPermissionSets(t *testing.T) {
+	defer Catch(t)
+	a := iam.NewAPI(Client(t))
+	app := Must(a.CreateApplication(&iam.CreateApplicationRequest{Name: "go-member"}))
+	g := Must(a.CreateGroup(&iam.CreateGroupRequest{Name: "go-group", Description: "d"}))
+	g = Must(a.AddGroupMember(&iam.AddGroupMemberRequest{GroupID: g.ID, ApplicationID: scw.StringPtr(app.ID)}))
+	if len(g.ApplicationIDs) != 1 || g.ApplicationIDs[0] != app.ID {
+		t.Fatalf("group %+v", g)
+	}
+	pol := Must(a.CreatePolicy(&iam.CreatePolicyRequest{Name: "go-group-policy", GroupID: scw.StringPtr(g.ID),
+		Rules: []*iam.RuleSpecs{{PermissionSetNames: &[]string{"IAMReadOnly"}, OrganizationID: scw.StringPtr(Env["SCW_DEFAULT_ORGANIZATION_ID"])}}}))
+	if pol.NbRules != 1 {
+		t.Fatalf("group policy %+v", pol)
+	}
+	key := Must(a.CreateSSHKey(&iam.CreateSSHKeyRequest{Name: "go-key",
+		PublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE3wp1oUSuOU1V6n5cIeYV1bIZs9ykzSzsuOEVrb5wIw go@scwd"}))
+	if key.Fingerprint == "" || key.ProjectID != Env["SCW_DEFAULT_PROJECT_ID"] {
+		t.Fatalf("ssh key %+v", key)
+	}
+	keys := Must(a.ListSSHKeys(&iam.ListSSHKeysRequest{}, scw.WithAllPages()))
+	if keys.TotalCount != 1 || keys.SSHKeys[0].ID != key.ID {
+		t.Fatalf("ssh keys %+v", keys.SSHKeys)
+	}
+	first := Must(a.ListPermissionSets(&iam.ListPermissionSetsRequest{PageSize: scw.Uint32Ptr(5)}))
+	all := Must(a.ListPermissionSets(&iam.ListPermissionSetsRequest{PageSize: scw.Uint32Ptr(5)}, scw.WithAllPages()))
+	if len(first.PermissionSets) != 5 || uint32(len(all.PermissionSets)) != all.TotalCount || all.TotalCount <= 5 {
+		t.Fatalf("permission sets: page %d, all %d of %d", len(first.PermissionSets), len(all.PermissionSets), all.TotalCount)
+	}
+	if err := a.DeleteSSHKey(&iam.DeleteSSHKeyRequest{SSHKeyID: key.ID}); err != nil {
+		t.Fatalf("delete ssh key: %v", err)
+	}
+	if err := a.DeleteGroup(&iam.DeleteGroupRequest{GroupID: g.ID}); err != nil {
+		t.Fatalf("delete group: %v", err)
+	}
+}

@@ -330,3 +330,39 @@ func TestImagesAndServerPaging(t *testing.T) {
 		t.Fatalf("own images %+v", imgs.Images)
 	}
 }
+
+// The other actions through ServerActionAndWait, and a security group's rules replaced at once.
+func TestActionsAndSecurityGroupRules(t *testing.T) {
+	defer Catch(t)
+	a := api(t)
+	s := newServer(t, a, "go-actions", nil)
+	for _, act := range []instance.ServerAction{instance.ServerActionPoweron, instance.ServerActionReboot, instance.ServerActionStopInPlace, instance.ServerActionPoweron, instance.ServerActionPoweroff} {
+		if err := a.ServerActionAndWait(&instance.ServerActionAndWaitRequest{Zone: zone, ServerID: s.ID, Action: act, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}); err != nil {
+			t.Fatalf("%s and wait: %v", act, err)
+		}
+	}
+	sg := Must(a.CreateSecurityGroup(&instance.CreateSecurityGroupRequest{Zone: zone, Name: "go-set-rules", Stateful: true})).SecurityGroup
+	rules := []*instance.SetSecurityGroupRulesRequestRule{
+		{Action: instance.SecurityGroupRuleActionAccept, Protocol: instance.SecurityGroupRuleProtocolTCP, Direction: instance.SecurityGroupRuleDirectionInbound, IPRange: scw.IPNet{IPNet: mustCIDR("10.0.0.0/8")}, DestPortFrom: scw.Uint32Ptr(80), DestPortTo: scw.Uint32Ptr(90), Position: 1, Editable: scw.BoolPtr(true)},
+		{Action: instance.SecurityGroupRuleActionDrop, Protocol: instance.SecurityGroupRuleProtocolICMP, Direction: instance.SecurityGroupRuleDirectionInbound, IPRange: scw.IPNet{IPNet: mustCIDR("0.0.0.0/0")}, Position: 2, Editable: scw.BoolPtr(true)},
+	}
+	set := Must(a.SetSecurityGroupRules(&instance.SetSecurityGroupRulesRequest{Zone: zone, SecurityGroupID: sg.ID, Rules: rules}))
+	// the answer lists the 6 non-editable default SMTP rules first, then the user's
+	if len(set.Rules) != 8 {
+		t.Fatalf("set rules: %d", len(set.Rules))
+	}
+	for i, r := range set.Rules[:6] {
+		if r.Editable || r.Action != instance.SecurityGroupRuleActionDrop || r.Direction != instance.SecurityGroupRuleDirectionOutbound {
+			t.Fatalf("default rule %d: %+v", i, r)
+		}
+	}
+	mine := set.Rules[6:]
+	if !mine[0].Editable || mine[0].DestPortTo == nil || *mine[0].DestPortTo != 90 || mine[0].Position != 1 ||
+		mine[1].Protocol != instance.SecurityGroupRuleProtocolICMP || mine[1].DestPortFrom != nil {
+		t.Fatalf("user rules %+v %+v", mine[0], mine[1])
+	}
+	upd := Must(a.UpdateSecurityGroup(&instance.UpdateSecurityGroupRequest{Zone: zone, SecurityGroupID: sg.ID, InboundDefaultPolicy: instance.SecurityGroupPolicyDrop, Description: scw.StringPtr("web")}))
+	if upd.SecurityGroup.InboundDefaultPolicy != instance.SecurityGroupPolicyDrop || upd.SecurityGroup.Description != "web" {
+		t.Fatalf("updated sg %+v", upd.SecurityGroup)
+	}
+}

@@ -138,3 +138,16 @@ func TestMarketplace(t *testing.T) {
 		t.Fatalf("an unknown label resolved")
 	}
 }
+
+// Growing a Block volume: the resize passes through a transient state the waiter sees through.
+func TestBlockResize(t *testing.T) {
+	defer Catch(t)
+	b := block.NewAPI(Client(t))
+	vol := Must(b.CreateVolume(&block.CreateVolumeRequest{Zone: zone, Name: "go-grow", PerfIops: scw.Uint32Ptr(5000), FromEmpty: &block.CreateVolumeRequestFromEmpty{Size: 10 * scw.GB}}))
+	Must(b.WaitForVolume(&block.WaitForVolumeRequest{Zone: zone, VolumeID: vol.ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}))
+	Must(b.UpdateVolume(&block.UpdateVolumeRequest{Zone: zone, VolumeID: vol.ID, Size: scw.SizePtr(20 * scw.GB), Name: scw.StringPtr("go-grown")}))
+	vol = Must(b.WaitForVolume(&block.WaitForVolumeRequest{Zone: zone, VolumeID: vol.ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}))
+	if vol.Size != 20*scw.GB || vol.Name != "go-grown" || vol.Status != block.VolumeStatusAvailable {
+		t.Fatalf("grown volume %+v", vol)
+	}
+}
