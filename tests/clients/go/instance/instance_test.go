@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	block "github.com/scaleway/scaleway-sdk-go/api/block/v1"
 	instance "github.com/scaleway/scaleway-sdk-go/api/instance/v1"
 	marketplace "github.com/scaleway/scaleway-sdk-go/api/marketplace/v2"
 	"github.com/scaleway/scaleway-sdk-go/scw"
@@ -364,5 +365,53 @@ func TestActionsAndSecurityGroupRules(t *testing.T) {
 	upd := Must(a.UpdateSecurityGroup(&instance.UpdateSecurityGroupRequest{Zone: zone, SecurityGroupID: sg.ID, InboundDefaultPolicy: instance.SecurityGroupPolicyDrop, Description: scw.StringPtr("web")}))
 	if upd.SecurityGroup.InboundDefaultPolicy != instance.SecurityGroupPolicyDrop || upd.SecurityGroup.Description != "web" {
 		t.Fatalf("updated sg %+v", upd.SecurityGroup)
+	}
+}
+
+// A server with an extra SBS volume made by the Instance API, the catalogs the CLI reads, the
+// dashboard, and a server deleted with its volumes gone through the Block API.
+func TestSBSServerCatalogsDashboard(t *testing.T) {
+	defer Catch(t)
+	a := api(t)
+	s := newServer(t, a, "go-sbs-extra", func(r *instance.CreateServerRequest) {
+		r.CommercialType = "PRO2-XXS"
+		r.Volumes = map[string]*instance.VolumeServerTemplate{
+			"0": {VolumeType: instance.VolumeVolumeTypeSbsVolume, Size: scw.SizePtr(20 * scw.GB), Boot: scw.BoolPtr(true)},
+			"1": {VolumeType: instance.VolumeVolumeTypeSbsVolume, Size: scw.SizePtr(15 * scw.GB), Name: scw.StringPtr("data")},
+		}
+	})
+	if len(s.Volumes) != 2 || s.Volumes["0"].VolumeType != instance.VolumeServerVolumeTypeSbsVolume || !s.Volumes["0"].Boot ||
+		s.Volumes["1"].VolumeType != instance.VolumeServerVolumeTypeSbsVolume || s.Volumes["1"].Boot {
+		t.Fatalf("sbs volumes %+v %+v", s.Volumes["0"], s.Volumes["1"])
+	}
+	avail := Must(a.GetServerTypesAvailability(&instance.GetServerTypesAvailabilityRequest{Zone: zone}, scw.WithAllPages()))
+	if avail.Servers["PRO2-XXS"] == nil || avail.Servers["PRO2-XXS"].Availability == "" {
+		t.Fatalf("availability of PRO2-XXS: %+v", avail.Servers["PRO2-XXS"])
+	}
+	vt := Must(a.ListVolumesTypes(&instance.ListVolumesTypesRequest{Zone: zone}, scw.WithAllPages()))
+	if vt.Volumes["l_ssd"] == nil || uint32(len(vt.Volumes)) != vt.TotalCount {
+		t.Fatalf("volume types %d of %d", len(vt.Volumes), vt.TotalCount)
+	}
+	defaults := Must(a.ListDefaultSecurityGroupRules(&instance.ListDefaultSecurityGroupRulesRequest{Zone: zone}))
+	// the 6 SMTP rules; as observed, rule lists carry no X-Total-Count, so TotalCount stays 0
+	if len(defaults.Rules) != 6 || defaults.TotalCount != 0 {
+		t.Fatalf("default rules %d (total %d)", len(defaults.Rules), defaults.TotalCount)
+	}
+	dash := Must(a.GetDashboard(&instance.GetDashboardRequest{Zone: zone})).Dashboard
+	if dash.ServersCount == 0 || dash.ServersByTypes["PRO2-XXS"] < 1 {
+		t.Fatalf("dashboard %+v", dash)
+	}
+	if err := a.DeleteServer(&instance.DeleteServerRequest{Zone: zone, ServerID: s.ID}); err != nil {
+		t.Fatalf("delete server: %v", err)
+	}
+	// SBS volumes survive their server: the Block API has them, available and unreferenced
+	// (the Instance API does not serve SBS volumes: 404, which the SDK's volume helpers expect)
+	_, err := a.GetVolume(&instance.GetVolumeRequest{Zone: zone, VolumeID: s.Volumes["1"].ID})
+	if !asErr(err, new(*scw.ResourceNotFoundError)) {
+		t.Fatalf("instance GetVolume of an SBS volume: %v", err)
+	}
+	bv := Must(block.NewAPI(Client(t)).WaitForVolumeAndReferences(&block.WaitForVolumeAndReferencesRequest{Zone: zone, VolumeID: s.Volumes["1"].ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}))
+	if bv.Status != block.VolumeStatusAvailable || len(bv.References) != 0 || bv.Size != 15*scw.GB || bv.Name != "data" {
+		t.Fatalf("sbs volume after server delete %+v", bv)
 	}
 }
