@@ -25,7 +25,10 @@ func TestNotFoundResourceNames(t *testing.T) {
 	}{
 		{"volume", m, func() error { _, e := b.GetVolume(&block.GetVolumeRequest{Zone: zone, VolumeID: m}); return e }},
 		{"snapshot", m, func() error { _, e := b.GetSnapshot(&block.GetSnapshotRequest{Zone: zone, SnapshotID: m}); return e }},
-		{"private_network", m, func() error { _, e := v.GetPrivateNetwork(&vpc.GetPrivateNetworkRequest{PrivateNetworkID: m}); return e }},
+		{"private_network", m, func() error {
+			_, e := v.GetPrivateNetwork(&vpc.GetPrivateNetworkRequest{PrivateNetworkID: m})
+			return e
+		}},
 		{"vpc", m, func() error { _, e := v.GetVPC(&vpc.GetVPCRequest{VpcID: m}); return e }},
 		{"application", m, func() error { _, e := i.GetApplication(&iam.GetApplicationRequest{ApplicationID: m}); return e }},
 		{"policy", m, func() error { _, e := i.GetPolicy(&iam.GetPolicyRequest{PolicyID: m}); return e }},
