@@ -168,7 +168,11 @@ Result<Response> list_pgs(Context& ctx) {
   auto res = tx->list(q);
   json::array items;
   for (auto& r : res.items) items.push_back(render_full(*tx, r));
-  auto out = Response::json(200, json::object{{"placement_groups", std::move(items)}});
+  // total_count in the body as well: the Go SDK's ListPlacementGroupsResponse reads it there (it
+  // is not one of its X-Total-Count "legacy listers"), and WithAllPages stops after the first
+  // page without it.
+  auto out = Response::json(
+      200, json::object{{"placement_groups", std::move(items)}, {"total_count", res.total}});
   paging::legacy_headers(out, ctx.req, "/placement_groups", *page, res.total);
   return out;
 }

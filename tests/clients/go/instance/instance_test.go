@@ -415,3 +415,45 @@ func TestSBSServerCatalogsDashboard(t *testing.T) {
 		t.Fatalf("sbs volume after server delete %+v", bv)
 	}
 }
+
+// Lists whose Go response reads total_count from the body rather than X-Total-Count
+// (placement groups), walked over pages; a placement group's servers set and read; a backup.
+func TestPlacementGroupsPagingAndBackup(t *testing.T) {
+	defer Catch(t)
+	a := api(t)
+	var pgs []string
+	for i := 0; i < 5; i++ {
+		pgs = append(pgs, Must(a.CreatePlacementGroup(&instance.CreatePlacementGroupRequest{Zone: zone, Name: fmt.Sprintf("go-pg-%d", i), Tags: []string{"pg-paging"}})).PlacementGroup.ID)
+	}
+	first := Must(a.ListPlacementGroups(&instance.ListPlacementGroupsRequest{Zone: zone, Tags: []string{"pg-paging"}, PerPage: scw.Uint32Ptr(2)}))
+	if len(first.PlacementGroups) != 2 || first.TotalCount != 5 {
+		t.Fatalf("placement groups first page %d of %d", len(first.PlacementGroups), first.TotalCount)
+	}
+	all := Must(a.ListPlacementGroups(&instance.ListPlacementGroupsRequest{Zone: zone, Tags: []string{"pg-paging"}, PerPage: scw.Uint32Ptr(2)}, scw.WithAllPages()))
+	if len(all.PlacementGroups) != 5 {
+		t.Fatalf("placement groups all pages %d", len(all.PlacementGroups))
+	}
+	s := newServer(t, a, "go-pg-member", nil)
+	set := Must(a.SetPlacementGroupServers(&instance.SetPlacementGroupServersRequest{Zone: zone, PlacementGroupID: pgs[0], Servers: []string{s.ID}}))
+	if len(set.Servers) != 1 || set.Servers[0].ID != s.ID {
+		t.Fatalf("placement group servers %+v", set.Servers)
+	}
+	got := Must(a.GetServer(&instance.GetServerRequest{Zone: zone, ServerID: s.ID})).Server
+	if got.PlacementGroup == nil || got.PlacementGroup.ID != pgs[0] {
+		t.Fatalf("server's placement group %+v", got.PlacementGroup)
+	}
+
+	// backup: an image of the server, waited for
+	res := Must(a.ServerAction(&instance.ServerActionRequest{Zone: zone, ServerID: s.ID, Action: instance.ServerActionBackup, Name: scw.StringPtr("go-backup")}))
+	if res.Task == nil || res.Task.HrefResult == "" {
+		t.Fatalf("backup task %+v", res.Task)
+	}
+	imgs := Must(a.ListImages(&instance.ListImagesRequest{Zone: zone, Name: scw.StringPtr("go-backup")}, scw.WithAllPages()))
+	if len(imgs.Images) != 1 {
+		t.Fatalf("backup images %d", len(imgs.Images))
+	}
+	img := Must(a.WaitForImage(&instance.WaitForImageRequest{Zone: zone, ImageID: imgs.Images[0].ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}))
+	if img.State != instance.ImageStateAvailable || img.FromServer != s.ID {
+		t.Fatalf("backup image %+v", img)
+	}
+}

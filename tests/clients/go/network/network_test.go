@@ -44,6 +44,12 @@ func TestPrivateNetworkNICGatewayPAT(t *testing.T) {
 	if nic.State != instance.PrivateNICStateAvailable || nic.PrivateNetworkID != pn.ID || nic.MacAddress == "" {
 		t.Fatalf("private nic %+v", nic)
 	}
+	// as recorded, the body is {"private_nics": [...]} alone: TotalCount (read from the body by
+	// the Go SDK) is only summed up by WithAllPages
+	nics := Must(inst.ListPrivateNICs(&instance.ListPrivateNICsRequest{Zone: zone, ServerID: srv.ID}, scw.WithAllPages()))
+	if nics.TotalCount != 1 || len(nics.PrivateNics) != 1 || nics.PrivateNics[0].ID != nic.ID {
+		t.Fatalf("private nics %d (total %d)", len(nics.PrivateNics), nics.TotalCount)
+	}
 	withMAC := Must(inst.WaitForMACAddress(&instance.WaitForMACAddressRequest{Zone: zone, ServerID: srv.ID, PrivateNicID: nic.ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}))
 	if withMAC.MacAddress != nic.MacAddress {
 		t.Fatalf("mac %q vs %q", withMAC.MacAddress, nic.MacAddress)
