@@ -63,13 +63,14 @@ class Server:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
-def start_server(extra_args: list[str] | None = None, timeout: float = 20.0) -> Server:
+def start_server(extra_args: list[str] | None = None, lifecycle: str = "instant",
+                 timeout: float = 20.0) -> Server:
     if not os.path.exists(SCWD_BIN):
         raise RuntimeError(f"scwd binary not found at {SCWD_BIN}")
     data_dir = tempfile.mkdtemp(prefix="scwd-py-")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCW_", "SCWD_", "SCALEWAY_"))}
     argv = [SCWD_BIN, "serve", "--listen", "127.0.0.1:0", "--data", data_dir,
-            "--lifecycle-speed", "instant", *(extra_args or [])]
+            "--lifecycle-speed", lifecycle, *(extra_args or [])]
     log = open(os.path.join(data_dir, "scwd.log"), "w")  # noqa: SIM115
     proc = subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
     lines: list[str] = []
@@ -95,7 +96,7 @@ def start_server(extra_args: list[str] | None = None, timeout: float = 20.0) -> 
 @pytest.fixture(scope="module")
 def server(request):
     args = getattr(request.module, "SCWD_ARGS", [])
-    srv = start_server(args)
+    srv = start_server(args, getattr(request.module, "SCWD_LIFECYCLE", "instant"))
     saved = {k: v for k, v in os.environ.items() if k.startswith("SCW_")}
     for k in saved:
         del os.environ[k]
