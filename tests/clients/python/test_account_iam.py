@@ -71,3 +71,30 @@ def test_iam_application_policy_rules_api_key_group_ssh_key(client):
     iam.delete_policy(policy_id=pol.id)
     iam.delete_application(application_id=app.id)
     assert app.id not in {a.id for a in iam.list_applications_all()}
+
+
+def test_profile_from_config_file_with_api_url(server, tmp_path, monkeypatch):
+    # A config.yaml profile whose api_url points at scwd; no SCW_* credentials in the environment.
+    from scaleway import Client
+
+    env = server.env
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(
+        "profiles:\n"
+        "  scwd:\n"
+        f"    access_key: {env['SCW_ACCESS_KEY']}\n"
+        f"    secret_key: {env['SCW_SECRET_KEY']}\n"
+        f"    api_url: {server.url}\n"
+        f"    default_organization_id: {env['SCW_DEFAULT_ORGANIZATION_ID']}\n"
+        f"    default_project_id: {env['SCW_DEFAULT_PROJECT_ID']}\n"
+        "    default_region: fr-par\n"
+        "    default_zone: fr-par-1\n"
+    )
+    for k in list(env):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("SCW_CONFIG_PATH", str(cfg))
+    # profile_name's default is read from SCW_PROFILE when the SDK is imported: pass it.
+    c = Client.from_config_file_and_env(profile_name="scwd")
+    assert c.api_url == server.url and c.secret_key == env["SCW_SECRET_KEY"]
+    projects = AccountV3ProjectAPI(c).list_projects_all()
+    assert env["SCW_DEFAULT_PROJECT_ID"] in {p.id for p in projects}
