@@ -22,6 +22,9 @@ def test_projects_create_list_paging_update_delete(client):
     upd = api.update_project(project_id=created[0].id, name="py-renamed", description="new")
     assert (upd.name, upd.description) == ("py-renamed", "new")
     assert api.get_project(project_id=created[0].id).name == "py-renamed"
+    # lists travel as repeated query keys (project_ids=a&project_ids=b)
+    two = api.list_projects_all(project_ids=[created[1].id, created[2].id], page_size=1)
+    assert sorted(p.id for p in two) == sorted([created[1].id, created[2].id])
     filtered = api.list_projects_all(name="py-renamed")
     assert [p.id for p in filtered] == [created[0].id]
 

@@ -2,7 +2,7 @@
 from scaleway.instance.v1.custom_api import InstanceUtilsV1API
 from scaleway.ipam.v1 import IpamV1API
 from scaleway.vpc.v2 import VpcV2API
-from scaleway.vpcgw.v2 import VpcgwV2API
+from scaleway.vpcgw.v2 import SetPatRulesRequestRule, VpcgwV2API
 from scaleway_core.utils import WaitForOptions
 
 FAST = WaitForOptions(timeout=30, min_delay=1, max_delay=2)
@@ -55,7 +55,17 @@ def test_private_network_gateway_pat_and_ipam(client):
     assert (rule.public_port, rule.private_ip, rule.private_port, rule.protocol) == (2222, private_ip, 22, "tcp")
     assert [r.id for r in gw_api.list_pat_rules_all(gateway_ids=[gw.id])] == [rule.id]
 
-    gw_api.delete_pat_rule(pat_rule_id=rule.id)
+    rule = gw_api.update_pat_rule(pat_rule_id=rule.id, public_port=2200, protocol="both")
+    assert (rule.public_port, rule.protocol) == (2200, "both")
+    rules = gw_api.set_pat_rules(gateway_id=gw.id, pat_rules=[
+        SetPatRulesRequestRule(public_port=8080, private_ip=private_ip, private_port=80, protocol="tcp"),
+        SetPatRulesRequestRule(public_port=5353, private_ip=private_ip, private_port=53, protocol="udp"),
+    ]).pat_rules
+    assert sorted((r.public_port, r.protocol) for r in rules) == [(5353, "udp"), (8080, "tcp")]
+    assert {r.id for r in gw_api.list_pat_rules_all(gateway_ids=[gw.id], page_size=1)} == {r.id for r in rules}
+    assert [n.id for n in gw_api.list_gateway_networks_all(gateway_ids=[gw.id])] == [gwn.id]
+    for r in rules:
+        gw_api.delete_pat_rule(pat_rule_id=r.id)
     inst.delete_private_nic(server_id=srv.id, private_nic_id=nic.id)
     inst.delete_server(server_id=srv.id)
     gw_api.delete_gateway_network(gateway_network_id=gwn.id)
