@@ -224,6 +224,22 @@ void check_string_rules(const sdk::Field& f, std::string_view name, std::string_
   }
 }
 
+void canonicalize_query_bools(const sdk::Operation& op, http::Request& req) {
+  for (auto& [key, value] : req.query) {
+    for (auto& f : op.query) {
+      if (f.name != key) continue;
+      if (f.kind == sdk::FieldKind::kBool && !f.repeated) {
+        if (value == "1" || value == "t" || value == "T" || value == "TRUE" || value == "True")
+          value = "true";
+        else if (value == "0" || value == "f" || value == "F" || value == "FALSE" ||
+                 value == "False")
+          value = "false";
+      }
+      break;
+    }
+  }
+}
+
 std::optional<ApiError> validate_query(const sdk::Operation& op, const http::Request& req) {
   std::vector<api::ArgumentDetail> out;
   for (auto& [key, value] : req.query) {

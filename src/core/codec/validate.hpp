@@ -20,6 +20,11 @@ namespace scwd::codec {
 api::Result<boost::json::object> parse_json_body(std::string_view body);
 
 // Checks every query parameter the operation publishes and the request carries.
+// Rewrites every boolean query value that Go's strconv.ParseBool takes (what the real API's
+// gateway parses with) to "true" or "false", so validation and handlers see one spelling: the
+// Python SDK sends Python's str(bool), "True" / "False"; "1", "t", "T", "TRUE" and their false
+// forms are the other spellings accepted. Anything else is left for validate_query to refuse.
+void canonicalize_query_bools(const sdk::Operation& op, http::Request& req);
 std::optional<api::ApiError> validate_query(const sdk::Operation& op, const http::Request& req);
 // Checks the JSON types, enum values and rules of the top-level body fields the operation
 // publishes. Unknown fields are ignored, null always passes (it means "unset").

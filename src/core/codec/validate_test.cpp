@@ -316,6 +316,24 @@ TEST(ValidateQuery, RepeatedStringsAreNotSplit) {
               ElementsAre(Detail{"tags", "constraint", "value length must be at most 3 runes"}));
 }
 
+TEST(ValidateQuery, BoolSpellingsOfGoParseBoolAreCanonicalized) {
+  static const std::array<Field, 2> fields = {
+      Field{"archived", FieldKind::kBool, false, {}, Rules{}},
+      Field{"name", FieldKind::kString, false, {}, Rules{}},
+  };
+  auto op = op_with_query(fields);
+  for (auto [in, want] : std::vector<std::pair<std::string, std::string>>{
+           {"True", "true"}, {"TRUE", "true"}, {"t", "true"}, {"T", "true"}, {"1", "true"},
+           {"False", "false"}, {"FALSE", "false"}, {"f", "false"}, {"F", "false"},
+           {"0", "false"}, {"true", "true"}, {"yes", "yes"}}) {
+    SCOPED_TRACE(in);
+    auto req = query({{"archived", in}, {"name", "True"}});
+    canonicalize_query_bools(op, req);
+    EXPECT_EQ(req.query[0].second, want);
+    EXPECT_EQ(req.query[1].second, "True");  // only boolean fields are touched
+  }
+}
+
 TEST(ValidateQuery, UnknownParametersAreIgnoredAndErrorsCollected) {
   static const std::array<Field, 2> fields = {
       Field{"page", FieldKind::kInt, false, {}, Rules{}},

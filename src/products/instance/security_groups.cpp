@@ -232,9 +232,11 @@ std::optional<ApiError> apply_rule(json::object& body, const RuleInput& in, bool
   };
   auto from = port(body, "dest_port_from");
   auto to = port(body, "dest_port_to");
-  // PATCH: 0 unsets a port; absent leaves it; create: absent / null = none.
+  // PATCH: 0 unsets a port; absent leaves it; create: absent / null = none. A dest_port_to of 0
+  // is no upper bound on create too: the Python SDK's bulk-rule type (PUT .../rules) defaults
+  // both ports to 0, so an 80-only rule arrives as {"dest_port_from":80,"dest_port_to":0}.
   if (in.has_from || !patch) from = in.from && (*in.from != 0 || !patch) ? in.from : std::nullopt;
-  if (in.has_to || !patch) to = in.to && (*in.to != 0 || !patch) ? in.to : std::nullopt;
+  if (in.has_to || !patch) to = in.to && *in.to != 0 ? in.to : std::nullopt;
   auto proto = body["protocol"].as_string();
   if (proto == "ICMP" || proto == "ANY") {
     from.reset();
