@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The scw CLI suite proper (run through run.sh): suite.sh SCWD_BIN SCW_BIN
+# Starts a fresh `scwd serve` on a random 127.0.0.1 port, points scw at it with the SCW_*
+# variables it prints (and once with a config profile whose api_url names scwd), runs real
+# commands and checks their output. Prints PASS/FAIL per check and `N passed, N failed`.
+set -uo pipefail
+
+scwd_bin=$1
+scw_bin=$2
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+  if [ -z "${SCWD_KEEP_DATA:-}" ]; then rm -rf "$tmp"; else echo "data kept in $tmp"; fi
+}
+trap cleanup EXIT
+
+# never let a developer's Scaleway settings or config file leak in
+unset $(env | sed -n 's/^\(SCW_[A-Z0-9_]*\)=.*/\1/p') 2>/dev/null || true
+
+"$scwd_bin" serve --listen 127.0.0.1:0 --data "$tmp/data" --lifecycle-speed fast \
+  >"$tmp/scwd.out" 2>"$tmp/scwd.err" &
+pid=$!
+for _ in $(seq 1 100); do
+  grep -q '^scwd: listening on ' "$tmp/scwd.out" 2>/dev/null && break
+  sleep 0.1
+done
+if ! grep -q '^scwd: listening on ' "$tmp/scwd.out"; then
+  echo "FAIL scwd did not start"; cat "$tmp/scwd.err"; echo "0 passed, 1 failed"; exit 1
+fi
+eval "$(grep '^export SCW_' "$tmp/scwd.out")"
+export SCW_CONFIG_PATH="$tmp/no-such-config.yaml"
+export SCW_DISABLE_TELEMETRY=true SCW_ENABLE_BETA=false
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "PASS $1"; }
+fail() {
+  failed=$((failed + 1)); echo "FAIL $1"
+  [ -s "$tmp/err" ] && sed 's/^/    stderr: /' "$tmp/err" | head -20
+  [ -s "$tmp/out" ] && sed 's/^/    stdout: /' "$tmp/out" | head -20
+  return 0
+}
+# run scw ARGS...: stdout in $tmp/out, stderr in $tmp/err, exit code in $rc
+run() {
+  timeout 120 "$scw_bin" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+  rc=$?
+}
+# py EXPR: evaluates EXPR with `d` = the JSON in $tmp/out and prints it; non-zero exit if it raises
+py() {
+  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); r = eval(sys.argv[2]); print("" if r is None else r)' \
+    "$tmp/out" "$1" 2>>"$tmp/err"
+}
+# expect NAME EXPR: the command succeeded and EXPR (python, over d) is true
+expect() {
+  if [ "$rc" -eq 0 ] && [ "$(py "$2")" = "True" ]; then pass "$1"; else fail "$1 (exit $rc; want $2)"; fi
+}
+uuid_re='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+
+# --- account
+run account project list -o json
+expect "account project list has the default project" \
+  "any(p['id'] == '$SCW_DEFAULT_PROJECT_ID' for p in d)"
+
+# --- instance servers
+run instance server create type=DEV1-S image=ubuntu_jammy name=cli-srv -w -o json
+expect "instance server create -w: running DEV1-S" \
+  "d['state'] == 'running' and d['commercial_type'] == 'DEV1-S' and d['name'] == 'cli-srv'"
+srv=$(py "d['id']" || true)
+root_vol=$(py "d['volumes']['0']['id']" || true)
+
+run instance server list -o json
+expect "instance server list contains it" "any(s['id'] == '$srv' for s in d)"
+
+run instance server stop "$srv" -w
+if [ "$rc" -eq 0 ]; then pass "instance server stop -w"; else fail "instance server stop -w (exit $rc)"; fi
+run instance server get "$srv" -o json
+expect "instance server get: stopped" "d['state'] == 'stopped'"
+
+# ubuntu_jammy on DEV1-S boots from an SBS volume: it is listed by Block, not by Instance
+run block volume list -o json
+expect "block volume list has the server's root volume" \
+  "any(v['id'] == '$root_vol' and v['status'] == 'in_use' for v in d)"
+run instance volume create name=cli-vol volume-type=l_ssd size=10GB -o json
+expect "instance volume create l_ssd" "d['volume']['name'] == 'cli-vol'"
+vol=$(py "d['volume']['id']" || true)
+run instance volume list -o json
+expect "instance volume list has it" "any(v['id'] == '$vol' and v['volume_type'] == 'l_ssd' for v in d)"
+
+# --- instance IP, security group
+run instance ip create -o json
+expect "instance ip create" "bool(d['ip']['id'] and d['ip']['address']) and d['ip']['type'] == 'routed_ipv4'"
+
+run instance security-group create name=cli-sg -o json
+expect "instance security-group create" \
+  "d['security_group']['name'] == 'cli-sg' and bool(d['security_group']['id'])"
+
+# --- VPC, IPAM
+run vpc private-network create name=cli-pn -o json
+expect "vpc private-network create" \
+  "d['name'] == 'cli-pn' and d['project_id'] == '$SCW_DEFAULT_PROJECT_ID' and len(d['subnets']) >= 1"
+
+run ipam ip list -o json
+expect "ipam ip list" "isinstance(d, list) or d is None"
+
+# --- Block
+run block volume create name=cli-blk perf-iops=5000 from-empty.size=10GB -w -o json
+expect "block volume create -w: available" \
+  "d['name'] == 'cli-blk' and d['status'] == 'available' and d['size'] == 10000000000"
+
+# --- IAM
+run iam application create name=cli-app -o json
+expect "iam application create" "d['name'] == 'cli-app'"
+app=$(py "d['id']" || true)
+run iam api-key create application-id="$app" -o json
+expect "iam api-key create: secret shown once" \
+  "d['application_id'] == '$app' and d['access_key'].startswith('SCW') and len(d['secret_key']) == 36"
+
+# --- Marketplace
+run marketplace image list -o json
+expect "marketplace image list has ubuntu_jammy" "any(i['label'] == 'ubuntu_jammy' for i in d)"
+
+# --- errors
+ghost=$(python3 -c 'import uuid; print(uuid.uuid4())')
+run instance server get "$ghost"
+if [ "$rc" -ne 0 ] && grep -q "Cannot find resource 'instance_server' with ID '$ghost'" "$tmp/err"; then
+  pass "instance server get <unknown id>: non-zero exit, Cannot find resource"
+else
+  fail "instance server get <unknown id> (exit $rc)"
+fi
+
+# --- a config profile whose api_url names scwd, no SCW_* in the environment
+cat >"$tmp/config.yaml" <<EOF
+access_key: $SCW_ACCESS_KEY
+secret_key: $SCW_SECRET_KEY
+default_organization_id: $SCW_DEFAULT_ORGANIZATION_ID
+default_project_id: $SCW_DEFAULT_PROJECT_ID
+default_region: fr-par
+default_zone: fr-par-1
+api_url: $SCW_API_URL
+EOF
+chmod 0600 "$tmp/config.yaml"   # scw warns (on stdout) about a more open file
+(
+  unset SCW_API_URL SCW_ACCESS_KEY SCW_SECRET_KEY SCW_DEFAULT_ORGANIZATION_ID \
+    SCW_DEFAULT_PROJECT_ID SCW_DEFAULT_REGION SCW_DEFAULT_ZONE
+  SCW_CONFIG_PATH="$tmp/config.yaml" timeout 120 "$scw_bin" instance server list -o json \
+    >"$tmp/out" 2>"$tmp/err" </dev/null
+) ; rc=$?
+expect "config profile with api_url: instance server list" "any(s['id'] == '$srv' for s in d)"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
