@@ -87,6 +87,17 @@ vol=$(py "d['volume']['id']" || true)
 run instance volume list -o json
 expect "instance volume list has it" "any(v['id'] == '$vol' and v['volume_type'] == 'l_ssd' for v in d)"
 
+run instance snapshot create volume-id="$vol" name=cli-snap -w -o json
+expect "instance snapshot create -w: available" \
+  "d['name'] == 'cli-snap' and d['state'] == 'available' and d['base_volume']['id'] == '$vol'"
+snap=$(py "d['id']" || true)
+run instance image create snapshot-id="$snap" name=cli-img arch=x86_64 -o json
+expect "instance image create from the snapshot" \
+  "d['image']['name'] == 'cli-img' and d['image']['root_volume']['id'] == '$snap'"
+img=$(py "d['image']['id']" || true)
+run instance image list -o json
+expect "instance image list has it" "any(i['id'] == '$img' for i in d)"
+
 # --- instance IP, security group
 run instance ip create -o json
 expect "instance ip create" "bool(d['ip']['id'] and d['ip']['address']) and d['ip']['type'] == 'routed_ipv4'"
@@ -100,8 +111,21 @@ run vpc private-network create name=cli-pn -o json
 expect "vpc private-network create" \
   "d['name'] == 'cli-pn' and d['project_id'] == '$SCW_DEFAULT_PROJECT_ID' and len(d['subnets']) >= 1"
 
-run ipam ip list -o json
-expect "ipam ip list" "isinstance(d, list) or d is None"
+pn=$(py "d['id']" || true)
+pn_subnets=$(py "','.join(s['id'] for s in d['subnets'])" || true)
+run instance private-nic create server-id="$srv" private-network-id="$pn" -o json
+expect "instance private-nic create" \
+  "d['private_nic']['private_network_id'] == '$pn' and d['private_nic']['server_id'] == '$srv'"
+nic=$(py "d['private_nic']['id']" || true)
+run instance private-nic list server-id="$srv" -o json
+expect "instance private-nic list has it" "any(n['id'] == '$nic' for n in d)"
+
+run ipam ip list private-network-id="$pn" -o json
+expect "ipam ip list: the NIC's address in the private network" \
+  "len(d) == 2 and all(i['resource']['id'] == '$nic' and i['source']['subnet_id'] in '$pn_subnets'.split(',') for i in d)"
+
+run vpc-gw gateway create name=cli-gw -w -o json
+expect "vpc-gw gateway create -w: running" "d['name'] == 'cli-gw' and d['status'] == 'running'"
 
 # --- Block
 run block volume create name=cli-blk perf-iops=5000 from-empty.size=10GB -w -o json
@@ -116,6 +140,14 @@ run iam api-key create application-id="$app" -o json
 expect "iam api-key create: secret shown once" \
   "d['application_id'] == '$app' and d['access_key'].startswith('SCW') and len(d['secret_key']) == 36"
 
+run iam policy create name=cli-pol application-id="$app" rules.0.permission-set-names.0=InstancesReadOnly \
+  rules.0.project-ids.0="$SCW_DEFAULT_PROJECT_ID" -o json
+expect "iam policy create with a rule" "d['application_id'] == '$app' and d['nb_rules'] == 1"
+pol=$(py "d['id']" || true)
+run iam rule list policy-id="$pol" -o json
+expect "iam rule list: the rule as sent" \
+  "[(r['permission_set_names'], r['project_ids']) for r in d] == [(['InstancesReadOnly'], ['$SCW_DEFAULT_PROJECT_ID'])]"
+
 # --- Marketplace
 run marketplace image list -o json
 expect "marketplace image list has ubuntu_jammy" "any(i['label'] == 'ubuntu_jammy' for i in d)"
@@ -127,6 +159,13 @@ if [ "$rc" -ne 0 ] && grep -q "Cannot find resource 'instance_server' with ID '$
   pass "instance server get <unknown id>: non-zero exit, Cannot find resource"
 else
   fail "instance server get <unknown id> (exit $rc)"
+fi
+
+run block volume create name=cli-tiny perf-iops=5000 from-empty.size=1GB
+if [ "$rc" -ne 0 ] && grep -q "Invalid arguments 'size'" "$tmp/err"; then
+  pass "block volume create 1GB: non-zero exit, Invalid arguments 'size'"
+else
+  fail "block volume create 1GB (exit $rc)"
 fi
 
 # --- a config profile whose api_url names scwd, no SCW_* in the environment
@@ -147,6 +186,15 @@ chmod 0600 "$tmp/config.yaml"   # scw warns (on stdout) about a more open file
     >"$tmp/out" 2>"$tmp/err" </dev/null
 ) ; rc=$?
 expect "config profile with api_url: instance server list" "any(s['id'] == '$srv' for s in d)"
+
+run instance server delete "$srv" with-volumes=all with-ip=true force-shutdown=true
+if [ "$rc" -eq 0 ]; then pass "instance server delete with-volumes=all with-ip=true"; else fail "instance server delete (exit $rc)"; fi
+run instance server get "$srv"
+if [ "$rc" -ne 0 ] && grep -q "Cannot find resource 'instance_server'" "$tmp/err"; then
+  pass "instance server get after delete: not found"
+else
+  fail "instance server get after delete (exit $rc)"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
