@@ -106,6 +106,15 @@ run instance security-group create name=cli-sg -o json
 expect "instance security-group create" \
   "d['security_group']['name'] == 'cli-sg' and bool(d['security_group']['id'])"
 
+sg=$(py "d['security_group']['id']" || true)
+run instance security-group create-rule security-group-id="$sg" protocol=TCP direction=inbound \
+  action=accept ip-range=0.0.0.0/0 dest-port-from=22 -o json
+expect "instance security-group create-rule" \
+  "d['rule']['protocol'] == 'TCP' and d['rule']['dest_port_from'] == 22 and d['rule']['ip_range'] == '0.0.0.0/0'"
+run instance placement-group create name=cli-pg policy-type=max_availability -o json
+expect "instance placement-group create" \
+  "d['placement_group']['name'] == 'cli-pg' and d['placement_group']['policy_type'] == 'max_availability'"
+
 # --- VPC, IPAM
 run vpc private-network create name=cli-pn -o json
 expect "vpc private-network create" \
@@ -147,6 +156,25 @@ pol=$(py "d['id']" || true)
 run iam rule list policy-id="$pol" -o json
 expect "iam rule list: the rule as sent" \
   "[(r['permission_set_names'], r['project_ids']) for r in d] == [(['InstancesReadOnly'], ['$SCW_DEFAULT_PROJECT_ID'])]"
+
+# a key of the application: its policy gives InstancesReadOnly on the project
+run iam api-key create application-id="$app" default-project-id="$SCW_DEFAULT_PROJECT_ID" -o json
+ro_ak=$(py "d['access_key']" || true)
+ro_sk=$(py "d['secret_key']" || true)
+SCW_ACCESS_KEY=$ro_ak SCW_SECRET_KEY=$ro_sk run instance server list -o json
+expect "read-only key: instance server list sees the server" "any(s['id'] == '$srv' for s in d)"
+SCW_ACCESS_KEY=$ro_ak SCW_SECRET_KEY=$ro_sk run instance ip create
+if [ "$rc" -ne 0 ] && grep -q "insufficient permissions: write instance" "$tmp/err"; then
+  pass "read-only key: instance ip create → exit 1, insufficient permissions: write instance"
+else
+  fail "read-only key: instance ip create (exit $rc)"
+fi
+SCW_SECRET_KEY=$(python3 -c 'import uuid; print(uuid.uuid4())') run instance server list
+if [ "$rc" -ne 0 ] && grep -q "denied authentication: API key does not exist" "$tmp/err"; then
+  pass "unknown secret key: exit 1, denied authentication: API key does not exist"
+else
+  fail "unknown secret key (exit $rc)"
+fi
 
 # --- Marketplace
 run marketplace image list -o json
