@@ -73,13 +73,19 @@ std::optional<api::ApiError> Context::check_organization_filter(std::string_view
 }
 
 std::optional<api::ApiError> Context::uuid_filter(store::ListQuery& q, std::string_view param,
-                                                  store::Column column) const {
-  auto v = query_opt(param);
-  if (!v || v->empty()) return std::nullopt;
-  if (!is_uuid(*v))
-    return api::ApiError::invalid_argument(std::string(param), api::ArgReason::kFormat,
-                                           "invalid UUID");
-  q.filters.push_back({column, store::Op::kEq, {to_lower(*v)}, {}, false});
+                                                  store::Column column,
+                                                  std::string_view body_path) const {
+  std::vector<std::string> ids;
+  for (auto& v : query_all(param, true)) {
+    if (v.empty()) continue;
+    if (!is_uuid(v))
+      return api::ApiError::invalid_argument(std::string(param), api::ArgReason::kFormat,
+                                             "invalid UUID");
+    ids.push_back(to_lower(v));
+  }
+  if (ids.empty()) return std::nullopt;
+  auto op = ids.size() == 1 ? store::Op::kEq : store::Op::kIn;
+  q.filters.push_back({column, op, std::move(ids), std::string(body_path), false});
   return std::nullopt;
 }
 

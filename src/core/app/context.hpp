@@ -125,10 +125,12 @@ class Context {
   // listed. nullopt when absent or the caller's; invalid_arguments for a malformed UUID;
   // permissions_denied (read `resource`) for another organization.
   std::optional<api::ApiError> check_organization_filter(std::string_view resource) const;
-  // Adds `column = value` to a list query for the UUID query parameter `param` when present
-  // (lower-cased); invalid_arguments when it is not a UUID.
+  // Adds `column = value` (or `column IN values` when repeated or comma-joined) to a list query
+  // for the UUID query parameter `param` when present (lower-cased); `body_path` for kBody;
+  // invalid_arguments when one is not a UUID.
   std::optional<api::ApiError> uuid_filter(store::ListQuery& q, std::string_view param,
-                                           store::Column column) const;
+                                           store::Column column,
+                                           std::string_view body_path = {}) const;
   // An organization-level right (true for the Owner).
   bool allows(std::string_view family, Access a) const {
     return !access || access->allows(family, a);
@@ -205,6 +207,7 @@ struct RouteSpec {
   std::string operation;  // name for logs/501 (filled from the SDK catalog when empty)
   std::vector<Reference> references = {};
   std::vector<std::string> not_references = {};  // query or top-level body field names
+  std::vector<std::string> own_checks = {};      // query fields the handler validates itself
 
   RouteSpec& refs(std::vector<Reference> r) {
     for (auto& x : r) references.push_back(std::move(x));
@@ -212,6 +215,12 @@ struct RouteSpec {
   }
   RouteSpec& not_refs(std::vector<std::string> names) {
     for (auto& n : names) not_references.push_back(std::move(n));
+    return *this;
+  }
+  // Query fields whose values the handler checks itself, for clients newer than the pinned SDK
+  // catalogue that send enum values it does not list yet.
+  RouteSpec& checks_itself(std::vector<std::string> names) {
+    for (auto& n : names) own_checks.push_back(std::move(n));
     return *this;
   }
 };

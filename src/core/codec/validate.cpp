@@ -1,5 +1,6 @@
 #include "core/codec/validate.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <charconv>
 #include <cmath>
@@ -240,9 +241,11 @@ void canonicalize_query_bools(const sdk::Operation& op, http::Request& req) {
   }
 }
 
-std::optional<ApiError> validate_query(const sdk::Operation& op, const http::Request& req) {
+std::optional<ApiError> validate_query(const sdk::Operation& op, const http::Request& req,
+                                       std::span<const std::string> own_checks) {
   std::vector<api::ArgumentDetail> out;
   for (auto& [key, value] : req.query) {
+    if (std::find(own_checks.begin(), own_checks.end(), key) != own_checks.end()) continue;
     for (auto& f : op.query) {
       if (f.name != key) continue;
       if (f.repeated && f.kind != sdk::FieldKind::kString) {

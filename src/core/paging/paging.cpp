@@ -135,4 +135,37 @@ void legacy_headers(http::Response& res, const http::Request& req, std::string_v
   res.with_header("Link", header);
 }
 
+api::Result<TokenPage> read_token(const http::Request& req) {
+  TokenPage p;
+  auto size = read_int(req, "page_size", p.size);
+  if (!size) return api::fail(size.error());
+  if (*size < 1 || *size > 100)
+    return api::fail(ApiError::invalid_argument("page_size", ArgReason::kConstraint,
+                                                "page_size must be between 1 and 100"));
+  p.size = *size;
+  auto* token = req.query_value("page_token");
+  bool digits =
+      token && token->size() < 12 &&
+      std::all_of(token->begin(), token->end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (token && !token->empty() && !digits)
+    return api::fail(
+        ApiError::invalid_argument("page_token", ArgReason::kFormat, "invalid page token"));
+  if (token && !token->empty()) p.offset = std::stoll(*token);
+  return p;
+}
+
+void apply(store::ListQuery& q, const TokenPage& p) {
+  q.offset = p.offset;
+  q.limit = p.size;
+}
+
+boost::json::object token_list_body(std::string_view key, boost::json::array items,
+                                    const TokenPage& p, std::int64_t total) {
+  boost::json::object out;
+  out[key] = std::move(items);
+  if (p.offset + p.size < total) out["next_page_token"] = std::to_string(p.offset + p.size);
+  out["total_count"] = total;
+  return out;
+}
+
 }  // namespace scwd::paging

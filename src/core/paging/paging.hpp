@@ -52,6 +52,18 @@ api::Result<Page> read_legacy(const http::Request& req);
 void legacy_headers(http::Response& res, const http::Request& req, std::string_view collection,
                     const Page& p, std::int64_t total);
 
+// Token lists (Instance v2alpha1): `page_size` (1..100, default 50) and an opaque `page_token`
+// that the previous answer's `next_page_token` gave (here: the offset of the next item).
+struct TokenPage {
+  std::int64_t offset = 0;
+  std::int64_t size = 50;
+};
+api::Result<TokenPage> read_token(const http::Request& req);
+void apply(store::ListQuery& q, const TokenPage& p);
+// {"<key>": items, "next_page_token": <when more follow>, "total_count": total}
+boost::json::object token_list_body(std::string_view key, boost::json::array items,
+                                    const TokenPage& p, std::int64_t total);
+
 // {"<key>": items, "total_count": total}
 boost::json::object list_body(std::string_view key, boost::json::array items, std::int64_t total);
 
