@@ -19,6 +19,7 @@
 #include "core/api/error.hpp"
 #include "core/app/context.hpp"
 #include "core/app/owner.hpp"
+#include "core/paging/paging.hpp"
 #include "core/store/store.hpp"
 #include "core/util/time.hpp"
 
@@ -62,6 +63,18 @@ inline constexpr app::RefKind kPlacementGroupRef{kPlacementGroupKind, "Instances
 
 // Instance timestamps: "2026-02-24T11:29:06.723007+00:00".
 inline std::string ts(Micros t) { return format_time(t, TimeStyle::kOffset); }
+
+// Instance v2alpha1 (the version the Terraform provider uses for private NICs and placement
+// groups): modern conventions over the same records as v1. Bare objects, `Z` timestamps,
+// page_token paging and these four orders (default created_at_desc).
+inline constexpr std::string_view kV2Zone = "/instance/v2alpha1/zones/{zone}";
+inline api::Result<std::vector<store::Order>> v2_order(const http::Request& req) {
+  using store::Column;
+  return paging::order(req, {{"created_at_desc", Column::kCreatedAt, true},
+                             {"created_at_asc", Column::kCreatedAt, false},
+                             {"updated_at_desc", Column::kUpdatedAt, true},
+                             {"updated_at_asc", Column::kUpdatedAt, false}});
+}
 
 // A path or body id that must be a UUID: invalid_arguments naming `arg` otherwise. Lower-cases.
 api::Result<std::string> uuid_arg(std::string_view value, std::string_view arg);

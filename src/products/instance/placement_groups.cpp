@@ -118,30 +118,37 @@ void apply_pg(store::Record& r, const PgInput& in) {
   if (in.tags) r.tags = *in.tags;
 }
 
+// A new group owned by `owner`, within the organization's quota.
+Result<store::Record> insert_pg(const Context& ctx, store::Tx& tx, const app::Owner& owner,
+                                const PgInput& in) {
+  if (auto e = quota::check(tx, ctx.svc.config, kPlacementGroupQuota, owner.organization_id))
+    return api::fail(*e);
+  store::Record r;
+  r.kind = std::string(kPlacementGroupKind);
+  r.id = new_uuid();
+  r.organization_id = owner.organization_id;
+  r.project_id = owner.project_id;
+  r.locality = std::string(ctx.zone());
+  r.name = "pg-" + r.id.substr(0, 8);
+  r.created_at = r.updated_at = ctx.now();
+  r.body = json::object{{"policy_mode", "optional"}, {"policy_type", "max_availability"}};
+  apply_pg(r, in);
+  tx.insert(r);
+  return r;
+}
+
 Result<Response> create_pg(Context& ctx) {
   codec::BodyReader b(ctx.body);
   auto in = read_pg(b, false);
   if (auto e = b.error()) return api::fail(*e);
-  auto now = ctx.now();
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto owner = owner_of(ctx, tx, ctx.body);
     if (!owner) return api::fail(owner.error());
-    if (auto e = quota::check(tx, ctx.svc.config, kPlacementGroupQuota, owner->organization_id))
-      return api::fail(*e);
-    store::Record r;
-    r.kind = std::string(kPlacementGroupKind);
-    r.id = new_uuid();
-    r.organization_id = owner->organization_id;
-    r.project_id = owner->project_id;
-    r.locality = std::string(ctx.zone());
-    r.name = "pg-" + r.id.substr(0, 8);
-    r.created_at = r.updated_at = now;
-    r.body = json::object{{"policy_mode", "optional"}, {"policy_type", "max_availability"}};
-    apply_pg(r, in);
-    tx.insert(r);
-    auto res = Response::json(201, json::object{{"placement_group", render_pg(r, true)}});
+    auto r = insert_pg(ctx, tx, *owner, in);
+    if (!r) return api::fail(r.error());
+    auto res = Response::json(201, json::object{{"placement_group", render_pg(*r, true)}});
     res.with_header("Location", ctx.url("/instance/v1/zones/" + std::string(ctx.zone()) +
-                                        "/placement_groups/" + r.id));
+                                        "/placement_groups/" + r->id));
     return res;
   });
 }
@@ -282,6 +289,98 @@ Result<Response> set_pg_servers(Context& ctx) {
   });
 }
 
+// ---- v2alpha1: the same records, modern conventions (no policy_mode, no policy_respected) ----
+
+json::object render_v2(const store::Record& r) {
+  json::array tags;
+  for (auto& t : r.tags) tags.push_back(json::string(t));
+  return json::object{{"id", r.id},
+                      {"project_id", r.project_id},
+                      {"name", r.name},
+                      {"policy_type", body_str(r.body, "policy_type").value_or("max_availability")},
+                      {"tags", std::move(tags)},
+                      {"created_at", format_time(r.created_at)},
+                      {"updated_at", format_time(r.updated_at)},
+                      {"zone", r.locality}};
+}
+
+PgInput read_pg_v2(codec::BodyReader& b, bool name_required) {
+  PgInput in;
+  in.name = b.str("name", name_required);
+  if (in.name && in.name->empty()) b.add("name", ArgReason::kConstraint, "name must not be empty");
+  in.type = b.enumeration("policy_type", {"max_availability", "low_latency"});
+  in.tags = b.strings("tags");
+  return in;
+}
+
+Result<Response> v2_create_pg(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto in = read_pg_v2(b, false);
+  auto project = b.str("project_id");
+  if (auto e = b.error()) return api::fail(*e);
+  std::optional<std::string> project_id;
+  if (project && !project->empty()) {
+    auto p = uuid_arg(*project, "project_id");
+    if (!p) return api::fail(p.error());
+    project_id = *p;
+  }
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto owner = app::resolve_owner(ctx, tx, project_id, std::nullopt);
+    if (!owner) return api::fail(owner.error());
+    auto r = insert_pg(ctx, tx, *owner, in);
+    if (!r) return api::fail(r.error());
+    return Response::json(200, render_v2(*r));
+  });
+}
+
+Result<Response> v2_get_pg(Context& ctx) {
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto r = load(*tx, ctx, kPlacementGroupKind, ctx.param("placement_group_id"), kResource);
+  if (!r) return api::fail(r.error());
+  return Response::json(200, render_v2(*r));
+}
+
+Result<Response> v2_list_pgs(Context& ctx) {
+  auto page = paging::read_token(ctx.req);
+  if (!page) return api::fail(page.error());
+  auto order = v2_order(ctx.req);
+  if (!order) return api::fail(order.error());
+  store::ListQuery q;
+  q.kind = std::string(kPlacementGroupKind);
+  q.order = std::move(*order);
+  q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
+  q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
+  ctx.scope(q);
+  if (auto e = ctx.uuid_filter(q, "project_id", Column::kProject)) return api::fail(*e);
+  if (auto e = ctx.uuid_filter(q, "placement_group_ids", Column::kId)) return api::fail(*e);
+  if (auto* name = ctx.query("name"); name && !name->empty())
+    q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
+  for (auto& t : ctx.query_all("tags", true))
+    if (!t.empty()) q.tags_all.push_back(t);
+  paging::apply(q, *page);
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto res = tx->list(q);
+  json::array items;
+  for (auto& r : res.items) items.push_back(render_v2(r));
+  return Response::json(
+      200, paging::token_list_body("placement_groups", std::move(items), *page, res.total));
+}
+
+Result<Response> v2_update_pg(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto in = read_pg_v2(b, false);
+  if (auto e = b.error()) return api::fail(*e);
+  auto now = ctx.now();
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = load(tx, ctx, kPlacementGroupKind, ctx.param("placement_group_id"), kResource);
+    if (!r) return api::fail(r.error());
+    apply_pg(*r, in);
+    r->updated_at = now;
+    tx.update(*r);
+    return Response::json(200, render_v2(*r));
+  });
+}
+
 }  // namespace
 
 std::vector<store::Record> placement_group_members(store::Tx& tx, std::string_view zone,
@@ -309,6 +408,12 @@ void register_placement_groups(app::Registry& r) {
       .refs({app::body_ref("servers", app::Access::kWrite, {kServerRef})});
   r.add("PATCH", base + "/{placement_group_id}/servers", kWrite, set_pg_servers)
       .refs({app::body_ref("servers", app::Access::kWrite, {kServerRef})});
+  const std::string v2 = std::string(kV2Zone) + "/placement-groups";
+  r.add("GET", v2, kRead, v2_list_pgs).not_refs({"placement_group_ids"});  // a filter
+  r.add("POST", v2, kWrite, v2_create_pg);
+  r.add("GET", v2 + "/{placement_group_id}", kRead, v2_get_pg);
+  r.add("PATCH", v2 + "/{placement_group_id}", kWrite, v2_update_pg);
+  r.add("DELETE", v2 + "/{placement_group_id}", kWrite, delete_pg);
 }
 
 }  // namespace network

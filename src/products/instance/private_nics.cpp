@@ -341,82 +341,30 @@ Result<Response> v1_delete(Context& ctx) {
 
 // ---- v2alpha1 ----
 
-constexpr std::string_view kV2Zone = "/instance/v2alpha1/zones/{zone}";
-
 Result<Response> v2_list(Context& ctx) {
-  std::int64_t size = 50;
-  if (auto* v = ctx.query("page_size"); v && !v->empty()) {
-    try {
-      size = std::stoll(*v);
-    } catch (...) {
-      size = -1;
-    }
-    if (size <= 0 || size > 100)
-      return api::fail(ApiError::invalid_argument("page_size", ArgReason::kConstraint,
-                                                  "page_size must be between 1 and 100"));
-  }
-  std::int64_t offset = 0;
-  if (auto* v = ctx.query("page_token"); v && !v->empty()) {
-    bool ok = std::all_of(v->begin(), v->end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-              v->size() < 12;
-    if (!ok)
-      return api::fail(
-          ApiError::invalid_argument("page_token", ArgReason::kFormat, "invalid page token"));
-    offset = std::stoll(*v);
-  }
+  auto page = paging::read_token(ctx.req);
+  if (!page) return api::fail(page.error());
   store::ListQuery q;
   q.kind = std::string(kPrivateNicKind);
-  auto order_by = ctx.query_opt("order_by").value_or("created_at_desc");
-  if (order_by.empty()) order_by = "created_at_desc";
-  if (order_by == "created_at_desc")
-    q.order.push_back({Column::kCreatedAt, true, {}});
-  else if (order_by == "created_at_asc")
-    q.order.push_back({Column::kCreatedAt, false, {}});
-  else if (order_by == "updated_at_desc")
-    q.order.push_back({Column::kUpdatedAt, true, {}});
-  else if (order_by == "updated_at_asc")
-    q.order.push_back({Column::kUpdatedAt, false, {}});
-  else
-    return api::fail(ApiError::invalid_argument("order_by", ArgReason::kConstraint,
-                                                "unknown order_by '" + order_by + "'"));
+  auto order = v2_order(ctx.req);
+  if (!order) return api::fail(order.error());
+  q.order = std::move(*order);
   q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
   q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
   ctx.scope(q);
-  auto uuids = [&](std::string_view param) -> Result<std::vector<std::string>> {
-    auto ids = ctx.query_all(param, true);
-    std::vector<std::string> out;
-    for (auto& id : ids) {
-      if (id.empty()) continue;
-      if (!is_uuid(id))
-        return api::fail(
-            ApiError::invalid_argument(std::string(param), ArgReason::kFormat, "invalid UUID"));
-      out.push_back(to_lower(id));
-    }
-    return out;
-  };
-  auto project = uuids("project_id");
-  if (!project) return api::fail(project.error());
-  if (!project->empty()) q.filters.push_back({Column::kProject, Op::kIn, *project, {}, false});
-  auto servers = uuids("server_ids");
-  if (!servers) return api::fail(servers.error());
-  if (!servers->empty()) q.filters.push_back({Column::kParent, Op::kIn, *servers, {}, false});
-  auto pns = uuids("private_network_ids");
-  if (!pns) return api::fail(pns.error());
-  if (!pns->empty())
-    q.filters.push_back({Column::kBody, Op::kIn, *pns, "private_network_id", false});
+  if (auto e = ctx.uuid_filter(q, "project_id", Column::kProject)) return api::fail(*e);
+  if (auto e = ctx.uuid_filter(q, "server_ids", Column::kParent)) return api::fail(*e);
+  if (auto e = ctx.uuid_filter(q, "private_network_ids", Column::kBody, "private_network_id"))
+    return api::fail(*e);
   for (auto& t : ctx.query_all("tags", true))
     if (!t.empty()) q.tags_all.push_back(t);
-  q.offset = offset;
-  q.limit = size;
+  paging::apply(q, *page);
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
   auto res = tx->list(q);
   json::array items;
   for (auto& n : res.items) items.push_back(render_v2(n));
-  json::object out;
-  out["private_network_interfaces"] = std::move(items);
-  if (offset + size < res.total) out["next_page_token"] = std::to_string(offset + size);
-  out["total_count"] = res.total;
-  return Response::json(200, std::move(out));
+  return Response::json(200, paging::token_list_body("private_network_interfaces", std::move(items),
+                                                     *page, res.total));
 }
 
 Result<Response> v2_create(Context& ctx) {
