@@ -7,28 +7,20 @@ set -uo pipefail
 
 scwd_bin=$1
 scw_bin=$2
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+suite_name=scw-cli
+build=$(dirname "$scwd_bin")
 tmp=$(mktemp -d)
-pid=
+scwd_pid=
 cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+  if [ -n "$scwd_pid" ]; then kill "$scwd_pid" 2>/dev/null; wait "$scwd_pid" 2>/dev/null; fi
   if [ -z "${SCWD_KEEP_DATA:-}" ]; then rm -rf "$tmp"; else echo "data kept in $tmp"; fi
 }
 trap cleanup EXIT
 
-# never let a developer's Scaleway settings or config file leak in
-unset $(env | sed -n 's/^\(SCW_[A-Z0-9_]*\)=.*/\1/p') 2>/dev/null || true
-
-"$scwd_bin" serve --listen 127.0.0.1:0 --data "$tmp/data" --lifecycle-speed fast \
-  >"$tmp/scwd.out" 2>"$tmp/scwd.err" &
-pid=$!
-for _ in $(seq 1 100); do
-  grep -q '^scwd: listening on ' "$tmp/scwd.out" 2>/dev/null && break
-  sleep 0.1
-done
-if ! grep -q '^scwd: listening on ' "$tmp/scwd.out"; then
-  echo "FAIL scwd did not start"; cat "$tmp/scwd.err"; echo "0 passed, 1 failed"; exit 1
-fi
-eval "$(grep '^export SCW_' "$tmp/scwd.out")"
+clear_scw_env
+start_scwd "$tmp" || { echo "FAIL scwd did not start"; echo "0 passed, 1 failed"; exit 1; }
 export SCW_CONFIG_PATH="$tmp/no-such-config.yaml"
 export SCW_DISABLE_TELEMETRY=true SCW_ENABLE_BETA=false
 

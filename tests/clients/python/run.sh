@@ -5,22 +5,10 @@
 # so a second run reuses it. Without python3 / venv support it prints `SKIP python-sdk: why`
 # and exits 0, or 1 when CI=true.
 set -euo pipefail
-
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../../.." && pwd)"
-build="${1:-build}"
-case "$build" in /*) ;; *) build="$root/$build" ;; esac
-
-skip() {
-  echo "SKIP python-sdk: $*"
-  if [ "${CI:-}" = "true" ]; then exit 1; fi
-  exit 0
-}
-
-if [ ! -x "$build/scwd" ]; then
-  echo "python-sdk: $build/scwd not found (build it first)" >&2
-  exit 1
-fi
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+clients_init python-sdk "$@"
+require_scwd
 command -v python3 >/dev/null 2>&1 || skip "python3 not found"
 
 req="$here/requirements.txt"
