@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Lists, through scwd's API, the ids of every resource kind the Terraform configurations make.
+
+    inventory.py OUT.json            writes {kind: [ids]} for the SCW_* environment's default
+                                     zone and region
+    inventory.py --new BEFORE AFTER  prints the ids in AFTER that are not in BEFORE, one
+                                     `kind id` per line; exit 1 when there are any
+
+Used to check that `terraform destroy` leaves nothing behind, and (as a check that this check can
+fail) that `terraform apply` made something. Defaults the platform makes by itself (the project's
+default security group, the default VPC) are not counted.
+"""
+import json
+import os
+import sys
+import urllib.request
+
+API = os.environ.get("SCW_API_URL", "").rstrip("/")
+ZONE = os.environ.get("SCW_DEFAULT_ZONE", "fr-par-1")
+REGION = os.environ.get("SCW_DEFAULT_REGION", "fr-par")
+ORG = os.environ.get("SCW_DEFAULT_ORGANIZATION_ID", "")
+
+# kind: (path, key of the list in the answer, paging parameter, filter of what counts)
+z, r = f"zones/{ZONE}", f"regions/{REGION}"
+KINDS = {
+    "instance server": (f"/instance/v1/{z}/servers", "servers", "per_page", None),
+    "instance volume": (f"/instance/v1/{z}/volumes", "volumes", "per_page", None),
+    "instance snapshot": (f"/instance/v1/{z}/snapshots", "snapshots", "per_page", None),
+    "instance image": (f"/instance/v1/{z}/images?public=false", "images", "per_page", None),
+    "instance ip": (f"/instance/v1/{z}/ips", "ips", "per_page", None),
+    "instance security group": (f"/instance/v1/{z}/security_groups", "security_groups",
+                                "per_page", lambda x: not x.get("project_default")),
+    "instance placement group": (f"/instance/v1/{z}/placement_groups", "placement_groups",
+                                 "per_page", None),
+    "block volume": (f"/block/v1alpha1/{z}/volumes", "volumes", "page_size", None),
+    "block snapshot": (f"/block/v1alpha1/{z}/snapshots", "snapshots", "page_size", None),
+    "vpc": (f"/vpc/v2/{r}/vpcs", "vpcs", "page_size", lambda x: not x.get("is_default")),
+    "vpc private network": (f"/vpc/v2/{r}/private-networks", "private_networks", "page_size",
+                            None),
+    "ipam ip": (f"/ipam/v1/{r}/ips", "ips", "page_size", None),
+    "vpc-gw gateway": (f"/vpc-gw/v2/{z}/gateways", "gateways", "page_size", None),
+    "vpc-gw ip": (f"/vpc-gw/v2/{z}/ips", "ips", "page_size", None),
+    "vpc-gw gateway network": (f"/vpc-gw/v2/{z}/gateway-networks", "gateway_networks",
+                               "page_size", None),
+    "vpc-gw pat rule": (f"/vpc-gw/v2/{z}/pat-rules", "pat_rules", "page_size", None),
+    "iam application": (f"/iam/v1alpha1/applications?organization_id={ORG}", "applications",
+                        "page_size", None),
+    "iam policy": (f"/iam/v1alpha1/policies?organization_id={ORG}", "policies", "page_size", None),
+    "iam api key": (f"/iam/v1alpha1/api-keys?organization_id={ORG}", "api_keys", "page_size",
+                    None),
+    "iam group": (f"/iam/v1alpha1/groups?organization_id={ORG}", "groups", "page_size", None),
+    "iam ssh key": (f"/iam/v1alpha1/ssh-keys?organization_id={ORG}", "ssh_keys", "page_size",
+                    None),
+    "account project": (f"/account/v3/projects?organization_id={ORG}", "projects", "page_size",
+                        None),
+}
+
+
+def get(path):
+    req = urllib.request.Request(API + path, headers={"X-Auth-Token": os.environ["SCW_SECRET_KEY"]})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.load(resp)
+
+
+def ids_of(path, key, size_param, keep):
+    out, page = [], 1
+    sep = "&" if "?" in path else "?"
+    while True:
+        body = get(f"{path}{sep}page={page}&{size_param}=100")
+        items = body[key]
+        out += [x.get("id") or x.get("access_key") for x in items if keep is None or keep(x)]
+        if len(items) < 100:
+            return sorted(out)
+        page += 1
+
+
+def main():
+    if sys.argv[1] == "--new":
+        before, after = (json.load(open(p)) for p in sys.argv[2:4])
+        new = [(k, i) for k, ids in after.items() for i in ids if i not in set(before.get(k, []))]
+        for k, i in new:
+            print(k, i)
+        return 1 if new else 0
+    inv = {kind: ids_of(*spec) for kind, spec in KINDS.items()}
+    with open(sys.argv[1], "w") as f:
+        json.dump(inv, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
