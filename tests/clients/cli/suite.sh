@@ -127,6 +127,17 @@ expect "ipam ip list: the NIC's address in the private network" \
 
 run vpc-gw gateway create name=cli-gw -w -o json
 expect "vpc-gw gateway create -w: running" "d['name'] == 'cli-gw' and d['status'] == 'running'"
+gw=$(py "d['id']" || true)
+run ipam ip list private-network-id="$pn" is-ipv6=false -o json
+nic_ip=$(py "d[0]['address'].split('/')[0]" || true)
+run vpc-gw gateway-network create gateway-id="$gw" private-network-id="$pn" enable-masquerade=true \
+  push-default-route=true -w -o json
+expect "vpc-gw gateway-network create -w: ready, IPAM address" \
+  "d['status'] == 'ready' and d['private_network_id'] == '$pn' and d['masquerade_enabled'] and len(d['ipam_ip_id']) == 36"
+run vpc-gw pat-rule create gateway-id="$gw" public-port=2222 private-ip="$nic_ip" private-port=22 \
+  protocol=tcp -o json
+expect "vpc-gw pat-rule create to the NIC's address" \
+  "d['gateway_id'] == '$gw' and d['public_port'] == 2222 and d['private_ip'] == '$nic_ip' and d['protocol'] == 'tcp'"
 
 # --- Block
 run block volume create name=cli-blk perf-iops=5000 from-empty.size=10GB -w -o json
@@ -140,6 +151,16 @@ app=$(py "d['id']" || true)
 run iam api-key create application-id="$app" -o json
 expect "iam api-key create: secret shown once" \
   "d['application_id'] == '$app' and d['access_key'].startswith('SCW') and len(d['secret_key']) == 36"
+
+run iam group create name=cli-group -o json
+expect "iam group create" "d['name'] == 'cli-group' and d['application_ids'] == []"
+grp=$(py "d['id']" || true)
+run iam group add-member group-id="$grp" application-id="$app" -o json
+expect "iam group add-member: the application" "d['id'] == '$grp' and d['application_ids'] == ['$app']"
+run iam ssh-key create name=cli-ssh \
+  public-key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE8oh7fBA2tv7BqpuZCHAihY1xOQ4yJa9/1ygqjhOYUF cli@scwd" -o json
+expect "iam ssh-key create: fingerprint computed" \
+  "d['name'] == 'cli-ssh' and d['fingerprint'].startswith('256 MD5:') and d['fingerprint'].endswith('(ssh-ed25519)') and d['project_id'] == '$SCW_DEFAULT_PROJECT_ID'"
 
 run iam policy create name=cli-pol application-id="$app" rules.0.permission-set-names.0=InstancesReadOnly \
   rules.0.project-ids.0="$SCW_DEFAULT_PROJECT_ID" -o json
