@@ -338,18 +338,10 @@ TEST(ValidateQuery, BoolSpellingsOfGoParseBoolAreCanonicalized) {
       Field{"name", FieldKind::kString, false, {}, Rules{}},
   };
   auto op = op_with_query(fields);
-  for (auto [in, want] : std::vector<std::pair<std::string, std::string>>{{"True", "true"},
-                                                                          {"TRUE", "true"},
-                                                                          {"t", "true"},
-                                                                          {"T", "true"},
-                                                                          {"1", "true"},
-                                                                          {"False", "false"},
-                                                                          {"FALSE", "false"},
-                                                                          {"f", "false"},
-                                                                          {"F", "false"},
-                                                                          {"0", "false"},
-                                                                          {"true", "true"},
-                                                                          {"yes", "yes"}}) {
+  for (auto [in, want] : std::vector<std::pair<std::string, std::string>>{
+           {"True", "true"}, {"TRUE", "true"}, {"t", "true"}, {"T", "true"}, {"1", "true"},
+           {"False", "false"}, {"FALSE", "false"}, {"f", "false"}, {"F", "false"},
+           {"0", "false"}, {"true", "true"}, {"yes", "yes"}}) {
     SCOPED_TRACE(in);
     auto req = query({{"archived", in}, {"name", "True"}});
     canonicalize_query_bools(op, req);
