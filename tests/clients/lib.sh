@@ -8,6 +8,9 @@
 #                                prints the path of BIN built from PKG with MODDIR's pinned
 #                                go.mod/go.sum, building it once per version into the user cache
 #   clear_scw_env                unsets every SCW_* variable of the caller's environment
+#   suite_start NAME SCWD_BIN    for a shell suite: a scratch $tmp removed at exit (kept with
+#                                SCWD_KEEP_DATA=1), no inherited SCW_*, a fresh scwd started in it;
+#                                on failure prints the runner's closing line and exits 1
 #   start_scwd DIR [ARGS...]     starts `$build/scwd serve` on a random 127.0.0.1 port with a fresh
 #                                store in DIR/data, sets $scwd_pid and exports the SCW_* it prints
 # Built tools are not made with `go install ...@version`: that also asks the module proxy for the
@@ -82,4 +85,20 @@ start_scwd() {
     return 1
   fi
   eval "$(grep '^export SCW_' "$dir/scwd.out")"
+}
+
+suite_start() {
+  suite_name=$1
+  build=$(dirname "$2")
+  tmp=$(mktemp -d)
+  scwd_pid=
+  trap suite_cleanup EXIT
+  clear_scw_env
+  start_scwd "$tmp" || { echo "FAIL scwd did not start"; echo "0 passed, 1 failed"; exit 1; }
+  export SCW_CONFIG_PATH="$tmp/no-such-config.yaml"
+}
+
+suite_cleanup() {
+  if [ -n "$scwd_pid" ]; then kill "$scwd_pid" 2>/dev/null; wait "$scwd_pid" 2>/dev/null; fi
+  if [ -z "${SCWD_KEEP_DATA:-}" ]; then rm -rf "$tmp"; else echo "data kept in $tmp"; fi
 }

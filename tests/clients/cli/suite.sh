@@ -9,19 +9,7 @@ scwd_bin=$1
 scw_bin=$2
 # shellcheck source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-suite_name=scw-cli
-build=$(dirname "$scwd_bin")
-tmp=$(mktemp -d)
-scwd_pid=
-cleanup() {
-  if [ -n "$scwd_pid" ]; then kill "$scwd_pid" 2>/dev/null; wait "$scwd_pid" 2>/dev/null; fi
-  if [ -z "${SCWD_KEEP_DATA:-}" ]; then rm -rf "$tmp"; else echo "data kept in $tmp"; fi
-}
-trap cleanup EXIT
-
-clear_scw_env
-start_scwd "$tmp" || { echo "FAIL scwd did not start"; echo "0 passed, 1 failed"; exit 1; }
-export SCW_CONFIG_PATH="$tmp/no-such-config.yaml"
+suite_start scw-cli "$scwd_bin"
 export SCW_DISABLE_TELEMETRY=true SCW_ENABLE_BETA=false
 
 passed=0

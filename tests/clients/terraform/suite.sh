@@ -17,19 +17,7 @@ shift 3
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib.sh
 source "$here/../lib.sh"
-suite_name=terraform
-build=$(dirname "$scwd_bin")
-tmp=$(mktemp -d)
-scwd_pid=
-cleanup() {
-  if [ -n "$scwd_pid" ]; then kill "$scwd_pid" 2>/dev/null; wait "$scwd_pid" 2>/dev/null; fi
-  if [ -z "${SCWD_KEEP_DATA:-}" ]; then rm -rf "$tmp"; else echo "data kept in $tmp"; fi
-}
-trap cleanup EXIT
-
-clear_scw_env
-start_scwd "$tmp" || { echo "FAIL scwd did not start"; echo "0 passed, 1 failed"; exit 1; }
-export SCW_CONFIG_PATH="$tmp/no-such-config.yaml"
+suite_start terraform "$scwd_bin"
 
 # The provider comes from PROVIDER_DIR only; Terraform asks no registry and no update server.
 cat >"$tmp/terraformrc" <<RC
