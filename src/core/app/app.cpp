@@ -343,7 +343,7 @@ http::Response App::dispatch(http::Request& req, const Route& route, const route
   ctx.references = &route.spec.references;
   if (route.op) {
     codec::canonicalize_query_bools(*route.op, req);
-    if (auto e = codec::validate_query(*route.op, req, route.spec.own_checks)) return render(*e);
+    if (auto e = codec::validate_query(*route.op, req, route.spec.query_fields)) return render(*e);
   }
   bool raw_body = route.op && route.op->body_kind == "raw";
   if (has_body(req.method) && !raw_body) {

@@ -207,7 +207,7 @@ struct RouteSpec {
   std::string operation;  // name for logs/501 (filled from the SDK catalog when empty)
   std::vector<Reference> references = {};
   std::vector<std::string> not_references = {};  // query or top-level body field names
-  std::vector<std::string> own_checks = {};      // query fields the handler validates itself
+  std::vector<sdk::Field> query_fields = {};     // declared here, over the SDK catalogue's
 
   RouteSpec& refs(std::vector<Reference> r) {
     for (auto& x : r) references.push_back(std::move(x));
@@ -217,10 +217,11 @@ struct RouteSpec {
     for (auto& n : names) not_references.push_back(std::move(n));
     return *this;
   }
-  // Query fields whose values the handler checks itself, for clients newer than the pinned SDK
-  // catalogue that send enum values it does not list yet.
-  RouteSpec& checks_itself(std::vector<std::string> names) {
-    for (auto& n : names) own_checks.push_back(std::move(n));
+  // Query fields validated as declared here instead of as the SDK catalogue has them: clients
+  // newer than the pinned SDK send enum values (or parameters) it does not list yet. The
+  // declaration must outlive the route (static arrays for enum values).
+  RouteSpec& query(std::vector<sdk::Field> fields) {
+    for (auto& f : fields) query_fields.push_back(f);
     return *this;
   }
 };

@@ -242,26 +242,30 @@ void canonicalize_query_bools(const sdk::Operation& op, http::Request& req) {
 }
 
 std::optional<ApiError> validate_query(const sdk::Operation& op, const http::Request& req,
-                                       std::span<const std::string> own_checks) {
+                                       std::span<const sdk::Field> declared) {
   std::vector<api::ArgumentDetail> out;
+  auto field_of = [&](std::string_view key) -> const sdk::Field* {
+    for (auto& f : declared)
+      if (f.name == key) return &f;
+    for (auto& f : op.query)
+      if (f.name == key) return &f;
+    return nullptr;
+  };
   for (auto& [key, value] : req.query) {
-    if (std::find(own_checks.begin(), own_checks.end(), key) != own_checks.end()) continue;
-    for (auto& f : op.query) {
-      if (f.name != key) continue;
-      if (f.repeated && f.kind != sdk::FieldKind::kString) {
-        // Repeated values may come as repeated keys or comma-joined.
-        std::size_t start = 0;
-        while (start <= value.size()) {
-          auto comma = value.find(',', start);
-          if (comma == std::string::npos) comma = value.size();
-          if (comma > start)
-            check_query_value(f, std::string_view(value).substr(start, comma - start), out);
-          start = comma + 1;
-        }
-      } else if (!(f.repeated && value.empty())) {
-        check_query_value(f, value, out);
+    const auto* f = field_of(key);
+    if (!f) continue;
+    if (f->repeated && f->kind != sdk::FieldKind::kString) {
+      // Repeated values may come as repeated keys or comma-joined.
+      std::size_t start = 0;
+      while (start <= value.size()) {
+        auto comma = value.find(',', start);
+        if (comma == std::string::npos) comma = value.size();
+        if (comma > start)
+          check_query_value(*f, std::string_view(value).substr(start, comma - start), out);
+        start = comma + 1;
       }
-      break;
+    } else if (!(f->repeated && value.empty())) {
+      check_query_value(*f, value, out);
     }
   }
   if (out.empty()) return std::nullopt;

@@ -26,9 +26,10 @@ api::Result<boost::json::object> parse_json_body(std::string_view body);
 // Python SDK sends Python's str(bool), "True" / "False"; "1", "t", "T", "TRUE" and their false
 // forms are the other spellings accepted. Anything else is left for validate_query to refuse.
 void canonicalize_query_bools(const sdk::Operation& op, http::Request& req);
-// `own_checks`: query fields the route's handler checks itself (see RouteSpec::checks_itself).
+// `declared`: fields the route declares itself (RouteSpec::query), checked instead of the
+// operation's field of the same name.
 std::optional<api::ApiError> validate_query(const sdk::Operation& op, const http::Request& req,
-                                            std::span<const std::string> own_checks = {});
+                                            std::span<const sdk::Field> declared = {});
 // Checks the JSON types, enum values and rules of the top-level body fields the operation
 // publishes. Unknown fields are ignored, null always passes (it means "unset").
 std::optional<api::ApiError> validate_body(const sdk::Operation& op,

@@ -305,20 +305,29 @@ TEST(ValidateQuery, RepeatedValuesCommaJoinedOrRepeatedKeys) {
                                  "value must be one of: running, stopped, starting"}));
 }
 
-// A route may take over the check of a field (RouteSpec::checks_itself): newer clients send
-// enum values the pinned catalogue does not list. The other fields are still checked.
-TEST(ValidateQuery, OwnChecksAreSkipped) {
+// A route may declare a query field itself (RouteSpec::query): newer clients send enum values
+// (or parameters) the pinned catalogue does not list. The declaration replaces the catalogue's
+// field of that name; the other fields are still checked.
+TEST(ValidateQuery, DeclaredFieldsReplaceTheCatalogues) {
   static const std::array<std::string_view, 3> kStates = {"running", "stopped", "starting"};
+  static const std::array<std::string_view, 4> kNewer = {"running", "stopped", "starting",
+                                                         "paused"};
+  static const std::array<std::string_view, 2> kKinds = {"a", "b"};
   static const std::array<Field, 2> fields = {
       Field{"states", FieldKind::kEnum, true, kStates, Rules{}},
       Field{"page", FieldKind::kInt, false, {}, Rules{}},
   };
+  const std::vector<Field> declared = {Field{"states", FieldKind::kEnum, true, kNewer, Rules{}},
+                                       Field{"kinds", FieldKind::kEnum, true, kKinds, Rules{}}};
   auto op = op_with_query(fields);
-  const std::vector<std::string> own = {"states"};
-  EXPECT_FALSE(validate_query(op, query({{"states", "paused"}}), own));
-  EXPECT_THAT(details(validate_query(op, query({{"states", "paused"}, {"page", "x"}}), own)),
-              ElementsAre(Detail{"page", "format", "value must be an integer"}));
   EXPECT_TRUE(validate_query(op, query({{"states", "paused"}})));
+  EXPECT_FALSE(validate_query(op, query({{"states", "paused,running"}, {"kinds", "b"}}), declared));
+  EXPECT_THAT(details(validate_query(
+                  op, query({{"states", "asleep"}, {"kinds", "a,c"}, {"page", "x"}}), declared)),
+              ElementsAre(Detail{"states", "constraint",
+                                 "value must be one of: running, stopped, starting, paused"},
+                          Detail{"kinds", "constraint", "value must be one of: a, b"},
+                          Detail{"page", "format", "value must be an integer"}));
 }
 
 TEST(ValidateQuery, RepeatedStringsAreNotSplit) {

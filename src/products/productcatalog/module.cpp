@@ -204,17 +204,6 @@ json::object render_instance(const instance::ServerType& t, std::string_view zon
       {"status", t.end_of_service ? "end_of_sale" : "general_availability"}};
 }
 
-template <std::size_t N>
-Result<std::vector<std::string>> enum_list(Context& ctx, std::string_view name,
-                                           const std::string_view (&allowed)[N]) {
-  auto values = ctx.query_all(name, true);
-  for (auto& v : values)
-    if (std::find(std::begin(allowed), std::end(allowed), v) == std::end(allowed))
-      return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kConstraint,
-                                                  "not a valid value"));
-  return values;
-}
-
 bool wanted(const std::vector<std::string>& filter, std::string_view v) {
   return filter.empty() || std::find(filter.begin(), filter.end(), v) != filter.end();
 }
@@ -222,10 +211,9 @@ bool wanted(const std::vector<std::string>& filter, std::string_view v) {
 Result<Response> list_products(Context& ctx) {
   auto page = paging::read(ctx.req);
   if (!page) return api::fail(page.error());
-  auto types = enum_list(ctx, "product_types", kProductTypes);
-  if (!types) return api::fail(types.error());
-  auto statuses = enum_list(ctx, "status", kStatuses);
-  if (!statuses) return api::fail(statuses.error());
+  // Checked by the core against the route's declared fields.
+  auto types = ctx.query_all("product_types", true);
+  auto statuses = ctx.query_all("status", true);
   auto api_ids = ctx.query_all("api_ids", true);
 
   // Locality: at most one of global, region, zone, datacenter.
@@ -241,14 +229,11 @@ Result<Response> list_products(Context& ctx) {
   if (region && !locality::region_format_ok(*region))
     return api::fail(
         ApiError::invalid_argument("region", ArgReason::kFormat, "value must be a valid region"));
-  if (global && *global != "true" && *global != "false")
-    return api::fail(
-        ApiError::invalid_argument("global", ArgReason::kFormat, "value must be a boolean"));
 
   json::array items;
   std::int64_t total = 0;
   // Instance products are zonal: a global or datacenter filter selects none of them.
-  bool instance = wanted(*types, "instance") && !datacenter && !(global && *global == "true");
+  bool instance = wanted(types, "instance") && !datacenter && !(global && *global == "true");
   if (instance) {
     for (auto z : locality::zones()) {
       if (zone && *zone != z) continue;
@@ -256,7 +241,7 @@ Result<Response> list_products(Context& ctx) {
       for (const auto* t : instance::server_types(z)) {
         if (!wanted(api_ids, t->name)) continue;
         auto p = render_instance(*t, z);
-        if (!wanted(*statuses, p["status"].as_string())) continue;
+        if (!wanted(statuses, p["status"].as_string())) continue;
         if (total >= page->offset() && total < page->offset() + page->size)
           items.push_back(std::move(p));
         ++total;
@@ -272,7 +257,8 @@ class ProductCatalogModule final : public app::Module {
   void register_routes(app::Registry& r, app::Services&) override {
     r.add("GET", "/product-catalog/v2alpha1/public-catalog/products", kRead, list_products)
         .not_refs({"api_ids"})  // offer names, not resource ids
-        .checks_itself({"product_types"});
+        .query({{"product_types", sdk::FieldKind::kEnum, true, kProductTypes, {}},
+                {"status", sdk::FieldKind::kEnum, true, kStatuses, {}}});
   }
 };
 
