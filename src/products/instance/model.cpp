@@ -36,4 +36,39 @@ api::Result<store::Record> load(store::Tx& tx, const app::Context& ctx, std::str
   return std::move(*r);
 }
 
+api::Result<V2List> v2_list(app::Context& ctx, std::string_view kind) {
+  using store::Column;
+  using store::Op;
+  V2List out;
+  auto page = paging::read_token(ctx.req);
+  if (!page) return api::fail(page.error());
+  out.page = *page;
+  auto order = paging::order(ctx.req, {{"created_at_desc", Column::kCreatedAt, true},
+                                       {"created_at_asc", Column::kCreatedAt, false},
+                                       {"updated_at_desc", Column::kUpdatedAt, true},
+                                       {"updated_at_asc", Column::kUpdatedAt, false}});
+  if (!order) return api::fail(order.error());
+  auto& q = out.query;
+  q.kind = std::string(kind);
+  q.order = std::move(*order);
+  q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
+  q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
+  ctx.scope(q);
+  if (auto e = ctx.uuid_filter(q, "project_id", Column::kProject)) return api::fail(*e);
+  for (auto& t : ctx.query_all("tags", true))
+    if (!t.empty()) q.tags_all.push_back(t);
+  return out;
+}
+
+http::Response v2_list_answer(app::Context& ctx, V2List& list, std::string_view key,
+                              const std::function<json::object(const store::Record&)>& render) {
+  paging::apply(list.query, list.page);
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto res = tx->list(list.query);
+  json::array items;
+  for (auto& r : res.items) items.push_back(render(r));
+  return http::Response::json(200,
+                              paging::token_list_body(key, std::move(items), list.page, res.total));
+}
+
 }  // namespace scwd::products::instance

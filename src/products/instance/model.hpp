@@ -11,6 +11,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,15 +67,20 @@ inline std::string ts(Micros t) { return format_time(t, TimeStyle::kOffset); }
 
 // Instance v2alpha1 (the version the Terraform provider uses for private NICs and placement
 // groups): modern conventions over the same records as v1. Bare objects, `Z` timestamps,
-// page_token paging and these four orders (default created_at_desc).
+// page_token paging, four orders (created_at / updated_at, default created_at_desc).
 inline constexpr std::string_view kV2Zone = "/instance/v2alpha1/zones/{zone}";
-inline api::Result<std::vector<store::Order>> v2_order(const http::Request& req) {
-  using store::Column;
-  return paging::order(req, {{"created_at_desc", Column::kCreatedAt, true},
-                             {"created_at_asc", Column::kCreatedAt, false},
-                             {"updated_at_desc", Column::kUpdatedAt, true},
-                             {"updated_at_asc", Column::kUpdatedAt, false}});
-}
+
+// A v2alpha1 list of `kind`: the page, the order, and the filters every one has (the zone, the
+// caller's organization and readable projects, `project_id`, `tags`). Callers add their own
+// filters to `query`, then answer with v2_list_answer.
+struct V2List {
+  store::ListQuery query;
+  paging::TokenPage page;
+};
+api::Result<V2List> v2_list(app::Context& ctx, std::string_view kind);
+// Runs the list and answers {"<key>": [render(record)...], "next_page_token"?, "total_count"}.
+http::Response v2_list_answer(app::Context& ctx, V2List& list, std::string_view key,
+                              const std::function<json::object(const store::Record&)>& render);
 
 // A path or body id that must be a UUID: invalid_arguments naming `arg` otherwise. Lower-cases.
 api::Result<std::string> uuid_arg(std::string_view value, std::string_view arg);

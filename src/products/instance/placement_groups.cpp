@@ -341,29 +341,13 @@ Result<Response> v2_get_pg(Context& ctx) {
 }
 
 Result<Response> v2_list_pgs(Context& ctx) {
-  auto page = paging::read_token(ctx.req);
-  if (!page) return api::fail(page.error());
-  auto order = v2_order(ctx.req);
-  if (!order) return api::fail(order.error());
-  store::ListQuery q;
-  q.kind = std::string(kPlacementGroupKind);
-  q.order = std::move(*order);
-  q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
-  q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
-  ctx.scope(q);
-  if (auto e = ctx.uuid_filter(q, "project_id", Column::kProject)) return api::fail(*e);
+  auto list = v2_list(ctx, kPlacementGroupKind);
+  if (!list) return api::fail(list.error());
+  auto& q = list->query;
   if (auto e = ctx.uuid_filter(q, "placement_group_ids", Column::kId)) return api::fail(*e);
   if (auto* name = ctx.query("name"); name && !name->empty())
     q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
-  for (auto& t : ctx.query_all("tags", true))
-    if (!t.empty()) q.tags_all.push_back(t);
-  paging::apply(q, *page);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto res = tx->list(q);
-  json::array items;
-  for (auto& r : res.items) items.push_back(render_v2(r));
-  return Response::json(
-      200, paging::token_list_body("placement_groups", std::move(items), *page, res.total));
+  return v2_list_answer(ctx, *list, "placement_groups", render_v2);
 }
 
 Result<Response> v2_update_pg(Context& ctx) {

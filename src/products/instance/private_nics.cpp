@@ -341,30 +341,14 @@ Result<Response> v1_delete(Context& ctx) {
 
 // ---- v2alpha1 ----
 
-Result<Response> v2_list(Context& ctx) {
-  auto page = paging::read_token(ctx.req);
-  if (!page) return api::fail(page.error());
-  store::ListQuery q;
-  q.kind = std::string(kPrivateNicKind);
-  auto order = v2_order(ctx.req);
-  if (!order) return api::fail(order.error());
-  q.order = std::move(*order);
-  q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
-  q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
-  ctx.scope(q);
-  if (auto e = ctx.uuid_filter(q, "project_id", Column::kProject)) return api::fail(*e);
+Result<Response> v2_list_nics(Context& ctx) {
+  auto list = v2_list(ctx, kPrivateNicKind);
+  if (!list) return api::fail(list.error());
+  auto& q = list->query;
   if (auto e = ctx.uuid_filter(q, "server_ids", Column::kParent)) return api::fail(*e);
   if (auto e = ctx.uuid_filter(q, "private_network_ids", Column::kBody, "private_network_id"))
     return api::fail(*e);
-  for (auto& t : ctx.query_all("tags", true))
-    if (!t.empty()) q.tags_all.push_back(t);
-  paging::apply(q, *page);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto res = tx->list(q);
-  json::array items;
-  for (auto& n : res.items) items.push_back(render_v2(n));
-  return Response::json(200, paging::token_list_body("private_network_interfaces", std::move(items),
-                                                     *page, res.total));
+  return v2_list_answer(ctx, *list, "private_network_interfaces", render_v2);
 }
 
 Result<Response> v2_create(Context& ctx) {
@@ -609,7 +593,7 @@ void register_private_nics(app::Registry& r) {
   r.add("PATCH", v1 + "/{private_nic_id}", kWrite, v1_update);
   r.add("DELETE", v1 + "/{private_nic_id}", kWrite, v1_delete);
   const std::string v2 = std::string(kV2Zone) + "/private-network-interfaces";
-  r.add("GET", v2, kRead, v2_list);
+  r.add("GET", v2, kRead, v2_list_nics);
   r.add("POST", v2, kWrite, v2_create)
       .refs({pn, body_ref("server_id", Access::kWrite, {kServerRef}),
              body_ref("ip_ids", Access::kWrite, {ipam::kIpRef})})
