@@ -1,12 +1,11 @@
 // scwd_bench_load: bulk-loads Instance security groups straight into a store (no HTTP), for
-// bench/scale.sh. The records have the layout the Instance product writes when it creates a
-// security group (src/products/instance/security_groups.cpp), spread over the given projects.
+// bench/scale.sh. The records are made by the Instance product's own new_security_group (what a
+// create writes), spread over the given projects.
 //
 //   scwd_bench_load --data DIR --organization ORG --projects P1,P2,... --count N [--zone Z]
 //
 // Names are "sg-%07d" (their number), tags "bench" and "group:<number mod 10000>" (so a group
 // tag matches count / 10000 records); creation times are one microsecond apart, oldest first.
-#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,7 +14,6 @@
 #include <vector>
 
 #include "core/store/sqlite/sqlite_store.hpp"
-#include "core/util/ids.hpp"
 #include "products/instance/model.hpp"
 
 namespace {
@@ -72,24 +70,12 @@ int main(int argc, char** argv) {
     // Big transactions: one commit per batch, not per record.
     auto tx = store->begin(store::TxMode::kWrite);
     for (long long end = std::min(count, done + batch); done < end; ++done) {
-      store::Record r;
-      r.kind = std::string(products::instance::kSecurityGroupKind);
-      r.id = new_uuid();
-      r.organization_id = org;
-      r.project_id = projects[static_cast<std::size_t>(done) % projects.size()];
-      r.locality = zone;
-      r.state = "available";
-      r.created_at = r.updated_at = now - (count - done);
+      auto r = products::instance::new_security_group(
+          {org, projects[static_cast<std::size_t>(done) % projects.size()]}, zone,
+          now - (count - done));
       std::snprintf(name, sizeof name, "sg-%07lld", done);
       r.name = name;
       r.tags = {"bench", "group:" + std::to_string(done % 10000)};
-      r.body = boost::json::object{{"description", nullptr},
-                                   {"stateful", true},
-                                   {"inbound_default_policy", "accept"},
-                                   {"outbound_default_policy", "accept"},
-                                   {"project_default", false},
-                                   {"organization_default", false},
-                                   {"enable_default_security", true}};
       tx->insert(r);
     }
     tx->commit();

@@ -82,6 +82,10 @@ api::Result<V2List> v2_list(app::Context& ctx, std::string_view kind);
 http::Response v2_list_answer(app::Context& ctx, V2List& list, std::string_view key,
                               const std::function<json::object(const store::Record&)>& render);
 
+// A new security group record of `owner` in `zone` with the platform's defaults (stateful,
+// accept both ways, default security on, no name), not inserted.
+store::Record new_security_group(const app::Owner& owner, std::string_view zone, Micros now);
+
 // A path or body id that must be a UUID: invalid_arguments naming `arg` otherwise. Lower-cases.
 api::Result<std::string> uuid_arg(std::string_view value, std::string_view arg);
 // The owner of a new Instance resource from the `project` / `organization` one-of.

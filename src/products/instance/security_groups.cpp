@@ -342,25 +342,6 @@ void change_sg(const Context& ctx, store::Tx& tx, store::Record& r, const SgInpu
   tx.update(r);
 }
 
-store::Record new_sg(const app::Owner& owner, std::string_view zone, Micros now) {
-  store::Record r;
-  r.kind = std::string(kSecurityGroupKind);
-  r.id = new_uuid();
-  r.organization_id = owner.organization_id;
-  r.project_id = owner.project_id;
-  r.locality = std::string(zone);
-  r.state = "available";
-  r.created_at = r.updated_at = now;
-  r.body = json::object{{"description", nullptr},
-                        {"stateful", true},
-                        {"inbound_default_policy", "accept"},
-                        {"outbound_default_policy", "accept"},
-                        {"project_default", false},
-                        {"organization_default", false},
-                        {"enable_default_security", true}};
-  return r;
-}
-
 Response created(const Context& ctx, std::string_view collection, std::string_view id,
                  json::object body) {
   auto res = Response::json(201, body);
@@ -379,7 +360,7 @@ Result<Response> create_sg(Context& ctx) {
     if (!owner) return api::fail(owner.error());
     if (auto e = quota::check(tx, ctx.svc.config, kSecurityGroupQuota, owner->organization_id))
       return api::fail(*e);
-    auto r = new_sg(*owner, ctx.zone(), now);
+    auto r = new_security_group(*owner, ctx.zone(), now);
     apply_sg(tx, r, in, now);
     tx.insert(r);
     return created(ctx, "security_groups", r.id,
@@ -707,13 +688,32 @@ void register_security_groups(app::Registry& r) {
 
 // ---- contract (model.hpp) ----
 
+store::Record new_security_group(const app::Owner& owner, std::string_view zone, Micros now) {
+  store::Record r;
+  r.kind = std::string(kSecurityGroupKind);
+  r.id = new_uuid();
+  r.organization_id = owner.organization_id;
+  r.project_id = owner.project_id;
+  r.locality = std::string(zone);
+  r.state = "available";
+  r.created_at = r.updated_at = now;
+  r.body = json::object{{"description", nullptr},
+                        {"stateful", true},
+                        {"inbound_default_policy", "accept"},
+                        {"outbound_default_policy", "accept"},
+                        {"project_default", false},
+                        {"organization_default", false},
+                        {"enable_default_security", true}};
+  return r;
+}
+
 api::Result<json::object> default_security_group(store::Tx& tx, const app::Context& ctx,
                                                  const app::Owner& owner, std::string_view zone) {
   (void)ctx;
   if (auto sg = tx.get_by_key(kSecurityGroupKind, network::default_key(owner.project_id, zone)))
     return json::object{{"id", sg->id}, {"name", sg->name}};
   auto now = ctx.now();
-  auto r = network::new_sg(owner, zone, now);
+  auto r = new_security_group(owner, zone, now);
   r.name = std::string(network::kDefaultName);
   r.body["description"] = network::kDefaultDescription;
   r.body["project_default"] = true;
