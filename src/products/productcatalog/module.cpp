@@ -146,6 +146,10 @@ std::int64_t json_int(const json::object& o, std::string_view k) {
   return v && v->is_int64() ? v->as_int64() : 0;
 }
 
+std::string_view status_of(const instance::ServerType& t) {
+  return t.end_of_service ? "end_of_sale" : "general_availability";
+}
+
 json::object render_instance(const instance::ServerType& t, std::string_view zone) {
   const auto& fam = family_of(t.name);
   bool minute = by_minute(t.name);
@@ -201,7 +205,7 @@ json::object render_instance(const instance::ServerType& t, std::string_view zon
                                                             {"recommended_replacement_offer_ids",
                                                              json::array{}}}}}},
       {"unit_of_measure", json::object{{"unit", unit}, {"size", 1}}},
-      {"status", t.end_of_service ? "end_of_sale" : "general_availability"}};
+      {"status", status_of(t)}};
 }
 
 bool wanted(const std::vector<std::string>& filter, std::string_view v) {
@@ -240,10 +244,9 @@ Result<Response> list_products(Context& ctx) {
       if (region && *region != locality::region_of_zone(z)) continue;
       for (const auto* t : instance::server_types(z)) {
         if (!wanted(api_ids, t->name)) continue;
-        auto p = render_instance(*t, z);
-        if (!wanted(statuses, p["status"].as_string())) continue;
+        if (!wanted(statuses, status_of(*t))) continue;
         if (total >= page->offset() && total < page->offset() + page->size)
-          items.push_back(std::move(p));
+          items.push_back(render_instance(*t, z));
         ++total;
       }
     }
