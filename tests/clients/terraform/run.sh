@@ -2,7 +2,7 @@
 # Terraform suite: Terraform (github.com/hashicorp/terraform, pinned in tool/terraform/) with the
 # Scaleway provider (github.com/scaleway/terraform-provider-scaleway/v2, pinned in
 # tool/provider/) applies, re-plans, refreshes and destroys each configuration in configs/
-# against a real build/scwd. Usage: tests/clients/terraform/run.sh [BUILD_DIR]
+# against a real build/scwd. Usage: tests/clients/terraform/run.sh [BUILD_DIR [CONFIG...]]
 # Both binaries are built once per version into ${XDG_CACHE_HOME:-~/.cache}/scwd-clients/; the
 # provider is wired in through a CLI configuration with dev_overrides, so nothing is downloaded.
 set -euo pipefail
@@ -21,4 +21,5 @@ terraform=$(cached_go_tool "$here/tool/terraform" github.com/hashicorp/terraform
 provider=$(cached_go_tool "$here/tool/provider" github.com/scaleway/terraform-provider-scaleway/v2 \
   terraform-provider-scaleway "$prov_ver")
 
-exec bash "$here/suite.sh" "$build/scwd" "$terraform" "$(dirname "$provider")" "$@"
+# Arguments after BUILD_DIR name configurations to run (default: all).
+exec bash "$here/suite.sh" "$build/scwd" "$terraform" "$(dirname "$provider")" "${@:2}"

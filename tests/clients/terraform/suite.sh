@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Terraform suite proper (run through run.sh): suite.sh SCWD_BIN TERRAFORM_BIN PROVIDER_DIR
-#   [BUILD_DIR [CONFIG...]]
+#   [CONFIG...]
 # Starts a fresh `scwd serve` on a random 127.0.0.1 port and, for each configuration in configs/
 # (or those named), in a scratch copy: `apply`; `plan -detailed-exitcode`, which must find no
 # changes (a difference means scwd renders a field otherwise than the provider expects);
@@ -13,7 +13,6 @@ scwd_bin=$1
 tf=$2
 provider_dir=$3
 shift 3
-[ $# -gt 0 ] && shift # BUILD_DIR, already in scwd_bin
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib.sh
 source "$here/../lib.sh"
