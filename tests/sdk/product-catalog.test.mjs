@@ -30,7 +30,7 @@ after(async () => {
   }
 });
 
-const PRODUCT_KEYS = ['description', 'locality', 'price', 'product', 'product_category', 'properties',
+const PRODUCT_KEYS = ['badges', 'description', 'locality', 'price', 'product', 'product_category', 'properties',
   'service_category', 'sku', 'status', 'unit_of_measure', 'variant'];
 
 describe('public catalogue', () => {
@@ -74,6 +74,9 @@ describe('public catalogue', () => {
     assert.equal(p.description, 'DEV1-XL - fr-par-1 (0.065076\u20ac per hour)');
     assert.deepEqual(p.unit_of_measure, { unit: 'hour', size: 1 });
     assert.equal(p.status, 'general_availability');
+    assert.deepEqual(p.badges, []);
+    assert.equal(p.properties.hardware.cpu.shared, true);
+    assert.equal(p.properties.hardware.ram.ecc_type, 'standard');
   });
 
   it('filters by region, status and product type, and pages', async () => {

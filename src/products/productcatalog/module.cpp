@@ -65,39 +65,44 @@ constexpr std::string_view kStatuses[] = {"unknown_status",
                                           "end_of_life",
                                           "retired"};
 
-// Families, by name prefix: the range the catalogue files them under and their CPU model.
+// Whether the vCPUs are shared with other tenants, where the catalogue says so.
+enum class Sharing { kUnstated, kShared, kDedicated };
+
+// Families, by name prefix: the range the catalogue files them under, their CPU model and
+// whether it is shared.
 struct Family {
   std::string_view prefix;
   std::string_view range;
   std::string_view cpu;
+  Sharing sharing = Sharing::kUnstated;
 };
 constexpr Family kFamilies[] = {
-    {"DEV1-", "Development", "AMD EPYC\u2122 7281 (2.1 GHz) or equivalent"},
-    {"STARDUST1-", "Development", "AMD EPYC\u2122 7281 (2.1 GHz) or equivalent"},
-    {"PLAY2-", "Development", "AMD EPYC\u2122 7543 (2.8 GHz)"},
-    {"GP1-", "General Purpose", "AMD EPYC\u2122 7281 (2.1 GHz) or equivalent"},
+    {"DEV1-", "Development", "AMD EPYC\u2122 7281 (2.1 GHz) or equivalent", Sharing::kShared},
+    {"STARDUST1-", "Development", "AMD EPYC\u2122 7281 (2.1 GHz) or equivalent", Sharing::kShared},
+    {"PLAY2-", "Development", "AMD EPYC\u2122 7543 (2.8 GHz)", Sharing::kShared},
+    {"GP1-", "General Purpose", "AMD EPYC\u2122 7281 (2.1 GHz) or equivalent", Sharing::kShared},
     {"ENT1-", "General Purpose", "AMD EPYC\u2122 7281 (2.1 GHz) or equivalent"},
-    {"PRO2-", "General Purpose", "AMD EPYC\u2122 7543 (2.8 GHz)"},
-    {"POP2-HM-", "Specialized", "AMD EPYC\u2122 7543 (2.8 GHz)"},
-    {"POP2-HC-", "Specialized", "AMD EPYC\u2122 7543 (2.8 GHz)"},
-    {"POP2-HN-", "Specialized", "AMD EPYC\u2122 7543 (2.8 GHz)"},
+    {"PRO2-", "General Purpose", "AMD EPYC\u2122 7543 (2.8 GHz)", Sharing::kShared},
+    {"POP2-HM-", "Specialized", "AMD EPYC\u2122 7543 (2.8 GHz)", Sharing::kDedicated},
+    {"POP2-HC-", "Specialized", "AMD EPYC\u2122 7543 (2.8 GHz)", Sharing::kDedicated},
+    {"POP2-HN-", "Specialized", "AMD EPYC\u2122 7543 (2.8 GHz)", Sharing::kDedicated},
     {"POP2-", "General Purpose", "AMD EPYC\u2122 7543 (2.8 GHz)"},
     {"BASIC3-", "General Purpose", "AMD EPYC\u2122 9555P (3.2 GHz)"},
     {"BASIC2-", "General Purpose", "Ampere Altra Max (3.0 GHz)"},
     {"COPARM1-", "General Purpose", "Ampere Altra Max (3.0 GHz)"},
-    {"RENDER-", "GPU", "Intel Xeon Gold 6148 (2.4 GHz)"},
-    {"GPU-3070-", "GPU", "AMD EPYC\u2122 7302 (3.0 GHz)"},
-    {"H100-SXM-", "GPU", "Intel Xeon Platinum 8452Y (2.0 GHz)"},
-    {"H100-", "GPU", "AMD EPYC\u2122 9334 (2.7 GHz)"},
-    {"L40S-", "GPU", "AMD EPYC\u2122 7413 (2.65 GHz)"},
-    {"L4-", "GPU", "AMD EPYC 7413 (2.65 GHz)"},
-    {"B300-", "GPU", "Intel Xeon 6 6960P (2.7 GHz)"},
+    {"RENDER-", "GPU", "Intel Xeon Gold 6148 (2.4 GHz)", Sharing::kDedicated},
+    {"GPU-3070-", "GPU", "AMD EPYC\u2122 7302 (3.0 GHz)", Sharing::kDedicated},
+    {"H100-SXM-", "GPU", "Intel Xeon Platinum 8452Y (2.0 GHz)", Sharing::kDedicated},
+    {"H100-", "GPU", "AMD EPYC\u2122 9334 (2.7 GHz)", Sharing::kDedicated},
+    {"L40S-", "GPU", "AMD EPYC\u2122 7413 (2.65 GHz)", Sharing::kDedicated},
+    {"L4-", "GPU", "AMD EPYC 7413 (2.65 GHz)", Sharing::kDedicated},
+    {"B300-", "GPU", "Intel Xeon 6 6960P (2.7 GHz)", Sharing::kDedicated},
 };
 
 const Family& family_of(std::string_view type) {
   for (auto& f : kFamilies)
     if (type.starts_with(f.prefix)) return f;
-  static constexpr Family kOther{"", "General Purpose", ""};
+  static constexpr Family kOther{"", "General Purpose", "", Sharing::kUnstated};
   return kOther;
 }
 
@@ -164,6 +169,7 @@ json::object render_instance(const instance::ServerType& t, std::string_view zon
       {"type", fam.cpu},
       {"virtual", json::object{{"count", t.ncpus}}},
       {"threads", t.ncpus}};
+  if (fam.sharing != Sharing::kUnstated) cpu["shared"] = fam.sharing == Sharing::kShared;
   std::string storage = t.local_max > 0     ? "Dynamic local: 1 x SSD, Block"
                         : t.scratch_max > 0 ? "Block, Scratch"
                                             : "Block";
@@ -173,15 +179,17 @@ json::object render_instance(const instance::ServerType& t, std::string_view zon
     internet = json_int(n->as_object(), "sum_internet_bandwidth");
   }
   auto mbps = [](std::int64_t bps) { return std::to_string(bps / 1'000'000) + " Mb/s"; };
-  json::object hardware{
-      {"cpu", std::move(cpu)},
-      {"ram", json::object{{"description", gib_text(t.ram)}, {"size", t.ram}, {"type", ""}}},
-      {"storage", json::object{{"description", storage}, {"total", 0}}},
-      {"network",
-       json::object{{"description", "Internal: " + mbps(internal) + ", Public: " + mbps(internet)},
-                    {"internal_bandwidth", internal},
-                    {"public_bandwidth", internet},
-                    {"max_public_bandwidth", internet}}}};
+  json::object hardware{{"cpu", std::move(cpu)},
+                        {"ram", json::object{{"description", gib_text(t.ram)},
+                                             {"size", t.ram},
+                                             {"type", ""},
+                                             {"ecc_type", "standard"}}},
+                        {"storage", json::object{{"description", storage}, {"total", 0}}},
+                        {"network", json::object{{"description", "Internal: " + mbps(internal) +
+                                                                     ", Public: " + mbps(internet)},
+                                                 {"internal_bandwidth", internal},
+                                                 {"public_bandwidth", internet},
+                                                 {"max_public_bandwidth", internet}}}};
   if (t.gpu > 0) {
     std::string model;
     if (auto* g = t.json.if_contains("gpu_info"); g && g->is_object())
@@ -205,7 +213,8 @@ json::object render_instance(const instance::ServerType& t, std::string_view zon
                                                             {"recommended_replacement_offer_ids",
                                                              json::array{}}}}}},
       {"unit_of_measure", json::object{{"unit", unit}, {"size", 1}}},
-      {"status", status_of(t)}};
+      {"status", status_of(t)},
+      {"badges", json::array{}}};
 }
 
 bool wanted(const std::vector<std::string>& filter, std::string_view v) {
