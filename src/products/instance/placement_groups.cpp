@@ -308,7 +308,11 @@ PgInput read_pg_v2(codec::BodyReader& b, bool name_required) {
   PgInput in;
   in.name = b.str("name", name_required);
   if (in.name && in.name->empty()) b.add("name", ArgReason::kConstraint, "name must not be empty");
-  in.type = b.enumeration("policy_type", {"max_availability", "low_latency"});
+  // The Go SDK (and so Terraform) always sends policy_type, "unknown_policy_type" when it is not
+  // being set: it leaves the policy as it is (the default on create), as the recordings show.
+  in.type =
+      b.enumeration("policy_type", {"unknown_policy_type", "max_availability", "low_latency"});
+  if (in.type == "unknown_policy_type") in.type.reset();
   in.tags = b.strings("tags");
   return in;
 }

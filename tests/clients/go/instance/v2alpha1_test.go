@@ -46,6 +46,15 @@ func TestPlacementGroupsV2alpha1(t *testing.T) {
 		t.Fatalf("updated: %+v", upd)
 	}
 
+	// What Terraform sends for a rename: policy_type "unknown_policy_type" leaves the policy.
+	ren := Must(v2.UpdatePlacementGroup(&instancev2.UpdatePlacementGroupRequest{
+		Zone: zone, PlacementGroupID: ids[0], Name: scw.StringPtr("go-v2-renamed-again"),
+		PolicyType: instancev2.PlacementGroupPolicyTypeUnknownPolicyType,
+	}))
+	if ren.Name != "go-v2-renamed-again" || ren.PolicyType != instancev2.PlacementGroupPolicyTypeMaxAvailability {
+		t.Fatalf("renamed: %+v", ren)
+	}
+
 	// Two per page, oldest first, until no next_page_token.
 	var seen []string
 	var token *string
