@@ -3,10 +3,11 @@
 #   [CONFIG...]
 # Starts a fresh `scwd serve` on a random 127.0.0.1 port and, for each configuration in configs/
 # (or those named), in a scratch copy: `apply`; `plan -detailed-exitcode`, which must find no
-# changes (a difference means scwd renders a field otherwise than the provider expects);
-# `refresh` and the same plan again; `destroy`; then the API is listed to check that the apply
-# made resources and that the destroy left none. Prints PASS/FAIL per step and
-# `N passed, N failed`.
+# changes (a difference means scwd renders a field otherwise than the provider expects); when the
+# configuration has an update/ folder, its files applied over it as updates in place (nothing
+# replaced) and the plan again; `refresh` and the same plan again; `destroy`; then the API is
+# listed to check that the apply made resources and that the destroy left none. Prints PASS/FAIL
+# per step and `N passed, N failed`.
 set -uo pipefail
 
 scwd_bin=$1
@@ -72,6 +73,21 @@ for name in "${configs[@]}"; do
     tf "$work" plan -detailed-exitcode
     if [ "$rc" -eq 0 ]; then pass "$name: plan after apply: no changes"; else
       fail "$name: plan after apply: no changes (exit $rc)"; fi
+    # A configuration's update/ holds the same resources with changed attributes: applied as
+    # updates in place, after which the plan must be empty again.
+    if [ -d "$here/configs/$name/update" ]; then
+      cp "$here/configs/$name/update"/*.tf "$work/"
+      tf "$work" apply -auto-approve
+      if [ "$rc" -eq 0 ] && ! grep -qE '[1-9][0-9]* to (add|destroy)' "$tmp/log" &&
+        grep -qE '[1-9][0-9]* to change' "$tmp/log"; then
+        pass "$name: update in place"
+      else
+        fail "$name: update in place (exit $rc; nothing replaced, something changed)"
+      fi
+      tf "$work" plan -detailed-exitcode
+      if [ "$rc" -eq 0 ]; then pass "$name: plan after update: no changes"; else
+        fail "$name: plan after update: no changes (exit $rc)"; fi
+    fi
     tf "$work" refresh
     if [ "$rc" -eq 0 ]; then pass "$name: refresh"; else fail "$name: refresh (exit $rc)"; fi
     tf "$work" plan -detailed-exitcode
