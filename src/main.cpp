@@ -23,6 +23,7 @@
 #include "core/http/server.hpp"
 #include "core/sdk/catalog.hpp"
 #include "core/store/sqlite/sqlite_store.hpp"
+#include "products/products.hpp"
 
 #ifndef SCWD_VERSION
 #define SCWD_VERSION "0.0.0-dev"
@@ -119,7 +120,7 @@ struct Options {
 };
 
 void register_modules(scwd::app::App& app) {
-  for (auto factory : scwd::app::product_factories()) app.add_module(factory());
+  for (auto factory : scwd::products::all()) app.add_module(factory());
   app.add_module(scwd::admin::make_module(app));
 }
 

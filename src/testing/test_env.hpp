@@ -12,6 +12,7 @@
 #include "core/auth/bootstrap.hpp"
 #include "core/store/sqlite/sqlite_store.hpp"
 #include "core/util/ids.hpp"
+#include "products/products.hpp"
 
 namespace scwd::testing {
 
@@ -40,7 +41,7 @@ class TestApp {
     identity_ = boot.identity;
     config_.version = "test";
     app_ = std::make_unique<app::App>(*store_, clock_, config_);
-    for (auto f : app::product_factories()) app_->add_module(f());
+    for (auto f : products::all()) app_->add_module(f());
     app_->add_module(admin::make_module(*app_));
     app_->finalize();
   }

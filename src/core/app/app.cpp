@@ -19,11 +19,6 @@ namespace scwd::app {
 using api::ApiError;
 using api::ArgReason;
 
-std::vector<ModuleFactory>& product_factories() {
-  static std::vector<ModuleFactory> f;
-  return f;
-}
-
 std::string operation_title(std::string_view sdk_name) {
   std::string s(sdk_name);
   if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
@@ -366,6 +361,7 @@ http::Response App::dispatch(http::Request& req, const Route& route, const route
   }
   auto result = route.spec.handler(ctx);
   if (!result) return render(result.error());
+  if (ctx.after_commit && !result->after_commit) result->after_commit = ctx.after_commit;
   if (ctx.access && !ctx.list_scoped && route.op && !route.op->list_key.empty() &&
       req.method == "GET") {
     if (auto allowed = ctx.readable_projects()) filter_list(*result, route.op->list_key, *allowed);

@@ -11,6 +11,7 @@
 #include "core/auth/bootstrap.hpp"
 #include "core/store/sqlite/sqlite_store.hpp"
 #include "core/util/ids.hpp"
+#include "products/products.hpp"
 #include "testing/test_env.hpp"
 
 namespace scwd::app {
@@ -186,7 +187,7 @@ TEST_F(AppTest, DeclaredReferencesAndNotReferencesPassFinalize) {
 
 // Every product route of this build declares its references (the real modules finalize).
 TEST_F(AppTest, EveryProductRouteDeclaresItsReferences) {
-  for (auto f : product_factories()) app_->add_module(f());
+  for (auto f : products::all()) app_->add_module(f());
   EXPECT_NO_THROW(app_->finalize());
   std::size_t declared = 0;
   for (auto& r : app_->routes()) declared += r.spec.references.size();

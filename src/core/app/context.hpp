@@ -110,6 +110,9 @@ class Context {
   const std::vector<Reference>* references = nullptr;  // the route's references
   std::shared_ptr<const AccessView> access;  // set by the authorizer; nullptr: unrestricted
   bool list_scoped = false;                  // scope() was applied to a list query
+  // Run once the request's writes are committed (e.g. dropping a cache a deletion made stale);
+  // handed to the response when the handler succeeds.
+  std::function<void()> after_commit;
 
   // permissions_denied for this route (action from the method: read, write or delete).
   api::ApiError denied(std::optional<Access> a = std::nullopt) const;
@@ -149,6 +152,13 @@ class Context {
   std::string url(std::string_view path) const {
     auto* host = req.header("Host");
     return "http://" + (host ? *host : std::string("127.0.0.1")) + std::string(path);
+  }
+  // A boolean query parameter; nullopt when absent or empty. The pipeline has already refused
+  // values that are not booleans and canonicalised the rest to "true" / "false".
+  std::optional<bool> query_bool(std::string_view name) const {
+    auto* v = req.query_value(name);
+    if (!v || v->empty()) return std::nullopt;
+    return *v == "true" || *v == "1";
   }
   std::vector<std::string> query_all(std::string_view name, bool split_commas = false) const {
     return req.query_values(name, split_commas);
@@ -255,14 +265,7 @@ class Module {
   virtual void register_routes(Registry& r, Services& svc) = 0;
 };
 
-// Products register a factory at static-initialisation time (SCWD_PRODUCT below), so adding a
-// product means adding its folder and nothing else.
+// Makes a product's module; src/products/products.cpp lists every product's factory.
 using ModuleFactory = std::unique_ptr<Module> (*)();
-std::vector<ModuleFactory>& product_factories();
-struct ProductRegistration {
-  explicit ProductRegistration(ModuleFactory f) { product_factories().push_back(f); }
-};
-#define SCWD_PRODUCT(factory) \
-  static const ::scwd::app::ProductRegistration scwd_product_registration_ { factory }
 
 }  // namespace scwd::app

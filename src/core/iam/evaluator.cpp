@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "core/auth/auth.hpp"
+#include "core/util/json.hpp"
 
 namespace scwd::iam {
 
@@ -11,21 +12,6 @@ using app::Access;
 namespace json = boost::json;
 
 namespace {
-
-std::string str_of(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string()) return {};
-  return std::string(it->value().get_string());
-}
-
-std::vector<std::string> strs_of(const json::object& o, std::string_view key) {
-  std::vector<std::string> out;
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_array()) return out;
-  for (auto& v : it->value().get_array())
-    if (v.is_string()) out.emplace_back(v.get_string());
-  return out;
-}
 
 // --- a small condition language (a subset of CEL) ---
 
@@ -266,8 +252,8 @@ std::vector<Rule> rules_of(const store::Record& policy, std::string_view via) {
     r.policy_id = policy.id;
     r.policy_name = policy.name;
     r.rule_id = str_of(o, "id");
-    r.permission_set_names = strs_of(o, "permission_set_names");
-    r.project_ids = strs_of(o, "project_ids");
+    r.permission_set_names = strings_of(o, "permission_set_names");
+    r.project_ids = strings_of(o, "project_ids");
     r.organization_id = str_of(o, "organization_id");
     r.account_root_user_id = str_of(o, "account_root_user_id");
     r.condition = str_of(o, "condition");

@@ -12,6 +12,7 @@
 #include "core/iam/catalog.hpp"
 #include "core/iam/evaluator.hpp"
 #include "core/paging/paging.hpp"
+#include "products/products.hpp"
 #include "testing/test_env.hpp"
 
 namespace scwd::iam {
@@ -269,7 +270,7 @@ class IamPipeline : public ::testing::Test {
     config_.version = "test";
     config_.quota_projects = 100;
     app_ = std::make_unique<app::App>(*store_, clock_, config_);
-    for (auto f : app::product_factories()) app_->add_module(f());
+    for (auto f : products::all()) app_->add_module(f());
     app_->add_module(std::make_unique<FakeInstances>());
     app_->add_module(admin::make_module(*app_));
     app_->finalize();

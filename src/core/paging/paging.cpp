@@ -50,9 +50,9 @@ void apply(store::ListQuery& q, const Page& p) {
 }
 
 api::Result<std::vector<store::Order>> order(const http::Request& req,
-                                             std::initializer_list<OrderChoice> choices,
+                                             std::span<const OrderChoice> choices,
                                              std::string_view param) {
-  const OrderChoice* pick = choices.begin();
+  const OrderChoice* pick = choices.data();
   if (auto* v = req.query_value(param); v && !v->empty()) {
     pick = nullptr;
     for (auto& c : choices)

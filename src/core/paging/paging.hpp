@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -40,8 +41,13 @@ struct OrderChoice {
 // Reads `param` (default: the first choice). Values outside the choices -> invalid_arguments
 // (the generic validation normally catches them first).
 api::Result<std::vector<store::Order>> order(const http::Request& req,
-                                             std::initializer_list<OrderChoice> choices,
+                                             std::span<const OrderChoice> choices,
                                              std::string_view param = "order_by");
+inline api::Result<std::vector<store::Order>> order(const http::Request& req,
+                                                    std::initializer_list<OrderChoice> choices,
+                                                    std::string_view param = "order_by") {
+  return order(req, std::span<const OrderChoice>(choices.begin(), choices.size()), param);
+}
 
 // Instance (legacy) lists: page + per_page (default 50, at most 100).
 api::Result<Page> read_legacy(const http::Request& req);

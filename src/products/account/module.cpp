@@ -473,6 +473,4 @@ class AccountModule final : public app::Module {
 
 std::unique_ptr<app::Module> make_module() { return std::make_unique<AccountModule>(); }
 
-SCWD_PRODUCT(make_module);
-
 }  // namespace scwd::products::account

@@ -495,10 +495,8 @@ class BlockModule final : public app::Module {
   }
 };
 
-std::unique_ptr<app::Module> make_module() { return std::make_unique<BlockModule>(); }
-
 }  // namespace
 
-SCWD_PRODUCT(make_module);
+std::unique_ptr<app::Module> make_module() { return std::make_unique<BlockModule>(); }
 
 }  // namespace scwd::products::block

@@ -116,9 +116,9 @@ Result<Response> list_keys(Context& ctx) {
                                        {"access_key_desc", Column::kId, true}});
   if (!order) return api::fail(order.error());
   auto q = base_query(kApiKey, *org);
-  if (auto editable = query_bool(ctx, "editable"))
+  if (auto editable = ctx.query_bool("editable"))
     q.filters.push_back({Column::kBody, Op::kEq, {*editable ? "1" : "0"}, "editable", true});
-  if (auto expired = query_bool(ctx, "expired"))
+  if (auto expired = ctx.query_bool("expired"))
     q.filters.push_back({Column::kBody,
                          *expired ? Op::kLe : Op::kGt,
                          {std::to_string(ctx.now())},

@@ -22,12 +22,6 @@ Result<std::string> organization_of(Context& ctx, const std::optional<std::strin
   return org;
 }
 
-std::optional<bool> query_bool(const Context& ctx, std::string_view name) {
-  auto* v = ctx.query(name);
-  if (!v || v->empty()) return std::nullopt;
-  return *v == "true" || *v == "1";
-}
-
 Result<std::vector<std::string>> query_uuids(const Context& ctx, std::string_view name) {
   auto ids = ctx.query_all(name, true);
   for (auto& id : ids) {
@@ -44,33 +38,6 @@ std::string format_compact(Micros t) {
   auto dot = s.find('.');
   if (dot != std::string::npos && s.substr(dot, 7) == ".000000") s.erase(dot, 7);
   return s;
-}
-
-std::string str_of(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string()) return {};
-  return std::string(it->value().get_string());
-}
-
-bool bool_of(const json::object& o, std::string_view key, bool def) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_bool()) return def;
-  return it->value().get_bool();
-}
-
-json::array strings_json(const std::vector<std::string>& v) {
-  json::array a;
-  for (auto& s : v) a.emplace_back(s);
-  return a;
-}
-
-std::vector<std::string> strings_of(const json::object& o, std::string_view key) {
-  std::vector<std::string> out;
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_array()) return out;
-  for (auto& v : it->value().get_array())
-    if (v.is_string()) out.emplace_back(v.get_string());
-  return out;
 }
 
 json::value tags_of(const json::object& o) { return strings_json(strings_of(o, "tags")); }
@@ -93,6 +60,14 @@ Result<store::Record> load_or_404(store::Tx& tx, Context& ctx, std::string_view 
   auto r = load(tx, ctx, kind, id);
   if (!r) return api::fail(ApiError::not_found(resource, id));
   return std::move(*r);
+}
+
+resource::Filter tag_filter() {
+  return resource::custom("tag", [](const Context& ctx, store::ListQuery& q) {
+    if (auto* t = ctx.query("tag"); t && !t->empty())
+      q.filters.push_back({Column::kBody, Op::kAnyContains, {*t}, "tags"});
+    return std::optional<ApiError>{};
+  });
 }
 
 store::ListQuery base_query(std::string_view kind, const std::string& organization_id) {
@@ -126,11 +101,14 @@ void log_event(store::Tx& tx, const Context& ctx, std::string_view action,
 }
 
 Response with_auth_refresh(Context& ctx, Response res) {
-  if (ctx.svc.invalidate_auth_cache) {
-    ctx.svc.invalidate_auth_cache();
-    res.after_commit = ctx.svc.invalidate_auth_cache;
-  }
+  refresh_auth(ctx);
   return res;
+}
+
+void refresh_auth(Context& ctx) {
+  if (!ctx.svc.invalidate_auth_cache) return;
+  ctx.svc.invalidate_auth_cache();
+  ctx.after_commit = ctx.svc.invalidate_auth_cache;
 }
 
 json::object render_user(const store::Record& r) {

@@ -15,8 +15,10 @@
 #include "core/iam/evaluator.hpp"
 #include "core/paging/paging.hpp"
 #include "core/quota/quota.hpp"
+#include "core/resource/resource.hpp"
 #include "core/store/store.hpp"
 #include "core/util/ids.hpp"
+#include "core/util/json.hpp"
 #include "core/util/time.hpp"
 
 namespace scwd::products::iam {
@@ -63,17 +65,11 @@ inline const quota::Quota kSshKeysQuota{"ssh_keys", {"iam.ssh_key"}, 50};
 Result<std::string> path_uuid(Context& ctx, std::string_view name, std::string_view resource);
 // The organization a request acts on: the given one must be the caller's own.
 Result<std::string> organization_of(Context& ctx, const std::optional<std::string>& given);
-// A boolean query parameter (true/false/1/0).
-std::optional<bool> query_bool(const Context& ctx, std::string_view name);
 // Every UUID of a repeated query parameter (lower-cased); 400 naming it when one is not a UUID.
 Result<std::vector<std::string>> query_uuids(const Context& ctx, std::string_view name);
 // RFC 3339 without a zero fraction ("2035-07-06T09:00:00Z"), as the API echoes expirations.
 std::string format_compact(Micros t);
 
-std::string str_of(const json::object& o, std::string_view key);
-bool bool_of(const json::object& o, std::string_view key, bool def = false);
-json::array strings_json(const std::vector<std::string>& v);
-std::vector<std::string> strings_of(const json::object& o, std::string_view key);
 json::value tags_of(const json::object& o);
 json::value ts_or_null(const json::object& o, std::string_view key);
 
@@ -85,6 +81,9 @@ Result<store::Record> load_or_404(store::Tx& tx, Context& ctx, std::string_view 
                                   std::string_view id, std::string_view resource);
 
 // --- lists ---
+
+// `tag`: records with a tag containing the value.
+resource::Filter tag_filter();
 
 // Filters on the caller's organization, reads page/page_size, applies an order.
 store::ListQuery base_query(std::string_view kind, const std::string& organization_id);
@@ -99,6 +98,7 @@ void log_event(store::Tx& tx, const Context& ctx, std::string_view action,
 
 // Drops the authentication cache now and once the request's writes are committed.
 Response with_auth_refresh(Context& ctx, Response res);
+void refresh_auth(Context& ctx);
 
 // --- shared renderers ---
 json::object render_user(const store::Record& r);

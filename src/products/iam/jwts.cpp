@@ -54,7 +54,7 @@ Result<Response> list_jwts(Context& ctx) {
   if (!order) return api::fail(order.error());
   auto q = base_query(kJwt, ctx.principal.organization_id);
   q.filters.push_back({Column::kParent, Op::kEq, {to_lower(*aud)}, {}});
-  if (auto expired = query_bool(ctx, "expired"))
+  if (auto expired = ctx.query_bool("expired"))
     q.filters.push_back({Column::kBody,
                          *expired ? Op::kLe : Op::kGt,
                          {std::to_string(ctx.now())},

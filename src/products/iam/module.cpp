@@ -24,10 +24,8 @@ class IamModule final : public app::Module {
   }
 };
 
-std::unique_ptr<app::Module> make_module() { return std::make_unique<IamModule>(); }
-
 }  // namespace
 
-SCWD_PRODUCT(make_module);
+std::unique_ptr<app::Module> make_module() { return std::make_unique<IamModule>(); }
 
 }  // namespace scwd::products::iam

@@ -31,7 +31,7 @@ json::object render_rule(const json::object& r) {
   return o;
 }
 
-json::object render(const store::Record& r) {
+json::object render(const resource::View&, const store::Record& r) {
   json::object o;
   o["id"] = r.id;
   o["name"] = r.name;
@@ -186,143 +186,111 @@ void bind_principal(json::object& body,
     body[p->first] = p->second;
 }
 
-Result<store::Record> load_policy(store::Tx& tx, Context& ctx, std::string_view id) {
-  return load_or_404(tx, ctx, kPolicy, id, "policy");
-}
-
-Result<Response> list_policies(Context& ctx) {
-  auto org = organization_of(ctx, ctx.query_opt("organization_id"));
-  if (!org) return api::fail(org.error());
-  auto page = paging::read(ctx.req);
-  if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"policy_name_asc", Column::kName, false},
-                                       {"policy_name_desc", Column::kName, true},
-                                       {"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true}});
-  if (!order) return api::fail(order.error());
-  auto q = base_query(kPolicy, *org);
-  if (auto editable = query_bool(ctx, "editable"))
-    q.filters.push_back({Column::kBody, Op::kEq, {*editable ? "1" : "0"}, "editable", true});
-  for (auto [param, path] : {std::pair{"user_ids", "user_id"}, std::pair{"group_ids", "group_id"},
-                             std::pair{"application_ids", "application_id"}}) {
-    auto ids = query_uuids(ctx, param);
-    if (!ids) return api::fail(ids.error());
-    if (!ids->empty()) q.filters.push_back({Column::kBody, Op::kIn, *ids, path});
-  }
-  if (auto none = query_bool(ctx, "no_principal")) {
-    if (*none)
-      q.filters.push_back({Column::kBody, Op::kNotNull, {"x"}, "no_principal"});
-    else
-      q.filters.push_back({Column::kBody, Op::kIsNull, {"x"}, "no_principal"});
-  }
-  if (auto* name = ctx.query("policy_name"); name && !name->empty())
-    q.filters.push_back({Column::kName, Op::kContains, {*name}, {}});
-  if (auto* tag = ctx.query("tag"); tag && !tag->empty())
-    q.filters.push_back({Column::kBody, Op::kAnyContains, {*tag}, "tags"});
-  auto ids = query_uuids(ctx, "policy_ids");
-  if (!ids) return api::fail(ids.error());
-  if (!ids->empty()) q.filters.push_back({Column::kId, Op::kIn, *ids, {}});
-  q.order = std::move(*order);
-  paging::apply(q, *page);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto res = tx->list(q);
-  json::array items;
-  for (auto& r : res.items) items.push_back(render(r));
-  return list_response("policies", std::move(items), res.total);
-}
-
-Result<Response> create_policy(Context& ctx) {
+std::optional<ApiError> create_policy(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
   auto name = b.str("name", true);
   auto description = b.str("description");
-  auto org_in = b.str("organization_id");
   auto tags = b.strings("tags");
-  if (auto e = b.error()) return api::fail(*e);
-  auto org = organization_of(ctx, org_in);
-  if (!org) return api::fail(org.error());
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto principal = read_principal(tx, ctx);
-    if (!principal) return api::fail(principal.error());
-    auto it = ctx.body.find("rules");
-    auto rules = read_rules(tx, ctx, it == ctx.body.end() ? nullptr : &it->value(), "rules");
-    if (!rules) return api::fail(rules.error());
-    if (auto e = quota::check(tx, ctx.svc.config, kPoliciesQuota, *org)) return api::fail(*e);
-    store::Record r;
-    r.kind = std::string(kPolicy);
-    r.id = new_uuid();
-    r.organization_id = *org;
-    r.name = *name;
-    r.created_at = r.updated_at = ctx.now();
-    r.body = json::object{{"description", description.value_or("")},
-                          {"tags", strings_json(tags.value_or(std::vector<std::string>{}))},
-                          {"editable", true},
-                          {"deletable", true},
-                          {"managed", false},
-                          {"rules", std::move(*rules)}};
-    bind_principal(r.body, *principal);
-    tx.insert(r);
-    log_event(tx, ctx, "created", "policy", r.id);
-    return Response::json(200, render(r));
-  });
+  if (auto e = b.error()) return e;
+  auto principal = read_principal(tx, ctx);
+  if (!principal) return principal.error();
+  auto it = ctx.body.find("rules");
+  auto rules = read_rules(tx, ctx, it == ctx.body.end() ? nullptr : &it->value(), "rules");
+  if (!rules) return rules.error();
+  r.name = *name;
+  r.body = json::object{{"description", description.value_or("")},
+                        {"tags", strings_json(tags.value_or(std::vector<std::string>{}))},
+                        {"editable", true},
+                        {"deletable", true},
+                        {"managed", false},
+                        {"rules", std::move(*rules)}};
+  bind_principal(r.body, *principal);
+  log_event(tx, ctx, "created", "policy", r.id);
+  return std::nullopt;
 }
 
-Result<Response> get_policy(Context& ctx) {
-  auto id = path_uuid(ctx, "policy_id", "policy");
-  if (!id) return api::fail(id.error());
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_policy(*tx, ctx, *id);
-  if (!r) return api::fail(r.error());
-  return Response::json(200, render(*r));
+std::optional<ApiError> update_policy(Context& ctx, store::Tx& tx, store::Record& r) {
+  if (!bool_of(r.body, "editable", true))
+    return ApiError::precondition_failed("protected_resource", "this policy is not editable");
+  auto principal = read_principal(tx, ctx);
+  if (!principal) return principal.error();
+  if (*principal) bind_principal(r.body, *principal);
+  log_event(tx, ctx, "updated", "policy", r.id);
+  return std::nullopt;
 }
 
-Result<Response> update_policy(Context& ctx) {
-  auto id = path_uuid(ctx, "policy_id", "policy");
-  if (!id) return api::fail(id.error());
-  codec::BodyReader b(ctx.body);
-  auto name = b.str("name");
-  auto description = b.str("description");
-  auto tags = b.strings("tags");
-  if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_policy(tx, ctx, *id);
-    if (!r) return api::fail(r.error());
-    if (!bool_of(r->body, "editable", true))
-      return api::fail(
-          ApiError::precondition_failed("protected_resource", "this policy is not editable"));
-    auto principal = read_principal(tx, ctx);
-    if (!principal) return api::fail(principal.error());
-    if (name) r->name = *name;
-    if (description) r->body["description"] = *description;
-    if (tags) r->body["tags"] = strings_json(*tags);
-    if (*principal) bind_principal(r->body, *principal);
-    r->updated_at = ctx.now();
-    tx.update(*r);
-    log_event(tx, ctx, "updated", "policy", r->id);
-    return Response::json(200, render(*r));
-  });
+std::optional<ApiError> delete_policy(Context& ctx, store::Tx& tx, const store::Record& r) {
+  if (!bool_of(r.body, "deletable", true))
+    return ApiError::precondition_failed("protected_resource", "this policy is not deletable");
+  log_event(tx, ctx, "deleted", "policy", r.id);
+  return std::nullopt;
 }
 
-Result<Response> delete_policy(Context& ctx) {
-  auto id = path_uuid(ctx, "policy_id", "policy");
-  if (!id) return api::fail(id.error());
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_policy(tx, ctx, *id);
-    if (!r) return api::fail(r.error());
-    if (!bool_of(r->body, "deletable", true))
-      return api::fail(
-          ApiError::precondition_failed("protected_resource", "this policy is not deletable"));
-    tx.remove(kPolicy, r->id);
-    log_event(tx, ctx, "deleted", "policy", r->id);
-    return Response::no_content();
+std::shared_ptr<const resource::Spec> policy_spec() {
+  using resource::PatchField;
+  auto principal_ids = [](std::string param, std::string path) {
+    return resource::custom(param, [param, path](const Context& ctx, store::ListQuery& q) {
+      auto ids = query_uuids(ctx, param);
+      if (!ids) return std::optional<ApiError>(ids.error());
+      if (!ids->empty()) q.filters.push_back({Column::kBody, Op::kIn, *ids, path});
+      return std::optional<ApiError>{};
+    });
+  };
+  // A policy is bound to one principal the caller must be able to read.
+  const resource::Refs principal = {
+      {app::body_ref("user_id", Access::kRead, {kUserRef}),
+       app::body_ref("application_id", Access::kRead, {kApplicationRef}),
+       app::body_ref("group_id", Access::kRead, {{kGroup, "IAMGroups", "group"}})}};
+  static const auto spec = std::make_shared<const resource::Spec>(resource::Spec{
+      .kind = std::string(kPolicy),
+      .resource = "policy",
+      .id_param = "policy_id",
+      .collections = {"/iam/v1alpha1/policies"},
+      .read = kRead,
+      .write = kWrite,
+      .bad_id_help = "value must be a valid UUID",
+      .render = render,
+      .list_key = "policies",
+      .orders = {{"policy_name_asc", Column::kName, false},
+                 {"policy_name_desc", Column::kName, true},
+                 {"created_at_asc", Column::kCreatedAt, false},
+                 {"created_at_desc", Column::kCreatedAt, true}},
+      .filters = {resource::body_bool("editable"),
+                  principal_ids("user_ids", "user_id"),
+                  principal_ids("group_ids", "group_id"),
+                  principal_ids("application_ids", "application_id"),
+                  resource::custom("no_principal",
+                                   [](const Context& ctx, store::ListQuery& q) {
+                                     if (auto none = ctx.query_bool("no_principal"))
+                                       q.filters.push_back({Column::kBody,
+                                                            *none ? Op::kNotNull : Op::kIsNull,
+                                                            {"x"},
+                                                            "no_principal"});
+                                     return std::optional<ApiError>{};
+                                   }),
+                  {"policy_name", resource::Filter::As::kContains, Column::kName},
+                  tag_filter(),
+                  resource::uuids("policy_ids", Column::kId)},
+      .list_refs = {.not_refs = {"application_ids", "group_ids", "user_ids", "policy_ids"}},
+      .create = create_policy,
+      .organization_level = true,
+      .quota = kPoliciesQuota,
+      .create_refs = principal,
+      .patch = {{"name", PatchField::As::kName},
+                {"description", PatchField::As::kString},
+                {"tags", PatchField::As::kStrings}},
+      .update = update_policy,
+      .update_refs = principal,
+      .on_delete = delete_policy,
   });
+  return spec;
 }
 
 // A copy with new ids, not bound to any principal (it grants nothing until attached).
 Result<Response> clone_policy(Context& ctx) {
-  auto id = path_uuid(ctx, "policy_id", "policy");
-  if (!id) return api::fail(id.error());
+  const auto& spec = *policy_spec();
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto src = load_policy(tx, ctx, *id);
+    auto src = resource::load(ctx, tx, spec);
     if (!src) return api::fail(src.error());
     if (auto e = quota::check(tx, ctx.svc.config, kPoliciesQuota, src->organization_id))
       return api::fail(*e);
@@ -342,7 +310,7 @@ Result<Response> clone_policy(Context& ctx) {
     bind_principal(r.body, std::nullopt);
     tx.insert(r);
     log_event(tx, ctx, "created", "policy", r.id);
-    return Response::json(200, render(r));
+    return Response::json(200, resource::answer(ctx, tx, spec, r));
   });
 }
 
@@ -351,7 +319,7 @@ Result<Response> set_rules(Context& ctx) {
   auto pid = b.uuid("policy_id", true);
   if (auto e = b.error()) return api::fail(*e);
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_policy(tx, ctx, *pid);
+    auto r = load_or_404(tx, ctx, kPolicy, *pid, "policy");
     if (!r) return api::fail(r.error());
     if (!bool_of(r->body, "editable", true))
       return api::fail(
@@ -380,7 +348,7 @@ Result<Response> list_rules(Context& ctx) {
   auto page = paging::read(ctx.req);
   if (!page) return api::fail(page.error());
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_policy(*tx, ctx, to_lower(*pid));
+  auto r = load_or_404(*tx, ctx, kPolicy, to_lower(*pid), "policy");
   if (!r) return api::fail(r.error());
   json::array all;
   if (auto it = r->body.find("rules"); it != r->body.end() && it->value().is_array())
@@ -425,17 +393,7 @@ Result<Response> list_permission_sets(Context& ctx) {
 void register_policies(app::Registry& r) {
   const std::string p = "/iam/v1alpha1/policies";
   using app::body_ref;
-  // A policy is bound to one principal the caller must be able to read.
-  const std::vector<app::Reference> principal = {
-      body_ref("user_id", Access::kRead, {kUserRef}),
-      body_ref("application_id", Access::kRead, {kApplicationRef}),
-      body_ref("group_id", Access::kRead, {{kGroup, "IAMGroups", "group"}})};
-  r.add("GET", p, kRead, list_policies)
-      .not_refs({"application_ids", "group_ids", "user_ids", "policy_ids"});  // list filters
-  r.add("POST", p, kWrite, create_policy).refs(principal);
-  r.add("GET", p + "/{policy_id}", kRead, get_policy);
-  r.add("PATCH", p + "/{policy_id}", kWrite, update_policy).refs(principal);
-  r.add("DELETE", p + "/{policy_id}", kWrite, delete_policy);
+  resource::add_resource(r, policy_spec());
   r.add("POST", p + "/{policy_id}/clone", kWrite, clone_policy);
   // The policy whose rules are set or listed.
   r.add("PUT", "/iam/v1alpha1/rules", kRulesWrite, set_rules)

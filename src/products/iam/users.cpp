@@ -64,7 +64,7 @@ Result<Response> list_users(Context& ctx) {
   auto ids = query_uuids(ctx, "user_ids");
   if (!ids) return api::fail(ids.error());
   if (!ids->empty()) q.filters.push_back({Column::kId, Op::kIn, *ids, {}});
-  if (auto mfa = query_bool(ctx, "mfa"))
+  if (auto mfa = ctx.query_bool("mfa"))
     q.filters.push_back({Column::kBody, Op::kEq, {*mfa ? "1" : "0"}, "mfa", true});
   if (auto* tag = ctx.query("tag"); tag && !tag->empty())
     q.filters.push_back({Column::kBody, Op::kAnyContains, {*tag}, "tags"});

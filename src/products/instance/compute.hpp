@@ -19,6 +19,7 @@
 #include "core/paging/paging.hpp"
 #include "core/quota/quota.hpp"
 #include "core/store/store.hpp"
+#include "core/util/json.hpp"
 #include "products/instance/catalog.hpp"
 #include "products/instance/model.hpp"
 #include "products/marketplace/catalog.hpp"
@@ -43,14 +44,6 @@ extern const quota::Quota kImageQuota;
 
 // Lifecycle durations (realistic, scaled by --lifecycle-speed).
 inline constexpr Micros kSecond = 1'000'000;
-
-// ---- small body helpers ----
-std::string str_of(const json::object& o, std::string_view key, std::string_view def = {});
-std::int64_t int_of(const json::object& o, std::string_view key, std::int64_t def = 0);
-bool bool_of(const json::object& o, std::string_view key, bool def = false);
-json::value value_of(const json::object& o, std::string_view key);  // null when absent
-// Reads a JSON number as a size in bytes (integers, or integral doubles); nullopt otherwise.
-std::optional<std::int64_t> as_int(const json::value& v);
 
 // ---- HTTP helpers ----
 // 201 + Location: <api>/instance/v1/zones/<zone>/<collection>/<id>.

@@ -20,40 +20,6 @@ const quota::Quota kVolumeQuota{"instance_volumes", {kVolumeKind}, 200};
 const quota::Quota kSnapshotQuota{"instance_snapshots", {kSnapshotKind}, 200};
 const quota::Quota kImageQuota{"instance_images", {kImageKind}, 100};
 
-std::string str_of(const json::object& o, std::string_view key, std::string_view def) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string()) return std::string(def);
-  return std::string(it->value().as_string());
-}
-
-std::optional<std::int64_t> as_int(const json::value& v) {
-  if (v.is_int64()) return v.as_int64();
-  if (v.is_uint64()) return static_cast<std::int64_t>(v.as_uint64());
-  if (v.is_double()) {
-    double d = v.as_double();
-    if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.0e18)
-      return static_cast<std::int64_t>(d);
-  }
-  return std::nullopt;
-}
-
-std::int64_t int_of(const json::object& o, std::string_view key, std::int64_t def) {
-  auto it = o.find(key);
-  if (it == o.end()) return def;
-  return as_int(it->value()).value_or(def);
-}
-
-bool bool_of(const json::object& o, std::string_view key, bool def) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_bool()) return def;
-  return it->value().as_bool();
-}
-
-json::value value_of(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it == o.end() ? json::value(nullptr) : it->value();
-}
-
 http::Response created(const app::Context& ctx, std::string_view collection, std::string_view id,
                        const json::value& body) {
   auto res = http::Response::json(201, body);
@@ -113,10 +79,8 @@ class InstanceModule final : public app::Module {
   }
 };
 
-std::unique_ptr<app::Module> make_module() { return std::make_unique<InstanceModule>(); }
-
-SCWD_PRODUCT(make_module);
-
 }  // namespace
+
+std::unique_ptr<app::Module> make_module() { return std::make_unique<InstanceModule>(); }
 
 }  // namespace scwd::products::instance::compute

@@ -61,10 +61,8 @@ class NetworkModule final : public app::Module {
   }
 };
 
-std::unique_ptr<app::Module> make_network_module() { return std::make_unique<NetworkModule>(); }
-
-SCWD_PRODUCT(make_network_module);
-
 }  // namespace
+
+std::unique_ptr<app::Module> make_network_module() { return std::make_unique<NetworkModule>(); }
 
 }  // namespace scwd::products::instance::network

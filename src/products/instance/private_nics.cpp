@@ -121,13 +121,13 @@ std::vector<store::Record> nics_of(store::Tx& tx, std::string_view server_id) {
 
 std::int64_t max_nics(const store::Record& server) {
   const auto* type =
-      find_server_type(server.locality, compute::str_of(server.body, "commercial_type"));
+      find_server_type(server.locality, scwd::str_of(server.body, "commercial_type"));
   if (!type) return kDefaultMaxNics;
   auto caps = type->json.find("capabilities");
   if (caps == type->json.end() || !caps->value().is_object()) return kDefaultMaxNics;
   auto pn = caps->value().as_object().find("private_network");
   if (pn == caps->value().as_object().end()) return kDefaultMaxNics;
-  auto n = compute::as_int(pn->value());
+  auto n = scwd::as_int(pn->value());
   return n && *n > 0 ? *n : kDefaultMaxNics;
 }
 
@@ -438,29 +438,29 @@ json::object render_v2_server(store::Tx& tx, const store::Record& s) {
   o["name"] = s.name;
   o["project_id"] = s.project_id;
   o["tags"] = json::value_from(s.tags);
-  o["server_type"] = compute::str_of(s.body, "commercial_type");
-  auto pg = compute::str_of(s.body, "placement_group_id");
+  o["server_type"] = scwd::str_of(s.body, "commercial_type");
+  auto pg = scwd::str_of(s.body, "placement_group_id");
   o["placement_group_id"] = pg.empty() ? json::value(nullptr) : json::value(pg);
   std::string status = s.state;
   if (s.state == "running")
     status = "started";
   else if (s.state == "stopped in place")
     status = "paused";
-  else if (s.state == "stopping" && compute::str_of(s.body, "state_detail") == "stopping in place")
+  else if (s.state == "stopping" && scwd::str_of(s.body, "state_detail") == "stopping in place")
     status = "pausing";
   o["status"] = status;
   json::array volumes;
   json::value boot = nullptr;
   for (auto& [key, slot] : compute::server_slots(s)) {
-    auto type = compute::str_of(slot, "volume_type");
+    auto type = scwd::str_of(slot, "volume_type");
     if (type == "sbs_volume") type = "sbs";
-    volumes.push_back(json::object{{"id", compute::str_of(slot, "id")}, {"volume_type", type}});
-    if (key == "0" || (boot.is_null() && compute::bool_of(slot, "boot")))
-      boot = json::value(compute::str_of(slot, "id"));
+    volumes.push_back(json::object{{"id", scwd::str_of(slot, "id")}, {"volume_type", type}});
+    if (key == "0" || (boot.is_null() && scwd::bool_of(slot, "boot")))
+      boot = json::value(scwd::str_of(slot, "id"));
   }
   o["volumes"] = std::move(volumes);
   o["filesystems"] = json::array{};
-  auto arch = compute::str_of(s.body, "arch", "x86_64");
+  auto arch = scwd::str_of(s.body, "arch", "x86_64");
   o["architecture"] = arch == "arm64" || arch == "arm" ? "aarch64" : "x86_64";
   o["created_at"] = format_time(s.created_at);
   o["updated_at"] = format_time(s.updated_at);
@@ -473,9 +473,9 @@ json::object render_v2_server(store::Tx& tx, const store::Record& s) {
                                 {"ip_ids", json::value_from(str_array(n.body, "ipam_ip_ids"))},
                                 {"security_group_id", ""}});
   o["private_network_interfaces"] = std::move(nics);
-  o["rescue_mode"] = compute::str_of(s.body, "boot_type") == "rescue";
+  o["rescue_mode"] = scwd::str_of(s.body, "boot_type") == "rescue";
   o["boot_volume_id"] = std::move(boot);
-  o["status_detail"] = compute::str_of(s.body, "state_detail");
+  o["status_detail"] = scwd::str_of(s.body, "state_detail");
   o["windows_rdp_password"] = nullptr;
   o["public_network_interface"] = nullptr;
   o["zone"] = s.locality;

@@ -96,10 +96,8 @@ class ProductsModule final : public app::Module {
   }
 };
 
-std::unique_ptr<app::Module> make_products_module() { return std::make_unique<ProductsModule>(); }
-
 }  // namespace
 
-SCWD_PRODUCT(make_products_module);
+std::unique_ptr<app::Module> make_products_module() { return std::make_unique<ProductsModule>(); }
 
 }  // namespace scwd::products::instance

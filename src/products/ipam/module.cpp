@@ -315,12 +315,6 @@ std::optional<ApiError> uuid_param(Context& ctx, std::string_view name, std::str
   return std::nullopt;
 }
 
-std::optional<bool> query_bool(Context& ctx, std::string_view name) {
-  auto* v = ctx.query(name);
-  if (!v || v->empty()) return std::nullopt;
-  return *v == "true" || *v == "1";
-}
-
 store::Filter body_eq(std::string path, std::string v) {
   return {Column::kBody, Op::kEq, {std::move(v)}, std::move(path), false};
 }
@@ -364,9 +358,9 @@ Result<Response> list_ips(Context& ctx) {
     if (!v.empty()) q.filters.push_back({f.column, Op::kEq, {v}, std::string(f.path), false});
   }
   if (auto* z = ctx.query("zonal"); z && !z->empty()) q.filters.push_back(body_eq("zone", *z));
-  if (auto a = query_bool(ctx, "attached"))
+  if (auto a = ctx.query_bool("attached"))
     q.filters.push_back({Column::kBody, *a ? Op::kNotNull : Op::kIsNull, {}, "resource", false});
-  if (auto a = query_bool(ctx, "is_ipv6"))
+  if (auto a = ctx.query_bool("is_ipv6"))
     q.filters.push_back({Column::kBody, Op::kEq, {*a ? "1" : "0"}, "is_ipv6", true});
   if (auto* n = ctx.query("resource_name"); n && !n->empty())
     q.filters.push_back({Column::kBody, Op::kContains, {*n}, "resource.name", false});
@@ -431,10 +425,8 @@ class IpamModule final : public app::Module {
   }
 };
 
-std::unique_ptr<app::Module> make_module() { return std::make_unique<IpamModule>(); }
-
 }  // namespace
 
-SCWD_PRODUCT(make_module);
+std::unique_ptr<app::Module> make_module() { return std::make_unique<IpamModule>(); }
 
 }  // namespace scwd::products::ipam

@@ -306,10 +306,8 @@ class MarketplaceModule final : public app::Module {
   }
 };
 
-std::unique_ptr<app::Module> make_module() { return std::make_unique<MarketplaceModule>(); }
-
 }  // namespace
 
-SCWD_PRODUCT(make_module);
+std::unique_ptr<app::Module> make_module() { return std::make_unique<MarketplaceModule>(); }
 
 }  // namespace scwd::products::marketplace

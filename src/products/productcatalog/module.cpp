@@ -274,10 +274,8 @@ class ProductCatalogModule final : public app::Module {
   }
 };
 
-std::unique_ptr<app::Module> make_module() { return std::make_unique<ProductCatalogModule>(); }
-
 }  // namespace
 
-SCWD_PRODUCT(make_module);
+std::unique_ptr<app::Module> make_module() { return std::make_unique<ProductCatalogModule>(); }
 
 }  // namespace scwd::products::productcatalog

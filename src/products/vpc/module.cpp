@@ -100,12 +100,6 @@ std::optional<ApiError> uuids_filter(Context& ctx, store::ListQuery& q, std::str
   return std::nullopt;
 }
 
-std::optional<bool> query_bool(Context& ctx, std::string_view name) {
-  auto* v = ctx.query(name);
-  if (!v || v->empty()) return std::nullopt;
-  return *v == "true" || *v == "1";
-}
-
 // A JSON boolean of the body compared as the store reads it (1 / 0).
 store::Filter bool_filter(std::string path, bool v) {
   return {Column::kBody, Op::kEq, {v ? "1" : "0"}, std::move(path), true};
@@ -174,8 +168,8 @@ Result<Response> list_vpcs(Context& ctx) {
   auto l = start_list(ctx, kVpcKind, "vpc");
   if (!l) return api::fail(l.error());
   auto& q = l->q;
-  if (auto v = query_bool(ctx, "is_default")) q.filters.push_back(bool_filter("is_default", *v));
-  if (auto v = query_bool(ctx, "routing_enabled"))
+  if (auto v = ctx.query_bool("is_default")) q.filters.push_back(bool_filter("is_default", *v));
+  if (auto v = ctx.query_bool("routing_enabled"))
     q.filters.push_back(bool_filter("routing_enabled", *v));
   paging::apply(q, l->page);
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
@@ -310,7 +304,7 @@ json::object acl_of(const store::Record& vpc, bool v6) {
 Result<Response> get_acl(Context& ctx) {
   auto id = path_id(ctx, "vpc_id");
   if (!id) return api::fail(id.error());
-  bool v6 = query_bool(ctx, "is_ipv6").value_or(false);
+  bool v6 = ctx.query_bool("is_ipv6").value_or(false);
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
   auto r = load_vpc(ctx, *tx, *id);
   if (!r) return api::fail(r.error());
@@ -404,8 +398,7 @@ Result<Response> list_private_networks(Context& ctx) {
   auto& q = l->q;
   if (auto e = ctx.uuid_filter(q, "vpc_id", Column::kParent)) return api::fail(*e);
   if (auto e = uuids_filter(ctx, q, "private_network_ids", Column::kId)) return api::fail(*e);
-  if (auto v = query_bool(ctx, "dhcp_enabled"))
-    q.filters.push_back(bool_filter("dhcp_enabled", *v));
+  if (auto v = ctx.query_bool("dhcp_enabled")) q.filters.push_back(bool_filter("dhcp_enabled", *v));
   paging::apply(q, l->page);
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
   auto res = tx->list(q);
@@ -823,7 +816,7 @@ Result<Response> list_routes_with_nexthop(Context& ctx) {
           ApiError::invalid_argument(std::string(param), ArgReason::kFormat, "invalid UUID"));
     *out = to_lower(*v);
   }
-  auto v6 = query_bool(ctx, "is_ipv6");
+  auto v6 = ctx.query_bool("is_ipv6");
   std::string type_filter;
   if (auto* t = ctx.query("nexthop_resource_type"); t && *t != "unknown_type") type_filter = *t;
   std::optional<net::Cidr> contains;
@@ -1087,7 +1080,7 @@ Result<Response> list_ingress(Context& ctx) {
     q.filters.push_back(
         {Column::kBody, Op::kEq, {to_lower(*v)}, "nexthop_private_network_id", false});
   }
-  if (auto v = query_bool(ctx, "is_ipv6")) q.filters.push_back(bool_filter("is_ipv6", *v));
+  if (auto v = ctx.query_bool("is_ipv6")) q.filters.push_back(bool_filter("is_ipv6", *v));
   q.tags_any = query_tags(ctx);
   bool desc = false;
   if (auto* o = ctx.query("order_by"); o) desc = o->find("_desc") != std::string::npos;
@@ -1251,10 +1244,8 @@ class VpcModule final : public app::Module {
   }
 };
 
-std::unique_ptr<app::Module> make_module() { return std::make_unique<VpcModule>(); }
-
 }  // namespace
 
-SCWD_PRODUCT(make_module);
+std::unique_ptr<app::Module> make_module() { return std::make_unique<VpcModule>(); }
 
 }  // namespace scwd::products::vpc

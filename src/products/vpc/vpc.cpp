@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/util/ids.hpp"
+#include "core/util/json.hpp"
 #include "products/vpc/model.hpp"
 #include "products/vpc/net.hpp"
 
@@ -31,17 +32,6 @@ std::uint64_t fnv1a(std::string_view s) {
 std::uint64_t random_u64() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return rng();
-}
-
-std::string str_of(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string())
-                                                  : std::string();
-}
-
-bool bool_of(const json::object& o, std::string_view key, bool def = false) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_bool() ? it->value().get_bool() : def;
 }
 
 // Every subnet CIDR of the VPC's Private Networks (except `except_pn`).

@@ -17,10 +17,8 @@ class VpcGwModule final : public app::Module {
   }
 };
 
-std::unique_ptr<app::Module> make_module() { return std::make_unique<VpcGwModule>(); }
-
 }  // namespace
 
-SCWD_PRODUCT(make_module);
+std::unique_ptr<app::Module> make_module() { return std::make_unique<VpcGwModule>(); }
 
 }  // namespace scwd::products::vpcgw

@@ -144,16 +144,6 @@ json::object render_gateway_as(store::Tx& tx, const store::Record& r, const std:
 
 // --- request helpers ---
 
-// Optional boolean query parameter: nullopt when absent or empty.
-Result<std::optional<bool>> query_bool(const Context& ctx, std::string_view name) {
-  auto* v = ctx.query(name);
-  if (!v || v->empty()) return std::optional<bool>{};
-  if (*v == "true" || *v == "1") return std::optional<bool>{true};
-  if (*v == "false" || *v == "0") return std::optional<bool>{false};
-  return api::fail(
-      ApiError::invalid_argument(std::string(name), ArgReason::kFormat, "must be true or false"));
-}
-
 Result<std::vector<std::string>> query_uuids(const Context& ctx, std::string_view name) {
   auto ids = ctx.query_all(name, true);
   for (auto& id : ids) {
@@ -245,8 +235,7 @@ Result<Response> list_gateways(Context& ctx) {
   if (!order) return api::fail(order.error());
   auto pns = query_uuids(ctx, "private_network_ids");
   if (!pns) return api::fail(pns.error());
-  auto legacy = query_bool(ctx, "include_legacy");
-  if (!legacy) return api::fail(legacy.error());
+  auto legacy = ctx.query_bool("include_legacy");
   auto q = base_query(ctx, kGatewayKind);
   if (auto e = owner_filters(ctx, q)) return api::fail(*e);
   if (auto* name = ctx.query("name"); name && !name->empty())
@@ -267,7 +256,7 @@ Result<Response> list_gateways(Context& ctx) {
     for (auto& gn : tx->list(gq).items) ids.push_back(gn.parent_id);
     q.filters.push_back({Column::kId, Op::kIn, ids, {}, false});
   }
-  bool include_legacy = legacy->value_or(false);
+  bool include_legacy = legacy.value_or(false);
   auto res = run_list(
       *tx, q, *page,
       include_legacy ? std::function<bool(const store::Record&)>{}
@@ -363,12 +352,11 @@ Result<Response> update_gateway_h(Context& ctx) {
 }
 
 Result<Response> delete_gateway_h(Context& ctx) {
-  auto del_ip = query_bool(ctx, "delete_ip");
-  if (!del_ip) return api::fail(del_ip.error());
+  auto del_ip = ctx.query_bool("delete_ip");
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_in(tx, ctx, kGatewayKind, "gateway_id", "gateway");
     if (!r) return api::fail(r.error());
-    auto d = delete_gateway(tx, ctx, std::move(*r), del_ip->value_or(false));
+    auto d = delete_gateway(tx, ctx, std::move(*r), del_ip.value_or(false));
     if (!d) return api::fail(d.error());
     return Response::json(200, render_gateway(tx, *d));
   });
@@ -497,8 +485,7 @@ Result<Response> list_networks(Context& ctx) {
   if (!gws) return api::fail(gws.error());
   auto pns = query_uuids(ctx, "private_network_ids");
   if (!pns) return api::fail(pns.error());
-  auto masq = query_bool(ctx, "masquerade_enabled");
-  if (!masq) return api::fail(masq.error());
+  auto masq = ctx.query_bool("masquerade_enabled");
   auto q = base_query(ctx, kGatewayNetworkKind);
   if (!gws->empty()) q.filters.push_back({Column::kParent, Op::kIn, *gws, {}, false});
   if (!pns->empty())
@@ -509,8 +496,8 @@ Result<Response> list_networks(Context& ctx) {
   ctx.scope(q);
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
   std::function<bool(const store::Record&)> keep;
-  if (*masq) {
-    bool want = **masq;
+  if (masq) {
+    bool want = *masq;
     keep = [want](const store::Record& r) { return bool_field(r, "masquerade_enabled") == want; };
   }
   auto res = run_list(*tx, q, *page, keep);
@@ -730,15 +717,14 @@ Result<Response> list_ips(Context& ctx) {
                                        {"reverse_asc", Column::kBody, false, "reverse"},
                                        {"reverse_desc", Column::kBody, true, "reverse"}});
   if (!order) return api::fail(order.error());
-  auto is_free = query_bool(ctx, "is_free");
-  if (!is_free) return api::fail(is_free.error());
+  auto is_free = ctx.query_bool("is_free");
   auto q = base_query(ctx, kIpKind);
   if (auto e = owner_filters(ctx, q)) return api::fail(*e);
   q.tags_all = ctx.query_all("tags", true);
   if (auto* rev = ctx.query("reverse"); rev && !rev->empty())
     q.filters.push_back({Column::kBody, Op::kContains, {*rev}, "reverse", false});
-  if (*is_free)
-    q.filters.push_back({Column::kParent, **is_free ? Op::kEq : Op::kNe, {""}, {}, false});
+  if (is_free)
+    q.filters.push_back({Column::kParent, *is_free ? Op::kEq : Op::kNe, {""}, {}, false});
   q.order = std::move(*order);
   ctx.scope(q);
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);

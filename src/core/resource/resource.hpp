@@ -1,0 +1,228 @@
+// The resource layer: one declaration per resource kind yields its get, list, create, update and
+// delete routes. The core does what every such route does the same way (the id in the path,
+// loading the record in the caller's organization and locality, owner resolution and quota on
+// create, filters, order_by, paging, rendering every item from one batch prefetch, PATCH fields,
+// the in-use check before a delete); the product declares its kind and supplies only its domain
+// steps: how a new record is made from the body, what a change means, how a record renders.
+// Actions (power on, attach, ...) stay explicit routes; they load their target with `load`.
+#pragma once
+
+#include <boost/json.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/api/error.hpp"
+#include "core/app/context.hpp"
+#include "core/app/owner.hpp"
+#include "core/lifecycle/lifecycle.hpp"
+#include "core/paging/paging.hpp"
+#include "core/quota/quota.hpp"
+#include "core/store/store.hpp"
+
+namespace scwd::resource {
+
+// Where the records live: the `{zone}` or `{region}` of the path is their locality.
+enum class Locality { kGlobal, kZone, kRegion };
+
+// How lists page: `page` + `page_size` with `total_count` in the body, or Instance's `page` +
+// `per_page` with `X-Total-Count` and `Link` headers.
+enum class Paging { kPage, kLegacy };
+
+// What a malformed id in the path answers: 400 invalid_argument naming the parameter (most
+// APIs), or 404 not_found for the resource (where the platform was seen to answer so).
+enum class BadId { kInvalidArgument, kNotFound };
+
+// Records a render needs besides the one it renders, loaded for a whole page in one query per
+// relation (never one query per item).
+struct Related {
+  std::string kind;
+  // The ids of `kind` a record names. When empty, the relation is the other way round: records
+  // of `kind` that name the record, by their parent (`back_path` empty) or by a body field.
+  std::function<void(const store::Record&, std::vector<std::string>& ids)> ids = {};
+  std::string back_path = {};
+};
+
+// What the relations loaded: by id, and the records naming a given record.
+class Prefetch {
+ public:
+  const store::Record* find(std::string_view kind, std::string_view id) const;
+  // Records of `kind` naming `id` (through a relation without `ids`), in creation order.
+  std::vector<const store::Record*> children(std::string_view kind, std::string_view id) const;
+  void add(store::Record r, std::string owner = {});
+
+ private:
+  std::map<std::string, std::map<std::string, store::Record, std::less<>>, std::less<>> by_kind_;
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>, std::less<>> owned_;
+};
+
+// What a render sees: the request (API version, zone) and the prefetched relations.
+struct View {
+  const app::Context& ctx;
+  const Prefetch& related;
+};
+
+// A list filter: a query parameter and what it means. Parameters the SDK declares for the list
+// with the conventional names are filtered without a declaration: `name` (substring of the
+// name), `project_id` (one or more project UUIDs), `organization_id` (the caller's own only) and
+// `tags` (records carrying any of them).
+struct Filter {
+  enum class As {
+    kEq,        // the value equals a column or body path
+    kContains,  // case-insensitive substring of a column
+    kUuids,     // one or more UUIDs (repeated or comma-joined), IN on a column or body path
+    kBool,      // a boolean body path
+    kTagsAll,   // records carrying every tag given
+    kCustom,    // `custom` adds what it means to the query
+  };
+  std::string param;
+  As as = As::kEq;
+  store::Column column = store::Column::kBody;
+  std::string path = {};  // body path for Column::kBody
+  std::function<std::optional<api::ApiError>(const app::Context&, store::ListQuery&)> custom = {};
+};
+
+inline Filter eq(std::string param, store::Column c, std::string path = {}) {
+  return Filter{std::move(param), Filter::As::kEq, c, std::move(path)};
+}
+inline Filter body_eq(std::string param, std::string path = {}) {
+  if (path.empty()) path = param;
+  return Filter{std::move(param), Filter::As::kEq, store::Column::kBody, std::move(path)};
+}
+inline Filter uuids(std::string param, store::Column c, std::string path = {}) {
+  return Filter{std::move(param), Filter::As::kUuids, c, std::move(path)};
+}
+inline Filter body_bool(std::string param, std::string path = {}) {
+  if (path.empty()) path = param;
+  return Filter{std::move(param), Filter::As::kBool, store::Column::kBody, std::move(path)};
+}
+inline Filter custom(
+    std::string param,
+    std::function<std::optional<api::ApiError>(const app::Context&, store::ListQuery&)> fn) {
+  return Filter{std::move(param), Filter::As::kCustom, store::Column::kBody, {}, std::move(fn)};
+}
+
+// The product's step of a create: the record the body asks for. The core has already resolved
+// the owner (project and organization) and checked the quota, and fills in kind, id, owner,
+// locality and times before calling it; it inserts the record afterwards (and starts the plan
+// the step may have started with `lifecycle.start`).
+using Create =
+    std::function<std::optional<api::ApiError>(app::Context&, store::Tx&, store::Record&)>;
+// A change to a loaded record (PATCH or PUT) or a check before a delete; an error refuses the
+// whole request (nothing is written).
+using Change =
+    std::function<std::optional<api::ApiError>(app::Context&, store::Tx&, store::Record&)>;
+using Check =
+    std::function<std::optional<api::ApiError>(app::Context&, store::Tx&, const store::Record&)>;
+using Render = std::function<boost::json::object(const View&, const store::Record&)>;
+
+// A field a PATCH (or PUT) sets without product code: the name column, the tags, or a body
+// field of a plain JSON kind.
+struct PatchField {
+  enum class As { kName, kTags, kString, kBool, kInteger, kStrings };
+  std::string field;
+  As as;
+  std::string path = {};  // body path (default: the field name)
+};
+
+// The ids a route's requests carry that name other resources (authorized before the handler, see
+// app::Reference), and the id-looking fields that name nothing to authorize.
+struct Refs {
+  std::vector<app::Reference> refs = {};
+  std::vector<std::string> not_refs = {};
+};
+
+// An action on one record, `<collection>/{id}/<suffix>` (add-member, enable-routing, ...): the
+// core loads the record for writing, `change` does the work (an error refuses it all), then the
+// record is written with a new updated_at and answered as a get would.
+struct Action {
+  std::string method;
+  std::string suffix;
+  Change change;
+  Refs refs = {};
+};
+
+struct Spec {
+  std::string kind;      // store record kind, e.g. "iam.ssh_key"
+  std::string resource;  // the name errors give, e.g. "ssh_key"
+  std::string id_param;  // path parameter of one record, e.g. "ssh_key_id"
+  // One collection path per API version serving the kind, e.g. "/iam/v1alpha1/ssh-keys" or
+  // "/block/v1alpha1/zones/{zone}/volumes"; the record path is "<collection>/{<id_param>}".
+  std::vector<std::string> collections;
+  app::Permission read;
+  app::Permission write;
+  Locality locality = Locality::kGlobal;
+  BadId bad_id = BadId::kInvalidArgument;
+  std::string bad_id_help = "invalid UUID";
+
+  // --- rendering ---
+  Render render;
+  std::vector<Related> related = {};
+  // Single answers wrapped in {"<envelope>": ...} (Instance); empty: the object itself.
+  std::string envelope = {};
+
+  // --- list ---
+  std::string list_key;  // "ssh_keys"; empty: no list route
+  Paging paging = Paging::kPage;
+  std::int64_t default_page_size = 20;
+  std::int64_t max_page_size = 100;
+  // order_by values; empty: from the SDK catalogue (created_at, updated_at and name by
+  // convention; the first value is the default).
+  std::vector<paging::OrderChoice> orders = {};
+  std::vector<Filter> filters = {};
+  bool tags_all = false;  // the `tags` filter needs every tag (default: any)
+  // Legacy lists: total_count in the body as well as in X-Total-Count.
+  bool total_in_body = false;
+  Refs list_refs = {};
+
+  // --- create ---
+  Create create = {};
+  std::string project_field = "project_id";  // body fields naming the owner
+  std::string organization_field = "organization_id";
+  bool organization_level = false;  // owned by the organization alone (no project)
+  // Names unique in the organization: a create or rename to a taken name answers
+  // already_exists with this help (empty: names need not be unique).
+  std::string unique_name_help = {};
+  std::optional<quota::Quota> quota = {};
+  int create_status = 200;  // Instance: 201 with a Location header
+  Refs create_refs = {};
+
+  // --- update ---
+  std::vector<PatchField> patch = {};
+  Change update = {};  // after the declared fields are applied
+  std::string update_method = "PATCH";
+  Refs update_refs = {};
+  std::vector<Action> actions = {};
+
+  // --- delete ---
+  bool deletable = true;
+  Check can_delete = {};  // an error refuses the delete (in use, wrong state)
+  Check on_delete = {};   // side effects before the record is removed
+};
+
+// Registers the spec's routes (list when `list_key`, get, create when `create`, update when
+// `patch` or `update`, delete when `deletable`) for every collection.
+void add_resource(app::Registry& r, std::shared_ptr<const Spec> spec);
+inline void add_resource(app::Registry& r, Spec spec) {
+  add_resource(r, std::make_shared<const Spec>(std::move(spec)));
+}
+
+// The record the path names, in the caller's organization and the path's locality: bad_id for a
+// malformed id, not_found otherwise. `write` settles due lifecycle steps and writes them.
+api::Result<store::Record> load(const app::Context& ctx, store::Tx& tx, const Spec& spec,
+                                bool write = false);
+// The id the path names, lower-cased; bad_id when malformed.
+api::Result<std::string> path_id(const app::Context& ctx, const Spec& spec);
+
+// Loads the relations of `items` (one query per relation).
+Prefetch prefetch(store::Tx& tx, const Spec& spec, const std::vector<store::Record>& items);
+// The single answer for a record ({"<envelope>": ...} or the object), rendering with relations
+// loaded for it alone.
+boost::json::value answer(const app::Context& ctx, store::Tx& tx, const Spec& spec,
+                          const store::Record& r);
+
+}  // namespace scwd::resource

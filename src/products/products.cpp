@@ -1,0 +1,57 @@
+// Every product, explicitly and in one place: adding a product means adding its folder and its
+// line here. The order is the registration order (it decides nothing else).
+#include "products/products.hpp"
+
+namespace scwd::products::account {
+std::unique_ptr<app::Module> make_module();
+}
+namespace scwd::products::iam {
+std::unique_ptr<app::Module> make_module();
+}
+namespace scwd::products::marketplace {
+std::unique_ptr<app::Module> make_module();
+}
+namespace scwd::products::instance::compute {
+std::unique_ptr<app::Module> make_module();
+}
+namespace scwd::products::instance::network {
+std::unique_ptr<app::Module> make_network_module();
+}
+namespace scwd::products::instance {
+std::unique_ptr<app::Module> make_products_module();
+}
+namespace scwd::products::block {
+std::unique_ptr<app::Module> make_module();
+}
+namespace scwd::products::vpc {
+std::unique_ptr<app::Module> make_module();
+}
+namespace scwd::products::ipam {
+std::unique_ptr<app::Module> make_module();
+}
+namespace scwd::products::vpcgw {
+std::unique_ptr<app::Module> make_module();
+}
+namespace scwd::products::productcatalog {
+std::unique_ptr<app::Module> make_module();
+}
+
+namespace scwd::products {
+
+std::vector<app::ModuleFactory> all() {
+  return {
+      account::make_module,
+      block::make_module,
+      iam::make_module,
+      instance::compute::make_module,
+      instance::network::make_network_module,
+      instance::make_products_module,
+      ipam::make_module,
+      marketplace::make_module,
+      productcatalog::make_module,
+      vpc::make_module,
+      vpcgw::make_module,
+  };
+}
+
+}  // namespace scwd::products
