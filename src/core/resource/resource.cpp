@@ -107,7 +107,11 @@ std::string_view locality_of(const Context& ctx, const Spec& spec) {
 
 Result<std::string> path_id(const Context& ctx, const Spec& spec) {
   auto v = ctx.param(spec.id_param);
-  if (is_uuid(v)) return to_lower(v);
+  if (spec.id_ok) {
+    if (spec.id_ok(v)) return std::string(v);
+  } else if (is_uuid(v)) {
+    return to_lower(v);
+  }
   if (spec.bad_id == BadId::kNotFound) return api::fail(ApiError::not_found(spec.resource, v));
   return api::fail(ApiError::invalid_argument(spec.id_param, ArgReason::kFormat, spec.bad_id_help));
 }
@@ -201,6 +205,8 @@ std::optional<ApiError> apply_filter(const Context& ctx, const Filter& f, store:
 Result<Response> list(const Route& rt, Context& ctx) {
   const Spec& spec = *rt.spec;
   if (auto e = ctx.check_organization_filter(spec.resource)) return api::fail(*e);
+  if (spec.before_list)
+    if (auto e = spec.before_list(ctx)) return api::fail(*e);
   auto page = spec.paging == Paging::kLegacy
                   ? paging::read_legacy(ctx.req)
                   : paging::read(ctx.req, "page_size", spec.default_page_size, spec.max_page_size);
@@ -303,7 +309,7 @@ Result<Response> create(const Route& rt, Context& ctx) {
         return api::fail(*e);
     store::Record r;
     r.kind = spec.kind;
-    r.id = new_uuid();
+    r.id = spec.new_id ? spec.new_id() : new_uuid();
     r.organization_id = owner->organization_id;
     r.project_id = owner->project_id;
     r.locality = std::string(locality_of(ctx, spec));

@@ -158,6 +158,10 @@ struct Spec {
   Locality locality = Locality::kGlobal;
   BadId bad_id = BadId::kInvalidArgument;
   std::string bad_id_help = "invalid UUID";
+  // Ids that are not UUIDs (e.g. API access keys): how a well-formed one looks and how a new one
+  // is made. Default: UUIDs (compared lower-cased).
+  std::function<bool(std::string_view)> id_ok = {};
+  std::function<std::string()> new_id = {};
 
   // --- rendering ---
   Render render;
@@ -178,6 +182,9 @@ struct Spec {
   // Legacy lists: total_count in the body as well as in X-Total-Count.
   bool total_in_body = false;
   Refs list_refs = {};
+  // Runs before a list reads (a list that first provides what the platform creates on its own,
+  // such as a project's default VPC). Transitional: such records belong to writes.
+  std::function<std::optional<api::ApiError>(app::Context&)> before_list = {};
 
   // --- create ---
   Create create = {};
