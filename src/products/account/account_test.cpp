@@ -1,15 +1,12 @@
 #include <gtest/gtest.h>
 
-#include "testing/test_env.hpp"
+#include "testing/helpers.hpp"
 
 namespace scwd {
 namespace {
 
 namespace json = boost::json;
-
-std::string str(const json::value& v, std::string_view key) {
-  return std::string(v.as_object().at(key).as_string());
-}
+using testing::str;
 
 TEST(AccountProjects, CreateGetListDelete) {
   testing::TestApp t;
