@@ -113,6 +113,8 @@ class Context {
   // Run once the request's writes are committed (e.g. dropping a cache a deletion made stale);
   // handed to the response when the handler succeeds.
   std::function<void()> after_commit;
+  // Fields a create answer carries beyond the rendered record (a secret shown only once).
+  boost::json::object answer_extra;
 
   // permissions_denied for this route (action from the method: read, write or delete).
   api::ApiError denied(std::optional<Access> a = std::nullopt) const;

@@ -316,7 +316,11 @@ Result<Response> create(const Route& rt, Context& ctx) {
     r.created_at = r.updated_at = ctx.now();
     if (auto e = spec.create(ctx, tx, r)) return api::fail(*e);
     if (auto e = write(tx, spec, r, true)) return api::fail(*e);
-    auto res = Response::json(spec.create_status, answer(ctx, tx, spec, r));
+    auto body = answer(ctx, tx, spec, r);
+    for (auto& [k, v] : ctx.answer_extra)
+      (spec.envelope.empty() ? body.as_object() : body.as_object()[spec.envelope].as_object())[k] =
+          v;
+    auto res = Response::json(spec.create_status, std::move(body));
     if (spec.create_status == 201) res.with_header("Location", ctx.url(ctx.req.path + "/" + r.id));
     return res;
   });
@@ -442,11 +446,13 @@ void add_resource(app::Registry& reg, std::shared_ptr<const Spec> spec) {
       with(reg.add("POST", collection, spec->write, bind(create)), spec->create_refs);
     reg.add("GET", item, spec->read, bind(get));
     if (!spec->patch.empty() || spec->update)
-      with(reg.add(spec->update_method, item, spec->write, bind(update)), spec->update_refs);
+      with(reg.add(spec->update_method, item, spec->update_permission.value_or(spec->write),
+                   bind(update)),
+           spec->update_refs);
     if (spec->deletable) reg.add("DELETE", item, spec->write, bind(remove));
     for (std::size_t i = 0; i < spec->actions.size(); ++i) {
       auto& a = spec->actions[i];
-      with(reg.add(a.method, item + "/" + a.suffix, spec->write,
+      with(reg.add(a.method, item + "/" + a.suffix, a.permission.value_or(spec->write),
                    [rt, i](Context& ctx) { return act(*rt, rt->spec->actions[i], ctx); }),
            a.refs);
     }

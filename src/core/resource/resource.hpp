@@ -144,6 +144,7 @@ struct Action {
   std::string suffix;
   Change change;
   Refs refs = {};
+  std::optional<app::Permission> permission = {};  // default: the Spec's write permission
 };
 
 struct Spec {
@@ -202,6 +203,8 @@ struct Spec {
   std::vector<PatchField> patch = {};
   Change update = {};  // after the declared fields are applied
   std::string update_method = "PATCH";
+  // Default: `write` (e.g. a user may update itself: a permission with a self_field).
+  std::optional<app::Permission> update_permission = {};
   Refs update_refs = {};
   std::vector<Action> actions = {};
 

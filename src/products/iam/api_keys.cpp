@@ -1,6 +1,7 @@
 // API keys: the secret is shown once (create answer) and stored as a hash; the bearer is a user
 // or an application. A user may create and delete its own keys; keys of applications need an
 // application manager; keys of other users an IAM user manager (or the Owner).
+#include "core/resource/resource.hpp"
 #include "products/iam/handlers.hpp"
 
 namespace scwd::products::iam {
@@ -11,10 +12,10 @@ constexpr Permission kRead{"IAMAPIKeys", Access::kRead, "api_key"};
 constexpr Permission kWrite{"IAMAPIKeys", Access::kWrite, "api_key", false, "user_id"};
 constexpr std::int64_t kNever = INT64_MAX;  // expires_us of a key without expiry
 
-json::object render(const store::Record& r, const std::string* secret = nullptr) {
+json::object render(const resource::View&, const store::Record& r) {
   json::object o;
   o["access_key"] = r.id;
-  o["secret_key"] = secret ? json::value(*secret) : json::value(nullptr);
+  o["secret_key"] = nullptr;  // the create answer alone carries it
   o["description"] = str_of(r.body, "description");
   o["created_at"] = format_time(r.created_at);
   o["updated_at"] = format_time(r.updated_at);
@@ -93,31 +94,8 @@ std::optional<ApiError> check_bearer_rights(Context& ctx, const std::string& use
   return std::nullopt;
 }
 
-Result<store::Record> load_key(store::Tx& tx, Context& ctx) {
-  auto ak = std::string(ctx.param("access_key"));
-  if (!is_access_key(ak))
-    return api::fail(ApiError::invalid_argument("access_key", ArgReason::kFormat,
-                                                "value must be an access key (SCW...)"));
-  return load_or_404(tx, ctx, kApiKey, ak, "access_key");
-}
-
-Result<Response> list_keys(Context& ctx) {
-  auto org = organization_of(ctx, ctx.query_opt("organization_id"));
-  if (!org) return api::fail(org.error());
-  auto page = paging::read(ctx.req);
-  if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true},
-                                       {"updated_at_asc", Column::kUpdatedAt, false},
-                                       {"updated_at_desc", Column::kUpdatedAt, true},
-                                       {"expires_at_asc", Column::kBody, false, "expires_us"},
-                                       {"expires_at_desc", Column::kBody, true, "expires_us"},
-                                       {"access_key_asc", Column::kId, false},
-                                       {"access_key_desc", Column::kId, true}});
-  if (!order) return api::fail(order.error());
-  auto q = base_query(kApiKey, *org);
-  if (auto editable = ctx.query_bool("editable"))
-    q.filters.push_back({Column::kBody, Op::kEq, {*editable ? "1" : "0"}, "editable", true});
+// The organization-wide list filters of API keys: by bearer, expiry, description.
+std::optional<ApiError> key_filters(const Context& ctx, store::ListQuery& q) {
   if (auto expired = ctx.query_bool("expired"))
     q.filters.push_back({Column::kBody,
                          *expired ? Op::kLe : Op::kGt,
@@ -146,148 +124,132 @@ Result<Response> list_keys(Context& ctx) {
   for (auto field : {"application_id", "user_id"})
     if (auto* v = ctx.query(field); v && !v->empty())
       q.filters.push_back({Column::kBody, Op::kEq, {to_lower(*v)}, field});
-  q.order = std::move(*order);
-  paging::apply(q, *page);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto res = tx->list(q);
-  json::array items;
-  for (auto& r : res.items) items.push_back(render(r));
-  return list_response("api_keys", std::move(items), res.total);
+  return std::nullopt;
 }
 
-Result<Response> create_key(Context& ctx) {
+std::optional<ApiError> create_key(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
   auto app = b.uuid("application_id");
   auto user = b.uuid("user_id");
   auto expires_in = b.str("expires_at");
   auto project_in = b.str("default_project_id");
   auto description = b.str("description");
-  if (auto e = b.error()) return api::fail(*e);
+  if (auto e = b.error()) return e;
   if (app && user)
-    return api::fail(ApiError::invalid_argument("application_id", ArgReason::kConstraint,
-                                                "only one of application_id and user_id"));
+    return ApiError::invalid_argument("application_id", ArgReason::kConstraint,
+                                      "only one of application_id and user_id");
   if (!app && !user)
-    return api::fail(ApiError::invalid_argument("application_id", ArgReason::kRequired,
-                                                "one of application_id and user_id is required"));
-  if (auto e = check_bearer_rights(ctx, user.value_or(""), app.value_or(""))) return api::fail(*e);
+    return ApiError::invalid_argument("application_id", ArgReason::kRequired,
+                                      "one of application_id and user_id is required");
+  if (auto e = check_bearer_rights(ctx, user.value_or(""), app.value_or(""))) return e;
+  if (app && !load(tx, ctx, kApplication, *app)) return ApiError::not_found("application", *app);
+  if (user && !load(tx, ctx, kUser, *user)) return ApiError::not_found("user", *user);
+  auto project = read_default_project(tx, ctx, project_in);
+  if (!project) return project.error();
+  auto expires = read_expiry(tx, ctx, expires_in, true);
+  if (!expires) return expires.error();
   const std::string secret = new_uuid();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    if (app && !load(tx, ctx, kApplication, *app))
-      return api::fail(ApiError::not_found("application", *app));
-    if (user && !load(tx, ctx, kUser, *user)) return api::fail(ApiError::not_found("user", *user));
-    auto project = read_default_project(tx, ctx, project_in);
-    if (!project) return api::fail(project.error());
-    auto expires = read_expiry(tx, ctx, expires_in, true);
-    if (!expires) return api::fail(expires.error());
-    auto org = ctx.principal.organization_id;
-    if (auto e = quota::check(tx, ctx.svc.config, kApiKeysQuota, org)) return api::fail(*e);
-    store::Record r;
-    r.kind = std::string(kApiKey);
-    r.id = new_access_key();
-    r.organization_id = org;
-    r.created_at = r.updated_at = ctx.now();
-    r.keys = {auth::secret_lookup_key(secret)};
-    r.body = json::object{
-        {"secret_hash", hash_secret(secret)},
-        {"description", description.value_or("")},
-        {"expires_at", *expires ? json::value(format_compact(**expires)) : json::value(nullptr)},
-        {"expires_us", expires->value_or(kNever)},
-        {"default_project_id", *project},
-        {"editable", true},
-        {"deletable", true},
-        {"managed", false},
-        {"creation_ip", ctx.req.remote},
-        {"bearer_id", app ? *app : *user}};
-    if (app)
-      r.body["application_id"] = *app;
-    else
-      r.body["user_id"] = *user;
-    tx.insert(r);
-    log_event(tx, ctx, "created", "api_key", r.id);
-    return Response::json(200, render(r, &secret));
-  });
+  r.keys = {auth::secret_lookup_key(secret)};
+  r.body = json::object{
+      {"secret_hash", hash_secret(secret)},
+      {"description", description.value_or("")},
+      {"expires_at", *expires ? json::value(format_compact(**expires)) : json::value(nullptr)},
+      {"expires_us", expires->value_or(kNever)},
+      {"default_project_id", *project},
+      {"editable", true},
+      {"deletable", true},
+      {"managed", false},
+      {"creation_ip", ctx.req.remote},
+      {"bearer_id", app ? *app : *user}};
+  if (app)
+    r.body["application_id"] = *app;
+  else
+    r.body["user_id"] = *user;
+  ctx.answer_extra["secret_key"] = secret;
+  log_event(tx, ctx, "created", "api_key", r.id);
+  return std::nullopt;
 }
 
-Result<Response> get_key(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_key(*tx, ctx);
-  if (!r) return api::fail(r.error());
-  return Response::json(200, render(*r));
-}
-
-Result<Response> update_key(Context& ctx) {
+std::optional<ApiError> update_key(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
   auto project_in = b.str("default_project_id");
-  auto description = b.str("description");
   auto expires_in = b.str("expires_at");
-  if (auto e = b.error()) return api::fail(*e);
-  auto res = ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_key(tx, ctx);
-    if (!r) return api::fail(r.error());
-    if (auto e =
-            check_bearer_rights(ctx, str_of(r->body, "user_id"), str_of(r->body, "application_id")))
-      return api::fail(*e);
-    if (!bool_of(r->body, "editable", true))
-      return api::fail(
-          ApiError::precondition_failed("protected_resource", "this API key is not editable"));
-    if (project_in) {
-      auto project = read_default_project(tx, ctx, project_in);
-      if (!project) return api::fail(project.error());
-      r->body["default_project_id"] = *project;
-    }
-    if (description) r->body["description"] = *description;
-    if (expires_in) {
-      auto expires = read_expiry(tx, ctx, expires_in, false);
-      if (!expires) return api::fail(expires.error());
-      r->body["expires_at"] =
-          *expires ? json::value(format_compact(**expires)) : json::value(nullptr);
-      r->body["expires_us"] = expires->value_or(kNever);
-    }
-    r->updated_at = ctx.now();
-    tx.update(*r);
-    log_event(tx, ctx, "updated", "api_key", r->id);
-    return Response::json(200, render(*r));
-  });
-  if (!res) return res;
-  return with_auth_refresh(ctx, std::move(*res));
+  if (auto e = b.error()) return e;
+  if (auto e =
+          check_bearer_rights(ctx, str_of(r.body, "user_id"), str_of(r.body, "application_id")))
+    return e;
+  if (!bool_of(r.body, "editable", true))
+    return ApiError::precondition_failed("protected_resource", "this API key is not editable");
+  if (project_in) {
+    auto project = read_default_project(tx, ctx, project_in);
+    if (!project) return project.error();
+    r.body["default_project_id"] = *project;
+  }
+  if (expires_in) {
+    auto expires = read_expiry(tx, ctx, expires_in, false);
+    if (!expires) return expires.error();
+    r.body["expires_at"] = *expires ? json::value(format_compact(**expires)) : json::value(nullptr);
+    r.body["expires_us"] = expires->value_or(kNever);
+  }
+  log_event(tx, ctx, "updated", "api_key", r.id);
+  refresh_auth(ctx);
+  return std::nullopt;
 }
 
-Result<Response> delete_key(Context& ctx) {
-  auto res = ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_key(tx, ctx);
-    if (!r) return api::fail(r.error());
-    if (auto e =
-            check_bearer_rights(ctx, str_of(r->body, "user_id"), str_of(r->body, "application_id")))
-      return api::fail(*e);
-    if (!bool_of(r->body, "deletable", true))
-      return api::fail(
-          ApiError::precondition_failed("protected_resource", "this API key is not deletable"));
-    tx.remove(kApiKey, r->id);
-    log_event(tx, ctx, "deleted", "api_key", r->id);
-    return Response::no_content();
-  });
-  if (!res) return res;
+std::optional<ApiError> delete_key(Context& ctx, store::Tx& tx, const store::Record& r) {
+  if (auto e =
+          check_bearer_rights(ctx, str_of(r.body, "user_id"), str_of(r.body, "application_id")))
+    return e;
+  if (!bool_of(r.body, "deletable", true))
+    return ApiError::precondition_failed("protected_resource", "this API key is not deletable");
+  log_event(tx, ctx, "deleted", "api_key", r.id);
   // The key stops working at once: no cached authentication survives the commit.
-  return with_auth_refresh(ctx, std::move(*res));
+  refresh_auth(ctx);
+  return std::nullopt;
 }
 
 }  // namespace
 
 void register_api_keys(app::Registry& r) {
-  const std::string k = "/iam/v1alpha1/api-keys";
   using app::Access;
-  // Filters of the list; the default project only says where the key's creations go (each is
-  // authorized in its own project), so it grants nothing.
-  r.add("GET", k, kRead, list_keys)
-      .not_refs({"access_key", "access_keys", "bearer_id", "application_id", "user_id"});
-  // A key is created for a bearer the caller must be able to read.
-  r.add("POST", k, kWrite, create_key)
-      .refs({app::body_ref("user_id", Access::kRead, {kUserRef}),
-             app::body_ref("application_id", Access::kRead, {kApplicationRef})})
-      .not_refs({"default_project_id"});
-  r.add("GET", k + "/{access_key}", kRead, get_key);
-  r.add("PATCH", k + "/{access_key}", kWrite, update_key).not_refs({"default_project_id"});
-  r.add("DELETE", k + "/{access_key}", kWrite, delete_key);
+  resource::add_resource(
+      r, resource::Spec{
+             .kind = std::string(kApiKey),
+             .resource = "access_key",
+             .id_param = "access_key",
+             .collections = {"/iam/v1alpha1/api-keys"},
+             .read = kRead,
+             .write = kWrite,
+             .bad_id_help = "value must be an access key (SCW...)",
+             .id_ok = [](std::string_view id) { return is_access_key(id); },
+             .new_id = new_access_key,
+             .render = render,
+             .list_key = "api_keys",
+             .orders = {{"created_at_asc", Column::kCreatedAt, false},
+                        {"created_at_desc", Column::kCreatedAt, true},
+                        {"updated_at_asc", Column::kUpdatedAt, false},
+                        {"updated_at_desc", Column::kUpdatedAt, true},
+                        {"expires_at_asc", Column::kBody, false, "expires_us"},
+                        {"expires_at_desc", Column::kBody, true, "expires_us"},
+                        {"access_key_asc", Column::kId, false},
+                        {"access_key_desc", Column::kId, true}},
+             .filters = {resource::body_bool("editable"), resource::custom("bearer", key_filters)},
+             // Filters of the list; the default project only says where the key's creations go
+             // (each is authorized in its own project), so it grants nothing.
+             .list_refs = {.not_refs = {"access_key", "access_keys", "bearer_id", "application_id",
+                                        "user_id"}},
+             .create = create_key,
+             .organization_level = true,
+             .quota = kApiKeysQuota,
+             // A key is created for a bearer the caller must be able to read.
+             .create_refs = {{app::body_ref("user_id", Access::kRead, {kUserRef}),
+                              app::body_ref("application_id", Access::kRead, {kApplicationRef})},
+                             {"default_project_id"}},
+             .patch = {{"description", resource::PatchField::As::kString}},
+             .update = update_key,
+             .update_refs = {.not_refs = {"default_project_id"}},
+             .on_delete = delete_key,
+         });
 }
 
 }  // namespace scwd::products::iam

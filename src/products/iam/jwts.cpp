@@ -1,4 +1,5 @@
 // JWTs (console sessions of users) and the IAM audit log.
+#include "core/resource/resource.hpp"
 #include "products/iam/handlers.hpp"
 #include "products/iam/secrets.hpp"
 
@@ -12,7 +13,7 @@ constexpr Permission kJwtDelete{"IAMUsers", Access::kWrite, "jwt", false, "audie
 constexpr Permission kLogsRead{"IAMLogs", Access::kRead, "log"};
 constexpr std::int64_t kDefaultSessionSeconds = 30LL * 24 * 3600;
 
-json::object render_jwt(const store::Record& r) {
+json::object render_jwt(const resource::View&, const store::Record& r) {
   return json::object{{"jti", r.id},
                       {"issuer_id", str_of(r.body, "issuer_id")},
                       {"audience_id", str_of(r.body, "audience_id")},
@@ -37,22 +38,15 @@ std::int64_t session_seconds(store::Tx& tx, const std::string& org) {
   return kDefaultSessionSeconds;
 }
 
-Result<Response> list_jwts(Context& ctx) {
+// The user whose sessions are listed: required.
+std::optional<ApiError> jwt_filters(const Context& ctx, store::ListQuery& q) {
   auto aud = ctx.query_opt("audience_id");
   if (!aud || aud->empty())
-    return api::fail(ApiError::invalid_argument("audience_id", ArgReason::kRequired,
-                                                "required key not provided"));
+    return ApiError::invalid_argument("audience_id", ArgReason::kRequired,
+                                      "required key not provided");
   if (!is_uuid(*aud))
-    return api::fail(ApiError::invalid_argument("audience_id", ArgReason::kFormat,
-                                                "value must be a valid UUID"));
-  auto page = paging::read(ctx.req);
-  if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true},
-                                       {"updated_at_asc", Column::kUpdatedAt, false},
-                                       {"updated_at_desc", Column::kUpdatedAt, true}});
-  if (!order) return api::fail(order.error());
-  auto q = base_query(kJwt, ctx.principal.organization_id);
+    return ApiError::invalid_argument("audience_id", ArgReason::kFormat,
+                                      "value must be a valid UUID");
   q.filters.push_back({Column::kParent, Op::kEq, {to_lower(*aud)}, {}});
   if (auto expired = ctx.query_bool("expired"))
     q.filters.push_back({Column::kBody,
@@ -60,13 +54,7 @@ Result<Response> list_jwts(Context& ctx) {
                          {std::to_string(ctx.now())},
                          "expires_us",
                          true});
-  q.order = std::move(*order);
-  paging::apply(q, *page);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto res = tx->list(q);
-  json::array items;
-  for (auto& r : res.items) items.push_back(render_jwt(r));
-  return list_response("jwts", std::move(items), res.total);
+  return std::nullopt;
 }
 
 Result<Response> create_jwt(Context& ctx) {
@@ -109,37 +97,14 @@ Result<Response> create_jwt(Context& ctx) {
                           {"referrer", referrer.value_or("")}};
     tx.insert(r);
     return Response::json(
-        200, json::object{{"jwt", render_jwt(r)}, {"token", token}, {"renew_token", renew}});
+        200,
+        json::object{{"jwt", render_jwt({ctx, {}}, r)}, {"token", token}, {"renew_token", renew}});
   });
-}
-
-Result<store::Record> load_jwt(store::Tx& tx, Context& ctx) {
-  auto id = path_uuid(ctx, "jti", "jwt");
-  if (!id) return api::fail(id.error());
-  return load_or_404(tx, ctx, kJwt, *id, "jwt");
-}
-
-Result<Response> get_jwt(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_jwt(*tx, ctx);
-  if (!r) return api::fail(r.error());
-  return Response::json(200, render_jwt(*r));
-}
-
-Result<Response> delete_jwt(Context& ctx) {
-  auto res = ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_jwt(tx, ctx);
-    if (!r) return api::fail(r.error());
-    tx.remove(kJwt, r->id);
-    return Response::no_content();
-  });
-  if (!res) return res;
-  return with_auth_refresh(ctx, std::move(*res));
 }
 
 // --- logs ---
 
-json::object render_log(const store::Record& r) {
+json::object render_log(const resource::View&, const store::Record& r) {
   return json::object{{"id", r.id},
                       {"created_at", format_time(r.created_at)},
                       {"ip", str_of(r.body, "ip")},
@@ -151,22 +116,14 @@ json::object render_log(const store::Record& r) {
                       {"resource_id", str_of(r.body, "resource_id")}};
 }
 
-Result<Response> list_logs(Context& ctx) {
-  auto org = organization_of(ctx, ctx.query_opt("organization_id"));
-  if (!org) return api::fail(org.error());
-  auto page = paging::read(ctx.req);
-  if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true}});
-  if (!order) return api::fail(order.error());
-  auto q = base_query(kLog, *org);
+std::optional<ApiError> log_filters(const Context& ctx, store::ListQuery& q) {
   for (auto [param, op] :
        {std::pair{"created_after", Op::kGt}, std::pair{"created_before", Op::kLt}})
     if (auto* v = ctx.query(param); v && !v->empty()) {
       auto t = parse_time(*v);
       if (!t)
-        return api::fail(ApiError::invalid_argument(param, ArgReason::kFormat,
-                                                    "value must be an RFC 3339 timestamp"));
+        return ApiError::invalid_argument(param, ArgReason::kFormat,
+                                          "value must be an RFC 3339 timestamp");
       q.filters.push_back({Column::kCreatedAt, op, {std::to_string(*t)}, {}, true});
     }
   if (auto* a = ctx.query("action"); a && !a->empty() && *a != "unknown_action")
@@ -175,39 +132,54 @@ Result<Response> list_logs(Context& ctx) {
     q.filters.push_back({Column::kBody, Op::kEq, {*t}, "resource_type"});
   if (auto* s = ctx.query("search"); s && !s->empty())
     q.filters.push_back({Column::kBody, Op::kContains, {*s}, "search"});
-  q.order = std::move(*order);
-  paging::apply(q, *page);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto res = tx->list(q);
-  json::array items;
-  for (auto& r : res.items) items.push_back(render_log(r));
-  return list_response("logs", std::move(items), res.total);
+  return std::nullopt;
 }
 
-Result<Response> get_log(Context& ctx) {
-  auto id = path_uuid(ctx, "log_id", "log");
-  if (!id) return api::fail(id.error());
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_or_404(*tx, ctx, kLog, *id, "log");
-  if (!r) return api::fail(r.error());
-  return Response::json(200, render_log(*r));
+std::optional<ApiError> delete_jwt(Context& ctx, store::Tx&, const store::Record&) {
+  refresh_auth(ctx);
+  return std::nullopt;
 }
 
 }  // namespace
 
 void register_jwts(app::Registry& r) {
-  // The user whose sessions are listed or created (oneself needs no right).
-  r.add("GET", "/iam/v1alpha1/jwts", kJwtRead, list_jwts)
-      .refs({app::query_ref("audience_id", app::Access::kRead, {kUserRef})});
+  resource::add_resource(
+      r, resource::Spec{
+             .kind = std::string(kJwt),
+             .resource = "jwt",
+             .id_param = "jti",
+             .collections = {"/iam/v1alpha1/jwts"},
+             .read = kJwtRead,
+             .write = kJwtDelete,
+             .bad_id_help = "value must be a valid UUID",
+             .render = render_jwt,
+             .list_key = "jwts",
+             .filters = {resource::custom("audience_id", jwt_filters)},
+             // The user whose sessions are listed (oneself needs no right).
+             .list_refs = {{app::query_ref("audience_id", app::Access::kRead, {kUserRef})}},
+             .organization_level = true,
+             .on_delete = delete_jwt,
+         });
+  // The create answer is not the record's view: the JWT, its token and the renew token.
   r.add("POST", "/iam/v1alpha1/jwts", kJwtCreate, create_jwt)
       .refs({app::body_ref("user_id", app::Access::kWrite, {kUserRef})});
-  r.add("GET", "/iam/v1alpha1/jwts/{jti}", kJwtRead, get_jwt);
-  r.add("DELETE", "/iam/v1alpha1/jwts/{jti}", kJwtDelete, delete_jwt);
 }
 
 void register_logs(app::Registry& r) {
-  r.add("GET", "/iam/v1alpha1/logs", kLogsRead, list_logs);
-  r.add("GET", "/iam/v1alpha1/logs/{log_id}", kLogsRead, get_log);
+  resource::add_resource(r, resource::Spec{
+                                .kind = std::string(kLog),
+                                .resource = "log",
+                                .id_param = "log_id",
+                                .collections = {"/iam/v1alpha1/logs"},
+                                .read = kLogsRead,
+                                .write = kLogsRead,
+                                .bad_id_help = "value must be a valid UUID",
+                                .render = render_log,
+                                .list_key = "logs",
+                                .filters = {resource::custom("created_after", log_filters)},
+                                .organization_level = true,
+                                .deletable = false,
+                            });
 }
 
 }  // namespace scwd::products::iam

@@ -1,5 +1,6 @@
 // Users: the Owner (bootstrapped), members (created with a username and password) and guests
 // (invited by email), MFA (TOTP), lock/unlock, username/password, grace periods, connections.
+#include "core/resource/resource.hpp"
 #include "products/iam/handlers.hpp"
 #include "products/iam/secrets.hpp"
 
@@ -38,70 +39,26 @@ Result<void> check_username_free(store::Tx& tx, const std::string& org, const st
   return {};
 }
 
-Result<store::Record> load_user(store::Tx& tx, Context& ctx) {
-  auto id = path_uuid(ctx, "user_id", "user");
-  if (!id) return api::fail(id.error());
-  return load_or_404(tx, ctx, kUser, *id, "user");
+std::optional<ApiError> email_free(store::Tx& tx, const std::string& email,
+                                   const std::string& except_id) {
+  auto taken = tx.get_by_key(kUser, "email:" + email);
+  if (taken && taken->id != except_id)
+    return ApiError::already_exists("user", email, "email already in use");
+  return std::nullopt;
 }
 
-Result<Response> list_users(Context& ctx) {
-  auto org = organization_of(ctx, ctx.query_opt("organization_id"));
-  if (!org) return api::fail(org.error());
-  auto page = paging::read(ctx.req);
-  if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true},
-                                       {"updated_at_asc", Column::kUpdatedAt, false},
-                                       {"updated_at_desc", Column::kUpdatedAt, true},
-                                       {"email_asc", Column::kBody, false, "email"},
-                                       {"email_desc", Column::kBody, true, "email"},
-                                       {"last_login_asc", Column::kBody, false, "last_login_at"},
-                                       {"last_login_desc", Column::kBody, true, "last_login_at"},
-                                       {"username_asc", Column::kBody, false, "username"},
-                                       {"username_desc", Column::kBody, true, "username"}});
-  if (!order) return api::fail(order.error());
-  auto q = base_query(kUser, *org);
-  auto ids = query_uuids(ctx, "user_ids");
-  if (!ids) return api::fail(ids.error());
-  if (!ids->empty()) q.filters.push_back({Column::kId, Op::kIn, *ids, {}});
-  if (auto mfa = ctx.query_bool("mfa"))
-    q.filters.push_back({Column::kBody, Op::kEq, {*mfa ? "1" : "0"}, "mfa", true});
-  if (auto* tag = ctx.query("tag"); tag && !tag->empty())
-    q.filters.push_back({Column::kBody, Op::kAnyContains, {*tag}, "tags"});
-  if (auto* type = ctx.query("type"); type && !type->empty() && *type != "unknown_type")
-    q.filters.push_back({Column::kBody, Op::kEq, {*type}, "type"});
-  q.order = std::move(*order);
-  paging::apply(q, *page);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto res = tx->list(q);
-  json::array items;
-  for (auto& r : res.items) items.push_back(render_user(r));
-  return list_response("users", std::move(items), res.total);
-}
-
-Result<Response> get_user(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_user(*tx, ctx);
-  if (!r) return api::fail(r.error());
-  return Response::json(200, render_user(*r));
-}
-
-Result<Response> create_user(Context& ctx) {
+std::optional<ApiError> create_user(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
-  auto org_in = b.str("organization_id");
   auto tags = b.strings("tags");
   auto email = b.str("email");
   auto* member = b.object("member");
-  if (auto e = b.error()) return api::fail(*e);
+  if (auto e = b.error()) return e;
   if (email && member)
-    return api::fail(ApiError::invalid_argument("member", ArgReason::kConstraint,
-                                                "only one of email (guest) and member may be set"));
+    return ApiError::invalid_argument("member", ArgReason::kConstraint,
+                                      "only one of email (guest) and member may be set");
   if (!email && !member)
-    return api::fail(ApiError::invalid_argument("member", ArgReason::kRequired,
-                                                "one of email (guest) or member is required"));
-  auto org = organization_of(ctx, org_in);
-  if (!org) return api::fail(org.error());
-
+    return ApiError::invalid_argument("member", ArgReason::kRequired,
+                                      "one of email (guest) or member is required");
   json::object body{
       {"first_name", ""},   {"last_name", ""},
       {"phone_number", ""}, {"locale", "en_US"},
@@ -110,7 +67,6 @@ Result<Response> create_user(Context& ctx) {
       {"mfa", false},       {"account_root_user_id", ""},
       {"locked", false},    {"tags", strings_json(tags.value_or(std::vector<std::string>{}))}};
   std::string the_email;
-  std::string password_hash;
   if (member) {
     codec::BodyReader m(*member, "member");
     auto e = m.str("email", true);
@@ -129,148 +85,160 @@ Result<Response> create_user(Context& ctx) {
       m.add("first_name", ArgReason::kConstraint, "at most 64 characters");
     if (last && codec::utf8_length(*last) > 64)
       m.add("last_name", ArgReason::kConstraint, "at most 64 characters");
-    if (auto err = m.error()) return api::fail(*err);
+    if (auto err = m.error()) return err;
     the_email = to_lower(*e);
     body["username"] = username && !username->empty() ? *username : the_email;
     if (first) body["first_name"] = *first;
     if (last) body["last_name"] = *last;
     if (phone) body["phone_number"] = *phone;
     if (locale && !locale->empty()) body["locale"] = *locale;
-    if (password && !password->empty()) password_hash = hash_password(*password);
+    if (password && !password->empty()) body["password_hash"] = hash_password(*password);
   } else {
     if (!valid_email(*email))
-      return api::fail(
-          ApiError::invalid_argument("email", ArgReason::kFormat, "invalid email address"));
+      return ApiError::invalid_argument("email", ArgReason::kFormat, "invalid email address");
     the_email = to_lower(*email);
     body["username"] = the_email;
     body["status"] = "invitation_pending";
   }
   body["email"] = the_email;
-  if (!password_hash.empty()) body["password_hash"] = password_hash;
-
-  auto res = ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    if (auto e = quota::check(tx, ctx.svc.config, kUsersQuota, *org)) return api::fail(*e);
-    if (auto ok = check_username_free(tx, *org, str_of(body, "username"), ""); !ok)
-      return api::fail(ok.error());
-    store::Record r;
-    r.kind = std::string(kUser);
-    r.id = new_uuid();
-    r.organization_id = *org;
-    r.name = the_email;
-    r.created_at = r.updated_at = ctx.now();
-    r.keys = {"email:" + the_email};
-    r.body = body;
-    r.body["organization_id"] = *org;
-    try {
-      tx.insert(r);
-    } catch (const store::DuplicateKey&) {
-      return api::fail(ApiError::already_exists("user", the_email, "email already in use"));
-    }
-    log_event(tx, ctx, "created", "user", r.id);
-    return Response::json(200, render_user(r));
-  });
-  return res;
+  body["organization_id"] = r.organization_id;
+  if (auto ok = check_username_free(tx, r.organization_id, str_of(body, "username"), ""); !ok)
+    return ok.error();
+  if (auto e = email_free(tx, the_email, "")) return e;
+  r.name = the_email;
+  r.keys = {"email:" + the_email};
+  r.body = std::move(body);
+  log_event(tx, ctx, "created", "user", r.id);
+  return std::nullopt;
 }
 
-Result<Response> update_user(Context& ctx) {
+std::optional<ApiError> update_user(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
-  auto tags = b.strings("tags");
   auto email = b.str("email");
-  auto first = b.str("first_name");
-  auto last = b.str("last_name");
-  auto phone = b.str("phone_number");
-  auto locale = b.str("locale");
   if (email && !valid_email(*email)) b.add("email", ArgReason::kFormat, "invalid email address");
-  if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_user(tx, ctx);
-    if (!r) return api::fail(r.error());
-    if (tags) r->body["tags"] = strings_json(*tags);
-    if (email) {
-      auto e = to_lower(*email);
-      r->body["email"] = e;
-      r->name = e;
-      r->keys = {"email:" + e};
-    }
-    if (first) r->body["first_name"] = *first;
-    if (last) r->body["last_name"] = *last;
-    if (phone) r->body["phone_number"] = *phone;
-    if (locale) r->body["locale"] = *locale;
-    r->updated_at = ctx.now();
-    try {
-      tx.update(*r);
-    } catch (const store::DuplicateKey&) {
-      return api::fail(ApiError::already_exists("user", *email, "email already in use"));
-    }
-    log_event(tx, ctx, "updated", "user", r->id);
-    return Response::json(200, render_user(*r));
-  });
+  if (auto e = b.error()) return e;
+  if (email) {
+    auto e = to_lower(*email);
+    if (auto taken = email_free(tx, e, r.id)) return taken;
+    r.body["email"] = e;
+    r.name = e;
+    r.keys = {"email:" + e};
+  }
+  log_event(tx, ctx, "updated", "user", r.id);
+  return std::nullopt;
 }
 
-Result<Response> delete_user(Context& ctx) {
-  auto res = ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_user(tx, ctx);
-    if (!r) return api::fail(r.error());
-    if (str_of(r->body, "type") == "owner" || !bool_of(r->body, "deletable", true))
-      return api::fail(ApiError::precondition_failed(
-          "protected_resource", "the Owner of an organization cannot be deleted"));
-    delete_keys_of(tx, ctx, "user_id", r->id);
-    orphan_policies(tx, ctx, "user_id", r->id);
-    leave_groups(tx, ctx, "user_ids", r->id);
-    auto jq = base_query(kJwt, ctx.principal.organization_id);
-    jq.filters.push_back({Column::kParent, Op::kEq, {r->id}, {}});
-    jq.with_total = false;
-    for (auto& j : tx.list(jq).items) tx.remove(kJwt, j.id);
-    tx.remove(kUser, r->id);
-    log_event(tx, ctx, "deleted", "user", r->id);
-    return Response::no_content();
-  });
-  if (!res) return res;
-  return with_auth_refresh(ctx, std::move(*res));
+std::optional<ApiError> delete_user(Context& ctx, store::Tx& tx, const store::Record& r) {
+  if (str_of(r.body, "type") == "owner" || !bool_of(r.body, "deletable", true))
+    return ApiError::precondition_failed("protected_resource",
+                                         "the Owner of an organization cannot be deleted");
+  delete_keys_of(tx, ctx, "user_id", r.id);
+  orphan_policies(tx, ctx, "user_id", r.id);
+  leave_groups(tx, ctx, "user_ids", r.id);
+  auto jq = base_query(kJwt, ctx.principal.organization_id);
+  jq.filters.push_back({Column::kParent, Op::kEq, {r.id}, {}});
+  jq.with_total = false;
+  for (auto& j : tx.list(jq).items) tx.remove(kJwt, j.id);
+  log_event(tx, ctx, "deleted", "user", r.id);
+  refresh_auth(ctx);
+  return std::nullopt;
 }
 
-// Applies `change` to the user of the path and answers the user.
-template <typename Fn>
-Result<Response> mutate_user(Context& ctx, Fn&& change, bool refresh_auth = false) {
-  auto res = ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_user(tx, ctx);
-    if (!r) return api::fail(r.error());
-    if (auto e = change(tx, *r)) return api::fail(*e);
-    r->updated_at = ctx.now();
-    tx.update(*r);
-    log_event(tx, ctx, "updated", "user", r->id);
-    return Response::json(200, render_user(*r));
-  });
-  if (!res || !refresh_auth) return res;
-  return with_auth_refresh(ctx, std::move(*res));
+// A change made by an action on the user, logged.
+resource::Change logged(resource::Change change) {
+  return [change](Context& ctx, store::Tx& tx, store::Record& r) -> std::optional<ApiError> {
+    if (auto e = change(ctx, tx, r)) return e;
+    log_event(tx, ctx, "updated", "user", r.id);
+    return std::nullopt;
+  };
 }
 
-Result<Response> update_username(Context& ctx) {
+std::optional<ApiError> update_username(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
   auto username = b.str("username", true);
   if (username && !valid_username(*username))
     b.add("username", ArgReason::kConstraint, "must be 2 to 64 characters of [a-zA-Z0-9@._-]");
-  if (auto e = b.error()) return api::fail(*e);
-  return mutate_user(ctx, [&](store::Tx& tx, store::Record& r) -> std::optional<ApiError> {
-    if (auto ok = check_username_free(tx, r.organization_id, *username, r.id); !ok)
-      return ok.error();
-    r.body["username"] = *username;
-    return std::nullopt;
-  });
+  if (auto e = b.error()) return e;
+  if (auto ok = check_username_free(tx, r.organization_id, *username, r.id); !ok) return ok.error();
+  r.body["username"] = *username;
+  return std::nullopt;
 }
 
-Result<Response> update_password(Context& ctx) {
+std::optional<ApiError> update_password(Context& ctx, store::Tx&, store::Record& r) {
   codec::BodyReader b(ctx.body);
   auto password = b.str("password", true);
   if (password && password->empty())
     b.add("password", ArgReason::kConstraint, "the password cannot be empty");
-  if (auto e = b.error()) return api::fail(*e);
-  auto hash = hash_password(*password);
-  return mutate_user(ctx, [&](store::Tx&, store::Record& r) -> std::optional<ApiError> {
-    r.body["password_hash"] = hash;
-    r.body["password_updated_at"] = format_time(ctx.now());
+  if (auto e = b.error()) return e;
+  r.body["password_hash"] = hash_password(*password);
+  r.body["password_updated_at"] = format_time(ctx.now());
+  return std::nullopt;
+}
+
+resource::Change set_locked(bool locked) {
+  return [locked](Context& ctx, store::Tx&, store::Record& r) -> std::optional<ApiError> {
+    if (str_of(r.body, "type") == "owner")
+      return ApiError::precondition_failed("protected_resource",
+                                           "the Owner of an organization cannot be locked");
+    r.body["locked"] = locked;
+    refresh_auth(ctx);
     return std::nullopt;
+  };
+}
+
+std::shared_ptr<const resource::Spec> user_spec() {
+  using resource::PatchField;
+  static const auto spec = std::make_shared<const resource::Spec>(resource::Spec{
+      .kind = std::string(kUser),
+      .resource = "user",
+      .id_param = "user_id",
+      .collections = {"/iam/v1alpha1/users"},
+      .read = kRead,
+      .write = kWrite,
+      .bad_id_help = "value must be a valid UUID",
+      .render = [](const resource::View&, const store::Record& u) { return render_user(u); },
+      .list_key = "users",
+      .orders = {{"created_at_asc", Column::kCreatedAt, false},
+                 {"created_at_desc", Column::kCreatedAt, true},
+                 {"updated_at_asc", Column::kUpdatedAt, false},
+                 {"updated_at_desc", Column::kUpdatedAt, true},
+                 {"email_asc", Column::kBody, false, "email"},
+                 {"email_desc", Column::kBody, true, "email"},
+                 {"last_login_asc", Column::kBody, false, "last_login_at"},
+                 {"last_login_desc", Column::kBody, true, "last_login_at"},
+                 {"username_asc", Column::kBody, false, "username"},
+                 {"username_desc", Column::kBody, true, "username"}},
+      .filters = {resource::uuids("user_ids", Column::kId), resource::body_bool("mfa"),
+                  tag_filter(),
+                  resource::custom("type",
+                                   [](const Context& ctx, store::ListQuery& q) {
+                                     if (auto* t = ctx.query("type");
+                                         t && !t->empty() && *t != "unknown_type")
+                                       q.filters.push_back({Column::kBody, Op::kEq, {*t}, "type"});
+                                     return std::optional<ApiError>{};
+                                   })},
+      .list_refs = {.not_refs = {"user_ids"}},  // a list filter
+      .create = create_user,
+      .organization_level = true,
+      .quota = kUsersQuota,
+      .patch = {{"tags", PatchField::As::kStrings},
+                {"first_name", PatchField::As::kString},
+                {"last_name", PatchField::As::kString},
+                {"phone_number", PatchField::As::kString},
+                {"locale", PatchField::As::kString}},
+      .update = update_user,
+      .update_permission = kSelfWrite,
+      .actions = {{"POST", "update-username", logged(update_username), {}, kSelfWrite},
+                  {"POST", "update-password", logged(update_password), {}, kSelfWrite},
+                  {"POST", "lock", logged(set_locked(true))},
+                  {"POST", "unlock", logged(set_locked(false))}},
+      .on_delete = delete_user,
   });
+  return spec;
+}
+
+Result<store::Record> load_user(store::Tx& tx, Context& ctx) {
+  return resource::load(ctx, tx, *user_spec());
 }
 
 Result<Response> create_mfa_otp(Context& ctx) {
@@ -328,19 +296,6 @@ Result<Response> delete_mfa_otp(Context& ctx) {
     log_event(tx, ctx, "updated", "user", r->id);
     return Response::no_content();
   });
-}
-
-Result<Response> set_locked(Context& ctx, bool locked) {
-  return mutate_user(
-      ctx,
-      [&](store::Tx&, store::Record& r) -> std::optional<ApiError> {
-        if (str_of(r.body, "type") == "owner")
-          return ApiError::precondition_failed("protected_resource",
-                                               "the Owner of an organization cannot be locked");
-        r.body["locked"] = locked;
-        return std::nullopt;
-      },
-      true);
 }
 
 Result<Response> list_grace_periods(Context& ctx) {
@@ -504,18 +459,10 @@ void delete_keys_of(store::Tx& tx, Context& ctx, std::string_view field, const s
 
 void register_users(app::Registry& r) {
   const std::string u = "/iam/v1alpha1/users";
-  r.add("GET", u, kRead, list_users).not_refs({"user_ids"});  // a list filter
-  r.add("POST", u, kWrite, create_user);
-  r.add("GET", u + "/{user_id}", kRead, get_user);
-  r.add("PATCH", u + "/{user_id}", kSelfWrite, update_user);
-  r.add("DELETE", u + "/{user_id}", kWrite, delete_user);
-  r.add("POST", u + "/{user_id}/update-username", kSelfWrite, update_username);
-  r.add("POST", u + "/{user_id}/update-password", kSelfWrite, update_password);
+  resource::add_resource(r, user_spec());
   r.add("POST", u + "/{user_id}/mfa-otp", kSelfWrite, create_mfa_otp);
   r.add("POST", u + "/{user_id}/validate-mfa-otp", kSelfWrite, validate_mfa_otp);
   r.add("DELETE", u + "/{user_id}/mfa-otp", kSelfWrite, delete_mfa_otp);
-  r.add("POST", u + "/{user_id}/lock", kWrite, [](Context& c) { return set_locked(c, true); });
-  r.add("POST", u + "/{user_id}/unlock", kWrite, [](Context& c) { return set_locked(c, false); });
   r.add("GET", "/iam/v1alpha1/grace-periods", kRead, list_grace_periods)
       .refs({app::query_ref("user_id", app::Access::kRead, {kUserRef})});
   r.add("GET", u + "/{user_id}/connections", kRead, get_connections);
