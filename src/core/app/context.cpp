@@ -75,13 +75,13 @@ std::optional<api::ApiError> Context::check_organization_filter(std::string_view
 std::optional<api::ApiError> Context::uuid_filter(store::ListQuery& q, std::string_view param,
                                                   store::Column column,
                                                   std::string_view body_path) const {
-  std::vector<std::string> ids;
+  store::Values ids;
   for (auto& v : query_all(param, true)) {
     if (v.empty()) continue;
     if (!is_uuid(v))
       return api::ApiError::invalid_argument(std::string(param), api::ArgReason::kFormat,
                                              "invalid UUID");
-    ids.push_back(to_lower(v));
+    ids.push_back(store::Uuid{to_lower(v)});
   }
   if (ids.empty()) return std::nullopt;
   auto op = ids.size() == 1 ? store::Op::kEq : store::Op::kIn;

@@ -161,7 +161,7 @@ void Engine::settle_due(store::Store& store) {
   t = now();
   auto gen = generation_.load();
   store::ListQuery q;
-  q.filters.push_back({store::Column::kDueAt, store::Op::kLe, {std::to_string(t)}, {}, true});
+  q.filters.push_back({store::Column::kDueAt, store::Op::kLe, {t}, {}});
   // Earliest first, which is also what lets the store walk its due_at index: in id order it
   // would walk every record of every kind looking for the due ones.
   q.order.push_back({store::Column::kDueAt, false, {}});

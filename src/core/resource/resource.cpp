@@ -191,8 +191,7 @@ std::optional<ApiError> apply_filter(const Context& ctx, const Filter& f, store:
     return std::nullopt;
   }
   if (f.as == Filter::As::kBool) {
-    if (auto v = ctx.query_bool(f.param))
-      q.filters.push_back({f.column, Op::kEq, {*v ? "1" : "0"}, f.path, true});
+    if (auto v = ctx.query_bool(f.param)) q.filters.push_back({f.column, Op::kEq, {*v}, f.path});
     return std::nullopt;
   }
   auto* v = ctx.query(f.param);

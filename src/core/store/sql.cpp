@@ -4,6 +4,21 @@
 #include <cctype>
 #include <stdexcept>
 
+namespace scwd::store {
+
+std::string text_of(const Value& v) {
+  if (auto* s = std::get_if<std::string>(&v)) return *s;
+  if (auto* u = std::get_if<Uuid>(&v)) return u->value;
+  if (auto* b = std::get_if<bool>(&v)) return *b ? "1" : "0";
+  return std::to_string(std::get<std::int64_t>(v));
+}
+
+bool is_numeric(const Value& v) {
+  return std::holds_alternative<std::int64_t>(v) || std::holds_alternative<bool>(v);
+}
+
+}  // namespace scwd::store
+
 namespace scwd::store::sql {
 
 const std::vector<Migration>& migrations(Dialect d) {
@@ -166,7 +181,7 @@ bool trigram_searchable(const std::string& v) {
 std::vector<std::string> name_trigrams(const ListQuery& q) {
   for (auto& f : q.filters) {
     if (f.column != Column::kName || f.op != Op::kContains || f.values.empty()) continue;
-    const std::string& v = f.values.front();
+    const std::string v = text_of(f.values.front());
     if (!trigram_searchable(v)) return {};
     std::vector<std::size_t> starts;  // byte offset of each character
     for (std::size_t i = 0; i < v.size(); ++i)
@@ -205,6 +220,12 @@ class Builder {
   std::string ph(std::string v, bool numeric = false) {
     out_.args.push_back(std::move(v));
     out_.numeric.push_back(numeric);
+    if (d_ == Dialect::kPostgres) return "$" + std::to_string(out_.args.size());
+    return "?";
+  }
+  std::string ph(const Value& v, bool numeric = false) {
+    out_.args.push_back(text_of(v));
+    out_.numeric.push_back(numeric || is_numeric(v));
     if (d_ == Dialect::kPostgres) return "$" + std::to_string(out_.args.size());
     return "?";
   }
@@ -303,10 +324,11 @@ class Builder {
     // An empty kind lists every kind (the lifecycle engine's due-records query).
     std::string w = q.kind.empty() ? " WHERE 1 = 1" : " WHERE r.kind = " + ph(q.kind);
     for (auto& f : q.filters) {
-      std::string col = column(f.column, f.path, f.numeric);
+      bool numeric = f.numeric || (!f.values.empty() && is_numeric(f.values.front()));
+      std::string col = column(f.column, f.path, numeric);
       auto one = [&]() -> std::string {
         if (f.values.empty()) throw std::invalid_argument("filter without a value");
-        return ph(f.values.front(), f.numeric);
+        return ph(f.values.front(), numeric);
       };
       switch (f.op) {
         case Op::kEq:
@@ -335,7 +357,7 @@ class Builder {
           w += " AND " + col + " IN (";
           for (std::size_t i = 0; i < f.values.size(); ++i) {
             if (i) w += ", ";
-            w += ph(f.values[i], f.numeric);
+            w += ph(f.values[i], numeric);
           }
           w += ")";
           break;
@@ -503,6 +525,8 @@ class Builder {
           return std::nullopt;
       }
       if (f.numeric || (f.op != Op::kEq && f.op != Op::kIn)) return std::nullopt;
+      for (auto& v : f.values)
+        if (is_numeric(v)) return std::nullopt;
       if (f.values.empty()) {
         if (f.op == Op::kEq) return std::nullopt;
         w += " AND 1 = 0";

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace scwd::store {
@@ -63,12 +64,33 @@ enum class Op {
   kAnyContains,  // some element contains the value (case-insensitive substring)
 };
 
+// A UUID value (ids, project ids): a back end may bind it natively; compared as text here.
+struct Uuid {
+  std::string value;
+};
+
+// A filter value, typed so that every back end binds it as what it is: text, an integer, a
+// boolean (JSON true/false in bodies; never "1"/"0" strings) or a UUID.
+using Value = std::variant<std::string, std::int64_t, bool, Uuid>;
+
+// The values of a filter. Converts from a list of strings (ids, names) for convenience.
+struct Values : std::vector<Value> {
+  using std::vector<Value>::vector;
+  Values(const std::vector<std::string>& v)  // NOLINT: implicit on purpose
+      : std::vector<Value>(v.begin(), v.end()) {}
+};
+
+// The text of a value (integers in decimal, booleans as 1 / 0: how SQL back ends compare them).
+std::string text_of(const Value& v);
+// True when the value compares as an integer (integers and booleans).
+bool is_numeric(const Value& v);
+
 struct Filter {
   Column column;
   Op op;
-  std::vector<std::string> values;  // one value except for kIn; numbers as decimal strings
-  std::string path;                 // for Column::kBody: dotted path ("server.id")
-  bool numeric = false;             // compare values as integers
+  Values values;         // one value except for kIn / kAnyIn
+  std::string path;      // for Column::kBody: dotted path ("server.id")
+  bool numeric = false;  // compare as integers; implied by integer and boolean values
 };
 
 struct Order {
@@ -111,7 +133,11 @@ class Tx {
   virtual ~Tx() = default;
   virtual std::optional<Record> get(std::string_view kind, std::string_view id) = 0;
   virtual std::optional<Record> get_by_key(std::string_view kind, std::string_view key) = 0;
-  // Inserts; sets version = 1. Throws DuplicateKey when (kind, id) or a key exists.
+  // Inserts; sets version = 1. Throws DuplicateKey when (kind, id) or a key exists. A refused
+  // insert or update (DuplicateKey, Conflict) undoes only its own statement: the transaction
+  // stays usable, earlier writes in it are kept, and the caller may read (e.g. the record that
+  // holds the key) and write on. Every back end must keep this (SQLite: statement rollback;
+  // PostgreSQL: a savepoint around each such write).
   virtual void insert(Record& r) = 0;
   // Writes r if its version still matches the stored one, then bumps r.version. Throws Conflict.
   virtual void update(Record& r) = 0;

@@ -97,11 +97,7 @@ std::optional<ApiError> check_bearer_rights(Context& ctx, const std::string& use
 // The organization-wide list filters of API keys: by bearer, expiry, description.
 std::optional<ApiError> key_filters(const Context& ctx, store::ListQuery& q) {
   if (auto expired = ctx.query_bool("expired"))
-    q.filters.push_back({Column::kBody,
-                         *expired ? Op::kLe : Op::kGt,
-                         {std::to_string(ctx.now())},
-                         "expires_us",
-                         true});
+    q.filters.push_back({Column::kBody, *expired ? Op::kLe : Op::kGt, {ctx.now()}, "expires_us"});
   std::vector<std::string> aks = ctx.query_all("access_keys", true);
   if (auto* one = ctx.query("access_key"); one && !one->empty()) aks.push_back(*one);
   if (!aks.empty()) q.filters.push_back({Column::kId, Op::kIn, aks, {}});

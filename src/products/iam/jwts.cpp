@@ -49,11 +49,7 @@ std::optional<ApiError> jwt_filters(const Context& ctx, store::ListQuery& q) {
                                       "value must be a valid UUID");
   q.filters.push_back({Column::kParent, Op::kEq, {to_lower(*aud)}, {}});
   if (auto expired = ctx.query_bool("expired"))
-    q.filters.push_back({Column::kBody,
-                         *expired ? Op::kLe : Op::kGt,
-                         {std::to_string(ctx.now())},
-                         "expires_us",
-                         true});
+    q.filters.push_back({Column::kBody, *expired ? Op::kLe : Op::kGt, {ctx.now()}, "expires_us"});
   return std::nullopt;
 }
 
@@ -124,7 +120,7 @@ std::optional<ApiError> log_filters(const Context& ctx, store::ListQuery& q) {
       if (!t)
         return ApiError::invalid_argument(param, ArgReason::kFormat,
                                           "value must be an RFC 3339 timestamp");
-      q.filters.push_back({Column::kCreatedAt, op, {std::to_string(*t)}, {}, true});
+      q.filters.push_back({Column::kCreatedAt, op, {*t}, {}});
     }
   if (auto* a = ctx.query("action"); a && !a->empty() && *a != "unknown_action")
     q.filters.push_back({Column::kBody, Op::kEq, {*a}, "action"});

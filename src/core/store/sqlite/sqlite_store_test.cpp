@@ -390,8 +390,9 @@ class SqliteStoreFilterTest : public SqliteStoreTest {
       r.body["id"] = id;
       rs.push_back(std::move(r));
     };
-    add("r1", "Alpha Server", 100, {{"size", 5}, {"spec", {{"type", "DEV1-S"}}}});
-    add("r2", "beta", 200, {{"size", 20}, {"spec", {{"type", "GP1-M"}}}, {"opt", nullptr}});
+    add("r1", "Alpha Server", 100, {{"size", 5}, {"spec", {{"type", "DEV1-S"}}}, {"on", true}});
+    add("r2", "beta", 200,
+        {{"size", 20}, {"spec", {{"type", "GP1-M"}}}, {"opt", nullptr}, {"on", false}});
     add("r3", "gamma alpha", 300, {{"size", 100}, {"opt", "set"}});
     add("r4", "delta", 400, {{"size", 9}});
     rs[0].due_at = 1000;
@@ -460,6 +461,22 @@ TEST_F(SqliteStoreFilterTest, BodyPaths) {
   EXPECT_THAT(ids_where({Column::kBody, Op::kEq, {"100"}, "size", true}), ElementsAre("r3"));
   EXPECT_THAT(ids_where({Column::kBody, Op::kIn, {"5", "9"}, "size", true}),
               ElementsAre("r1", "r4"));
+}
+
+// Typed values: booleans match JSON booleans, integers compare as numbers, UUIDs as text.
+TEST_F(SqliteStoreFilterTest, TypedValues) {
+  EXPECT_THAT(ids_where({Column::kBody, Op::kEq, {true}, "on"}), ElementsAre("r1"));
+  EXPECT_THAT(ids_where({Column::kBody, Op::kEq, {false}, "on"}), ElementsAre("r2"));
+  EXPECT_THAT(ids_where({Column::kBody, Op::kGt, {std::int64_t{10}}, "size"}),
+              ElementsAre("r2", "r3"));
+  EXPECT_THAT(ids_where({Column::kBody, Op::kIn, {std::int64_t{5}, std::int64_t{9}}, "size"}),
+              ElementsAre("r1", "r4"));
+  EXPECT_THAT(ids_where({Column::kCreatedAt, Op::kLe, {std::int64_t{200}}}),
+              ElementsAre("r1", "r2"));
+  EXPECT_THAT(ids_where({Column::kId, Op::kIn, {Uuid{"r3"}, Uuid{"r4"}}}), ElementsAre("r3", "r4"));
+  EXPECT_EQ(text_of(Value{true}), "1");
+  EXPECT_EQ(text_of(Value{std::int64_t{-7}}), "-7");
+  EXPECT_FALSE(is_numeric(Value{Uuid{"x"}}));
 }
 
 TEST_F(SqliteStoreFilterTest, IsNullAndNotNull) {
