@@ -3,8 +3,8 @@
 #include "core/router/router.hpp"
 #include "products/ipam/ipam.hpp"
 #include "products/ipam/model.hpp"
-#include "products/vpc/model.hpp"
 #include "products/vpc/vpc.hpp"
+#include "testing/helpers.hpp"
 #include "testing/test_env.hpp"
 
 namespace scwd {
@@ -15,10 +15,6 @@ namespace ipam = products::ipam;
 namespace vpc = products::vpc;
 
 const std::string kI = "/ipam/v1/regions/fr-par";
-
-std::string str(const json::value& v, std::string_view key) {
-  return std::string(v.as_object().at(key).as_string());
-}
 
 struct Fixture {
   testing::TestApp t;
@@ -148,12 +144,12 @@ TEST(IpamApi, BookCustomResourceListAndRelease) {
   testing::TestApp t;
   auto pn = t.call("POST", "/vpc/v2/regions/fr-par/private-networks", R"({"name":"pn"})");
   ASSERT_EQ(pn.status, 200);
-  auto pn_id = str(pn.json, "id");
+  auto pn_id = testing::str(pn.json, "id");
   auto ip = t.call("POST", kI + "/ips",
                    R"({"source":{"private_network_id":")" + pn_id +
                        R"("},"resource":{"mac_address":"bc:24:11:74:d0:5a"},"tags":["x"]})");
   ASSERT_EQ(ip.status, 200) << ip.raw.body;
-  auto id = str(ip.json, "id");
+  auto id = testing::str(ip.json, "id");
   auto& res = ip.json.as_object().at("resource").as_object();
   EXPECT_EQ(res.at("id"), json::value(id));
   EXPECT_EQ(res.at("type"), json::value("custom"));
@@ -177,7 +173,7 @@ TEST(IpamApi, BookCustomResourceListAndRelease) {
   EXPECT_EQ(set.status, 204) << set.raw.body;
   auto gone = t.call("GET", kI + "/ips/" + id);
   EXPECT_EQ(gone.status, 404);
-  EXPECT_EQ(str(gone.json, "resource"), "ip");
+  EXPECT_EQ(testing::str(gone.json, "resource"), "ip");
 }
 
 }  // namespace
