@@ -29,13 +29,13 @@ std::uint64_t random_u64() {
   return rng();
 }
 
+}  // namespace
+
 std::string upper(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
-
-}  // namespace
 
 std::string address_key(std::string_view subnet_id, std::string_view plain) {
   return "addr/" + std::string(subnet_id) + "/" + std::string(plain);

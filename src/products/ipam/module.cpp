@@ -28,12 +28,6 @@ namespace {
 constexpr Permission kRead{"IPAM", Access::kRead, "ip"};
 constexpr Permission kWrite{"IPAM", Access::kWrite, "ip"};
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool valid_mac(std::string_view s) {
   if (s.size() != 17) return false;
   for (std::size_t i = 0; i < s.size(); ++i) {

@@ -79,7 +79,6 @@ std::optional<ApiError> create(Context& ctx, store::Tx& tx, store::Record& r) {
 
 std::optional<ApiError> update(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
-  auto description = b.str("description");
   auto source = b.str("source");
   auto ip = b.str("nexthop_resource_ip");
   auto pn_id = b.uuid("nexthop_private_network_id");
@@ -91,7 +90,6 @@ std::optional<ApiError> update(Context& ctx, store::Tx& tx, store::Record& r) {
   std::string pn = pn_id ? to_lower(*pn_id) : str_of(r.body, "nexthop_private_network_id");
   if (auto e = check(ctx, tx, vpc->id, src, addr, pn)) return e;
   set_rule(r, src, addr, pn);
-  if (description) r.body["description"] = *description;
   return std::nullopt;
 }
 
@@ -127,7 +125,8 @@ void register_ingress_rules(app::Registry& r) {
              .create_refs = {.refs = {app::body_ref("vpc_id", Access::kWrite, {kVpcRef}),
                                       app::body_ref("nexthop_private_network_id", Access::kWrite,
                                                     {kPrivateNetworkRef})}},
-             .patch = {{"tags", resource::PatchField::As::kTags}},
+             .patch = {{"description", resource::PatchField::As::kString},
+                       {"tags", resource::PatchField::As::kTags}},
              .update = update,
              .update_refs = {.refs = {app::body_ref("nexthop_private_network_id", Access::kWrite,
                                                     {kPrivateNetworkRef})}},

@@ -129,15 +129,12 @@ std::optional<ApiError> update(Context& ctx, store::Tx& tx, store::Record& r) {
   if (auto e = check_writable(ctx, tx, r)) return e;
   auto vpc = load_vpc(ctx, tx, r.parent_id);
   if (!vpc) return vpc.error();
-  auto str = [&](std::string_view key) -> std::optional<std::string> {
-    auto it = r.body.find(key);
-    if (it == r.body.end() || !it->value().is_string()) return std::nullopt;
-    return std::string(it->value().get_string());
-  };
-  std::string dest = destination ? *destination : str("destination").value_or("");
-  auto pn_id = nh_pn ? lower_opt(nh_pn) : str("nexthop_private_network_id");
-  auto res_id = nh_resource ? lower_opt(nh_resource) : str("nexthop_resource_id");
-  auto conn_id = nh_conn ? lower_opt(nh_conn) : str("nexthop_vpc_connector_id");
+  // The stored next hops (null: none) unless the body changes them.
+  auto current = [&](std::string_view key) { return lower_opt(str_of(r.body, key)); };
+  std::string dest = destination ? *destination : str_of(r.body, "destination");
+  auto pn_id = nh_pn ? lower_opt(nh_pn) : current("nexthop_private_network_id");
+  auto res_id = nh_resource ? lower_opt(nh_resource) : current("nexthop_resource_id");
+  auto conn_id = nh_conn ? lower_opt(nh_conn) : current("nexthop_vpc_connector_id");
   if (auto e = check_route(ctx, tx, *vpc, dest, pn_id, res_id, conn_id)) return e;
   if (description) r.body["description"] = description->empty() ? "Custom route" : *description;
   r.body["destination"] = net::format_cidr(*net::parse_cidr(dest));

@@ -269,5 +269,47 @@ TEST(VpcApi, ConnectorsPeerAndIngressRules) {
             "orphan");
 }
 
+// Lists render every item from one batch of relations: Private Network counts, peers, next hops.
+TEST(VpcApi, ListsRenderRelationsOfThePage) {
+  testing::TestApp t;
+  auto a = t.call("POST", kR + "/vpcs", R"({"name":"alpha"})");
+  auto b = t.call("POST", kR + "/vpcs", R"({"name":"bravo"})");
+  auto ida = testing::str(a.json, "id"), idb = testing::str(b.json, "id");
+  for (auto* body : {R"({"name":"p1","vpc_id":"A","subnets":["10.8.0.0/24"]})",
+                     R"({"name":"p2","vpc_id":"A","subnets":["10.9.0.0/24"]})"}) {
+    std::string s = body;
+    s.replace(s.find("\"A\""), 3, "\"" + ida + "\"");
+    ASSERT_EQ(t.call("POST", kR + "/private-networks", s).status, 200);
+  }
+  auto vpcs = t.call("GET", kR + "/vpcs?name=alpha&order_by=name_asc");
+  ASSERT_EQ(vpcs.status, 200) << vpcs.raw.body;
+  auto& items = vpcs.json.as_object().at("vpcs").as_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(testing::num(items[0], "private_network_count"), 2);
+
+  t.call("POST", kR + "/vpc-connectors",
+         R"({"vpc_id":")" + ida + R"(","target_vpc_id":")" + idb + R"("})");
+  t.call("POST", kR + "/vpc-connectors",
+         R"({"vpc_id":")" + idb + R"(","target_vpc_id":")" + ida + R"("})");
+  auto conns = t.call("GET", kR + "/vpc-connectors?order_by=created_at_asc");
+  ASSERT_EQ(conns.status, 200) << conns.raw.body;
+  auto& cs = conns.json.as_object().at("vpc_connectors").as_array();
+  ASSERT_EQ(cs.size(), 2u);
+  EXPECT_EQ(testing::str(cs[0], "status"), "peered");
+  EXPECT_EQ(testing::str(testing::obj(cs[0], "peer_info"), "vpc_name"), "bravo");
+  EXPECT_EQ(testing::str(testing::obj(cs[1], "peer_info"), "vpc_name"), "alpha");
+
+  // Malformed ids: the connector's 404 names the id lower-cased, the route's names nothing.
+  auto conn = t.call("GET", kR + "/vpc-connectors/NOT-AN-ID");
+  EXPECT_EQ(conn.status, 404);
+  EXPECT_EQ(testing::str(conn.json, "resource_id"), "not-an-id");
+  auto route = t.call("GET", kR + "/routes/not-an-id");
+  EXPECT_EQ(route.status, 404);
+  EXPECT_EQ(testing::str(route.json, "resource"), "unknown");
+  auto rule = t.call("PATCH", kR + "/ingress-rules/" + new_uuid(), "{}");
+  EXPECT_EQ(rule.status, 404);
+  EXPECT_EQ(testing::str(rule.json, "resource"), "unknown");
+}
+
 }  // namespace
 }  // namespace scwd
