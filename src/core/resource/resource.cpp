@@ -51,6 +51,10 @@ Prefetch prefetch(store::Tx& tx, const Spec& spec, const std::vector<store::Reco
   Prefetch out;
   if (items.empty()) return out;
   for (auto& rel : spec.related) {
+    if (rel.load) {
+      rel.load(tx, items, out);
+      continue;
+    }
     std::set<std::string> ids;
     if (rel.ids) {
       std::vector<std::string> named;
@@ -112,7 +116,8 @@ Result<std::string> path_id(const Context& ctx, const Spec& spec) {
   } else if (is_uuid(v)) {
     return to_lower(v);
   }
-  if (spec.bad_id == BadId::kNotFound) return api::fail(ApiError::not_found(spec.resource, v));
+  if (spec.bad_id == BadId::kNotFound)
+    return api::fail(spec.not_found ? spec.not_found(v) : ApiError::not_found(spec.resource, v));
   return api::fail(ApiError::invalid_argument(spec.id_param, ArgReason::kFormat, spec.bad_id_help));
 }
 
@@ -122,7 +127,8 @@ Result<store::Record> load(const Context& ctx, store::Tx& tx, const Spec& spec, 
   auto r = write ? ctx.svc.lifecycle.load(tx, spec.kind, *id) : tx.get(spec.kind, *id);
   if (!r || r->organization_id != ctx.principal.organization_id ||
       (spec.locality != Locality::kGlobal && r->locality != locality_of(ctx, spec)))
-    return api::fail(ApiError::not_found(spec.resource, *id));
+    return api::fail(spec.not_found ? spec.not_found(*id)
+                                    : ApiError::not_found(spec.resource, *id));
   return std::move(*r);
 }
 
@@ -274,6 +280,18 @@ Result<app::Owner> organization_owner(const Context& ctx, const std::optional<st
   return app::Owner{org, {}};
 }
 
+// Who a new record belongs to: the spec's own rule, the caller's organization, or the body's
+// project (or organization).
+Result<app::Owner> owner_of(const Spec& spec, Context& ctx, store::Tx& tx) {
+  if (spec.owner) return spec.owner(ctx, tx);
+  if (spec.organization_level)
+    return organization_owner(ctx, body_string(ctx, spec.organization_field),
+                              spec.organization_field);
+  return app::resolve_owner(ctx, tx, body_string(ctx, spec.project_field),
+                            body_string(ctx, spec.organization_field), spec.project_field,
+                            spec.organization_field, spec.resource);
+}
+
 std::string name_key(const store::Record& r) { return "name:" + r.organization_id + ":" + r.name; }
 
 // Writes r (insert or update), answering already_exists when its unique name is taken.
@@ -295,13 +313,7 @@ std::optional<ApiError> write(store::Tx& tx, const Spec& spec, store::Record& r,
 Result<Response> create(const Route& rt, Context& ctx) {
   const Spec& spec = *rt.spec;
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto owner =
-        spec.organization_level
-            ? organization_owner(ctx, body_string(ctx, spec.organization_field),
-                                 spec.organization_field)
-            : app::resolve_owner(ctx, tx, body_string(ctx, spec.project_field),
-                                 body_string(ctx, spec.organization_field), spec.project_field,
-                                 spec.organization_field, spec.resource);
+    auto owner = owner_of(spec, ctx, tx);
     if (!owner) return api::fail(owner.error());
     if (spec.quota)
       if (auto e = quota::check(tx, ctx.svc.config, *spec.quota, owner->organization_id))

@@ -37,6 +37,8 @@ enum class Paging { kPage, kLegacy };
 // APIs), or 404 not_found for the resource (where the platform was seen to answer so).
 enum class BadId { kInvalidArgument, kNotFound };
 
+class Prefetch;
+
 // Records a render needs besides the one it renders, loaded for a whole page in one query per
 // relation (never one query per item).
 struct Related {
@@ -45,6 +47,9 @@ struct Related {
   // of `kind` that name the record, by their parent (`back_path` empty) or by a body field.
   std::function<void(const store::Record&, std::vector<std::string>& ids)> ids = {};
   std::string back_path = {};
+  // A relation neither way above expresses: loads what the page's renders need into `out`
+  // (a few queries for the whole page, never one per item); `kind` and `ids` are then unused.
+  std::function<void(store::Tx&, const std::vector<store::Record>& items, Prefetch& out)> load = {};
 };
 
 // What the relations loaded: by id, and the records naming a given record.
@@ -159,6 +164,9 @@ struct Spec {
   Locality locality = Locality::kGlobal;
   BadId bad_id = BadId::kInvalidArgument;
   std::string bad_id_help = "invalid UUID";
+  // The answer for a missing record (and for a malformed id under BadId::kNotFound), given the
+  // id; default: not_found naming `resource` and the id.
+  std::function<api::ApiError(std::string_view id)> not_found = {};
   // Ids that are not UUIDs (e.g. API access keys): how a well-formed one looks and how a new one
   // is made. Default: UUIDs (compared lower-cased).
   std::function<bool(std::string_view)> id_ok = {};
@@ -192,6 +200,9 @@ struct Spec {
   std::string project_field = "project_id";  // body fields naming the owner
   std::string organization_field = "organization_id";
   bool organization_level = false;  // owned by the organization alone (no project)
+  // The owner when it does not come from the body's owner fields (e.g. the parent record the
+  // body names); replaces their resolution.
+  std::function<api::Result<app::Owner>(app::Context&, store::Tx&)> owner = {};
   // Names unique in the organization: a create or rename to a taken name answers
   // already_exists with this help (empty: names need not be unique).
   std::string unique_name_help = {};

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/util/ids.hpp"
+#include "core/util/json.hpp"
 #include "products/ipam/model.hpp"
 #include "products/vpc/net.hpp"
 #include "products/vpc/vpc.hpp"
@@ -28,13 +29,13 @@ std::uint64_t random_u64() {
   return rng();
 }
 
+}  // namespace
+
 std::string upper(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
-
-}  // namespace
 
 std::string address_key(std::string_view subnet_id, std::string_view plain) {
   return "addr/" + std::string(subnet_id) + "/" + std::string(plain);
@@ -65,13 +66,14 @@ json::object render_ip(const store::Record& r) {
   return o;
 }
 
-Result<store::Record> book(store::Tx& tx, const app::Context& ctx, const Booking& b, Micros now) {
+std::optional<ApiError> fill_booking(store::Tx& tx, const app::Context& ctx, const Booking& b,
+                                     store::Record& r) {
   auto pn = vpc::find_private_network(tx, ctx, b.region, b.private_network_id);
-  if (!pn) return api::fail(pn.error());
+  if (!pn) return pn.error();
   if (!b.project_id.empty() && b.project_id != pn->project_id)
-    return api::fail(ApiError::invalid_argument(
+    return ApiError::invalid_argument(
         "project_id", ArgReason::kConstraint,
-        "project_id must be the project of the Private Network (" + pn->project_id + ")"));
+        "project_id must be the project of the Private Network (" + pn->project_id + ")");
   std::optional<vpc::Subnet> subnet;
   for (auto& s : vpc::subnets_of(*pn))
     if (s.is_ipv6 == b.is_ipv6) {
@@ -79,11 +81,11 @@ Result<store::Record> book(store::Tx& tx, const app::Context& ctx, const Booking
       break;
     }
   if (!subnet)
-    return api::fail(ApiError::invalid_argument(
+    return ApiError::invalid_argument(
         "is_ipv6", ArgReason::kConstraint,
-        std::string("the Private Network has no ") + (b.is_ipv6 ? "IPv6" : "IPv4") + " subnet"));
+        std::string("the Private Network has no ") + (b.is_ipv6 ? "IPv6" : "IPv4") + " subnet");
   auto cidr = net::parse_cidr(subnet->cidr);
-  if (!cidr) return api::fail(ApiError::internal("bad subnet"));
+  if (!cidr) return ApiError::internal("bad subnet");
 
   auto taken = [&](const net::Addr& a) {
     return tx.get_by_key(kIpKind, address_key(subnet->id, net::format_addr(a))).has_value();
@@ -92,27 +94,27 @@ Result<store::Record> book(store::Tx& tx, const app::Context& ctx, const Booking
   if (b.address) {
     auto a = net::parse_addr(*b.address);
     if (!a || a->v6 != b.is_ipv6)
-      return api::fail(ApiError::invalid_argument("address", ArgReason::kFormat,
-                                                  "invalid IP address: " + *b.address));
+      return ApiError::invalid_argument("address", ArgReason::kFormat,
+                                        "invalid IP address: " + *b.address);
     if (!net::contains(*cidr, *a))
-      return api::fail(ApiError::invalid_argument(
+      return ApiError::invalid_argument(
           "address", ArgReason::kConstraint,
-          "address " + *b.address + " is not in subnet " + subnet->cidr));
+          "address " + *b.address + " is not in subnet " + subnet->cidr);
     if (!a->v6) {
       auto off = net::offset_v4(*cidr, *a);
       auto size = net::size_v4(*cidr);
       if (off < 2 || off + 2 >= size)
-        return api::fail(ApiError::invalid_argument(
+        return ApiError::invalid_argument(
             "address", ArgReason::kConstraint,
-            "address " + *b.address + " is reserved in subnet " + subnet->cidr));
+            "address " + *b.address + " is reserved in subnet " + subnet->cidr);
     } else if (a->lo == 0) {
-      return api::fail(ApiError::invalid_argument(
+      return ApiError::invalid_argument(
           "address", ArgReason::kConstraint,
-          "address " + *b.address + " is reserved in subnet " + subnet->cidr));
+          "address " + *b.address + " is reserved in subnet " + subnet->cidr);
     }
     if (taken(*a))
-      return api::fail(ApiError::already_exists("ip", net::format_addr(*a),
-                                                "address " + *b.address + " is already booked"));
+      return ApiError::already_exists("ip", net::format_addr(*a),
+                                      "address " + *b.address + " is already booked");
     chosen = a;
   } else if (!b.is_ipv6) {
     auto size = net::size_v4(*cidr);
@@ -130,25 +132,21 @@ Result<store::Record> book(store::Tx& tx, const app::Context& ctx, const Booking
         chosen = net::nth_v4(*cidr, off);
         break;
       }
-    if (!chosen) return api::fail(ApiError::out_of_stock("ip"));
+    if (!chosen) return ApiError::out_of_stock("ip");
   } else {
     for (int i = 0; i < 16 && !chosen; ++i) {
       net::Addr a = cidr->addr;
       a.lo = random_u64();
       if (a.lo != 0 && !taken(a)) chosen = a;
     }
-    if (!chosen) return api::fail(ApiError::out_of_stock("ip"));
+    if (!chosen) return ApiError::out_of_stock("ip");
   }
 
-  store::Record r;
-  r.kind = std::string(kIpKind);
-  r.id = new_uuid();
   r.organization_id = pn->organization_id;
   r.project_id = pn->project_id;
   r.locality = b.region;
   r.parent_id = pn->id;
   r.tags = b.tags;
-  r.created_at = r.updated_at = now;
   auto plain = net::format_addr(*chosen);
   r.keys = {address_key(subnet->id, plain)};
   json::value resource = nullptr;
@@ -167,10 +165,20 @@ Result<store::Record> book(store::Tx& tx, const app::Context& ctx, const Booking
                         {"reverses", json::array{}},
                         {"zone", nullptr},
                         {"vpc_id", pn->parent_id}};
-  if (b.resource) r.body["attached_at"] = format_time(now);
+  if (b.resource) r.body["attached_at"] = format_time(r.created_at);
+  return std::nullopt;
+}
+
+Result<store::Record> book(store::Tx& tx, const app::Context& ctx, const Booking& b, Micros now) {
+  store::Record r;
+  r.kind = std::string(kIpKind);
+  r.id = new_uuid();
+  r.created_at = r.updated_at = now;
+  if (auto e = fill_booking(tx, ctx, b, r)) return api::fail(*e);
   try {
     tx.insert(r);
   } catch (const store::DuplicateKey&) {
+    auto plain = plain_address(r);
     return api::fail(
         ApiError::already_exists("ip", plain, "address " + plain + " is already booked"));
   }
@@ -249,6 +257,26 @@ std::string plain_address(const store::Record& ip) {
   std::string a(it->value().get_string());
   auto slash = a.find('/');
   return slash == std::string::npos ? a : a.substr(0, slash);
+}
+
+std::vector<Address> attached_to(store::Tx& tx, const std::vector<std::string>& resource_ids) {
+  std::vector<Address> out;
+  if (resource_ids.empty()) return out;
+  store::ListQuery q;
+  q.kind = std::string(kIpKind);
+  q.filters.push_back({Column::kBody, Op::kIn, resource_ids, "resource.id", false});
+  q.order.push_back({Column::kCreatedAt, false, {}});
+  q.with_total = false;
+  for (auto& ip : tx.list(q).items) {
+    Address a{ip.id, plain_address(ip), bool_of(ip.body, "is_ipv6"), ip.parent_id, std::nullopt};
+    if (auto it = ip.body.find("resource"); it != ip.body.end() && it->value().is_object()) {
+      auto& o = it->value().as_object();
+      a.resource =
+          Resource{str_of(o, "type"), str_of(o, "id"), str_of(o, "mac_address"), str_of(o, "name")};
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 }  // namespace scwd::products::ipam

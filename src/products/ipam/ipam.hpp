@@ -67,4 +67,15 @@ std::int64_t count_in_private_network(store::Tx& tx, std::string_view private_ne
 // "172.16.4.2/22" -> "172.16.4.2"
 std::string plain_address(const store::Record& ip);
 
+// A booked address as other products see it.
+struct Address {
+  std::string id;
+  std::string address;  // without the prefix length: "172.16.4.2"
+  bool is_ipv6 = false;
+  std::string private_network_id;    // "" for public IPs
+  std::optional<Resource> resource;  // what it is attached to (type "" when unknown)
+};
+// The addresses attached to any of `resource_ids`, in booking order (one query).
+std::vector<Address> attached_to(store::Tx& tx, const std::vector<std::string>& resource_ids);
+
 }  // namespace scwd::products::ipam

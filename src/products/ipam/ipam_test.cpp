@@ -3,8 +3,8 @@
 #include "core/router/router.hpp"
 #include "products/ipam/ipam.hpp"
 #include "products/ipam/model.hpp"
-#include "products/vpc/model.hpp"
 #include "products/vpc/vpc.hpp"
+#include "testing/helpers.hpp"
 #include "testing/test_env.hpp"
 
 namespace scwd {
@@ -15,10 +15,6 @@ namespace ipam = products::ipam;
 namespace vpc = products::vpc;
 
 const std::string kI = "/ipam/v1/regions/fr-par";
-
-std::string str(const json::value& v, std::string_view key) {
-  return std::string(v.as_object().at(key).as_string());
-}
 
 struct Fixture {
   testing::TestApp t;
@@ -148,12 +144,12 @@ TEST(IpamApi, BookCustomResourceListAndRelease) {
   testing::TestApp t;
   auto pn = t.call("POST", "/vpc/v2/regions/fr-par/private-networks", R"({"name":"pn"})");
   ASSERT_EQ(pn.status, 200);
-  auto pn_id = str(pn.json, "id");
+  auto pn_id = testing::str(pn.json, "id");
   auto ip = t.call("POST", kI + "/ips",
                    R"({"source":{"private_network_id":")" + pn_id +
                        R"("},"resource":{"mac_address":"bc:24:11:74:d0:5a"},"tags":["x"]})");
   ASSERT_EQ(ip.status, 200) << ip.raw.body;
-  auto id = str(ip.json, "id");
+  auto id = testing::str(ip.json, "id");
   auto& res = ip.json.as_object().at("resource").as_object();
   EXPECT_EQ(res.at("id"), json::value(id));
   EXPECT_EQ(res.at("type"), json::value("custom"));
@@ -177,7 +173,49 @@ TEST(IpamApi, BookCustomResourceListAndRelease) {
   EXPECT_EQ(set.status, 204) << set.raw.body;
   auto gone = t.call("GET", kI + "/ips/" + id);
   EXPECT_EQ(gone.status, 404);
-  EXPECT_EQ(str(gone.json, "resource"), "ip");
+  EXPECT_EQ(testing::str(gone.json, "resource"), "ip");
+}
+
+TEST(IpamApi, AttachDetachReversesAndAddressesOfResources) {
+  testing::TestApp t;
+  auto pn = t.call("POST", "/vpc/v2/regions/fr-par/private-networks", R"({"name":"pn"})");
+  auto ip = t.call("POST", kI + "/ips",
+                   R"({"source":{"private_network_id":")" + testing::str(pn.json, "id") + R"("}})");
+  ASSERT_EQ(ip.status, 200) << ip.raw.body;
+  auto id = testing::str(ip.json, "id");
+  const std::string mac = R"({"resource":{"mac_address":"02:00:00:00:00:01","name":"n"}})";
+  auto att = t.call("POST", kI + "/ips/" + id + "/attach", mac);
+  ASSERT_EQ(att.status, 200) << att.raw.body;
+  EXPECT_EQ(testing::str(testing::obj(att.json, "resource"), "name"), "n");
+  EXPECT_EQ(t.call("POST", kI + "/ips/" + id + "/attach", mac).status, 412);
+
+  {
+    auto tx = t.app().services().store.begin(store::TxMode::kRead);
+    auto found = ipam::attached_to(*tx, {id, new_uuid()});
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].id, id);
+    EXPECT_EQ(found[0].private_network_id, testing::str(pn.json, "id"));
+    ASSERT_TRUE(found[0].resource);
+    EXPECT_EQ(found[0].resource->type, "custom");
+    EXPECT_EQ(found[0].resource->name, "n");
+    EXPECT_EQ(found[0].address.find('/'), std::string::npos);
+    EXPECT_TRUE(ipam::attached_to(*tx, {}).empty());
+  }
+
+  auto rev = t.call("PATCH", kI + "/ips/" + id,
+                    R"({"reverses":[{"hostname":"h.example","address":"1.2.3.4"}],"tags":["t"]})");
+  ASSERT_EQ(rev.status, 200) << rev.raw.body;
+  EXPECT_EQ(rev.json.as_object().at("reverses").as_array().size(), 1u);
+  EXPECT_EQ(rev.json.as_object().at("tags").as_array().size(), 1u);
+  EXPECT_EQ(t.call("PATCH", kI + "/ips/" + id, R"({"reverses":[1]})").status, 400);
+  auto det = t.call("POST", kI + "/ips/" + id + "/detach",
+                    R"({"resource":{"mac_address":"02:00:00:00:00:02"}})");
+  EXPECT_EQ(det.status, 400);
+  det = t.call("POST", kI + "/ips/" + id + "/detach", mac);
+  ASSERT_EQ(det.status, 200) << det.raw.body;
+  EXPECT_TRUE(det.json.as_object().at("resource").is_null());
+  EXPECT_EQ(t.call("DELETE", kI + "/ips/" + id).status, 204);
+  EXPECT_EQ(t.call("GET", kI + "/ips/not-a-uuid").status, 400);
 }
 
 }  // namespace

@@ -1,10 +1,11 @@
 // IPAM API v1 (/ipam/v1/regions/{region}): private IP addresses booked in Private Network
-// subnets, attached to resources.
+// subnets, attached to resources, with their reverse DNS.
 #include <boost/json.hpp>
 
 #include "core/codec/validate.hpp"
-#include "core/paging/paging.hpp"
+#include "core/resource/resource.hpp"
 #include "core/util/ids.hpp"
+#include "core/util/json.hpp"
 #include "products/ipam/ipam.hpp"
 #include "products/ipam/model.hpp"
 #include "products/vpc/vpc.hpp"
@@ -26,13 +27,6 @@ namespace {
 
 constexpr Permission kRead{"IPAM", Access::kRead, "ip"};
 constexpr Permission kWrite{"IPAM", Access::kWrite, "ip"};
-constexpr std::int64_t kDefaultPageSize = 50;
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool valid_mac(std::string_view s) {
   if (s.size() != 17) return false;
@@ -67,16 +61,6 @@ Result<Resource> read_custom_resource(const json::object& body, std::string_view
   return r;
 }
 
-Result<store::Record> load_ip(Context& ctx, store::Tx& tx, std::string_view raw_id) {
-  if (!is_uuid(raw_id))
-    return api::fail(ApiError::invalid_argument("ip_id", ArgReason::kFormat, "invalid UUID"));
-  auto id = to_lower(raw_id);
-  auto r = find(tx, ctx.region(), id);
-  if (!r || r->organization_id != ctx.principal.organization_id)
-    return api::fail(ApiError::not_found("ip", id));
-  return std::move(*r);
-}
-
 std::optional<std::string> resource_field(const store::Record& ip, std::string_view key) {
   auto it = ip.body.find("resource");
   if (it == ip.body.end() || !it->value().is_object()) return std::nullopt;
@@ -97,108 +81,85 @@ bool attached_to(const store::Record& ip, const Resource& r) {
          resource_field(ip, "mac_address") == std::optional<std::string>(r.mac_address);
 }
 
-Result<Response> book_ip(Context& ctx) {
+json::object render(const resource::View&, const store::Record& r) { return render_ip(r); }
+
+// Booking takes an address in a Private Network (a subnet is resolved to its network, and only
+// the network's own project books in it).
+std::optional<ApiError> book_ip(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
-  auto project = b.str("project_id");
   auto* source = b.object("source", true);
   auto is_ipv6 = b.boolean("is_ipv6");
   auto address = b.str("address");
   auto tags = b.strings("tags");
-  if (auto e = b.error()) return api::fail(*e);
+  if (auto e = b.error()) return e;
   std::optional<Resource> resource;
   if (ctx.body.contains("resource") && !ctx.body.at("resource").is_null()) {
-    auto r = read_custom_resource(ctx.body, "resource", true);
-    if (!r) return api::fail(r.error());
-    resource = *r;
+    auto res = read_custom_resource(ctx.body, "resource", true);
+    if (!res) return res.error();
+    resource = *res;
   }
   codec::BodyReader sb(*source, "source");
   auto pn_id = sb.uuid("private_network_id");
   auto subnet_id = sb.uuid("subnet_id");
   auto zonal = sb.str("zonal");
   auto vpc_id = sb.uuid("vpc_id");
-  if (auto e = sb.error()) return api::fail(*e);
+  if (auto e = sb.error()) return e;
   int given = (pn_id ? 1 : 0) + (subnet_id ? 1 : 0) + (zonal ? 1 : 0) + (vpc_id ? 1 : 0);
   if (given != 1)
-    return api::fail(ApiError::invalid_argument(
+    return ApiError::invalid_argument(
         "source", ArgReason::kConstraint,
-        "exactly one of zonal, private_network_id, subnet_id or vpc_id is required"));
+        "exactly one of zonal, private_network_id, subnet_id or vpc_id is required");
   if (zonal || vpc_id)
-    return api::fail(ApiError::invalid_argument(
+    return ApiError::invalid_argument(
         zonal ? "source.zonal" : "source.vpc_id", ArgReason::kConstraint,
-        "only private_network_id and subnet_id sources can be booked directly"));
+        "only private_network_id and subnet_id sources can be booked directly");
   if (address && address->find('/') != std::string::npos)
-    return api::fail(ApiError::invalid_argument("address", ArgReason::kFormat,
-                                                "address must be an IP address without mask"));
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto owner =
-        app::resolve_owner(ctx, tx, project, std::nullopt, "project_id", "organization_id", "ip");
-    if (!owner) return api::fail(owner.error());
-    Booking bk;
-    bk.region = std::string(ctx.region());
-    bk.organization_id = owner->organization_id;
-    bk.project_id = owner->project_id;
-    if (pn_id) {
-      bk.private_network_id = to_lower(*pn_id);
-    } else {
-      auto pn = vpc::find_by_subnet(tx, ctx.region(), *subnet_id);
-      if (!pn || pn->organization_id != ctx.principal.organization_id)
-        return api::fail(ApiError::not_found("subnet", to_lower(*subnet_id)));
-      bk.private_network_id = pn->id;
-    }
-    bk.is_ipv6 = is_ipv6.value_or(false);
-    bk.address = address;
-    bk.tags = tags.value_or(std::vector<std::string>{});
-    bk.resource = resource;
-    auto r = book(tx, ctx, bk, ctx.now());
-    if (!r) return api::fail(r.error());
-    return Response::json(200, render_ip(*r));
-  });
-}
-
-Result<Response> get_ip(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_ip(ctx, *tx, ctx.param("ip_id"));
-  if (!r) return api::fail(r.error());
-  return Response::json(200, render_ip(*r));
-}
-
-Result<Response> update_ip(Context& ctx) {
-  codec::BodyReader b(ctx.body);
-  auto tags = b.strings("tags");
-  if (auto e = b.error()) return api::fail(*e);
-  std::optional<json::array> reverses;
-  if (auto it = ctx.body.find("reverses"); it != ctx.body.end() && !it->value().is_null()) {
-    if (!it->value().is_array())
-      return api::fail(
-          ApiError::invalid_argument("reverses", ArgReason::kFormat, "must be an array"));
-    reverses.emplace();
-    std::size_t i = 0;
-    for (auto& v : it->value().as_array()) {
-      auto prefix = "reverses." + std::to_string(i++);
-      if (!v.is_object())
-        return api::fail(
-            ApiError::invalid_argument(prefix, ArgReason::kFormat, "must be an object"));
-      codec::BodyReader rb(v.as_object(), prefix);
-      auto hostname = rb.str("hostname", true);
-      auto address = rb.str("address", true);
-      if (auto e = rb.error()) return api::fail(*e);
-      reverses->push_back(json::object{{"hostname", *hostname}, {"address", *address}});
-    }
+    return ApiError::invalid_argument("address", ArgReason::kFormat,
+                                      "address must be an IP address without mask");
+  Booking bk;
+  bk.region = std::string(ctx.region());
+  bk.organization_id = r.organization_id;
+  bk.project_id = r.project_id;
+  if (pn_id) {
+    bk.private_network_id = to_lower(*pn_id);
+  } else {
+    auto pn = vpc::find_by_subnet(tx, ctx.region(), *subnet_id);
+    if (!pn || pn->organization_id != ctx.principal.organization_id)
+      return ApiError::not_found("subnet", to_lower(*subnet_id));
+    bk.private_network_id = pn->id;
   }
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_ip(ctx, tx, ctx.param("ip_id"));
-    if (!r) return api::fail(r.error());
-    if (tags) r->tags = *tags;
-    if (reverses) r->body["reverses"] = *reverses;
-    r->updated_at = ctx.now();
-    tx.update(*r);
-    return Response::json(200, render_ip(*r));
-  });
+  bk.is_ipv6 = is_ipv6.value_or(false);
+  bk.address = address;
+  bk.tags = tags.value_or(std::vector<std::string>{});
+  bk.resource = resource;
+  return fill_booking(tx, ctx, bk, r);
+}
+
+// Reverse DNS entries: each a hostname and an address.
+std::optional<ApiError> update_ip(Context& ctx, store::Tx&, store::Record& r) {
+  auto it = ctx.body.find("reverses");
+  if (it == ctx.body.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_array())
+    return ApiError::invalid_argument("reverses", ArgReason::kFormat, "must be an array");
+  json::array reverses;
+  std::size_t i = 0;
+  for (auto& v : it->value().as_array()) {
+    auto prefix = "reverses." + std::to_string(i++);
+    if (!v.is_object())
+      return ApiError::invalid_argument(prefix, ArgReason::kFormat, "must be an object");
+    codec::BodyReader rb(v.as_object(), prefix);
+    auto hostname = rb.str("hostname", true);
+    auto address = rb.str("address", true);
+    if (auto e = rb.error()) return e;
+    reverses.push_back(json::object{{"hostname", *hostname}, {"address", *address}});
+  }
+  r.body["reverses"] = std::move(reverses);
+  return std::nullopt;
 }
 
 // An IP attached to a platform resource (a NIC, a gateway network...) is released by detaching
 // that resource; custom resources do not hold their IP.
-std::optional<ApiError> check_releasable(const store::Record& ip) {
+std::optional<ApiError> check_releasable(Context&, store::Tx&, const store::Record& ip) {
   auto type = resource_field(ip, "type");
   if (type && *type != "custom")
     return ApiError::precondition_failed(
@@ -207,37 +168,8 @@ std::optional<ApiError> check_releasable(const store::Record& ip) {
   return std::nullopt;
 }
 
-Result<Response> release_ip(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_ip(ctx, tx, ctx.param("ip_id"));
-    if (!r) return api::fail(r.error());
-    if (auto e = check_releasable(*r)) return api::fail(*e);
-    tx.remove(kIpKind, r->id);
-    return Response::no_content();
-  });
-}
-
-Result<Response> release_ip_set(Context& ctx) {
-  codec::BodyReader b(ctx.body);
-  auto ids = b.strings("ip_ids");
-  if (auto e = b.error()) return api::fail(*e);
-  for (auto& id : ids.value_or(std::vector<std::string>{}))
-    if (!is_uuid(id))
-      return api::fail(ApiError::invalid_argument("ip_ids", ArgReason::kFormat, "invalid UUID"));
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    for (auto& id : ids.value_or(std::vector<std::string>{})) {
-      auto r = load_ip(ctx, tx, id);
-      if (!r) return api::fail(r.error());
-      if (auto e = ctx.authorize_project(r->project_id)) return api::fail(*e);
-      if (auto e = check_releasable(*r)) return api::fail(*e);
-      tx.remove(kIpKind, r->id);
-    }
-    return Response::no_content();
-  });
-}
-
-Result<store::Record> set_resource(store::Tx& tx, store::Record& ip,
-                                   const std::optional<Resource>& to, Micros now) {
+// Attaches the IP to the custom resource `to`, or detaches it (nullopt).
+void set_resource(store::Record& ip, const std::optional<Resource>& to, Micros now) {
   if (to) {
     Resource r = *to;
     r.type = "custom";
@@ -248,152 +180,104 @@ Result<store::Record> set_resource(store::Tx& tx, store::Record& ip,
     ip.body["resource"] = nullptr;
     ip.body.erase("attached_at");
   }
-  ip.updated_at = now;
-  tx.update(ip);
-  return ip;
 }
 
-Result<Response> attach_ip(Context& ctx) {
+std::optional<ApiError> attach_ip(Context& ctx, store::Tx&, store::Record& r) {
   auto res = read_custom_resource(ctx.body, "resource", true);
-  if (!res) return api::fail(res.error());
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_ip(ctx, tx, ctx.param("ip_id"));
-    if (!r) return api::fail(r.error());
-    if (is_attached(*r))
-      return api::fail(ApiError::precondition_failed(
-          "resource_still_in_use", "IP " + r->id + " is already attached to a resource"));
-    auto out = set_resource(tx, *r, *res, ctx.now());
-    if (!out) return api::fail(out.error());
-    return Response::json(200, render_ip(*out));
-  });
-}
-
-Result<Response> detach_ip(Context& ctx) {
-  auto res = read_custom_resource(ctx.body, "resource", true);
-  if (!res) return api::fail(res.error());
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_ip(ctx, tx, ctx.param("ip_id"));
-    if (!r) return api::fail(r.error());
-    if (!attached_to(*r, *res))
-      return api::fail(ApiError::invalid_argument(
-          "resource.mac_address", ArgReason::kConstraint,
-          "IP " + r->id + " is not attached to the custom resource " + res->mac_address));
-    auto out = set_resource(tx, *r, std::nullopt, ctx.now());
-    if (!out) return api::fail(out.error());
-    return Response::json(200, render_ip(*out));
-  });
-}
-
-Result<Response> move_ip(Context& ctx) {
-  auto from = read_custom_resource(ctx.body, "from_resource", true);
-  if (!from) return api::fail(from.error());
-  std::optional<Resource> to;
-  if (ctx.body.contains("to_resource") && !ctx.body.at("to_resource").is_null()) {
-    auto t = read_custom_resource(ctx.body, "to_resource", true);
-    if (!t) return api::fail(t.error());
-    to = *t;
-  }
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_ip(ctx, tx, ctx.param("ip_id"));
-    if (!r) return api::fail(r.error());
-    if (!attached_to(*r, *from))
-      return api::fail(ApiError::invalid_argument(
-          "from_resource.mac_address", ArgReason::kConstraint,
-          "IP " + r->id + " is not attached to the custom resource " + from->mac_address));
-    auto out = set_resource(tx, *r, to, ctx.now());
-    if (!out) return api::fail(out.error());
-    return Response::json(200, render_ip(*out));
-  });
-}
-
-std::optional<ApiError> uuid_param(Context& ctx, std::string_view name, std::string& out) {
-  auto* v = ctx.query(name);
-  if (!v || v->empty()) return std::nullopt;
-  if (!is_uuid(*v))
-    return ApiError::invalid_argument(std::string(name), ArgReason::kFormat, "invalid UUID");
-  out = to_lower(*v);
+  if (!res) return res.error();
+  if (is_attached(r))
+    return ApiError::precondition_failed("resource_still_in_use",
+                                         "IP " + r.id + " is already attached to a resource");
+  set_resource(r, *res, ctx.now());
   return std::nullopt;
 }
 
-store::Filter body_eq(std::string path, std::string v) {
-  return {Column::kBody, Op::kEq, {std::move(v)}, std::move(path), false};
+std::optional<ApiError> detach_ip(Context& ctx, store::Tx&, store::Record& r) {
+  auto res = read_custom_resource(ctx.body, "resource", true);
+  if (!res) return res.error();
+  if (!attached_to(r, *res))
+    return ApiError::invalid_argument(
+        "resource.mac_address", ArgReason::kConstraint,
+        "IP " + r.id + " is not attached to the custom resource " + res->mac_address);
+  set_resource(r, std::nullopt, ctx.now());
+  return std::nullopt;
 }
 
-Result<Response> list_ips(Context& ctx) {
-  if (auto e = ctx.check_organization_filter("ip")) return api::fail(*e);
-  auto page = paging::read(ctx.req, "page_size", kDefaultPageSize);
-  if (!page) return api::fail(page.error());
-  auto order =
-      paging::order(ctx.req, {{"created_at_desc", Column::kCreatedAt, true},
-                              {"created_at_asc", Column::kCreatedAt, false},
-                              {"updated_at_desc", Column::kUpdatedAt, true},
-                              {"updated_at_asc", Column::kUpdatedAt, false},
-                              {"attached_at_desc", Column::kBody, true, "attached_at"},
-                              {"attached_at_asc", Column::kBody, false, "attached_at"},
-                              {"ip_address_desc", Column::kBody, true, "address"},
-                              {"ip_address_asc", Column::kBody, false, "address"},
-                              {"mac_address_desc", Column::kBody, true, "resource.mac_address"},
-                              {"mac_address_asc", Column::kBody, false, "resource.mac_address"}});
-  if (!order) return api::fail(order.error());
-  store::ListQuery q;
-  q.kind = std::string(kIpKind);
-  q.order = std::move(*order);
-  q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
-  q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.region())}, {}, false});
-  ctx.scope(q);
-  std::string v;
-  struct IdFilter {
-    std::string_view param;
-    Column column;
-    std::string_view path;
-  };
-  for (auto f : {IdFilter{"project_id", Column::kProject, ""},
-                 IdFilter{"private_network_id", Column::kParent, ""},
-                 IdFilter{"subnet_id", Column::kBody, "source.subnet_id"},
-                 IdFilter{"vpc_id", Column::kBody, "vpc_id"},
-                 IdFilter{"source_vpc_id", Column::kBody, "vpc_id"},
-                 IdFilter{"resource_id", Column::kBody, "resource.id"}}) {
-    v.clear();
-    if (auto e = uuid_param(ctx, f.param, v)) return api::fail(*e);
-    if (!v.empty()) q.filters.push_back({f.column, Op::kEq, {v}, std::string(f.path), false});
+std::optional<ApiError> move_ip(Context& ctx, store::Tx&, store::Record& r) {
+  auto from = read_custom_resource(ctx.body, "from_resource", true);
+  if (!from) return from.error();
+  std::optional<Resource> to;
+  if (ctx.body.contains("to_resource") && !ctx.body.at("to_resource").is_null()) {
+    auto t = read_custom_resource(ctx.body, "to_resource", true);
+    if (!t) return t.error();
+    to = *t;
   }
-  if (auto* z = ctx.query("zonal"); z && !z->empty()) q.filters.push_back(body_eq("zone", *z));
-  if (auto a = ctx.query_bool("attached"))
-    q.filters.push_back({Column::kBody, *a ? Op::kNotNull : Op::kIsNull, {}, "resource", false});
-  if (auto a = ctx.query_bool("is_ipv6"))
-    q.filters.push_back({Column::kBody, Op::kEq, {*a ? "1" : "0"}, "is_ipv6", true});
-  if (auto* n = ctx.query("resource_name"); n && !n->empty())
-    q.filters.push_back({Column::kBody, Op::kContains, {*n}, "resource.name", false});
-  if (auto* m = ctx.query("mac_address"); m && !m->empty())
-    q.filters.push_back(body_eq("resource.mac_address", upper(*m)));
-  if (auto* t = ctx.query("resource_type"); t && !t->empty() && *t != "unknown_type")
-    q.filters.push_back(body_eq("resource.type", *t));
-  std::vector<std::string> types;
-  for (auto& t : ctx.query_all("resource_types", true))
-    if (!t.empty() && t != "unknown_type") types.push_back(t);
-  if (!types.empty()) q.filters.push_back({Column::kBody, Op::kIn, types, "resource.type", false});
-  auto list_ids = [&](std::string_view param, Column col,
-                      std::string_view path) -> std::optional<ApiError> {
-    auto ids = ctx.query_all(param, true);
-    if (ids.empty()) return std::nullopt;
-    for (auto& id : ids) {
-      if (!is_uuid(id))
-        return ApiError::invalid_argument(std::string(param), ArgReason::kFormat, "invalid UUID");
-      id = to_lower(id);
+  if (!attached_to(r, *from))
+    return ApiError::invalid_argument(
+        "from_resource.mac_address", ArgReason::kConstraint,
+        "IP " + r.id + " is not attached to the custom resource " + from->mac_address);
+  set_resource(r, to, ctx.now());
+  return std::nullopt;
+}
+
+// Releases several IPs at once (all or none): not one record's route.
+Result<Response> release_ip_set(Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto ids = b.strings("ip_ids");
+  if (auto e = b.error()) return api::fail(*e);
+  for (auto& id : ids.value_or(std::vector<std::string>{}))
+    if (!is_uuid(id))
+      return api::fail(ApiError::invalid_argument("ip_ids", ArgReason::kFormat, "invalid UUID"));
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    for (auto& id : ids.value_or(std::vector<std::string>{})) {
+      auto r = find(tx, ctx.region(), id);
+      if (!r || r->organization_id != ctx.principal.organization_id)
+        return api::fail(ApiError::not_found("ip", to_lower(id)));
+      if (auto e = ctx.authorize_project(r->project_id)) return api::fail(*e);
+      if (auto e = check_releasable(ctx, tx, *r)) return api::fail(*e);
+      tx.remove(kIpKind, r->id);
     }
-    q.filters.push_back({col, Op::kIn, ids, std::string(path), false});
+    return Response::no_content();
+  });
+}
+
+resource::Filter body_uuids(std::string param, std::string path) {
+  return resource::uuids(std::move(param), Column::kBody, std::move(path));
+}
+
+// List filters on the attached resource (besides its id).
+std::vector<resource::Filter> resource_filters() {
+  auto by_type = [](const Context& ctx, store::ListQuery& q) -> std::optional<ApiError> {
+    if (auto* t = ctx.query("resource_type"); t && !t->empty() && *t != "unknown_type")
+      q.filters.push_back({Column::kBody, Op::kEq, {*t}, "resource.type", false});
+    std::vector<std::string> types;
+    for (auto& t : ctx.query_all("resource_types", true))
+      if (!t.empty() && t != "unknown_type") types.push_back(t);
+    if (!types.empty())
+      q.filters.push_back({Column::kBody, Op::kIn, types, "resource.type", false});
     return std::nullopt;
   };
-  if (auto e = list_ids("resource_ids", Column::kBody, "resource.id")) return api::fail(*e);
-  if (auto e = list_ids("ip_ids", Column::kId, "")) return api::fail(*e);
-  for (auto& t : ctx.query_all("tags", false))
-    if (!t.empty()) q.tags_any.push_back(t);
-  paging::apply(q, *page);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto res = tx->list(q);
-  json::array items;
-  for (auto& r : res.items) items.push_back(render_ip(r));
-  return Response::json(200, paging::list_body("ips", std::move(items), res.total));
+  return {
+      resource::custom(
+          "attached",
+          [](const Context& ctx, store::ListQuery& q) -> std::optional<ApiError> {
+            if (auto a = ctx.query_bool("attached"))
+              q.filters.push_back(
+                  {Column::kBody, *a ? Op::kNotNull : Op::kIsNull, {}, "resource", false});
+            return std::nullopt;
+          }),
+      resource::Filter{"resource_name", resource::Filter::As::kContains, Column::kBody,
+                       "resource.name"},
+      resource::custom(
+          "mac_address",
+          [](const Context& ctx, store::ListQuery& q) -> std::optional<ApiError> {
+            if (auto* m = ctx.query("mac_address"); m && !m->empty())
+              q.filters.push_back(
+                  {Column::kBody, Op::kEq, {upper(*m)}, "resource.mac_address", false});
+            return std::nullopt;
+          }),
+      resource::custom("resource_type", by_type),
+  };
 }
 
 class IpamModule final : public app::Module {
@@ -401,27 +285,57 @@ class IpamModule final : public app::Module {
   std::string_view name() const override { return "ipam"; }
   void register_routes(app::Registry& r, app::Services&) override {
     const std::string p = "/ipam/v1/regions/{region}";
-    // Booking takes an address in a Private Network (a subnet is resolved to its network by
-    // the handler, which books only in the network's own project). `resource` describes a
-    // custom resource by MAC address and name: no id.
-    r.add("POST", p + "/ips", kWrite, book_ip)
-        .refs(
-            {app::body_ref("source.private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef})})
-        .not_refs({"resource"});
-    // Filters of the (scoped) list.
-    r.add("GET", p + "/ips", kRead, list_ips)
-        .not_refs({"ip_ids", "resource_id", "resource_ids", "vpc_id", "private_network_id",
-                   "subnet_id", "source_vpc_id"});
-    r.add("GET", p + "/ips/{ip_id}", kRead, get_ip);
-    r.add("PATCH", p + "/ips/{ip_id}", kWrite, update_ip);
-    r.add("DELETE", p + "/ips/{ip_id}", kWrite, release_ip);
+    auto filters = resource_filters();
+    for (auto f :
+         {resource::uuids("private_network_id", Column::kParent),
+          body_uuids("subnet_id", "source.subnet_id"), body_uuids("vpc_id", "vpc_id"),
+          body_uuids("source_vpc_id", "vpc_id"), body_uuids("resource_id", "resource.id"),
+          body_uuids("resource_ids", "resource.id"), resource::uuids("ip_ids", Column::kId),
+          resource::body_eq("zonal", "zone"), resource::body_bool("is_ipv6")})
+      filters.push_back(std::move(f));
+    // Custom resources are described by MAC address and name, not by id.
+    const resource::Refs custom = {.not_refs = {"resource"}};
+    resource::add_resource(
+        r,
+        resource::Spec{
+            .kind = std::string(kIpKind),
+            .resource = "ip",
+            .id_param = "ip_id",
+            .collections = {p + "/ips"},
+            .read = kRead,
+            .write = kWrite,
+            .locality = resource::Locality::kRegion,
+            .render = render,
+            .list_key = "ips",
+            .default_page_size = 50,
+            .orders = {{"created_at_desc", Column::kCreatedAt, true},
+                       {"created_at_asc", Column::kCreatedAt, false},
+                       {"updated_at_desc", Column::kUpdatedAt, true},
+                       {"updated_at_asc", Column::kUpdatedAt, false},
+                       {"attached_at_desc", Column::kBody, true, "attached_at"},
+                       {"attached_at_asc", Column::kBody, false, "attached_at"},
+                       {"ip_address_desc", Column::kBody, true, "address"},
+                       {"ip_address_asc", Column::kBody, false, "address"},
+                       {"mac_address_desc", Column::kBody, true, "resource.mac_address"},
+                       {"mac_address_asc", Column::kBody, false, "resource.mac_address"}},
+            .filters = std::move(filters),
+            // Filters of the (scoped) list.
+            .list_refs = {.not_refs = {"ip_ids", "resource_id", "resource_ids", "vpc_id",
+                                       "private_network_id", "subnet_id", "source_vpc_id"}},
+            .create = book_ip,
+            .organization_field = "",
+            .create_refs = {.refs = {app::body_ref("source.private_network_id", Access::kWrite,
+                                                   {vpc::kPrivateNetworkRef})},
+                            .not_refs = {"resource"}},
+            .patch = {{"tags", resource::PatchField::As::kTags}},
+            .update = update_ip,
+            .actions = {{"POST", "attach", attach_ip, custom},
+                        {"POST", "detach", detach_ip, custom},
+                        {"POST", "move", move_ip, {.not_refs = {"from_resource", "to_resource"}}}},
+            .can_delete = check_releasable,
+        });
     r.add("POST", p + "/ip-sets/release", kWrite, release_ip_set)
         .refs({app::body_ref("ip_ids", Access::kWrite, {kIpRef})});
-    // Custom resources are described by MAC address and name, not by id.
-    r.add("POST", p + "/ips/{ip_id}/attach", kWrite, attach_ip).not_refs({"resource"});
-    r.add("POST", p + "/ips/{ip_id}/detach", kWrite, detach_ip).not_refs({"resource"});
-    r.add("POST", p + "/ips/{ip_id}/move", kWrite, move_ip)
-        .not_refs({"from_resource", "to_resource"});
   }
 };
 

@@ -94,60 +94,6 @@ std::int64_t private_network_count(store::Tx& tx, std::string_view vpc_id) {
   return tx.count(q);
 }
 
-json::object render_vpc(store::Tx& tx, const store::Record& r) {
-  json::object o;
-  o["id"] = r.id;
-  o["name"] = r.name;
-  o["organization_id"] = r.organization_id;
-  o["project_id"] = r.project_id;
-  o["region"] = r.locality;
-  o["tags"] = json::value_from(r.tags);
-  o["is_default"] = bool_of(r.body, "is_default");
-  o["created_at"] = format_time(r.created_at);
-  o["updated_at"] = format_time(r.updated_at);
-  o["private_network_count"] = private_network_count(tx, r.id);
-  o["routing_enabled"] = bool_of(r.body, "routing_enabled", true);
-  o["custom_routes_propagation_enabled"] = bool_of(r.body, "custom_routes_propagation_enabled");
-  o["transitivity_enabled"] = bool_of(r.body, "transitivity_enabled");
-  o["s3_integration_enabled"] = bool_of(r.body, "s3_integration_enabled");
-  return o;
-}
-
-json::object render_subnet(const store::Record& pn, const json::object& s) {
-  json::object o;
-  o["id"] = str_of(s, "id");
-  o["created_at"] = str_of(s, "created_at");
-  o["updated_at"] = str_of(s, "updated_at");
-  o["subnet"] = str_of(s, "subnet");
-  o["project_id"] = pn.project_id;
-  o["private_network_id"] = pn.id;
-  o["vpc_id"] = pn.parent_id;
-  o["region"] = pn.locality;
-  return o;
-}
-
-json::object render_private_network(const store::Record& r) {
-  json::object o;
-  o["id"] = r.id;
-  o["name"] = r.name;
-  o["organization_id"] = r.organization_id;
-  o["project_id"] = r.project_id;
-  o["region"] = r.locality;
-  o["tags"] = json::value_from(r.tags);
-  o["created_at"] = format_time(r.created_at);
-  o["updated_at"] = format_time(r.updated_at);
-  json::array subnets;
-  if (auto it = r.body.find("subnets"); it != r.body.end() && it->value().is_array())
-    for (auto& s : it->value().as_array())
-      if (s.is_object()) subnets.push_back(render_subnet(r, s.as_object()));
-  o["subnets"] = std::move(subnets);
-  o["vpc_id"] = r.parent_id;
-  o["dhcp_enabled"] = bool_of(r.body, "dhcp_enabled", true);
-  o["default_route_propagation_enabled"] = bool_of(r.body, "default_route_propagation_enabled");
-  o["has_s3_integration"] = bool_of(r.body, "has_s3_integration");
-  return o;
-}
-
 Result<std::vector<std::string>> plan_subnets(store::Tx& tx, const store::Record& vpc,
                                               const std::vector<std::string>& requested,
                                               std::string_view project_id) {
@@ -221,33 +167,39 @@ Result<std::vector<std::string>> plan_subnets(store::Tx& tx, const store::Record
   return std::vector<std::string>{net::format_cidr(*v4), net::format_cidr(*v6)};
 }
 
-Result<store::Record> create_private_network(store::Tx& tx, const app::Owner& owner,
-                                             const store::Record& vpc, const NewPrivateNetwork& n,
-                                             Micros now) {
-  auto cidrs = plan_subnets(tx, vpc, n.subnets, owner.project_id);
-  if (!cidrs) return api::fail(cidrs.error());
-  store::Record r;
-  r.kind = std::string(kPrivateNetworkKind);
-  r.id = new_uuid();
-  r.organization_id = owner.organization_id;
-  r.project_id = owner.project_id;
+std::optional<ApiError> fill_private_network(store::Tx& tx, const store::Record& vpc,
+                                             const NewPrivateNetwork& n, store::Record& r) {
+  auto cidrs = plan_subnets(tx, vpc, n.subnets, r.project_id);
+  if (!cidrs) return cidrs.error();
   r.locality = vpc.locality;
   r.name = n.name;
   r.parent_id = vpc.id;
   r.tags = n.tags;
-  r.created_at = r.updated_at = now;
   json::array subnets;
   for (auto& c : *cidrs) {
     auto id = new_uuid();
     r.keys.push_back(subnet_key(id));
     subnets.push_back(json::object{{"id", id},
                                    {"subnet", c},
-                                   {"created_at", format_time(now)},
-                                   {"updated_at", format_time(now)}});
+                                   {"created_at", format_time(r.created_at)},
+                                   {"updated_at", format_time(r.created_at)}});
   }
   r.body = json::object{{"subnets", std::move(subnets)},
                         {"dhcp_enabled", true},
                         {"default_route_propagation_enabled", n.default_route_propagation_enabled}};
+  return std::nullopt;
+}
+
+Result<store::Record> create_private_network(store::Tx& tx, const app::Owner& owner,
+                                             const store::Record& vpc, const NewPrivateNetwork& n,
+                                             Micros now) {
+  store::Record r;
+  r.kind = std::string(kPrivateNetworkKind);
+  r.id = new_uuid();
+  r.organization_id = owner.organization_id;
+  r.project_id = owner.project_id;
+  r.created_at = r.updated_at = now;
+  if (auto e = fill_private_network(tx, vpc, n, r)) return api::fail(*e);
   tx.insert(r);
   return r;
 }

@@ -52,6 +52,20 @@ api::Result<store::Record> default_vpc(store::Tx& tx, const app::Context& ctx,
                                        const app::Owner& owner, std::string_view region,
                                        Micros now);
 
+// The /48 ULA prefix of a project's IPv6 subnets: "fdxx:xxxx:xxxx", stable per project.
+std::string ula_prefix(std::string_view project_id);
+
+struct NewPrivateNetwork {
+  std::string name;
+  std::vector<std::string> tags;
+  std::vector<std::string> subnets;  // requested CIDRs (may be empty)
+  bool default_route_propagation_enabled = false;
+};
+// Creates a Private Network in `vpc` (subnets: the requested CIDRs, checked, or free ones).
+api::Result<store::Record> create_private_network(store::Tx& tx, const app::Owner& owner,
+                                                  const store::Record& vpc,
+                                                  const NewPrivateNetwork& n, Micros now);
+
 // The project's default VPCs (one per region) that hold no Private Network and no route. The
 // platform deletes them with their project: a project deletion should not count them as
 // resources still held, and should remove them (store::Tx::remove(kVpcKind, id)).

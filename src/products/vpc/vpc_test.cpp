@@ -5,6 +5,7 @@
 #include "products/vpc/model.hpp"
 #include "products/vpc/net.hpp"
 #include "products/vpc/vpc.hpp"
+#include "testing/helpers.hpp"
 #include "testing/test_env.hpp"
 
 namespace scwd {
@@ -15,10 +16,6 @@ namespace vpc = products::vpc;
 namespace net = products::vpc::net;
 
 const std::string kR = "/vpc/v2/regions/fr-par";
-
-std::string str(const json::value& v, std::string_view key) {
-  return std::string(v.as_object().at(key).as_string());
-}
 
 TEST(VpcNet, ParsesFormatsAndComparesCidrs) {
   auto c = net::parse_cidr("172.16.4.0/22");
@@ -132,39 +129,40 @@ TEST(VpcApi, PrivateNetworkLifecycleAndRefusals) {
   testing::TestApp t;
   auto pn = t.call("POST", kR + "/private-networks", R"({"name":"pn"})");
   ASSERT_EQ(pn.status, 200) << pn.raw.body;
-  auto id = str(pn.json, "id");
+  auto id = testing::str(pn.json, "id");
   auto vpcs = t.call("GET", kR + "/vpcs?is_default=true");
   ASSERT_EQ(vpcs.status, 200);
   auto& list = vpcs.json.as_object().at("vpcs").as_array();
   ASSERT_EQ(list.size(), 1u);
-  EXPECT_EQ(str(list[0], "id"), str(pn.json, "vpc_id"));
+  EXPECT_EQ(testing::str(list[0], "id"), testing::str(pn.json, "vpc_id"));
   EXPECT_EQ(list[0].as_object().at("private_network_count").as_int64(), 1);
 
   // Delete refused while an IPAM address is booked.
   auto ip = t.call("POST", "/ipam/v1/regions/fr-par/ips",
                    R"({"source":{"private_network_id":")" + id + R"("}})");
   ASSERT_EQ(ip.status, 200) << ip.raw.body;
-  EXPECT_EQ(str(ip.json, "address"), "172.16.0.2/22");
+  EXPECT_EQ(testing::str(ip.json, "address"), "172.16.0.2/22");
   auto del = t.call("DELETE", kR + "/private-networks/" + id);
   EXPECT_EQ(del.status, 412);
-  EXPECT_EQ(str(del.json, "help_message"), "Private Network must be empty to be deleted");
-  auto vdel = t.call("DELETE", kR + "/vpcs/" + str(pn.json, "vpc_id"));
+  EXPECT_EQ(testing::str(del.json, "help_message"), "Private Network must be empty to be deleted");
+  auto vdel = t.call("DELETE", kR + "/vpcs/" + testing::str(pn.json, "vpc_id"));
   EXPECT_EQ(vdel.status, 412);
-  ASSERT_EQ(t.call("DELETE", "/ipam/v1/regions/fr-par/ips/" + str(ip.json, "id"), "{}").status,
-            204);
+  ASSERT_EQ(
+      t.call("DELETE", "/ipam/v1/regions/fr-par/ips/" + testing::str(ip.json, "id"), "{}").status,
+      204);
   EXPECT_EQ(t.call("DELETE", kR + "/private-networks/" + id).status, 204);
   auto gone = t.call("GET", kR + "/private-networks/" + id);
   EXPECT_EQ(gone.status, 404);
-  EXPECT_EQ(str(gone.json, "resource"), "private_network");
+  EXPECT_EQ(testing::str(gone.json, "resource"), "private_network");
   // The default VPC stays.
-  EXPECT_EQ(t.call("DELETE", kR + "/vpcs/" + str(pn.json, "vpc_id")).status, 412);
+  EXPECT_EQ(t.call("DELETE", kR + "/vpcs/" + testing::str(pn.json, "vpc_id")).status, 412);
 }
 
 TEST(VpcApi, VpcSwitchesAclAndRoutes) {
   testing::TestApp t;
   auto v = t.call("POST", kR + "/vpcs", R"({"name":"v","enable_routing":false})");
   ASSERT_EQ(v.status, 200) << v.raw.body;
-  auto id = str(v.json, "id");
+  auto id = testing::str(v.json, "id");
   EXPECT_TRUE(v.json.as_object().at("routing_enabled").as_bool());
   EXPECT_EQ(t.call("POST", kR + "/vpcs/" + id + "/enable-routing", "{}").status, 200);
   EXPECT_EQ(t.call("POST", kR + "/vpcs/" + id + "/enable-custom-routes-propagation", "{}").status,
@@ -177,9 +175,9 @@ TEST(VpcApi, VpcSwitchesAclAndRoutes) {
                     "description":"ssh"}]})");
   ASSERT_EQ(acl.status, 200) << acl.raw.body;
   auto rules = acl.json.as_object().at("rules").as_array();
-  EXPECT_EQ(str(rules[0], "description"), "(Rule scope: client) ssh");
+  EXPECT_EQ(testing::str(rules[0], "description"), "(Rule scope: client) ssh");
   auto v4 = t.call("GET", kR + "/vpcs/" + id + "/acl-rules?is_ipv6=false");
-  EXPECT_EQ(str(v4.json, "default_policy"), "drop");
+  EXPECT_EQ(testing::str(v4.json, "default_policy"), "drop");
   auto v6 = t.call("GET", kR + "/vpcs/" + id + "/acl-rules?is_ipv6=true");
   EXPECT_TRUE(v6.json.as_object().at("rules").as_array().empty());
   auto bad = t.call("PUT", kR + "/vpcs/" + id + "/acl-rules",
@@ -193,33 +191,33 @@ TEST(VpcApi, VpcSwitchesAclAndRoutes) {
   auto route = t.call("POST", kR + "/routes",
                       R"({"vpc_id":")" + id + R"(","destination":"192.168.0.0/24",
                       "nexthop_private_network_id":")" +
-                          str(pn.json, "id") + R"("})");
+                          testing::str(pn.json, "id") + R"("})");
   ASSERT_EQ(route.status, 200) << route.raw.body;
-  EXPECT_EQ(str(route.json, "description"), "Custom route");
-  EXPECT_EQ(str(route.json, "type"), "custom");
+  EXPECT_EQ(testing::str(route.json, "description"), "Custom route");
+  EXPECT_EQ(testing::str(route.json, "type"), "custom");
   auto rl = t.call("GET", kR + "/routes-with-nexthop?vpc_id=" + id +
                               "&nexthop_resource_type=unknown_type&order_by=created_at_asc");
   ASSERT_EQ(rl.status, 200) << rl.raw.body;
   auto& routes = rl.json.as_object().at("routes").as_array();
   ASSERT_EQ(routes.size(), 3u);
-  EXPECT_EQ(str(routes[0].as_object().at("route"), "type"), "subnet");
-  EXPECT_EQ(str(routes[0].as_object().at("route"), "destination"), "10.5.0.0/24");
-  EXPECT_EQ(str(routes[2].as_object().at("route"), "type"), "custom");
+  EXPECT_EQ(testing::str(routes[0].as_object().at("route"), "type"), "subnet");
+  EXPECT_EQ(testing::str(routes[0].as_object().at("route"), "destination"), "10.5.0.0/24");
+  EXPECT_EQ(testing::str(routes[2].as_object().at("route"), "type"), "custom");
   auto v6only = t.call("GET", kR + "/routes-with-nexthop?vpc_id=" + id + "&is_ipv6=true");
   EXPECT_EQ(v6only.json.as_object().at("total_count").as_int64(), 1);
 
   auto missing = t.call("GET", kR + "/routes/" + new_uuid());
   EXPECT_EQ(missing.status, 404);
-  EXPECT_EQ(str(missing.json, "resource"), "unknown");
-  EXPECT_EQ(str(missing.json, "resource_id"), "");
-  EXPECT_EQ(t.call("DELETE", kR + "/routes/" + str(route.json, "id")).status, 204);
+  EXPECT_EQ(testing::str(missing.json, "resource"), "unknown");
+  EXPECT_EQ(testing::str(missing.json, "resource_id"), "");
+  EXPECT_EQ(t.call("DELETE", kR + "/routes/" + testing::str(route.json, "id")).status, 204);
 
-  auto add = t.call("POST", kR + "/private-networks/" + str(pn.json, "id") + "/subnets",
+  auto add = t.call("POST", kR + "/private-networks/" + testing::str(pn.json, "id") + "/subnets",
                     R"({"subnets":["10.6.0.0/24"]})");
   // Not implemented by the platform either: 501 "unimplemented endpoint".
   EXPECT_EQ(add.status, 501);
-  EXPECT_EQ(str(add.json, "message"), "unimplemented endpoint");
-  EXPECT_EQ(t.call("DELETE", kR + "/private-networks/" + str(pn.json, "id")).status, 204);
+  EXPECT_EQ(testing::str(add.json, "message"), "unimplemented endpoint");
+  EXPECT_EQ(t.call("DELETE", kR + "/private-networks/" + testing::str(pn.json, "id")).status, 204);
   EXPECT_EQ(t.call("DELETE", kR + "/vpcs/" + id).status, 204);
 }
 
@@ -227,22 +225,22 @@ TEST(VpcApi, ConnectorsPeerAndIngressRules) {
   testing::TestApp t;
   auto a = t.call("POST", kR + "/vpcs", R"({"name":"a"})");
   auto b = t.call("POST", kR + "/vpcs", R"({"name":"b"})");
-  auto ida = str(a.json, "id"), idb = str(b.json, "id");
+  auto ida = testing::str(a.json, "id"), idb = testing::str(b.json, "id");
   auto ab = t.call("POST", kR + "/vpc-connectors",
                    R"({"vpc_id":")" + ida + R"(","target_vpc_id":")" + idb + R"("})");
   ASSERT_EQ(ab.status, 200) << ab.raw.body;
-  EXPECT_EQ(str(ab.json, "status"), "orphan");
+  EXPECT_EQ(testing::str(ab.json, "status"), "orphan");
   EXPECT_FALSE(ab.json.as_object().contains("peer_info"));
   auto ba = t.call("POST", kR + "/vpc-connectors",
                    R"({"vpc_id":")" + idb + R"(","target_vpc_id":")" + ida + R"("})");
-  EXPECT_EQ(str(ba.json, "status"), "peered");
-  EXPECT_EQ(str(ba.json.as_object().at("peer_info"), "vpc_name"), "a");
+  EXPECT_EQ(testing::str(ba.json, "status"), "peered");
+  EXPECT_EQ(testing::str(ba.json.as_object().at("peer_info"), "vpc_name"), "a");
   auto self = t.call("POST", kR + "/vpc-connectors",
                      R"({"vpc_id":")" + ida + R"(","target_vpc_id":")" + ida + R"("})");
   EXPECT_EQ(self.status, 400);
   auto missing = t.call("GET", kR + "/vpc-connectors/" + new_uuid());
   EXPECT_EQ(missing.status, 404);
-  EXPECT_EQ(str(missing.json, "resource"), "vpc_connector");
+  EXPECT_EQ(testing::str(missing.json, "resource"), "vpc_connector");
 
   auto pn = t.call("POST", kR + "/private-networks",
                    R"({"name":"pn","vpc_id":")" + ida + R"(","subnets":["10.7.0.0/24"]})");
@@ -250,7 +248,7 @@ TEST(VpcApi, ConnectorsPeerAndIngressRules) {
                      R"({"vpc_id":")" + ida +
                          R"(","source":"10.0.0.0/24","nexthop_resource_ip":"10.7.0.2",
                          "nexthop_private_network_id":")" +
-                         str(pn.json, "id") + R"("})");
+                         testing::str(pn.json, "id") + R"("})");
   ASSERT_EQ(rule.status, 200) << rule.raw.body;
   EXPECT_FALSE(rule.json.as_object().at("is_ipv6").as_bool());
   auto list = t.call("GET", kR + "/ingress-rules?vpc_id=" + ida + "&is_ipv6=false");
@@ -259,15 +257,58 @@ TEST(VpcApi, ConnectorsPeerAndIngressRules) {
                     R"({"vpc_id":")" + ida +
                         R"(","source":"nope","nexthop_resource_ip":"10.7.0.2",
                         "nexthop_private_network_id":")" +
-                        str(pn.json, "id") + R"("})");
+                        testing::str(pn.json, "id") + R"("})");
   EXPECT_EQ(bad.status, 400);
-  EXPECT_EQ(t.call("DELETE", kR + "/private-networks/" + str(pn.json, "id")).status, 204);
+  EXPECT_EQ(t.call("DELETE", kR + "/private-networks/" + testing::str(pn.json, "id")).status, 204);
   // Deleting the VPC takes its connectors and rules along.
   EXPECT_EQ(t.call("DELETE", kR + "/vpcs/" + ida).status, 204);
-  EXPECT_EQ(t.call("GET", kR + "/vpc-connectors/" + str(ab.json, "id")).status, 404);
-  EXPECT_EQ(t.call("GET", kR + "/ingress-rules/" + str(rule.json, "id")).status, 404);
-  EXPECT_EQ(str(t.call("GET", kR + "/vpc-connectors/" + str(ba.json, "id")).json, "status"),
+  EXPECT_EQ(t.call("GET", kR + "/vpc-connectors/" + testing::str(ab.json, "id")).status, 404);
+  EXPECT_EQ(t.call("GET", kR + "/ingress-rules/" + testing::str(rule.json, "id")).status, 404);
+  EXPECT_EQ(testing::str(t.call("GET", kR + "/vpc-connectors/" + testing::str(ba.json, "id")).json,
+                         "status"),
             "orphan");
+}
+
+// Lists render every item from one batch of relations: Private Network counts, peers, next hops.
+TEST(VpcApi, ListsRenderRelationsOfThePage) {
+  testing::TestApp t;
+  auto a = t.call("POST", kR + "/vpcs", R"({"name":"alpha"})");
+  auto b = t.call("POST", kR + "/vpcs", R"({"name":"bravo"})");
+  auto ida = testing::str(a.json, "id"), idb = testing::str(b.json, "id");
+  for (auto* body : {R"({"name":"p1","vpc_id":"A","subnets":["10.8.0.0/24"]})",
+                     R"({"name":"p2","vpc_id":"A","subnets":["10.9.0.0/24"]})"}) {
+    std::string s = body;
+    s.replace(s.find("\"A\""), 3, "\"" + ida + "\"");
+    ASSERT_EQ(t.call("POST", kR + "/private-networks", s).status, 200);
+  }
+  auto vpcs = t.call("GET", kR + "/vpcs?name=alpha&order_by=name_asc");
+  ASSERT_EQ(vpcs.status, 200) << vpcs.raw.body;
+  auto& items = vpcs.json.as_object().at("vpcs").as_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(testing::num(items[0], "private_network_count"), 2);
+
+  t.call("POST", kR + "/vpc-connectors",
+         R"({"vpc_id":")" + ida + R"(","target_vpc_id":")" + idb + R"("})");
+  t.call("POST", kR + "/vpc-connectors",
+         R"({"vpc_id":")" + idb + R"(","target_vpc_id":")" + ida + R"("})");
+  auto conns = t.call("GET", kR + "/vpc-connectors?order_by=created_at_asc");
+  ASSERT_EQ(conns.status, 200) << conns.raw.body;
+  auto& cs = conns.json.as_object().at("vpc_connectors").as_array();
+  ASSERT_EQ(cs.size(), 2u);
+  EXPECT_EQ(testing::str(cs[0], "status"), "peered");
+  EXPECT_EQ(testing::str(testing::obj(cs[0], "peer_info"), "vpc_name"), "bravo");
+  EXPECT_EQ(testing::str(testing::obj(cs[1], "peer_info"), "vpc_name"), "alpha");
+
+  // Malformed ids: the connector's 404 names the id lower-cased, the route's names nothing.
+  auto conn = t.call("GET", kR + "/vpc-connectors/NOT-AN-ID");
+  EXPECT_EQ(conn.status, 404);
+  EXPECT_EQ(testing::str(conn.json, "resource_id"), "not-an-id");
+  auto route = t.call("GET", kR + "/routes/not-an-id");
+  EXPECT_EQ(route.status, 404);
+  EXPECT_EQ(testing::str(route.json, "resource"), "unknown");
+  auto rule = t.call("PATCH", kR + "/ingress-rules/" + new_uuid(), "{}");
+  EXPECT_EQ(rule.status, 404);
+  EXPECT_EQ(testing::str(rule.json, "resource"), "unknown");
 }
 
 }  // namespace

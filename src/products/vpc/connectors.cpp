@@ -1,0 +1,147 @@
+// VPC connectors (Go SDK / Terraform only): one VPC's link to another, "peered" once the target
+// VPC has a connector pointing back.
+#include <algorithm>
+#include <set>
+
+#include "core/codec/validate.hpp"
+#include "core/util/ids.hpp"
+#include "core/util/json.hpp"
+#include "products/vpc/handlers.hpp"
+
+namespace scwd::products::vpc {
+
+namespace {
+
+constexpr Permission kRead{"VPC", Access::kRead, "vpc_connector"};
+constexpr Permission kWrite{"VPC", Access::kWrite, "vpc_connector"};
+
+json::object render(const resource::View& v, const store::Record& r) {
+  auto target = str_of(r.body, "target_vpc_id");
+  json::object o{{"id", r.id},
+                 {"name", r.name},
+                 {"organization_id", r.organization_id},
+                 {"project_id", r.project_id},
+                 {"vpc_id", r.parent_id},
+                 {"target_vpc_id", target},
+                 {"status", "orphan"},
+                 {"region", r.locality},
+                 {"tags", json::value_from(r.tags)},
+                 {"created_at", format_time(r.created_at)},
+                 {"updated_at", format_time(r.updated_at)}};
+  auto back = v.related.children(kConnectorKind, target);
+  if (std::none_of(back.begin(), back.end(), [&](const store::Record* c) {
+        return str_of(c->body, "target_vpc_id") == r.parent_id;
+      }))
+    return o;
+  o["status"] = "peered";
+  if (auto* peer = v.related.find(kVpcKind, target))
+    o["peer_info"] = json::object{{"organization_id", peer->organization_id},
+                                  {"project_id", peer->project_id},
+                                  {"vpc_name", peer->name}};
+  return o;
+}
+
+// The connectors of the target VPCs (which may belong to other organizations), by their VPC.
+void load_target_connectors(store::Tx& tx, const std::vector<store::Record>& items,
+                            resource::Prefetch& out) {
+  std::set<std::string> targets;
+  for (auto& r : items) targets.insert(str_of(r.body, "target_vpc_id"));
+  targets.erase("");
+  if (targets.empty()) return;
+  store::ListQuery q;
+  q.kind = std::string(kConnectorKind);
+  q.filters.push_back({Column::kParent,
+                       Op::kIn,
+                       std::vector<std::string>(targets.begin(), targets.end()),
+                       {},
+                       false});
+  q.with_total = false;
+  for (auto& c : tx.list(q).items) {
+    auto parent = c.parent_id;
+    out.add(std::move(c), std::move(parent));
+  }
+}
+
+std::optional<ApiError> create(Context& ctx, store::Tx& tx, store::Record& r) {
+  codec::BodyReader b(ctx.body);
+  auto name = b.str("name");
+  auto tags = b.strings("tags");
+  auto vpc_id = b.uuid("vpc_id", true);
+  auto target = b.uuid("target_vpc_id", true);
+  if (auto e = b.error()) return e;
+  // The target may belong to another organization (peering), in the same region.
+  auto peer = tx.get(kVpcKind, to_lower(*target));
+  if (!peer || peer->locality != ctx.region()) return ApiError::not_found("vpc", to_lower(*target));
+  if (peer->id == to_lower(*vpc_id))
+    return ApiError::invalid_argument("target_vpc_id", ArgReason::kConstraint,
+                                      "a VPC cannot be connected to itself");
+  r.parent_id = to_lower(*vpc_id);
+  r.name = name && !name->empty() ? *name : "vpc-connector-" + r.id.substr(0, 8);
+  r.tags = tags.value_or(std::vector<std::string>{});
+  r.body = json::object{{"target_vpc_id", peer->id}};
+  return std::nullopt;
+}
+
+// A rename to an empty name keeps the name.
+std::optional<ApiError> update(Context& ctx, store::Tx&, store::Record& r) {
+  codec::BodyReader b(ctx.body);
+  auto name = b.str("name");
+  if (auto e = b.error()) return e;
+  if (name && !name->empty()) r.name = *name;
+  return std::nullopt;
+}
+
+std::optional<ApiError> can_delete(Context&, store::Tx& tx, const store::Record& r) {
+  store::ListQuery q;
+  q.kind = std::string(kRouteKind);
+  q.filters.push_back({Column::kBody, Op::kEq, {r.id}, "nexthop_vpc_connector_id", false});
+  if (tx.count(q) > 0)
+    return ApiError::precondition_failed(
+        "resource_still_in_use", "VPC connector is the next hop of routes; delete them first");
+  return std::nullopt;
+}
+
+}  // namespace
+
+void register_connectors(app::Registry& r) {
+  auto filters = unpublished_list_filters(true);
+  filters.push_back(resource::uuids("vpc_id", Column::kParent));
+  filters.push_back(resource::uuids("target_vpc_id", Column::kBody, "target_vpc_id"));
+  resource::add_resource(
+      r, resource::Spec{
+             .kind = std::string(kConnectorKind),
+             .resource = "vpc_connector",
+             .id_param = "vpc_connector_id",
+             .collections = {std::string(kRegionPath) + "/vpc-connectors"},
+             .read = kRead,
+             .write = kWrite,
+             .locality = resource::Locality::kRegion,
+             .bad_id = resource::BadId::kNotFound,
+             .not_found =
+                 [](std::string_view id) {
+                   return ApiError::not_found("vpc_connector", to_lower(id));
+                 },
+             .render = render,
+             .related = {{.kind = std::string(kVpcKind),
+                          .ids =
+                              [](const store::Record& c, std::vector<std::string>& ids) {
+                                ids.push_back(str_of(c.body, "target_vpc_id"));
+                              }},
+                         {.kind = std::string(kConnectorKind), .load = load_target_connectors}},
+             .list_key = "vpc_connectors",
+             .default_page_size = kDefaultPageSize,
+             .orders = name_orders(),
+             .filters = std::move(filters),
+             .list_refs = {.not_refs = {"vpc_id", "target_vpc_id"}},
+             .create = create,
+             .owner = vpc_owner,
+             // A connector joins two VPCs: both change.
+             .create_refs = {.refs = {app::body_ref("vpc_id", Access::kWrite, {kVpcRef}),
+                                      app::body_ref("target_vpc_id", Access::kWrite, {kVpcRef})}},
+             .patch = {{"tags", resource::PatchField::As::kTags}},
+             .update = update,
+             .can_delete = can_delete,
+         });
+}
+
+}  // namespace scwd::products::vpc
