@@ -267,7 +267,7 @@ std::vector<std::string> removable_default_vpcs(store::Tx& tx, std::string_view 
   store::ListQuery q;
   q.kind = std::string(kVpcKind);
   q.filters.push_back({Column::kProject, Op::kEq, {std::string(project_id)}, {}, false});
-  q.filters.push_back({Column::kBody, Op::kEq, {"1"}, "is_default", true});
+  q.filters.push_back({Column::kBody, Op::kEq, {true}, "is_default"});
   q.with_total = false;
   std::vector<std::string> out;
   for (auto& v : tx.list(q).items) {
