@@ -158,6 +158,11 @@ struct Spec {
   Locality locality = Locality::kGlobal;
   BadId bad_id = BadId::kInvalidArgument;
   std::string bad_id_help = "invalid UUID";
+  // What a well-formed id naming none of the caller's records answers instead of not_found
+  // (nullopt: not_found), e.g. permissions_denied for the platform's own public records.
+  // `write`: the record was loaded to be changed.
+  std::function<std::optional<api::ApiError>(const app::Context&, std::string_view id, bool write)>
+      missing = {};
   // Ids that are not UUIDs (e.g. API access keys): how a well-formed one looks and how a new one
   // is made. Default: UUIDs (compared lower-cased).
   std::function<bool(std::string_view)> id_ok = {};
@@ -191,6 +196,8 @@ struct Spec {
   std::string project_field = "project_id";  // body fields naming the owner
   std::string organization_field = "organization_id";
   bool organization_level = false;  // owned by the organization alone (no project)
+  // The kind is the project itself: lists keep the projects the caller may read, by id.
+  bool scope_by_id = false;
   // Names unique in the organization: a create or rename to a taken name answers
   // already_exists with this help (empty: names need not be unique).
   std::string unique_name_help = {};
