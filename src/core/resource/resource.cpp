@@ -116,8 +116,11 @@ Result<std::string> path_id(const Context& ctx, const Spec& spec) {
   } else if (is_uuid(v)) {
     return to_lower(v);
   }
-  if (spec.bad_id == BadId::kNotFound)
-    return api::fail(spec.not_found ? spec.not_found(v) : ApiError::not_found(spec.resource, v));
+  if (spec.bad_id == BadId::kNotFound) {
+    if (spec.missing)
+      if (auto e = spec.missing(ctx, v, false)) return api::fail(*e);
+    return api::fail(ApiError::not_found(spec.resource, v));
+  }
   return api::fail(ApiError::invalid_argument(spec.id_param, ArgReason::kFormat, spec.bad_id_help));
 }
 
@@ -126,9 +129,11 @@ Result<store::Record> load(const Context& ctx, store::Tx& tx, const Spec& spec, 
   if (!id) return api::fail(id.error());
   auto r = write ? ctx.svc.lifecycle.load(tx, spec.kind, *id) : tx.get(spec.kind, *id);
   if (!r || r->organization_id != ctx.principal.organization_id ||
-      (spec.locality != Locality::kGlobal && r->locality != locality_of(ctx, spec)))
-    return api::fail(spec.not_found ? spec.not_found(*id)
-                                    : ApiError::not_found(spec.resource, *id));
+      (spec.locality != Locality::kGlobal && r->locality != locality_of(ctx, spec))) {
+    if (spec.missing)
+      if (auto e = spec.missing(ctx, *id, write)) return api::fail(*e);
+    return api::fail(ApiError::not_found(spec.resource, *id));
+  }
   return std::move(*r);
 }
 
@@ -224,7 +229,10 @@ Result<Response> list(const Route& rt, Context& ctx) {
   if (spec.locality != Locality::kGlobal)
     q.filters.push_back(
         {Column::kLocality, Op::kEq, {std::string(locality_of(ctx, spec))}, {}, false});
-  if (!spec.organization_level) ctx.scope(q);
+  if (spec.scope_by_id)
+    ctx.scope(q, Column::kId);
+  else if (!spec.organization_level)
+    ctx.scope(q);
   if (has_query(rt.list_op, "project_id") && !declares(spec, "project_id"))
     if (auto e = ctx.uuid_filter(q, "project_id", Column::kProject)) return api::fail(*e);
   if (has_query(rt.list_op, "name") && !declares(spec, "name"))

@@ -164,9 +164,12 @@ struct Spec {
   Locality locality = Locality::kGlobal;
   BadId bad_id = BadId::kInvalidArgument;
   std::string bad_id_help = "invalid UUID";
-  // The answer for a missing record (and for a malformed id under BadId::kNotFound), given the
-  // id; default: not_found naming `resource` and the id.
-  std::function<api::ApiError(std::string_view id)> not_found = {};
+  // What a well-formed id naming none of the caller's records answers instead of not_found
+  // (nullopt: not_found), e.g. permissions_denied for the platform's own public records, or
+  // a product's own 404; also the answer to a malformed id under BadId::kNotFound.
+  // `write`: the record was loaded to be changed.
+  std::function<std::optional<api::ApiError>(const app::Context&, std::string_view id, bool write)>
+      missing = {};
   // Ids that are not UUIDs (e.g. API access keys): how a well-formed one looks and how a new one
   // is made. Default: UUIDs (compared lower-cased).
   std::function<bool(std::string_view)> id_ok = {};
@@ -203,6 +206,8 @@ struct Spec {
   // The owner when it does not come from the body's owner fields (e.g. the parent record the
   // body names); replaces their resolution.
   std::function<api::Result<app::Owner>(app::Context&, store::Tx&)> owner = {};
+  // The kind is the project itself: lists keep the projects the caller may read, by id.
+  bool scope_by_id = false;
   // Names unique in the organization: a create or rename to a taken name answers
   // already_exists with this help (empty: names need not be unique).
   std::string unique_name_help = {};

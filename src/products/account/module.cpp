@@ -5,7 +5,9 @@
 #include "core/auth/auth.hpp"
 #include "core/codec/validate.hpp"
 #include "core/paging/paging.hpp"
+#include "core/resource/resource.hpp"
 #include "core/util/ids.hpp"
+#include "core/util/json.hpp"
 
 namespace scwd::products::account {
 
@@ -39,9 +41,9 @@ json::value default_qualification() {
   return json::object{{"architecture_type", "unknown_architecture_type"}};
 }
 
-// fresh: the create / update answers show qualification as stored (null until set); reads show
-// the platform's default object.
-json::object render_project(const store::Record& r, bool fresh) {
+// Writes (create, update) answer qualification as stored (null until set); reads show the
+// platform's default object.
+json::object render_project(const resource::View& view, const store::Record& r) {
   json::object o;
   o["id"] = r.id;
   o["name"] = r.name;
@@ -50,19 +52,10 @@ json::object render_project(const store::Record& r, bool fresh) {
   o["updated_at"] = format_time(r.updated_at);
   auto d = r.body.find("description");
   o["description"] = d != r.body.end() ? d->value() : json::value("");
-  auto q = r.body.find("qualification");
-  json::value qual = q != r.body.end() ? q->value() : json::value(nullptr);
-  if (qual.is_null() && !fresh) qual = default_qualification();
+  auto qual = value_of(r.body, "qualification");
+  if (qual.is_null() && view.ctx.req.method == "GET") qual = default_qualification();
   o["qualification"] = std::move(qual);
   return o;
-}
-
-Result<std::string> path_uuid(Context& ctx, std::string_view name) {
-  auto v = ctx.param(name);
-  if (!is_uuid(v))
-    return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kFormat,
-                                                "value must be a valid UUID"));
-  return to_lower(v);
 }
 
 // The organization a request acts on: the given one must be the caller's own.
@@ -79,122 +72,78 @@ Result<std::string> organization_of(Context& ctx, const std::optional<std::strin
   return org;
 }
 
-Result<store::Record> load_project(store::Tx& tx, Context& ctx, const std::string& id) {
-  auto r = tx.get(kProject, id);
-  if (!r || r->organization_id != ctx.principal.organization_id)
-    return api::fail(ApiError::not_found("project_id", id));
-  return std::move(*r);
-}
-
 // --- projects ---
 
-Result<Response> create_project(Context& ctx) {
+std::optional<ApiError> create_project(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
   auto name = b.str("name", true);
   auto description = b.str("description");
-  auto org_in = b.str("organization_id");
-  if (auto e = b.error()) return api::fail(*e);
-  auto org = organization_of(ctx, org_in, kProjectsWrite);
-  if (!org) return api::fail(org.error());
-  auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto current = tx.count_owned(kProject, *org);
-    if (current >= ctx.svc.config.quota_projects)
-      return api::fail(ApiError::quotas_exceeded(
-          {{"projects", ctx.svc.config.quota_projects, current, *org, {}}}));
-    store::Record r;
-    r.kind = std::string(kProject);
-    r.id = new_uuid();
-    r.organization_id = *org;
-    r.name = *name;
-    r.created_at = r.updated_at = now;
-    r.body = json::object{{"description", description.value_or("")}, {"qualification", nullptr}};
-    tx.insert(r);
-    return Response::json(200, render_project(r, true));
-  });
+  if (auto e = b.error()) return e;
+  auto current = tx.count_owned(kProject, r.organization_id);
+  if (current >= ctx.svc.config.quota_projects)
+    return ApiError::quotas_exceeded(
+        {{"projects", ctx.svc.config.quota_projects, current, r.organization_id, {}}});
+  r.name = *name;
+  r.body = json::object{{"description", description.value_or("")}, {"qualification", nullptr}};
+  return std::nullopt;
 }
 
-Result<Response> list_projects(Context& ctx) {
-  auto org = organization_of(ctx, ctx.query_opt("organization_id"), kProjectsRead);
-  if (!org) return api::fail(org.error());
-  // The real API answered a list of 42 projects in one page when no page_size was sent.
-  auto page = paging::read(ctx.req, "page_size", 100);
-  if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true},
-                                       {"name_asc", Column::kName, false},
-                                       {"name_desc", Column::kName, true}});
-  if (!order) return api::fail(order.error());
-  store::ListQuery q;
-  q.kind = std::string(kProject);
-  q.filters.push_back({Column::kOrganization, Op::kEq, {*org}, {}, false});
-  if (auto* name = ctx.query("name"); name && !name->empty())
-    q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
-  if (auto ids = ctx.query_all("project_ids", true); !ids.empty()) {
-    for (auto& id : ids) {
-      if (!is_uuid(id))
-        return api::fail(ApiError::invalid_argument("project_ids", ArgReason::kFormat,
-                                                    "value must be a valid UUID"));
-      id = to_lower(id);
-    }
-    q.filters.push_back({Column::kId, Op::kIn, ids, {}, false});
+std::optional<ApiError> project_ids(const Context& ctx, store::ListQuery& q) {
+  auto ids = ctx.query_all("project_ids", true);
+  if (ids.empty()) return std::nullopt;
+  for (auto& id : ids) {
+    if (!is_uuid(id))
+      return ApiError::invalid_argument("project_ids", ArgReason::kFormat,
+                                        "value must be a valid UUID");
+    id = to_lower(id);
   }
-  // IAM: only the projects the caller may read (a project's id is its own project).
-  ctx.scope(q, Column::kId);
-  q.order = std::move(*order);
-  paging::apply(q, *page);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto res = tx->list(q);
-  json::array items;
-  for (auto& r : res.items) items.push_back(render_project(r, false));
-  return Response::json(200, paging::list_body("projects", std::move(items), res.total));
+  q.filters.push_back({Column::kId, Op::kIn, std::move(ids), {}, false});
+  return std::nullopt;
 }
 
-Result<Response> get_project(Context& ctx) {
-  auto id = path_uuid(ctx, "project_id");
-  if (!id) return api::fail(id.error());
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_project(*tx, ctx, *id);
-  if (!r) return api::fail(r.error());
-  return Response::json(200, render_project(*r, false));
+std::optional<ApiError> keep_default_project(Context&, store::Tx&, const store::Record& r) {
+  if (r.id == r.organization_id)
+    return ApiError::precondition_failed(
+        "resource_still_in_use", "the default project of an organization cannot be deleted");
+  return std::nullopt;
 }
 
-Result<Response> update_project(Context& ctx) {
-  auto id = path_uuid(ctx, "project_id");
-  if (!id) return api::fail(id.error());
-  codec::BodyReader b(ctx.body);
-  auto name = b.str("name");
-  auto description = b.str("description");
-  if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_project(tx, ctx, *id);
-    if (!r) return api::fail(r.error());
-    if (name) r->name = *name;
-    if (description) r->body["description"] = *description;
-    r->updated_at = ctx.now();
-    tx.update(*r);
-    return Response::json(200, render_project(*r, true));
-  });
+std::optional<ApiError> empty_project(Context& ctx, store::Tx& tx, const store::Record& r) {
+  // Companions the platform created in the project go with it (rolled back if it stays).
+  for (auto& hook : ctx.svc.on_project_delete) hook(tx, r.id);
+  if (auto n = tx.count_in_project(r.id, kNotProjectResources); n > 0)
+    return ApiError::precondition_failed(
+        "resource_still_in_use", "project \"" + r.id + "\" still holds " + std::to_string(n) +
+                                     " resource(s); delete them first");
+  return std::nullopt;
 }
 
-Result<Response> delete_project(Context& ctx) {
-  auto id = path_uuid(ctx, "project_id");
-  if (!id) return api::fail(id.error());
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_project(tx, ctx, *id);
-    if (!r) return api::fail(r.error());
-    if (r->id == r->organization_id)
-      return api::fail(ApiError::precondition_failed(
-          "resource_still_in_use", "the default project of an organization cannot be deleted"));
-    // Companions the platform created in the project go with it (rolled back if it stays).
-    for (auto& hook : ctx.svc.on_project_delete) hook(tx, r->id);
-    if (auto n = tx.count_in_project(r->id, kNotProjectResources); n > 0)
-      return api::fail(ApiError::precondition_failed(
-          "resource_still_in_use", "project \"" + r->id + "\" still holds " + std::to_string(n) +
-                                       " resource(s); delete them first"));
-    tx.remove(kProject, r->id);
-    return Response::no_content();
-  });
+std::shared_ptr<const resource::Spec> project_spec() {
+  resource::Spec s;
+  s.kind = std::string(kProject);
+  s.resource = "project";
+  s.id_param = "project_id";
+  s.collections = {"/account/v3/projects"};
+  s.read = kProjectsRead;
+  s.write = kProjectsWrite;
+  s.bad_id_help = "value must be a valid UUID";
+  // The platform names the parameter, not the resource, in this not_found.
+  s.missing = [](const Context&, std::string_view id, bool) {
+    return ApiError::not_found("project_id", id);
+  };
+  s.render = render_project;
+  s.list_key = "projects";
+  // The real API answered a list of 42 projects in one page when no page_size was sent.
+  s.default_page_size = 100;
+  s.filters = {resource::custom("project_ids", project_ids)};
+  s.scope_by_id = true;  // a project's id is its own project
+  s.create = create_project;
+  s.organization_level = true;
+  s.patch = {{"name", resource::PatchField::As::kName},
+             {"description", resource::PatchField::As::kString}};
+  s.can_delete = keep_default_project;
+  s.on_delete = empty_project;
+  return std::make_shared<const resource::Spec>(std::move(s));
 }
 
 Result<json::object> read_qualification(const json::object& in) {
@@ -236,9 +185,8 @@ Result<json::object> read_qualification(const json::object& in) {
   return out;
 }
 
-Result<Response> set_qualification(Context& ctx) {
-  auto id = path_uuid(ctx, "project_id");
-  if (!id) return api::fail(id.error());
+Result<Response> set_qualification(const resource::Spec& spec, Context& ctx) {
+  if (auto id = resource::path_id(ctx, spec); !id) return api::fail(id.error());
   codec::BodyReader b(ctx.body);
   auto* q = b.object("qualification");
   if (auto e = b.error()) return api::fail(*e);
@@ -251,7 +199,7 @@ Result<Response> set_qualification(Context& ctx) {
     qual = default_qualification().as_object();
   }
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_project(tx, ctx, *id);
+    auto r = resource::load(ctx, tx, spec, true);
     if (!r) return api::fail(r.error());
     r->body["qualification"] = qual;
     r->updated_at = ctx.now();
@@ -278,17 +226,15 @@ store::Record ensure_contract(store::Tx& tx, const std::string& type, const std:
   return c;
 }
 
-json::object render_signature(store::Tx& tx, const store::Record& s) {
+json::object render_signature(const resource::View& view, const store::Record& s) {
   json::object o;
   o["id"] = s.id;
   o["organization_id"] = s.organization_id;
   o["created_at"] = format_time(s.created_at);
-  auto signed_at = s.body.find("signed_at");
-  o["signed_at"] = signed_at != s.body.end() ? signed_at->value() : json::value(nullptr);
-  auto expires = s.body.find("expires_at");
-  o["expires_at"] = expires != s.body.end() ? expires->value() : json::value(nullptr);
+  o["signed_at"] = value_of(s.body, "signed_at");
+  o["expires_at"] = value_of(s.body, "expires_at");
   json::value contract = nullptr;
-  if (auto c = tx.get(kContract, s.parent_id)) {
+  if (auto* c = view.related.find(kContract, s.parent_id)) {
     contract = json::object{{"id", c->id},
                             {"type", c->body.at("type")},
                             {"name", c->name},
@@ -298,6 +244,28 @@ json::object render_signature(store::Tx& tx, const store::Record& s) {
   }
   o["contract"] = std::move(contract);
   return o;
+}
+
+// Signatures are loaded and rendered through the resource layer, but their routes stay explicit:
+// the API has no get or delete of one signature, and its writes are create-or-refuse and
+// validate-once.
+const resource::Spec& signatures() {
+  static const resource::Spec spec = [] {
+    resource::Spec s;
+    s.kind = std::string(kSignature);
+    s.resource = "contract_signature";
+    s.id_param = "contract_signature_id";
+    s.read = kContractsRead;
+    s.write = kContractsWrite;
+    s.bad_id_help = "value must be a valid UUID";
+    s.render = render_signature;
+    s.related = {
+        {std::string(kContract), [](const store::Record& r, std::vector<std::string>& ids) {
+           ids.push_back(r.parent_id);
+         }}};
+    return s;
+  }();
+  return spec;
 }
 
 Result<Response> create_signature(Context& ctx) {
@@ -329,23 +297,20 @@ Result<Response> create_signature(Context& ctx) {
       return api::fail(ApiError::already_exists("contract_signature", contract.id,
                                                 "this organization already signed this contract"));
     }
-    return Response::json(200, render_signature(tx, s));
+    return Response::json(200, resource::answer(ctx, tx, signatures(), s));
   });
 }
 
 Result<Response> validate_signature(Context& ctx) {
-  auto id = path_uuid(ctx, "contract_signature_id");
-  if (!id) return api::fail(id.error());
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto s = tx.get(kSignature, *id);
-    if (!s || s->organization_id != ctx.principal.organization_id)
-      return api::fail(ApiError::not_found("contract_signature", *id));
+    auto s = resource::load(ctx, tx, signatures(), true);
+    if (!s) return api::fail(s.error());
     if (s->body["signed_at"].is_null()) {
       s->body["signed_at"] = format_time(ctx.now());
       s->updated_at = ctx.now();
       tx.update(*s);
     }
-    return Response::json(200, render_signature(tx, *s));
+    return Response::json(200, resource::answer(ctx, tx, signatures(), *s));
   });
 }
 
@@ -366,10 +331,13 @@ Result<Response> check_signature(Context& ctx) {
   q.filters.push_back({Column::kName, Op::kEq, {*name}, {}, false});
   q.with_total = false;
   bool created = false, validated = false;
-  for (auto& s : tx->list(q).items) {
-    auto c = tx->get(kContract, s.parent_id);
+  auto items = tx->list(q).items;
+  auto contracts = resource::prefetch(*tx, signatures(), items);
+  for (auto& s : items) {
+    auto* c = contracts.find(kContract, s.parent_id);
     if (!c) continue;
-    if (want_type != "unknown_type" && c->body["type"] != json::value(want_type)) continue;
+    if (want_type != "unknown_type" && value_of(c->body, "type") != json::value(want_type))
+      continue;
     created = true;
     validated = validated || !s.body["signed_at"].is_null();
   }
@@ -396,7 +364,9 @@ Result<Response> list_signatures(Context& ctx) {
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
   auto res = tx->list(q);
   json::array items;
-  for (auto& s : res.items) items.push_back(render_signature(*tx, s));
+  auto related = resource::prefetch(*tx, signatures(), res.items);
+  resource::View view{ctx, related};
+  for (auto& s : res.items) items.push_back(render_signature(view, s));
   return Response::json(200, paging::list_body("contract_signatures", std::move(items), res.total));
 }
 
@@ -433,12 +403,9 @@ std::string contract_pdf(const std::string& text) {
 }
 
 Result<Response> download_signature(Context& ctx) {
-  auto id = path_uuid(ctx, "contract_signature_id");
-  if (!id) return api::fail(id.error());
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto s = tx->get(kSignature, *id);
-  if (!s || s->organization_id != ctx.principal.organization_id)
-    return api::fail(ApiError::not_found("contract_signature", *id));
+  auto s = resource::load(ctx, *tx, signatures());
+  if (!s) return api::fail(s.error());
   auto signed_at = s->body["signed_at"];
   std::string text = "Contract " + s->name + " - organization " + s->organization_id + " - " +
                      (signed_at.is_string() ? "signed at " + std::string(signed_at.get_string())
@@ -452,13 +419,10 @@ class AccountModule final : public app::Module {
  public:
   std::string_view name() const override { return "account"; }
   void register_routes(app::Registry& r, app::Services&) override {
-    r.add("POST", "/account/v3/projects", kProjectsWrite, create_project);
-    r.add("GET", "/account/v3/projects", kProjectsRead, list_projects);
-    r.add("GET", "/account/v3/projects/{project_id}", kProjectsRead, get_project);
-    r.add("PATCH", "/account/v3/projects/{project_id}", kProjectsWrite, update_project);
-    r.add("DELETE", "/account/v3/projects/{project_id}", kProjectsWrite, delete_project);
+    auto projects = project_spec();
+    resource::add_resource(r, projects);
     r.add("POST", "/account/v3/projects/{project_id}/project-qualification", kProjectsWrite,
-          set_qualification);
+          [projects](Context& ctx) { return set_qualification(*projects, ctx); });
     r.add("POST", "/account/v3/contract-signatures", kContractsWrite, create_signature);
     r.add("GET", "/account/v3/contract-signatures", kContractsRead, list_signatures);
     r.add("POST", "/account/v3/contract-signatures/{contract_signature_id}/validate",

@@ -2,10 +2,10 @@
 #include "products/block/block.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <boost/json.hpp>
 
 #include "core/util/ids.hpp"
+#include "core/util/json.hpp"
 #include "products/block/model.hpp"
 #include "products/marketplace/catalog.hpp"
 
@@ -16,9 +16,6 @@ using api::ApiError;
 using api::ArgReason;
 
 namespace {
-
-std::atomic<lifecycle::Engine*> g_engine{nullptr};
-std::atomic<Clock*> g_clock{nullptr};
 
 constexpr std::string_view kStorageClass = "sbs";
 constexpr std::string_view kServerRef = "instance_server";
@@ -34,23 +31,9 @@ bool has_attachment(const store::Record& r) {
   return it != r.body.end() && it->value().is_array() && !it->value().as_array().empty();
 }
 
-json::value body_or_null(const store::Record& r, std::string_view key) {
-  auto it = r.body.find(key);
-  return it != r.body.end() ? it->value() : json::value(nullptr);
-}
-
-std::int64_t body_int(const store::Record& r, std::string_view key, std::int64_t dflt = 0) {
-  auto it = r.body.find(key);
-  if (it == r.body.end()) return dflt;
-  if (it->value().is_int64()) return it->value().as_int64();
-  if (it->value().is_uint64()) return static_cast<std::int64_t>(it->value().as_uint64());
-  return dflt;
-}
-
-std::string body_str(const store::Record& r, std::string_view key) {
-  auto it = r.body.find(key);
-  if (it == r.body.end() || !it->value().is_string()) return {};
-  return std::string(it->value().as_string());
+json::array references_of(const store::Record& r) {
+  auto v = value_of(r.body, "references");
+  return v.is_array() ? v.as_array() : json::array{};
 }
 
 json::object money(std::int32_t nanos) {
@@ -77,39 +60,20 @@ const VolumeType* type_for_iops(std::int64_t iops) {
   return nullptr;
 }
 
-json::object render_volume_type(const VolumeType& t, std::string_view zone) {
-  (void)zone;
+json::object render_volume_type(const VolumeType& t) {
   return json::object{{"type", t.type},
                       {"pricing", money(t.price_nanos)},
                       {"snapshot_pricing", money(t.snapshot_price_nanos)},
                       {"specs", json::object{{"perf_iops", t.iops}, {"class", kStorageClass}}}};
 }
 
-// --- engine and loading ---
-
-void set_runtime(lifecycle::Engine* e, Clock* clock) {
-  g_engine.store(e);
-  g_clock.store(clock);
-}
-lifecycle::Engine* engine() { return g_engine.load(); }
-Micros clock_now() {
-  auto* c = g_clock.load();
-  return c ? c->now() : system_now();
-}
+// --- loading ---
 
 std::optional<store::Record> load(store::Tx& tx, std::string_view kind, std::string_view zone,
-                                  std::string_view id, Micros now, bool write) {
+                                  std::string_view id) {
   if (!is_uuid(id)) return std::nullopt;
   auto r = tx.get(kind, to_lower(id));
   if (!r || r->locality != zone) return std::nullopt;
-  auto* e = engine();
-  if (e && r->due_at && *r->due_at <= now && e->settle(tx, *r, now)) {
-    if (r->state == lifecycle::kDeleted) {
-      if (write) tx.remove(r->kind, r->id);
-      return std::nullopt;
-    }
-    if (write) tx.update(*r);
-  }
   return r;
 }
 
@@ -144,138 +108,132 @@ json::object render_volume(const store::Record& r) {
   json::object o;
   o["id"] = r.id;
   o["name"] = r.name;
-  o["type"] = body_str(r, "type");
-  o["size"] = body_int(r, "size");
+  o["type"] = str_of(r.body, "type");
+  o["size"] = int_of(r.body, "size");
   o["project_id"] = r.project_id;
   o["created_at"] = format_time(r.created_at);
   o["updated_at"] = format_time(r.updated_at);
-  o["references"] = body_or_null(r, "references");
-  if (!o["references"].is_array()) o["references"] = json::array{};
-  o["parent_snapshot_id"] = body_or_null(r, "parent_snapshot_id");
+  o["references"] = references_of(r);
+  o["parent_snapshot_id"] = value_of(r.body, "parent_snapshot_id");
   o["status"] = r.state;
-  json::array tags;
-  for (auto& t : r.tags) tags.emplace_back(t);
-  o["tags"] = std::move(tags);
+  o["tags"] = strings_json(r.tags);
   o["specs"] =
-      json::object{{"perf_iops", body_int(r, "perf_iops", 5000)}, {"class", kStorageClass}};
-  o["last_detached_at"] = body_or_null(r, "last_detached_at");
+      json::object{{"perf_iops", int_of(r.body, "perf_iops", 5000)}, {"class", kStorageClass}};
+  o["last_detached_at"] = value_of(r.body, "last_detached_at");
   o["zone"] = r.locality;
   return o;
 }
 
-json::object render_snapshot(store::Tx& tx, const store::Record& r) {
+json::object render_snapshot(const store::Record& r, const store::Record* parent) {
   json::object o;
   o["id"] = r.id;
   o["name"] = r.name;
-  json::value parent = nullptr;
-  if (!r.parent_id.empty()) {
-    if (auto v = tx.get(kVolumeKind, r.parent_id)) {
-      parent = json::object{
-          {"id", v->id}, {"name", v->name}, {"type", body_str(*v, "type")}, {"status", v->state}};
-    }
-  }
-  o["parent_volume"] = std::move(parent);
-  o["size"] = body_int(r, "size");
+  o["parent_volume"] = nullptr;
+  if (parent)
+    o["parent_volume"] = json::object{{"id", parent->id},
+                                      {"name", parent->name},
+                                      {"type", str_of(parent->body, "type")},
+                                      {"status", parent->state}};
+  o["size"] = int_of(r.body, "size");
   o["project_id"] = r.project_id;
   o["created_at"] = format_time(r.created_at);
   o["updated_at"] = format_time(r.updated_at);
-  o["references"] = body_or_null(r, "references");
-  if (!o["references"].is_array()) o["references"] = json::array{};
+  o["references"] = references_of(r);
   o["status"] = r.state;
-  json::array tags;
-  for (auto& t : r.tags) tags.emplace_back(t);
-  o["tags"] = std::move(tags);
+  o["tags"] = strings_json(r.tags);
   o["class"] = kStorageClass;
   o["zone"] = r.locality;
   return o;
 }
 
-// --- inserts ---
+// --- new records ---
 
-api::Result<store::Record> insert_snapshot(store::Tx& tx, const app::Context& ctx,
-                                           std::string organization, std::string project,
-                                           std::string zone, std::string name,
-                                           std::vector<std::string> tags, std::int64_t size,
-                                           std::string parent_volume_id, Micros now) {
-  if (auto e = quota::check(tx, ctx.svc.config, kSnapshotQuota, organization)) return api::fail(*e);
-  store::Record s;
-  s.kind = std::string(kSnapshotKind);
-  s.id = new_uuid();
-  s.organization_id = std::move(organization);
-  s.project_id = std::move(project);
-  s.locality = std::move(zone);
-  s.name = std::move(name);
-  s.parent_id = std::move(parent_volume_id);
-  s.tags = std::move(tags);
-  s.created_at = s.updated_at = now;
-  s.body = json::object{{"size", size}, {"references", json::array{}}};
-  ctx.svc.lifecycle.start(s, now, {{"creating", 0, ""}, {"available", kSnapshotAfter, "created"}});
-  tx.insert(s);
-  return s;
+void make_snapshot(const app::Context& ctx, const store::Record& volume, store::Record& s) {
+  s.parent_id = volume.id;
+  s.body = json::object{{"size", int_of(volume.body, "size")}, {"references", json::array{}}};
+  ctx.svc.lifecycle.start(s, s.created_at,
+                          {{"creating", 0, ""}, {"available", kSnapshotAfter, "created"}});
 }
 
-// --- the contract ---
-
-api::Result<store::Record> create_volume(store::Tx& tx, const app::Context& ctx,
-                                         const app::Owner& owner, std::string_view zone,
-                                         const NewVolume& v) {
+std::optional<ApiError> make_volume(store::Tx& tx, const app::Context& ctx, const NewVolume& v,
+                                    store::Record& r) {
   const auto* type = type_for_iops(v.iops);
   if (!type)
-    return api::fail(ApiError::invalid_argument("perf_iops", ArgReason::kConstraint,
-                                                "perf_iops must be 5000 or 15000"));
-  auto now = ctx.now();
+    return ApiError::invalid_argument("perf_iops", ArgReason::kConstraint,
+                                      "perf_iops must be 5000 or 15000");
   std::int64_t size = v.size;
   json::value parent = nullptr;
   if (v.snapshot_id) {
     std::int64_t base = 0;
     auto id = to_lower(*v.snapshot_id);
-    if (auto s = load(tx, kSnapshotKind, zone, id, now, true);
-        s && s->organization_id == owner.organization_id) {
+    if (auto s = ctx.svc.lifecycle.load(tx, kSnapshotKind, id);
+        s && s->locality == r.locality && s->organization_id == r.organization_id) {
       if (s->state != "available" && s->state != "in_use")
-        return api::fail(ApiError::transient_state("snapshot", s->id, s->state));
-      base = body_int(*s, "size");
-    } else if (const auto* img = marketplace::find_by_root_snapshot(id); img && img->zone == zone) {
+        return ApiError::transient_state("snapshot", s->id, s->state);
+      base = int_of(s->body, "size");
+    } else if (const auto* img = marketplace::find_by_root_snapshot(id);
+               img && img->zone == r.locality) {
       base = img->root_size > 0 ? img->root_size : kPublicRootSize;
     } else {
-      return api::fail(ApiError::not_found("snapshot", id));
+      return ApiError::not_found("snapshot", id);
     }
     if (size == 0) size = base;
     if (size < base)
-      return api::fail(ApiError::invalid_argument(
-          "size", ArgReason::kConstraint, "size must be greater or equal to the snapshot size"));
+      return ApiError::invalid_argument("size", ArgReason::kConstraint,
+                                        "size must be greater or equal to the snapshot size");
     parent = id;
   }
   if (size < kMinSize || size > kMaxSize)
-    return api::fail(ApiError::invalid_argument("size", ArgReason::kConstraint,
-                                                "size must be between 5 GB and 10 TB"));
+    return ApiError::invalid_argument("size", ArgReason::kConstraint,
+                                      "size must be between 5 GB and 10 TB");
   if (size % kGB != 0)
-    return api::fail(ApiError::invalid_argument("size", ArgReason::kConstraint,
-                                                "size must be a multiple of 1 GB"));
-  if (auto e = quota::check(tx, ctx.svc.config, kVolumeQuota, owner.organization_id))
-    return api::fail(*e);
-  store::Record r;
-  r.kind = std::string(kVolumeKind);
-  r.id = new_uuid();
-  r.organization_id = owner.organization_id;
-  r.project_id = owner.project_id;
-  r.locality = std::string(zone);
+    return ApiError::invalid_argument("size", ArgReason::kConstraint,
+                                      "size must be a multiple of 1 GB");
+  if (auto e = quota::check(tx, ctx.svc.config, kVolumeQuota, r.organization_id)) return e;
   r.name = v.name;
   r.tags = v.tags;
-  r.created_at = r.updated_at = now;
   r.body = json::object{{"type", type->type},           {"size", size},
                         {"perf_iops", type->iops},      {"references", json::array{}},
                         {"parent_snapshot_id", parent}, {"last_detached_at", nullptr}};
   if (v.ready)
     r.state = "available";
   else
-    ctx.svc.lifecycle.start(r, now, {{"creating", 0, ""}, {"available", kCreateAfter, "created"}});
+    ctx.svc.lifecycle.start(r, r.created_at,
+                            {{"creating", 0, ""}, {"available", kCreateAfter, "created"}});
+  return std::nullopt;
+}
+
+// --- the contract ---
+
+namespace {
+
+// A new record of a kind, owned and placed, created now.
+store::Record new_record(std::string_view kind, std::string organization, std::string project,
+                         std::string_view zone, Micros now) {
+  store::Record r;
+  r.kind = std::string(kind);
+  r.id = new_uuid();
+  r.organization_id = std::move(organization);
+  r.project_id = std::move(project);
+  r.locality = std::string(zone);
+  r.created_at = r.updated_at = now;
+  return r;
+}
+
+}  // namespace
+
+api::Result<store::Record> create_volume(store::Tx& tx, const app::Context& ctx,
+                                         const app::Owner& owner, std::string_view zone,
+                                         const NewVolume& v) {
+  auto r = new_record(kVolumeKind, owner.organization_id, owner.project_id, zone, ctx.now());
+  if (auto e = make_volume(tx, ctx, v, r)) return api::fail(*e);
   tx.insert(r);
   return r;
 }
 
 std::optional<store::Record> find_volume(store::Tx& tx, std::string_view zone,
                                          std::string_view id) {
-  return load(tx, kVolumeKind, zone, id, clock_now(), false);
+  return load(tx, kVolumeKind, zone, id);
 }
 
 namespace {
@@ -313,7 +271,7 @@ bool has_reference(store::Record& r, std::string_view resource_id) {
 std::optional<api::ApiError> attach(store::Tx& tx, std::string_view zone,
                                     std::string_view volume_id, std::string_view server_id,
                                     Micros now) {
-  auto r = load(tx, kVolumeKind, zone, volume_id, now, true);
+  auto r = load(tx, kVolumeKind, zone, volume_id);
   if (!r) return ApiError::not_found("volume", volume_id);
   if (has_reference(*r, server_id)) return std::nullopt;
   for (auto& ref : references(*r)) {
@@ -332,7 +290,7 @@ std::optional<api::ApiError> attach(store::Tx& tx, std::string_view zone,
 
 void detach(store::Tx& tx, std::string_view zone, std::string_view volume_id,
             std::string_view server_id, Micros now) {
-  auto r = load(tx, kVolumeKind, zone, volume_id, now, true);
+  auto r = load(tx, kVolumeKind, zone, volume_id);
   if (!r || !drop_reference(*r, server_id)) return;
   if (references(*r).empty()) {
     if (r->state == "in_use") r->state = "available";
@@ -344,13 +302,13 @@ void detach(store::Tx& tx, std::string_view zone, std::string_view volume_id,
 
 std::optional<store::Record> find_snapshot(store::Tx& tx, std::string_view zone,
                                            std::string_view id) {
-  return load(tx, kSnapshotKind, zone, id, clock_now(), false);
+  return load(tx, kSnapshotKind, zone, id);
 }
 
 std::optional<api::ApiError> link_snapshot(store::Tx& tx, std::string_view zone,
                                            std::string_view snapshot_id, std::string_view image_id,
                                            Micros now) {
-  auto r = load(tx, kSnapshotKind, zone, snapshot_id, now, true);
+  auto r = load(tx, kSnapshotKind, zone, snapshot_id);
   if (!r) return ApiError::not_found("snapshot", snapshot_id);
   if (has_reference(*r, image_id)) return std::nullopt;
   references(*r).push_back(new_reference("instance_image", image_id, "link", now));
@@ -360,8 +318,8 @@ std::optional<api::ApiError> link_snapshot(store::Tx& tx, std::string_view zone,
 }
 
 void unlink_snapshot(store::Tx& tx, std::string_view zone, std::string_view snapshot_id,
-                     std::string_view image_id, Micros now) {
-  auto r = load(tx, kSnapshotKind, zone, snapshot_id, now, true);
+                     std::string_view image_id, Micros) {
+  auto r = load(tx, kSnapshotKind, zone, snapshot_id);
   if (!r || !drop_reference(*r, image_id)) return;
   if (references(*r).empty() && r->state == "in_use") r->state = "available";
   tx.update(*r);
@@ -376,8 +334,14 @@ void on_snapshot_enter(store::Tx&, store::Record& s, const lifecycle::Step& step
 api::Result<store::Record> create_snapshot(store::Tx& tx, const app::Context& ctx,
                                            const store::Record& volume, std::string name,
                                            Micros now) {
-  return insert_snapshot(tx, ctx, volume.organization_id, volume.project_id, volume.locality,
-                         std::move(name), {}, body_int(volume, "size"), volume.id, now);
+  if (auto e = quota::check(tx, ctx.svc.config, kSnapshotQuota, volume.organization_id))
+    return api::fail(*e);
+  auto s =
+      new_record(kSnapshotKind, volume.organization_id, volume.project_id, volume.locality, now);
+  s.name = std::move(name);
+  make_snapshot(ctx, volume, s);
+  tx.insert(s);
+  return s;
 }
 
 std::string instance_state(const store::Record& volume) {

@@ -39,7 +39,8 @@ struct NewVolume {
 api::Result<store::Record> create_volume(store::Tx& tx, const app::Context& ctx,
                                          const app::Owner& owner, std::string_view zone,
                                          const NewVolume& v);
-// The volume with that id in that zone (settled), else nullopt.
+// The volume with that id in that zone, else nullopt. Like every contract function here, it
+// sees the record as stored: the core settles due lifecycle steps before each request.
 std::optional<store::Record> find_volume(store::Tx& tx, std::string_view zone, std::string_view id);
 // Records the attachment to an Instance server (reference + status in_use). Error when the
 // volume is missing or already attached to another server.

@@ -3,28 +3,18 @@
 #include "core/router/router.hpp"
 #include "products/block/block.hpp"
 #include "products/marketplace/catalog.hpp"
-#include "testing/test_env.hpp"
+#include "testing/helpers.hpp"
 
 namespace scwd {
 namespace {
 
 namespace json = boost::json;
+using testing::advance;
+using testing::num;
+using testing::str;
 
 const std::string kV1 = "/block/v1/zones/fr-par-1";
 const std::string kV1a = "/block/v1alpha1/zones/fr-par-1";
-
-std::string str(const json::value& v, std::string_view key) {
-  return std::string(v.as_object().at(key).as_string());
-}
-std::int64_t num(const json::value& v, std::string_view key) {
-  return v.as_object().at(key).to_number<std::int64_t>();
-}
-
-void advance(testing::TestApp& t, int seconds) {
-  auto r =
-      t.call("POST", "/_scwd/clock/advance", json::serialize(json::object{{"seconds", seconds}}));
-  ASSERT_EQ(r.status, 200) << r.raw.body;
-}
 
 std::string create_volume(testing::TestApp& t, const std::string& body,
                           const std::string& base = kV1) {

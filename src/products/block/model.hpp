@@ -1,5 +1,5 @@
-// Block Storage internals shared by the contract (block.cpp) and the API handlers (module.cpp):
-// volume types, lifecycle plans, rendering and the quotas. Not used outside products/block.
+// Block Storage internals shared by the contract (block.cpp) and the API (module.cpp): volume
+// types, new records, lifecycle hooks and rendering. Not used outside products/block.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -11,9 +11,11 @@
 
 #include "core/api/error.hpp"
 #include "core/app/context.hpp"
+#include "core/app/owner.hpp"
 #include "core/lifecycle/lifecycle.hpp"
 #include "core/quota/quota.hpp"
 #include "core/store/store.hpp"
+#include "products/block/block.hpp"
 
 namespace scwd::products::block {
 
@@ -38,29 +40,24 @@ struct VolumeType {
 const std::vector<VolumeType>& volume_types();
 const VolumeType* type_for_iops(std::int64_t iops);
 
-// The engine of the running App (set when the module registers); settles records on access.
-void set_runtime(lifecycle::Engine* engine, Clock* clock);
-lifecycle::Engine* engine();
-Micros clock_now();  // the App's (virtual) clock; system time before registration
-
-// Loads a record of a kind in a zone, settled when something was due (written back when the
-// transaction is a write one and `write` is true).
+// A record of a kind in a zone, as stored (due steps were settled before the request ran).
 std::optional<store::Record> load(store::Tx& tx, std::string_view kind, std::string_view zone,
-                                  std::string_view id, Micros now, bool write);
+                                  std::string_view id);
 
 // Applies what entering a state means (pending updates, in_use when referenced).
 void on_volume_enter(store::Tx& tx, store::Record& r, const lifecycle::Step& step, Micros at);
 void on_snapshot_enter(store::Tx& tx, store::Record& s, const lifecycle::Step& step, Micros at);
 
 boost::json::object render_volume(const store::Record& r);
-boost::json::object render_snapshot(store::Tx& tx, const store::Record& r);
-boost::json::object render_volume_type(const VolumeType& t, std::string_view zone);
+// `parent`: the source volume when it still exists.
+boost::json::object render_snapshot(const store::Record& r, const store::Record* parent);
+boost::json::object render_volume_type(const VolumeType& t);
 
-// Inserts a snapshot record (quota checked) in `creating`.
-api::Result<store::Record> insert_snapshot(store::Tx& tx, const app::Context& ctx,
-                                           std::string organization, std::string project,
-                                           std::string zone, std::string name,
-                                           std::vector<std::string> tags, std::int64_t size,
-                                           std::string parent_volume_id, Micros now);
+// Makes `r` (kind, id, owner, zone and times already set) the volume `v` asks for: checks the
+// size, the IOPS and the source snapshot of the owner's organization, and the quota.
+std::optional<api::ApiError> make_volume(store::Tx& tx, const app::Context& ctx, const NewVolume& v,
+                                         store::Record& r);
+// Makes `s` (kind, id, owner, zone and times already set) a snapshot of `volume`, `creating`.
+void make_snapshot(const app::Context& ctx, const store::Record& volume, store::Record& s);
 
 }  // namespace scwd::products::block

@@ -7,22 +7,14 @@
 #include "core/router/locality.hpp"
 #include "core/util/ids.hpp"
 #include "products/instance/catalog.hpp"
-#include "testing/test_env.hpp"
+#include "testing/helpers.hpp"
 
 namespace scwd::products::marketplace {
 namespace {
 
 namespace json = boost::json;
-
-std::string str(const json::value& v, std::string_view key) {
-  return std::string(v.as_object().at(key).as_string());
-}
-
-std::string header(const testing::TestApp::Reply& r, std::string_view name) {
-  for (auto& [k, v] : r.raw.headers)
-    if (k == name) return v;
-  return {};
-}
+using testing::header;
+using testing::str;
 
 TEST(MarketplaceCatalog, IdsAreUniqueStableUuids) {
   std::set<std::string> ids;

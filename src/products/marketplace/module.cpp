@@ -83,34 +83,27 @@ Response page_of(std::string_view key, const std::vector<const T*>& items, const
   return Response::json(200, paging::list_body(key, std::move(out), total));
 }
 
-// A path id: a malformed UUID is refused like on the other modern APIs.
-Result<std::string> path_uuid(Context& ctx, std::string_view name) {
-  auto v = ctx.param(name);
+// A UUID parameter (path or query), lower-cased; a malformed one is refused like on the other
+// modern APIs.
+Result<std::string> uuid_param(std::string_view name, std::string_view v) {
   if (!is_uuid(v))
     return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kFormat,
                                                 "value must be a valid UUID"));
   return to_lower(v);
 }
-
+Result<std::string> path_uuid(Context& ctx, std::string_view name) {
+  return uuid_param(name, ctx.param(name));
+}
+// Empty when absent.
 Result<std::string> query_uuid(Context& ctx, std::string_view name) {
   auto* v = ctx.query(name);
   if (!v || v->empty()) return std::string();
-  if (!is_uuid(*v))
-    return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kFormat,
-                                                "value must be a valid UUID"));
-  return to_lower(*v);
+  return uuid_param(name, *v);
 }
 
 std::string query_or(Context& ctx, std::string_view name, std::string_view def = {}) {
   auto* v = ctx.query(name);
   return v && !v->empty() ? *v : std::string(def);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
 }
 
 // --- categories ---
@@ -139,14 +132,14 @@ Result<Response> list_images(Context& ctx) {
   auto order = query_or(ctx, "order_by", "name_asc");
   auto arch = query_or(ctx, "arch");
   auto category = query_or(ctx, "category");
-  bool include_eol = query_or(ctx, "include_eol", "false") == "true";
+  bool include_eol = ctx.query_bool("include_eol").value_or(false);
   auto now = ctx.now();
   std::vector<const Image*> items;
   for (auto& img : images()) {
     if (!include_eol && img.valid_until != 0 && img.valid_until <= now) continue;
     if (!category.empty() &&
         std::none_of(img.categories.begin(), img.categories.end(),
-                     [&](const std::string& c) { return iequals(c, category); }))
+                     [&](const std::string& c) { return http::iequals(c, category); }))
       continue;
     if (!arch.empty()) {
       auto local = latest_local_images(img.id);

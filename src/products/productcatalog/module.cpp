@@ -11,6 +11,7 @@
 #include "core/app/context.hpp"
 #include "core/paging/paging.hpp"
 #include "core/router/locality.hpp"
+#include "core/util/json.hpp"
 #include "products/instance/catalog.hpp"
 
 namespace scwd::products::productcatalog {
@@ -146,11 +147,6 @@ json::object money(double eur) {
 
 std::string gib_text(std::int64_t bytes) { return std::to_string(bytes >> 30) + " GiB"; }
 
-std::int64_t json_int(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_int64() ? v->as_int64() : 0;
-}
-
 std::string_view status_of(const instance::ServerType& t) {
   return t.end_of_service ? "end_of_sale" : "general_availability";
 }
@@ -175,8 +171,8 @@ json::object render_instance(const instance::ServerType& t, std::string_view zon
                                             : "Block";
   std::int64_t internal = 0, internet = 0;
   if (auto* n = t.json.if_contains("network"); n && n->is_object()) {
-    internal = json_int(n->as_object(), "sum_internal_bandwidth");
-    internet = json_int(n->as_object(), "sum_internet_bandwidth");
+    internal = int_of(n->as_object(), "sum_internal_bandwidth");
+    internet = int_of(n->as_object(), "sum_internet_bandwidth");
   }
   auto mbps = [](std::int64_t bps) { return std::to_string(bps / 1'000'000) + " Mb/s"; };
   json::object hardware{{"cpu", std::move(cpu)},

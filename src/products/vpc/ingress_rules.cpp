@@ -112,7 +112,9 @@ void register_ingress_rules(app::Registry& r) {
              .locality = resource::Locality::kRegion,
              .bad_id = resource::BadId::kNotFound,
              // The platform names no resource here either.
-             .not_found = [](std::string_view) { return route_not_found(); },
+             .missing = [](const Context&, std::string_view, bool) -> std::optional<ApiError> {
+               return route_not_found();
+             },
              .render = render,
              .list_key = "rules",
              .default_page_size = kDefaultPageSize,

@@ -305,7 +305,9 @@ void register_vpc_routes(app::Registry& r) {
                                 .write = kWrite,
                                 .locality = resource::Locality::kRegion,
                                 .bad_id = resource::BadId::kNotFound,
-                                .not_found = [](std::string_view) { return route_not_found(); },
+                                .missing = [](const Context&, std::string_view, bool) -> std::optional<ApiError> {
+               return route_not_found();
+             },
                                 .render = render,
                                 .create = create,
                                 .owner = vpc_owner,
