@@ -40,6 +40,13 @@ std::vector<const store::Record*> Prefetch::children(std::string_view kind,
   return out;
 }
 
+std::vector<const store::Record*> Prefetch::all(std::string_view kind) const {
+  std::vector<const store::Record*> out;
+  if (auto k = by_kind_.find(kind); k != by_kind_.end())
+    for (auto& [id, r] : k->second) out.push_back(&r);
+  return out;
+}
+
 void Prefetch::add(store::Record r, std::string owner) {
   if (!owner.empty()) owned_[{r.kind, std::move(owner)}].push_back(r.id);
   auto& m = by_kind_[r.kind];
@@ -58,7 +65,10 @@ Prefetch prefetch(store::Tx& tx, const Spec& spec, const std::vector<store::Reco
     std::set<std::string> ids;
     if (rel.ids) {
       std::vector<std::string> named;
-      for (auto& r : items) rel.ids(r, named);
+      if (rel.via.empty())
+        for (auto& r : items) rel.ids(r, named);
+      else
+        for (auto* r : out.all(rel.via)) rel.ids(*r, named);
       for (auto& id : named)
         if (!id.empty()) ids.insert(id);
     } else {

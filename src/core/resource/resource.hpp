@@ -47,6 +47,9 @@ struct Related {
   // of `kind` that name the record, by their parent (`back_path` empty) or by a body field.
   std::function<void(const store::Record&, std::vector<std::string>& ids)> ids = {};
   std::string back_path = {};
+  // With `ids`: read the ids from the records a relation declared before loaded for `via` (a
+  // kind), not from the rendered records (a gateway's networks' DHCP configurations).
+  std::string via = {};
   // A relation neither way above expresses: loads what the page's renders need into `out`
   // (a few queries for the whole page, never one per item); `kind` and `ids` are then unused.
   std::function<void(store::Tx&, const std::vector<store::Record>& items, Prefetch& out)> load = {};
@@ -59,6 +62,8 @@ class Prefetch {
   // Records of `kind` naming `id` (through a relation without `ids`), in creation order.
   std::vector<const store::Record*> children(std::string_view kind, std::string_view id) const;
   void add(store::Record r, std::string owner = {});
+  // Every record of `kind` loaded.
+  std::vector<const store::Record*> all(std::string_view kind) const;
 
  private:
   std::map<std::string, std::map<std::string, store::Record, std::less<>>, std::less<>> by_kind_;

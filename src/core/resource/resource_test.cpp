@@ -223,5 +223,38 @@ TEST_F(ResourceTest, RenderSeesPrefetchedChildren) {
   EXPECT_EQ(call("GET", "/iam/v1alpha1/ssh-keys/" + b).body.at("parts").as_int64(), 1);
 }
 
+TEST_F(ResourceTest, PrefetchFollowsAnEarlierRelation) {
+  // A part names a label; a relation `via` the parts loads the labels of a thing's parts.
+  auto a = create("a");
+  auto label = new_uuid();
+  store_->write([&](store::Tx& tx) {
+    store::Record l;
+    l.kind = "test.label";
+    l.id = label;
+    l.organization_id = identity_.organization_id;
+    tx.insert(l);
+    store::Record p;
+    p.kind = std::string(kPart);
+    p.id = new_uuid();
+    p.organization_id = identity_.organization_id;
+    p.parent_id = a;
+    p.body = json::object{{"label_id", label}};
+    tx.insert(p);
+    return true;
+  });
+  auto spec = thing_spec();
+  spec.related.push_back(
+      {.kind = "test.label",
+       .ids = [](const store::Record& p,
+                 std::vector<std::string>& ids) { ids.push_back(str_of(p.body, "label_id")); },
+       .via = std::string(kPart)});
+  auto tx = store_->begin(store::TxMode::kRead);
+  auto thing = tx->get(kThing, a);
+  ASSERT_TRUE(thing);
+  auto pre = prefetch(*tx, spec, {*thing});
+  EXPECT_NE(pre.find("test.label", label), nullptr);
+  EXPECT_EQ(pre.all(kPart).size(), 1u);
+}
+
 }  // namespace
 }  // namespace scwd::resource

@@ -10,8 +10,10 @@
 
 #include "core/codec/validate.hpp"
 #include "core/paging/paging.hpp"
+#include "core/resource/resource.hpp"
 #include "core/router/locality.hpp"
 #include "core/util/ids.hpp"
+#include "core/util/json.hpp"
 #include "products/ipam/ipam.hpp"
 #include "products/vpc/net.hpp"
 #include "products/vpcgw/model.hpp"
@@ -41,32 +43,6 @@ constexpr std::int64_t kDefaultLifetime = 3600;
 constexpr std::int64_t kDefaultRenew = 3000;
 constexpr std::int64_t kDefaultRebind = 3060;
 constexpr std::int64_t kDefaultPageSize = 50;
-
-std::string body_str(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string()) return {};
-  return std::string(it->value().as_string());
-}
-std::int64_t body_int(const json::object& o, std::string_view key, std::int64_t dflt = 0) {
-  auto it = o.find(key);
-  if (it == o.end()) return dflt;
-  if (it->value().is_int64()) return it->value().as_int64();
-  if (it->value().is_uint64()) return static_cast<std::int64_t>(it->value().as_uint64());
-  return dflt;
-}
-bool body_bool(const json::object& o, std::string_view key, bool dflt = false) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_bool() ? it->value().as_bool() : dflt;
-}
-json::array strings_of(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_array() ? it->value().as_array() : json::array{};
-}
-json::array to_array(const std::vector<std::string>& v) {
-  json::array a;
-  for (auto& s : v) a.emplace_back(s);
-  return a;
-}
 
 // "3000s", "3000.000000000s" (what the SDKs send), "3000" -> seconds.
 std::optional<std::int64_t> parse_duration(std::string_view s) {
@@ -114,13 +90,13 @@ bool valid_local_name(std::string_view s) {
 // Checks a complete DHCP body (after defaults / an update): addresses inside the subnet, pool
 // order, timers (renew <= rebind - 30 s <= lifetime - 60 s).
 void check(const json::object& d, codec::BodyReader& b) {
-  auto subnet = parse_subnet(body_str(d, "subnet"));
+  auto subnet = parse_subnet(str_of(d, "subnet"));
   if (!subnet) {
     b.add("subnet", ArgReason::kFormat, "must be an IPv4 subnet in CIDR notation (/8 to /30)");
     return;
   }
   auto inside = [&](std::string_view key) -> std::optional<net::Addr> {
-    auto a = parse_v4(body_str(d, key));
+    auto a = parse_v4(str_of(d, key));
     if (!a) {
       b.add(key, ArgReason::kFormat, "must be an IPv4 address");
       return std::nullopt;
@@ -136,17 +112,17 @@ void check(const json::object& d, codec::BodyReader& b) {
   auto high = inside("pool_high");
   if (low && high && low->lo > high->lo)
     b.add("pool_low", ArgReason::kConstraint, "pool_low must not be higher than pool_high");
-  auto lifetime = body_int(d, "valid_lifetime");
-  auto renew = body_int(d, "renew_timer");
-  auto rebind = body_int(d, "rebind_timer");
+  auto lifetime = int_of(d, "valid_lifetime");
+  auto renew = int_of(d, "renew_timer");
+  auto rebind = int_of(d, "rebind_timer");
   if (renew > rebind - 30)
     b.add("renew_timer", ArgReason::kConstraint, "must be at least 30s lower than rebind_timer");
   if (rebind > lifetime - 30)
     b.add("rebind_timer", ArgReason::kConstraint, "must be at least 30s lower than valid_lifetime");
-  if (!valid_local_name(body_str(d, "dns_local_name")))
+  if (!valid_local_name(str_of(d, "dns_local_name")))
     b.add("dns_local_name", ArgReason::kFormat, "allowed characters are a-z, 0-9, '-' and '.'");
   for (auto& v : strings_of(d, "dns_servers_override"))
-    if (!v.is_string() || !net::parse_addr(v.as_string()))
+    if (!net::parse_addr(v))
       b.add("dns_servers_override", ArgReason::kFormat, "must be IP addresses");
 }
 
@@ -157,7 +133,7 @@ void read_settings(codec::BodyReader& b, json::object& out) {
   for (auto key : {"enable_dynamic", "push_default_route", "push_dns_server"})
     if (auto v = b.boolean(key)) out[key] = *v;
   for (auto key : {"dns_servers_override", "dns_search"})
-    if (auto v = b.strings(key)) out[key] = to_array(*v);
+    if (auto v = b.strings(key)) out[key] = strings_json(*v);
   for (auto key : {"valid_lifetime", "renew_timer", "rebind_timer"}) {
     if (auto v = b.str(key)) {
       auto secs = parse_duration(*v);
@@ -173,7 +149,7 @@ void read_settings(codec::BodyReader& b, json::object& out) {
 void default_addresses(json::object& d, const net::Cidr& subnet, bool keep_valid) {
   auto set = [&](std::string_view key, std::uint64_t offset) {
     if (keep_valid) {
-      auto a = parse_v4(body_str(d, key));
+      auto a = parse_v4(str_of(d, key));
       if (a && is_host(subnet, *a)) return;
     }
     d[key] = host(subnet, offset);
@@ -213,16 +189,16 @@ json::object render_entry(const store::Record& e) {
   o["created_at"] = ts(e.created_at);
   o["updated_at"] = ts(e.updated_at);
   o["gateway_network_id"] = e.parent_id;
-  o["mac_address"] = body_str(e.body, "mac_address");
-  o["ip_address"] = body_str(e.body, "ip_address");
-  o["hostname"] = body_str(e.body, "hostname");
-  auto type = body_str(e.body, "type");
+  o["mac_address"] = str_of(e.body, "mac_address");
+  o["ip_address"] = str_of(e.body, "ip_address");
+  o["hostname"] = str_of(e.body, "hostname");
+  auto type = str_of(e.body, "type");
   o["type"] = type.empty() ? "unknown" : type;
   o["zone"] = e.locality;
   return o;
 }
 
-bool is_lease(const store::Record& e) { return body_str(e.body, "type") == "lease"; }
+bool is_lease(const store::Record& e) { return str_of(e.body, "type") == "lease"; }
 
 void set_entry_ip(store::Record& e, std::string_view ip) {
   e.body["ip_address"] = ip;
@@ -239,26 +215,47 @@ std::vector<store::Record> reservations_of(store::Tx& tx, std::string_view gn_id
   return tx.list(q).items;
 }
 
+// Local adapter: IPAM's interface has no listing of a Private Network's addresses yet, so this
+// reads its records (in one place) into the typed view leases need.
+struct AttachedIp {
+  std::string id;
+  std::string address;  // without mask
+  ipam::Resource resource;
+  Micros created_at = 0;
+  Micros updated_at = 0;
+};
+
+// The IPv4 addresses booked in a Private Network and attached to a resource, oldest first.
+std::vector<AttachedIp> attached_ipv4s(store::Tx& tx, const std::string& private_network_id) {
+  store::ListQuery q;
+  q.kind = std::string(ipam::kIpKind);
+  q.filters.push_back({Column::kParent, Op::kEq, {private_network_id}, {}, false});
+  q.order.push_back({Column::kCreatedAt, false, {}});
+  q.with_total = false;
+  std::vector<AttachedIp> out;
+  for (auto& ip : tx.list(q).items) {
+    auto* res = ip.body.if_contains("resource");
+    if (bool_of(ip.body, "is_ipv6") || !res || !res->is_object()) continue;
+    auto& ro = res->as_object();
+    out.push_back({ip.id, ipam::plain_address(ip),
+                   ipam::Resource{str_of(ro, "type"), str_of(ro, "id"), str_of(ro, "mac_address"),
+                                  str_of(ro, "name")},
+                   ip.created_at, ip.updated_at});
+  }
+  return out;
+}
+
 std::vector<store::Record> leases_of(store::Tx& tx, const store::Record& gn,
                                      const std::vector<store::Record>& reservations) {
   std::vector<store::Record> out;
-  auto pn = body_str(gn.body, "private_network_id");
-  if (body_str(gn.body, "dhcp_id").empty() || pn.empty()) return out;
+  auto pn = str_of(gn.body, "private_network_id");
+  if (str_of(gn.body, "dhcp_id").empty() || pn.empty()) return out;
   std::set<std::string> reserved;
-  for (auto& r : reservations) reserved.insert(body_str(r.body, "mac_address"));
-  store::ListQuery q;
-  q.kind = std::string(ipam::kIpKind);
-  q.filters.push_back({Column::kParent, Op::kEq, {pn}, {}, false});
-  q.order.push_back({Column::kCreatedAt, false, {}});
-  q.with_total = false;
-  for (auto& ip : tx.list(q).items) {
-    if (body_bool(ip.body, "is_ipv6")) continue;
-    auto res = ip.body.find("resource");
-    if (res == ip.body.end() || !res->value().is_object()) continue;
-    auto& ro = res->value().as_object();
-    auto type = body_str(ro, "type");
-    auto mac = normalize_mac(body_str(ro, "mac_address"));
-    if (type.empty() || type == "vpc_gateway_network" || mac.empty() || reserved.count(mac))
+  for (auto& r : reservations) reserved.insert(str_of(r.body, "mac_address"));
+  for (auto& ip : attached_ipv4s(tx, pn)) {
+    auto mac = normalize_mac(ip.resource.mac_address);
+    if (ip.resource.type.empty() || ip.resource.type == "vpc_gateway_network" || mac.empty() ||
+        reserved.count(mac))
       continue;
     store::Record e;
     e.kind = std::string(kDhcpEntryKind);
@@ -269,9 +266,8 @@ std::vector<store::Record> leases_of(store::Tx& tx, const store::Record& gn,
     e.parent_id = gn.id;
     e.created_at = ip.created_at;
     e.updated_at = ip.updated_at;
-    e.body =
-        json::object{{"mac_address", mac}, {"hostname", body_str(ro, "name")}, {"type", "lease"}};
-    set_entry_ip(e, ipam::plain_address(ip));
+    e.body = json::object{{"mac_address", mac}, {"hostname", ip.resource.name}, {"type", "lease"}};
+    set_entry_ip(e, ip.address);
     out.push_back(std::move(e));
   }
   return out;
@@ -283,14 +279,6 @@ std::vector<store::Record> entries_of(store::Tx& tx, const store::Record& gn) {
   auto leases = leases_of(tx, gn, out);
   out.insert(out.end(), leases.begin(), leases.end());
   return out;
-}
-
-Result<store::Record> load_gateway_network(store::Tx& tx, const Context& ctx, std::string_view id) {
-  if (!is_uuid(id)) return api::fail(ApiError::not_found("gateway_network", id));
-  auto gn = tx.get(kGatewayNetworkKind, to_lower(id));
-  if (!gn || gn->locality != ctx.zone() || gn->organization_id != ctx.principal.organization_id)
-    return api::fail(ApiError::not_found("gateway_network", id));
-  return std::move(*gn);
 }
 
 // The gateway networks of the zone (caller's organization), optionally one of them.
@@ -338,7 +326,7 @@ struct Pool {
 };
 
 Result<Pool> pool_of(store::Tx& tx, const store::Record& gn) {
-  auto dhcp_id = body_str(gn.body, "dhcp_id");
+  auto dhcp_id = str_of(gn.body, "dhcp_id");
   std::optional<store::Record> d;
   if (!dhcp_id.empty()) d = tx.get(kDhcpKind, dhcp_id);
   if (!d)
@@ -346,8 +334,8 @@ Result<Pool> pool_of(store::Tx& tx, const store::Record& gn) {
         "gateway_network_id", ArgReason::kConstraint,
         "the gateway network has no DHCP configuration (DHCP entries need a DHCP-mode gateway "
         "network)"));
-  auto subnet = parse_subnet(body_str(d->body, "subnet"));
-  auto address = parse_v4(body_str(d->body, "address"));
+  auto subnet = parse_subnet(str_of(d->body, "subnet"));
+  auto address = parse_v4(str_of(d->body, "address"));
   if (!subnet || !address)
     return api::fail(ApiError::invalid_argument("gateway_network_id", ArgReason::kConstraint,
                                                 "the DHCP configuration has no valid subnet"));
@@ -417,13 +405,12 @@ Result<Response> list_entries(Context& ctx) {
   std::vector<store::Record> items;
   for (auto& gn : tx->list(q).items) {
     for (auto& e : entries_of(*tx, gn)) {
-      if (mac && !mac->empty() && body_str(e.body, "mac_address") != normalize_mac(*mac)) continue;
-      if (ip && !ip->empty() && body_str(e.body, "ip_address") != *ip) continue;
+      if (mac && !mac->empty() && str_of(e.body, "mac_address") != normalize_mac(*mac)) continue;
+      if (ip && !ip->empty() && str_of(e.body, "ip_address") != *ip) continue;
       if (hostname && !hostname->empty() &&
-          to_lower(body_str(e.body, "hostname")).find(to_lower(*hostname)) == std::string::npos)
+          to_lower(str_of(e.body, "hostname")).find(to_lower(*hostname)) == std::string::npos)
         continue;
-      if (type && !type->empty() && *type != "unknown" && body_str(e.body, "type") != *type)
-        continue;
+      if (type && !type->empty() && *type != "unknown" && str_of(e.body, "type") != *type) continue;
       items.push_back(std::move(e));
     }
   }
@@ -432,11 +419,10 @@ Result<Response> list_entries(Context& ctx) {
   std::stable_sort(items.begin(), items.end(), [&](const store::Record& a, const store::Record& b) {
     auto cmp = [&]() -> int {
       if (key == "ip_address") {
-        auto x = body_int(a.body, "ip_sort"), y = body_int(b.body, "ip_sort");
+        auto x = int_of(a.body, "ip_sort"), y = int_of(b.body, "ip_sort");
         return x < y ? -1 : x > y ? 1 : 0;
       }
-      if (key == "hostname")
-        return body_str(a.body, "hostname").compare(body_str(b.body, "hostname"));
+      if (key == "hostname") return str_of(a.body, "hostname").compare(str_of(b.body, "hostname"));
       return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0;
     }();
     if (cmp == 0) return a.id < b.id;
@@ -466,7 +452,7 @@ Result<Response> create_entry(Context& ctx) {
   if (auto e = b.error()) return api::fail(*e);
   auto now = ctx.now();
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto gn = load_gateway_network(tx, ctx, *gn_id);
+    auto gn = vpcgw::load(tx, ctx, kGatewayNetworkKind, *gn_id, "gateway_network");
     if (!gn) return api::fail(gn.error());
     if (auto denied = ctx.authorize_project(gn->project_id)) return api::fail(*denied);
     auto pool = pool_of(tx, *gn);
@@ -475,7 +461,7 @@ Result<Response> create_entry(Context& ctx) {
     auto m = normalize_mac(*mac);
     std::optional<store::Record> leased;
     for (auto& other : entries_of(tx, *gn)) {
-      bool same_mac = body_str(other.body, "mac_address") == m;
+      bool same_mac = str_of(other.body, "mac_address") == m;
       if (same_mac && is_lease(other)) {
         leased = other;
         continue;
@@ -483,7 +469,7 @@ Result<Response> create_entry(Context& ctx) {
       if (same_mac)
         return api::fail(ApiError::already_exists(
             "dhcp_entry", other.id, "a DHCP entry already exists for this MAC address"));
-      if (body_str(other.body, "ip_address") == *ip)
+      if (str_of(other.body, "ip_address") == *ip)
         return api::fail(ApiError::already_exists(
             "dhcp_entry", other.id, "a DHCP entry already exists for this IP address"));
     }
@@ -512,7 +498,7 @@ Result<Response> update_entry(Context& ctx) {
       if (!pool) return api::fail(pool.error());
       if (auto err = check_entry_ip(*pool, *ip, "ip_address")) return api::fail(*err);
       for (auto& other : entries_of(tx, *gn))
-        if (other.id != e->id && body_str(other.body, "ip_address") == *ip)
+        if (other.id != e->id && str_of(other.body, "ip_address") == *ip)
           return api::fail(ApiError::already_exists(
               "dhcp_entry", other.id, "a DHCP entry already exists for this IP address"));
       // Setting the address by hand makes any entry a reservation.
@@ -563,7 +549,7 @@ Result<Response> set_entries(Context& ctx) {
   }
   auto now = ctx.now();
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto gn = load_gateway_network(tx, ctx, *gn_id);
+    auto gn = vpcgw::load(tx, ctx, kGatewayNetworkKind, *gn_id, "gateway_network");
     if (!gn) return api::fail(gn.error());
     if (auto denied = ctx.authorize_project(gn->project_id)) return api::fail(*denied);
     auto pool = pool_of(tx, *gn);
@@ -573,20 +559,20 @@ Result<Response> set_entries(Context& ctx) {
     auto current = entries_of(tx, *gn);
     // A lease keeping its address must not collide with a new reservation.
     for (auto& c : current) {
-      if (!is_lease(c) || macs.count(body_str(c.body, "mac_address"))) continue;
-      if (ips.count(body_str(c.body, "ip_address")))
+      if (!is_lease(c) || macs.count(str_of(c.body, "mac_address"))) continue;
+      if (ips.count(str_of(c.body, "ip_address")))
         return api::fail(ApiError::invalid_argument(
             "dhcp_entries", ArgReason::kConstraint,
-            "IP address " + body_str(c.body, "ip_address") + " is leased to another device"));
+            "IP address " + str_of(c.body, "ip_address") + " is leased to another device"));
     }
     for (auto& c : current) {
-      auto mac = body_str(c.body, "mac_address");
+      auto mac = str_of(c.body, "mac_address");
       auto want = std::find_if(wants.begin(), wants.end(), [&](auto& w) { return w.mac == mac; });
       if (want == wants.end()) {
         if (!is_lease(c)) tx.remove(kDhcpEntryKind, c.id);
         continue;
       }
-      if (body_str(c.body, "ip_address") != want->ip || is_lease(c)) reserve(tx, c, want->ip, now);
+      if (str_of(c.body, "ip_address") != want->ip || is_lease(c)) reserve(tx, c, want->ip, now);
       wants.erase(want);
     }
     for (auto& w : wants) {
@@ -614,126 +600,85 @@ Result<Response> delete_entry(Context& ctx) {
 
 // --- DHCP configurations ---
 
-Result<Response> list_dhcps(Context& ctx) {
-  auto page = paging::read(ctx.req, "page_size", kDefaultPageSize);
-  if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true},
-                                       {"subnet_asc", Column::kBody, false, "subnet_sort"},
-                                       {"subnet_desc", Column::kBody, true, "subnet_sort"}});
-  if (!order) return api::fail(order.error());
-  store::ListQuery q;
-  q.kind = std::string(kDhcpKind);
-  auto org = ctx.query_opt("organization_id");
-  q.filters.push_back({Column::kOrganization,
-                       Op::kEq,
-                       {org && !org->empty() ? to_lower(*org) : ctx.principal.organization_id},
-                       {},
-                       false});
-  if (org && !org->empty() && to_lower(*org) != ctx.principal.organization_id)
-    q.filters.push_back({Column::kId, Op::kIn, {}, {}, false});
-  q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
-  if (auto v = ctx.query_opt("project_id"); v && !v->empty())
-    q.filters.push_back({Column::kProject, Op::kEq, {to_lower(*v)}, {}, false});
-  if (auto v = ctx.query_opt("address"); v && !v->empty())
-    q.filters.push_back({Column::kBody, Op::kEq, {*v}, "address", false});
-  ctx.scope(q);
-  q.order = std::move(*order);
-  std::optional<net::Addr> has;
-  if (auto v = ctx.query_opt("has_address"); v && !v->empty()) {
-    has = parse_v4(*v);
-    if (!has)
-      return api::fail(
-          ApiError::invalid_argument("has_address", ArgReason::kFormat, "must be an IPv4 address"));
-  }
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  json::array out;
-  std::int64_t total = 0;
-  if (!has) {
-    paging::apply(q, *page);
-    auto res = tx->list(q);
-    for (auto& d : res.items) out.push_back(render(d));
-    total = res.total;
-  } else {
-    q.with_total = false;
-    for (auto& d : tx->list(q).items) {
-      auto subnet = parse_subnet(body_str(d.body, "subnet"));
-      if (!subnet || !net::contains(*subnet, *has)) continue;
-      if (total >= page->offset() && total < page->offset() + page->size) out.push_back(render(d));
-      ++total;
-    }
-  }
-  return Response::json(200, paging::list_body("dhcps", std::move(out), total));
+// has_address: the configurations whose subnet holds the address (one of the /8../30 subnets
+// around it).
+std::optional<ApiError> has_address(const Context& ctx, store::ListQuery& q) {
+  auto v = ctx.query_opt("has_address");
+  if (!v || v->empty()) return std::nullopt;
+  auto a = parse_v4(*v);
+  if (!a)
+    return ApiError::invalid_argument("has_address", ArgReason::kFormat, "must be an IPv4 address");
+  std::vector<std::string> subnets;
+  for (int prefix = 8; prefix <= 30; ++prefix)
+    if (auto s = parse_subnet(net::format_addr(*a) + "/" + std::to_string(prefix)))
+      subnets.push_back(net::format_cidr(*s));
+  q.filters.push_back({Column::kBody, Op::kIn, std::move(subnets), "subnet", false});
+  return std::nullopt;
 }
 
-Result<Response> get_dhcp(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto d = load(*tx, ctx, ctx.param("dhcp_id"));
-  if (!d) return api::fail(d.error());
-  return Response::json(200, render(*d));
-}
-
-Result<Response> create_dhcp(Context& ctx) {
+std::optional<ApiError> create_dhcp(Context& ctx, store::Tx&, store::Record& r) {
   auto body = read_create(ctx.body, "", "priv");
-  if (!body) return api::fail(body.error());
-  codec::BodyReader b(ctx.body);
-  auto project = b.str("project_id");
-  if (auto e = b.error()) return api::fail(*e);
-  auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto owner = app::resolve_owner(ctx, tx, project, std::nullopt);
-    if (!owner) return api::fail(owner.error());
-    auto d = insert(tx, *owner, ctx.zone(), *body, now);
-    return Response::json(200, render(d));
-  });
+  if (!body) return body.error();
+  r.body = std::move(*body);
+  return std::nullopt;
 }
 
-Result<Response> update_dhcp(Context& ctx) {
+std::optional<ApiError> update_dhcp(Context& ctx, store::Tx&, store::Record& d) {
   codec::BodyReader b(ctx.body);
   json::object changes;
   auto subnet_in = b.str("subnet");
   read_settings(b, changes);
   if (subnet_in && !parse_subnet(*subnet_in))
     b.add("subnet", ArgReason::kFormat, "must be an IPv4 subnet in CIDR notation (/8 to /30)");
-  if (auto e = b.error()) return api::fail(*e);
-  auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto d = load(tx, ctx, ctx.param("dhcp_id"));
-    if (!d) return api::fail(d.error());
-    json::object next = d->body;
-    for (auto& [k, v] : changes) next[k] = v;
-    if (subnet_in) {
-      auto subnet = parse_subnet(*subnet_in);
-      next["subnet"] = net::format_cidr(*subnet);
-      next["subnet_sort"] = static_cast<std::int64_t>(subnet->addr.lo);
-      // Addresses not given that fall outside the new subnet move to its defaults.
-      json::object given;
-      for (auto key : {"address", "pool_low", "pool_high"})
-        if (changes.contains(key)) given[key] = changes[key];
-      default_addresses(next, *subnet, true);
-      for (auto& [k, v] : given) next[k] = v;
-    }
-    codec::BodyReader check_reader(next);
-    check(next, check_reader);
-    if (auto e = check_reader.error()) return api::fail(*e);
-    d->body = std::move(next);
-    d->updated_at = now;
-    tx.update(*d);
-    return Response::json(200, render(*d));
-  });
+  if (auto e = b.error()) return e;
+  json::object next = d.body;
+  for (auto& [k, v] : changes) next[k] = v;
+  if (subnet_in) {
+    auto subnet = parse_subnet(*subnet_in);
+    next["subnet"] = net::format_cidr(*subnet);
+    next["subnet_sort"] = static_cast<std::int64_t>(subnet->addr.lo);
+    // Addresses not given that fall outside the new subnet move to its defaults.
+    json::object given;
+    for (auto key : {"address", "pool_low", "pool_high"})
+      if (changes.contains(key)) given[key] = changes[key];
+    default_addresses(next, *subnet, true);
+    for (auto& [k, v] : given) next[k] = v;
+  }
+  codec::BodyReader check_reader(next);
+  check(next, check_reader);
+  if (auto e = check_reader.error()) return e;
+  d.body = std::move(next);
+  return std::nullopt;
 }
 
-Result<Response> delete_dhcp(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto d = load(tx, ctx, ctx.param("dhcp_id"));
-    if (!d) return api::fail(d.error());
-    if (users(tx, d->id) > 0)
-      return api::fail(ApiError::precondition_failed(
+resource::Spec dhcp_spec() {
+  resource::Spec s;
+  s.kind = std::string(kDhcpKind);
+  s.resource = "dhcp";
+  s.id_param = "dhcp_id";
+  s.collections = {"/vpc-gw/v1/zones/{zone}/dhcps"};
+  s.read = kDhcpRead;
+  s.write = kDhcpWrite;
+  s.locality = resource::Locality::kZone;
+  s.bad_id = resource::BadId::kNotFound;
+  s.render = [](const resource::View&, const store::Record& d) { return render(d); };
+  s.list_key = "dhcps";
+  s.default_page_size = kDefaultPageSize;
+  s.orders = {{"created_at_asc", Column::kCreatedAt, false},
+              {"created_at_desc", Column::kCreatedAt, true},
+              {"subnet_asc", Column::kBody, false, "subnet_sort"},
+              {"subnet_desc", Column::kBody, true, "subnet_sort"}};
+  s.filters = {resource::body_eq("address"), resource::custom("has_address", has_address)};
+  s.create = create_dhcp;
+  s.update = update_dhcp;
+  s.can_delete = [](Context&, store::Tx& tx, const store::Record& d) -> std::optional<ApiError> {
+    if (users(tx, d.id) > 0)
+      return ApiError::precondition_failed(
           "resource_still_in_use",
-          "DHCP configuration is used by a gateway network; detach it first"));
-    tx.remove(kDhcpKind, d->id);
-    return Response::no_content();
-  });
+          "DHCP configuration is used by a gateway network; detach it first");
+    return std::nullopt;
+  };
+  return s;
 }
 
 }  // namespace
@@ -785,11 +730,7 @@ store::Record insert(store::Tx& tx, const app::Owner& owner, std::string_view zo
 }
 
 Result<store::Record> load(store::Tx& tx, const Context& ctx, std::string_view id) {
-  if (!is_uuid(id)) return api::fail(ApiError::not_found("dhcp", id));
-  auto d = tx.get(kDhcpKind, to_lower(id));
-  if (!d || d->locality != ctx.zone() || d->organization_id != ctx.principal.organization_id)
-    return api::fail(ApiError::not_found("dhcp", id));
-  return std::move(*d);
+  return vpcgw::load(tx, ctx, kDhcpKind, id, "dhcp");
 }
 
 json::object render(const store::Record& d) {
@@ -799,19 +740,19 @@ json::object render(const store::Record& d) {
   o["project_id"] = d.project_id;
   o["created_at"] = ts(d.created_at);
   o["updated_at"] = ts(d.updated_at);
-  o["subnet"] = body_str(d.body, "subnet");
-  o["address"] = body_str(d.body, "address");
-  o["pool_low"] = body_str(d.body, "pool_low");
-  o["pool_high"] = body_str(d.body, "pool_high");
-  o["enable_dynamic"] = body_bool(d.body, "enable_dynamic", true);
-  o["valid_lifetime"] = format_duration(body_int(d.body, "valid_lifetime", kDefaultLifetime));
-  o["renew_timer"] = format_duration(body_int(d.body, "renew_timer", kDefaultRenew));
-  o["rebind_timer"] = format_duration(body_int(d.body, "rebind_timer", kDefaultRebind));
-  o["push_default_route"] = body_bool(d.body, "push_default_route", true);
-  o["push_dns_server"] = body_bool(d.body, "push_dns_server", true);
-  o["dns_servers_override"] = strings_of(d.body, "dns_servers_override");
-  o["dns_search"] = strings_of(d.body, "dns_search");
-  o["dns_local_name"] = body_str(d.body, "dns_local_name");
+  o["subnet"] = str_of(d.body, "subnet");
+  o["address"] = str_of(d.body, "address");
+  o["pool_low"] = str_of(d.body, "pool_low");
+  o["pool_high"] = str_of(d.body, "pool_high");
+  o["enable_dynamic"] = bool_of(d.body, "enable_dynamic", true);
+  o["valid_lifetime"] = format_duration(int_of(d.body, "valid_lifetime", kDefaultLifetime));
+  o["renew_timer"] = format_duration(int_of(d.body, "renew_timer", kDefaultRenew));
+  o["rebind_timer"] = format_duration(int_of(d.body, "rebind_timer", kDefaultRebind));
+  o["push_default_route"] = bool_of(d.body, "push_default_route", true);
+  o["push_dns_server"] = bool_of(d.body, "push_dns_server", true);
+  o["dns_servers_override"] = strings_json(strings_of(d.body, "dns_servers_override"));
+  o["dns_search"] = strings_json(strings_of(d.body, "dns_search"));
+  o["dns_local_name"] = str_of(d.body, "dns_local_name");
   o["zone"] = d.locality;
   return o;
 }
@@ -856,11 +797,7 @@ std::string slug(std::string_view name) {
 
 void register_routes(app::Registry& r) {
   const std::string z = "/vpc-gw/v1/zones/{zone}";
-  r.add("GET", z + "/dhcps", kDhcpRead, list_dhcps);
-  r.add("POST", z + "/dhcps", kDhcpWrite, create_dhcp);
-  r.add("GET", z + "/dhcps/{dhcp_id}", kDhcpRead, get_dhcp);
-  r.add("PATCH", z + "/dhcps/{dhcp_id}", kDhcpWrite, update_dhcp);
-  r.add("DELETE", z + "/dhcps/{dhcp_id}", kDhcpWrite, delete_dhcp);
+  resource::add_resource(r, dhcp_spec());
   // DHCP entries change their gateway network.
   const app::Reference network =
       app::body_ref("gateway_network_id", Access::kWrite, {kGatewayNetworkRef});

@@ -34,7 +34,6 @@ constexpr Micros kConfigureAfter = 400'000;
 // Per-organization limits (scwd's choice: the platform's defaults are not documented);
 // --quota vpcgw_gateways=N / vpcgw_ips=N override them.
 const quota::Quota kGatewayQuota{"vpcgw_gateways", {kGatewayKind}, 50};
-const quota::Quota kIpQuota{"vpcgw_ips", {kIpKind}, 50};
 
 std::mt19937_64& rng() {
   thread_local std::mt19937_64 g{std::random_device{}()};
@@ -199,11 +198,7 @@ std::optional<ApiError> start_configuring(const app::Context& ctx, store::Record
 
 std::optional<ApiError> schedule_configuring(const app::Context& ctx, store::Record& gateway,
                                              Micros realistic) {
-  if (auto e = require_stable(gateway)) return e;
-  auto now = ctx.now();
-  gateway.updated_at = now;
-  ctx.svc.lifecycle.start(gateway, now, {{"configuring", 0, ""}, {"running", realistic, ""}});
-  return std::nullopt;
+  return start_configuring(ctx, gateway, realistic);
 }
 
 std::string default_reverse(std::string_view address) {
@@ -226,13 +221,20 @@ std::string default_reverse(std::string_view address) {
   return out + ".instances.scw.cloud";
 }
 
-store::Record allocate_ip(store::Tx& tx, const app::Owner& owner, std::string_view zone,
-                          const std::vector<std::string>& tags, Micros now) {
+const quota::Quota kIpQuota{"vpcgw_ips", {kIpKind}, 50};
+
+void assign_address(store::Tx& tx, store::Record& ip) {
   std::string address;
   for (int i = 0; i < 64; ++i) {
     address = random_public_ipv4();
     if (!tx.get_by_key(kIpKind, "address:" + address)) break;
   }
+  ip.keys = {"address:" + address};
+  ip.body = json::object{{"address", address}, {"reverse", default_reverse(address)}};
+}
+
+store::Record allocate_ip(store::Tx& tx, const app::Owner& owner, std::string_view zone,
+                          const std::vector<std::string>& tags, Micros now) {
   store::Record r;
   r.kind = std::string(kIpKind);
   r.id = new_uuid();
@@ -240,18 +242,10 @@ store::Record allocate_ip(store::Tx& tx, const app::Owner& owner, std::string_vi
   r.project_id = owner.project_id;
   r.locality = std::string(zone);
   r.tags = tags;
-  r.keys = {"address:" + address};
   r.created_at = r.updated_at = now;
-  r.body = json::object{{"address", address}, {"reverse", default_reverse(address)}};
+  assign_address(tx, r);
   tx.insert(r);
   return r;
-}
-
-Result<store::Record> create_ip(store::Tx& tx, const app::Context& ctx, const app::Owner& owner,
-                                const std::vector<std::string>& tags) {
-  if (auto e = quota::check(tx, ctx.svc.config, kIpQuota, owner.organization_id))
-    return api::fail(*e);
-  return allocate_ip(tx, owner, ctx.zone(), tags, ctx.now());
 }
 
 std::optional<store::Record> ip_of(store::Tx& tx, const store::Record& gateway) {
@@ -416,13 +410,7 @@ Result<store::Record> create_gateway_network(store::Tx& tx, const app::Context& 
       if (!ip) return api::fail(ip.error());
       ipam_ip_id = json::string(ip->id);
     } else {
-      ipam::Booking b;
-      b.region = region;
-      b.organization_id = pn->organization_id;
-      b.project_id = pn->project_id;
-      b.private_network_id = pn->id;
-      b.resource = res;
-      auto ip = ipam::book(tx, ctx, b, now);
+      auto ip = book_address(tx, ctx, *pn, res, now);
       if (!ip) return api::fail(ip.error());
       ipam_ip_id = json::string(ip->id);
       auto_booked = true;
@@ -449,6 +437,18 @@ Result<store::Record> create_gateway_network(store::Tx& tx, const app::Context& 
   tx.update(*gw);
   r.state = "created";
   return r;
+}
+
+Result<store::Record> book_address(store::Tx& tx, const app::Context& ctx,
+                                   const store::Record& private_network,
+                                   const ipam::Resource& resource, Micros now) {
+  ipam::Booking b;
+  b.region = private_network.locality;  // a Private Network lives in a region
+  b.organization_id = private_network.organization_id;
+  b.project_id = private_network.project_id;
+  b.private_network_id = private_network.id;
+  b.resource = resource;
+  return ipam::book(tx, ctx, b, now);
 }
 
 Result<store::Record> reconfigure_gateway_network(store::Tx& tx, const app::Context& ctx,
@@ -650,47 +650,6 @@ Result<store::Record> set_ip_gateway(store::Tx& tx, const app::Context& ctx, sto
   set_gateway_ip_link(ip, gw->id, now);
   tx.update(ip);
   return ip;
-}
-
-std::optional<ApiError> delete_ip(store::Tx& tx, const app::Context&, const store::Record& ip) {
-  // An IP whose gateway is being deleted is as good as free (Terraform deletes it right after).
-  auto gw = ip.parent_id.empty() ? std::nullopt : tx.get(kGatewayKind, ip.parent_id);
-  if (gw && gw->state != "deleting")
-    return ApiError::precondition_failed(
-        "resource_still_in_use",
-        "IP " + ip.id + " is attached to gateway " + ip.parent_id + "; detach it first");
-  tx.remove(kIpKind, ip.id);
-  return std::nullopt;
-}
-
-// --- route handlers that answer the same in v1 and v2 ---
-
-Result<http::Response> list_gateway_types_route(app::Context& ctx) {
-  json::array types;
-  for (auto& t : gateway_types(ctx.zone()))
-    types.push_back(
-        json::object{{"name", t.name}, {"bandwidth", t.bandwidth_bps}, {"zone", ctx.zone()}});
-  return http::Response::json(200, json::object{{"types", std::move(types)}});
-}
-
-Result<http::Response> delete_pat_rule_route(app::Context& ctx) {
-  return ctx.svc.store.transact(
-      store::TxMode::kWrite, [&](store::Tx& tx) -> Result<http::Response> {
-        auto r = load(tx, ctx, kPatRuleKind, ctx.param("pat_rule_id"), "pat_rule");
-        if (!r) return api::fail(r.error());
-        tx.remove(kPatRuleKind, r->id);
-        return http::Response::no_content();
-      });
-}
-
-Result<http::Response> delete_ip_route(app::Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite,
-                                [&](store::Tx& tx) -> Result<http::Response> {
-                                  auto ip = load(tx, ctx, kIpKind, ctx.param("ip_id"), "ip");
-                                  if (!ip) return api::fail(ip.error());
-                                  if (auto e = delete_ip(tx, ctx, *ip)) return api::fail(*e);
-                                  return http::Response::no_content();
-                                });
 }
 
 }  // namespace scwd::products::vpcgw

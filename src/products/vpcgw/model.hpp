@@ -15,8 +15,11 @@
 #include "core/api/error.hpp"
 #include "core/app/context.hpp"
 #include "core/app/owner.hpp"
+#include "core/quota/quota.hpp"
+#include "core/resource/resource.hpp"
 #include "core/store/store.hpp"
 #include "core/util/time.hpp"
+#include "products/ipam/ipam.hpp"
 
 namespace scwd::products::vpcgw {
 
@@ -76,9 +79,9 @@ struct GatewayType {
 std::vector<GatewayType> gateway_types(std::string_view zone);
 std::optional<GatewayType> find_gateway_type(std::string_view zone, std::string_view name);
 
-// A record of `kind` in the request's zone and the caller's organization (settled); not_found
-// with `resource` ("gateway", "gateway_network", "ip", "pat_rule", "dhcp", "dhcp_entry")
-// otherwise (also for a malformed id).
+// A record of `kind` named in a request body, in the request's zone and the caller's
+// organization; not_found with `resource` ("gateway", "gateway_network", "ip", ...) otherwise
+// (also for a malformed id). Records named in the path load through resource::load.
 api::Result<store::Record> load(store::Tx& tx, const app::Context& ctx, std::string_view kind,
                                 std::string_view id, std::string_view resource);
 
@@ -122,6 +125,11 @@ struct NewGatewayNetwork {
 // `created` -> `configuring` -> `ready`.
 api::Result<store::Record> create_gateway_network(store::Tx& tx, const app::Context& ctx,
                                                   const NewGatewayNetwork& n);
+// Books the first free IPAM address of a Private Network (in its region and project) for
+// `resource` (a gateway network).
+api::Result<store::Record> book_address(store::Tx& tx, const app::Context& ctx,
+                                        const store::Record& private_network,
+                                        const ipam::Resource& resource, Micros now);
 // Detaches: gateway network `detaching` then gone; releases an auto-booked IPAM address,
 // detaches a user-booked one.
 api::Result<store::Record> delete_gateway_network(store::Tx& tx, const app::Context& ctx,
@@ -130,6 +138,10 @@ api::Result<store::Record> delete_gateway_network(store::Tx& tx, const app::Cont
 std::vector<store::Record> gateway_networks_of(store::Tx& tx, std::string_view gateway_id);
 // The gateway's IP record (nullopt when it has none).
 std::optional<store::Record> ip_of(store::Tx& tx, const store::Record& gateway);
+// Gives a new IP record a free public IPv4 from the pool (unique key) and its default reverse.
+void assign_address(store::Tx& tx, store::Record& ip);
+// Per-organization limit of gateway IPs.
+extern const quota::Quota kIpQuota;
 // A new gateway IP (public IPv4 from the pool, reverse "d-c-b-a.instances.scw.cloud").
 store::Record allocate_ip(store::Tx& tx, const app::Owner& owner, std::string_view zone,
                           const std::vector<std::string>& tags, Micros now);
@@ -206,27 +218,48 @@ api::Result<std::vector<store::Record>> set_pat_rules(store::Tx& tx, const app::
 // PAT rules of a gateway, public port ascending.
 std::vector<store::Record> pat_rules_of(store::Tx& tx, std::string_view gateway_id);
 
-// IPs. Creates a free gateway IP in the request's zone.
-api::Result<store::Record> create_ip(store::Tx& tx, const app::Context& ctx,
-                                     const app::Owner& owner, const std::vector<std::string>& tags);
 // Attaches the IP to `gateway_id` (detaching the gateway's previous IP) or, with "", detaches
 // it. Errors: gateway not found; IP already attached to another gateway.
 api::Result<store::Record> set_ip_gateway(store::Tx& tx, const app::Context& ctx, store::Record ip,
                                           const std::string& gateway_id);
-// Deletes a gateway IP; refused (412 resource_still_in_use) while attached to a gateway that is
-// not being deleted.
-std::optional<api::ApiError> delete_ip(store::Tx& tx, const app::Context& ctx,
-                                       const store::Record& ip);
 // "d-c-b-a.instances.scw.cloud"
 std::string default_reverse(std::string_view address);
 
-// --- route handlers that answer the same in v1 and v2 ---
+// --- declarations shared by v1 and v2 (specs.cpp) ---
+//
+// Each returns what both versions declare for a kind (kind, ids, permissions, paging, filters
+// and hooks they share); a version adds its collection, render and its own filters and hooks.
+// Writes that answer differently in v1 and v2 (gateway create, update and delete, gateway network
+// writes) stay explicit routes loading their record with resource::load.
 
-// GET gateway-types: {"types": [{name, bandwidth (bps), zone}]}.
+// IPs: list (tags, reverse, is_free), create (quota, tags), tags PATCH, delete unless attached.
+resource::Spec ip_spec();
+// What a PATCH of an IP changes besides its tags: the reverse ("" = the default), the gateway
+// ("" = detached).
+std::optional<api::ApiError> update_ip(app::Context& ctx, store::Tx& tx, store::Record& ip,
+                                       const std::optional<std::string>& reverse,
+                                       const std::optional<std::string>& gateway_id);
+// PAT rules: list (order by public port), PATCH, delete. `v2`: the protocol enum's zero value
+// (meaning "unchanged" or "both") is "unknown_protocol" (v1: "unknown").
+resource::Spec pat_rule_spec(bool v2);
+// POST pat-rules and PUT pat-rules (in the project of the gateway named in the body), answered
+// with `spec`'s render. `v2` also checks the format of gateway_id and of protocol.
+api::Result<http::Response> create_pat_rule_route(app::Context& ctx, const resource::Spec& spec,
+                                                  bool v2);
+api::Result<http::Response> set_pat_rules_route(app::Context& ctx, const resource::Spec& spec,
+                                                bool v2);
+// Gateway networks and gateways: get and list (writes are explicit routes).
+resource::Spec gateway_network_spec();
+resource::Spec gateway_spec();
+// The gateways list filter `param`: gateways attached to one of these Private Networks
+// (`check`: a malformed id is invalid_argument; else it matches nothing).
+resource::Filter gateways_in_private_networks(std::string param, bool check);
+// A list filter on enum values, ignoring the enum's zero values.
+resource::Filter enum_in(std::string param, store::Column c, std::string path,
+                         std::vector<std::string> zeros);
+// A list filter on an id compared lower-cased (v1: a malformed id matches nothing).
+resource::Filter id_eq(std::string param, store::Column c, std::string path = {});
+// gateway-types: {"types": [{name, bandwidth (bps), zone}]}.
 api::Result<http::Response> list_gateway_types_route(app::Context& ctx);
-// DELETE pat-rules/{pat_rule_id}: 204.
-api::Result<http::Response> delete_pat_rule_route(app::Context& ctx);
-// DELETE ips/{ip_id}: 204 (delete_ip's refusals otherwise).
-api::Result<http::Response> delete_ip_route(app::Context& ctx);
 
 }  // namespace scwd::products::vpcgw

@@ -5,6 +5,7 @@
 #include "products/vpc/vpc.hpp"
 #include "products/vpcgw/dhcp.hpp"
 #include "products/vpcgw/model.hpp"
+#include "testing/helpers.hpp"
 #include "testing/test_env.hpp"
 
 namespace scwd {
@@ -14,18 +15,9 @@ namespace json = boost::json;
 
 const std::string kV1 = "/vpc-gw/v1/zones/fr-par-1";
 
-std::string str(const json::value& v, std::string_view key) {
-  return std::string(v.as_object().at(key).as_string());
-}
-std::int64_t num(const json::value& v, std::string_view key) {
-  return v.as_object().at(key).to_number<std::int64_t>();
-}
-
-void advance(testing::TestApp& t, int seconds) {
-  auto r =
-      t.call("POST", "/_scwd/clock/advance", json::serialize(json::object{{"seconds", seconds}}));
-  ASSERT_EQ(r.status, 200) << r.raw.body;
-}
+using testing::advance;
+using testing::num;
+using testing::str;
 
 // A Private Network record in fr-par, written directly in the store (vpc.hpp's layout), so the
 // test does not depend on the VPC API.

@@ -1,13 +1,13 @@
 // Public Gateways v2 (/vpc-gw/v2/zones/{zone}): gateways, gateway networks, PAT rules, gateway
-// types, IPs, SSH bastion allowed ranges. The records and the logic shared with v1 are in
-// model.cpp; this file reads requests and renders the v2 shapes.
+// types, IPs, SSH bastion allowed ranges. The records, the logic shared with v1 and the parts of
+// the declarations both versions share are in model.cpp and specs.cpp; this file reads v2
+// requests and renders the v2 shapes.
 #include <algorithm>
 #include <boost/json.hpp>
-#include <functional>
 
 #include "core/codec/validate.hpp"
-#include "core/paging/paging.hpp"
 #include "core/util/ids.hpp"
+#include "core/util/json.hpp"
 #include "products/ipam/ipam.hpp"
 #include "products/vpc/net.hpp"
 #include "products/vpc/vpc.hpp"
@@ -21,53 +21,32 @@ using api::Result;
 using app::Access;
 using app::Context;
 using http::Response;
+using resource::View;
 using store::Column;
-using store::Op;
 
 namespace {
 
-constexpr std::int64_t kDefaultPageSize = 50;
 // PATCH of bastion / SMTP settings: `configuring` for about half a second on the real API.
 constexpr Micros kSettingsApplyTime = 500'000;
+const std::vector<std::string> kNoStatus = {"unknown_status", "unknown"};
 
-const json::value* field(const store::Record& r, std::string_view key) {
-  auto it = r.body.find(key);
-  return it == r.body.end() ? nullptr : &it->value();
-}
-
-std::string str_field(const store::Record& r, std::string_view key) {
-  auto* v = field(r, key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-bool bool_field(const store::Record& r, std::string_view key) {
-  auto* v = field(r, key);
-  return v && v->is_bool() && v->as_bool();
-}
-
-json::value value_or_null(const store::Record& r, std::string_view key) {
-  auto* v = field(r, key);
-  return v ? *v : json::value(nullptr);
-}
-
-json::array tags_of(const store::Record& r) {
-  json::array a;
-  for (auto& t : r.tags) a.push_back(json::string(t));
-  return a;
+// The value of a key the real API omits when null.
+void set_present(json::object& o, const store::Record& r, std::string_view key) {
+  if (auto* v = r.body.if_contains(key); v && !v->is_null()) o[key] = *v;
 }
 
 // --- rendering (the real API omits null optional keys in these objects) ---
 
 json::object render_ip(const store::Record& r) {
   json::object o;
-  o["address"] = value_or_null(r, "address");
+  o["address"] = value_of(r.body, "address");
   o["created_at"] = ts(r.created_at);
   if (!r.parent_id.empty()) o["gateway_id"] = r.parent_id;
   o["id"] = r.id;
   o["organization_id"] = r.organization_id;
   o["project_id"] = r.project_id;
-  if (auto* rev = field(r, "reverse"); rev && !rev->is_null()) o["reverse"] = *rev;
-  o["tags"] = tags_of(r);
+  set_present(o, r, "reverse");
+  o["tags"] = strings_json(r.tags);
   o["updated_at"] = ts(r.updated_at);
   o["zone"] = r.locality;
   return o;
@@ -78,44 +57,45 @@ json::object render_network(const store::Record& r) {
   o["created_at"] = ts(r.created_at);
   o["gateway_id"] = r.parent_id;
   o["id"] = r.id;
-  if (auto* v = field(r, "ipam_ip_id"); v && !v->is_null()) o["ipam_ip_id"] = *v;
-  if (auto* v = field(r, "mac_address"); v && !v->is_null()) o["mac_address"] = *v;
-  o["masquerade_enabled"] = bool_field(r, "masquerade_enabled");
-  o["private_network_id"] = value_or_null(r, "private_network_id");
-  o["push_default_route"] = bool_field(r, "push_default_route");
+  set_present(o, r, "ipam_ip_id");
+  set_present(o, r, "mac_address");
+  o["masquerade_enabled"] = bool_of(r.body, "masquerade_enabled");
+  o["private_network_id"] = value_of(r.body, "private_network_id");
+  o["push_default_route"] = bool_of(r.body, "push_default_route");
   o["status"] = r.state;
   o["updated_at"] = ts(r.updated_at);
   o["zone"] = r.locality;
   return o;
 }
 
-json::object render_gateway(store::Tx& tx, const store::Record& r) {
+json::object render_gateway(const View& v, const store::Record& r) {
   json::object o;
-  auto type = str_field(r, "type");
+  auto type = str_of(r.body, "type");
   auto t = find_gateway_type(r.locality, type);
   o["bandwidth"] = t ? t->bandwidth_bps / 1'000'000 : 0;
-  auto* allowed = field(r, "bastion_allowed_ips");
+  auto* allowed = r.body.if_contains("bastion_allowed_ips");
   o["bastion_allowed_ips"] = allowed && allowed->is_array() ? *allowed : json::array{};
-  o["bastion_enabled"] = bool_field(r, "bastion_enabled");
-  auto* port = field(r, "bastion_port");
-  o["bastion_port"] = port && port->is_int64() ? port->as_int64() : 61000;
-  if (auto* v = field(r, "can_upgrade_to"); v && !v->is_null()) o["can_upgrade_to"] = *v;
+  o["bastion_enabled"] = bool_of(r.body, "bastion_enabled");
+  o["bastion_port"] = int_of(r.body, "bastion_port", 61000);
+  set_present(o, r, "can_upgrade_to");
   o["created_at"] = ts(r.created_at);
   json::array networks;
-  for (auto& gn : gateway_networks_of(tx, r.id)) networks.push_back(render_network(gn));
+  for (auto* gn : v.related.children(kGatewayNetworkKind, r.id))
+    networks.push_back(render_network(*gn));
   o["gateway_networks"] = std::move(networks);
   o["id"] = r.id;
-  if (auto ip = ip_of(tx, r)) o["ipv4"] = render_ip(*ip);
-  o["is_legacy"] = bool_field(r, "is_legacy");
+  if (auto* ip = v.related.find(kIpKind, str_of(r.body, "ip_id")); ip && ip->parent_id == r.id)
+    o["ipv4"] = render_ip(*ip);
+  o["is_legacy"] = bool_of(r.body, "is_legacy");
   o["name"] = r.name;
   o["organization_id"] = r.organization_id;
   o["project_id"] = r.project_id;
-  o["smtp_enabled"] = bool_field(r, "smtp_enabled");
+  o["smtp_enabled"] = bool_of(r.body, "smtp_enabled");
   o["status"] = r.state;
-  o["tags"] = tags_of(r);
+  o["tags"] = strings_json(r.tags);
   o["type"] = type;
   o["updated_at"] = ts(r.updated_at);
-  if (auto* v = field(r, "version"); v && !v->is_null()) o["version"] = *v;
+  set_present(o, r, "version");
   o["zone"] = r.locality;
   return o;
 }
@@ -125,86 +105,101 @@ json::object render_pat_rule(const store::Record& r) {
   o["created_at"] = ts(r.created_at);
   o["gateway_id"] = r.parent_id;
   o["id"] = r.id;
-  o["private_ip"] = value_or_null(r, "private_ip");
-  o["private_port"] = value_or_null(r, "private_port");
-  o["protocol"] = value_or_null(r, "protocol");
-  o["public_port"] = value_or_null(r, "public_port");
+  o["private_ip"] = value_of(r.body, "private_ip");
+  o["private_port"] = value_of(r.body, "private_port");
+  o["protocol"] = value_of(r.body, "protocol");
+  o["public_port"] = value_of(r.body, "public_port");
   o["updated_at"] = ts(r.updated_at);
   o["zone"] = r.locality;
   return o;
 }
 
-// The answer to an action that starts a reconfiguration shows the state the gateway had before
-// (as the real API does); reads show `configuring` right after.
-json::object render_gateway_as(store::Tx& tx, const store::Record& r, const std::string& status) {
-  auto o = render_gateway(tx, r);
-  o["status"] = status;
+// --- declarations ---
+
+std::optional<ApiError> update_network(Context& ctx, store::Tx& tx, store::Record& r);
+std::optional<ApiError> update_ip_v2(Context& ctx, store::Tx& tx, store::Record& r);
+
+struct Specs {
+  resource::Spec gateway, network, pat_rule, ip;
+};
+
+const Specs& specs() {
+  static const Specs s = [] {
+    const std::string z = "/vpc-gw/v2/zones/{zone}";
+    const auto gateway_ref = app::body_ref("gateway_id", Access::kWrite, {kGatewayRef});
+    Specs out{gateway_spec(), gateway_network_spec(), pat_rule_spec(true), ip_spec()};
+    auto& g = out.gateway;
+    g.collections = {z + "/gateways"};
+    g.render = render_gateway;
+    g.filters.push_back(resource::custom("types", [](const Context& ctx, store::ListQuery& q) {
+      if (auto types = ctx.query_all("types", true); !types.empty())
+        q.filters.push_back({Column::kBody, store::Op::kIn, types, "type", false});
+      return std::optional<ApiError>{};
+    }));
+    g.filters.push_back(enum_in("status", Column::kState, {}, kNoStatus));
+    g.filters.push_back(gateways_in_private_networks("private_network_ids", true));
+    // Legacy (v1 DHCP-mode) gateways only when asked for.
+    g.filters.push_back(
+        resource::custom("include_legacy", [](const Context& ctx, store::ListQuery& q) {
+          if (!ctx.query_bool("include_legacy").value_or(false))
+            q.filters.push_back({Column::kBody, store::Op::kEq, {"0"}, "is_legacy", true});
+          return std::optional<ApiError>{};
+        }));
+    g.list_refs.not_refs = {"private_network_ids"};  // a filter of the (scoped) list
+
+    auto& n = out.network;
+    n.collections = {z + "/gateway-networks"};
+    n.render = [](const View&, const store::Record& r) { return render_network(r); };
+    n.filters = {resource::uuids("gateway_ids", Column::kParent),
+                 resource::uuids("private_network_ids", Column::kBody, "private_network_id"),
+                 enum_in("status", Column::kState, {}, kNoStatus),
+                 resource::body_bool("masquerade_enabled")};
+    n.list_refs.not_refs = {"gateway_ids", "private_network_ids"};
+    n.update = update_network;
+    n.update_refs.refs = {app::body_ref("ipam_ip_id", Access::kWrite, {ipam::kIpRef})};
+
+    auto& p = out.pat_rule;
+    p.collections = {z + "/pat-rules"};
+    p.render = [](const View&, const store::Record& r) { return render_pat_rule(r); };
+    p.filters = {
+        resource::uuids("gateway_ids", Column::kParent),
+        resource::custom(
+            "private_ips",
+            [](const Context& ctx, store::ListQuery& q) {
+              if (auto ips = ctx.query_all("private_ips", true); !ips.empty())
+                q.filters.push_back({Column::kBody, store::Op::kIn, ips, "private_ip", false});
+              return std::optional<ApiError>{};
+            }),
+        enum_in("protocol", Column::kBody, "protocol", {"unknown_protocol"})};
+    p.list_refs.not_refs = {"gateway_ids"};
+
+    auto& ip = out.ip;
+    ip.collections = {z + "/ips"};
+    ip.render = [](const View&, const store::Record& r) { return render_ip(r); };
+    ip.orders = {{"created_at_asc", Column::kCreatedAt, false},
+                 {"created_at_desc", Column::kCreatedAt, true},
+                 {"address_asc", Column::kBody, false, "address"},
+                 {"address_desc", Column::kBody, true, "address"},
+                 {"reverse_asc", Column::kBody, false, "reverse"},
+                 {"reverse_desc", Column::kBody, true, "reverse"}};
+    ip.update = update_ip_v2;
+    ip.update_refs.refs = {gateway_ref};
+    return out;
+  }();
+  return s;
+}
+
+// A gateway's answer; an action that starts a reconfiguration answers with the state the gateway
+// had before (as the real API does); reads show `configuring` right after.
+json::object answer_gateway(const Context& ctx, store::Tx& tx, const store::Record& r,
+                            std::optional<std::string> status = std::nullopt) {
+  auto o = resource::answer(ctx, tx, specs().gateway, r).as_object();
+  if (status) o["status"] = *status;
   return o;
 }
 
-// --- request helpers ---
-
-Result<std::vector<std::string>> query_uuids(const Context& ctx, std::string_view name) {
-  auto ids = ctx.query_all(name, true);
-  for (auto& id : ids) {
-    if (!is_uuid(id))
-      return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kFormat,
-                                                  "value must be a valid UUID"));
-    id = to_lower(id);
-  }
-  return ids;
-}
-
-// Enum array filter values, with the zero value meaning "no filter".
-std::vector<std::string> enum_filter(const Context& ctx, std::string_view name,
-                                     std::string_view zero) {
-  std::vector<std::string> out;
-  for (auto& v : ctx.query_all(name, true))
-    if (!v.empty() && v != zero && v != "unknown") out.push_back(v);
-  return out;
-}
-
-// organization_id / project_id filters; another organization's id answers permissions_denied.
-std::optional<ApiError> owner_filters(const Context& ctx, store::ListQuery& q) {
-  if (auto* org = ctx.query("organization_id"); org && !org->empty()) {
-    if (to_lower(*org) != ctx.principal.organization_id) return ctx.denied();
-  }
-  if (auto* p = ctx.query("project_id"); p && !p->empty())
-    q.filters.push_back({Column::kProject, Op::kEq, {to_lower(*p)}, {}, false});
-  return std::nullopt;
-}
-
-store::ListQuery base_query(const Context& ctx, std::string_view kind) {
-  store::ListQuery q;
-  q.kind = std::string(kind);
-  q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
-  q.filters.push_back({Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false});
-  return q;
-}
-
-// Runs the query, applies an in-memory predicate (for boolean body fields) and the page.
-store::ListResult run_list(store::Tx& tx, store::ListQuery q, const paging::Page& page,
-                           const std::function<bool(const store::Record&)>& keep = {}) {
-  if (!keep) {
-    paging::apply(q, page);
-    return tx.list(q);
-  }
-  q.with_total = false;
-  auto all = tx.list(q).items;
-  store::ListResult out;
-  std::vector<store::Record> kept;
-  for (auto& r : all)
-    if (keep(r)) kept.push_back(std::move(r));
-  out.total = static_cast<std::int64_t>(kept.size());
-  auto start = std::min<std::int64_t>(page.offset(), out.total);
-  auto end = std::min<std::int64_t>(start + page.size, out.total);
-  for (auto i = start; i < end; ++i) out.items.push_back(std::move(kept[i]));
-  return out;
-}
-
-Result<store::Record> load_in(store::Tx& tx, const Context& ctx, std::string_view kind,
-                              std::string_view param, std::string_view resource) {
-  return load(tx, ctx, kind, ctx.param(param), resource);
+Result<store::Record> load_gateway(const Context& ctx, store::Tx& tx) {
+  return resource::load(ctx, tx, specs().gateway, true);
 }
 
 // Checks an IPv4/IPv6 CIDR; returns it normalised as written.
@@ -220,58 +215,6 @@ std::optional<std::string> check_cidr(std::string_view s) {
 }
 
 // --- gateways ---
-
-Result<Response> list_gateways(Context& ctx) {
-  auto page = paging::read(ctx.req, "page_size", kDefaultPageSize);
-  if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true},
-                                       {"name_asc", Column::kName, false},
-                                       {"name_desc", Column::kName, true},
-                                       {"type_asc", Column::kBody, false, "type"},
-                                       {"type_desc", Column::kBody, true, "type"},
-                                       {"status_asc", Column::kState, false},
-                                       {"status_desc", Column::kState, true}});
-  if (!order) return api::fail(order.error());
-  auto pns = query_uuids(ctx, "private_network_ids");
-  if (!pns) return api::fail(pns.error());
-  auto legacy = ctx.query_bool("include_legacy");
-  auto q = base_query(ctx, kGatewayKind);
-  if (auto e = owner_filters(ctx, q)) return api::fail(*e);
-  if (auto* name = ctx.query("name"); name && !name->empty())
-    q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
-  q.tags_all = ctx.query_all("tags", true);
-  if (auto types = ctx.query_all("types", true); !types.empty())
-    q.filters.push_back({Column::kBody, Op::kIn, types, "type", false});
-  if (auto st = enum_filter(ctx, "status", "unknown_status"); !st.empty())
-    q.filters.push_back({Column::kState, Op::kIn, st, {}, false});
-  q.order = std::move(*order);
-  ctx.scope(q);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  if (!pns->empty()) {
-    auto gq = base_query(ctx, kGatewayNetworkKind);
-    gq.filters.push_back({Column::kBody, Op::kIn, *pns, "private_network_id", false});
-    gq.with_total = false;
-    std::vector<std::string> ids;
-    for (auto& gn : tx->list(gq).items) ids.push_back(gn.parent_id);
-    q.filters.push_back({Column::kId, Op::kIn, ids, {}, false});
-  }
-  bool include_legacy = legacy.value_or(false);
-  auto res = run_list(
-      *tx, q, *page,
-      include_legacy ? std::function<bool(const store::Record&)>{}
-                     : [](const store::Record& r) { return !bool_field(r, "is_legacy"); });
-  json::array items;
-  for (auto& r : res.items) items.push_back(render_gateway(*tx, r));
-  return Response::json(200, paging::list_body("gateways", std::move(items), res.total));
-}
-
-Result<Response> get_gateway(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_in(*tx, ctx, kGatewayKind, "gateway_id", "gateway");
-  if (!r) return api::fail(r.error());
-  return Response::json(200, render_gateway(*tx, *r));
-}
 
 Result<Response> create_gateway_h(Context& ctx) {
   codec::BodyReader b(ctx.body);
@@ -301,7 +244,7 @@ Result<Response> create_gateway_h(Context& ctx) {
     if (!owner) return api::fail(owner.error());
     auto r = create_gateway(tx, ctx, *owner, g);
     if (!r) return api::fail(r.error());
-    auto o = render_gateway(tx, *r);
+    auto o = answer_gateway(ctx, tx, *r);
     o.erase("version");  // the real create answer has no version yet
     return Response::json(200, o);
   });
@@ -318,20 +261,20 @@ Result<Response> update_gateway_h(Context& ctx) {
     b.add("bastion_port", ArgReason::kConstraint, "must be between 1 and 65535");
   if (auto e = b.error()) return api::fail(*e);
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_in(tx, ctx, kGatewayKind, "gateway_id", "gateway");
+    auto r = load_gateway(ctx, tx);
     if (!r) return api::fail(r.error());
     auto shown = r->state;
     bool reconfigure = false;
-    if (bastion && *bastion != bool_field(*r, "bastion_enabled")) {
+    if (bastion && *bastion != bool_of(r->body, "bastion_enabled")) {
       r->body["bastion_enabled"] = *bastion;
       reconfigure = true;
     }
     if (port) {
-      auto* cur = field(*r, "bastion_port");
+      auto cur = r->body.if_contains("bastion_port");
       if (!cur || !cur->is_int64() || cur->as_int64() != *port) reconfigure = true;
       r->body["bastion_port"] = *port;
     }
-    if (smtp && *smtp != bool_field(*r, "smtp_enabled")) {
+    if (smtp && *smtp != bool_of(r->body, "smtp_enabled")) {
       r->body["smtp_enabled"] = *smtp;
       reconfigure = true;
     }
@@ -347,18 +290,18 @@ Result<Response> update_gateway_h(Context& ctx) {
       for (auto& gn : gateway_networks_of(tx, r->id))
         ipam::rename_resource(tx, gn.id, r->name, r->updated_at);
     }
-    return Response::json(200, render_gateway_as(tx, *r, shown));
+    return Response::json(200, answer_gateway(ctx, tx, *r, shown));
   });
 }
 
 Result<Response> delete_gateway_h(Context& ctx) {
   auto del_ip = ctx.query_bool("delete_ip");
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_in(tx, ctx, kGatewayKind, "gateway_id", "gateway");
+    auto r = load_gateway(ctx, tx);
     if (!r) return api::fail(r.error());
     auto d = delete_gateway(tx, ctx, std::move(*r), del_ip.value_or(false));
     if (!d) return api::fail(d.error());
-    return Response::json(200, render_gateway(tx, *d));
+    return Response::json(200, answer_gateway(ctx, tx, *d));
   });
 }
 
@@ -367,31 +310,31 @@ Result<Response> upgrade_gateway_h(Context& ctx) {
   auto type = b.str("type");
   if (auto e = b.error()) return api::fail(*e);
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_in(tx, ctx, kGatewayKind, "gateway_id", "gateway");
+    auto r = load_gateway(ctx, tx);
     if (!r) return api::fail(r.error());
     auto shown = r->state;
     auto u = upgrade_gateway(tx, ctx, std::move(*r), type);
     if (!u) return api::fail(u.error());
-    return Response::json(200, render_gateway_as(tx, *u, shown));
+    return Response::json(200, answer_gateway(ctx, tx, *u, shown));
   });
 }
 
 Result<Response> refresh_ssh_keys(Context& ctx) {
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_in(tx, ctx, kGatewayKind, "gateway_id", "gateway");
+    auto r = load_gateway(ctx, tx);
     if (!r) return api::fail(r.error());
     // The real answer keeps the gateway's updated_at; the change shows a moment later.
     auto before = *r;
     if (auto e = schedule_configuring(ctx, *r, kGatewayConfigureTime)) return api::fail(*e);
     tx.update(*r);
-    return Response::json(200, render_gateway(tx, before));
+    return Response::json(200, answer_gateway(ctx, tx, before));
   });
 }
 
 // --- bastion allowed IPs ---
 
 json::array allowed_ips(const store::Record& gw) {
-  auto* v = field(gw, "bastion_allowed_ips");
+  auto* v = gw.body.if_contains("bastion_allowed_ips");
   return v && v->is_array() ? v->as_array() : json::array{};
 }
 
@@ -412,7 +355,7 @@ Result<Response> add_bastion_ip(Context& ctx) {
     return api::fail(ApiError::invalid_argument("ip_range", ArgReason::kFormat,
                                                 "must be a valid IP range in CIDR notation"));
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_in(tx, ctx, kGatewayKind, "gateway_id", "gateway");
+    auto r = load_gateway(ctx, tx);
     if (!r) return api::fail(r.error());
     auto ranges = allowed_ips(*r);
     for (auto& v : ranges)
@@ -443,7 +386,7 @@ Result<Response> set_bastion_ips(Context& ctx) {
   }
   if (!details.empty()) return api::fail(ApiError::invalid_arguments(std::move(details)));
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_in(tx, ctx, kGatewayKind, "gateway_id", "gateway");
+    auto r = load_gateway(ctx, tx);
     if (!r) return api::fail(r.error());
     return write_allowed_ips(tx, ctx, *r, out);
   });
@@ -459,7 +402,7 @@ Result<Response> delete_bastion_ip(Context& ctx) {
     return api::fail(ApiError::invalid_argument("ip_range", ArgReason::kFormat,
                                                 "must be a valid IP range in CIDR notation"));
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_in(tx, ctx, kGatewayKind, "gateway_id", "gateway");
+    auto r = load_gateway(ctx, tx);
     if (!r) return api::fail(r.error());
     auto ranges = allowed_ips(*r);
     auto it = std::find(ranges.begin(), ranges.end(), json::value(*cidr));
@@ -472,46 +415,6 @@ Result<Response> delete_bastion_ip(Context& ctx) {
 }
 
 // --- gateway networks ---
-
-Result<Response> list_networks(Context& ctx) {
-  auto page = paging::read(ctx.req, "page_size", kDefaultPageSize);
-  if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true},
-                                       {"status_asc", Column::kState, false},
-                                       {"status_desc", Column::kState, true}});
-  if (!order) return api::fail(order.error());
-  auto gws = query_uuids(ctx, "gateway_ids");
-  if (!gws) return api::fail(gws.error());
-  auto pns = query_uuids(ctx, "private_network_ids");
-  if (!pns) return api::fail(pns.error());
-  auto masq = ctx.query_bool("masquerade_enabled");
-  auto q = base_query(ctx, kGatewayNetworkKind);
-  if (!gws->empty()) q.filters.push_back({Column::kParent, Op::kIn, *gws, {}, false});
-  if (!pns->empty())
-    q.filters.push_back({Column::kBody, Op::kIn, *pns, "private_network_id", false});
-  if (auto st = enum_filter(ctx, "status", "unknown_status"); !st.empty())
-    q.filters.push_back({Column::kState, Op::kIn, st, {}, false});
-  q.order = std::move(*order);
-  ctx.scope(q);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  std::function<bool(const store::Record&)> keep;
-  if (masq) {
-    bool want = *masq;
-    keep = [want](const store::Record& r) { return bool_field(r, "masquerade_enabled") == want; };
-  }
-  auto res = run_list(*tx, q, *page, keep);
-  json::array items;
-  for (auto& r : res.items) items.push_back(render_network(r));
-  return Response::json(200, paging::list_body("gateway_networks", std::move(items), res.total));
-}
-
-Result<Response> get_network(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_in(*tx, ctx, kGatewayNetworkKind, "gateway_network_id", "gateway_network");
-  if (!r) return api::fail(r.error());
-  return Response::json(200, render_network(*r));
-}
 
 Result<Response> create_network(Context& ctx) {
   codec::BodyReader b(ctx.body);
@@ -535,7 +438,7 @@ Result<Response> create_network(Context& ctx) {
       if (auto e = ctx.authorize_project(g->project_id)) return api::fail(*e);
       // v2 networks are IPAM mode; a legacy gateway (DHCP or static networks, made through v1)
       // must be migrated first, as DHCP and IPAM networks never mix on one gateway.
-      if (bool_field(*g, "is_legacy"))
+      if (bool_of(g->body, "is_legacy"))
         return api::fail(ApiError::invalid_argument(
             "gateway_id", ArgReason::kConstraint,
             "gateway " + g->id +
@@ -544,220 +447,45 @@ Result<Response> create_network(Context& ctx) {
     }
     auto r = create_gateway_network(tx, ctx, n);
     if (!r) return api::fail(r.error());
-    return Response::json(200, render_network(*r));
+    return Response::json(200, resource::answer(ctx, tx, specs().network, *r));
   });
 }
 
-Result<Response> update_network(Context& ctx) {
+// PATCH gateway-networks/{id} (after the record is loaded).
+std::optional<ApiError> update_network(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
   auto masq = b.boolean("enable_masquerade");
   auto route = b.boolean("push_default_route");
   auto ipam_ip = b.str("ipam_ip_id");
   if (ipam_ip && !ipam_ip->empty() && !is_uuid(*ipam_ip))
     b.add("ipam_ip_id", ArgReason::kFormat, "value must be a valid UUID");
-  if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_in(tx, ctx, kGatewayNetworkKind, "gateway_network_id", "gateway_network");
-    if (!r) return api::fail(r.error());
-    if (r->state == "detaching")
-      return api::fail(ApiError::transient_state("gateway_network", r->id, r->state));
-    if (masq) r->body["masquerade_enabled"] = *masq;
-    if (route) r->body["push_default_route"] = *route;
-    if (bool_field(*r, "push_default_route")) r->body["masquerade_enabled"] = true;
-    if (ipam_ip && !ipam_ip->empty()) {
-      if (auto e = switch_ipam_ip(tx, ctx, *r, to_lower(*ipam_ip))) return api::fail(*e);
-    }
-    auto u = reconfigure_gateway_network(tx, ctx, std::move(*r));
-    if (!u) return api::fail(u.error());
-    return Response::json(200, render_network(*u));
-  });
+  if (auto e = b.error()) return e;
+  if (r.state == "detaching") return ApiError::transient_state("gateway_network", r.id, r.state);
+  if (masq) r.body["masquerade_enabled"] = *masq;
+  if (route) r.body["push_default_route"] = *route;
+  if (bool_of(r.body, "push_default_route")) r.body["masquerade_enabled"] = true;
+  if (ipam_ip && !ipam_ip->empty())
+    if (auto e = switch_ipam_ip(tx, ctx, r, to_lower(*ipam_ip))) return e;
+  auto u = reconfigure_gateway_network(tx, ctx, std::move(r));
+  if (!u) return u.error();
+  r = std::move(*u);
+  return std::nullopt;
 }
 
 Result<Response> delete_network(Context& ctx) {
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_in(tx, ctx, kGatewayNetworkKind, "gateway_network_id", "gateway_network");
+    auto r = resource::load(ctx, tx, specs().network, true);
     if (!r) return api::fail(r.error());
     auto d = delete_gateway_network(tx, ctx, std::move(*r));
     if (!d) return api::fail(d.error());
-    return Response::json(200, render_network(*d));
-  });
-}
-
-// --- PAT rules ---
-
-std::string protocol_or(const std::optional<std::string>& p, std::string_view fallback) {
-  if (!p || p->empty() || *p == "unknown_protocol") return std::string(fallback);
-  return *p;
-}
-
-Result<Response> list_pat_rules(Context& ctx) {
-  auto page = paging::read(ctx.req, "page_size", kDefaultPageSize);
-  if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true},
-                                       {"public_port_asc", Column::kBody, false, "public_port"},
-                                       {"public_port_desc", Column::kBody, true, "public_port"}});
-  if (!order) return api::fail(order.error());
-  auto gws = query_uuids(ctx, "gateway_ids");
-  if (!gws) return api::fail(gws.error());
-  auto q = base_query(ctx, kPatRuleKind);
-  if (!gws->empty()) q.filters.push_back({Column::kParent, Op::kIn, *gws, {}, false});
-  if (auto ips = ctx.query_all("private_ips", true); !ips.empty())
-    q.filters.push_back({Column::kBody, Op::kIn, ips, "private_ip", false});
-  if (auto* p = ctx.query("protocol"); p && !p->empty() && *p != "unknown_protocol")
-    q.filters.push_back({Column::kBody, Op::kEq, {*p}, "protocol", false});
-  q.order = std::move(*order);
-  ctx.scope(q);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto res = run_list(*tx, q, *page);
-  json::array items;
-  for (auto& r : res.items) items.push_back(render_pat_rule(r));
-  return Response::json(200, paging::list_body("pat_rules", std::move(items), res.total));
-}
-
-Result<Response> get_pat_rule(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_in(*tx, ctx, kPatRuleKind, "pat_rule_id", "pat_rule");
-  if (!r) return api::fail(r.error());
-  return Response::json(200, render_pat_rule(*r));
-}
-
-Result<Response> create_pat_rule_h(Context& ctx) {
-  codec::BodyReader b(ctx.body);
-  auto gw = b.uuid("gateway_id", true);
-  auto public_port = b.integer("public_port", true);
-  auto private_ip = b.str("private_ip", true);
-  auto private_port = b.integer("private_port", true);
-  auto protocol = b.str("protocol");
-  if (auto e = b.error()) return api::fail(*e);
-  PatRuleSpec spec{*public_port, *private_ip, *private_port, protocol_or(protocol, "both")};
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto g = load(tx, ctx, kGatewayKind, *gw, "gateway");
-    if (!g) return api::fail(g.error());
-    // IAM: the rule lands in the gateway's project (the body names no project).
-    if (auto e = ctx.authorize_project(g->project_id)) return api::fail(*e);
-    auto r = create_pat_rule(tx, ctx, *g, spec);
-    if (!r) return api::fail(r.error());
-    return Response::json(200, render_pat_rule(*r));
-  });
-}
-
-Result<Response> update_pat_rule_h(Context& ctx) {
-  codec::BodyReader b(ctx.body);
-  auto public_port = b.integer("public_port");
-  auto private_ip = b.str("private_ip");
-  auto private_port = b.integer("private_port");
-  auto protocol = b.str("protocol");
-  if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_in(tx, ctx, kPatRuleKind, "pat_rule_id", "pat_rule");
-    if (!r) return api::fail(r.error());
-    PatRuleSpec spec;
-    auto* pp = field(*r, "public_port");
-    auto* qp = field(*r, "private_port");
-    spec.public_port = public_port.value_or(pp && pp->is_int64() ? pp->as_int64() : 0);
-    spec.private_port = private_port.value_or(qp && qp->is_int64() ? qp->as_int64() : 0);
-    spec.private_ip = private_ip.value_or(str_field(*r, "private_ip"));
-    spec.protocol = protocol_or(protocol, str_field(*r, "protocol"));
-    auto u = update_pat_rule(tx, ctx, std::move(*r), spec);
-    if (!u) return api::fail(u.error());
-    return Response::json(200, render_pat_rule(*u));
-  });
-}
-
-Result<Response> set_pat_rules_h(Context& ctx) {
-  codec::BodyReader b(ctx.body);
-  auto gw = b.uuid("gateway_id", true);
-  std::vector<PatRuleSpec> specs;
-  auto it = ctx.body.find("pat_rules");
-  if (it == ctx.body.end() || it->value().is_null()) {
-    // no rules: clears the gateway's rules
-  } else if (!it->value().is_array()) {
-    b.add("pat_rules", ArgReason::kFormat, "must be an array");
-  } else {
-    auto& arr = it->value().as_array();
-    for (std::size_t i = 0; i < arr.size(); ++i) {
-      auto prefix = "pat_rules." + std::to_string(i);
-      if (!arr[i].is_object()) {
-        b.add(prefix, ArgReason::kFormat, "must be an object");
-        continue;
-      }
-      codec::BodyReader rb(arr[i].as_object(), prefix);
-      auto public_port = rb.integer("public_port", true);
-      auto private_ip = rb.str("private_ip", true);
-      auto private_port = rb.integer("private_port", true);
-      auto protocol = rb.enumeration("protocol", {"unknown_protocol", "both", "tcp", "udp"});
-      if (auto e = rb.error()) return api::fail(*e);
-      specs.push_back({*public_port, *private_ip, *private_port, protocol_or(protocol, "both")});
-    }
-  }
-  if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto g = load(tx, ctx, kGatewayKind, *gw, "gateway");
-    if (!g) return api::fail(g.error());
-    // IAM: the rule lands in the gateway's project (the body names no project).
-    if (auto e = ctx.authorize_project(g->project_id)) return api::fail(*e);
-    auto rules = set_pat_rules(tx, ctx, *g, specs);
-    if (!rules) return api::fail(rules.error());
-    json::array items;
-    for (auto& r : *rules) items.push_back(render_pat_rule(r));
-    return Response::json(200, json::object{{"pat_rules", std::move(items)}});
+    return Response::json(200, resource::answer(ctx, tx, specs().network, *d));
   });
 }
 
 // --- IPs ---
 
-Result<Response> list_ips(Context& ctx) {
-  auto page = paging::read(ctx.req, "page_size", kDefaultPageSize);
-  if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true},
-                                       {"address_asc", Column::kBody, false, "address"},
-                                       {"address_desc", Column::kBody, true, "address"},
-                                       {"reverse_asc", Column::kBody, false, "reverse"},
-                                       {"reverse_desc", Column::kBody, true, "reverse"}});
-  if (!order) return api::fail(order.error());
-  auto is_free = ctx.query_bool("is_free");
-  auto q = base_query(ctx, kIpKind);
-  if (auto e = owner_filters(ctx, q)) return api::fail(*e);
-  q.tags_all = ctx.query_all("tags", true);
-  if (auto* rev = ctx.query("reverse"); rev && !rev->empty())
-    q.filters.push_back({Column::kBody, Op::kContains, {*rev}, "reverse", false});
-  if (is_free)
-    q.filters.push_back({Column::kParent, *is_free ? Op::kEq : Op::kNe, {""}, {}, false});
-  q.order = std::move(*order);
-  ctx.scope(q);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto res = run_list(*tx, q, *page);
-  json::array items;
-  for (auto& r : res.items) items.push_back(render_ip(r));
-  return Response::json(200, paging::list_body("ips", std::move(items), res.total));
-}
-
-Result<Response> get_ip(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_in(*tx, ctx, kIpKind, "ip_id", "ip");
-  if (!r) return api::fail(r.error());
-  return Response::json(200, render_ip(*r));
-}
-
-Result<Response> create_ip_h(Context& ctx) {
+std::optional<ApiError> update_ip_v2(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
-  auto project = b.str("project_id");
-  auto tags = b.strings("tags");
-  if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto owner = app::resolve_owner(ctx, tx, project, std::nullopt);
-    if (!owner) return api::fail(owner.error());
-    auto r = create_ip(tx, ctx, *owner, tags.value_or(std::vector<std::string>{}));
-    if (!r) return api::fail(r.error());
-    return Response::json(200, render_ip(*r));
-  });
-}
-
-Result<Response> update_ip_h(Context& ctx) {
-  codec::BodyReader b(ctx.body);
-  auto tags = b.strings("tags");
   auto reverse = b.str("reverse");
   auto gateway = b.str("gateway_id");
   if (gateway && !gateway->empty() && !is_uuid(*gateway))
@@ -770,24 +498,8 @@ Result<Response> update_ip_h(Context& ctx) {
               });
     if (!ok) b.add("reverse", ArgReason::kConstraint, "must be a valid domain name");
   }
-  if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_in(tx, ctx, kIpKind, "ip_id", "ip");
-    if (!r) return api::fail(r.error());
-    auto now = ctx.now();
-    if (tags) r->tags = *tags;
-    if (reverse)
-      r->body["reverse"] =
-          reverse->empty() ? default_reverse(str_field(*r, "address")) : to_lower(*reverse);
-    r->updated_at = now;
-    tx.update(*r);
-    if (gateway) {
-      auto moved = set_ip_gateway(tx, ctx, std::move(*r), to_lower(*gateway));
-      if (!moved) return api::fail(moved.error());
-      return Response::json(200, render_ip(*moved));
-    }
-    return Response::json(200, render_ip(*r));
-  });
+  if (auto e = b.error()) return e;
+  return update_ip(ctx, tx, r, reverse, gateway);
 }
 
 }  // namespace
@@ -799,9 +511,8 @@ void register_v2(app::Registry& r, app::Services&) {
   // Network with an IPAM address, PAT rules and IPs change their gateway.
   const app::Reference gateway = body_ref("gateway_id", Access::kWrite, {kGatewayRef});
   const app::Reference ipam_ip = body_ref("ipam_ip_id", Access::kWrite, {ipam::kIpRef});
-  r.add("GET", z + "/gateways", kGatewayRead, list_gateways)
-      .not_refs({"private_network_ids"});  // a filter of the (scoped) list
-  r.add("GET", z + "/gateways/{gateway_id}", kGatewayRead, get_gateway);
+  auto& s = specs();
+  for (auto* spec : {&s.gateway, &s.network, &s.pat_rule, &s.ip}) resource::add_resource(r, *spec);
   r.add("POST", z + "/gateways", kGatewayWrite, create_gateway_h)
       .refs({body_ref("ip_id", Access::kWrite, {kIpRef})});
   r.add("PATCH", z + "/gateways/{gateway_id}", kGatewayWrite, update_gateway_h);
@@ -814,27 +525,17 @@ void register_v2(app::Registry& r, app::Services&) {
         delete_bastion_ip);
   r.add("DELETE", z + "/gateways/{gateway_id}/bastion-allowed-ips/{ip_range}/{ip_prefix}",
         kGatewayWrite, delete_bastion_ip);
-  r.add("GET", z + "/gateway-networks", kNetworkRead, list_networks)
-      .not_refs({"gateway_ids", "private_network_ids"});
-  r.add("GET", z + "/gateway-networks/{gateway_network_id}", kNetworkRead, get_network);
   r.add("POST", z + "/gateway-networks", kNetworkWrite, create_network)
       .refs({gateway, body_ref("private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef}),
              ipam_ip});
-  r.add("PATCH", z + "/gateway-networks/{gateway_network_id}", kNetworkWrite, update_network)
-      .refs({ipam_ip});
   r.add("DELETE", z + "/gateway-networks/{gateway_network_id}", kNetworkWrite, delete_network);
-  r.add("GET", z + "/pat-rules", kPatRead, list_pat_rules).not_refs({"gateway_ids"});
-  r.add("GET", z + "/pat-rules/{pat_rule_id}", kPatRead, get_pat_rule);
-  r.add("POST", z + "/pat-rules", kPatWrite, create_pat_rule_h).refs({gateway});
-  r.add("PATCH", z + "/pat-rules/{pat_rule_id}", kPatWrite, update_pat_rule_h);
-  r.add("PUT", z + "/pat-rules", kPatWrite, set_pat_rules_h).refs({gateway});
-  r.add("DELETE", z + "/pat-rules/{pat_rule_id}", kPatWrite, delete_pat_rule_route);
+  r.add("POST", z + "/pat-rules", kPatWrite, [](Context& ctx) {
+     return create_pat_rule_route(ctx, specs().pat_rule, true);
+   }).refs({gateway});
+  r.add("PUT", z + "/pat-rules", kPatWrite, [](Context& ctx) {
+     return set_pat_rules_route(ctx, specs().pat_rule, true);
+   }).refs({gateway});
   r.add("GET", z + "/gateway-types", kGatewayRead, list_gateway_types_route);
-  r.add("GET", z + "/ips", kIpRead, list_ips);
-  r.add("GET", z + "/ips/{ip_id}", kIpRead, get_ip);
-  r.add("POST", z + "/ips", kIpWrite, create_ip_h);
-  r.add("PATCH", z + "/ips/{ip_id}", kIpWrite, update_ip_h).refs({gateway});
-  r.add("DELETE", z + "/ips/{ip_id}", kIpWrite, delete_ip_route);
 }
 
 }  // namespace scwd::products::vpcgw

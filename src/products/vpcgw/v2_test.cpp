@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "products/vpcgw/model.hpp"
+#include "testing/helpers.hpp"
 #include "testing/test_env.hpp"
 
 namespace scwd {
@@ -10,19 +11,10 @@ namespace json = boost::json;
 
 const std::string kGw = "/vpc-gw/v2/zones/fr-par-1";
 
-std::string str(const json::value& v, std::string_view key) {
-  return std::string(v.as_object().at(key).as_string());
-}
-std::int64_t num(const json::value& v, std::string_view key) {
-  return v.as_object().at(key).to_number<std::int64_t>();
-}
+using testing::advance;
+using testing::num;
+using testing::str;
 bool has(const json::value& v, std::string_view key) { return v.as_object().contains(key); }
-
-void advance(testing::TestApp& t, int seconds) {
-  auto r =
-      t.call("POST", "/_scwd/clock/advance", json::serialize(json::object{{"seconds", seconds}}));
-  ASSERT_EQ(r.status, 200) << r.raw.body;
-}
 
 std::string create_gateway(testing::TestApp& t, const std::string& body = R"({"name":"gw",
     "type":"VPC-GW-S","enable_smtp":false,"enable_bastion":false})") {
