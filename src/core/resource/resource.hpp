@@ -42,7 +42,8 @@ enum class BadId { kInvalidArgument, kNotFound };
 struct Related {
   std::string kind;
   // The ids of `kind` a record names. When empty, the relation is the other way round: records
-  // of `kind` that name the record, by their parent (`back_path` empty) or by a body field.
+  // of `kind` that name the record, by their parent (`back_path` empty) or by a body field (a
+  // dotted path, e.g. "security_group.id").
   std::function<void(const store::Record&, std::vector<std::string>& ids)> ids = {};
   std::string back_path = {};
 };
@@ -158,6 +159,7 @@ struct Spec {
   Locality locality = Locality::kGlobal;
   BadId bad_id = BadId::kInvalidArgument;
   std::string bad_id_help = "invalid UUID";
+  api::ArgReason bad_id_reason = api::ArgReason::kFormat;  // of the invalid_argument answer
   // Ids that are not UUIDs (e.g. API access keys): how a well-formed one looks and how a new one
   // is made. Default: UUIDs (compared lower-cased).
   std::function<bool(std::string_view)> id_ok = {};
