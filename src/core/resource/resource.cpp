@@ -54,6 +54,19 @@ void Prefetch::add(store::Record r, std::string owner) {
   m.insert_or_assign(std::move(id), std::move(r));
 }
 
+namespace {
+
+// The string at a dotted body path ("security_group.id"), as the store's body filters read it.
+std::string str_at(const json::object& o, std::string_view path) {
+  auto dot = path.find('.');
+  if (dot == std::string_view::npos) return str_of(o, path);
+  auto it = o.find(path.substr(0, dot));
+  if (it == o.end() || !it->value().is_object()) return {};
+  return str_at(it->value().get_object(), path.substr(dot + 1));
+}
+
+}  // namespace
+
 Prefetch prefetch(store::Tx& tx, const Spec& spec, const std::vector<store::Record>& items) {
   Prefetch out;
   if (items.empty()) return out;
@@ -87,7 +100,7 @@ Prefetch prefetch(store::Tx& tx, const Spec& spec, const std::vector<store::Reco
     q.with_total = false;
     for (auto& r : tx.list(q).items) {
       std::string owner;
-      if (!rel.ids) owner = rel.back_path.empty() ? r.parent_id : str_of(r.body, rel.back_path);
+      if (!rel.ids) owner = rel.back_path.empty() ? r.parent_id : str_at(r.body, rel.back_path);
       out.add(std::move(r), std::move(owner));
     }
   }
@@ -131,7 +144,7 @@ Result<std::string> path_id(const Context& ctx, const Spec& spec) {
       if (auto e = spec.missing(ctx, v, false)) return api::fail(*e);
     return api::fail(ApiError::not_found(spec.resource, v));
   }
-  return api::fail(ApiError::invalid_argument(spec.id_param, ArgReason::kFormat, spec.bad_id_help));
+  return api::fail(ApiError::invalid_argument(spec.id_param, spec.bad_id_reason, spec.bad_id_help));
 }
 
 Result<store::Record> load(const Context& ctx, store::Tx& tx, const Spec& spec, bool write) {

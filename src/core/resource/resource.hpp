@@ -44,7 +44,8 @@ class Prefetch;
 struct Related {
   std::string kind;
   // The ids of `kind` a record names. When empty, the relation is the other way round: records
-  // of `kind` that name the record, by their parent (`back_path` empty) or by a body field.
+  // of `kind` that name the record, by their parent (`back_path` empty) or by a body field (a
+  // dotted path, e.g. "security_group.id").
   std::function<void(const store::Record&, std::vector<std::string>& ids)> ids = {};
   std::string back_path = {};
   // With `ids`: read the ids from the records a relation declared before loaded for `via` (a
@@ -169,6 +170,7 @@ struct Spec {
   Locality locality = Locality::kGlobal;
   BadId bad_id = BadId::kInvalidArgument;
   std::string bad_id_help = "invalid UUID";
+  api::ArgReason bad_id_reason = api::ArgReason::kFormat;  // of the invalid_argument answer
   // What a well-formed id naming none of the caller's records answers instead of not_found
   // (nullopt: not_found), e.g. permissions_denied for the platform's own public records, or
   // a product's own 404; also the answer to a malformed id under BadId::kNotFound.

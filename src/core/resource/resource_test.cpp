@@ -256,5 +256,26 @@ TEST_F(ResourceTest, PrefetchFollowsAnEarlierRelation) {
   EXPECT_EQ(pre.all(kPart).size(), 1u);
 }
 
+// A relation by a dotted body path: parts naming their thing in {"owner": {"id": ...}}.
+TEST_F(ResourceTest, PrefetchFollowsDottedBackPaths) {
+  auto a = create("a");
+  store_->write([&](store::Tx& tx) {
+    store::Record p;
+    p.kind = std::string(kPart);
+    p.id = new_uuid();
+    p.organization_id = identity_.organization_id;
+    p.body = json::object{{"owner", json::object{{"id", a}}}};
+    tx.insert(p);
+    return true;
+  });
+  Spec spec;
+  spec.related = {{std::string(kPart), {}, "owner.id"}};
+  auto tx = store_->begin(store::TxMode::kRead);
+  auto thing = tx->get(kThing, a);
+  ASSERT_TRUE(thing);
+  auto pre = prefetch(*tx, spec, {*thing});
+  EXPECT_EQ(pre.children(kPart, a).size(), 1u);
+}
+
 }  // namespace
 }  // namespace scwd::resource

@@ -27,6 +27,44 @@ api::Result<app::Owner> owner_of(const app::Context& ctx, store::Tx& tx, const j
                             "project", "organization");
 }
 
+resource::Spec v1_spec(std::string_view kind, std::string resource, std::string id_param,
+                       std::string collection, std::string envelope, std::string list_key) {
+  resource::Spec s;
+  s.kind = std::string(kind);
+  s.resource = std::move(resource);
+  s.id_param = std::move(id_param);
+  s.collections = {"/instance/v1/zones/{zone}/" + collection};
+  s.read = {"Instances", app::Access::kRead, "instance"};
+  s.write = {"Instances", app::Access::kWrite, "instance"};
+  s.locality = resource::Locality::kZone;
+  s.bad_id = resource::BadId::kNotFound;
+  s.envelope = std::move(envelope);
+  s.list_key = std::move(list_key);
+  s.paging = resource::Paging::kLegacy;
+  for (auto [param, column] : {std::pair{"organization", store::Column::kOrganization},
+                               std::pair{"project", store::Column::kProject}})
+    s.filters.push_back(resource::custom(
+        param,
+        [param, column](const app::Context& ctx, store::ListQuery& q) -> std::optional<ApiError> {
+          auto* v = ctx.query(param);
+          if (!v || v->empty()) return std::nullopt;
+          if (!is_uuid(*v))
+            return ApiError::invalid_argument(param, ArgReason::kFormat, "invalid UUID");
+          q.filters.push_back({column, store::Op::kEq, {to_lower(*v)}, {}, false});
+          return std::nullopt;
+        }));
+  s.filters.push_back(resource::custom(
+      "tags", [](const app::Context& ctx, store::ListQuery& q) -> std::optional<ApiError> {
+        for (auto& t : ctx.query_all("tags", true))
+          if (!t.empty()) q.tags_all.push_back(t);
+        return std::nullopt;
+      }));
+  s.project_field = "project";
+  s.organization_field = "organization";
+  s.create_status = 201;
+  return s;
+}
+
 api::Result<store::Record> load(store::Tx& tx, const app::Context& ctx, std::string_view kind,
                                 std::string_view id, std::string_view resource) {
   if (!is_uuid(id)) return api::fail(ApiError::not_found(resource, id));

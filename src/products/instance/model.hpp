@@ -21,6 +21,7 @@
 #include "core/app/context.hpp"
 #include "core/app/owner.hpp"
 #include "core/paging/paging.hpp"
+#include "core/resource/resource.hpp"
 #include "core/store/store.hpp"
 #include "core/util/time.hpp"
 
@@ -81,6 +82,13 @@ api::Result<V2List> v2_list(app::Context& ctx, std::string_view kind);
 // Runs the list and answers {"<key>": [render(record)...], "next_page_token"?, "total_count"}.
 http::Response v2_list_answer(app::Context& ctx, V2List& list, std::string_view key,
                               const std::function<json::object(const store::Record&)>& render);
+
+// What every Instance v1 kind declares alike: zoned records, not_found for a malformed id,
+// `per_page` paging with X-Total-Count and Link, the `project` / `organization` owner of a create
+// answered 201 with a Location, single answers wrapped in {"<envelope>": ...}, and the
+// `organization`, `project` (exact UUIDs) and `tags` (every one of a comma list) list filters.
+resource::Spec v1_spec(std::string_view kind, std::string resource, std::string id_param,
+                       std::string collection, std::string envelope, std::string list_key);
 
 // A new security group record of `owner` in `zone` with the platform's defaults (stateful,
 // accept both ways, default security on, no name), not inserted.

@@ -81,8 +81,10 @@ json::object render_pg(const store::Record& r, bool policy_respected) {
   return o;
 }
 
-json::object render_full(store::Tx& tx, const store::Record& r) {
-  auto members = placement_group_members(tx, r.locality, r.id);
+// The group as v1 answers it, its policy judged over the prefetched members.
+json::object render_full(const resource::View& v, const store::Record& r) {
+  std::vector<store::Record> members;
+  for (auto* m : v.related.children(kServerKind, r.id)) members.push_back(*m);
   auto ok = respected(r, members);
   return render_pg(r, std::all_of(ok.begin(), ok.end(), [](bool b) { return b; }));
 }
@@ -109,184 +111,6 @@ PgInput read_pg(codec::BodyReader& b, bool name_required) {
   in.type = b.enumeration("policy_type", {"max_availability", "low_latency"});
   in.tags = b.strings("tags");
   return in;
-}
-
-void apply_pg(store::Record& r, const PgInput& in) {
-  if (in.name) r.name = *in.name;
-  if (in.mode) r.body["policy_mode"] = *in.mode;
-  if (in.type) r.body["policy_type"] = *in.type;
-  if (in.tags) r.tags = *in.tags;
-}
-
-// A new group owned by `owner`, within the organization's quota.
-Result<store::Record> insert_pg(const Context& ctx, store::Tx& tx, const app::Owner& owner,
-                                const PgInput& in) {
-  if (auto e = quota::check(tx, ctx.svc.config, kPlacementGroupQuota, owner.organization_id))
-    return api::fail(*e);
-  store::Record r;
-  r.kind = std::string(kPlacementGroupKind);
-  r.id = new_uuid();
-  r.organization_id = owner.organization_id;
-  r.project_id = owner.project_id;
-  r.locality = std::string(ctx.zone());
-  r.name = "pg-" + r.id.substr(0, 8);
-  r.created_at = r.updated_at = ctx.now();
-  r.body = json::object{{"policy_mode", "optional"}, {"policy_type", "max_availability"}};
-  apply_pg(r, in);
-  tx.insert(r);
-  return r;
-}
-
-Result<Response> create_pg(Context& ctx) {
-  codec::BodyReader b(ctx.body);
-  auto in = read_pg(b, false);
-  if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto owner = owner_of(ctx, tx, ctx.body);
-    if (!owner) return api::fail(owner.error());
-    auto r = insert_pg(ctx, tx, *owner, in);
-    if (!r) return api::fail(r.error());
-    auto res = Response::json(201, json::object{{"placement_group", render_pg(*r, true)}});
-    res.with_header("Location", ctx.url("/instance/v1/zones/" + std::string(ctx.zone()) +
-                                        "/placement_groups/" + r->id));
-    return res;
-  });
-}
-
-Result<Response> get_pg(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load(*tx, ctx, kPlacementGroupKind, ctx.param("placement_group_id"), kResource);
-  if (!r) return api::fail(r.error());
-  return Response::json(200, json::object{{"placement_group", render_full(*tx, *r)}});
-}
-
-Result<Response> list_pgs(Context& ctx) {
-  auto page = paging::read_legacy(ctx.req);
-  if (!page) return api::fail(page.error());
-  store::ListQuery q;
-  q.kind = std::string(kPlacementGroupKind);
-  q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
-  if (auto e = owner_filters(ctx, q)) return api::fail(*e);
-  if (auto* name = ctx.query("name"); name && !name->empty())
-    q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
-  q.order.push_back({Column::kCreatedAt, false, {}});
-  paging::apply(q, *page);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto res = tx->list(q);
-  json::array items;
-  for (auto& r : res.items) items.push_back(render_full(*tx, r));
-  // total_count in the body as well: the Go SDK's ListPlacementGroupsResponse reads it there (it
-  // is not one of its X-Total-Count "legacy listers"), and WithAllPages stops after the first
-  // page without it.
-  auto out = Response::json(
-      200, json::object{{"placement_groups", std::move(items)}, {"total_count", res.total}});
-  paging::legacy_headers(out, ctx.req, "/placement_groups", *page, res.total);
-  return out;
-}
-
-Result<Response> change_pg(Context& ctx, bool full) {
-  codec::BodyReader b(ctx.body);
-  auto in = read_pg(b, full);
-  if (full) {
-    if (!in.tags) in.tags = std::vector<std::string>{};
-    if (!in.mode) in.mode = "optional";
-    if (!in.type) in.type = "max_availability";
-  }
-  if (auto e = b.error()) return api::fail(*e);
-  auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load(tx, ctx, kPlacementGroupKind, ctx.param("placement_group_id"), kResource);
-    if (!r) return api::fail(r.error());
-    if (full) {
-      // PUT carries the owner too: it must stay the group's.
-      auto owner = owner_of(ctx, tx, ctx.body);
-      if (!owner) return api::fail(owner.error());
-      if (owner->project_id != r->project_id && ctx.body.contains("project"))
-        return api::fail(ApiError::invalid_argument("project", ArgReason::kConstraint,
-                                                    "the project of a placement group cannot "
-                                                    "be changed"));
-    }
-    apply_pg(*r, in);
-    r->updated_at = now;
-    tx.update(*r);
-    return Response::json(200, json::object{{"placement_group", render_full(tx, *r)}});
-  });
-}
-
-Result<Response> update_pg(Context& ctx) { return change_pg(ctx, false); }
-Result<Response> set_pg(Context& ctx) { return change_pg(ctx, true); }
-
-// Deleting a group that still has servers is allowed (recorded): they leave it.
-Result<Response> delete_pg(Context& ctx) {
-  auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load(tx, ctx, kPlacementGroupKind, ctx.param("placement_group_id"), kResource);
-    if (!r) return api::fail(r.error());
-    for (auto& m : placement_group_members(tx, r->locality, r->id)) {
-      m.body["placement_group_id"] = nullptr;
-      m.updated_at = now;
-      tx.update(m);
-    }
-    tx.remove(kPlacementGroupKind, r->id);
-    return Response::no_content();
-  });
-}
-
-Result<Response> get_pg_servers(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load(*tx, ctx, kPlacementGroupKind, ctx.param("placement_group_id"), kResource);
-  if (!r) return api::fail(r.error());
-  auto members = placement_group_members(*tx, r->locality, r->id);
-  auto out = Response::json(200, json::object{{"servers", render_members(*r, members)}});
-  paging::Page all{1, 50};
-  paging::legacy_headers(out, ctx.req, "/placement_groups/" + r->id + "/servers", all,
-                         static_cast<std::int64_t>(members.size()));
-  return out;
-}
-
-// PUT and PATCH /servers: the list is the group's new membership.
-Result<Response> set_pg_servers(Context& ctx) {
-  codec::BodyReader b(ctx.body);
-  auto ids = b.strings("servers", true);
-  if (ids)
-    for (auto& id : *ids) {
-      if (!is_uuid(id)) {
-        b.add("servers", ArgReason::kConstraint, "not a valid value");
-        break;
-      }
-      id = to_lower(id);
-    }
-  if (ids && ids->size() > kMaxServers)
-    b.add("servers", ArgReason::kConstraint,
-          "a placement group holds at most " + std::to_string(kMaxServers) + " servers");
-  if (auto e = b.error()) return api::fail(*e);
-  std::sort(ids->begin(), ids->end());
-  ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
-  auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto pg = load(tx, ctx, kPlacementGroupKind, ctx.param("placement_group_id"), kResource);
-    if (!pg) return api::fail(pg.error());
-    std::vector<store::Record> wanted;
-    for (auto& id : *ids) {
-      auto s = load(tx, ctx, kServerKind, id, "instance_server");
-      if (!s) return api::fail(s.error());
-      wanted.push_back(std::move(*s));
-    }
-    for (auto& m : placement_group_members(tx, pg->locality, pg->id))
-      if (!std::binary_search(ids->begin(), ids->end(), m.id)) {
-        m.body["placement_group_id"] = nullptr;
-        m.updated_at = now;
-        tx.update(m);
-      }
-    for (auto& s : wanted)
-      if (body_str(s.body, "placement_group_id") != pg->id) {
-        s.body["placement_group_id"] = pg->id;
-        s.updated_at = now;
-        tx.update(s);
-      }
-    auto members = placement_group_members(tx, pg->locality, pg->id);
-    return Response::json(200, json::object{{"servers", render_members(*pg, members)}});
-  });
 }
 
 // ---- v2alpha1: the same records, modern conventions (no policy_mode, no policy_respected) ----
@@ -317,33 +141,127 @@ PgInput read_pg_v2(codec::BodyReader& b, bool name_required) {
   return in;
 }
 
-Result<Response> v2_create_pg(Context& ctx) {
+void apply_pg(store::Record& r, const PgInput& in) {
+  if (in.name) r.name = *in.name;
+  if (in.mode) r.body["policy_mode"] = *in.mode;
+  if (in.type) r.body["policy_type"] = *in.type;
+  if (in.tags) r.tags = *in.tags;
+}
+
+// Create and PATCH of either version: `read` is the version's body reader.
+template <PgInput (*Read)(codec::BodyReader&, bool)>
+std::optional<ApiError> create_pg(Context& ctx, store::Tx&, store::Record& r) {
   codec::BodyReader b(ctx.body);
-  auto in = read_pg_v2(b, false);
-  auto project = b.str("project_id");
-  if (auto e = b.error()) return api::fail(*e);
-  std::optional<std::string> project_id;
-  if (project && !project->empty()) {
-    auto p = uuid_arg(*project, "project_id");
-    if (!p) return api::fail(p.error());
-    project_id = *p;
+  auto in = Read(b, false);
+  if (auto e = b.error()) return e;
+  r.name = "pg-" + r.id.substr(0, 8);
+  r.body = json::object{{"policy_mode", "optional"}, {"policy_type", "max_availability"}};
+  apply_pg(r, in);
+  return std::nullopt;
+}
+
+template <PgInput (*Read)(codec::BodyReader&, bool)>
+std::optional<ApiError> update_pg(Context& ctx, store::Tx&, store::Record& r) {
+  codec::BodyReader b(ctx.body);
+  auto in = Read(b, false);
+  if (auto e = b.error()) return e;
+  apply_pg(r, in);
+  return std::nullopt;
+}
+
+// Deleting a group that still has servers is allowed (recorded): they leave it.
+std::optional<ApiError> release_members(Context& ctx, store::Tx& tx, const store::Record& r) {
+  for (auto& m : placement_group_members(tx, r.locality, r.id)) {
+    m.body["placement_group_id"] = nullptr;
+    m.updated_at = ctx.now();
+    tx.update(m);
   }
+  return std::nullopt;
+}
+
+// PUT /{id}: the SDK-private full replacement (absent fields take their defaults).
+Result<Response> set_pg(const resource::Spec& spec, Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto in = read_pg(b, true);
+  if (!in.tags) in.tags = std::vector<std::string>{};
+  if (!in.mode) in.mode = "optional";
+  if (!in.type) in.type = "max_availability";
+  if (auto e = b.error()) return api::fail(*e);
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto owner = app::resolve_owner(ctx, tx, project_id, std::nullopt);
-    if (!owner) return api::fail(owner.error());
-    auto r = insert_pg(ctx, tx, *owner, in);
+    auto r = resource::load(ctx, tx, spec, true);
     if (!r) return api::fail(r.error());
-    return Response::json(200, render_v2(*r));
+    // PUT carries the owner too: it must stay the group's.
+    auto owner = owner_of(ctx, tx, ctx.body);
+    if (!owner) return api::fail(owner.error());
+    if (owner->project_id != r->project_id && ctx.body.contains("project"))
+      return api::fail(ApiError::invalid_argument("project", ArgReason::kConstraint,
+                                                  "the project of a placement group cannot "
+                                                  "be changed"));
+    apply_pg(*r, in);
+    r->updated_at = ctx.now();
+    tx.update(*r);
+    return Response::json(200, resource::answer(ctx, tx, spec, *r));
   });
 }
 
-Result<Response> v2_get_pg(Context& ctx) {
+Result<Response> get_pg_servers(const resource::Spec& spec, Context& ctx) {
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load(*tx, ctx, kPlacementGroupKind, ctx.param("placement_group_id"), kResource);
+  auto r = resource::load(ctx, *tx, spec);
   if (!r) return api::fail(r.error());
-  return Response::json(200, render_v2(*r));
+  auto members = placement_group_members(*tx, r->locality, r->id);
+  auto out = Response::json(200, json::object{{"servers", render_members(*r, members)}});
+  paging::Page all{1, 50};
+  paging::legacy_headers(out, ctx.req, "/placement_groups/" + r->id + "/servers", all,
+                         static_cast<std::int64_t>(members.size()));
+  return out;
 }
 
+// PUT and PATCH /servers: the list is the group's new membership.
+Result<Response> set_pg_servers(const resource::Spec& spec, Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto ids = b.strings("servers", true);
+  if (ids)
+    for (auto& id : *ids) {
+      if (!is_uuid(id)) {
+        b.add("servers", ArgReason::kConstraint, "not a valid value");
+        break;
+      }
+      id = to_lower(id);
+    }
+  if (ids && ids->size() > kMaxServers)
+    b.add("servers", ArgReason::kConstraint,
+          "a placement group holds at most " + std::to_string(kMaxServers) + " servers");
+  if (auto e = b.error()) return api::fail(*e);
+  std::sort(ids->begin(), ids->end());
+  ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
+  auto now = ctx.now();
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto pg = resource::load(ctx, tx, spec, true);
+    if (!pg) return api::fail(pg.error());
+    std::vector<store::Record> wanted;
+    for (auto& id : *ids) {
+      auto s = load(tx, ctx, kServerKind, id, "instance_server");
+      if (!s) return api::fail(s.error());
+      wanted.push_back(std::move(*s));
+    }
+    for (auto& m : placement_group_members(tx, pg->locality, pg->id))
+      if (!std::binary_search(ids->begin(), ids->end(), m.id)) {
+        m.body["placement_group_id"] = nullptr;
+        m.updated_at = now;
+        tx.update(m);
+      }
+    for (auto& s : wanted)
+      if (body_str(s.body, "placement_group_id") != pg->id) {
+        s.body["placement_group_id"] = pg->id;
+        s.updated_at = now;
+        tx.update(s);
+      }
+    auto members = placement_group_members(tx, pg->locality, pg->id);
+    return Response::json(200, json::object{{"servers", render_members(*pg, members)}});
+  });
+}
+
+// v2alpha1 lists page by token, which the resource layer does not do.
 Result<Response> v2_list_pgs(Context& ctx) {
   auto list = v2_list(ctx, kPlacementGroupKind);
   if (!list) return api::fail(list.error());
@@ -352,21 +270,6 @@ Result<Response> v2_list_pgs(Context& ctx) {
   if (auto* name = ctx.query("name"); name && !name->empty())
     q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
   return v2_list_answer(ctx, *list, "placement_groups", render_v2);
-}
-
-Result<Response> v2_update_pg(Context& ctx) {
-  codec::BodyReader b(ctx.body);
-  auto in = read_pg_v2(b, false);
-  if (auto e = b.error()) return api::fail(*e);
-  auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load(tx, ctx, kPlacementGroupKind, ctx.param("placement_group_id"), kResource);
-    if (!r) return api::fail(r.error());
-    apply_pg(*r, in);
-    r->updated_at = now;
-    tx.update(*r);
-    return Response::json(200, render_v2(*r));
-  });
 }
 
 }  // namespace
@@ -383,25 +286,49 @@ std::vector<store::Record> placement_group_members(store::Tx& tx, std::string_vi
 }
 
 void register_placement_groups(app::Registry& r) {
-  const std::string base = "/instance/v1/zones/{zone}/placement_groups";
-  r.add("GET", base, kRead, list_pgs);
-  r.add("POST", base, kWrite, create_pg);
-  r.add("GET", base + "/{placement_group_id}", kRead, get_pg);
-  r.add("PATCH", base + "/{placement_group_id}", kWrite, update_pg);
-  r.add("PUT", base + "/{placement_group_id}", kWrite, set_pg);
-  r.add("DELETE", base + "/{placement_group_id}", kWrite, delete_pg);
-  r.add("GET", base + "/{placement_group_id}/servers", kRead, get_pg_servers);
+  auto v1 = v1_spec(kPlacementGroupKind, std::string(kResource), "placement_group_id",
+                    "placement_groups", "placement_group", "placement_groups");
+  // Members are the servers naming the group; policy_respected is judged over them.
+  v1.related = {{std::string(kServerKind), {}, "placement_group_id"}};
+  v1.render = render_full;
+  // total_count in the body as well: the Go SDK's ListPlacementGroupsResponse reads it there (it
+  // is not one of its X-Total-Count "legacy listers"), and WithAllPages stops after the first
+  // page without it.
+  v1.total_in_body = true;
+  v1.create = create_pg<read_pg>;
+  v1.quota = kPlacementGroupQuota;
+  v1.update = update_pg<read_pg>;
+  v1.on_delete = release_members;
+  auto spec = std::make_shared<const resource::Spec>(std::move(v1));
+  resource::add_resource(r, spec);
+  const std::string item = spec->collections.front() + "/{placement_group_id}";
+  r.add("PUT", item, kWrite, [spec](Context& ctx) { return set_pg(*spec, ctx); });
+  r.add("GET", item + "/servers", kRead,
+        [spec](Context& ctx) { return get_pg_servers(*spec, ctx); });
   // Putting servers in a group changes them.
-  r.add("PUT", base + "/{placement_group_id}/servers", kWrite, set_pg_servers)
-      .refs({app::body_ref("servers", app::Access::kWrite, {kServerRef})});
-  r.add("PATCH", base + "/{placement_group_id}/servers", kWrite, set_pg_servers)
-      .refs({app::body_ref("servers", app::Access::kWrite, {kServerRef})});
+  for (auto method : {"PUT", "PATCH"})
+    r.add(method, item + "/servers", kWrite, [spec](Context& ctx) {
+       return set_pg_servers(*spec, ctx);
+     }).refs({app::body_ref("servers", app::Access::kWrite, {kServerRef})});
+
   const std::string v2 = std::string(kV2Zone) + "/placement-groups";
+  resource::add_resource(
+      r, resource::Spec{
+             .kind = std::string(kPlacementGroupKind),
+             .resource = std::string(kResource),
+             .id_param = "placement_group_id",
+             .collections = {v2},
+             .read = kRead,
+             .write = kWrite,
+             .locality = resource::Locality::kZone,
+             .bad_id = resource::BadId::kNotFound,
+             .render = [](const resource::View&, const store::Record& pg) { return render_v2(pg); },
+             .create = create_pg<read_pg_v2>,
+             .quota = kPlacementGroupQuota,
+             .update = update_pg<read_pg_v2>,
+             .on_delete = release_members,
+         });
   r.add("GET", v2, kRead, v2_list_pgs).not_refs({"placement_group_ids"});  // a filter
-  r.add("POST", v2, kWrite, v2_create_pg);
-  r.add("GET", v2 + "/{placement_group_id}", kRead, v2_get_pg);
-  r.add("PATCH", v2 + "/{placement_group_id}", kWrite, v2_update_pg);
-  r.add("DELETE", v2 + "/{placement_group_id}", kWrite, delete_pg);
 }
 
 }  // namespace network

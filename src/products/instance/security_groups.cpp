@@ -44,19 +44,18 @@ std::vector<std::string> sg_keys(const store::Record& r) {
   return {};
 }
 
-json::array sg_servers(store::Tx& tx, const store::Record& sg) {
+// Servers of a group: they name it in their body (security_group.id).
+bool has_servers(store::Tx& tx, const store::Record& sg) {
   store::ListQuery q;
   q.kind = std::string(kServerKind);
   q.filters.push_back({Column::kLocality, Op::kEq, {sg.locality}, {}, false});
   q.filters.push_back({Column::kBody, Op::kEq, {sg.id}, "security_group.id", false});
-  q.order.push_back({Column::kCreatedAt, false, {}});
+  q.limit = 1;
   q.with_total = false;
-  json::array out;
-  for (auto& s : tx.list(q).items) out.push_back(json::object{{"id", s.id}, {"name", s.name}});
-  return out;
+  return !tx.list(q).items.empty();
 }
 
-json::object render_sg(store::Tx& tx, const store::Record& r) {
+json::object render_sg(const resource::View& v, const store::Record& r) {
   json::object o;
   o["id"] = r.id;
   o["creation_date"] = ts(r.created_at);
@@ -66,7 +65,10 @@ json::object render_sg(store::Tx& tx, const store::Record& r) {
   o["description"] = d != r.body.end() ? d->value() : json::value(nullptr);
   o["organization"] = r.organization_id;
   o["project"] = r.project_id;
-  o["servers"] = sg_servers(tx, r);
+  json::array servers;
+  for (auto* s : v.related.children(kServerKind, r.id))
+    servers.push_back(json::object{{"id", s->id}, {"name", s->name}});
+  o["servers"] = std::move(servers);
   o["stateful"] = body_bool(r.body, "stateful", true);
   o["inbound_default_policy"] = body_str(r.body, "inbound_default_policy").value_or("accept");
   o["outbound_default_policy"] = body_str(r.body, "outbound_default_policy").value_or("accept");
@@ -277,6 +279,18 @@ json::array rules_listing(const store::Record& sg, const std::vector<store::Reco
 
 // --- security group handlers ---
 
+// The platform's defaults: stateful, accept both ways, default security on, no description.
+void set_sg_defaults(store::Record& r) {
+  r.state = "available";
+  r.body = json::object{{"description", nullptr},
+                        {"stateful", true},
+                        {"inbound_default_policy", "accept"},
+                        {"outbound_default_policy", "accept"},
+                        {"project_default", false},
+                        {"organization_default", false},
+                        {"enable_default_security", true}};
+}
+
 struct SgInput {
   std::optional<std::string> name, inbound, outbound;
   bool has_description = false;
@@ -331,7 +345,8 @@ void apply_sg(store::Tx& tx, store::Record& r, const SgInput& in, Micros now) {
 
 // An update that changes the group is pushed to the hypervisors: the group answers "syncing"
 // for a moment (recorded), then "available". An update that changes nothing stays available.
-void change_sg(const Context& ctx, store::Tx& tx, store::Record& r, const SgInput& in, Micros now) {
+void change_sg(const Context& ctx, store::Tx& tx, store::Record& r, const SgInput& in) {
+  auto now = ctx.now();
   auto before_name = r.name;
   auto before_tags = r.tags;
   auto before_body = r.body;
@@ -339,117 +354,68 @@ void change_sg(const Context& ctx, store::Tx& tx, store::Record& r, const SgInpu
   r.updated_at = now;
   if (r.name != before_name || r.tags != before_tags || r.body != before_body)
     ctx.svc.lifecycle.start(r, now, {{"syncing", 0, {}}, {"available", kSyncDuration, {}}});
-  tx.update(r);
 }
 
-Response created(const Context& ctx, std::string_view collection, std::string_view id,
-                 json::object body) {
-  auto res = Response::json(201, body);
-  res.with_header("Location", ctx.url("/instance/v1/zones/" + std::string(ctx.zone()) + "/" +
-                                      std::string(collection) + "/" + std::string(id)));
-  return res;
-}
-
-Result<Response> create_sg(Context& ctx) {
+std::optional<ApiError> create_sg(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
   auto in = read_sg(b, true);
-  if (auto e = b.error()) return api::fail(*e);
-  auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto owner = owner_of(ctx, tx, ctx.body);
-    if (!owner) return api::fail(owner.error());
-    if (auto e = quota::check(tx, ctx.svc.config, kSecurityGroupQuota, owner->organization_id))
-      return api::fail(*e);
-    auto r = new_security_group(*owner, ctx.zone(), now);
-    apply_sg(tx, r, in, now);
-    tx.insert(r);
-    return created(ctx, "security_groups", r.id,
-                   json::object{{"security_group", render_sg(tx, r)}});
-  });
+  if (auto e = b.error()) return e;
+  set_sg_defaults(r);
+  apply_sg(tx, r, in, r.created_at);
+  return std::nullopt;
 }
 
-Result<Response> get_sg(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load(*tx, ctx, kSecurityGroupKind, ctx.param("security_group_id"), kResource);
-  if (!r) return api::fail(r.error());
-  return Response::json(200, json::object{{"security_group", render_sg(*tx, *r)}});
-}
-
-Result<Response> list_sgs(Context& ctx) {
-  auto page = paging::read_legacy(ctx.req);
-  if (!page) return api::fail(page.error());
-  store::ListQuery q;
-  q.kind = std::string(kSecurityGroupKind);
-  q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
-  if (auto e = owner_filters(ctx, q)) return api::fail(*e);
-  if (auto* name = ctx.query("name"); name && !name->empty())
-    q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  std::optional<bool> project_default;
-  if (auto* pd = ctx.query("project_default"); pd && !pd->empty()) {
-    if (*pd != "true" && *pd != "false")
-      return api::fail(ApiError::invalid_argument("project_default", ArgReason::kFormat,
-                                                  "value must be a boolean"));
-    project_default = *pd == "true";
-  }
-  if (project_default) {
-    // Project defaults carry a unique key; filter on ids instead of a JSON boolean.
-    store::ListQuery all = q;
-    all.with_total = false;
-    std::vector<std::string> ids;
-    for (auto& r : tx->list(all).items)
-      if (body_bool(r.body, "project_default") == *project_default) ids.push_back(r.id);
-    q.filters.push_back({Column::kId, Op::kIn, ids, {}, false});
-  }
-  q.order.push_back({Column::kCreatedAt, false, {}});
-  paging::apply(q, *page);
-  auto res = tx->list(q);
-  json::array items;
-  for (auto& r : res.items) items.push_back(render_sg(*tx, r));
-  auto out = Response::json(200, json::object{{"security_groups", std::move(items)}});
-  paging::legacy_headers(out, ctx.req, "/security_groups", *page, res.total);
-  return out;
-}
-
-Result<Response> update_sg(Context& ctx) {
+std::optional<ApiError> update_sg(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
   auto in = read_sg(b, false);
-  if (auto e = b.error()) return api::fail(*e);
-  auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load(tx, ctx, kSecurityGroupKind, ctx.param("security_group_id"), kResource);
-    if (!r) return api::fail(r.error());
-    change_sg(ctx, tx, *r, in, now);
-    return Response::json(200, json::object{{"security_group", render_sg(tx, *r)}});
-  });
+  if (auto e = b.error()) return e;
+  change_sg(ctx, tx, r, in);
+  return std::nullopt;
 }
 
 // PUT /security_groups/{id}: the SDK-private full replacement (every field sent).
-Result<Response> set_sg(Context& ctx) {
+Result<Response> set_sg(const resource::Spec& spec, Context& ctx) {
   codec::BodyReader b(ctx.body);
   auto in = read_sg(b, true);
   in.has_description = true;
   if (!in.tags) in.tags = std::vector<std::string>{};
   if (auto e = b.error()) return api::fail(*e);
-  auto now = ctx.now();
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    // The SDK names this route's id `id`.
     auto r = load(tx, ctx, kSecurityGroupKind, ctx.param("id"), kResource);
     if (!r) return api::fail(r.error());
-    change_sg(ctx, tx, *r, in, now);
-    return Response::json(200, json::object{{"security_group", render_sg(tx, *r)}});
+    change_sg(ctx, tx, *r, in);
+    tx.update(*r);
+    return Response::json(200, resource::answer(ctx, tx, spec, *r));
   });
 }
 
-Result<Response> delete_sg(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load(tx, ctx, kSecurityGroupKind, ctx.param("security_group_id"), kResource);
-    if (!r) return api::fail(r.error());
-    if (!sg_servers(tx, *r).empty())
-      return api::fail(ApiError::conflict("Group is in use. You cannot delete it."));
-    for (auto& rule : user_rules(tx, *r)) tx.remove(kSecurityGroupRuleKind, rule.id);
-    tx.remove(kSecurityGroupKind, r->id);
-    return Response::no_content();
-  });
+std::optional<ApiError> sg_unused(Context&, store::Tx& tx, const store::Record& r) {
+  if (has_servers(tx, r)) return ApiError::conflict("Group is in use. You cannot delete it.");
+  return std::nullopt;
+}
+
+std::optional<ApiError> remove_rules(Context&, store::Tx& tx, const store::Record& r) {
+  for (auto& rule : user_rules(tx, r)) tx.remove(kSecurityGroupRuleKind, rule.id);
+  return std::nullopt;
+}
+
+// project_default: the defaults carry a unique key; filter on their ids rather than on a JSON
+// boolean (which the stores compare differently).
+std::optional<ApiError> project_default_filter(const Context& ctx, store::ListQuery& q) {
+  auto* pd = ctx.query("project_default");
+  if (!pd || pd->empty()) return std::nullopt;
+  if (*pd != "true" && *pd != "false")
+    return ApiError::invalid_argument("project_default", ArgReason::kFormat,
+                                      "value must be a boolean");
+  store::ListQuery all = q;
+  all.with_total = false;
+  std::vector<std::string> ids;
+  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  for (auto& r : tx->list(all).items)
+    if (body_bool(r.body, "project_default") == (*pd == "true")) ids.push_back(r.id);
+  q.filters.push_back({Column::kId, Op::kIn, ids, {}, false});
+  return std::nullopt;
 }
 
 // --- rule handlers ---
@@ -506,8 +472,10 @@ Result<Response> create_rule(Context& ctx) {
     place(rules, r, in.position.value_or(0));
     renumber(tx, rules, now);
     auto it = std::find_if(rules.begin(), rules.end(), [&](auto& x) { return x.id == r.id; });
-    return created(ctx, "security_groups/" + sg->id + "/rules", r.id,
-                   json::object{{"rule", render_rule(*it)}});
+    auto res = Response::json(201, json::object{{"rule", render_rule(*it)}});
+    res.with_header("Location", ctx.url("/instance/v1/zones/" + sg->locality + "/security_groups/" +
+                                        sg->id + "/rules/" + r.id));
+    return res;
   });
 }
 
@@ -665,15 +633,23 @@ Result<Response> set_rules(Context& ctx) {
 }  // namespace
 
 void register_security_groups(app::Registry& r) {
-  const std::string base = "/instance/v1/zones/{zone}/security_groups";
-  r.add("GET", base, kRead, list_sgs);
-  r.add("POST", base, kWrite, create_sg);
+  auto sg = v1_spec(kSecurityGroupKind, std::string(kResource), "security_group_id",
+                    "security_groups", "security_group", "security_groups");
+  sg.render = render_sg;
+  sg.related = {{std::string(kServerKind), {}, "security_group.id"}};
+  sg.filters.push_back(resource::custom("project_default", project_default_filter));
+  sg.create = create_sg;
+  sg.quota = kSecurityGroupQuota;
+  sg.update = update_sg;
+  sg.can_delete = sg_unused;
+  sg.on_delete = remove_rules;
+  auto spec = std::make_shared<const resource::Spec>(std::move(sg));
+  const std::string base = spec->collections.front();
   r.add("GET", base + "/default/rules", kRead, list_default_rules);
-  r.add("GET", base + "/{security_group_id}", kRead, get_sg);
-  r.add("PATCH", base + "/{security_group_id}", kWrite, update_sg);
-  r.add("PUT", base + "/{id}", kWrite, set_sg)
-      .not_refs({"servers"});  // read-only in the PUT form: servers join through their own PATCH
-  r.add("DELETE", base + "/{security_group_id}", kWrite, delete_sg);
+  resource::add_resource(r, spec);
+  r.add("PUT", base + "/{id}", kWrite, [spec](Context& ctx) {
+     return set_sg(*spec, ctx);
+   }).not_refs({"servers"});  // read-only in the PUT form: servers join through their own PATCH
   r.add("GET", base + "/{security_group_id}/rules", kRead, list_rules);
   r.add("POST", base + "/{security_group_id}/rules", kWrite, create_rule);
   r.add("PUT", base + "/{security_group_id}/rules", kWrite, set_rules);
@@ -695,15 +671,8 @@ store::Record new_security_group(const app::Owner& owner, std::string_view zone,
   r.organization_id = owner.organization_id;
   r.project_id = owner.project_id;
   r.locality = std::string(zone);
-  r.state = "available";
   r.created_at = r.updated_at = now;
-  r.body = json::object{{"description", nullptr},
-                        {"stateful", true},
-                        {"inbound_default_policy", "accept"},
-                        {"outbound_default_policy", "accept"},
-                        {"project_default", false},
-                        {"organization_default", false},
-                        {"enable_default_security", true}};
+  network::set_sg_defaults(r);
   return r;
 }
 

@@ -113,49 +113,16 @@ Result<Response> create_snapshot(Context& ctx) {
   });
 }
 
-Result<Response> get_snapshot(Context& ctx) {
-  auto id = path_id(ctx, "snapshot_id");
-  if (!id) return api::fail(id.error());
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto s = load(*tx, ctx, kSnapshotKind, *id, kResource);
-  if (!s) return api::fail(s.error());
-  return Response::json(200, json::object{{"snapshot", render_snapshot(*tx, *s)}});
-}
-
-Result<Response> list_snapshots(Context& ctx) {
-  store::ListQuery q;
-  q.kind = std::string(kSnapshotKind);
-  if (auto e = common_filters(ctx, q)) return api::fail(*e);
-  if (auto* v = ctx.query("base_volume_id"); v && !v->empty()) {
-    if (!is_uuid(*v))
-      return api::fail(
-          ApiError::invalid_argument("base_volume_id", ArgReason::kFormat, "invalid UUID"));
-    q.filters.push_back({Column::kBody, Op::kEq, {to_lower(*v)}, "base_volume.id", false});
-  }
-  q.order.push_back({Column::kCreatedAt, true, {}});
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  return legacy_list(ctx, *tx, std::move(q), "snapshots", "snapshots",
-                     [&](const store::Record& r) { return render_snapshot(*tx, r); });
-}
-
 // PATCH, and the SDK-private PUT (_setSnapshot, a full Snapshot whose writable fields are
 // name and tags; the rest is read-only and ignored).
-Result<Response> update_snapshot(Context& ctx) {
-  auto id = path_id(ctx, "snapshot_id");
-  if (!id) return api::fail(id.error());
+std::optional<ApiError> update_snapshot(Context& ctx, store::Tx&, store::Record& s) {
   codec::BodyReader b(ctx.body);
   auto name = b.str("name");
   auto tags = b.strings("tags");
-  if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto s = load(tx, ctx, kSnapshotKind, *id, kResource);
-    if (!s) return api::fail(s.error());
-    if (name) s->name = *name;
-    if (tags) s->tags = *tags;
-    s->updated_at = ctx.now();
-    tx.update(*s);
-    return Response::json(200, json::object{{"snapshot", render_snapshot(tx, *s)}});
-  });
+  if (auto e = b.error()) return e;
+  if (name) s.name = *name;
+  if (tags) s.tags = *tags;
+  return std::nullopt;
 }
 
 // Images whose root or extra volumes use this snapshot.
@@ -178,24 +145,46 @@ bool used_by_image(store::Tx& tx, const Context& ctx, std::string_view snapshot_
   return false;
 }
 
-Result<Response> delete_snapshot(Context& ctx) {
-  auto id = path_id(ctx, "snapshot_id");
-  if (!id) return api::fail(id.error());
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto s = load(tx, ctx, kSnapshotKind, *id, kResource);
-    if (!s) return api::fail(s.error());
-    if (s->state != "available" && s->state != "error" && s->state != "invalid_data")
-      return api::fail(ApiError::transient_state(kResource, s->id, s->state));
-    if (used_by_image(tx, ctx, s->id))
-      return api::fail(ApiError::precondition_failed(
-          "resource_still_in_use", "snapshot is used by an image; delete the image first"));
-    tx.remove(kSnapshotKind, s->id);
-    return Response::no_content();
-  });
+std::optional<ApiError> snapshot_unused(Context& ctx, store::Tx& tx, const store::Record& s) {
+  if (s.state != "available" && s.state != "error" && s.state != "invalid_data")
+    return ApiError::transient_state(kResource, s.id, s.state);
+  if (used_by_image(tx, ctx, s.id))
+    return ApiError::precondition_failed("resource_still_in_use",
+                                         "snapshot is used by an image; delete the image first");
+  return std::nullopt;
 }
 
-Result<Response> export_snapshot(Context& ctx) {
-  auto id = path_id(ctx, "snapshot_id");
+json::object render(const store::Record& s, const store::Record* base_volume) {
+  json::object o;
+  o["id"] = s.id;
+  o["name"] = s.name;
+  o["volume_type"] = str_of(s.body, "volume_type", "l_ssd");
+  o["creation_date"] = ts(s.created_at);
+  o["modification_date"] = ts(s.updated_at);
+  o["organization"] = s.organization_id;
+  o["project"] = s.project_id;
+  o["size"] = int_of(s.body, "size");
+  o["state"] = s.state.empty() ? "available" : s.state;
+  json::value base = value_of(s.body, "base_volume");
+  // null once the volume is gone; its current name otherwise.
+  if (base.is_object())
+    base = base_volume
+               ? json::value(json::object{{"id", base_volume->id}, {"name", base_volume->name}})
+               : json::value(nullptr);
+  o["base_volume"] = std::move(base);
+  o["tags"] = json::value_from(s.tags);
+  o["zone"] = s.locality;
+  o["error_details"] = nullptr;
+  return o;
+}
+
+std::string base_volume_id(const store::Record& s) {
+  auto base = value_of(s.body, "base_volume");
+  return base.is_object() ? str_of(base.as_object(), "id") : std::string();
+}
+
+Result<Response> export_snapshot(const resource::Spec& spec, Context& ctx) {
+  auto id = resource::path_id(ctx, spec);
   if (!id) return api::fail(id.error());
   codec::BodyReader b(ctx.body);
   auto bucket = b.str("bucket", true);
@@ -229,27 +218,9 @@ Result<Response> export_snapshot(Context& ctx) {
 }  // namespace
 
 json::object render_snapshot(store::Tx& tx, const store::Record& s) {
-  json::object o;
-  o["id"] = s.id;
-  o["name"] = s.name;
-  o["volume_type"] = str_of(s.body, "volume_type", "l_ssd");
-  o["creation_date"] = ts(s.created_at);
-  o["modification_date"] = ts(s.updated_at);
-  o["organization"] = s.organization_id;
-  o["project"] = s.project_id;
-  o["size"] = int_of(s.body, "size");
-  o["state"] = s.state.empty() ? "available" : s.state;
-  json::value base = value_of(s.body, "base_volume");
-  if (base.is_object()) {
-    // null once the volume is gone; its current name otherwise.
-    auto v = tx.get(kVolumeKind, str_of(base.as_object(), "id"));
-    base = v ? json::value(json::object{{"id", v->id}, {"name", v->name}}) : json::value(nullptr);
-  }
-  o["base_volume"] = std::move(base);
-  o["tags"] = json::value_from(s.tags);
-  o["zone"] = s.locality;
-  o["error_details"] = nullptr;
-  return o;
+  std::optional<store::Record> base;
+  if (auto id = base_volume_id(s); !id.empty()) base = tx.get(kVolumeKind, id);
+  return render(s, base ? &*base : nullptr);
 }
 
 Result<store::Record> snapshot_volume(store::Tx& tx, const Context& ctx, const app::Owner& owner,
@@ -283,17 +254,41 @@ Result<store::Record> snapshot_volume(store::Tx& tx, const Context& ctx, const a
 }
 
 void register_snapshots(app::Registry& r) {
-  const std::string base = "/instance/v1/zones/{zone}/snapshots";
-  // A snapshot copies the volume's data.
+  auto snapshots = v1_spec(kSnapshotKind, std::string(kResource), "snapshot_id", "snapshots",
+                           "snapshot", "snapshots");
+  snapshots.bad_id = resource::BadId::kInvalidArgument;
+  snapshots.bad_id_help = "not a valid value";
+  snapshots.bad_id_reason = ArgReason::kConstraint;
+  snapshots.render = [](const resource::View& v, const store::Record& s) {
+    return render(s, v.related.find(kVolumeKind, base_volume_id(s)));
+  };
+  snapshots.related = {
+      {std::string(kVolumeKind), [](const store::Record& s, std::vector<std::string>& ids) {
+         ids.push_back(base_volume_id(s));
+       }}};
+  snapshots.filters.push_back(resource::uuids("base_volume_id", Column::kBody, "base_volume.id"));
+  snapshots.orders = {{"created_at_desc", Column::kCreatedAt, true}};
+  snapshots.list_refs = {{}, {"base_volume_id"}};  // a list filter
+  snapshots.update = update_snapshot;
+  snapshots.can_delete = snapshot_unused;
+  auto spec = std::make_shared<const resource::Spec>(std::move(snapshots));
+  resource::add_resource(r, spec);
+  const std::string base = spec->collections.front();
+  // Creates answer the snapshot with its task, without a Location.
   r.add("POST", base, kWrite, create_snapshot)
       .refs({app::body_ref("volume_id", app::Access::kRead, {kVolumeRef, block::kVolumeRef})});
-  r.add("GET", base, kRead, list_snapshots).not_refs({"base_volume_id"});  // a list filter
-  r.add("GET", base + "/{snapshot_id}", kRead, get_snapshot);
-  r.add("PATCH", base + "/{snapshot_id}", kWrite, update_snapshot);
-  r.add("PUT", base + "/{snapshot_id}", kWrite, update_snapshot)
-      .not_refs({"base_volume"});  // the PUT form only changes name and tags
-  r.add("DELETE", base + "/{snapshot_id}", kWrite, delete_snapshot);
-  r.add("POST", base + "/{snapshot_id}/export", kWrite, export_snapshot);
+  r.add("PUT", base + "/{snapshot_id}", kWrite, [spec](Context& ctx) -> Result<Response> {
+     return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+       auto s = resource::load(ctx, tx, *spec, true);
+       if (!s) return api::fail(s.error());
+       if (auto e = update_snapshot(ctx, tx, *s)) return api::fail(*e);
+       s->updated_at = ctx.now();
+       tx.update(*s);
+       return Response::json(200, resource::answer(ctx, tx, *spec, *s));
+     });
+   }).not_refs({"base_volume"});  // the PUT form only changes name and tags
+  r.add("POST", base + "/{snapshot_id}/export", kWrite,
+        [spec](Context& ctx) { return export_snapshot(*spec, ctx); });
 }
 
 }  // namespace scwd::products::instance::compute

@@ -45,162 +45,119 @@ std::optional<ApiError> check_size(const LocalType& t, std::int64_t size, std::s
   return std::nullopt;
 }
 
-json::value server_summary_of(store::Tx& tx, const store::Record& v) {
+// {"id","name"} of the server a volume is attached to (its record when still there).
+json::value server_summary_of(const store::Record& v, const store::Record* server) {
   if (v.parent_id.empty()) return nullptr;
-  if (auto s = tx.get(kServerKind, v.parent_id))
-    return json::object{{"id", s->id}, {"name", s->name}};
+  if (server) return json::object{{"id", server->id}, {"name", server->name}};
   return value_of(v.body, "server");
 }
 
-Result<Response> create_volume(Context& ctx) {
+// The fields of a new volume record (its owner, id and times already set).
+void fill_volume(store::Record& v, std::string name, std::string volume_type, std::int64_t size,
+                 std::vector<std::string> tags, const store::Record* base_snapshot) {
+  v.name = std::move(name);
+  v.state = "available";
+  v.tags = std::move(tags);
+  v.body = json::object{{"volume_type", volume_type}, {"size", size}, {"server", nullptr}};
+  if (base_snapshot) v.body["base_snapshot"] = base_snapshot->id;
+}
+
+std::optional<ApiError> create_volume(Context& ctx, store::Tx& tx, store::Record& v) {
   codec::BodyReader b(ctx.body);
   auto name = b.str("name");
   auto type = b.str("volume_type");
   auto size = b.integer("size");
   auto base = b.str("base_snapshot");
   auto tags = b.strings("tags");
-  if (auto e = b.error()) return api::fail(*e);
+  if (auto e = b.error()) return e;
   std::string vtype = type.value_or("l_ssd");
   if (vtype.empty() || vtype == "unknown_volume_type") vtype = "l_ssd";
   auto* lt = local_type(vtype);
   if (!lt)
-    return api::fail(ApiError::invalid_argument(
+    return ApiError::invalid_argument(
         "volume_type", ArgReason::kConstraint,
         "volume type \"" + vtype +
             "\" cannot be created with the Instance API (l_ssd and scratch only; SBS volumes "
-            "live in the Block Storage API)"));
+            "live in the Block Storage API)");
   if (size && base)
-    return api::fail(ApiError::invalid_argument("size", ArgReason::kConstraint,
-                                                "only one of size and base_snapshot may be set"));
+    return ApiError::invalid_argument("size", ArgReason::kConstraint,
+                                      "only one of size and base_snapshot may be set");
   if (!size && !base)
-    return api::fail(ApiError::invalid_arguments(
+    return ApiError::invalid_arguments(
         {{"size", ArgReason::kRequired, "required key not provided"},
-         {"base_snapshot", ArgReason::kRequired, "required key not provided"}}));
-  std::optional<std::string> base_id;
+         {"base_snapshot", ArgReason::kRequired, "required key not provided"}});
+  std::optional<store::Record> snap;
   if (base) {
     auto id = uuid_arg(*base, "base_snapshot");
-    if (!id) return api::fail(id.error());
-    base_id = *id;
+    if (!id) return id.error();
+    auto s = load(tx, ctx, kSnapshotKind, *id, "instance_snapshot");
+    if (!s) return s.error();
+    if (s->state != "available")
+      return ApiError::transient_state("instance_snapshot", s->id, s->state);
+    if (str_of(s->body, "volume_type") != vtype)
+      return ApiError::invalid_argument("volume_type", ArgReason::kConstraint,
+                                        "the volume type must be the one of the snapshot (" +
+                                            str_of(s->body, "volume_type") + ")");
+    snap = std::move(*s);
   }
   if (size)
-    if (auto e = check_size(*lt, *size, "size")) return api::fail(*e);
-  auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto owner = owner_of(ctx, tx, ctx.body);
-    if (!owner) return api::fail(owner.error());
-    std::optional<store::Record> snap;
-    std::int64_t vsize = size.value_or(0);
-    if (base_id) {
-      auto s = load(tx, ctx, kSnapshotKind, *base_id, "instance_snapshot");
-      if (!s) return api::fail(s.error());
-      if (s->state != "available")
-        return api::fail(ApiError::transient_state("instance_snapshot", s->id, s->state));
-      if (str_of(s->body, "volume_type") != vtype)
-        return api::fail(
-            ApiError::invalid_argument("volume_type", ArgReason::kConstraint,
-                                       "the volume type must be the one of the snapshot (" +
-                                           str_of(s->body, "volume_type") + ")"));
-      vsize = int_of(s->body, "size");
-      snap = std::move(*s);
-    }
-    auto v = insert_volume(tx, ctx, *owner, name.value_or(""), vtype, vsize,
-                           tags.value_or(std::vector<std::string>{}), snap ? &*snap : nullptr, now);
-    if (!v) return api::fail(v.error());
-    return created(ctx, "volumes", v->id, json::object{{"volume", render_volume(tx, *v)}});
-  });
+    if (auto e = check_size(*lt, *size, "size")) return e;
+  fill_volume(v, name.value_or(""), vtype, snap ? int_of(snap->body, "size") : *size,
+              tags.value_or(std::vector<std::string>{}), snap ? &*snap : nullptr);
+  return std::nullopt;
 }
 
-Result<Response> get_volume(Context& ctx) {
-  auto id = path_id(ctx, "volume_id");
-  if (!id) return api::fail(id.error());
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto v = load(*tx, ctx, kVolumeKind, *id, kResource);
-  if (!v) return api::fail(v.error());
-  return Response::json(200, json::object{{"volume", render_volume(*tx, *v)}});
-}
-
-Result<Response> list_volumes(Context& ctx) {
-  store::ListQuery q;
-  q.kind = std::string(kVolumeKind);
-  if (auto e = common_filters(ctx, q)) return api::fail(*e);
-  if (auto* t = ctx.query("volume_type"); t && !t->empty())
-    q.filters.push_back({Column::kBody, Op::kEq, {*t}, "volume_type", false});
-  q.order.push_back({Column::kCreatedAt, true, {}});
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  return legacy_list(ctx, *tx, std::move(q), "volumes", "volumes",
-                     [&](const store::Record& r) { return render_volume(*tx, r); });
-}
-
-Result<Response> update_volume(Context& ctx) {
-  auto id = path_id(ctx, "volume_id");
-  if (!id) return api::fail(id.error());
+std::optional<ApiError> update_volume(Context& ctx, store::Tx& tx, store::Record& v) {
   codec::BodyReader b(ctx.body);
   auto name = b.str("name");
   auto tags = b.strings("tags");
   auto size = b.integer("size");
-  if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto v = load(tx, ctx, kVolumeKind, *id, kResource);
-    if (!v) return api::fail(v.error());
-    if (size) {
-      auto cur = int_of(v->body, "size");
-      auto vtype = str_of(v->body, "volume_type");
-      if (*size < cur)
-        return api::fail(
-            ApiError::invalid_argument("size", ArgReason::kConstraint, "a volume can only grow"));
-      if (auto* lt = local_type(vtype))
-        if (auto e = check_size(*lt, *size, "size")) return api::fail(*e);
-      if (*size != cur && !v->parent_id.empty()) {
-        auto s = tx.get(kServerKind, v->parent_id);
-        if (s && s->state != "stopped")
-          return api::fail(ApiError::legacy_invalid_request(
-              "the server of this volume must be stopped to resize it"));
-        if (s) {
-          // The server's total local storage must still fit its type.
-          std::int64_t total = *size - cur;
-          for (auto& [key, slot] : server_slots(*s)) {
-            auto t = str_of(slot, "volume_type");
-            if (t != "l_ssd") continue;
-            if (auto lv = tx.get(kVolumeKind, str_of(slot, "id")))
-              total += int_of(lv->body, "size");
-          }
-          auto* type = find_server_type(ctx.zone(), str_of(s->body, "commercial_type"));
-          if (type && vtype == "l_ssd" && total > type->local_max)
-            return api::fail(ApiError::invalid_argument(
-                "size", ArgReason::kConstraint,
-                "the total size of local volumes (" + std::to_string(total) +
-                    ") exceeds the maximum of the commercial type (" +
-                    std::to_string(type->local_max) + ")"));
+  if (auto e = b.error()) return e;
+  if (size) {
+    auto cur = int_of(v.body, "size");
+    auto vtype = str_of(v.body, "volume_type");
+    if (*size < cur)
+      return ApiError::invalid_argument("size", ArgReason::kConstraint, "a volume can only grow");
+    if (auto* lt = local_type(vtype))
+      if (auto e = check_size(*lt, *size, "size")) return e;
+    if (*size != cur && !v.parent_id.empty()) {
+      auto s = tx.get(kServerKind, v.parent_id);
+      if (s && s->state != "stopped")
+        return ApiError::legacy_invalid_request(
+            "the server of this volume must be stopped to resize it");
+      if (s) {
+        // The server's total local storage must still fit its type.
+        std::int64_t total = *size - cur;
+        for (auto& [key, slot] : server_slots(*s)) {
+          auto t = str_of(slot, "volume_type");
+          if (t != "l_ssd") continue;
+          if (auto lv = tx.get(kVolumeKind, str_of(slot, "id"))) total += int_of(lv->body, "size");
         }
+        auto* type = find_server_type(ctx.zone(), str_of(s->body, "commercial_type"));
+        if (type && vtype == "l_ssd" && total > type->local_max)
+          return ApiError::invalid_argument("size", ArgReason::kConstraint,
+                                            "the total size of local volumes (" +
+                                                std::to_string(total) +
+                                                ") exceeds the maximum of the commercial type (" +
+                                                std::to_string(type->local_max) + ")");
       }
-      v->body["size"] = *size;
     }
-    if (name) v->name = *name;
-    if (tags) v->tags = *tags;
-    v->updated_at = ctx.now();
-    tx.update(*v);
-    return Response::json(200, json::object{{"volume", render_volume(tx, *v)}});
-  });
+    v.body["size"] = *size;
+  }
+  if (name) v.name = *name;
+  if (tags) v.tags = *tags;
+  return std::nullopt;
 }
 
-Result<Response> delete_volume(Context& ctx) {
-  auto id = path_id(ctx, "volume_id");
-  if (!id) return api::fail(id.error());
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto v = load(tx, ctx, kVolumeKind, *id, kResource);
-    if (!v) return api::fail(v.error());
-    if (!v->parent_id.empty() && tx.get(kServerKind, v->parent_id))
-      return api::fail(ApiError::precondition_failed(
-          "resource_still_in_use",
-          "volume is attached to server " + v->parent_id + "; detach it first"));
-    tx.remove(kVolumeKind, v->id);
-    return Response::no_content();
-  });
+std::optional<ApiError> volume_detached(Context&, store::Tx& tx, const store::Record& v) {
+  if (!v.parent_id.empty() && tx.get(kServerKind, v.parent_id))
+    return ApiError::precondition_failed(
+        "resource_still_in_use",
+        "volume is attached to server " + v.parent_id + "; detach it first");
+  return std::nullopt;
 }
 
-}  // namespace
-
-json::object render_volume(store::Tx& tx, const store::Record& v) {
+json::object render(const store::Record& v, const store::Record* server) {
   json::object o;
   o["id"] = v.id;
   o["name"] = v.name;
@@ -208,7 +165,7 @@ json::object render_volume(store::Tx& tx, const store::Record& v) {
   o["export_uri"] = nullptr;
   o["organization"] = v.organization_id;
   o["project"] = v.project_id;
-  o["server"] = server_summary_of(tx, v);
+  o["server"] = server_summary_of(v, server);
   o["size"] = int_of(v.body, "size");
   o["state"] = v.state.empty() ? "available" : v.state;
   o["creation_date"] = ts(v.created_at);
@@ -216,6 +173,14 @@ json::object render_volume(store::Tx& tx, const store::Record& v) {
   o["tags"] = json::value_from(v.tags);
   o["zone"] = v.locality;
   return o;
+}
+
+}  // namespace
+
+json::object render_volume(store::Tx& tx, const store::Record& v) {
+  std::optional<store::Record> server;
+  if (!v.parent_id.empty()) server = tx.get(kServerKind, v.parent_id);
+  return render(v, server ? &*server : nullptr);
 }
 
 json::object render_server_volume(store::Tx& tx, std::string_view zone, const json::object& slot,
@@ -254,12 +219,8 @@ Result<store::Record> insert_volume(store::Tx& tx, const Context& ctx, const app
   v.organization_id = owner.organization_id;
   v.project_id = owner.project_id;
   v.locality = std::string(ctx.zone());
-  v.name = std::move(name);
-  v.state = "available";
   v.created_at = v.updated_at = now;
-  v.tags = std::move(tags);
-  v.body = json::object{{"volume_type", volume_type}, {"size", size}, {"server", nullptr}};
-  if (base_snapshot) v.body["base_snapshot"] = base_snapshot->id;
+  fill_volume(v, std::move(name), std::move(volume_type), size, std::move(tags), base_snapshot);
   tx.insert(v);
   return v;
 }
@@ -278,15 +239,27 @@ void set_volume_server(store::Tx& tx, store::Record& volume, const store::Record
 }
 
 void register_volumes(app::Registry& r) {
-  const std::string base = "/instance/v1/zones/{zone}/volumes";
+  auto spec =
+      v1_spec(kVolumeKind, std::string(kResource), "volume_id", "volumes", "volume", "volumes");
+  spec.bad_id = resource::BadId::kInvalidArgument;
+  spec.bad_id_help = "not a valid value";
+  spec.bad_id_reason = ArgReason::kConstraint;
+  spec.render = [](const resource::View& view, const store::Record& v) {
+    return render(v, v.parent_id.empty() ? nullptr : view.related.find(kServerKind, v.parent_id));
+  };
+  spec.related = {
+      {std::string(kServerKind),
+       [](const store::Record& v, std::vector<std::string>& ids) { ids.push_back(v.parent_id); }}};
+  spec.filters.push_back(resource::body_eq("volume_type"));
+  spec.orders = {{"created_at_desc", Column::kCreatedAt, true}};
+  spec.create = create_volume;
+  spec.quota = kVolumeQuota;
   // A volume made from a snapshot copies its data.
-  r.add("POST", base, kWrite, create_volume)
-      .refs({app::body_ref("base_snapshot", app::Access::kRead,
-                           {kSnapshotRef, block::kSnapshotRef})});
-  r.add("GET", base, kRead, list_volumes);
-  r.add("GET", base + "/{volume_id}", kRead, get_volume);
-  r.add("PATCH", base + "/{volume_id}", kWrite, update_volume);
-  r.add("DELETE", base + "/{volume_id}", kWrite, delete_volume);
+  spec.create_refs = {
+      {app::body_ref("base_snapshot", app::Access::kRead, {kSnapshotRef, block::kSnapshotRef})}};
+  spec.update = update_volume;
+  spec.can_delete = volume_detached;
+  resource::add_resource(r, std::move(spec));
 }
 
 }  // namespace scwd::products::instance::compute
