@@ -13,9 +13,7 @@ using api::ApiError;
 using api::ArgReason;
 using api::Result;
 using app::Context;
-using http::Response;
 using store::Column;
-using store::Op;
 
 namespace {
 
