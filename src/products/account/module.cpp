@@ -8,19 +8,9 @@
 #include "core/resource/resource.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::account {
-
-namespace json = boost::json;
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Access;
-using app::Context;
-using app::Permission;
-using http::Response;
-using store::Column;
-using store::Op;
 
 namespace {
 

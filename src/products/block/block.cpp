@@ -8,12 +8,9 @@
 #include "core/util/json.hpp"
 #include "products/block/model.hpp"
 #include "products/marketplace/catalog.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::block {
-
-namespace json = boost::json;
-using api::ApiError;
-using api::ArgReason;
 
 namespace {
 

@@ -10,19 +10,9 @@
 #include "products/block/block.hpp"
 #include "products/block/model.hpp"
 #include "products/marketplace/catalog.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::block {
-
-namespace json = boost::json;
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Access;
-using app::Context;
-using app::Permission;
-using http::Response;
-using store::Column;
-using store::Op;
 
 namespace {
 

@@ -20,19 +20,9 @@
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "core/util/time.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::iam {
-
-namespace json = boost::json;
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Access;
-using app::Context;
-using app::Permission;
-using http::Response;
-using store::Column;
-using store::Op;
 
 inline constexpr std::string_view kUser = auth::kUserKind;
 inline constexpr std::string_view kApplication = auth::kApplicationKind;

@@ -9,16 +9,9 @@
 #include "core/util/ids.hpp"
 #include "products/instance/model.hpp"
 #include "products/instance/network.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::instance::network {
-
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Context;
-using http::Response;
-using store::Column;
-using store::Op;
 
 namespace {
 

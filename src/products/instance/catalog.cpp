@@ -6,10 +6,9 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include "products/prelude.hpp"
 
 namespace scwd::products::instance {
-
-namespace json = boost::json;
 
 namespace {
 

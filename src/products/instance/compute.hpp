@@ -23,10 +23,9 @@
 #include "products/instance/catalog.hpp"
 #include "products/instance/model.hpp"
 #include "products/marketplace/catalog.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::instance::compute {
-
-namespace json = boost::json;
 
 inline constexpr app::Permission kRead{"Instances", app::Access::kRead, "instance"};
 inline constexpr app::Permission kWrite{"Instances", app::Access::kWrite, "instance"};

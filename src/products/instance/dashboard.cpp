@@ -6,14 +6,9 @@
 #include "products/instance/model.hpp"
 #include "products/instance/network.hpp"
 #include "products/instance/private_nics.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::instance::network {
-
-using api::Result;
-using app::Context;
-using http::Response;
-using store::Column;
-using store::Op;
 
 namespace {
 

@@ -7,14 +7,9 @@
 
 #include "core/codec/validate.hpp"
 #include "products/instance/compute.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::instance::compute {
-
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Context;
-using http::Response;
 
 namespace {
 

@@ -1,11 +1,9 @@
 #include "products/instance/model.hpp"
 
 #include "core/util/ids.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::instance {
-
-using api::ApiError;
-using api::ArgReason;
 
 api::Result<std::string> uuid_arg(std::string_view value, std::string_view arg) {
   if (!is_uuid(value))

@@ -24,10 +24,9 @@
 #include "core/resource/resource.hpp"
 #include "core/store/store.hpp"
 #include "core/util/time.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::instance {
-
-namespace json = boost::json;
 
 // state column = server state ("stopped", "starting", ...); body: commercial_type, arch,
 // boot_type, image_id (or null), volumes {"0": {"id", "volume_type", "boot"}}, dynamic_ip_required,

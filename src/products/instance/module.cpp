@@ -6,13 +6,9 @@
 #include "core/util/ids.hpp"
 #include "products/instance/compute.hpp"
 #include "products/instance/private_nics.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::instance::compute {
-
-using api::ApiError;
-using api::ArgReason;
-using store::Column;
-using store::Op;
 
 // Defaults close to a new organization's Instance quotas on the real platform.
 const quota::Quota kServerQuota{"instance_servers", {kServerKind}, 100};

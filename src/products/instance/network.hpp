@@ -14,10 +14,9 @@
 #include "core/app/context.hpp"
 #include "core/quota/quota.hpp"
 #include "core/store/store.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::instance::network {
-
-namespace json = boost::json;
 
 inline constexpr app::Permission kRead{"Instances", app::Access::kRead, "instance"};
 inline constexpr app::Permission kWrite{"Instances", app::Access::kWrite, "instance"};

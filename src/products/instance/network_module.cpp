@@ -7,11 +7,9 @@
 #include "core/util/ids.hpp"
 #include "products/instance/model.hpp"
 #include "products/instance/network.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::instance::network {
-
-using api::ApiError;
-using api::ArgReason;
 
 json::value server_summary(store::Tx& tx, std::string_view server_id) {
   auto s = tx.get(kServerKind, server_id);

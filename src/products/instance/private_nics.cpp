@@ -17,20 +17,13 @@
 #include "core/util/ids.hpp"
 #include "products/instance/compute.hpp"
 #include "products/ipam/ipam.hpp"
+#include "products/prelude.hpp"
 #include "products/vpc/vpc.hpp"
 
 namespace scwd::products::instance {
 
-namespace json = boost::json;
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Context;
 using compute::kRead;
 using compute::kWrite;
-using http::Response;
-using store::Column;
-using store::Op;
 
 namespace {
 

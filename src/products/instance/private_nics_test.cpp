@@ -3,27 +3,20 @@
 #include "products/instance/private_nics.hpp"
 #include "products/marketplace/catalog.hpp"
 #include "products/vpc/model.hpp"
+#include "testing/helpers.hpp"
 #include "testing/test_env.hpp"
 
 namespace scwd {
 namespace {
 
 namespace json = boost::json;
+using testing::advance;
+using testing::str;
 namespace marketplace = products::marketplace;
 namespace vpc = products::vpc;
 
 const std::string kZ = "/instance/v1/zones/fr-par-1";
 const std::string kV2 = "/instance/v2alpha1/zones/fr-par-1";
-
-std::string str(const json::value& v, std::string_view key) {
-  return std::string(v.as_object().at(key).as_string());
-}
-
-void advance(testing::TestApp& t, int seconds) {
-  auto r =
-      t.call("POST", "/_scwd/clock/advance", json::serialize(json::object{{"seconds", seconds}}));
-  ASSERT_EQ(r.status, 200) << r.raw.body;
-}
 
 // A Private Network in fr-par (IPv4 /22 + IPv6 /64), written straight to the store.
 std::string make_pn(testing::TestApp& t, std::string region = "fr-par") {

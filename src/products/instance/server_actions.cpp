@@ -12,14 +12,10 @@
 #include "products/block/block.hpp"
 #include "products/instance/compute.hpp"
 #include "products/instance/private_nics.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::instance::compute {
 
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Context;
-using http::Response;
 using lifecycle::Step;
 
 namespace {

@@ -4,33 +4,20 @@
 
 #include "products/instance/model.hpp"
 #include "products/marketplace/catalog.hpp"
+#include "testing/helpers.hpp"
 #include "testing/test_env.hpp"
 
 namespace scwd {
 namespace {
 
 namespace json = boost::json;
+using testing::advance;
+using testing::header;
+using testing::obj;
+using testing::str;
 namespace marketplace = products::marketplace;
 
 const std::string kZ = "/instance/v1/zones/fr-par-1";
-
-std::string str(const json::value& v, std::string_view key) {
-  return std::string(v.as_object().at(key).as_string());
-}
-const json::object& obj(const json::value& v, std::string_view key) {
-  return v.as_object().at(key).as_object();
-}
-std::string header(const http::Response& r, std::string_view name) {
-  for (auto& [k, v] : r.headers)
-    if (http::iequals(k, name)) return v;
-  return {};
-}
-
-void advance(testing::TestApp& t, int seconds) {
-  auto r =
-      t.call("POST", "/_scwd/clock/advance", json::serialize(json::object{{"seconds", seconds}}));
-  ASSERT_EQ(r.status, 200) << r.raw.body;
-}
 
 std::string local_jammy() {
   auto* li = marketplace::resolve_label("ubuntu_jammy", "fr-par-1", "x86_64", "instance_local");

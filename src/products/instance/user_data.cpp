@@ -8,16 +8,9 @@
 
 #include "core/util/ids.hpp"
 #include "products/instance/compute.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::instance::compute {
-
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Context;
-using http::Response;
-using store::Column;
-using store::Op;
 
 namespace {
 

@@ -1,25 +1,17 @@
 #include <gtest/gtest.h>
 
+#include "testing/helpers.hpp"
 #include "testing/test_env.hpp"
 
 namespace scwd {
 namespace {
 
 namespace json = boost::json;
+using testing::header;
+using testing::obj;
+using testing::str;
 
 const std::string kZ = "/instance/v1/zones/fr-par-1";
-
-std::string str(const json::value& v, std::string_view key) {
-  return std::string(v.as_object().at(key).as_string());
-}
-const json::object& obj(const json::value& v, std::string_view key) {
-  return v.as_object().at(key).as_object();
-}
-std::string header(const http::Response& r, std::string_view name) {
-  for (auto& [k, v] : r.headers)
-    if (http::iequals(k, name)) return v;
-  return {};
-}
 
 TEST(InstanceVolumes, CreateGetUpdateDelete) {
   testing::TestApp t;

@@ -9,18 +9,13 @@
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "products/ipam/model.hpp"
+#include "products/prelude.hpp"
 #include "products/vpc/net.hpp"
 #include "products/vpc/vpc.hpp"
 
 namespace scwd::products::ipam {
 
-namespace json = boost::json;
 namespace net = vpc::net;
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using store::Column;
-using store::Op;
 
 namespace {
 

@@ -8,20 +8,10 @@
 #include "core/util/json.hpp"
 #include "products/ipam/ipam.hpp"
 #include "products/ipam/model.hpp"
+#include "products/prelude.hpp"
 #include "products/vpc/vpc.hpp"
 
 namespace scwd::products::ipam {
-
-namespace json = boost::json;
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Access;
-using app::Context;
-using app::Permission;
-using http::Response;
-using store::Column;
-using store::Op;
 
 namespace {
 

@@ -11,17 +11,9 @@
 #include "core/router/locality.hpp"
 #include "core/util/ids.hpp"
 #include "products/marketplace/catalog.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::marketplace {
-
-namespace json = boost::json;
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Access;
-using app::Context;
-using app::Permission;
-using http::Response;
 
 namespace {
 

@@ -13,17 +13,9 @@
 #include "core/router/locality.hpp"
 #include "core/util/json.hpp"
 #include "products/instance/catalog.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::productcatalog {
-
-namespace json = boost::json;
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Access;
-using app::Context;
-using app::Permission;
-using http::Response;
 
 namespace {
 

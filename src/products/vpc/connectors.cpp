@@ -117,10 +117,9 @@ void register_connectors(app::Registry& r) {
              .write = kWrite,
              .locality = resource::Locality::kRegion,
              .bad_id = resource::BadId::kNotFound,
-             .not_found =
-                 [](std::string_view id) {
-                   return ApiError::not_found("vpc_connector", to_lower(id));
-                 },
+             .missing = [](const Context&, std::string_view id, bool) -> std::optional<ApiError> {
+               return ApiError::not_found("vpc_connector", to_lower(id));
+             },
              .render = render,
              .related = {{.kind = std::string(kVpcKind),
                           .ids =

@@ -11,20 +11,10 @@
 #include "core/app/context.hpp"
 #include "core/resource/resource.hpp"
 #include "core/store/store.hpp"
+#include "products/prelude.hpp"
 #include "products/vpc/model.hpp"
 
 namespace scwd::products::vpc {
-
-namespace json = boost::json;
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Access;
-using app::Context;
-using app::Permission;
-using http::Response;
-using store::Column;
-using store::Op;
 
 // Newer VPC objects published by the Go SDK only (not by the JS SDK 1.4.0); Terraform manages
 // them. locality = region; parent_id = vpc_id.

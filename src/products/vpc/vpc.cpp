@@ -6,17 +6,11 @@
 
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
+#include "products/prelude.hpp"
 #include "products/vpc/model.hpp"
 #include "products/vpc/net.hpp"
 
 namespace scwd::products::vpc {
-
-namespace json = boost::json;
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using store::Column;
-using store::Op;
 
 namespace {
 

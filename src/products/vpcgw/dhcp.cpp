@@ -15,22 +15,13 @@
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "products/ipam/ipam.hpp"
+#include "products/prelude.hpp"
 #include "products/vpc/net.hpp"
 #include "products/vpcgw/model.hpp"
 
 namespace scwd::products::vpcgw::dhcp {
 
-namespace json = boost::json;
 namespace net = vpc::net;
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Access;
-using app::Context;
-using app::Permission;
-using http::Response;
-using store::Column;
-using store::Op;
 
 namespace {
 

@@ -10,14 +10,11 @@
 #include "core/router/locality.hpp"
 #include "core/util/ids.hpp"
 #include "products/ipam/ipam.hpp"
+#include "products/prelude.hpp"
 #include "products/vpc/net.hpp"
 #include "products/vpc/vpc.hpp"
 
 namespace scwd::products::vpcgw {
-
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
 
 namespace {
 

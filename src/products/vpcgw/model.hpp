@@ -20,10 +20,9 @@
 #include "core/store/store.hpp"
 #include "core/util/time.hpp"
 #include "products/ipam/ipam.hpp"
+#include "products/prelude.hpp"
 
 namespace scwd::products::vpcgw {
-
-namespace json = boost::json;
 
 // state column = gateway status ("allocating", "configuring", "running", "deleting", ...);
 // body: type (string "VPC-GW-S"), ip_id (string | null), bastion_enabled, bastion_port,

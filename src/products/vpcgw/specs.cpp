@@ -6,19 +6,13 @@
 #include "core/codec/validate.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
+#include "products/prelude.hpp"
 #include "products/vpcgw/model.hpp"
 
 namespace scwd::products::vpcgw {
 
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Context;
-using http::Response;
 using resource::Filter;
 using resource::PatchField;
-using store::Column;
-using store::Op;
 
 namespace {
 

@@ -12,6 +12,7 @@
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "products/ipam/ipam.hpp"
+#include "products/prelude.hpp"
 #include "products/vpc/net.hpp"
 #include "products/vpc/vpc.hpp"
 #include "products/vpcgw/dhcp.hpp"
@@ -19,15 +20,7 @@
 
 namespace scwd::products::vpcgw {
 
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Access;
-using app::Context;
-using http::Response;
 using resource::View;
-using store::Column;
-using store::Op;
 
 namespace {
 

@@ -9,20 +9,14 @@
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "products/ipam/ipam.hpp"
+#include "products/prelude.hpp"
 #include "products/vpc/net.hpp"
 #include "products/vpc/vpc.hpp"
 #include "products/vpcgw/model.hpp"
 
 namespace scwd::products::vpcgw {
 
-using api::ApiError;
-using api::ArgReason;
-using api::Result;
-using app::Access;
-using app::Context;
-using http::Response;
 using resource::View;
-using store::Column;
 
 namespace {
 
@@ -142,7 +136,7 @@ const Specs& specs() {
     g.filters.push_back(
         resource::custom("include_legacy", [](const Context& ctx, store::ListQuery& q) {
           if (!ctx.query_bool("include_legacy").value_or(false))
-            q.filters.push_back({Column::kBody, store::Op::kEq, {"0"}, "is_legacy", true});
+            q.filters.push_back({Column::kBody, store::Op::kEq, {false}, "is_legacy"});
           return std::optional<ApiError>{};
         }));
     g.list_refs.not_refs = {"private_network_ids"};  // a filter of the (scoped) list

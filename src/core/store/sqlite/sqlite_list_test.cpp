@@ -90,11 +90,13 @@ class SqliteListTest : public ::testing::Test {
                         : f.column == Column::kProject    ? r.project_id
                         : f.column == Column::kLocality   ? r.locality
                                                           : r.name;
-        if (f.op == Op::kEq) ok = ok && v == f.values.front();
+        if (f.op == Op::kEq) ok = ok && v == text_of(f.values.front());
         if (f.op == Op::kIn)
-          ok = ok && std::find(f.values.begin(), f.values.end(), v) != f.values.end();
+          ok = ok && std::any_of(f.values.begin(), f.values.end(),
+                                 [&](const Value& x) { return text_of(x) == v; });
         if (f.op == Op::kContains)
-          ok = ok && ascii_lower(v).find(ascii_lower(f.values.front())) != std::string::npos;
+          ok = ok &&
+               ascii_lower(v).find(ascii_lower(text_of(f.values.front()))) != std::string::npos;
       }
       for (auto& t : q.tags_all)
         ok = ok && std::find(r.tags.begin(), r.tags.end(), t) != r.tags.end();
