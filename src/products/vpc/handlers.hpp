@@ -34,6 +34,8 @@ void register_ingress_rules(app::Registry& r);
 
 // The real API's 404 for routes and ingress rules names no resource.
 ApiError route_not_found();
+// The same answer as Spec::missing for kinds the platform answers it for (routes, ingress rules).
+std::optional<ApiError> route_missing(const Context&, std::string_view id, bool write);
 
 // A record of `kind` named in a body, in the caller's organization and the request's region.
 std::optional<store::Record> find_in_region(const Context& ctx, store::Tx& tx,

@@ -112,9 +112,7 @@ void register_ingress_rules(app::Registry& r) {
              .locality = resource::Locality::kRegion,
              .bad_id = resource::BadId::kNotFound,
              // The platform names no resource here either.
-             .missing = [](const Context&, std::string_view, bool) -> std::optional<ApiError> {
-               return route_not_found();
-             },
+             .missing = route_missing,
              .render = render,
              .list_key = "rules",
              .default_page_size = kDefaultPageSize,

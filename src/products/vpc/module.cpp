@@ -13,6 +13,10 @@ ApiError route_not_found() {
                                     {"type", "not_found"}});
 }
 
+std::optional<ApiError> route_missing(const Context&, std::string_view, bool) {
+  return route_not_found();
+}
+
 std::optional<store::Record> find_in_region(const Context& ctx, store::Tx& tx,
                                             std::string_view kind, const std::string& id) {
   auto r = tx.get(kind, id);

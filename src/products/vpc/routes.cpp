@@ -305,9 +305,7 @@ void register_vpc_routes(app::Registry& r) {
                                 .write = kWrite,
                                 .locality = resource::Locality::kRegion,
                                 .bad_id = resource::BadId::kNotFound,
-                                .missing = [](const Context&, std::string_view, bool) -> std::optional<ApiError> {
-               return route_not_found();
-             },
+                                .missing = route_missing,
                                 .render = render,
                                 .create = create,
                                 .owner = vpc_owner,
