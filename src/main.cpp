@@ -203,6 +203,7 @@ int serve(const Options& o) {
   app.lifecycle().set_speed(*speed);
   register_modules(app);
   app.finalize();
+  app.create_defaults();
 
   scwd::http::ServerOptions so;
   so.host = host;
@@ -214,15 +215,14 @@ int serve(const Options& o) {
   so.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
   so.workers = o.workers;
   so.max_connections = o.max_connections;
-  // Writes may wait for a group commit: keep them off the I/O threads.
-  so.offload = [](const scwd::http::Request& r) { return r.method != "GET" && r.method != "HEAD"; };
-  // Write requests run on the store's writer thread and are answered after their group commit.
+  // What a write request does after its checks (its handler and store writes) runs on the store's
+  // writer thread, and is answered after its group commit: no I/O thread waits for a commit.
   if (!o.no_group_requests)
     so.group_executor = [&store](std::function<void()> job, std::function<void(bool)> done) {
       store->run_grouped(std::move(job), std::move(done));
     };
   scwd::http::Server server(
-      so, [&app](scwd::http::Request& req) { return app.handle(req); },
+      so, [&app](scwd::http::Request& req) { return app.stage(req); },
       [&app](int status, std::string_view rid, std::string_view detail) {
         return app.error_response(status, rid, detail);
       },

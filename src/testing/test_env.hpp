@@ -44,6 +44,7 @@ class TestApp {
     for (auto f : products::all()) app_->add_module(f());
     app_->add_module(admin::make_module(*app_));
     app_->finalize();
+    app_->create_defaults();
   }
 
   struct Reply {

@@ -185,6 +185,8 @@ Result<Response> create_organization(Context& ctx) {
       return api::fail(
           api::ApiError::already_exists("user", in.owner_email, "email already in use"));
     }
+    if (auto p = tx.get(auth::kProjectKind, id.project_id))
+      for (auto& hook : ctx.svc.on_project_create) hook(tx, *p, ctx.now());
     return Response::json(200, json::object{{"organization_id", id.organization_id},
                                             {"name", in.name},
                                             {"project_id", id.project_id},

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <thread>
 #include <tuple>
 
 #include "core/codec/validate.hpp"
@@ -47,9 +48,16 @@ App::App(store::Store& store, Clock& clock, Config& config)
       config_(config),
       auth_(store, clock),
       lifecycle_(clock),
-      services_{store, clock, config, lifecycle_, [this] { auth_.invalidate(); }},
+      settled_(store, clock),
+      services_{settled_, clock, config, lifecycle_, [this] { auth_.invalidate(); }},
       authorizer_(iam::make_authorizer(store, clock)),
       started_at_(clock.now()) {}
+
+App::~App() {
+  // The store runs (or drains, when closing) every queued job: wait for ours, boundedly.
+  for (int i = 0; i < 5000 && settling_scheduled_.load(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
 
 const Route* App::find(std::string_view method, std::string_view path,
                        router::Params& params) const {
@@ -134,6 +142,19 @@ void App::finalize() {
   }
   for (std::size_t i = 0; i < routes_.size(); ++i)
     router_.add(routes_[i].spec.method, routes_[i].spec.path, static_cast<int>(i));
+}
+
+void App::create_defaults() {
+  if (services_.on_project_create.empty()) return;
+  store_.write([&](store::Tx& tx) {
+    store::ListQuery q;
+    q.kind = std::string(auth::kProjectKind);
+    q.with_total = false;
+    Micros now = clock_.now();
+    for (auto& p : tx.list(q).items)
+      for (auto& hook : services_.on_project_create) hook(tx, p, now);
+    return true;
+  });
 }
 
 std::size_t App::operations_published() const { return sdk::operations().size(); }
@@ -273,7 +294,24 @@ bool has_body(std::string_view method) {
 }
 }  // namespace
 
-http::Response App::handle(http::Request& req) {
+// A request between stage() and run(): the context refers to the other members, so it lives on
+// the heap and never moves.
+struct App::Pending {
+  Pending(http::Request& r, const Route& route, router::Params params, Principal principal,
+          Services& svc)
+      : req(r),
+        route(route),
+        params(std::move(params)),
+        principal(std::move(principal)),
+        ctx(r, this->params, route.op, this->principal, svc) {}
+  http::Request& req;
+  const Route& route;
+  router::Params params;
+  Principal principal;
+  Context ctx;
+};
+
+http::Staged App::stage(http::Request& req) {
   auto m = router_.match(req.method, req.path);
   switch (m.kind) {
     case router::Match::Kind::kBadPath:
@@ -310,30 +348,44 @@ http::Response App::handle(http::Request& req) {
     if (!p) return render(p.error());
     principal = std::move(*p);
   }
+  auto pending =
+      std::make_shared<Pending>(req, route, std::move(m.params), std::move(principal), services_);
   try {
-    auto res = dispatch(req, route, m.params, principal);
-    res.principal_id = principal.bearer_id;
-    return res;
-  } catch (const store::Conflict& e) {
-    spdlog::warn("request {}: write conflict: {}", req.request_id, e.what());
-    return render(ApiError::conflict("the resource was modified concurrently, retry"));
+    if (auto res = prepare(*pending)) {
+      res->principal_id = pending->principal.bearer_id;
+      return std::move(*res);
+    }
   } catch (const std::exception& e) {
     spdlog::error("request {} {} {}: {}", req.request_id, req.method, req.path, e.what());
     return render(ApiError::internal(req.request_id));
   }
+  if (route.spec.writes) {
+    http::Staged staged;
+    staged.rest = [this, pending] { return run(*pending); };
+    return staged;
+  }
+  if (lifecycle_.maybe_due()) schedule_settling();
+  lifecycle::ReadOnlyScope read_only;
+  return run(*pending);
 }
 
-http::Response App::dispatch(http::Request& req, const Route& route, const router::Params& params,
-                             Principal& principal) {
-  if (auto e = check_locality(params)) return render(*e);
+http::Response App::handle(http::Request& req) {
+  auto staged = stage(req);
+  return staged.rest ? staged.rest() : std::move(staged.response);
+}
+
+std::optional<http::Response> App::prepare(Pending& p) {
+  auto& req = p.req;
+  auto& route = p.route;
+  auto& ctx = p.ctx;
+  if (auto e = check_locality(p.params)) return render(*e);
   if (!route.implemented)
     return render(
         ApiError::not_implemented(route.spec.operation, route.spec.method, route.spec.path));
   // Before any decoding: a caller the admin plane refuses learns nothing about its input.
   if (is_admin_path(req.path) && !route.spec.permission.public_route) {
-    if (auto e = admin_check(principal, &route.spec.permission.family)) return render(*e);
+    if (auto e = admin_check(p.principal, &route.spec.permission.family)) return render(*e);
   }
-  Context ctx(req, params, route.op, principal, services_);
   ctx.permission = &route.spec.permission;
   ctx.references = &route.spec.references;
   if (route.op) {
@@ -352,21 +404,63 @@ http::Response App::dispatch(http::Request& req, const Route& route, const route
   if (authorizer_) {
     if (auto e = authorizer_(ctx, route.spec.permission)) return render(*e);
   }
-  // Transient states that fell due are settled before any handler reads or writes.
-  // A failure here must not wedge every request: the steps stay due and are retried next time.
+  return std::nullopt;
+}
+
+void App::schedule_settling() {
+  if (settling_scheduled_.exchange(true)) return;
   try {
-    lifecycle_.settle_due(store_);
+    store_.run_grouped(
+        [this] {
+          try {
+            lifecycle_.settle_due(store_);
+          } catch (const std::exception& e) {
+            spdlog::warn("settling due lifecycle steps failed: {}", e.what());
+          }
+        },
+        [this](bool) { settling_scheduled_.store(false); });
+  } catch (const std::exception& e) {  // the store is closing
+    settling_scheduled_.store(false);
+    spdlog::warn("settling due lifecycle steps not scheduled: {}", e.what());
+  }
+}
+
+http::Response App::run(Pending& p) {
+  auto& req = p.req;
+  auto& route = p.route;
+  auto& ctx = p.ctx;
+  try {
+    if (route.spec.writes) {
+      // Due transient states are persisted before a write reads or changes anything. A failure
+      // here must not wedge every write: the steps stay due and are retried next time.
+      try {
+        lifecycle_.settle_due(store_);
+      } catch (const std::exception& e) {
+        spdlog::warn("request {}: settling due lifecycle steps failed: {}", req.request_id,
+                     e.what());
+      }
+    }
+    auto result = route.spec.handler(ctx);
+    if (!result) {
+      auto res = render(result.error());
+      res.principal_id = p.principal.bearer_id;
+      return res;
+    }
+    if (ctx.after_commit && !result->after_commit) result->after_commit = ctx.after_commit;
+    if (ctx.access && !ctx.list_scoped && route.op && !route.op->list_key.empty() &&
+        req.method == "GET") {
+      if (auto allowed = ctx.readable_projects())
+        filter_list(*result, route.op->list_key, *allowed);
+    }
+    result->principal_id = p.principal.bearer_id;
+    return std::move(*result);
+  } catch (const store::Conflict& e) {
+    spdlog::warn("request {}: write conflict: {}", req.request_id, e.what());
+    return render(ApiError::conflict("the resource was modified concurrently, retry"));
   } catch (const std::exception& e) {
-    spdlog::warn("request {}: settling due lifecycle steps failed: {}", req.request_id, e.what());
+    spdlog::error("request {} {} {}: {}", req.request_id, req.method, req.path, e.what());
+    return render(ApiError::internal(req.request_id));
   }
-  auto result = route.spec.handler(ctx);
-  if (!result) return render(result.error());
-  if (ctx.after_commit && !result->after_commit) result->after_commit = ctx.after_commit;
-  if (ctx.access && !ctx.list_scoped && route.op && !route.op->list_key.empty() &&
-      req.method == "GET") {
-    if (auto allowed = ctx.readable_projects()) filter_list(*result, route.op->list_key, *allowed);
-  }
-  return std::move(*result);
 }
 
 }  // namespace scwd::app

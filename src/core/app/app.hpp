@@ -1,13 +1,19 @@
 // The request pipeline: parse -> route -> authenticate -> decode + validate -> authorize ->
 // handler -> encode. One place maps every ApiError (and every stray exception) to the wire.
+// stage() runs on an I/O thread: everything up to the handler, and the handler itself for a
+// route that reads. For a route that writes, it hands back the rest (settling due lifecycle
+// steps, the handler and its store writes), which the server runs where writes are grouped.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/app/context.hpp"
 #include "core/auth/auth.hpp"
+#include "core/http/server.hpp"
+#include "core/lifecycle/settled_store.hpp"
 #include "core/router/router.hpp"
 
 namespace scwd::app {
@@ -24,13 +30,20 @@ using Authorizer = std::function<std::optional<api::ApiError>(Context&, const Pe
 class App {
  public:
   App(store::Store& store, Clock& clock, Config& config);
+  ~App();  // waits for a settling job it scheduled (the job uses the App)
 
   void add_module(std::unique_ptr<Module> m);
   // Builds the route table from the modules and the SDK catalog. Throws std::logic_error on a
   // route that declares no permission, collides with another, or has an id field in its SDK
   // schema declared neither as a reference nor as not one (RouteSpec::refs / not_refs).
   void finalize();
+  // Creates what every existing project is given by the platform (Services::on_project_create),
+  // where it is missing: at start-up, after finalize(), and after creating organizations.
+  void create_defaults();
 
+  // Everything up to the store writes, on the calling (I/O) thread; see the file comment.
+  http::Staged stage(http::Request& req);
+  // stage() and, for a route that writes, its rest, here (tests, tools).
   http::Response handle(http::Request& req);
   // The route serving method + path (nullptr when none), with its path parameters.
   const Route* find(std::string_view method, std::string_view path, router::Params& params) const;
@@ -51,14 +64,22 @@ class App {
   Micros started_at() const { return started_at_; }
 
  private:
-  http::Response dispatch(http::Request& req, const Route& route, const router::Params& params,
-                          Principal& principal);
+  struct Pending;
+  // Checks and decodes the request and authorizes it; an answer when it stops there.
+  std::optional<http::Response> prepare(Pending& p);
+  // The handler and what follows it. Runs on the I/O thread for reads, where writes are grouped
+  // for writes.
+  http::Response run(Pending& p);
+  // Persists due lifecycle steps soon, where writes run, without waiting (reads call it).
+  void schedule_settling();
 
   store::Store& store_;
   Clock& clock_;
   Config& config_;
   auth::Authenticator auth_;
   lifecycle::Engine lifecycle_;
+  lifecycle::SettledStore settled_;              // what handlers see as the store
+  std::atomic<bool> settling_scheduled_{false};  // until the scheduled job has committed
   Services services_;
   std::vector<std::unique_ptr<Module>> modules_;
   std::vector<Route> routes_;

@@ -90,6 +90,11 @@ struct Services {
   // no resource: a product removes what the platform creates in a project by itself and deletes
   // with it (e.g. an unused default VPC). Registered by modules at start-up.
   std::vector<std::function<void(store::Tx&, std::string_view project_id)>> on_project_delete = {};
+  // Run inside the transaction that creates a project, and at start-up for every project
+  // (App::create_defaults): a product creates what the platform gives every project (e.g. its
+  // default VPCs), so that no read has to. Must do nothing when it already exists.
+  std::vector<std::function<void(store::Tx&, const store::Record& project, Micros now)>>
+      on_project_create = {};
 };
 
 struct Reference;  // below: an id a request carries that names another resource
@@ -109,6 +114,9 @@ class Context {
   const Permission* permission = nullptr;  // the route's permission
   const std::vector<Reference>* references = nullptr;  // the route's references
   std::shared_ptr<const AccessView> access;  // set by the authorizer; nullptr: unrestricted
+  // The record the path names, as the authorizer loaded it to judge the request (callers other
+  // than the Owner): a read handler uses it instead of loading it again.
+  std::optional<store::Record> target;
   bool list_scoped = false;                  // scope() was applied to a list query
   // Run once the request's writes are committed (e.g. dropping a cache a deletion made stale);
   // handed to the response when the handler succeeds.
@@ -208,14 +216,18 @@ inline Reference path_ref(std::string field, Access a, std::vector<RefKind> kind
   return Reference{RefIn::kPath, std::move(field), a, std::move(kinds)};
 }
 
-// A route is data: its method, path, permission, the references its requests carry and the
-// id-looking fields of its schema that name nothing to authorize (list filters, ids of things
-// the handler creates, external ids), each with the reason.
+// A route is data: its method, path, permission, whether it writes, the references its requests
+// carry and the id-looking fields of its schema that name nothing to authorize (list filters,
+// ids of things the handler creates, external ids), each with the reason.
 struct RouteSpec {
   std::string method;
   std::string path;  // template, e.g. "/account/v3/projects/{project_id}"
   Handler handler;
   Permission permission;
+  // A route that writes runs its handler where store writes are grouped and answers once they
+  // are durable; one that reads runs on the I/O thread, sees records settled by the clock, and
+  // may not write (the store refuses). Default: GET and HEAD read, other methods write.
+  bool writes = true;
   std::string operation;  // name for logs/501 (filled from the SDK catalog when empty)
   std::vector<Reference> references = {};
   std::vector<std::string> not_references = {};  // query or top-level body field names
@@ -223,6 +235,11 @@ struct RouteSpec {
 
   RouteSpec& refs(std::vector<Reference> r) {
     for (auto& x : r) references.push_back(std::move(x));
+    return *this;
+  }
+  // Declares a route of another method than GET that only reads (a check, a dry run).
+  RouteSpec& reads_only() {
+    writes = false;
     return *this;
   }
   RouteSpec& not_refs(std::vector<std::string> names) {
@@ -249,8 +266,9 @@ class Registry {
  public:
   // Returns the spec so references can be declared fluently: r.add(...).refs({...}).
   RouteSpec& add(std::string method, std::string path, Permission permission, Handler handler) {
+    bool writes = method != "GET" && method != "HEAD";
     routes_.push_back(
-        RouteSpec{std::move(method), std::move(path), std::move(handler), permission, {}});
+        RouteSpec{std::move(method), std::move(path), std::move(handler), permission, writes});
     return routes_.back();
   }
   std::vector<RouteSpec>& routes() { return routes_; }

@@ -124,9 +124,17 @@ struct Server::Impl {
   LimitNotice connection_limit_notice;
   LimitNotice descriptor_notice;
 
-  Response safe_dispatch(Request& req) {
+  Staged safe_dispatch(Request& req) {
     try {
       return dispatch(req);
+    } catch (...) {
+      return errors(500, req.request_id, {});
+    }
+  }
+
+  Response safe_rest(const Request& req, const std::function<Response()>& rest) {
+    try {
+      return rest();
     } catch (...) {
       return errors(500, req.request_id, {});
     }
@@ -279,17 +287,26 @@ struct Server::Impl {
       req.headers = std::move(headers);
       req.body = std::move(breq.body());
       Response res;
+      Staged staged;
       if (!target_ok) {
         res = errors(400, req.request_id, {});
-      } else if (opts.group_executor && opts.offload && opts.offload(req)) {
-        res = co_await run_grouped(req);
-      } else if (pool && opts.offload && opts.offload(req)) {
-        res = co_await asio::co_spawn(
-            pool->get_executor(),
-            [this, &req]() -> asio::awaitable<Response> { co_return safe_dispatch(req); },
-            asio::use_awaitable);
       } else {
-        res = safe_dispatch(req);
+        staged = safe_dispatch(req);
+        if (!staged.rest) {
+          res = std::move(staged.response);
+        } else if (opts.group_executor) {
+          res = co_await run_grouped(req, staged.rest);
+        } else if (pool) {
+          res = co_await asio::co_spawn(
+              pool->get_executor(),
+              [this, &req, &staged]() -> asio::awaitable<Response> {
+                co_return safe_rest(req, staged.rest);
+              },
+              asio::use_awaitable);
+        } else {
+          res = safe_rest(req, staged.rest);
+        }
+        staged = {};
       }
       if (res.after_commit) res.after_commit();
       keep_alive = keep_alive && !stopping.load();
@@ -300,20 +317,21 @@ struct Server::Impl {
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
-  // Hands a request to the group executor and resumes once its writes are durable. The frame
-  // outlives the job (we wait for done), so the lambdas hold plain references: GCC 12 mishandles
-  // temporaries with non-trivial destructors (e.g. captured shared_ptrs) in co_await expressions.
-  asio::awaitable<Response> run_grouped(Request& req) {
+  // Hands the rest of a request to the group executor and resumes once its writes are durable.
+  // The frame outlives the job (we wait for done), so the lambdas hold plain references: GCC 12
+  // mishandles temporaries with non-trivial destructors (e.g. captured shared_ptrs) in co_await
+  // expressions.
+  asio::awaitable<Response> run_grouped(Request& req, const std::function<Response()>& rest) {
     Response res;
     bool durable = co_await asio::async_initiate<decltype(asio::use_awaitable), void(bool)>(
-        [this, &req, &res](auto handler) {
+        [this, &req, &res, &rest](auto handler) {
           auto h = std::make_shared<decltype(handler)>(std::move(handler));
           auto resume = [h](bool ok) {
             auto ex = asio::get_associated_executor(*h);
             asio::post(ex, [h, ok]() mutable { std::move (*h)(ok); });
           };
           try {
-            opts.group_executor([this, &req, &res] { res = safe_dispatch(req); }, resume);
+            opts.group_executor([this, &req, &res, &rest] { res = safe_rest(req, rest); }, resume);
           } catch (...) {  // the store is closed
             resume(false);
           }
@@ -496,7 +514,7 @@ void Server::start() {
                                                           : std::max<std::int64_t>(1, cur / 2);
     }
   }
-  if (im.opts.workers > 0 && im.opts.offload)
+  if (im.opts.workers > 0 && !im.opts.group_executor)
     im.pool = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(im.opts.workers));
   for (auto& w : im.workers) {
     asio::co_spawn(w->ioc, im.accept_loop(*w), asio::detached);

@@ -28,20 +28,30 @@ struct ServerOptions {
   std::int64_t max_connections = -1;
   // How long accepting pauses when the process is out of descriptors (EMFILE/ENFILE).
   std::chrono::milliseconds descriptor_backoff{100};
-  // Requests for which offload() is true run on a pool of `workers` threads instead of the I/O
-  // thread, so an I/O thread never waits for a (group) commit and keeps reading other
-  // connections. Reads stay inline: they are fast and need no hop.
+  // The rest of a write request (Staged::rest) runs on a pool of `workers` threads instead of
+  // the I/O thread, so an I/O thread never waits for a (group) commit and keeps reading other
+  // connections.
   int workers = 16;
-  std::function<bool(const Request&)> offload;
-  // When set, offloaded requests go to this executor instead of the pool: it runs `job` on a
-  // thread of its own (the store's writer, so the request's writes join a group commit) and calls
-  // `done(durable)` from any thread once the job's effects are committed. No thread waits.
+  // When set, the rest of a write request goes to this executor instead of the pool: it runs
+  // `job` on a thread of its own (the store's writer, so the request's writes join a group
+  // commit) and calls `done(durable)` from any thread once the job's effects are committed. No
+  // thread waits.
   std::function<void(std::function<void()> job, std::function<void(bool durable)> done)>
       group_executor;
 };
 
+// What dispatch made of a request on the I/O thread: the answer, or (for a request that writes)
+// the rest of its work, which the server runs where writes are grouped and which gives the
+// answer. Everything before the store writes (parsing, validation, authorization) is done by then.
+struct Staged {
+  Staged() = default;
+  Staged(Response r) : response(std::move(r)) {}  // NOLINT: an answer is a finished stage
+  Response response;
+  std::function<Response()> rest;  // empty: `response` is the answer
+};
+
 // Called on an I/O thread for every parsed request; must not throw (exceptions become 500s).
-using Dispatch = std::function<Response(Request&)>;
+using Dispatch = std::function<Staged(Request&)>;
 // Descriptors the automatic connection limit leaves to the store, logs and the server itself.
 inline constexpr std::int64_t kReservedDescriptors = 64;
 

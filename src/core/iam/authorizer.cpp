@@ -363,7 +363,10 @@ Verdict decide_route(store::Store& store, const Input& in, const RequestFacts& f
       if (auto* q = in.req.query_value(perm.self_field)) value = *q;
     if (value.empty()) value = field_of(in.body, perm.self_field);
     if (value.empty())
-      if (auto r = named_resource(*tx, in, false)) value = field_of(r->body, perm.self_field);
+      if (auto r = named_resource(*tx, in, false)) {
+        value = field_of(r->body, perm.self_field);
+        v.target = std::move(r);
+      }
     if (!value.empty() && to_lower(value) == in.principal.bearer_id) {
       v.allowed = true;
       v.reason = "the bearer acts on itself (" + std::string(perm.self_field) + ")";
@@ -420,6 +423,7 @@ Verdict decide_route(store::Store& store, const Input& in, const RequestFacts& f
   if (v.projects.empty()) {
     if (auto r = named_resource(*tx, in, true)) {
       v.projects.push_back(r->project_id);
+      v.target = std::move(r);
     } else if (in.req.method == "POST" && in.params.size() <= 2 && !is_list(in)) {
       // A creation that names no project goes to the key's default project.
       bool named = false;
@@ -490,6 +494,7 @@ app::Authorizer make_authorizer(store::Store& store, Clock& clock) {
     Input in{ctx.principal, perm, ctx.op, ctx.req, ctx.params, ctx.body, ctx.references};
     auto v = decide(store, in, facts_of(ctx.req, clock.now()));
     ctx.access = v.view;
+    ctx.target = std::move(v.target);
     if (!v.allowed) return denial(v, ctx.req, perm);
     return std::nullopt;
   };

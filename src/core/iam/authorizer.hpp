@@ -41,6 +41,7 @@ struct Verdict {
   std::shared_ptr<const app::AccessView> view;  // for the Context (nullptr: unrestricted)
   // Set when a referenced resource was refused: the {action, resource} of the 403 details.
   std::optional<std::pair<std::string, std::string>> reference_denied;
+  std::optional<store::Record> target;  // the record the path names, when it was loaded
 };
 
 RequestFacts facts_of(const http::Request& req, Micros now);

@@ -1,5 +1,7 @@
 #include "core/lifecycle/lifecycle.hpp"
 
+#include "core/lifecycle/settled_store.hpp"
+
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 #include <charconv>
@@ -137,6 +139,42 @@ bool Engine::settle(store::Tx& tx, store::Record& r, Micros now) {
   return true;
 }
 
+bool Engine::view(store::Record& r, Micros now) {
+  if (!r.due_at || *r.due_at > now) return false;
+  auto it = r.body.find(kPendingField);
+  if (it == r.body.end() || !it->value().is_array()) return false;
+  std::string detail_field;
+  if (auto d = r.body.find(kDetailField); d != r.body.end() && d->value().is_string())
+    detail_field = std::string(d->value().as_string());
+  json::array pending = std::move(it->value().as_array());
+  std::size_t applied = 0;
+  while (applied < pending.size() && r.state != kDeleted) {
+    auto& o = pending[applied].as_object();
+    Micros at = o.at("at").as_int64();
+    if (at > now) break;
+    r.state = std::string(o.at("state").as_string());
+    if (!detail_field.empty()) r.body[detail_field] = o.at("detail");
+    r.updated_at = std::max(r.updated_at, at);
+    ++applied;
+  }
+  pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(applied));
+  if (pending.empty() || r.state == kDeleted) {
+    r.body.erase(kPendingField);
+    r.body.erase(kDetailField);
+    r.due_at.reset();
+  } else {
+    r.due_at = pending.front().as_object().at("at").as_int64();
+    r.body[kPendingField] = std::move(pending);
+  }
+  return true;
+}
+
+bool Engine::maybe_due() const {
+  Micros due = next_due_.load();
+  Micros t = clock_.now();
+  return due == 0 || t >= due || t >= next_refresh_.load();
+}
+
 std::optional<store::Record> Engine::load(store::Tx& tx, std::string_view kind,
                                           std::string_view id) {
   auto r = tx.get(kind, id);
@@ -150,7 +188,10 @@ std::optional<store::Record> Engine::load(store::Tx& tx, std::string_view kind,
   return r;
 }
 
-void Engine::settle_due(store::Store& store) {
+void Engine::settle_due(store::Store& handlers_store) {
+  // Settling reads the stored records, not their settled view.
+  auto* settled = dynamic_cast<SettledStore*>(&handlers_store);
+  store::Store& store = settled ? settled->inner() : handlers_store;
   Micros t = now();
   Micros due = next_due_.load();
   if (due != 0 && t < due && t < next_refresh_.load()) return;

@@ -2,10 +2,12 @@
 // ("starting" -> "running", "creating" -> "ready"). A plan is a list of steps; each step is a
 // state (plus an optional detail, e.g. a server's state_detail) entered at an absolute due time.
 // The record stores its current state in Record::state, the pending steps in its body ("_lc")
-// and the next due time in Record::due_at (indexed). Nothing runs in the background: due steps
-// are settled, in a write transaction, before a request is handled (settle_due) and whenever a
-// product touches the record (settle). Time comes from the injectable Clock, so the admin plane
-// can advance it and tests never sleep.
+// and the next due time in Record::due_at (indexed). Reads never write: they see the settled
+// view of a record (view(): a pure function of the record and the clock). Due steps and their
+// hooks' side effects are persisted on the write side: before every write request (settle_due),
+// whenever a product touches the record (settle), and by a settling job a read schedules when it
+// finds something due. Time comes from the injectable Clock, so the admin plane can advance it
+// and tests never sleep.
 #pragma once
 
 #include <atomic>
@@ -71,6 +73,14 @@ class Engine {
   // Enters every step of r due at `now`, calling hooks. Returns true when r changed; r.state is
   // kDeleted when the record must be removed (the caller removes it). Does not write r.
   bool settle(store::Tx& tx, store::Record& r, Micros now);
+  // The settled view of r at `now`: the state (and detail) its due steps lead to, without
+  // hooks and without writing. Returns true when r changed; r.state is kDeleted when the record
+  // is gone by then. Hooks' effects on r and on other records are seen once the steps are
+  // persisted.
+  static bool view(store::Record& r, Micros now);
+  // Whether a step may be due by now (a cheap check of the watermark settle_due keeps).
+  bool maybe_due() const;
+
   // Loads a record and settles it; writes (or removes) it when it changed. nullopt when absent
   // or deleted by settling. Use inside write transactions.
   std::optional<store::Record> load(store::Tx& tx, std::string_view kind, std::string_view id);

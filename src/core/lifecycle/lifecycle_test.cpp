@@ -1,4 +1,5 @@
 #include "core/lifecycle/lifecycle.hpp"
+#include "core/lifecycle/settled_store.hpp"
 
 #include <gtest/gtest.h>
 
@@ -212,6 +213,83 @@ TEST(Lifecycle, AFailingHookDoesNotBlockTheOthers) {
   EXPECT_EQ(tx->get("test.thing", "bad")->state, "creating");
   // Requests keep working.
   EXPECT_EQ(t.call("GET", "/account/v3/projects").status, 200);
+}
+
+}  // namespace
+}  // namespace scwd
+
+namespace scwd {
+namespace {
+
+TEST(Lifecycle, ReadsSeeTheSettledViewWithoutWriting) {
+  testing::TestApp t;
+  Engine& e = t.app().lifecycle();
+  auto now = t.clock().now();
+  t.store().write([&](store::Tx& tx) {
+    auto r = thing("v", now);
+    e.start(r, now, kBoot, "state_detail");
+    tx.insert(r);
+    return true;
+  });
+  t.clock().advance(3'000'000);
+  auto& handlers_store = t.app().services().store;  // what handlers see
+  auto seen = handlers_store.begin(store::TxMode::kRead)->get("test.thing", "v");
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->state, "starting");
+  EXPECT_EQ(seen->body.at("state_detail").as_string(), "provisioning node");
+  EXPECT_EQ(*seen->due_at, now + 10'000'000);
+  t.clock().advance(10'000'000);
+  auto listed = handlers_store.begin(store::TxMode::kRead)->list({.kind = "test.thing"});
+  ASSERT_EQ(listed.items.size(), 1u);
+  EXPECT_EQ(listed.items[0].state, "running");
+  EXPECT_FALSE(listed.items[0].due_at);
+  // Nothing was written: the stored record still waits for its steps.
+  auto stored = t.store().begin(store::TxMode::kRead)->get("test.thing", "v");
+  EXPECT_EQ(stored->state, "starting");
+  EXPECT_EQ(stored->body.at("state_detail").as_string(), "allocating node");
+  EXPECT_EQ(stored->version, 1);
+}
+
+TEST(Lifecycle, TheViewOfADeletionHidesTheRecord) {
+  testing::TestApp t;
+  Engine& e = t.app().lifecycle();
+  auto now = t.clock().now();
+  auto r = thing("gone", now);
+  e.start(r, now, {{"deleting", 0}, {std::string(lifecycle::kDeleted), 1'000'000}});
+  t.store().write([&](store::Tx& tx) {
+    tx.insert(r);
+    return true;
+  });
+  auto copy = r;
+  EXPECT_FALSE(Engine::view(copy, now));  // nothing due yet
+  EXPECT_TRUE(Engine::view(copy, now + 1'000'000));
+  EXPECT_EQ(copy.state, lifecycle::kDeleted);
+  t.clock().advance(2'000'000);
+  auto tx = t.app().services().store.begin(store::TxMode::kRead);
+  EXPECT_FALSE(tx->get("test.thing", "gone"));
+  auto listed = tx->list({.kind = "test.thing"});
+  EXPECT_TRUE(listed.items.empty());
+  EXPECT_EQ(listed.total, 0);
+}
+
+TEST(Lifecycle, AReadRouteCannotWrite) {
+  testing::TestApp t;
+  auto& s = t.app().services().store;
+  {
+    lifecycle::ReadOnlyScope read_only;
+    EXPECT_THROW(s.write([](store::Tx&) { return true; }), std::logic_error);
+    EXPECT_THROW(s.begin(store::TxMode::kWrite), std::logic_error);
+    auto tx = s.begin(store::TxMode::kRead);
+    auto r = thing("w", t.clock().now());
+    EXPECT_THROW(tx->insert(r), std::logic_error);
+  }
+  EXPECT_FALSE(lifecycle::ReadOnlyScope::active());
+  s.write([&](store::Tx& tx) {
+    auto r = thing("w", t.clock().now());
+    tx.insert(r);
+    return true;
+  });
+  EXPECT_TRUE(t.store().begin(store::TxMode::kRead)->get("test.thing", "w"));
 }
 
 }  // namespace

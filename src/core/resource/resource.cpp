@@ -150,7 +150,15 @@ Result<std::string> path_id(const Context& ctx, const Spec& spec) {
 Result<store::Record> load(const Context& ctx, store::Tx& tx, const Spec& spec, bool write) {
   auto id = path_id(ctx, spec);
   if (!id) return api::fail(id.error());
-  auto r = write ? ctx.svc.lifecycle.load(tx, spec.kind, *id) : tx.get(spec.kind, *id);
+  std::optional<store::Record> r;
+  if (write) {
+    r = ctx.svc.lifecycle.load(tx, spec.kind, *id);
+  } else if (ctx.target && ctx.target->kind == spec.kind && ctx.target->id == *id) {
+    r = ctx.target;  // loaded once, by the authorizer; seen settled like any read
+    if (lifecycle::Engine::view(*r, ctx.now()) && r->state == lifecycle::kDeleted) r.reset();
+  } else {
+    r = tx.get(spec.kind, *id);
+  }
   if (!r || r->organization_id != ctx.principal.organization_id ||
       (spec.locality != Locality::kGlobal && r->locality != locality_of(ctx, spec))) {
     if (spec.missing)
@@ -238,8 +246,6 @@ std::optional<ApiError> apply_filter(const Context& ctx, const Filter& f, store:
 Result<Response> list(const Route& rt, Context& ctx) {
   const Spec& spec = *rt.spec;
   if (auto e = ctx.check_organization_filter(spec.resource)) return api::fail(*e);
-  if (spec.before_list)
-    if (auto e = spec.before_list(ctx)) return api::fail(*e);
   auto page = spec.paging == Paging::kLegacy
                   ? paging::read_legacy(ctx.req)
                   : paging::read(ctx.req, "page_size", spec.default_page_size, spec.max_page_size);

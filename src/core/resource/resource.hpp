@@ -201,9 +201,6 @@ struct Spec {
   // Legacy lists: total_count in the body as well as in X-Total-Count.
   bool total_in_body = false;
   Refs list_refs = {};
-  // Runs before a list reads (a list that first provides what the platform creates on its own,
-  // such as a project's default VPC). Transitional: such records belong to writes.
-  std::function<std::optional<api::ApiError>(app::Context&)> before_list = {};
 
   // --- create ---
   Create create = {};

@@ -75,6 +75,7 @@ std::optional<ApiError> create_project(Context& ctx, store::Tx& tx, store::Recor
         {{"projects", ctx.svc.config.quota_projects, current, r.organization_id, {}}});
   r.name = *name;
   r.body = json::object{{"description", description.value_or("")}, {"qualification", nullptr}};
+  for (auto& hook : ctx.svc.on_project_create) hook(tx, r, r.created_at);
   return std::nullopt;
 }
 

@@ -31,11 +31,11 @@ struct Fixture {
   }
 
   store::Record pn(store::Tx& tx, std::vector<std::string> subnets) {
-    auto def = vpc::default_vpc(tx, *ctx, owner, "fr-par", t.clock().now());
+    auto def = vpc::default_vpc(tx, owner, "fr-par", t.clock().now());
     vpc::NewPrivateNetwork n;
     n.name = "pn";
     n.subnets = std::move(subnets);
-    return *vpc::create_private_network(tx, owner, *def, n, t.clock().now());
+    return *vpc::create_private_network(tx, owner, def, n, t.clock().now());
   }
 
   ipam::Booking booking(const store::Record& pn) {

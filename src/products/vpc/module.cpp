@@ -1,6 +1,7 @@
 // VPC API v2 (/vpc/v2/regions/{region}): VPCs, Private Networks, subnets, routes, ACLs, VPC
 // connectors and ingress rules, one file per resource.
 #include "core/codec/validate.hpp"
+#include "core/router/locality.hpp"
 #include "core/util/ids.hpp"
 #include "products/vpc/handlers.hpp"
 
@@ -91,6 +92,11 @@ class VpcModule final : public app::Module {
     // A project's unused default VPCs are deleted with the project, as on the platform.
     svc.on_project_delete.push_back([](store::Tx& tx, std::string_view project_id) {
       for (auto& id : removable_default_vpcs(tx, project_id)) tx.remove(kVpcKind, id);
+    });
+    // The platform gives every project a default VPC in each region.
+    svc.on_project_create.push_back([](store::Tx& tx, const store::Record& project, Micros now) {
+      for (auto region : locality::regions())
+        default_vpc(tx, {project.organization_id, project.id}, region, now);
     });
     register_vpcs(r);
     register_private_networks(r);

@@ -67,9 +67,7 @@ std::optional<ApiError> create(Context& ctx, store::Tx& tx, store::Record& r) {
           "the VPC belongs to another project than the Private Network");
     vpc = std::move(*v);
   } else {
-    auto v = default_vpc(tx, ctx, {r.organization_id, r.project_id}, ctx.region(), r.created_at);
-    if (!v) return v.error();
-    vpc = std::move(*v);
+    vpc = default_vpc(tx, {r.organization_id, r.project_id}, ctx.region(), r.created_at);
   }
   NewPrivateNetwork n;
   n.name = name && !name->empty() ? *name : "pn-" + new_uuid().substr(0, 8);

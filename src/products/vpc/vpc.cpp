@@ -234,8 +234,8 @@ std::optional<store::Record> find_by_subnet(store::Tx& tx, std::string_view regi
   return r;
 }
 
-Result<store::Record> default_vpc(store::Tx& tx, const app::Context&, const app::Owner& owner,
-                                  std::string_view region, Micros now) {
+store::Record default_vpc(store::Tx& tx, const app::Owner& owner, std::string_view region,
+                          Micros now) {
   auto key = default_vpc_key(owner.project_id, region);
   if (auto r = tx.get_by_key(kVpcKind, key)) return std::move(*r);
   store::Record r;

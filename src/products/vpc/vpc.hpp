@@ -48,9 +48,8 @@ std::optional<store::Record> find_by_subnet(store::Tx& tx, std::string_view regi
                                             std::string_view subnet_id);
 // The project's default VPC in `region` (name "default", tags ["default"], is_default true),
 // created when missing.
-api::Result<store::Record> default_vpc(store::Tx& tx, const app::Context& ctx,
-                                       const app::Owner& owner, std::string_view region,
-                                       Micros now);
+store::Record default_vpc(store::Tx& tx, const app::Owner& owner, std::string_view region,
+                          Micros now);
 
 // The /48 ULA prefix of a project's IPv6 subnets: "fdxx:xxxx:xxxx", stable per project.
 std::string ula_prefix(std::string_view project_id);

@@ -59,19 +59,18 @@ TEST(VpcContract, DefaultVpcPrivateNetworksAndSubnets) {
   app::Context ctx(req, params, nullptr, principal, svc);
   app::Owner owner{t.identity().organization_id, t.identity().organization_id};
   auto tx = t.store().begin(store::TxMode::kWrite);
-  auto def = vpc::default_vpc(*tx, ctx, owner, "fr-par", t.clock().now());
-  ASSERT_TRUE(def);
-  EXPECT_EQ(def->name, "default");
-  EXPECT_EQ(def->tags, std::vector<std::string>{"default"});
-  auto again = vpc::default_vpc(*tx, ctx, owner, "fr-par", t.clock().now());
-  EXPECT_EQ(again->id, def->id);
-  EXPECT_NE(vpc::default_vpc(*tx, ctx, owner, "nl-ams", t.clock().now())->id, def->id);
+  auto def = vpc::default_vpc(*tx, owner, "fr-par", t.clock().now());
+  EXPECT_EQ(def.name, "default");
+  EXPECT_EQ(def.tags, std::vector<std::string>{"default"});
+  auto again = vpc::default_vpc(*tx, owner, "fr-par", t.clock().now());
+  EXPECT_EQ(again.id, def.id);
+  EXPECT_NE(vpc::default_vpc(*tx, owner, "nl-ams", t.clock().now()).id, def.id);
 
   vpc::NewPrivateNetwork n;
   n.name = "a";
-  auto a = vpc::create_private_network(*tx, owner, *def, n, t.clock().now());
+  auto a = vpc::create_private_network(*tx, owner, def, n, t.clock().now());
   ASSERT_TRUE(a);
-  auto b = vpc::create_private_network(*tx, owner, *def, n, t.clock().now());
+  auto b = vpc::create_private_network(*tx, owner, def, n, t.clock().now());
   ASSERT_TRUE(b);
   auto sa = vpc::subnets_of(*a);
   auto sb = vpc::subnets_of(*b);
@@ -80,7 +79,7 @@ TEST(VpcContract, DefaultVpcPrivateNetworksAndSubnets) {
   EXPECT_TRUE(sa[1].is_ipv6);
   EXPECT_FALSE(net::overlaps(*net::parse_cidr(sa[0].cidr), *net::parse_cidr(sb[0].cidr)));
   EXPECT_EQ(sa[1].cidr.rfind(vpc::ula_prefix(owner.project_id) + ":", 0), 0u) << sa[1].cidr;
-  EXPECT_EQ(vpc::private_network_count(*tx, def->id), 2);
+  EXPECT_EQ(vpc::private_network_count(*tx, def.id), 2);
 
   auto found = vpc::find_private_network(*tx, ctx, "fr-par", a->id);
   ASSERT_TRUE(found);
@@ -100,12 +99,12 @@ TEST(VpcContract, DefaultVpcPrivateNetworksAndSubnets) {
   EXPECT_FALSE(vpc::find_by_subnet(*tx, "nl-ams", sb[1].id));
   EXPECT_FALSE(vpc::find_by_subnet(*tx, "fr-par", new_uuid()));
 
-  EXPECT_TRUE(vpc::removable_default_vpcs(*tx, owner.project_id).size() == 1u)
-      << "the nl-ams default VPC is empty, the fr-par one holds Private Networks";
+  EXPECT_TRUE(vpc::removable_default_vpcs(*tx, owner.project_id).size() == 3u)
+      << "the other regions' default VPCs are empty, the fr-par one holds Private Networks";
 
   // Requested CIDRs: kept, or refused with invalid_arguments.
   n.subnets = {"10.1.0.0/24", "fd00:1:2:3::/64"};
-  auto c = vpc::create_private_network(*tx, owner, *def, n, t.clock().now());
+  auto c = vpc::create_private_network(*tx, owner, def, n, t.clock().now());
   ASSERT_TRUE(c);
   EXPECT_EQ(vpc::subnets_of(*c)[0].cidr, "10.1.0.0/24");
   EXPECT_EQ(vpc::subnets_of(*c)[1].cidr, "fd00:1:2:3::/64");
@@ -119,7 +118,7 @@ TEST(VpcContract, DefaultVpcPrivateNetworksAndSubnets) {
                                                         {"fd00:1:2:4::/48"},
                                                         {"2001:db8::/64"}}) {
     n.subnets = bad;
-    auto r = vpc::create_private_network(*tx, owner, *def, n, t.clock().now());
+    auto r = vpc::create_private_network(*tx, owner, def, n, t.clock().now());
     ASSERT_FALSE(r) << bad[0];
     EXPECT_EQ(r.error().status(), 400) << bad[0];
   }
@@ -309,6 +308,28 @@ TEST(VpcApi, ListsRenderRelationsOfThePage) {
   auto rule = t.call("PATCH", kR + "/ingress-rules/" + new_uuid(), "{}");
   EXPECT_EQ(rule.status, 404);
   EXPECT_EQ(testing::str(rule.json, "resource"), "unknown");
+}
+
+// Default VPCs come with the project (a write), so that listing VPCs never has to create one.
+TEST(VpcApi, DefaultVpcsComeWithTheProject) {
+  testing::TestApp t;
+  auto defaults_of = [&](const std::string& project) {
+    store::ListQuery q;
+    q.kind = "vpc.vpc";
+    q.filters.push_back({store::Column::kProject, store::Op::kEq, {project}, {}, false});
+    q.filters.push_back({store::Column::kBody, store::Op::kEq, {true}, "is_default"});
+    return t.store().begin(store::TxMode::kRead)->list(q).items.size();
+  };
+  EXPECT_EQ(defaults_of(t.identity().organization_id), 4u);  // the bootstrapped project
+  auto p = t.call("POST", "/account/v3/projects", R"({"name":"with-defaults"})");
+  ASSERT_EQ(p.status, 200) << p.raw.body;
+  auto project = testing::str(p.json, "id");
+  EXPECT_EQ(defaults_of(project), 4u);
+  auto list = t.call("GET", "/vpc/v2/regions/nl-ams/vpcs?project_id=" + project);
+  ASSERT_EQ(list.status, 200) << list.raw.body;
+  ASSERT_EQ(testing::num(list.json, "total_count"), 1);
+  EXPECT_EQ(t.call("DELETE", "/account/v3/projects/" + project).status, 204);
+  EXPECT_EQ(defaults_of(project), 0u);
 }
 
 }  // namespace

@@ -36,27 +36,6 @@ json::object render(const resource::View& v, const store::Record& r) {
   return o;
 }
 
-// The real platform gives every project a default VPC per region: create the missing one of the
-// listed project (or of the caller's default project) before listing.
-std::optional<ApiError> ensure_default_vpc(Context& ctx) {
-  std::string project = ctx.principal.default_project_id;
-  if (auto p = ctx.query_opt("project_id"); p && is_uuid(*p)) project = to_lower(*p);
-  if (project.empty()) return std::nullopt;
-  {
-    auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-    if (tx->get_by_key(kVpcKind, default_vpc_key(project, ctx.region()))) return std::nullopt;
-  }
-  // A project the caller may not use is answered by the list itself: ignored here.
-  ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<bool> {
-    auto owner = app::resolve_owner(ctx, tx, project, std::nullopt);
-    if (!owner) return api::fail(owner.error());
-    auto v = default_vpc(tx, ctx, *owner, ctx.region(), ctx.now());
-    if (!v) return api::fail(v.error());
-    return true;
-  });
-  return std::nullopt;
-}
-
 std::optional<ApiError> create_vpc(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
   auto name = b.str("name");
@@ -65,8 +44,7 @@ std::optional<ApiError> create_vpc(Context& ctx, store::Tx& tx, store::Record& r
   if (auto e = b.error()) return e;
   // The project's default VPC exists before any other (the platform creates it with the
   // project).
-  auto def = default_vpc(tx, ctx, {r.organization_id, r.project_id}, r.locality, r.created_at);
-  if (!def) return def.error();
+  default_vpc(tx, {r.organization_id, r.project_id}, r.locality, r.created_at);
   r.name = name && !name->empty() ? *name : "vpc-" + r.id.substr(0, 8);
   r.tags = tags.value_or(std::vector<std::string>{});
   // New VPCs always come back with routing enabled, whatever enable_routing said.
@@ -214,7 +192,6 @@ void register_vpcs(app::Registry& r) {
       .default_page_size = kDefaultPageSize,
       .orders = name_orders(),
       .filters = {resource::body_bool("is_default"), resource::body_bool("routing_enabled")},
-      .before_list = ensure_default_vpc,
       .create = create_vpc,
       .organization_field = "",
       .patch = {{"name", PatchField::As::kName}, {"tags", PatchField::As::kTags}},
