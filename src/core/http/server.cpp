@@ -171,7 +171,7 @@ struct Server::Impl {
                                        std::chrono::steady_clock::time_point started,
                                        std::string_view detail) {
     Request req;
-    req.request_id = new_uuid();
+    req.request_id = new_request_id();
     if (parser.is_header_done()) {
       req.method = std::string(to_sv(parser.get().method_string()));
       req.target = std::string(to_sv(parser.get().target()));
@@ -282,7 +282,7 @@ struct Server::Impl {
       req.method = std::string(to_sv(breq.method_string()));
       req.target = std::string(to_sv(breq.target()));
       req.remote = remote;
-      req.request_id = new_uuid();
+      req.request_id = new_request_id();
       bool target_ok = parse_target(req.target, req.path, req.query);
       req.headers = std::move(headers);
       req.body = std::move(breq.body());
@@ -343,7 +343,7 @@ struct Server::Impl {
 
   // The whole answer to a connection refused before any session: 503, then close.
   std::string refusal() {
-    auto rid = new_uuid();
+    auto rid = new_request_id();
     Response res = errors(503, rid, "too many open connections, retry later");
     bhttp::response<bhttp::string_body> out;
     out.result(static_cast<unsigned>(res.status));

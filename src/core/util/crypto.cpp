@@ -1,6 +1,5 @@
 #include "core/util/crypto.hpp"
 
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <stdexcept>
@@ -10,10 +9,10 @@
 namespace scwd {
 
 std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("sha256 failed");
+  // libsodium's SHA-256: no per-call algorithm look-up (every authenticated request hashes).
+  unsigned char md[crypto_hash_sha256_BYTES];
+  constexpr unsigned int len = crypto_hash_sha256_BYTES;
+  crypto_hash_sha256(md, reinterpret_cast<const unsigned char*>(data.data()), data.size());
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(len * 2);

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cctype>
+#include <cstdint>
+#include <random>
 #include <stdexcept>
 
 namespace scwd {
@@ -14,9 +16,8 @@ void random_bytes(unsigned char* out, int n) {
 }
 }  // namespace
 
-std::string new_uuid() {
-  std::array<unsigned char, 16> b{};
-  random_bytes(b.data(), 16);
+namespace {
+std::string format_uuid(std::array<unsigned char, 16> b) {
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
   static constexpr char hex[] = "0123456789abcdef";
@@ -28,6 +29,29 @@ std::string new_uuid() {
     s.push_back(hex[b[static_cast<std::size_t>(i)] & 0xf]);
   }
   return s;
+}
+}  // namespace
+
+std::string new_uuid() {
+  std::array<unsigned char, 16> b{};
+  random_bytes(b.data(), 16);
+  return format_uuid(b);
+}
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 gen = [] {
+    std::array<unsigned char, 8> seed{};
+    random_bytes(seed.data(), 8);
+    std::uint64_t v = 0;
+    for (auto c : seed) v = (v << 8) | c;
+    return std::mt19937_64(v);
+  }();
+  std::array<unsigned char, 16> b{};
+  for (int half = 0; half < 2; ++half) {
+    auto v = gen();
+    for (int i = 0; i < 8; ++i) b[static_cast<std::size_t>(half * 8 + i)] = (v >> (8 * i)) & 0xff;
+  }
+  return format_uuid(b);
 }
 
 std::string new_access_key() {

@@ -6,7 +6,10 @@
 
 namespace scwd {
 
-std::string new_uuid();                  // lowercase UUID v4 from a CSPRNG
+std::string new_uuid();  // lowercase UUID v4 from a CSPRNG
+// A lowercase UUID v4 from a per-thread generator seeded by the CSPRNG: unique, cheap, not
+// secret (request ids, which only name a request in logs and error answers).
+std::string new_request_id();
 std::string new_access_key();            // "SCW" + 17 of [A-Z0-9]
 bool is_uuid(std::string_view s);        // any hex UUID, case-insensitive (as the SDKs check)
 bool is_access_key(std::string_view s);  // ^SCW[A-Z0-9]{17}$

@@ -187,8 +187,8 @@ TEST(Ids, IsAccessKey) {
 
 TEST(Ids, NewUuidFormatAndUniqueness) {
   std::set<std::string> seen;
-  for (int i = 0; i < 5000; ++i) {
-    auto u = new_uuid();
+  for (int i = 0; i < 10000; ++i) {
+    auto u = i % 2 ? new_uuid() : new_request_id();
     ASSERT_EQ(u.size(), 36u);
     ASSERT_TRUE(is_uuid(u)) << u;
     ASSERT_EQ(u, to_lower(u)) << u;
