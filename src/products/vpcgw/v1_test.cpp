@@ -15,9 +15,7 @@ namespace json = boost::json;
 
 const std::string kV1 = "/vpc-gw/v1/zones/fr-par-1";
 
-using testing::advance;
-using testing::num;
-using testing::str;
+using namespace testing;  // the shared test helpers (str, num, advance, created_id)
 
 // A Private Network record in fr-par, written directly in the store (vpc.hpp's layout), so the
 // test does not depend on the VPC API.
@@ -48,9 +46,7 @@ std::string insert_private_network(testing::TestApp& t, const std::string& name,
 
 std::string create_gateway(testing::TestApp& t,
                            const std::string& body = R"({"type":"VPC-GW-S"})") {
-  auto r = t.call("POST", kV1 + "/gateways", body);
-  EXPECT_EQ(r.status, 200) << r.raw.body;
-  return r.status == 200 ? str(r.json, "id") : std::string();
+  return created_id(t, kV1 + "/gateways", body);
 }
 
 TEST(VpcGwV1Dhcp, CreateAppliesDefaultsAndDurationStrings) {
@@ -174,14 +170,20 @@ TEST(VpcGwV1Gateways, PatRulesUseUnknownAsBoth) {
   EXPECT_EQ(num(t.call("GET", kV1 + "/pat-rules?protocol=udp").json, "total_count"), 0);
 }
 
+// A gateway network of `gw` in `pn`, masquerading, with a new DHCP configuration of `subnet`.
+testing::TestApp::Reply dhcp_network(testing::TestApp& t, const std::string& gw,
+                                     const std::string& pn, const std::string& subnet) {
+  return t.call("POST", kV1 + "/gateway-networks",
+                R"({"gateway_id":")" + gw + R"(","private_network_id":")" + pn +
+                    R"(","enable_masquerade":true,"dhcp":{"subnet":")" + subnet + R"("}})");
+}
+
 TEST(VpcGwV1Networks, DhcpModeEntriesAndCleanup) {
   testing::TestApp t;
   auto pn = insert_private_network(t, "My Net", "172.16.0.0/22");
   auto gw = create_gateway(t);
   advance(t, 30);
-  auto r = t.call("POST", kV1 + "/gateway-networks",
-                  R"({"gateway_id":")" + gw + R"(","private_network_id":")" + pn +
-                      R"(","enable_masquerade":true,"dhcp":{"subnet":"192.168.10.0/24"}})");
+  auto r = dhcp_network(t, gw, pn, "192.168.10.0/24");
   ASSERT_EQ(r.status, 200) << r.raw.body;
   EXPECT_EQ(str(r.json, "status"), "created");
   EXPECT_EQ(str(r.json.at("dhcp"), "dns_local_name"), "my-net");
@@ -274,9 +276,7 @@ TEST(VpcGwV1Networks, LeasesComeFromIpamAndBecomeReservations) {
   auto pn = insert_private_network(t, "leases", "172.16.20.0/22");
   auto gw = create_gateway(t);
   advance(t, 30);
-  auto r = t.call("POST", kV1 + "/gateway-networks",
-                  R"({"gateway_id":")" + gw + R"(","private_network_id":")" + pn +
-                      R"(","enable_masquerade":true,"dhcp":{"subnet":"192.168.30.0/24"}})");
+  auto r = dhcp_network(t, gw, pn, "192.168.30.0/24");
   ASSERT_EQ(r.status, 200) << r.raw.body;
   auto gn = str(r.json, "id");
   auto lease_id = insert_nic_ip(t, pn, "172.16.20.5/22", "02:00:00:AA:BB:CC", "web-1");
