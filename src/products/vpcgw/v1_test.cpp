@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/resource/records.hpp"
 #include "core/util/ids.hpp"
 #include "products/ipam/ipam.hpp"
 #include "products/vpc/vpc.hpp"
@@ -17,19 +18,19 @@ const std::string kV1 = "/vpc-gw/v1/zones/fr-par-1";
 
 using namespace testing;  // the shared test helpers (str, num, advance, created_id)
 
+// The test app's owner, in its default project.
+app::Owner owner_of(testing::TestApp& t) {
+  return {t.identity().organization_id, t.identity().project_id};
+}
+
 // A Private Network record in fr-par, written directly in the store (vpc.hpp's layout), so the
 // test does not depend on the VPC API.
 std::string insert_private_network(testing::TestApp& t, const std::string& name,
                                    const std::string& cidr) {
-  store::Record r;
-  r.kind = std::string(products::vpc::kPrivateNetworkKind);
-  r.id = new_uuid();
-  r.organization_id = t.identity().organization_id;
-  r.project_id = t.identity().project_id;
-  r.locality = "fr-par";
+  auto r = resource::new_record(products::vpc::kPrivateNetworkKind, owner_of(t), "fr-par",
+                                t.clock().now());
   r.name = name;
   r.parent_id = new_uuid();
-  r.created_at = r.updated_at = t.clock().now();
   r.body = json::object{
       {"subnets", json::array{json::object{{"id", new_uuid()},
                                            {"subnet", cidr},
@@ -247,14 +248,8 @@ TEST(VpcGwV1Networks, DhcpModeEntriesAndCleanup) {
 // An IPAM address attached to a NIC in the Private Network, written directly in the store.
 std::string insert_nic_ip(testing::TestApp& t, const std::string& pn, const std::string& address,
                           const std::string& mac, const std::string& name) {
-  store::Record r;
-  r.kind = std::string(products::ipam::kIpKind);
-  r.id = new_uuid();
-  r.organization_id = t.identity().organization_id;
-  r.project_id = t.identity().project_id;
-  r.locality = "fr-par";
+  auto r = resource::new_record(products::ipam::kIpKind, owner_of(t), "fr-par", t.clock().now());
   r.parent_id = pn;
-  r.created_at = r.updated_at = t.clock().now();
   r.body = json::object{{"address", address},
                         {"is_ipv6", false},
                         {"source", json::object{{"subnet_id", new_uuid()}}},
