@@ -334,6 +334,20 @@ Result<Pool> pool_of(store::Tx& tx, const store::Record& gn) {
   return Pool{*subnet, *address};
 }
 
+// The gateway network a DHCP entry write names (its project the caller may change) and its pool.
+struct EntryTarget {
+  store::Record gn;
+  Pool pool;
+};
+Result<EntryTarget> entry_target(store::Tx& tx, Context& ctx, const std::string& gn_id) {
+  auto gn = vpcgw::load(tx, ctx, kGatewayNetworkKind, gn_id, "gateway_network");
+  if (!gn) return api::fail(gn.error());
+  if (auto denied = ctx.authorize_project(gn->project_id)) return api::fail(*denied);
+  auto pool = pool_of(tx, *gn);
+  if (!pool) return api::fail(pool.error());
+  return EntryTarget{std::move(*gn), *pool};
+}
+
 // Checks an IP address for a reservation on a gateway network's DHCP subnet.
 std::optional<ApiError> check_entry_ip(const Pool& pool, std::string_view ip,
                                        std::string_view arg) {
@@ -437,11 +451,10 @@ Result<Response> create_entry(Context& ctx) {
   if (auto e = b.error()) return api::fail(*e);
   auto now = ctx.now();
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto gn = vpcgw::load(tx, ctx, kGatewayNetworkKind, *gn_id, "gateway_network");
-    if (!gn) return api::fail(gn.error());
-    if (auto denied = ctx.authorize_project(gn->project_id)) return api::fail(*denied);
-    auto pool = pool_of(tx, *gn);
-    if (!pool) return api::fail(pool.error());
+    auto target = entry_target(tx, ctx, *gn_id);
+    if (!target) return api::fail(target.error());
+    const store::Record* gn = &target->gn;
+    const Pool* pool = &target->pool;
     if (auto e = check_entry_ip(*pool, *ip, "ip_address")) return api::fail(*e);
     auto m = normalize_mac(*mac);
     std::optional<store::Record> leased;
@@ -534,11 +547,10 @@ Result<Response> set_entries(Context& ctx) {
   }
   auto now = ctx.now();
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto gn = vpcgw::load(tx, ctx, kGatewayNetworkKind, *gn_id, "gateway_network");
-    if (!gn) return api::fail(gn.error());
-    if (auto denied = ctx.authorize_project(gn->project_id)) return api::fail(*denied);
-    auto pool = pool_of(tx, *gn);
-    if (!pool) return api::fail(pool.error());
+    auto target = entry_target(tx, ctx, *gn_id);
+    if (!target) return api::fail(target.error());
+    const store::Record* gn = &target->gn;
+    const Pool* pool = &target->pool;
     for (auto& w : wants)
       if (auto e = check_entry_ip(*pool, w.ip, "dhcp_entries.ip_address")) return api::fail(*e);
     auto current = entries_of(tx, *gn);
