@@ -1,5 +1,5 @@
-// Shared pieces of the IAM v1alpha1 product: store kinds, permissions of the routes, helpers for
-// ids, lists, audit logs and rendering.
+// Shared pieces of the IAM v1alpha1 product (its store kinds are core/iam/kinds.hpp): references
+// and quotas, helpers for ids, records, declarations, lists, audit logs and rendering.
 #pragma once
 
 #include <boost/json.hpp>
