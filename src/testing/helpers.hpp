@@ -40,4 +40,11 @@ inline void advance(TestApp& t, int seconds) {
   ASSERT_EQ(r.status, 200) << r.raw.body;
 }
 
+// POSTs `body` to `path`; the new resource's id (empty, and the test failing, unless answered 200).
+inline std::string created_id(TestApp& t, const std::string& path, const std::string& body) {
+  auto r = t.call("POST", path, body);
+  EXPECT_EQ(r.status, 200) << r.raw.body;
+  return r.status == 200 ? str(r.json, "id") : std::string();
+}
+
 }  // namespace scwd::testing

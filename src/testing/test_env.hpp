@@ -9,39 +9,27 @@
 
 #include "core/admin/admin.hpp"
 #include "core/app/app.hpp"
+#include "core/app/owner.hpp"
 #include "core/auth/bootstrap.hpp"
 #include "core/store/sqlite/sqlite_store.hpp"
 #include "core/util/ids.hpp"
 #include "products/products.hpp"
+#include "testing/temp_dir.hpp"
 
 namespace scwd::testing {
-
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() / ("scwd-test-" + new_uuid());
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // A bootstrapped store and an App with every product module.
 class TestApp {
  public:
-  TestApp() {
+  // `extra`: a module of the test's own, served beside the products.
+  explicit TestApp(std::unique_ptr<app::Module> extra = nullptr) {
     store_ = store::open_sqlite({(dir_.path() / "scwd.db").string()});
     auto boot = auth::bootstrap(*store_, {}, clock_.now());
     identity_ = boot.identity;
     config_.version = "test";
     app_ = std::make_unique<app::App>(*store_, clock_, config_);
     for (auto f : products::all()) app_->add_module(f());
+    if (extra) app_->add_module(std::move(extra));
     app_->add_module(admin::make_module(*app_));
     app_->finalize();
     app_->create_defaults();
@@ -64,7 +52,9 @@ class TestApp {
     req.headers.emplace_back("Content-Type", "application/json");
     req.body = std::move(body);
     req.request_id = new_uuid();
+    req.remote = "127.0.0.1";
     auto res = app_->handle(req);
+    if (res.after_commit) res.after_commit();
     Reply r{res.status, nullptr, res};
     if (!res.body.empty() && res.content_type == "application/json")
       r.json = boost::json::parse(res.body);
@@ -84,6 +74,22 @@ class TestApp {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<app::App> app_;
   auth::Identity identity_;
+};
+
+// A request context for calling a product's functions directly: the caller is `organization`
+// (default: the test app's owner), acting in its default project (`owner`).
+struct Caller {
+  explicit Caller(TestApp& t, std::string organization = {})
+      : ctx(req, params, nullptr, principal, t.app().services()) {
+    principal.organization_id =
+        organization.empty() ? t.identity().organization_id : std::move(organization);
+    owner = {principal.organization_id, principal.organization_id};
+  }
+  http::Request req;
+  router::Params params;
+  app::Principal principal;
+  app::Context ctx;
+  app::Owner owner;
 };
 
 }  // namespace scwd::testing

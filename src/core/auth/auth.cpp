@@ -5,6 +5,7 @@
 #include "core/auth/bootstrap.hpp"
 #include "core/util/crypto.hpp"
 #include "core/util/ids.hpp"
+#include "core/util/json.hpp"
 
 namespace scwd::auth {
 
@@ -21,10 +22,19 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string body_str(const boost::json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string()) return {};
-  return std::string(it->value().get_string());
+// An API key (found by `find`) and the user bearing it, if a user does.
+struct KeyAndUser {
+  std::optional<store::Record> key, user;
+};
+template <typename Find>
+KeyAndUser key_and_user(store::Store& store, Find find) {
+  KeyAndUser out;
+  auto tx = store.begin(store::TxMode::kRead);
+  out.key = find(*tx);
+  if (out.key)
+    if (auto uid = str_of(out.key->body, "user_id"); !uid.empty())
+      out.user = tx->get(kUserKind, uid);
+  return out;
 }
 }  // namespace
 
@@ -73,39 +83,31 @@ static api::Result<app::Principal> principal_of(const store::Record& key,
   app::Principal p;
   p.access_key = key.id;
   p.organization_id = key.organization_id;
-  p.default_project_id = body_str(key.body, "default_project_id");
-  if (auto uid = body_str(key.body, "user_id"); !uid.empty()) {
+  p.default_project_id = str_of(key.body, "default_project_id");
+  if (auto uid = str_of(key.body, "user_id"); !uid.empty()) {
     p.bearer_type = "user";
     p.bearer_id = uid;
     if (!user) return api::fail(ApiError::denied_authentication("api_key", "not_found"));
-    p.owner = body_str(user->body, "type") == "owner";
+    p.owner = str_of(user->body, "type") == "owner";
     // A locked member cannot use its API keys until it is unlocked.
     auto locked = user->body.find("locked");
     if (locked != user->body.end() && locked->value().is_bool() && locked->value().get_bool())
       return api::fail(ApiError::denied_authentication("api_key", "unknown_reason"));
   } else {
     p.bearer_type = "application";
-    p.bearer_id = body_str(key.body, "application_id");
+    p.bearer_id = str_of(key.body, "application_id");
   }
-  if (auto e = body_str(key.body, "expires_at"); !e.empty()) expires = parse_time(e);
+  if (auto e = str_of(key.body, "expires_at"); !e.empty()) expires = parse_time(e);
   return p;
 }
 
 api::Result<app::Principal> Authenticator::load(const std::string& hash) {
   auto gen = generation_.load();
-  std::optional<store::Record> key;
-  std::optional<store::Record> user;
-  {
-    auto tx = store_.begin(store::TxMode::kRead);
-    key = tx->get_by_key(kApiKeyKind, hash);
-    if (key) {
-      auto uid = body_str(key->body, "user_id");
-      if (!uid.empty()) user = tx->get(kUserKind, uid);
-    }
-  }
+  auto [key, user] =
+      key_and_user(store_, [&](store::Tx& tx) { return tx.get_by_key(kApiKeyKind, hash); });
   if (!key) return api::fail(ApiError::denied_authentication("api_key", "not_found"));
   // The lookup key already is the hash; compare the stored digest in constant time as well.
-  if (!constant_time_equal(body_str(key->body, "secret_hash"), hash.substr(7)))
+  if (!constant_time_equal(str_of(key->body, "secret_hash"), hash.substr(7)))
     return api::fail(ApiError::denied_authentication("api_key", "not_found"));
 
   std::optional<Micros> expires;
@@ -148,7 +150,7 @@ api::Result<app::Principal> Authenticator::session_of(std::string_view token) {
   p.bearer_id = user->id;
   p.organization_id = user->organization_id;
   p.default_project_id = user->organization_id;
-  p.owner = body_str(user->body, "type") == "owner";
+  p.owner = str_of(user->body, "type") == "owner";
   mark_operator(p);
   return p;
 }
@@ -175,16 +177,8 @@ void Authenticator::mark_operator(app::Principal& p) {
 
 api::Result<app::Principal> Authenticator::principal_of_access_key(
     std::string_view access_key, std::optional<std::string_view> organization) {
-  std::optional<store::Record> key;
-  std::optional<store::Record> user;
-  {
-    auto tx = store_.begin(store::TxMode::kRead);
-    key = tx->get(kApiKeyKind, access_key);
-    if (key) {
-      auto uid = body_str(key->body, "user_id");
-      if (!uid.empty()) user = tx->get(kUserKind, uid);
-    }
-  }
+  auto [key, user] =
+      key_and_user(store_, [&](store::Tx& tx) { return tx.get(kApiKeyKind, access_key); });
   if (!key || (organization && key->organization_id != *organization))
     return api::fail(ApiError::denied_authentication("api_key", "not_found"));
   std::optional<Micros> expires;

@@ -14,16 +14,18 @@
 #include "core/api/error.hpp"
 #include "core/app/context.hpp"
 #include "core/http/message.hpp"
+#include "core/iam/kinds.hpp"
 #include "core/store/store.hpp"
 #include "core/util/time.hpp"
 
 namespace scwd::auth {
 
-// Store kinds owned by identity (written by the bootstrap and the IAM product).
-inline constexpr std::string_view kApiKeyKind = "iam.api_key";
-inline constexpr std::string_view kUserKind = "iam.user";
-inline constexpr std::string_view kApplicationKind = "iam.application";
-inline constexpr std::string_view kJwtKind = "iam.jwt";  // console sessions (X-Session-Token)
+// The IAM kinds identity reads and the bootstrap writes (named in core/iam/kinds.hpp), and those
+// of accounts (written by the bootstrap and the Account product).
+using iam::kApiKeyKind;
+using iam::kApplicationKind;
+using iam::kJwtKind;
+using iam::kUserKind;
 inline constexpr std::string_view kOrganizationKind = "account.organization";
 inline constexpr std::string_view kProjectKind = "account.project";
 // resource_keys entry of an API key: "secret:" + hash_secret(secret)

@@ -1,6 +1,7 @@
 #include "core/iam/evaluator.hpp"
 
 #include <cctype>
+#include <functional>
 #include <variant>
 
 #include "core/auth/auth.hpp"
@@ -56,32 +57,23 @@ class Parser {
     if (error_.empty()) error_ = std::move(msg);
   }
 
-  Value disjunction() {
-    auto v = conjunction();
-    while (eat("||")) {
-      auto r = conjunction();
+  // Operands of `next` joined by `op` (|| or &&): booleans, combined by `combine`.
+  template <typename Combine>
+  Value chain(std::string_view op, Value (Parser::*next)(), Combine combine) {
+    auto v = (this->*next)();
+    while (eat(op)) {
+      auto r = (this->*next)();
       auto a = std::get_if<bool>(&v), b = std::get_if<bool>(&r);
       if (!a || !b) {
-        fail("|| needs booleans");
+        fail(std::string(op) + " needs booleans");
         return {};
       }
-      v = *a || *b;
+      v = combine(*a, *b);
     }
     return v;
   }
-  Value conjunction() {
-    auto v = comparison();
-    while (eat("&&")) {
-      auto r = comparison();
-      auto a = std::get_if<bool>(&v), b = std::get_if<bool>(&r);
-      if (!a || !b) {
-        fail("&& needs booleans");
-        return {};
-      }
-      v = *a && *b;
-    }
-    return v;
-  }
+  Value disjunction() { return chain("||", &Parser::conjunction, std::logical_or<>()); }
+  Value conjunction() { return chain("&&", &Parser::comparison, std::logical_and<>()); }
   Value comparison() {
     auto l = unary();
     skip();
@@ -362,19 +354,24 @@ std::optional<Match> Evaluator::at_organization(std::string_view fam, Access a) 
   return std::nullopt;
 }
 
-std::optional<Match> Evaluator::in_project(std::string_view fam, Access a,
-                                           std::string_view project) const {
+std::optional<Match> Evaluator::first_in_project(
+    std::string_view project, const std::function<bool(const PermissionSet&)>& grants) const {
   for (auto& r : rules_) {
     bool scoped = !r.organization_id.empty();
     for (auto& p : r.project_ids) scoped = scoped || p == project;
     if (!scoped || !live(r)) continue;
     for (auto& n : r.permission_set_names) {
       auto* set = find_permission_set(n);
-      if (set && set->scope == ScopeType::kProjects && covers(granted(*set, fam), a))
-        return Match{&r, n};
+      if (set && set->scope == ScopeType::kProjects && grants(*set)) return Match{&r, n};
     }
   }
   return std::nullopt;
+}
+
+std::optional<Match> Evaluator::in_project(std::string_view fam, Access a,
+                                           std::string_view project) const {
+  return first_in_project(project,
+                          [&](const PermissionSet& set) { return covers(granted(set, fam), a); });
 }
 
 std::optional<std::set<std::string>> Evaluator::projects(std::string_view fam, Access a) const {
@@ -392,16 +389,7 @@ std::optional<std::set<std::string>> Evaluator::projects(std::string_view fam, A
 }
 
 std::optional<Match> Evaluator::any_in_project(std::string_view project) const {
-  for (auto& r : rules_) {
-    bool scoped = !r.organization_id.empty();
-    for (auto& p : r.project_ids) scoped = scoped || p == project;
-    if (!scoped || !live(r)) continue;
-    for (auto& n : r.permission_set_names) {
-      auto* set = find_permission_set(n);
-      if (set && set->scope == ScopeType::kProjects) return Match{&r, n};
-    }
-  }
-  return std::nullopt;
+  return first_in_project(project, [](const PermissionSet&) { return true; });
 }
 
 std::optional<std::set<std::string>> Evaluator::visible_projects() const {

@@ -4,6 +4,7 @@
 // target and its condition holds.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -12,13 +13,10 @@
 
 #include "core/app/context.hpp"
 #include "core/iam/catalog.hpp"
+#include "core/iam/kinds.hpp"
 #include "core/store/store.hpp"
 
 namespace scwd::iam {
-
-// Store kinds of IAM (the users, applications and API keys kinds are in core/auth).
-inline constexpr std::string_view kGroupKind = "iam.group";
-inline constexpr std::string_view kPolicyKind = "iam.policy";
 
 struct Rule {
   std::string policy_id;
@@ -79,6 +77,10 @@ class Evaluator {
 
  private:
   bool live(const Rule& r) const;  // organization matches and the condition holds
+  // The first project-scoped set of a live rule reaching `project` (organization-wide or naming
+  // it) that `grants` accepts.
+  std::optional<Match> first_in_project(
+      std::string_view project, const std::function<bool(const PermissionSet&)>& grants) const;
   std::vector<Rule> rules_;
   std::string organization_id_;
   RequestFacts facts_;

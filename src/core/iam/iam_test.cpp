@@ -265,15 +265,7 @@ class FakeInstances : public app::Module {
 class IamPipeline : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = store::open_sqlite({(dir_.path() / "scwd.db").string()});
-    id_ = auth::bootstrap(*store_, {}, clock_.now()).identity;
-    config_.version = "test";
-    config_.quota_projects = 100;
-    app_ = std::make_unique<app::App>(*store_, clock_, config_);
-    for (auto f : products::all()) app_->add_module(f());
-    app_->add_module(std::make_unique<FakeInstances>());
-    app_->add_module(admin::make_module(*app_));
-    app_->finalize();
+    t_.config().quota_projects = 100;
     a_ = call("POST", "/account/v3/projects", R"({"name":"A"})").json.at("id").as_string().c_str();
     b_ = call("POST", "/account/v3/projects", R"({"name":"B"})").json.at("id").as_string().c_str();
     for (auto p : {a_, b_})
@@ -299,28 +291,9 @@ class IamPipeline : public ::testing::Test {
     sk_ = key.json.at("secret_key").as_string().c_str();
   }
 
-  struct Reply {
-    int status;
-    json::value json;
-    http::Response raw;
-  };
-  Reply call(std::string method, std::string target, std::string body = {},
-             std::string token = "<owner>") {
-    http::Request req;
-    req.method = std::move(method);
-    req.target = std::move(target);
-    http::parse_target(req.target, req.path, req.query);
-    if (token == "<owner>") token = id_.secret_key;
-    if (!token.empty()) req.headers.emplace_back("X-Auth-Token", token);
-    req.headers.emplace_back("Content-Type", "application/json");
-    req.body = std::move(body);
-    req.request_id = new_uuid();
-    req.remote = "127.0.0.1";
-    auto res = app_->handle(req);
-    if (res.after_commit) res.after_commit();
-    Reply r{res.status, nullptr, res};
-    if (!res.body.empty() && res.content_type == "application/json") r.json = json::parse(res.body);
-    return r;
+  testing::TestApp::Reply call(std::string method, std::string target, std::string body = {},
+                               std::string token = "<owner>") {
+    return t_.call(std::move(method), std::move(target), std::move(body), std::move(token));
   }
   static std::string denied(std::string_view action, std::string_view resource) {
     return json::serialize(json::object{
@@ -329,12 +302,8 @@ class IamPipeline : public ::testing::Test {
         {"details", json::array{json::object{{"action", action}, {"resource", resource}}}}});
   }
 
-  testing::TempDir dir_;
-  Clock clock_;
-  app::Config config_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<app::App> app_;
-  auth::Identity id_;
+  testing::TestApp t_{std::make_unique<FakeInstances>()};
+  const auth::Identity& id_ = t_.identity();
   std::string a_, b_, app_id_, policy_id_, ak_, sk_;
   std::map<std::string, std::string> server_in_;
 };
@@ -466,7 +435,7 @@ TEST_F(IamPipeline, ReferencesAreAuthorizedOnTheirOwnProject) {
   // One volume per project, and one of another organization.
   std::map<std::string, std::string> vol;
   {
-    auto tx = store_->begin(store::TxMode::kWrite);
+    auto tx = t_.store().begin(store::TxMode::kWrite);
     for (auto [p, org] : {std::pair{a_, id_.organization_id}, std::pair{b_, id_.organization_id},
                           std::pair{c_, id_.organization_id},
                           std::pair{std::string(new_uuid()), std::string(new_uuid())}}) {
@@ -476,7 +445,7 @@ TEST_F(IamPipeline, ReferencesAreAuthorizedOnTheirOwnProject) {
       r.organization_id = org;
       r.project_id = p;
       r.body = json::object{{"in_use", false}};
-      r.created_at = r.updated_at = clock_.now();
+      r.created_at = r.updated_at = t_.clock().now();
       tx->insert(r);
       vol[org == id_.organization_id ? p : "other-org"] = r.id;
     }
@@ -487,13 +456,13 @@ TEST_F(IamPipeline, ReferencesAreAuthorizedOnTheirOwnProject) {
     pub.organization_id = id_.organization_id;
     pub.project_id = c_;
     pub.body = json::object{{"in_use", false}, {"public", true}};
-    pub.created_at = pub.updated_at = clock_.now();
+    pub.created_at = pub.updated_at = t_.clock().now();
     tx->insert(pub);
     vol["public"] = pub.id;
     tx->commit();
   }
   auto in_use = [&](const std::string& id) {
-    auto tx = store_->begin(store::TxMode::kRead);
+    auto tx = t_.store().begin(store::TxMode::kRead);
     return tx->get(kVolume, id)->body.at("in_use").as_bool();
   };
   const std::string attach =

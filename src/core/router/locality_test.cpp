@@ -5,6 +5,7 @@
 
 #include <set>
 #include <string>
+#include <utility>
 
 namespace scwd::locality {
 namespace {
@@ -24,81 +25,51 @@ TEST(Locality, Zones) {
                           "pl-waw-1", "pl-waw-2", "pl-waw-3", "it-mil-1"));
 }
 
+// A known zone is a zone and well-formed as one, not a region; a known region the other way.
+void expect_only(std::string_view name, bool zone) {
+  EXPECT_EQ(is_zone(name), zone) << name;
+  EXPECT_EQ(zone_format_ok(name), zone) << name;
+  EXPECT_EQ(is_region(name), !zone) << name;
+  EXPECT_EQ(region_format_ok(name), !zone) << name;
+}
+
 TEST(Locality, EveryZoneBelongsToAKnownRegion) {
   std::set<std::string_view> seen;
   for (auto z : zones()) {
-    SCOPED_TRACE(std::string(z));
-    EXPECT_TRUE(is_zone(z));
-    EXPECT_FALSE(is_region(z));
-    EXPECT_TRUE(zone_format_ok(z));
-    EXPECT_FALSE(region_format_ok(z));
-    EXPECT_TRUE(is_region(region_of_zone(z)));
+    expect_only(z, true);
+    EXPECT_TRUE(is_region(region_of_zone(z))) << z;
     seen.insert(region_of_zone(z));
   }
   EXPECT_EQ(seen.size(), regions().size());
-  for (auto r : regions()) {
-    SCOPED_TRACE(std::string(r));
-    EXPECT_TRUE(is_region(r));
-    EXPECT_FALSE(is_zone(r));
-    EXPECT_TRUE(region_format_ok(r));
-    EXPECT_FALSE(zone_format_ok(r));
-  }
+  for (auto r : regions()) expect_only(r, false);
 }
 
 TEST(Locality, MembershipIsExact) {
-  EXPECT_FALSE(is_zone("fr-par-4"));
-  EXPECT_FALSE(is_zone("it-mil-2"));
-  EXPECT_FALSE(is_zone("FR-PAR-1"));
-  EXPECT_FALSE(is_zone("fr-par-1 "));
-  EXPECT_FALSE(is_zone(""));
-  EXPECT_FALSE(is_region("fr-pa"));
-  EXPECT_FALSE(is_region("de-fra"));
-  EXPECT_FALSE(is_region("Fr-par"));
-  EXPECT_FALSE(is_region(""));
+  for (auto z : {"fr-par-4", "it-mil-2", "FR-PAR-1", "fr-par-1 ", ""})
+    EXPECT_FALSE(is_zone(z)) << z;
+  for (auto r : {"fr-pa", "de-fra", "Fr-par", ""}) EXPECT_FALSE(is_region(r)) << r;
 }
 
 TEST(Locality, RegionFormat) {
-  EXPECT_TRUE(region_format_ok("fr-par"));
-  EXPECT_TRUE(region_format_ok("xx-abc"));      // unknown but well-formed
-  EXPECT_TRUE(region_format_ok("xx-abcdefg"));  // 7 letters
-  EXPECT_FALSE(region_format_ok("xx-abcdefgh"));
-  EXPECT_FALSE(region_format_ok("xx-ab"));
-  EXPECT_FALSE(region_format_ok("x-abc"));
-  EXPECT_FALSE(region_format_ok("xxx-abc"));
-  EXPECT_FALSE(region_format_ok("FR-PAR"));
-  EXPECT_FALSE(region_format_ok("fr_par"));
-  EXPECT_FALSE(region_format_ok("frpar"));
-  EXPECT_FALSE(region_format_ok("fr-"));
-  EXPECT_FALSE(region_format_ok("fr-par-"));
-  EXPECT_FALSE(region_format_ok("fr-p4r"));
-  EXPECT_FALSE(region_format_ok(""));
+  // Unknown but well-formed, up to 7 letters.
+  for (auto r : {"fr-par", "xx-abc", "xx-abcdefg"}) EXPECT_TRUE(region_format_ok(r)) << r;
+  for (auto r : {"xx-abcdefgh", "xx-ab", "x-abc", "xxx-abc", "FR-PAR", "fr_par", "frpar", "fr-",
+                 "fr-par-", "fr-p4r", ""})
+    EXPECT_FALSE(region_format_ok(r)) << r;
 }
 
 TEST(Locality, ZoneFormat) {
-  EXPECT_TRUE(zone_format_ok("fr-par-1"));
-  EXPECT_TRUE(zone_format_ok("xx-abc-9"));
-  EXPECT_TRUE(zone_format_ok("xx-abcdefg-12"));
-  EXPECT_FALSE(zone_format_ok("xx-abc-123"));
-  EXPECT_FALSE(zone_format_ok("xx-abc-"));
-  EXPECT_FALSE(zone_format_ok("xx-abc-a"));
-  EXPECT_FALSE(zone_format_ok("xx-abc-1a"));
-  EXPECT_FALSE(zone_format_ok("xx-ab-1"));
-  EXPECT_FALSE(zone_format_ok("xx-abcdefgh-1"));
-  EXPECT_FALSE(zone_format_ok("FR-PAR-1"));
-  EXPECT_FALSE(zone_format_ok("fr-par1"));
-  EXPECT_FALSE(zone_format_ok("fr-par--1"));
-  EXPECT_FALSE(zone_format_ok("-1"));
-  EXPECT_FALSE(zone_format_ok("1"));
-  EXPECT_FALSE(zone_format_ok(""));
+  for (auto z : {"fr-par-1", "xx-abc-9", "xx-abcdefg-12"}) EXPECT_TRUE(zone_format_ok(z)) << z;
+  for (auto z : {"xx-abc-123", "xx-abc-", "xx-abc-a", "xx-abc-1a", "xx-ab-1", "xx-abcdefgh-1",
+                 "FR-PAR-1", "fr-par1", "fr-par--1", "-1", "1", ""})
+    EXPECT_FALSE(zone_format_ok(z)) << z;
 }
 
 TEST(Locality, RegionOfZone) {
-  EXPECT_EQ(region_of_zone("fr-par-1"), "fr-par");
-  EXPECT_EQ(region_of_zone("nl-ams-3"), "nl-ams");
-  EXPECT_EQ(region_of_zone("pl-waw-2"), "pl-waw");
-  EXPECT_EQ(region_of_zone("it-mil-1"), "it-mil");
-  EXPECT_EQ(region_of_zone("xx-abc-12"), "xx-abc");
-  EXPECT_EQ(region_of_zone("nodash"), "nodash");
+  for (auto [zone, region] : {std::pair{"fr-par-1", "fr-par"}, std::pair{"nl-ams-3", "nl-ams"},
+                              std::pair{"pl-waw-2", "pl-waw"}, std::pair{"it-mil-1", "it-mil"},
+                              std::pair{"xx-abc-12", "xx-abc"}, std::pair{"nodash", "nodash"}})
+    EXPECT_EQ(region_of_zone(zone), region) << zone;
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <stdexcept>
+#include <string_view>
 
 namespace scwd::router {
 namespace {
@@ -11,6 +13,19 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 using Kind = Match::Kind;
+
+// Every one of `paths` answers `kind` to GET.
+void expect_kind(const Router& r, Kind kind, std::initializer_list<std::string_view> paths) {
+  for (auto p : paths) EXPECT_EQ(r.match("GET", p).kind, kind) << p;
+}
+
+// The match of `method path`, which must find `route`.
+Match found(const Router& r, std::string_view method, std::string_view path, int route) {
+  auto m = r.match(method, path);
+  EXPECT_EQ(m.kind, Kind::kFound) << method << " " << path;
+  EXPECT_EQ(m.route, route) << method << " " << path;
+  return m;
+}
 
 TEST(RouterSplit, DropsEmptySegments) {
   EXPECT_THAT(Router::split("/a/b/c"), ElementsAre("a", "b", "c"));
@@ -22,18 +37,14 @@ TEST(RouterSplit, DropsEmptySegments) {
 TEST(Router, MatchesLiteralTemplate) {
   Router r;
   r.add("GET", "/account/v3/projects", 7);
-  auto m = r.match("GET", "/account/v3/projects");
-  ASSERT_EQ(m.kind, Kind::kFound);
-  EXPECT_EQ(m.route, 7);
+  auto m = found(r, "GET", "/account/v3/projects", 7);
   EXPECT_EQ(m.params.size(), 0u);
 }
 
 TEST(Router, ExtractsParams) {
   Router r;
   r.add("GET", "/instance/v1/zones/{zone}/servers/{server_id}", 1);
-  auto m = r.match("GET", "/instance/v1/zones/fr-par-1/servers/abc-123");
-  ASSERT_EQ(m.kind, Kind::kFound);
-  EXPECT_EQ(m.route, 1);
+  auto m = found(r, "GET", "/instance/v1/zones/fr-par-1/servers/abc-123", 1);
   ASSERT_EQ(m.params.size(), 2u);
   EXPECT_EQ(m.params["zone"], "fr-par-1");
   EXPECT_EQ(m.params["server_id"], "abc-123");
@@ -46,9 +57,7 @@ TEST(Router, ExtractsParams) {
 TEST(Router, ParamDoesNotMatchMissingSegment) {
   Router r;
   r.add("GET", "/a/{id}", 1);
-  EXPECT_EQ(r.match("GET", "/a").kind, Kind::kNotFound);
-  EXPECT_EQ(r.match("GET", "/a/").kind, Kind::kNotFound);
-  EXPECT_EQ(r.match("GET", "/a/x/y").kind, Kind::kNotFound);
+  expect_kind(r, Kind::kNotFound, {"/a", "/a/", "/a/x/y"});
 }
 
 TEST(Router, LiteralWinsOverParam) {
@@ -56,15 +65,11 @@ TEST(Router, LiteralWinsOverParam) {
   r.add("GET", "/instance/v1/zones/{zone}/security_groups/{security_group_id}/rules", 1);
   r.add("GET", "/instance/v1/zones/{zone}/security_groups/default/rules", 2);
 
-  auto lit = r.match("GET", "/instance/v1/zones/fr-par-1/security_groups/default/rules");
-  ASSERT_EQ(lit.kind, Kind::kFound);
-  EXPECT_EQ(lit.route, 2);
+  auto lit = found(r, "GET", "/instance/v1/zones/fr-par-1/security_groups/default/rules", 2);
   EXPECT_EQ(lit.params["zone"], "fr-par-1");
   EXPECT_EQ(lit.params.get("security_group_id"), nullptr);
 
-  auto par = r.match("GET", "/instance/v1/zones/fr-par-1/security_groups/sg-1/rules");
-  ASSERT_EQ(par.kind, Kind::kFound);
-  EXPECT_EQ(par.route, 1);
+  auto par = found(r, "GET", "/instance/v1/zones/fr-par-1/security_groups/sg-1/rules", 1);
   EXPECT_EQ(par.params["security_group_id"], "sg-1");
 }
 
@@ -80,9 +85,7 @@ TEST(Router, BacktracksFromLiteralToParam) {
   Router r;
   r.add("GET", "/a/default/x", 1);
   r.add("GET", "/a/{id}/y", 2);
-  auto m = r.match("GET", "/a/default/y");
-  ASSERT_EQ(m.kind, Kind::kFound);
-  EXPECT_EQ(m.route, 2);
+  auto m = found(r, "GET", "/a/default/y", 2);
   EXPECT_EQ(m.params["id"], "default");
   // No stale parameters from the abandoned branch.
   EXPECT_EQ(m.params.size(), 1u);
@@ -93,12 +96,8 @@ TEST(Router, LiteralWithoutTheMethodFallsBackToParamRoute) {
   r.add("GET", "/sg/default/rules", 1);
   r.add("GET", "/sg/{security_group_id}/rules", 2);
   r.add("POST", "/sg/{security_group_id}/rules", 3);
-  auto get = r.match("GET", "/sg/default/rules");
-  ASSERT_EQ(get.kind, Kind::kFound);
-  EXPECT_EQ(get.route, 1);
-  auto post = r.match("POST", "/sg/default/rules");
-  ASSERT_EQ(post.kind, Kind::kFound);
-  EXPECT_EQ(post.route, 3);
+  auto get = found(r, "GET", "/sg/default/rules", 1);
+  auto post = found(r, "POST", "/sg/default/rules", 3);
   EXPECT_EQ(post.params["security_group_id"], "default");
   auto del = r.match("DELETE", "/sg/default/rules");
   ASSERT_EQ(del.kind, Kind::kMethodNotAllowed);
@@ -131,9 +130,7 @@ TEST(Router, NotFound) {
   EXPECT_TRUE(m.allowed.empty());
   EXPECT_EQ(m.params.size(), 0u);
   // An intermediate node without methods is not a match.
-  EXPECT_EQ(r.match("GET", "/a").kind, Kind::kNotFound);
-  EXPECT_EQ(r.match("GET", "/").kind, Kind::kNotFound);
-  EXPECT_EQ(r.match("GET", "/a/b/c").kind, Kind::kNotFound);
+  expect_kind(r, Kind::kNotFound, {"/a", "/", "/a/b/c"});
 }
 
 TEST(Router, NotFoundClearsParams) {
@@ -165,18 +162,13 @@ TEST(Router, PlusIsNotSpaceInPaths) {
 TEST(Router, LiteralSegmentsMatchAfterDecoding) {
   Router r;
   r.add("GET", "/a/default", 1);
-  auto m = r.match("GET", "/a/%64efault");
-  ASSERT_EQ(m.kind, Kind::kFound);
-  EXPECT_EQ(m.route, 1);
+  found(r, "GET", "/a/%64efault", 1);
 }
 
 TEST(Router, BadPercentEncoding) {
   Router r;
   r.add("GET", "/x/{v}", 1);
-  EXPECT_EQ(r.match("GET", "/x/%zz").kind, Kind::kBadPath);
-  EXPECT_EQ(r.match("GET", "/x/%4").kind, Kind::kBadPath);
-  EXPECT_EQ(r.match("GET", "/x/abc%").kind, Kind::kBadPath);
-  EXPECT_EQ(r.match("GET", "/x/%g1").kind, Kind::kBadPath);
+  expect_kind(r, Kind::kBadPath, {"/x/%zz", "/x/%4", "/x/abc%", "/x/%g1"});
   // Bad encoding is reported even when no route would match.
   EXPECT_EQ(r.match("GET", "/nothing/%").kind, Kind::kBadPath);
 }
@@ -238,9 +230,7 @@ TEST(Router, TrailingAndRepeatedSlashes) {
   r.add("GET", "/account/v3/projects/{project_id}", 2);
   EXPECT_EQ(r.match("GET", "/account/v3/projects").route, 1);
   EXPECT_EQ(r.match("GET", "/account/v3/projects/").route, 1);
-  auto m = r.match("GET", "/account/v3/projects/p1/");
-  ASSERT_EQ(m.kind, Kind::kFound);
-  EXPECT_EQ(m.route, 2);
+  auto m = found(r, "GET", "/account/v3/projects/p1/", 2);
   EXPECT_EQ(m.params["project_id"], "p1");
   EXPECT_EQ(r.match("GET", "//account//v3/projects//p1").route, 2);
 }

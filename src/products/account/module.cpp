@@ -5,6 +5,7 @@
 #include "core/auth/auth.hpp"
 #include "core/codec/validate.hpp"
 #include "core/paging/paging.hpp"
+#include "core/resource/named.hpp"
 #include "core/resource/resource.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
@@ -110,20 +111,14 @@ std::optional<ApiError> empty_project(Context& ctx, store::Tx& tx, const store::
 }
 
 std::shared_ptr<const resource::Spec> project_spec() {
-  resource::Spec s;
-  s.kind = std::string(kProject);
-  s.resource = "project";
-  s.id_param = "project_id";
-  s.collections = {"/account/v3/projects"};
-  s.read = kProjectsRead;
-  s.write = kProjectsWrite;
+  auto s =
+      resource::named(kProject, "project", "/account/v3/projects", kProjectsRead, kProjectsWrite);
   s.bad_id_help = "value must be a valid UUID";
   // The platform names the parameter, not the resource, in this not_found.
   s.missing = [](const Context&, std::string_view id, bool) {
     return ApiError::not_found("project_id", id);
   };
   s.render = render_project;
-  s.list_key = "projects";
   // The real API answered a list of 42 projects in one page when no page_size was sent.
   s.default_page_size = 100;
   s.filters = {resource::custom("project_ids", project_ids)};

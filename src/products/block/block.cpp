@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "core/resource/records.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "products/block/model.hpp"
@@ -202,27 +203,12 @@ std::optional<ApiError> make_volume(store::Tx& tx, const app::Context& ctx, cons
 
 // --- the contract ---
 
-namespace {
-
-// A new record of a kind, owned and placed, created now.
-store::Record new_record(std::string_view kind, std::string organization, std::string project,
-                         std::string_view zone, Micros now) {
-  store::Record r;
-  r.kind = std::string(kind);
-  r.id = new_uuid();
-  r.organization_id = std::move(organization);
-  r.project_id = std::move(project);
-  r.locality = std::string(zone);
-  r.created_at = r.updated_at = now;
-  return r;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 api::Result<store::Record> create_volume(store::Tx& tx, const app::Context& ctx,
                                          const app::Owner& owner, std::string_view zone,
                                          const NewVolume& v) {
-  auto r = new_record(kVolumeKind, owner.organization_id, owner.project_id, zone, ctx.now());
+  auto r = resource::new_record(kVolumeKind, owner, zone, ctx.now());
   if (auto e = make_volume(tx, ctx, v, r)) return api::fail(*e);
   tx.insert(r);
   return r;
@@ -235,14 +221,17 @@ std::optional<store::Record> find_volume(store::Tx& tx, std::string_view zone,
 
 namespace {
 
-json::object new_reference(std::string_view type, std::string_view resource_id,
-                           std::string_view ref_type, Micros now) {
-  return json::object{{"id", new_uuid()},
-                      {"product_resource_type", type},
-                      {"product_resource_id", resource_id},
-                      {"created_at", format_time(now)},
-                      {"type", ref_type},
-                      {"status", "attached"}};
+// `resource_id` (a `type`) uses `r` (`ref_type`: exclusive, link): a new reference, and an
+// available record now in use.
+void add_reference(store::Record& r, std::string_view type, std::string_view resource_id,
+                   std::string_view ref_type, Micros now) {
+  references(r).push_back(json::object{{"id", new_uuid()},
+                                       {"product_resource_type", type},
+                                       {"product_resource_id", resource_id},
+                                       {"created_at", format_time(now)},
+                                       {"type", ref_type},
+                                       {"status", "attached"}});
+  if (r.state == "available") r.state = "in_use";
 }
 
 bool drop_reference(store::Record& r, std::string_view resource_id) {
@@ -278,8 +267,7 @@ std::optional<api::ApiError> attach(store::Tx& tx, std::string_view zone,
                                      std::string(o["product_resource_type"].as_string()) + " " +
                                      std::string(o["product_resource_id"].as_string()));
   }
-  references(*r).push_back(new_reference(kServerRef, server_id, "exclusive", now));
-  if (r->state == "available") r->state = "in_use";
+  add_reference(*r, kServerRef, server_id, "exclusive", now);
   r->updated_at = std::max(r->updated_at, now);
   tx.update(*r);
   return std::nullopt;
@@ -308,8 +296,7 @@ std::optional<api::ApiError> link_snapshot(store::Tx& tx, std::string_view zone,
   auto r = load(tx, kSnapshotKind, zone, snapshot_id);
   if (!r) return ApiError::not_found("snapshot", snapshot_id);
   if (has_reference(*r, image_id)) return std::nullopt;
-  references(*r).push_back(new_reference("instance_image", image_id, "link", now));
-  if (r->state == "available") r->state = "in_use";
+  add_reference(*r, "instance_image", image_id, "link", now);
   tx.update(*r);
   return std::nullopt;
 }
@@ -333,8 +320,8 @@ api::Result<store::Record> create_snapshot(store::Tx& tx, const app::Context& ct
                                            Micros now) {
   if (auto e = quota::check(tx, ctx.svc.config, kSnapshotQuota, volume.organization_id))
     return api::fail(*e);
-  auto s =
-      new_record(kSnapshotKind, volume.organization_id, volume.project_id, volume.locality, now);
+  auto s = resource::new_record(kSnapshotKind, {volume.organization_id, volume.project_id},
+                                volume.locality, now);
   s.name = std::move(name);
   make_snapshot(ctx, volume, s);
   tx.insert(s);

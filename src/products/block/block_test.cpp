@@ -9,18 +9,14 @@ namespace scwd {
 namespace {
 
 namespace json = boost::json;
-using testing::advance;
-using testing::num;
-using testing::str;
+using namespace testing;  // the shared test helpers (str, num, advance, created_id)
 
 const std::string kV1 = "/block/v1/zones/fr-par-1";
 const std::string kV1a = "/block/v1alpha1/zones/fr-par-1";
 
 std::string create_volume(testing::TestApp& t, const std::string& body,
                           const std::string& base = kV1) {
-  auto r = t.call("POST", base + "/volumes", body);
-  EXPECT_EQ(r.status, 200) << r.raw.body;
-  return r.status == 200 ? str(r.json, "id") : std::string();
+  return created_id(t, base + "/volumes", body);
 }
 
 TEST(BlockVolumeTypes, ListsBothSbsTypes) {
@@ -188,6 +184,20 @@ TEST(BlockQuota, VolumesPerOrganization) {
 }
 
 // The contract used by Instance: attach / detach / instance_state / create_snapshot.
+// Some seconds later, the record at `path` (v1) is in use by `id`, a `type`, through one
+// reference of `ref_type`.
+void expect_used(testing::TestApp& t, const std::string& path, std::string_view type,
+                 const std::string& id, std::string_view ref_type) {
+  advance(t, 6);
+  auto got = t.call("GET", kV1 + path);
+  EXPECT_EQ(str(got.json, "status"), "in_use");
+  auto& ref = got.json.as_object().at("references").as_array().at(0);
+  EXPECT_EQ(str(ref, "product_resource_type"), type);
+  EXPECT_EQ(str(ref, "product_resource_id"), id);
+  EXPECT_EQ(str(ref, "type"), ref_type);
+  EXPECT_EQ(str(ref, "status"), "attached");
+}
+
 TEST(BlockContract, AttachDetachAndInstanceView) {
   testing::TestApp t;
   auto id = create_volume(t, R"({"name":"v","from_empty":{"size":10000000000}})");
@@ -208,14 +218,7 @@ TEST(BlockContract, AttachDetachAndInstanceView) {
     EXPECT_TRUE(products::block::attach(*tx, "fr-par-1", new_uuid(), server, now));
     tx->commit();
   }
-  advance(t, 6);
-  auto got = t.call("GET", kV1 + "/volumes/" + id);
-  EXPECT_EQ(str(got.json, "status"), "in_use");
-  auto& ref = got.json.as_object().at("references").as_array().at(0);
-  EXPECT_EQ(str(ref, "product_resource_type"), "instance_server");
-  EXPECT_EQ(str(ref, "product_resource_id"), server);
-  EXPECT_EQ(str(ref, "type"), "exclusive");
-  EXPECT_EQ(str(ref, "status"), "attached");
+  expect_used(t, "/volumes/" + id, "instance_server", server, "exclusive");
   EXPECT_EQ(num(t.call("GET", kV1 + "/volumes?product_resource_id=" + server).json, "total_count"),
             1);
   auto del = t.call("DELETE", kV1 + "/volumes/" + id);
@@ -229,7 +232,7 @@ TEST(BlockContract, AttachDetachAndInstanceView) {
     products::block::detach(*tx, "fr-par-1", id, server, t.clock().now());
     tx->commit();
   }
-  got = t.call("GET", kV1 + "/volumes/" + id);
+  auto got = t.call("GET", kV1 + "/volumes/" + id);
   EXPECT_EQ(str(got.json, "status"), "available");
   EXPECT_TRUE(got.json.as_object().at("last_detached_at").is_string());
   EXPECT_TRUE(got.json.as_object().at("references").as_array().empty());
@@ -237,13 +240,9 @@ TEST(BlockContract, AttachDetachAndInstanceView) {
 
 TEST(BlockContract, CreateVolumeAndSnapshotFromInstance) {
   testing::TestApp t;
-  auto& svc = t.app().services();
-  http::Request req;
-  router::Params params;
-  app::Principal principal;
-  principal.organization_id = t.identity().organization_id;
-  app::Context ctx(req, params, nullptr, principal, svc);
-  app::Owner owner{t.identity().organization_id, t.identity().organization_id};
+  testing::Caller caller(t);
+  auto& ctx = caller.ctx;
+  const auto& owner = caller.owner;
   std::string vid, sid;
   {
     auto tx = t.store().begin(store::TxMode::kWrite);
@@ -289,12 +288,7 @@ TEST(BlockContract, SnapshotLinkedToAnImageIsInUse) {
     EXPECT_TRUE(products::block::link_snapshot(*tx, "fr-par-1", new_uuid(), image, 0));
     tx->commit();
   }
-  advance(t, 6);
-  auto got = t.call("GET", kV1 + "/snapshots/" + sid);
-  EXPECT_EQ(str(got.json, "status"), "in_use");
-  auto& ref = got.json.as_object().at("references").as_array().at(0);
-  EXPECT_EQ(str(ref, "product_resource_type"), "instance_image");
-  EXPECT_EQ(str(ref, "type"), "link");
+  expect_used(t, "/snapshots/" + sid, "instance_image", image, "link");
   auto del = t.call("DELETE", kV1 + "/snapshots/" + sid);
   EXPECT_EQ(del.status, 412);
   // A volume can still be made from it.

@@ -4,6 +4,7 @@
 
 #include "core/codec/validate.hpp"
 #include "core/paging/paging.hpp"
+#include "core/resource/named.hpp"
 #include "core/resource/resource.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
@@ -39,20 +40,26 @@ json::object snapshot_view(const resource::View& view, const store::Record& r) {
   return o;
 }
 
-std::vector<std::string> collections(std::string_view suffix) {
-  return {"/block/v1alpha1/zones/{zone}/" + std::string(suffix),
-          "/block/v1/zones/{zone}/" + std::string(suffix)};
+// A Block kind served by v1alpha1 and v1 under zones/{zone}/<segment>: the conventional names
+// (see resource::named), the Block page size and orders.
+resource::Spec block_spec(std::string_view kind, std::string resource, std::string_view segment,
+                          Permission read, Permission write) {
+  auto s = resource::named(kind, std::move(resource),
+                           "/block/v1alpha1/zones/{zone}/" + std::string(segment), read, write);
+  s.collections.push_back("/block/v1/zones/{zone}/" + std::string(segment));
+  s.default_page_size = kDefaultPageSize;
+  s.orders = {{"created_at_asc", Column::kCreatedAt, false},
+              {"created_at_desc", Column::kCreatedAt, true},
+              {"name_asc", Column::kName, false},
+              {"name_desc", Column::kName, true}};
+  return s;
 }
-
-const std::vector<paging::OrderChoice> kOrders = {{"created_at_asc", Column::kCreatedAt, false},
-                                                  {"created_at_desc", Column::kCreatedAt, true},
-                                                  {"name_asc", Column::kName, false},
-                                                  {"name_desc", Column::kName, true}};
 
 bool stable(const store::Record& r) { return r.state == "available" || r.state == "in_use"; }
 
 // A PATCH's name and tags (either kind).
 struct Rename {
+  explicit Rename(codec::BodyReader& b) : name(b.str("name")), tags(b.strings("tags")) {}
   std::optional<std::string> name;
   std::optional<std::vector<std::string>> tags;
 
@@ -178,18 +185,8 @@ std::optional<ApiError> delete_volume_check(Context&, store::Tx&, const store::R
 }
 
 std::shared_ptr<const resource::Spec> volume_spec() {
-  resource::Spec s;
-  s.kind = std::string(kVolumeKind);
-  s.resource = "volume";
-  s.id_param = "volume_id";
-  s.collections = collections("volumes");
-  s.read = kRead;
-  s.write = kWrite;
-  s.locality = resource::Locality::kZone;
+  auto s = block_spec(kVolumeKind, "volume", "volumes", kRead, kWrite);
   s.render = volume_view;
-  s.list_key = "volumes";
-  s.default_page_size = kDefaultPageSize;
-  s.orders = kOrders;
   s.filters = {resource::body_eq("volume_type", "type"), resource::uuids("volume_ids", Column::kId),
                resource::custom("product_resource_id", used_by)};
   s.list_refs.not_refs = {"product_resource_id"};  // a filter on what uses the volume
@@ -206,10 +203,8 @@ std::shared_ptr<const resource::Spec> volume_spec() {
 // written.
 Result<Response> update_volume(const resource::Spec& spec, Context& ctx) {
   codec::BodyReader b(ctx.body);
-  Rename rename;
-  rename.name = b.str("name");
+  Rename rename(b);
   auto size = b.integer("size");
-  rename.tags = b.strings("tags");
   auto iops = b.integer("perf_iops");
   if (auto e = b.error()) return api::fail(*e);
   if (auto e = rename.check()) return api::fail(*e);
@@ -287,22 +282,12 @@ std::optional<ApiError> public_snapshot(const Context&, std::string_view id, boo
 }
 
 std::shared_ptr<const resource::Spec> snapshot_spec() {
-  resource::Spec s;
-  s.kind = std::string(kSnapshotKind);
-  s.resource = "snapshot";
-  s.id_param = "snapshot_id";
-  s.collections = collections("snapshots");
-  s.read = kSnapRead;
-  s.write = kSnapWrite;
-  s.locality = resource::Locality::kZone;
+  auto s = block_spec(kSnapshotKind, "snapshot", "snapshots", kSnapRead, kSnapWrite);
   s.missing = public_snapshot;
   s.render = snapshot_view;
   s.related = {
       {std::string(kVolumeKind),
        [](const store::Record& r, std::vector<std::string>& ids) { ids.push_back(r.parent_id); }}};
-  s.list_key = "snapshots";
-  s.default_page_size = kDefaultPageSize;
-  s.orders = kOrders;
   s.filters = {resource::uuids("volume_id", Column::kParent)};
   s.list_refs.not_refs = {"volume_id"};  // a filter of the (scoped) list
   s.create = create_snapshot_record;
@@ -316,9 +301,7 @@ std::shared_ptr<const resource::Spec> snapshot_spec() {
 // Name, tags and (v1) public; updated_at moves only when something changed.
 Result<Response> update_snapshot(const resource::Spec& spec, Context& ctx) {
   codec::BodyReader b(ctx.body);
-  Rename rename;
-  rename.name = b.str("name");
-  rename.tags = b.strings("tags");
+  Rename rename(b);
   auto pub = b.boolean("public");
   if (auto e = b.error()) return api::fail(*e);
   if (auto e = rename.check()) return api::fail(*e);

@@ -46,7 +46,7 @@ std::optional<std::int64_t> duration_seconds(std::string_view s) {
 Result<std::optional<Micros>> read_expiry(store::Tx& tx, Context& ctx,
                                           const std::optional<std::string>& given, bool creating) {
   std::int64_t max_s = 0;
-  if (auto s = tx.get(kOrgSettings, ctx.principal.organization_id))
+  if (auto s = tx.get(kOrgSettingsKind, ctx.principal.organization_id))
     max_s = duration_seconds(str_of(s->body, "max_api_key_expiration_duration")).value_or(0);
   if (!given || given->empty()) {
     if (creating && max_s > 0)
@@ -138,8 +138,9 @@ std::optional<ApiError> create_key(Context& ctx, store::Tx& tx, store::Record& r
     return ApiError::invalid_argument("application_id", ArgReason::kRequired,
                                       "one of application_id and user_id is required");
   if (auto e = check_bearer_rights(ctx, user.value_or(""), app.value_or(""))) return e;
-  if (app && !load(tx, ctx, kApplication, *app)) return ApiError::not_found("application", *app);
-  if (user && !load(tx, ctx, kUser, *user)) return ApiError::not_found("user", *user);
+  if (app && !load(tx, ctx, kApplicationKind, *app))
+    return ApiError::not_found("application", *app);
+  if (user && !load(tx, ctx, kUserKind, *user)) return ApiError::not_found("user", *user);
   auto project = read_default_project(tx, ctx, project_in);
   if (!project) return project.error();
   auto expires = read_expiry(tx, ctx, expires_in, true);
@@ -174,8 +175,7 @@ std::optional<ApiError> update_key(Context& ctx, store::Tx& tx, store::Record& r
   if (auto e =
           check_bearer_rights(ctx, str_of(r.body, "user_id"), str_of(r.body, "application_id")))
     return e;
-  if (!bool_of(r.body, "editable", true))
-    return ApiError::precondition_failed("protected_resource", "this API key is not editable");
+  if (auto e = refuse_protected(r, "editable", "API key")) return e;
   if (project_in) {
     auto project = read_default_project(tx, ctx, project_in);
     if (!project) return project.error();
@@ -196,8 +196,7 @@ std::optional<ApiError> delete_key(Context& ctx, store::Tx& tx, const store::Rec
   if (auto e =
           check_bearer_rights(ctx, str_of(r.body, "user_id"), str_of(r.body, "application_id")))
     return e;
-  if (!bool_of(r.body, "deletable", true))
-    return ApiError::precondition_failed("protected_resource", "this API key is not deletable");
+  if (auto e = refuse_protected(r, "deletable", "API key")) return e;
   log_event(tx, ctx, "deleted", "api_key", r.id);
   // The key stops working at once: no cached authentication survives the commit.
   refresh_auth(ctx);
@@ -209,43 +208,40 @@ std::optional<ApiError> delete_key(Context& ctx, store::Tx& tx, const store::Rec
 void register_api_keys(app::Registry& r) {
   using app::Access;
   resource::add_resource(
-      r, resource::Spec{
-             .kind = std::string(kApiKey),
-             .resource = "access_key",
-             .id_param = "access_key",
-             .collections = {"/iam/v1alpha1/api-keys"},
-             .read = kRead,
-             .write = kWrite,
-             .bad_id_help = "value must be an access key (SCW...)",
-             .id_ok = [](std::string_view id) { return is_access_key(id); },
-             .new_id = new_access_key,
-             .render = render,
-             .list_key = "api_keys",
-             .orders = {{"created_at_asc", Column::kCreatedAt, false},
-                        {"created_at_desc", Column::kCreatedAt, true},
-                        {"updated_at_asc", Column::kUpdatedAt, false},
-                        {"updated_at_desc", Column::kUpdatedAt, true},
-                        {"expires_at_asc", Column::kBody, false, "expires_us"},
-                        {"expires_at_desc", Column::kBody, true, "expires_us"},
-                        {"access_key_asc", Column::kId, false},
-                        {"access_key_desc", Column::kId, true}},
-             .filters = {resource::body_bool("editable"), resource::custom("bearer", key_filters)},
-             // Filters of the list; the default project only says where the key's creations go
-             // (each is authorized in its own project), so it grants nothing.
-             .list_refs = {.not_refs = {"access_key", "access_keys", "bearer_id", "application_id",
-                                        "user_id"}},
-             .create = create_key,
-             .organization_level = true,
-             .quota = kApiKeysQuota,
-             // A key is created for a bearer the caller must be able to read.
-             .create_refs = {{app::body_ref("user_id", Access::kRead, {kUserRef}),
-                              app::body_ref("application_id", Access::kRead, {kApplicationRef})},
-                             {"default_project_id"}},
-             .patch = {{"description", resource::PatchField::As::kString}},
-             .update = update_key,
-             .update_refs = {.not_refs = {"default_project_id"}},
-             .on_delete = delete_key,
-         });
+      r,
+      iam_spec(
+          kApiKeyKind, "access_key", "api-keys", kRead, kWrite,
+          resource::Spec{
+              .id_param = "access_key",
+              .bad_id_help = "value must be an access key (SCW...)",
+              .id_ok = [](std::string_view id) { return is_access_key(id); },
+              .new_id = new_access_key,
+              .render = render,
+              .orders = {{"created_at_asc", Column::kCreatedAt, false},
+                         {"created_at_desc", Column::kCreatedAt, true},
+                         {"updated_at_asc", Column::kUpdatedAt, false},
+                         {"updated_at_desc", Column::kUpdatedAt, true},
+                         {"expires_at_asc", Column::kBody, false, "expires_us"},
+                         {"expires_at_desc", Column::kBody, true, "expires_us"},
+                         {"access_key_asc", Column::kId, false},
+                         {"access_key_desc", Column::kId, true}},
+              .filters = {resource::body_bool("editable"), resource::custom("bearer", key_filters)},
+              // Filters of the list; the default project only says where the key's creations go
+              // (each is authorized in its own project), so it grants nothing.
+              .list_refs = {.not_refs = {"access_key", "access_keys", "bearer_id", "application_id",
+                                         "user_id"}},
+              .create = create_key,
+              .organization_level = true,
+              .quota = kApiKeysQuota,
+              // A key is created for a bearer the caller must be able to read.
+              .create_refs = {{app::body_ref("user_id", Access::kRead, {kUserRef}),
+                               app::body_ref("application_id", Access::kRead, {kApplicationRef})},
+                              {"default_project_id"}},
+              .patch = {{"description", resource::PatchField::As::kString}},
+              .update = update_key,
+              .update_refs = {.not_refs = {"default_project_id"}},
+              .on_delete = delete_key,
+          }));
 }
 
 }  // namespace scwd::products::iam

@@ -20,37 +20,25 @@ json::object render(const resource::View& v, const store::Record& r) {
   o["editable"] = bool_of(r.body, "editable", true);
   o["deletable"] = bool_of(r.body, "deletable", true);
   o["managed"] = bool_of(r.body, "managed", false);
-  o["nb_api_keys"] = static_cast<std::int64_t>(v.related.children(kApiKey, r.id).size());
+  o["nb_api_keys"] = static_cast<std::int64_t>(v.related.children(kApiKeyKind, r.id).size());
   o["tags"] = tags_of(r.body);
   return o;
 }
 
 std::optional<ApiError> create_app(Context& ctx, store::Tx& tx, store::Record& r) {
-  codec::BodyReader b(ctx.body);
-  auto name = b.str("name", true);
-  auto description = b.str("description");
-  auto tags = b.strings("tags");
-  if (auto e = b.error()) return e;
-  r.name = *name;
-  r.body = json::object{{"description", description.value_or("")},
-                        {"tags", strings_json(tags.value_or(std::vector<std::string>{}))},
-                        {"editable", true},
-                        {"deletable", true},
-                        {"managed", false}};
+  if (auto e = start_customer_record(ctx, r)) return e;
   log_event(tx, ctx, "created", "application", r.id);
   return std::nullopt;
 }
 
 std::optional<ApiError> update_app(Context& ctx, store::Tx& tx, store::Record& r) {
-  if (!bool_of(r.body, "editable", true))
-    return ApiError::precondition_failed("protected_resource", "this application is not editable");
+  if (auto e = refuse_protected(r, "editable", "application")) return e;
   log_event(tx, ctx, "updated", "application", r.id);
   return std::nullopt;
 }
 
 std::optional<ApiError> delete_app(Context& ctx, store::Tx& tx, const store::Record& r) {
-  if (!bool_of(r.body, "deletable", true))
-    return ApiError::precondition_failed("protected_resource", "this application is not deletable");
+  if (auto e = refuse_protected(r, "deletable", "application")) return e;
   delete_keys_of(tx, ctx, "application_id", r.id);
   orphan_policies(tx, ctx, "application_id", r.id);
   leave_groups(tx, ctx, "application_ids", r.id);
@@ -64,29 +52,23 @@ std::optional<ApiError> delete_app(Context& ctx, store::Tx& tx, const store::Rec
 void register_applications(app::Registry& r) {
   using resource::PatchField;
   resource::add_resource(
-      r, resource::Spec{
-             .kind = std::string(kApplication),
-             .resource = "application",
-             .id_param = "application_id",
-             .collections = {"/iam/v1alpha1/applications"},
-             .read = kRead,
-             .write = kWrite,
-             .bad_id_help = "value must be a valid UUID",
-             .render = render,
-             .related = {{.kind = std::string(kApiKey), .back_path = "application_id"}},
-             .list_key = "applications",
-             .filters = {resource::body_bool("editable"),
-                         resource::uuids("application_ids", Column::kId), tag_filter()},
-             .list_refs = {.not_refs = {"application_ids"}},  // a list filter
-             .create = create_app,
-             .organization_level = true,
-             .quota = kApplicationsQuota,
-             .patch = {{"name", PatchField::As::kName},
-                       {"description", PatchField::As::kString},
-                       {"tags", PatchField::As::kStrings}},
-             .update = update_app,
-             .on_delete = delete_app,
-         });
+      r,
+      iam_spec(kApplicationKind, "application", "applications", kRead, kWrite,
+               resource::Spec{
+                   .render = render,
+                   .related = {{.kind = std::string(kApiKeyKind), .back_path = "application_id"}},
+                   .filters = {resource::body_bool("editable"),
+                               resource::uuids("application_ids", Column::kId), tag_filter()},
+                   .list_refs = {.not_refs = {"application_ids"}},  // a list filter
+                   .create = create_app,
+                   .organization_level = true,
+                   .quota = kApplicationsQuota,
+                   .patch = {{"name", PatchField::As::kName},
+                             {"description", PatchField::As::kString},
+                             {"tags", PatchField::As::kStrings}},
+                   .update = update_app,
+                   .on_delete = delete_app,
+               }));
 }
 
 }  // namespace scwd::products::iam

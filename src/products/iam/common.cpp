@@ -2,7 +2,49 @@
 
 #include <cstdio>
 
+#include "core/resource/named.hpp"
+
 namespace scwd::products::iam {
+
+store::Record new_record(const Context& ctx, std::string_view kind, std::string organization_id,
+                         std::string parent_id) {
+  store::Record r;
+  r.kind = std::string(kind);
+  r.id = new_uuid();
+  r.organization_id = std::move(organization_id);
+  r.parent_id = std::move(parent_id);
+  r.created_at = r.updated_at = ctx.now();
+  return r;
+}
+
+std::optional<ApiError> start_customer_record(Context& ctx, store::Record& r) {
+  codec::BodyReader b(ctx.body);
+  auto name = b.str("name", true);
+  auto description = b.str("description");
+  auto tags = b.strings("tags");
+  if (auto e = b.error()) return e;
+  r.name = *name;
+  r.body = json::object{{"description", description.value_or("")},
+                        {"tags", strings_json(tags.value_or(std::vector<std::string>{}))},
+                        {"editable", true},
+                        {"deletable", true},
+                        {"managed", false}};
+  return std::nullopt;
+}
+
+std::optional<ApiError> refuse_protected(const store::Record& r, std::string_view flag,
+                                         std::string_view what) {
+  if (bool_of(r.body, flag, true)) return std::nullopt;
+  return ApiError::precondition_failed(
+      "protected_resource", "this " + std::string(what) + " is not " + std::string(flag));
+}
+
+resource::Spec iam_spec(std::string_view kind, std::string resource, std::string_view segment,
+                        Permission read, Permission write, resource::Spec s) {
+  if (s.bad_id_help == resource::Spec{}.bad_id_help) s.bad_id_help = "value must be a valid UUID";
+  return resource::named(kind, std::move(resource), "/iam/v1alpha1/" + std::string(segment), read,
+                         write, std::move(s));
+}
 
 Result<std::string> path_uuid(Context& ctx, std::string_view name, std::string_view) {
   auto v = ctx.param(name);
@@ -10,6 +52,13 @@ Result<std::string> path_uuid(Context& ctx, std::string_view name, std::string_v
     return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kFormat,
                                                 "value must be a valid UUID"));
   return to_lower(v);
+}
+
+Result<std::string> path_org(Context& ctx) {
+  auto id = path_uuid(ctx, "organization_id", "organization");
+  if (!id) return api::fail(id.error());
+  if (*id != ctx.principal.organization_id) return api::fail(ctx.denied());
+  return *id;
 }
 
 Result<std::string> organization_of(Context& ctx, const std::optional<std::string>& given) {
@@ -62,6 +111,32 @@ Result<store::Record> load_or_404(store::Tx& tx, Context& ctx, std::string_view 
   return std::move(*r);
 }
 
+Result<store::Record> path_record(store::Tx& tx, Context& ctx, std::string_view param,
+                                  std::string_view kind, std::string_view resource) {
+  auto id = path_uuid(ctx, param, resource);
+  if (!id) return api::fail(id.error());
+  return load_or_404(tx, ctx, kind, *id, resource);
+}
+
+Result<store::Record> organization_record(Context& ctx, store::Tx& tx, std::string_view kind,
+                                          std::string_view resource) {
+  auto org = path_org(ctx);
+  if (!org) return api::fail(org.error());
+  auto r = tx.get_by_key(kind, "org:" + *org);
+  if (!r) return api::fail(ApiError::not_found(resource, *org));
+  return std::move(*r);
+}
+
+Result<Response> delete_path_record(Context& ctx, std::string_view param, std::string_view kind,
+                                    std::string_view resource) {
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = path_record(tx, ctx, param, kind, resource);
+    if (!r) return api::fail(r.error());
+    tx.remove(kind, r->id);
+    return Response::no_content();
+  });
+}
+
 resource::Filter tag_filter() {
   return resource::custom("tag", [](const Context& ctx, store::ListQuery& q) {
     if (auto* t = ctx.query("tag"); t && !t->empty())
@@ -83,11 +158,7 @@ Response list_response(std::string_view key, json::array items, std::int64_t tot
 
 void log_event(store::Tx& tx, const Context& ctx, std::string_view action,
                std::string_view resource_type, std::string_view resource_id) {
-  store::Record r;
-  r.kind = std::string(kLog);
-  r.id = new_uuid();
-  r.organization_id = ctx.principal.organization_id;
-  r.created_at = r.updated_at = ctx.now();
+  store::Record r = new_record(ctx, kLogKind, ctx.principal.organization_id);
   std::string ua;
   if (auto* h = ctx.req.header("User-Agent")) ua = *h;
   r.body = json::object{{"ip", ctx.req.remote},

@@ -1,5 +1,5 @@
-// Shared pieces of the IAM v1alpha1 product: store kinds, permissions of the routes, helpers for
-// ids, lists, audit logs and rendering.
+// Shared pieces of the IAM v1alpha1 product (its store kinds are core/iam/kinds.hpp): references
+// and quotas, helpers for ids, records, declarations, lists, audit logs and rendering.
 #pragma once
 
 #include <boost/json.hpp>
@@ -13,6 +13,7 @@
 #include "core/auth/auth.hpp"
 #include "core/codec/validate.hpp"
 #include "core/iam/evaluator.hpp"
+#include "core/iam/kinds.hpp"
 #include "core/paging/paging.hpp"
 #include "core/quota/quota.hpp"
 #include "core/resource/resource.hpp"
@@ -24,35 +25,27 @@
 
 namespace scwd::products::iam {
 
-inline constexpr std::string_view kUser = auth::kUserKind;
-inline constexpr std::string_view kApplication = auth::kApplicationKind;
-inline constexpr std::string_view kApiKey = auth::kApiKeyKind;
-inline constexpr std::string_view kGroup = scwd::iam::kGroupKind;
-inline constexpr std::string_view kPolicy = scwd::iam::kPolicyKind;
+using namespace scwd::iam::kinds;
+
 // How routes name IAM principals and policies (app::Reference): organization-level records,
 // judged on their own IAM family; naming oneself needs no right.
-inline constexpr app::RefKind kUserRef{kUser, "IAMUsers", "user"};
-inline constexpr app::RefKind kApplicationRef{kApplication, "IAMApplications", "application"};
-inline constexpr app::RefKind kPolicyRef{kPolicy, "IAMPolicies", "policy"};
-inline constexpr std::string_view kSshKey = "iam.ssh_key";
-inline constexpr std::string_view kJwt = "iam.jwt";
-inline constexpr std::string_view kLog = "iam.log";
-inline constexpr std::string_view kOrgSettings = "iam.organization";
-inline constexpr std::string_view kSaml = "iam.saml";
-inline constexpr std::string_view kSamlCertificate = "iam.saml_certificate";
-inline constexpr std::string_view kConnectionToken = "iam.connection_token";
+inline constexpr app::RefKind kUserRef{kUserKind, "IAMUsers", "user"};
+inline constexpr app::RefKind kApplicationRef{kApplicationKind, "IAMApplications", "application"};
+inline constexpr app::RefKind kPolicyRef{kPolicyKind, "IAMPolicies", "policy"};
 
 // Quotas of IAM (per organization, --quota NAME=N overrides).
-inline const quota::Quota kUsersQuota{"users", {auth::kUserKind}, 50};
-inline const quota::Quota kApplicationsQuota{"applications", {auth::kApplicationKind}, 100};
-inline const quota::Quota kGroupsQuota{"groups", {scwd::iam::kGroupKind}, 50};
-inline const quota::Quota kPoliciesQuota{"policies", {scwd::iam::kPolicyKind}, 50};
-inline const quota::Quota kApiKeysQuota{"api_keys", {auth::kApiKeyKind}, 50};
-inline const quota::Quota kSshKeysQuota{"ssh_keys", {"iam.ssh_key"}, 50};
+inline const quota::Quota kUsersQuota{"users", {kUserKind}, 50};
+inline const quota::Quota kApplicationsQuota{"applications", {kApplicationKind}, 100};
+inline const quota::Quota kGroupsQuota{"groups", {kGroupKind}, 50};
+inline const quota::Quota kPoliciesQuota{"policies", {kPolicyKind}, 50};
+inline const quota::Quota kApiKeysQuota{"api_keys", {kApiKeyKind}, 50};
+inline const quota::Quota kSshKeysQuota{"ssh_keys", {kSshKeyKind}, 50};
 
 // --- ids, values ---
 
 Result<std::string> path_uuid(Context& ctx, std::string_view name, std::string_view resource);
+// The path's organization_id, which must be the caller's.
+Result<std::string> path_org(Context& ctx);
 // The organization a request acts on: the given one must be the caller's own.
 Result<std::string> organization_of(Context& ctx, const std::optional<std::string>& given);
 // Every UUID of a repeated query parameter (lower-cased); 400 naming it when one is not a UUID.
@@ -69,6 +62,37 @@ std::optional<store::Record> load(store::Tx& tx, Context& ctx, std::string_view 
                                   std::string_view id);
 Result<store::Record> load_or_404(store::Tx& tx, Context& ctx, std::string_view kind,
                                   std::string_view id, std::string_view resource);
+// The record of `kind` whose id the path's `param` holds (a UUID): not_found naming `resource`
+// when the caller's organization has none.
+Result<store::Record> path_record(store::Tx& tx, Context& ctx, std::string_view param,
+                                  std::string_view kind, std::string_view resource);
+// The one record of `kind` (SAML, SCIM) of the path's organization_id, the caller's: keyed
+// "org:<organization>"; not_found naming `resource` when it has none.
+Result<store::Record> organization_record(Context& ctx, store::Tx& tx, std::string_view kind,
+                                          std::string_view resource);
+// DELETE of the path_record: removed, answered 204.
+Result<Response> delete_path_record(Context& ctx, std::string_view param, std::string_view kind,
+                                    std::string_view resource);
+
+// A new record of `kind` in the organization (a child of `parent_id` when given), created now;
+// not inserted.
+store::Record new_record(const Context& ctx, std::string_view kind, std::string organization_id,
+                         std::string parent_id = {});
+
+// A new application, group or policy as the body names it: the required name, the description
+// and tags, and the flags of a record the customer manages (editable, deletable, not managed).
+std::optional<ApiError> start_customer_record(Context& ctx, store::Record& r);
+// precondition_failed for a protected record: `flag` ("editable", "deletable") false. `what`
+// names it in the message ("this API key is not editable").
+std::optional<ApiError> refuse_protected(const store::Record& r, std::string_view flag,
+                                         std::string_view what);
+
+// --- declarations ---
+
+// An IAM kind served under /iam/v1alpha1/<segment>: `s` with the conventional names (see
+// resource::named), malformed ids answered in the platform's words.
+resource::Spec iam_spec(std::string_view kind, std::string resource, std::string_view segment,
+                        Permission read, Permission write, resource::Spec s);
 
 // --- lists ---
 

@@ -1,4 +1,6 @@
 // Groups of users and applications; their policies apply to every member.
+#include <tuple>
+
 #include "core/resource/resource.hpp"
 #include "products/iam/handlers.hpp"
 
@@ -48,19 +50,9 @@ std::vector<std::string> lowered(std::vector<std::string> v) {
 }
 
 std::optional<ApiError> create_group(Context& ctx, store::Tx& tx, store::Record& r) {
-  codec::BodyReader b(ctx.body);
-  auto name = b.str("name", true);
-  auto description = b.str("description");
-  auto tags = b.strings("tags");
-  if (auto e = b.error()) return e;
-  r.name = *name;
-  r.body = json::object{{"description", description.value_or("")},
-                        {"user_ids", json::array{}},
-                        {"application_ids", json::array{}},
-                        {"tags", strings_json(tags.value_or(std::vector<std::string>{}))},
-                        {"editable", true},
-                        {"deletable", true},
-                        {"managed", false}};
+  if (auto e = start_customer_record(ctx, r)) return e;
+  r.body["user_ids"] = json::array{};
+  r.body["application_ids"] = json::array{};
   log_event(tx, ctx, "created", "group", r.id);
   return std::nullopt;
 }
@@ -68,8 +60,7 @@ std::optional<ApiError> create_group(Context& ctx, store::Tx& tx, store::Record&
 // Every change (update and the member actions): refused on a group that is not editable, logged.
 resource::Change changing(resource::Change change) {
   return [change](Context& ctx, store::Tx& tx, store::Record& r) -> std::optional<ApiError> {
-    if (!bool_of(r.body, "editable", true))
-      return ApiError::precondition_failed("protected_resource", "this group is not editable");
+    if (auto e = refuse_protected(r, "editable", "group")) return e;
     if (auto e = change(ctx, tx, r)) return e;
     log_event(tx, ctx, "updated", "group", r.id);
     return std::nullopt;
@@ -78,36 +69,33 @@ resource::Change changing(resource::Change change) {
 
 std::optional<ApiError> update_group(Context&, store::Tx&, store::Record&) { return std::nullopt; }
 
-std::optional<ApiError> set_members(Context& ctx, store::Tx& tx, store::Record& r) {
+// The users and applications the body names (user_ids, application_ids), lower-cased without
+// repeats, after `members` (the group's, or none), each one of the organization's.
+std::optional<ApiError> put_members(Context& ctx, store::Tx& tx, store::Record& r,
+                                    bool after_current) {
   codec::BodyReader b(ctx.body);
   auto users = b.strings("user_ids");
   auto apps = b.strings("application_ids");
   if (auto e = b.error()) return e;
-  auto u = lowered(users.value_or(std::vector<std::string>{}));
-  auto a = lowered(apps.value_or(std::vector<std::string>{}));
-  if (auto e = check_members(tx, ctx, kUser, "user", u)) return e;
-  if (auto e = check_members(tx, ctx, kApplication, "application", a)) return e;
-  r.body["user_ids"] = strings_json(u);
-  r.body["application_ids"] = strings_json(a);
+  for (auto [field, given, kind, resource] :
+       {std::tuple{"user_ids", &users, kUserKind, "user"},
+        std::tuple{"application_ids", &apps, kApplicationKind, "application"}}) {
+    auto ids = lowered(given->value_or(std::vector<std::string>{}));
+    if (auto e = check_members(tx, ctx, kind, resource, ids)) return e;
+    std::vector<std::string> out;
+    if (after_current) out = strings_of(r.body, field);
+    out.insert(out.end(), ids.begin(), ids.end());
+    r.body[field] = strings_json(lowered(out));
+  }
   return std::nullopt;
 }
 
+std::optional<ApiError> set_members(Context& ctx, store::Tx& tx, store::Record& r) {
+  return put_members(ctx, tx, r, false);
+}
+
 std::optional<ApiError> add_members(Context& ctx, store::Tx& tx, store::Record& r) {
-  codec::BodyReader b(ctx.body);
-  auto users = b.strings("user_ids");
-  auto apps = b.strings("application_ids");
-  if (auto e = b.error()) return e;
-  auto u = lowered(users.value_or(std::vector<std::string>{}));
-  auto a = lowered(apps.value_or(std::vector<std::string>{}));
-  if (auto e = check_members(tx, ctx, kUser, "user", u)) return e;
-  if (auto e = check_members(tx, ctx, kApplication, "application", a)) return e;
-  auto cu = strings_of(r.body, "user_ids");
-  auto ca = strings_of(r.body, "application_ids");
-  cu.insert(cu.end(), u.begin(), u.end());
-  ca.insert(ca.end(), a.begin(), a.end());
-  r.body["user_ids"] = strings_json(lowered(cu));
-  r.body["application_ids"] = strings_json(lowered(ca));
-  return std::nullopt;
+  return put_members(ctx, tx, r, true);
 }
 
 // add-member / remove-member: exactly one of user_id and application_id.
@@ -130,8 +118,8 @@ std::optional<ApiError> add_member(Context& ctx, store::Tx& tx, store::Record& r
   auto m = one_member(ctx);
   if (!m) return m.error();
   bool user = m->first == "user_ids";
-  if (auto e = check_members(tx, ctx, user ? kUser : kApplication, user ? "user" : "application",
-                             {m->second}))
+  if (auto e = check_members(tx, ctx, user ? kUserKind : kApplicationKind,
+                             user ? "user" : "application", {m->second}))
     return e;
   auto ids = strings_of(r.body, m->first);
   if (std::find(ids.begin(), ids.end(), m->second) == ids.end()) ids.push_back(m->second);
@@ -152,8 +140,7 @@ std::optional<ApiError> remove_member(Context& ctx, store::Tx&, store::Record& r
 }
 
 std::optional<ApiError> delete_group(Context& ctx, store::Tx& tx, const store::Record& r) {
-  if (!bool_of(r.body, "deletable", true))
-    return ApiError::precondition_failed("protected_resource", "this group is not deletable");
+  if (auto e = refuse_protected(r, "deletable", "group")) return e;
   orphan_policies(tx, ctx, "group_id", r.id);
   log_event(tx, ctx, "deleted", "group", r.id);
   return std::nullopt;
@@ -179,33 +166,27 @@ void register_groups(app::Registry& r) {
     });
   };
   resource::add_resource(
-      r, resource::Spec{
-             .kind = std::string(kGroup),
-             .resource = "group",
-             .id_param = "group_id",
-             .collections = {"/iam/v1alpha1/groups"},
-             .read = kRead,
-             .write = kWrite,
-             .bad_id_help = "value must be a valid UUID",
-             .render = render,
-             .list_key = "groups",
-             .filters = {any_in("application_ids"), any_in("user_ids"),
-                         resource::uuids("group_ids", Column::kId), tag_filter()},
-             .list_refs = {.not_refs = {"application_ids", "group_ids", "user_ids"}},
-             .create = create_group,
-             .organization_level = true,
-             .unique_name_help = "a group with this name already exists in the organization",
-             .quota = kGroupsQuota,
-             .patch = {{"name", PatchField::As::kName},
-                       {"description", PatchField::As::kString},
-                       {"tags", PatchField::As::kStrings}},
-             .update = changing(update_group),
-             .actions = {{"PUT", "members", changing(set_members), members},
-                         {"POST", "add-member", changing(add_member), members},
-                         {"POST", "add-members", changing(add_members), members},
-                         {"POST", "remove-member", changing(remove_member), members}},
-             .on_delete = delete_group,
-         });
+      r,
+      iam_spec(kGroupKind, "group", "groups", kRead, kWrite,
+               resource::Spec{
+                   .render = render,
+                   .filters = {any_in("application_ids"), any_in("user_ids"),
+                               resource::uuids("group_ids", Column::kId), tag_filter()},
+                   .list_refs = {.not_refs = {"application_ids", "group_ids", "user_ids"}},
+                   .create = create_group,
+                   .organization_level = true,
+                   .unique_name_help = "a group with this name already exists in the organization",
+                   .quota = kGroupsQuota,
+                   .patch = {{"name", PatchField::As::kName},
+                             {"description", PatchField::As::kString},
+                             {"tags", PatchField::As::kStrings}},
+                   .update = changing(update_group),
+                   .actions = {{"PUT", "members", changing(set_members), members},
+                               {"POST", "add-member", changing(add_member), members},
+                               {"POST", "add-members", changing(add_members), members},
+                               {"POST", "remove-member", changing(remove_member), members}},
+                   .on_delete = delete_group,
+               }));
 }
 
 }  // namespace scwd::products::iam

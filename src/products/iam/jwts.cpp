@@ -25,7 +25,7 @@ json::object render_jwt(const resource::View&, const store::Record& r) {
 }
 
 std::int64_t session_seconds(store::Tx& tx, const std::string& org) {
-  if (auto s = tx.get(kOrgSettings, org)) {
+  if (auto s = tx.get(kOrgSettingsKind, org)) {
     auto v = str_of(s->body, "max_login_session_duration");
     if (!v.empty() && v.back() == 's') {
       try {
@@ -61,16 +61,11 @@ Result<Response> create_jwt(Context& ctx) {
   const std::string token_secret = random_token(32);
   const std::string renew = random_token(32);
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto u = load(tx, ctx, kUser, *user);
+    auto u = load(tx, ctx, kUserKind, *user);
     if (!u) return api::fail(ApiError::not_found("user", *user));
     if (bool_of(u->body, "locked"))
       return api::fail(ApiError::precondition_failed("resource_not_usable", "the user is locked"));
-    store::Record r;
-    r.kind = std::string(kJwt);
-    r.id = new_uuid();
-    r.organization_id = u->organization_id;
-    r.parent_id = u->id;
-    r.created_at = r.updated_at = ctx.now();
+    store::Record r = new_record(ctx, kJwtKind, u->organization_id, u->id);
     auto expires = ctx.now() + session_seconds(tx, u->organization_id) * 1000000;
     // A JWT-shaped token: header and claims are informative, the server only trusts the hash.
     json::object claims{{"jti", r.id},
@@ -140,42 +135,31 @@ std::optional<ApiError> delete_jwt(Context& ctx, store::Tx&, const store::Record
 
 void register_jwts(app::Registry& r) {
   resource::add_resource(
-      r, resource::Spec{
-             .kind = std::string(kJwt),
-             .resource = "jwt",
-             .id_param = "jti",
-             .collections = {"/iam/v1alpha1/jwts"},
-             .read = kJwtRead,
-             .write = kJwtDelete,
-             .bad_id_help = "value must be a valid UUID",
-             .render = render_jwt,
-             .list_key = "jwts",
-             .filters = {resource::custom("audience_id", jwt_filters)},
-             // The user whose sessions are listed (oneself needs no right).
-             .list_refs = {{app::query_ref("audience_id", app::Access::kRead, {kUserRef})}},
-             .organization_level = true,
-             .on_delete = delete_jwt,
-         });
+      r,
+      iam_spec(kJwtKind, "jwt", "jwts", kJwtRead, kJwtDelete,
+               resource::Spec{
+                   .id_param = "jti",
+                   .render = render_jwt,
+                   .filters = {resource::custom("audience_id", jwt_filters)},
+                   // The user whose sessions are listed (oneself needs no right).
+                   .list_refs = {{app::query_ref("audience_id", app::Access::kRead, {kUserRef})}},
+                   .organization_level = true,
+                   .on_delete = delete_jwt,
+               }));
   // The create answer is not the record's view: the JWT, its token and the renew token.
   r.add("POST", "/iam/v1alpha1/jwts", kJwtCreate, create_jwt)
       .refs({app::body_ref("user_id", app::Access::kWrite, {kUserRef})});
 }
 
 void register_logs(app::Registry& r) {
-  resource::add_resource(r, resource::Spec{
-                                .kind = std::string(kLog),
-                                .resource = "log",
-                                .id_param = "log_id",
-                                .collections = {"/iam/v1alpha1/logs"},
-                                .read = kLogsRead,
-                                .write = kLogsRead,
-                                .bad_id_help = "value must be a valid UUID",
-                                .render = render_log,
-                                .list_key = "logs",
-                                .filters = {resource::custom("created_after", log_filters)},
-                                .organization_level = true,
-                                .deletable = false,
-                            });
+  resource::add_resource(r,
+                         iam_spec(kLogKind, "log", "logs", kLogsRead, kLogsRead,
+                                  resource::Spec{
+                                      .render = render_log,
+                                      .filters = {resource::custom("created_after", log_filters)},
+                                      .organization_level = true,
+                                      .deletable = false,
+                                  }));
 }
 
 }  // namespace scwd::products::iam

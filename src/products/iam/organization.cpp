@@ -28,18 +28,10 @@ json::object default_settings() {
                       {"max_api_key_expiration_duration", "0s"}};
 }
 
-// The path's organization must be the caller's.
-Result<std::string> path_org(Context& ctx) {
-  auto id = path_uuid(ctx, "organization_id", "organization");
-  if (!id) return api::fail(id.error());
-  if (*id != ctx.principal.organization_id) return api::fail(ctx.denied());
-  return *id;
-}
-
 store::Record settings_of(store::Tx& tx, const std::string& org, Micros now) {
-  if (auto s = tx.get(kOrgSettings, org)) return std::move(*s);
+  if (auto s = tx.get(kOrgSettingsKind, org)) return std::move(*s);
   store::Record r;
-  r.kind = std::string(kOrgSettings);
+  r.kind = std::string(kOrgSettingsKind);
   r.id = org;
   r.organization_id = org;
   r.created_at = r.updated_at = now;
@@ -184,7 +176,7 @@ Result<Response> update_security(Context& ctx) {
 
 std::int64_t certificate_count(store::Tx& tx, const store::Record& saml) {
   store::ListQuery q;
-  q.kind = std::string(kSamlCertificate);
+  q.kind = std::string(kSamlCertificateKind);
   q.filters.push_back({Column::kParent, Op::kEq, {saml.id}, {}});
   return tx.count(q);
 }
@@ -207,21 +199,17 @@ json::object render_saml(store::Tx& tx, const store::Record& r) {
 }
 
 std::optional<store::Record> saml_of_org(store::Tx& tx, const std::string& org) {
-  return tx.get_by_key(kSaml, "org:" + org);
+  return tx.get_by_key(kSamlKind, "org:" + org);
 }
 
 Result<store::Record> load_saml(store::Tx& tx, Context& ctx) {
-  auto id = path_uuid(ctx, "saml_id", "saml");
-  if (!id) return api::fail(id.error());
-  return load_or_404(tx, ctx, kSaml, *id, "saml");
+  return path_record(tx, ctx, "saml_id", kSamlKind, "saml");
 }
 
 Result<Response> get_org_saml(Context& ctx) {
-  auto org = path_org(ctx);
-  if (!org) return api::fail(org.error());
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto s = saml_of_org(*tx, *org);
-  if (!s) return api::fail(ApiError::not_found("organization_saml", *org));
+  auto s = organization_record(ctx, *tx, kSamlKind, "organization_saml");
+  if (!s) return api::fail(s.error());
   return Response::json(200, render_saml(*tx, *s));
 }
 
@@ -232,11 +220,7 @@ Result<Response> enable_saml(Context& ctx) {
     if (auto s = saml_of_org(tx, *org))
       return api::fail(
           ApiError::already_exists("saml", s->id, "SAML is already enabled for this organization"));
-    store::Record r;
-    r.kind = std::string(kSaml);
-    r.id = new_uuid();
-    r.organization_id = *org;
-    r.created_at = r.updated_at = ctx.now();
+    store::Record r = new_record(ctx, kSamlKind, *org);
     r.keys = {"org:" + *org};
     r.body = json::object{{"entity_id", ""}, {"single_sign_on_url", ""}};
     tx.insert(r);
@@ -265,10 +249,10 @@ Result<Response> delete_saml(Context& ctx) {
     auto r = load_saml(tx, ctx);
     if (!r) return api::fail(r.error());
     store::ListQuery q;
-    q.kind = std::string(kSamlCertificate);
+    q.kind = std::string(kSamlCertificateKind);
     q.filters.push_back({Column::kParent, Op::kEq, {r->id}, {}});
-    for (auto& c : tx.list(q).items) tx.remove(kSamlCertificate, c.id);
-    tx.remove(kSaml, r->id);
+    for (auto& c : tx.list(q).items) tx.remove(kSamlCertificateKind, c.id);
+    tx.remove(kSamlKind, r->id);
     auto s = settings_of(tx, r->organization_id, ctx.now());
     if (bool_of(s.body, "login_saml_enabled")) {
       s.body["login_saml_enabled"] = false;
@@ -291,7 +275,7 @@ Result<Response> list_certificates(Context& ctx) {
   auto r = load_saml(*tx, ctx);
   if (!r) return api::fail(r.error());
   store::ListQuery q;
-  q.kind = std::string(kSamlCertificate);
+  q.kind = std::string(kSamlCertificateKind);
   q.filters.push_back({Column::kParent, Op::kEq, {r->id}, {}});
   q.order.push_back({Column::kCreatedAt, false, {}});
   json::array items;
@@ -311,12 +295,7 @@ Result<Response> add_certificate(Context& ctx) {
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_saml(tx, ctx);
     if (!r) return api::fail(r.error());
-    store::Record c;
-    c.kind = std::string(kSamlCertificate);
-    c.id = new_uuid();
-    c.organization_id = r->organization_id;
-    c.parent_id = r->id;
-    c.created_at = c.updated_at = ctx.now();
+    store::Record c = new_record(ctx, kSamlCertificateKind, r->organization_id, r->id);
     c.body = json::object{{"type", *type},
                           {"origin", "identity_provider"},
                           {"content", *content},
@@ -327,14 +306,7 @@ Result<Response> add_certificate(Context& ctx) {
 }
 
 Result<Response> delete_certificate(Context& ctx) {
-  auto id = path_uuid(ctx, "certificate_id", "saml_certificate");
-  if (!id) return api::fail(id.error());
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto c = load_or_404(tx, ctx, kSamlCertificate, *id, "saml_certificate");
-    if (!c) return api::fail(c.error());
-    tx.remove(kSamlCertificate, c->id);
-    return Response::no_content();
-  });
+  return delete_path_record(ctx, "certificate_id", kSamlCertificateKind, "saml_certificate");
 }
 
 // The value of attribute `name` in the first tag (any namespace prefix) called `tag`.

@@ -167,9 +167,9 @@ Result<std::optional<std::pair<std::string, std::string>>> read_principal(store:
   if (given.empty()) return std::optional<std::pair<std::string, std::string>>{};
   auto& [field, id] = given.front();
   if (field != "no_principal") {
-    std::string_view kind = field == "user_id"    ? kUser
-                            : field == "group_id" ? kGroup
-                                                  : kApplication;
+    std::string_view kind = field == "user_id"    ? kUserKind
+                            : field == "group_id" ? kGroupKind
+                                                  : kApplicationKind;
     std::string resource = field.substr(0, field.size() - 3);
     if (!load(tx, ctx, kind, id)) return api::fail(ApiError::not_found(resource, id));
   }
@@ -187,31 +187,20 @@ void bind_principal(json::object& body,
 }
 
 std::optional<ApiError> create_policy(Context& ctx, store::Tx& tx, store::Record& r) {
-  codec::BodyReader b(ctx.body);
-  auto name = b.str("name", true);
-  auto description = b.str("description");
-  auto tags = b.strings("tags");
-  if (auto e = b.error()) return e;
+  if (auto e = start_customer_record(ctx, r)) return e;
   auto principal = read_principal(tx, ctx);
   if (!principal) return principal.error();
   auto it = ctx.body.find("rules");
   auto rules = read_rules(tx, ctx, it == ctx.body.end() ? nullptr : &it->value(), "rules");
   if (!rules) return rules.error();
-  r.name = *name;
-  r.body = json::object{{"description", description.value_or("")},
-                        {"tags", strings_json(tags.value_or(std::vector<std::string>{}))},
-                        {"editable", true},
-                        {"deletable", true},
-                        {"managed", false},
-                        {"rules", std::move(*rules)}};
+  r.body["rules"] = std::move(*rules);
   bind_principal(r.body, *principal);
   log_event(tx, ctx, "created", "policy", r.id);
   return std::nullopt;
 }
 
 std::optional<ApiError> update_policy(Context& ctx, store::Tx& tx, store::Record& r) {
-  if (!bool_of(r.body, "editable", true))
-    return ApiError::precondition_failed("protected_resource", "this policy is not editable");
+  if (auto e = refuse_protected(r, "editable", "policy")) return e;
   auto principal = read_principal(tx, ctx);
   if (!principal) return principal.error();
   if (*principal) bind_principal(r.body, *principal);
@@ -220,8 +209,7 @@ std::optional<ApiError> update_policy(Context& ctx, store::Tx& tx, store::Record
 }
 
 std::optional<ApiError> delete_policy(Context& ctx, store::Tx& tx, const store::Record& r) {
-  if (!bool_of(r.body, "deletable", true))
-    return ApiError::precondition_failed("protected_resource", "this policy is not deletable");
+  if (auto e = refuse_protected(r, "deletable", "policy")) return e;
   log_event(tx, ctx, "deleted", "policy", r.id);
   return std::nullopt;
 }
@@ -240,49 +228,43 @@ std::shared_ptr<const resource::Spec> policy_spec() {
   const resource::Refs principal = {
       {app::body_ref("user_id", Access::kRead, {kUserRef}),
        app::body_ref("application_id", Access::kRead, {kApplicationRef}),
-       app::body_ref("group_id", Access::kRead, {{kGroup, "IAMGroups", "group"}})}};
-  static const auto spec = std::make_shared<const resource::Spec>(resource::Spec{
-      .kind = std::string(kPolicy),
-      .resource = "policy",
-      .id_param = "policy_id",
-      .collections = {"/iam/v1alpha1/policies"},
-      .read = kRead,
-      .write = kWrite,
-      .bad_id_help = "value must be a valid UUID",
-      .render = render,
-      .list_key = "policies",
-      .orders = {{"policy_name_asc", Column::kName, false},
-                 {"policy_name_desc", Column::kName, true},
-                 {"created_at_asc", Column::kCreatedAt, false},
-                 {"created_at_desc", Column::kCreatedAt, true}},
-      .filters = {resource::body_bool("editable"),
-                  principal_ids("user_ids", "user_id"),
-                  principal_ids("group_ids", "group_id"),
-                  principal_ids("application_ids", "application_id"),
-                  resource::custom("no_principal",
-                                   [](const Context& ctx, store::ListQuery& q) {
-                                     if (auto none = ctx.query_bool("no_principal"))
-                                       q.filters.push_back({Column::kBody,
-                                                            *none ? Op::kNotNull : Op::kIsNull,
-                                                            {"x"},
-                                                            "no_principal"});
-                                     return std::optional<ApiError>{};
-                                   }),
-                  {"policy_name", resource::Filter::As::kContains, Column::kName},
-                  tag_filter(),
-                  resource::uuids("policy_ids", Column::kId)},
-      .list_refs = {.not_refs = {"application_ids", "group_ids", "user_ids", "policy_ids"}},
-      .create = create_policy,
-      .organization_level = true,
-      .quota = kPoliciesQuota,
-      .create_refs = principal,
-      .patch = {{"name", PatchField::As::kName},
-                {"description", PatchField::As::kString},
-                {"tags", PatchField::As::kStrings}},
-      .update = update_policy,
-      .update_refs = principal,
-      .on_delete = delete_policy,
-  });
+       app::body_ref("group_id", Access::kRead, {{kGroupKind, "IAMGroups", "group"}})}};
+  static const auto spec = std::make_shared<const resource::Spec>(iam_spec(
+      kPolicyKind, "policy", "policies", kRead, kWrite,
+      resource::Spec{
+          .render = render,
+          .orders = {{"policy_name_asc", Column::kName, false},
+                     {"policy_name_desc", Column::kName, true},
+                     {"created_at_asc", Column::kCreatedAt, false},
+                     {"created_at_desc", Column::kCreatedAt, true}},
+          .filters = {resource::body_bool("editable"),
+                      principal_ids("user_ids", "user_id"),
+                      principal_ids("group_ids", "group_id"),
+                      principal_ids("application_ids", "application_id"),
+                      resource::custom("no_principal",
+                                       [](const Context& ctx, store::ListQuery& q) {
+                                         if (auto none = ctx.query_bool("no_principal"))
+                                           q.filters.push_back({Column::kBody,
+                                                                *none ? Op::kNotNull : Op::kIsNull,
+                                                                {"x"},
+                                                                "no_principal"});
+                                         return std::optional<ApiError>{};
+                                       }),
+                      {"policy_name", resource::Filter::As::kContains, Column::kName},
+                      tag_filter(),
+                      resource::uuids("policy_ids", Column::kId)},
+          .list_refs = {.not_refs = {"application_ids", "group_ids", "user_ids", "policy_ids"}},
+          .create = create_policy,
+          .organization_level = true,
+          .quota = kPoliciesQuota,
+          .create_refs = principal,
+          .patch = {{"name", PatchField::As::kName},
+                    {"description", PatchField::As::kString},
+                    {"tags", PatchField::As::kStrings}},
+          .update = update_policy,
+          .update_refs = principal,
+          .on_delete = delete_policy,
+      }));
   return spec;
 }
 
@@ -319,7 +301,7 @@ Result<Response> set_rules(Context& ctx) {
   auto pid = b.uuid("policy_id", true);
   if (auto e = b.error()) return api::fail(*e);
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_or_404(tx, ctx, kPolicy, *pid, "policy");
+    auto r = load_or_404(tx, ctx, kPolicyKind, *pid, "policy");
     if (!r) return api::fail(r.error());
     if (!bool_of(r->body, "editable", true))
       return api::fail(
@@ -348,7 +330,7 @@ Result<Response> list_rules(Context& ctx) {
   auto page = paging::read(ctx.req);
   if (!page) return api::fail(page.error());
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_or_404(*tx, ctx, kPolicy, to_lower(*pid), "policy");
+  auto r = load_or_404(*tx, ctx, kPolicyKind, to_lower(*pid), "policy");
   if (!r) return api::fail(r.error());
   json::array all;
   if (auto it = r->body.find("rules"); it != r->body.end() && it->value().is_array())

@@ -10,8 +10,6 @@ namespace {
 constexpr Permission kRead{"IAMOrganization", Access::kRead, "scim"};
 constexpr Permission kWrite{"IAMOrganization", Access::kWrite, "scim"};
 constexpr Permission kCertRead{"IAMOrganization", Access::kRead, "saml"};
-constexpr std::string_view kScim = "iam.scim";
-constexpr std::string_view kScimToken = "iam.scim_token";
 constexpr Micros kTokenLifetime = 365LL * 24 * 3600 * 1000000;
 
 json::object render_scim(const store::Record& r) {
@@ -25,25 +23,14 @@ json::object render_token(const store::Record& t) {
                       {"expires_at", ts_or_null(t.body, "expires_at")}};
 }
 
-Result<std::string> path_org(Context& ctx) {
-  auto id = path_uuid(ctx, "organization_id", "organization");
-  if (!id) return api::fail(id.error());
-  if (*id != ctx.principal.organization_id) return api::fail(ctx.denied());
-  return *id;
-}
-
 Result<store::Record> load_scim(store::Tx& tx, Context& ctx) {
-  auto id = path_uuid(ctx, "scim_id", "scim");
-  if (!id) return api::fail(id.error());
-  return load_or_404(tx, ctx, kScim, *id, "scim");
+  return path_record(tx, ctx, "scim_id", kScimKind, "scim");
 }
 
 Result<Response> get_scim(Context& ctx) {
-  auto org = path_org(ctx);
-  if (!org) return api::fail(org.error());
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto s = tx->get_by_key(kScim, "org:" + *org);
-  if (!s) return api::fail(ApiError::not_found("organization_scim", *org));
+  auto s = organization_record(ctx, *tx, kScimKind, "organization_scim");
+  if (!s) return api::fail(s.error());
   return Response::json(200, render_scim(*s));
 }
 
@@ -51,13 +38,9 @@ Result<Response> enable_scim(Context& ctx) {
   auto org = path_org(ctx);
   if (!org) return api::fail(org.error());
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    if (auto s = tx.get_by_key(kScim, "org:" + *org))
+    if (auto s = tx.get_by_key(kScimKind, "org:" + *org))
       return api::fail(ApiError::already_exists("scim", s->id, "SCIM is already enabled"));
-    store::Record r;
-    r.kind = std::string(kScim);
-    r.id = new_uuid();
-    r.organization_id = *org;
-    r.created_at = r.updated_at = ctx.now();
+    store::Record r = new_record(ctx, kScimKind, *org);
     r.keys = {"org:" + *org};
     tx.insert(r);
     return Response::json(200, render_scim(r));
@@ -66,7 +49,7 @@ Result<Response> enable_scim(Context& ctx) {
 
 std::vector<store::Record> tokens_of(store::Tx& tx, const std::string& scim_id, bool desc) {
   store::ListQuery q;
-  q.kind = std::string(kScimToken);
+  q.kind = std::string(kScimTokenKind);
   q.filters.push_back({Column::kParent, Op::kEq, {scim_id}, {}});
   q.order.push_back({Column::kCreatedAt, desc, {}});
   return tx.list(q).items;
@@ -76,8 +59,8 @@ Result<Response> delete_scim(Context& ctx) {
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = load_scim(tx, ctx);
     if (!s) return api::fail(s.error());
-    for (auto& t : tokens_of(tx, s->id, false)) tx.remove(kScimToken, t.id);
-    tx.remove(kScim, s->id);
+    for (auto& t : tokens_of(tx, s->id, false)) tx.remove(kScimTokenKind, t.id);
+    tx.remove(kScimKind, s->id);
     return Response::no_content();
   });
 }
@@ -106,12 +89,7 @@ Result<Response> create_token(Context& ctx) {
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = load_scim(tx, ctx);
     if (!s) return api::fail(s.error());
-    store::Record t;
-    t.kind = std::string(kScimToken);
-    t.id = new_uuid();
-    t.organization_id = s->organization_id;
-    t.parent_id = s->id;
-    t.created_at = t.updated_at = ctx.now();
+    store::Record t = new_record(ctx, kScimTokenKind, s->organization_id, s->id);
     t.keys = {"bearer:" + hash_secret(bearer)};
     t.body = json::object{{"expires_at", format_time(ctx.now() + kTokenLifetime)}};
     tx.insert(t);
@@ -120,21 +98,12 @@ Result<Response> create_token(Context& ctx) {
 }
 
 Result<Response> delete_token(Context& ctx) {
-  auto id = path_uuid(ctx, "token_id", "scim_token");
-  if (!id) return api::fail(id.error());
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto t = load_or_404(tx, ctx, kScimToken, *id, "scim_token");
-    if (!t) return api::fail(t.error());
-    tx.remove(kScimToken, t->id);
-    return Response::no_content();
-  });
+  return delete_path_record(ctx, "token_id", kScimTokenKind, "scim_token");
 }
 
 Result<Response> get_certificate(Context& ctx) {
-  auto id = path_uuid(ctx, "certificate_id", "saml_certificate");
-  if (!id) return api::fail(id.error());
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto c = load_or_404(*tx, ctx, kSamlCertificate, *id, "saml_certificate");
+  auto c = path_record(*tx, ctx, "certificate_id", kSamlCertificateKind, "saml_certificate");
   if (!c) return api::fail(c.error());
   return Response::json(200, json::object{{"id", c->id},
                                           {"type", str_of(c->body, "type")},

@@ -48,22 +48,15 @@ std::optional<ApiError> create_key(Context& ctx, store::Tx&, store::Record& r) {
 }  // namespace
 
 void register_ssh_keys(app::Registry& r) {
-  resource::add_resource(r, resource::Spec{
-                                .kind = std::string(kSshKey),
-                                .resource = "ssh_key",
-                                .id_param = "ssh_key_id",
-                                .collections = {"/iam/v1alpha1/ssh-keys"},
-                                .read = kRead,
-                                .write = kWrite,
-                                .bad_id_help = "value must be a valid UUID",
-                                .render = render,
-                                .list_key = "ssh_keys",
-                                .filters = {resource::body_bool("disabled")},
-                                .create = create_key,
-                                .quota = kSshKeysQuota,
-                                .patch = {{"name", resource::PatchField::As::kName},
-                                          {"disabled", resource::PatchField::As::kBool}},
-                            });
+  resource::add_resource(r, iam_spec(kSshKeyKind, "ssh_key", "ssh-keys", kRead, kWrite,
+                                     resource::Spec{
+                                         .render = render,
+                                         .filters = {resource::body_bool("disabled")},
+                                         .create = create_key,
+                                         .quota = kSshKeysQuota,
+                                         .patch = {{"name", resource::PatchField::As::kName},
+                                                   {"disabled", resource::PatchField::As::kBool}},
+                                     }));
 }
 
 }  // namespace scwd::products::iam

@@ -30,7 +30,7 @@ bool valid_username(std::string_view u) {
 
 Result<void> check_username_free(store::Tx& tx, const std::string& org, const std::string& name,
                                  const std::string& except_id) {
-  auto q = base_query(kUser, org);
+  auto q = base_query(kUserKind, org);
   q.filters.push_back({Column::kBody, Op::kEq, {name}, "username"});
   q.with_total = false;
   for (auto& r : tx.list(q).items)
@@ -41,7 +41,7 @@ Result<void> check_username_free(store::Tx& tx, const std::string& org, const st
 
 std::optional<ApiError> email_free(store::Tx& tx, const std::string& email,
                                    const std::string& except_id) {
-  auto taken = tx.get_by_key(kUser, "email:" + email);
+  auto taken = tx.get_by_key(kUserKind, "email:" + email);
   if (taken && taken->id != except_id)
     return ApiError::already_exists("user", email, "email already in use");
   return std::nullopt;
@@ -135,10 +135,10 @@ std::optional<ApiError> delete_user(Context& ctx, store::Tx& tx, const store::Re
   delete_keys_of(tx, ctx, "user_id", r.id);
   orphan_policies(tx, ctx, "user_id", r.id);
   leave_groups(tx, ctx, "user_ids", r.id);
-  auto jq = base_query(kJwt, ctx.principal.organization_id);
+  auto jq = base_query(kJwtKind, ctx.principal.organization_id);
   jq.filters.push_back({Column::kParent, Op::kEq, {r.id}, {}});
   jq.with_total = false;
-  for (auto& j : tx.list(jq).items) tx.remove(kJwt, j.id);
+  for (auto& j : tx.list(jq).items) tx.remove(kJwtKind, j.id);
   log_event(tx, ctx, "deleted", "user", r.id);
   refresh_auth(ctx);
   return std::nullopt;
@@ -188,52 +188,46 @@ resource::Change set_locked(bool locked) {
 
 std::shared_ptr<const resource::Spec> user_spec() {
   using resource::PatchField;
-  static const auto spec = std::make_shared<const resource::Spec>(resource::Spec{
-      .kind = std::string(kUser),
-      .resource = "user",
-      .id_param = "user_id",
-      .collections = {"/iam/v1alpha1/users"},
-      .read = kRead,
-      .write = kWrite,
-      .bad_id_help = "value must be a valid UUID",
-      .render = [](const resource::View&, const store::Record& u) { return render_user(u); },
-      .list_key = "users",
-      .orders = {{"created_at_asc", Column::kCreatedAt, false},
-                 {"created_at_desc", Column::kCreatedAt, true},
-                 {"updated_at_asc", Column::kUpdatedAt, false},
-                 {"updated_at_desc", Column::kUpdatedAt, true},
-                 {"email_asc", Column::kBody, false, "email"},
-                 {"email_desc", Column::kBody, true, "email"},
-                 {"last_login_asc", Column::kBody, false, "last_login_at"},
-                 {"last_login_desc", Column::kBody, true, "last_login_at"},
-                 {"username_asc", Column::kBody, false, "username"},
-                 {"username_desc", Column::kBody, true, "username"}},
-      .filters = {resource::uuids("user_ids", Column::kId), resource::body_bool("mfa"),
-                  tag_filter(),
-                  resource::custom("type",
-                                   [](const Context& ctx, store::ListQuery& q) {
-                                     if (auto* t = ctx.query("type");
-                                         t && !t->empty() && *t != "unknown_type")
-                                       q.filters.push_back({Column::kBody, Op::kEq, {*t}, "type"});
-                                     return std::optional<ApiError>{};
-                                   })},
-      .list_refs = {.not_refs = {"user_ids"}},  // a list filter
-      .create = create_user,
-      .organization_level = true,
-      .quota = kUsersQuota,
-      .patch = {{"tags", PatchField::As::kStrings},
-                {"first_name", PatchField::As::kString},
-                {"last_name", PatchField::As::kString},
-                {"phone_number", PatchField::As::kString},
-                {"locale", PatchField::As::kString}},
-      .update = update_user,
-      .update_permission = kSelfWrite,
-      .actions = {{"POST", "update-username", logged(update_username), {}, kSelfWrite},
-                  {"POST", "update-password", logged(update_password), {}, kSelfWrite},
-                  {"POST", "lock", logged(set_locked(true))},
-                  {"POST", "unlock", logged(set_locked(false))}},
-      .on_delete = delete_user,
-  });
+  static const auto spec = std::make_shared<const resource::Spec>(iam_spec(
+      kUserKind, "user", "users", kRead, kWrite,
+      resource::Spec{
+          .render = [](const resource::View&, const store::Record& u) { return render_user(u); },
+          .orders = {{"created_at_asc", Column::kCreatedAt, false},
+                     {"created_at_desc", Column::kCreatedAt, true},
+                     {"updated_at_asc", Column::kUpdatedAt, false},
+                     {"updated_at_desc", Column::kUpdatedAt, true},
+                     {"email_asc", Column::kBody, false, "email"},
+                     {"email_desc", Column::kBody, true, "email"},
+                     {"last_login_asc", Column::kBody, false, "last_login_at"},
+                     {"last_login_desc", Column::kBody, true, "last_login_at"},
+                     {"username_asc", Column::kBody, false, "username"},
+                     {"username_desc", Column::kBody, true, "username"}},
+          .filters =
+              {resource::uuids("user_ids", Column::kId), resource::body_bool("mfa"), tag_filter(),
+               resource::custom("type",
+                                [](const Context& ctx, store::ListQuery& q) {
+                                  if (auto* t = ctx.query("type");
+                                      t && !t->empty() && *t != "unknown_type")
+                                    q.filters.push_back({Column::kBody, Op::kEq, {*t}, "type"});
+                                  return std::optional<ApiError>{};
+                                })},
+          .list_refs = {.not_refs = {"user_ids"}},  // a list filter
+          .create = create_user,
+          .organization_level = true,
+          .quota = kUsersQuota,
+          .patch = {{"tags", PatchField::As::kStrings},
+                    {"first_name", PatchField::As::kString},
+                    {"last_name", PatchField::As::kString},
+                    {"phone_number", PatchField::As::kString},
+                    {"locale", PatchField::As::kString}},
+          .update = update_user,
+          .update_permission = kSelfWrite,
+          .actions = {{"POST", "update-username", logged(update_username), {}, kSelfWrite},
+                      {"POST", "update-password", logged(update_password), {}, kSelfWrite},
+                      {"POST", "lock", logged(set_locked(true))},
+                      {"POST", "unlock", logged(set_locked(false))}},
+          .on_delete = delete_user,
+      }));
   return spec;
 }
 
@@ -311,7 +305,7 @@ Result<Response> list_grace_periods(Context& ctx) {
   json::array periods;
   if (!uid.empty()) {
     auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-    auto u = load(*tx, ctx, kUser, uid);
+    auto u = load(*tx, ctx, kUserKind, uid);
     if (!u) return api::fail(ApiError::not_found("user", uid));
     // A member without a password while the organization enforces renewal, or without MFA:
     // nothing is enforced by scwd, so no grace period is running.
@@ -327,7 +321,7 @@ Result<Response> get_connections(Context& ctx) {
   if (!r) return api::fail(r.error());
   json::array out;
   for (auto& other_id : strings_of(r->body, "connections")) {
-    auto other = tx->get(kUser, other_id);
+    auto other = tx->get(kUserKind, other_id);
     if (!other) continue;
     auto org = tx->get(auth::kOrganizationKind, other->organization_id);
     out.push_back(
@@ -346,12 +340,7 @@ Result<Response> initiate_connection(Context& ctx) {
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_user(tx, ctx);
     if (!r) return api::fail(r.error());
-    store::Record t;
-    t.kind = std::string(kConnectionToken);
-    t.id = new_uuid();
-    t.organization_id = r->organization_id;
-    t.parent_id = r->id;
-    t.created_at = t.updated_at = ctx.now();
+    store::Record t = new_record(ctx, kConnectionTokenKind, r->organization_id, r->id);
     t.keys = {"token:" + hash_secret(token)};
     t.body = json::object{{"expires_us", ctx.now() + 3600LL * 1000000}};
     tx.insert(t);
@@ -378,12 +367,12 @@ Result<Response> join_connection(Context& ctx) {
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_user(tx, ctx);
     if (!r) return api::fail(r.error());
-    auto t = tx.get_by_key(kConnectionToken, "token:" + hash_secret(*token));
+    auto t = tx.get_by_key(kConnectionTokenKind, "token:" + hash_secret(*token));
     auto exp = t ? t->body.find("expires_us") : nullptr;
     if (!t || !exp || !exp->value().is_int64() || exp->value().get_int64() <= ctx.now())
       return api::fail(ApiError::invalid_argument("token", ArgReason::kConstraint,
                                                   "unknown or expired connection token"));
-    auto other = tx.get(kUser, t->parent_id);
+    auto other = tx.get(kUserKind, t->parent_id);
     if (!other || other->id == r->id)
       return api::fail(ApiError::invalid_argument("token", ArgReason::kConstraint,
                                                   "the token cannot connect this user"));
@@ -392,7 +381,7 @@ Result<Response> join_connection(Context& ctx) {
     r->updated_at = other->updated_at = ctx.now();
     tx.update(*r);
     tx.update(*other);
-    tx.remove(kConnectionToken, t->id);
+    tx.remove(kConnectionTokenKind, t->id);
     return Response::no_content();
   });
 }
@@ -410,7 +399,7 @@ Result<Response> remove_connection(Context& ctx) {
     unlink(*r, *target);
     r->updated_at = ctx.now();
     tx.update(*r);
-    if (auto other = tx.get(kUser, *target)) {
+    if (auto other = tx.get(kUserKind, *target)) {
       unlink(*other, r->id);
       other->updated_at = ctx.now();
       tx.update(*other);
@@ -423,7 +412,7 @@ Result<Response> remove_connection(Context& ctx) {
 
 // Policies bound to a principal that goes away keep existing without a principal.
 void orphan_policies(store::Tx& tx, Context& ctx, std::string_view field, const std::string& id) {
-  auto q = base_query(kPolicy, ctx.principal.organization_id);
+  auto q = base_query(kPolicyKind, ctx.principal.organization_id);
   q.filters.push_back({Column::kBody, Op::kEq, {id}, std::string(field)});
   q.with_total = false;
   for (auto& p : tx.list(q).items) {
@@ -435,7 +424,7 @@ void orphan_policies(store::Tx& tx, Context& ctx, std::string_view field, const 
 }
 
 void leave_groups(store::Tx& tx, Context& ctx, std::string_view field, const std::string& id) {
-  auto q = base_query(kGroup, ctx.principal.organization_id);
+  auto q = base_query(kGroupKind, ctx.principal.organization_id);
   q.filters.push_back({Column::kBody, Op::kAnyIn, {id}, std::string(field)});
   q.with_total = false;
   for (auto& g : tx.list(q).items) {
@@ -448,11 +437,11 @@ void leave_groups(store::Tx& tx, Context& ctx, std::string_view field, const std
 }
 
 void delete_keys_of(store::Tx& tx, Context& ctx, std::string_view field, const std::string& id) {
-  auto q = base_query(kApiKey, ctx.principal.organization_id);
+  auto q = base_query(kApiKeyKind, ctx.principal.organization_id);
   q.filters.push_back({Column::kBody, Op::kEq, {id}, std::string(field)});
   q.with_total = false;
   for (auto& k : tx.list(q).items) {
-    tx.remove(kApiKey, k.id);
+    tx.remove(kApiKeyKind, k.id);
     log_event(tx, ctx, "deleted", "api_key", k.id);
   }
 }

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/codec/validate.hpp"
+#include "core/resource/named.hpp"
 #include "core/resource/resource.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
@@ -287,43 +288,38 @@ class IpamModule final : public app::Module {
     const resource::Refs custom = {.not_refs = {"resource"}};
     resource::add_resource(
         r,
-        resource::Spec{
-            .kind = std::string(kIpKind),
-            .resource = "ip",
-            .id_param = "ip_id",
-            .collections = {p + "/ips"},
-            .read = kRead,
-            .write = kWrite,
-            .locality = resource::Locality::kRegion,
-            .render = render,
-            .list_key = "ips",
-            .default_page_size = 50,
-            .orders = {{"created_at_desc", Column::kCreatedAt, true},
-                       {"created_at_asc", Column::kCreatedAt, false},
-                       {"updated_at_desc", Column::kUpdatedAt, true},
-                       {"updated_at_asc", Column::kUpdatedAt, false},
-                       {"attached_at_desc", Column::kBody, true, "attached_at"},
-                       {"attached_at_asc", Column::kBody, false, "attached_at"},
-                       {"ip_address_desc", Column::kBody, true, "address"},
-                       {"ip_address_asc", Column::kBody, false, "address"},
-                       {"mac_address_desc", Column::kBody, true, "resource.mac_address"},
-                       {"mac_address_asc", Column::kBody, false, "resource.mac_address"}},
-            .filters = std::move(filters),
-            // Filters of the (scoped) list.
-            .list_refs = {.not_refs = {"ip_ids", "resource_id", "resource_ids", "vpc_id",
-                                       "private_network_id", "subnet_id", "source_vpc_id"}},
-            .create = book_ip,
-            .organization_field = "",
-            .create_refs = {.refs = {app::body_ref("source.private_network_id", Access::kWrite,
-                                                   {vpc::kPrivateNetworkRef})},
-                            .not_refs = {"resource"}},
-            .patch = {{"tags", resource::PatchField::As::kTags}},
-            .update = update_ip,
-            .actions = {{"POST", "attach", attach_ip, custom},
-                        {"POST", "detach", detach_ip, custom},
-                        {"POST", "move", move_ip, {.not_refs = {"from_resource", "to_resource"}}}},
-            .can_delete = check_releasable,
-        });
+        resource::named(
+            kIpKind, "ip", p + "/ips", kRead, kWrite,
+            {
+                .render = render,
+                .default_page_size = 50,
+                .orders = {{"created_at_desc", Column::kCreatedAt, true},
+                           {"created_at_asc", Column::kCreatedAt, false},
+                           {"updated_at_desc", Column::kUpdatedAt, true},
+                           {"updated_at_asc", Column::kUpdatedAt, false},
+                           {"attached_at_desc", Column::kBody, true, "attached_at"},
+                           {"attached_at_asc", Column::kBody, false, "attached_at"},
+                           {"ip_address_desc", Column::kBody, true, "address"},
+                           {"ip_address_asc", Column::kBody, false, "address"},
+                           {"mac_address_desc", Column::kBody, true, "resource.mac_address"},
+                           {"mac_address_asc", Column::kBody, false, "resource.mac_address"}},
+                .filters = std::move(filters),
+                // Filters of the (scoped) list.
+                .list_refs = {.not_refs = {"ip_ids", "resource_id", "resource_ids", "vpc_id",
+                                           "private_network_id", "subnet_id", "source_vpc_id"}},
+                .create = book_ip,
+                .organization_field = "",
+                .create_refs = {.refs = {app::body_ref("source.private_network_id", Access::kWrite,
+                                                       {vpc::kPrivateNetworkRef})},
+                                .not_refs = {"resource"}},
+                .patch = {{"tags", resource::PatchField::As::kTags}},
+                .update = update_ip,
+                .actions =
+                    {{"POST", "attach", attach_ip, custom},
+                     {"POST", "detach", detach_ip, custom},
+                     {"POST", "move", move_ip, {.not_refs = {"from_resource", "to_resource"}}}},
+                .can_delete = check_releasable,
+            }));
     r.add("POST", p + "/ip-sets/release", kWrite, release_ip_set)
         .refs({app::body_ref("ip_ids", Access::kWrite, {kIpRef})});
   }

@@ -108,39 +108,33 @@ void register_connectors(app::Registry& r) {
   filters.push_back(resource::uuids("vpc_id", Column::kParent));
   filters.push_back(resource::uuids("target_vpc_id", Column::kBody, "target_vpc_id"));
   resource::add_resource(
-      r, resource::Spec{
-             .kind = std::string(kConnectorKind),
-             .resource = "vpc_connector",
-             .id_param = "vpc_connector_id",
-             .collections = {std::string(kRegionPath) + "/vpc-connectors"},
-             .read = kRead,
-             .write = kWrite,
-             .locality = resource::Locality::kRegion,
-             .bad_id = resource::BadId::kNotFound,
-             .missing = [](const Context&, std::string_view id, bool) -> std::optional<ApiError> {
-               return ApiError::not_found("vpc_connector", to_lower(id));
-             },
-             .render = render,
-             .related = {{.kind = std::string(kVpcKind),
-                          .ids =
-                              [](const store::Record& c, std::vector<std::string>& ids) {
-                                ids.push_back(str_of(c.body, "target_vpc_id"));
-                              }},
-                         {.kind = std::string(kConnectorKind), .load = load_target_connectors}},
-             .list_key = "vpc_connectors",
-             .default_page_size = kDefaultPageSize,
-             .orders = name_orders(),
-             .filters = std::move(filters),
-             .list_refs = {.not_refs = {"vpc_id", "target_vpc_id"}},
-             .create = create,
-             .owner = vpc_owner,
-             // A connector joins two VPCs: both change.
-             .create_refs = {.refs = {app::body_ref("vpc_id", Access::kWrite, {kVpcRef}),
-                                      app::body_ref("target_vpc_id", Access::kWrite, {kVpcRef})}},
-             .patch = {{"tags", resource::PatchField::As::kTags}},
-             .update = update,
-             .can_delete = can_delete,
-         });
+      r,
+      vpc_spec(
+          kConnectorKind, "vpc_connector", "vpc-connectors", kRead, kWrite,
+          resource::Spec{
+              .bad_id = resource::BadId::kNotFound,
+              .missing = [](const Context&, std::string_view id, bool) -> std::optional<ApiError> {
+                return ApiError::not_found("vpc_connector", to_lower(id));
+              },
+              .render = render,
+              .related = {{.kind = std::string(kVpcKind),
+                           .ids =
+                               [](const store::Record& c, std::vector<std::string>& ids) {
+                                 ids.push_back(str_of(c.body, "target_vpc_id"));
+                               }},
+                          {.kind = std::string(kConnectorKind), .load = load_target_connectors}},
+              .orders = name_orders(),
+              .filters = std::move(filters),
+              .list_refs = {.not_refs = {"vpc_id", "target_vpc_id"}},
+              .create = create,
+              .owner = vpc_owner,
+              // A connector joins two VPCs: both change.
+              .create_refs = {.refs = {app::body_ref("vpc_id", Access::kWrite, {kVpcRef}),
+                                       app::body_ref("target_vpc_id", Access::kWrite, {kVpcRef})}},
+              .patch = {{"tags", resource::PatchField::As::kTags}},
+              .update = update,
+              .can_delete = can_delete,
+          }));
 }
 
 }  // namespace scwd::products::vpc

@@ -53,6 +53,11 @@ Result<app::Owner> vpc_owner(Context& ctx, store::Tx& tx);
 // when it was off; answered as a get.
 app::Handler one_way_switch(std::shared_ptr<const resource::Spec> spec, std::string field);
 
+// A VPC v2 kind under /vpc/v2/regions/{region}/<segment>: `s` with the conventional names (see
+// resource::named) and the VPC page size.
+resource::Spec vpc_spec(std::string_view kind, std::string resource, std::string_view segment,
+                        Permission read, Permission write, resource::Spec s);
+
 // order_by of the VPC lists: creation date or name.
 std::vector<paging::OrderChoice> name_orders();
 // The conventional filters of lists the JS SDK does not publish (the layer applies them only

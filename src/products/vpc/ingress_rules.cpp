@@ -102,35 +102,30 @@ void register_ingress_rules(app::Registry& r) {
       resource::uuids("nexthop_private_network_id", Column::kBody, "nexthop_private_network_id"));
   filters.push_back(resource::body_bool("is_ipv6"));
   resource::add_resource(
-      r, resource::Spec{
-             .kind = std::string(kIngressKind),
-             .resource = "ingress_rule",
-             .id_param = "rule_id",
-             .collections = {std::string(kRegionPath) + "/ingress-rules"},
-             .read = kRead,
-             .write = kWrite,
-             .locality = resource::Locality::kRegion,
-             .bad_id = resource::BadId::kNotFound,
-             // The platform names no resource here either.
-             .missing = route_missing,
-             .render = render,
-             .list_key = "rules",
-             .default_page_size = kDefaultPageSize,
-             .orders = {{"created_at_asc", Column::kCreatedAt, false},
-                        {"created_at_desc", Column::kCreatedAt, true}},
-             .filters = std::move(filters),
-             .list_refs = {.not_refs = {"vpc_id"}},
-             .create = create,
-             .owner = vpc_owner,
-             .create_refs = {.refs = {app::body_ref("vpc_id", Access::kWrite, {kVpcRef}),
-                                      app::body_ref("nexthop_private_network_id", Access::kWrite,
-                                                    {kPrivateNetworkRef})}},
-             .patch = {{"description", resource::PatchField::As::kString},
-                       {"tags", resource::PatchField::As::kTags}},
-             .update = update,
-             .update_refs = {.refs = {app::body_ref("nexthop_private_network_id", Access::kWrite,
-                                                    {kPrivateNetworkRef})}},
-         });
+      r,
+      vpc_spec(kIngressKind, "ingress_rule", "ingress-rules", kRead, kWrite,
+               resource::Spec{
+                   .id_param = "rule_id",
+                   .bad_id = resource::BadId::kNotFound,
+                   // The platform names no resource here either.
+                   .missing = route_missing,
+                   .render = render,
+                   .list_key = "rules",
+                   .orders = {{"created_at_asc", Column::kCreatedAt, false},
+                              {"created_at_desc", Column::kCreatedAt, true}},
+                   .filters = std::move(filters),
+                   .list_refs = {.not_refs = {"vpc_id"}},
+                   .create = create,
+                   .owner = vpc_owner,
+                   .create_refs = {.refs = {app::body_ref("vpc_id", Access::kWrite, {kVpcRef}),
+                                            app::body_ref("nexthop_private_network_id",
+                                                          Access::kWrite, {kPrivateNetworkRef})}},
+                   .patch = {{"description", resource::PatchField::As::kString},
+                             {"tags", resource::PatchField::As::kTags}},
+                   .update = update,
+                   .update_refs = {.refs = {app::body_ref("nexthop_private_network_id",
+                                                          Access::kWrite, {kPrivateNetworkRef})}},
+               }));
 }
 
 }  // namespace scwd::products::vpc

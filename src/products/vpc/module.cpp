@@ -1,6 +1,7 @@
 // VPC API v2 (/vpc/v2/regions/{region}): VPCs, Private Networks, subnets, routes, ACLs, VPC
 // connectors and ingress rules, one file per resource.
 #include "core/codec/validate.hpp"
+#include "core/resource/named.hpp"
 #include "core/router/locality.hpp"
 #include "core/util/ids.hpp"
 #include "products/vpc/handlers.hpp"
@@ -62,6 +63,14 @@ app::Handler one_way_switch(std::shared_ptr<const resource::Spec> spec, std::str
       return Response::json(200, resource::answer(ctx, tx, *spec, *r));
     });
   };
+}
+
+resource::Spec vpc_spec(std::string_view kind, std::string resource, std::string_view segment,
+                        Permission read, Permission write, resource::Spec s) {
+  s.default_page_size = kDefaultPageSize;
+  return resource::named(kind, std::move(resource),
+                         std::string(kRegionPath) + "/" + std::string(segment), read, write,
+                         std::move(s));
 }
 
 std::vector<paging::OrderChoice> name_orders() {

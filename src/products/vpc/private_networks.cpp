@@ -152,34 +152,27 @@ Result<Response> list_subnets(Context& ctx) {
 void register_private_networks(app::Registry& r) {
   using resource::PatchField;
   const std::string p(kRegionPath);
-  auto spec = std::make_shared<const resource::Spec>(resource::Spec{
-      .kind = std::string(kPrivateNetworkKind),
-      .resource = "private_network",
-      .id_param = "private_network_id",
-      .collections = {p + "/private-networks"},
-      .read = kRead,
-      .write = kWrite,
-      .locality = resource::Locality::kRegion,
-      .render = render,
-      .list_key = "private_networks",
-      .default_page_size = kDefaultPageSize,
-      .orders = name_orders(),
-      .filters = {resource::uuids("vpc_id", Column::kParent),
-                  resource::uuids("private_network_ids", Column::kId),
-                  resource::body_bool("dhcp_enabled")},
-      // Filters of the (scoped) list.
-      .list_refs = {.not_refs = {"private_network_ids", "vpc_id"}},
-      .create = create,
-      .organization_field = "",
-      // A Private Network is created inside the VPC: a change of the VPC.
-      .create_refs = {.refs = {app::body_ref("vpc_id", Access::kWrite, {kVpcRef})}},
-      .patch = {{"name", PatchField::As::kName},
-                {"tags", PatchField::As::kTags},
-                {"default_route_propagation_enabled", PatchField::As::kBool}},
-      .update = check_name,
-      .can_delete = can_delete,
-      .on_delete = on_delete,
-  });
+  auto spec = std::make_shared<const resource::Spec>(
+      vpc_spec(kPrivateNetworkKind, "private_network", "private-networks", kRead, kWrite,
+               resource::Spec{
+                   .render = render,
+                   .orders = name_orders(),
+                   .filters = {resource::uuids("vpc_id", Column::kParent),
+                               resource::uuids("private_network_ids", Column::kId),
+                               resource::body_bool("dhcp_enabled")},
+                   // Filters of the (scoped) list.
+                   .list_refs = {.not_refs = {"private_network_ids", "vpc_id"}},
+                   .create = create,
+                   .organization_field = "",
+                   // A Private Network is created inside the VPC: a change of the VPC.
+                   .create_refs = {.refs = {app::body_ref("vpc_id", Access::kWrite, {kVpcRef})}},
+                   .patch = {{"name", PatchField::As::kName},
+                             {"tags", PatchField::As::kTags},
+                             {"default_route_propagation_enabled", PatchField::As::kBool}},
+                   .update = check_name,
+                   .can_delete = can_delete,
+                   .on_delete = on_delete,
+               }));
   resource::add_resource(r, spec);
   const auto item = p + "/private-networks/{private_network_id}";
   r.add("POST", item + "/enable-dhcp", kWrite, one_way_switch(spec, "dhcp_enabled"));

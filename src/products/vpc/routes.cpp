@@ -296,25 +296,21 @@ std::vector<app::Reference> route_refs(bool with_vpc) {
 
 void register_vpc_routes(app::Registry& r) {
   const std::string p(kRegionPath);
-  resource::add_resource(r, resource::Spec{
-                                .kind = std::string(kRouteKind),
-                                .resource = "route",
-                                .id_param = "route_id",
-                                .collections = {p + "/routes"},
-                                .read = kRead,
-                                .write = kWrite,
-                                .locality = resource::Locality::kRegion,
-                                .bad_id = resource::BadId::kNotFound,
-                                .missing = route_missing,
-                                .render = render,
-                                .create = create,
-                                .owner = vpc_owner,
-                                .create_refs = {.refs = route_refs(true)},
-                                .patch = {{"tags", resource::PatchField::As::kTags}},
-                                .update = update,
-                                .update_refs = {.refs = route_refs(false)},
-                                .can_delete = check_writable,
-                            });
+  auto spec = vpc_spec(kRouteKind, "route", "routes", kRead, kWrite,
+                       resource::Spec{
+                           .bad_id = resource::BadId::kNotFound,
+                           .missing = route_missing,
+                           .render = render,
+                           .create = create,
+                           .owner = vpc_owner,
+                           .create_refs = {.refs = route_refs(true)},
+                           .patch = {{"tags", resource::PatchField::As::kTags}},
+                           .update = update,
+                           .update_refs = {.refs = route_refs(false)},
+                           .can_delete = check_writable,
+                       });
+  spec.list_key.clear();  // listed through routes-with-nexthop only
+  resource::add_resource(r, std::move(spec));
   r.add("GET", p + "/routes-with-nexthop", kRead, list_routes_with_nexthop)
       .not_refs({"vpc_id", "nexthop_resource_id", "nexthop_private_network_id"});
 }

@@ -51,13 +51,9 @@ TEST(VpcModel, UlaPrefixIsStablePerProject) {
 
 TEST(VpcContract, DefaultVpcPrivateNetworksAndSubnets) {
   testing::TestApp t;
-  auto& svc = t.app().services();
-  http::Request req;
-  router::Params params;
-  app::Principal principal;
-  principal.organization_id = t.identity().organization_id;
-  app::Context ctx(req, params, nullptr, principal, svc);
-  app::Owner owner{t.identity().organization_id, t.identity().organization_id};
+  testing::Caller caller(t);
+  auto& ctx = caller.ctx;
+  const auto& owner = caller.owner;
   auto tx = t.store().begin(store::TxMode::kWrite);
   auto def = vpc::default_vpc(*tx, owner, "fr-par", t.clock().now());
   EXPECT_EQ(def.name, "default");
@@ -88,10 +84,8 @@ TEST(VpcContract, DefaultVpcPrivateNetworksAndSubnets) {
   auto missing = vpc::find_private_network(*tx, ctx, "fr-par", "not-a-uuid");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().status(), 404);
-  app::Principal other;
-  other.organization_id = new_uuid();
-  app::Context octx(req, params, nullptr, other, svc);
-  EXPECT_FALSE(vpc::find_private_network(*tx, octx, "fr-par", a->id));
+  testing::Caller other(t, new_uuid());
+  EXPECT_FALSE(vpc::find_private_network(*tx, other.ctx, "fr-par", a->id));
 
   auto by_subnet = vpc::find_by_subnet(*tx, "fr-par", sb[1].id);
   ASSERT_TRUE(by_subnet);

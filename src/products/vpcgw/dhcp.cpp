@@ -10,6 +10,7 @@
 
 #include "core/codec/validate.hpp"
 #include "core/paging/paging.hpp"
+#include "core/resource/records.hpp"
 #include "core/resource/resource.hpp"
 #include "core/router/locality.hpp"
 #include "core/util/ids.hpp"
@@ -333,6 +334,20 @@ Result<Pool> pool_of(store::Tx& tx, const store::Record& gn) {
   return Pool{*subnet, *address};
 }
 
+// The gateway network a DHCP entry write names (its project the caller may change) and its pool.
+struct EntryTarget {
+  store::Record gn;
+  Pool pool;
+};
+Result<EntryTarget> entry_target(store::Tx& tx, Context& ctx, const std::string& gn_id) {
+  auto gn = vpcgw::load(tx, ctx, kGatewayNetworkKind, gn_id, "gateway_network");
+  if (!gn) return api::fail(gn.error());
+  if (auto denied = ctx.authorize_project(gn->project_id)) return api::fail(*denied);
+  auto pool = pool_of(tx, *gn);
+  if (!pool) return api::fail(pool.error());
+  return EntryTarget{std::move(*gn), *pool};
+}
+
 // Checks an IP address for a reservation on a gateway network's DHCP subnet.
 std::optional<ApiError> check_entry_ip(const Pool& pool, std::string_view ip,
                                        std::string_view arg) {
@@ -349,14 +364,7 @@ std::optional<ApiError> check_entry_ip(const Pool& pool, std::string_view ip,
 }
 
 store::Record new_entry(const store::Record& gn, std::string mac, std::string_view ip, Micros now) {
-  store::Record e;
-  e.kind = std::string(kDhcpEntryKind);
-  e.id = new_uuid();
-  e.organization_id = gn.organization_id;
-  e.project_id = gn.project_id;
-  e.locality = gn.locality;
-  e.parent_id = gn.id;
-  e.created_at = e.updated_at = now;
+  store::Record e = resource::new_child(kDhcpEntryKind, gn, now);
   e.body = json::object{{"mac_address", std::move(mac)}, {"hostname", ""}, {"type", "reservation"}};
   set_entry_ip(e, ip);
   return e;
@@ -443,11 +451,10 @@ Result<Response> create_entry(Context& ctx) {
   if (auto e = b.error()) return api::fail(*e);
   auto now = ctx.now();
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto gn = vpcgw::load(tx, ctx, kGatewayNetworkKind, *gn_id, "gateway_network");
-    if (!gn) return api::fail(gn.error());
-    if (auto denied = ctx.authorize_project(gn->project_id)) return api::fail(*denied);
-    auto pool = pool_of(tx, *gn);
-    if (!pool) return api::fail(pool.error());
+    auto target = entry_target(tx, ctx, *gn_id);
+    if (!target) return api::fail(target.error());
+    const store::Record* gn = &target->gn;
+    const Pool* pool = &target->pool;
     if (auto e = check_entry_ip(*pool, *ip, "ip_address")) return api::fail(*e);
     auto m = normalize_mac(*mac);
     std::optional<store::Record> leased;
@@ -540,11 +547,10 @@ Result<Response> set_entries(Context& ctx) {
   }
   auto now = ctx.now();
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto gn = vpcgw::load(tx, ctx, kGatewayNetworkKind, *gn_id, "gateway_network");
-    if (!gn) return api::fail(gn.error());
-    if (auto denied = ctx.authorize_project(gn->project_id)) return api::fail(*denied);
-    auto pool = pool_of(tx, *gn);
-    if (!pool) return api::fail(pool.error());
+    auto target = entry_target(tx, ctx, *gn_id);
+    if (!target) return api::fail(target.error());
+    const store::Record* gn = &target->gn;
+    const Pool* pool = &target->pool;
     for (auto& w : wants)
       if (auto e = check_entry_ip(*pool, w.ip, "dhcp_entries.ip_address")) return api::fail(*e);
     auto current = entries_of(tx, *gn);
@@ -643,18 +649,9 @@ std::optional<ApiError> update_dhcp(Context& ctx, store::Tx&, store::Record& d) 
 }
 
 resource::Spec dhcp_spec() {
-  resource::Spec s;
-  s.kind = std::string(kDhcpKind);
-  s.resource = "dhcp";
-  s.id_param = "dhcp_id";
+  auto s = zonal(kDhcpKind, "dhcp", "dhcp_id", kDhcpRead, kDhcpWrite, "dhcps");
   s.collections = {"/vpc-gw/v1/zones/{zone}/dhcps"};
-  s.read = kDhcpRead;
-  s.write = kDhcpWrite;
-  s.locality = resource::Locality::kZone;
-  s.bad_id = resource::BadId::kNotFound;
   s.render = [](const resource::View&, const store::Record& d) { return render(d); };
-  s.list_key = "dhcps";
-  s.default_page_size = kDefaultPageSize;
   s.orders = {{"created_at_asc", Column::kCreatedAt, false},
               {"created_at_desc", Column::kCreatedAt, true},
               {"subnet_asc", Column::kBody, false, "subnet_sort"},
@@ -708,13 +705,7 @@ Result<json::object> read_create(const json::object& in, std::string_view prefix
 
 store::Record insert(store::Tx& tx, const app::Owner& owner, std::string_view zone,
                      json::object body, Micros now) {
-  store::Record d;
-  d.kind = std::string(kDhcpKind);
-  d.id = new_uuid();
-  d.organization_id = owner.organization_id;
-  d.project_id = owner.project_id;
-  d.locality = std::string(zone);
-  d.created_at = d.updated_at = now;
+  store::Record d = resource::new_record(kDhcpKind, owner, zone, now);
   d.body = std::move(body);
   tx.insert(d);
   return d;
@@ -725,12 +716,7 @@ Result<store::Record> load(store::Tx& tx, const Context& ctx, std::string_view i
 }
 
 json::object render(const store::Record& d) {
-  json::object o;
-  o["id"] = d.id;
-  o["organization_id"] = d.organization_id;
-  o["project_id"] = d.project_id;
-  o["created_at"] = ts(d.created_at);
-  o["updated_at"] = ts(d.updated_at);
+  auto o = v1_owned(d);
   o["subnet"] = str_of(d.body, "subnet");
   o["address"] = str_of(d.body, "address");
   o["pool_low"] = str_of(d.body, "pool_low");

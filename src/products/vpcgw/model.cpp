@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/quota/quota.hpp"
+#include "core/resource/records.hpp"
 #include "core/router/locality.hpp"
 #include "core/util/ids.hpp"
 #include "products/ipam/ipam.hpp"
@@ -134,14 +135,7 @@ bool protocols_overlap(std::string_view a, std::string_view b) {
 
 store::Record new_pat_rule(const app::Context& ctx, const store::Record& gateway,
                            const PatRuleSpec& spec) {
-  store::Record r;
-  r.kind = std::string(kPatRuleKind);
-  r.id = new_uuid();
-  r.organization_id = gateway.organization_id;
-  r.project_id = gateway.project_id;
-  r.locality = gateway.locality;
-  r.parent_id = gateway.id;
-  r.created_at = r.updated_at = ctx.now();
+  store::Record r = resource::new_child(kPatRuleKind, gateway, ctx.now());
   r.body = json::object{{"public_port", spec.public_port},
                         {"private_ip", spec.private_ip},
                         {"private_port", spec.private_port},
@@ -150,6 +144,14 @@ store::Record new_pat_rule(const app::Context& ctx, const store::Record& gateway
 }
 
 }  // namespace
+
+json::object v1_owned(const store::Record& r) {
+  return json::object{{"id", r.id},
+                      {"organization_id", r.organization_id},
+                      {"project_id", r.project_id},
+                      {"created_at", ts(r.created_at)},
+                      {"updated_at", ts(r.updated_at)}};
+}
 
 // Registered by the vpcgw module (module.cpp).
 void register_hooks(lifecycle::Engine& engine) {
@@ -163,15 +165,6 @@ std::optional<GatewayType> find_gateway_type(std::string_view zone, std::string_
   for (auto& t : gateway_types(zone))
     if (t.name == name) return t;
   return std::nullopt;
-}
-
-Result<store::Record> load(store::Tx& tx, const app::Context& ctx, std::string_view kind,
-                           std::string_view id, std::string_view resource) {
-  if (!is_uuid(id)) return api::fail(ApiError::not_found(resource, id));
-  auto r = tx.get(kind, to_lower(id));
-  if (!r || r->locality != ctx.zone() || r->organization_id != ctx.principal.organization_id)
-    return api::fail(ApiError::not_found(resource, id));
-  return std::move(*r);
 }
 
 std::optional<ApiError> require_stable(const store::Record& gateway) {
@@ -232,14 +225,8 @@ void assign_address(store::Tx& tx, store::Record& ip) {
 
 store::Record allocate_ip(store::Tx& tx, const app::Owner& owner, std::string_view zone,
                           const std::vector<std::string>& tags, Micros now) {
-  store::Record r;
-  r.kind = std::string(kIpKind);
-  r.id = new_uuid();
-  r.organization_id = owner.organization_id;
-  r.project_id = owner.project_id;
-  r.locality = std::string(zone);
+  store::Record r = resource::new_record(kIpKind, owner, zone, now);
   r.tags = tags;
-  r.created_at = r.updated_at = now;
   assign_address(tx, r);
   tx.insert(r);
   return r;
@@ -270,15 +257,9 @@ Result<store::Record> create_gateway(store::Tx& tx, const app::Context& ctx,
       return api::fail(*e);
   }
   auto now = ctx.now();
-  store::Record gw;
-  gw.kind = std::string(kGatewayKind);
-  gw.id = new_uuid();
-  gw.organization_id = owner.organization_id;
-  gw.project_id = owner.project_id;
-  gw.locality = std::string(zone);
+  store::Record gw = resource::new_record(kGatewayKind, owner, zone, now);
   gw.name = g.name;
   gw.tags = g.tags;
-  gw.created_at = gw.updated_at = now;
 
   store::Record ip;
   if (g.ip_id) {
@@ -388,14 +369,7 @@ Result<store::Record> create_gateway_network(store::Tx& tx, const app::Context& 
               " (gateway network " + other.id + ")"));
 
   auto now = ctx.now();
-  store::Record r;
-  r.kind = std::string(kGatewayNetworkKind);
-  r.id = new_uuid();
-  r.organization_id = gw->organization_id;
-  r.project_id = gw->project_id;
-  r.locality = gw->locality;
-  r.parent_id = gw->id;
-  r.created_at = r.updated_at = now;
+  store::Record r = resource::new_child(kGatewayNetworkKind, *gw, now);
   auto mac = random_mac();
   bool ipam_mode = !n.dhcp_id && !n.address;
   json::value ipam_ip_id = nullptr;

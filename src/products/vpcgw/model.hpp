@@ -16,6 +16,7 @@
 #include "core/app/context.hpp"
 #include "core/app/owner.hpp"
 #include "core/quota/quota.hpp"
+#include "core/resource/records.hpp"
 #include "core/resource/resource.hpp"
 #include "core/store/store.hpp"
 #include "core/util/time.hpp"
@@ -58,6 +59,8 @@ inline constexpr app::RefKind kDhcpRef{kDhcpKind, "VPCGateway", "dhcp"};
 
 // vpc-gw timestamps: RFC 3339 with microseconds and Z.
 inline std::string ts(Micros t) { return format_time(t); }
+// The start of a v1 object owned by a project: id, organization_id, project_id and times.
+json::object v1_owned(const store::Record& r);
 
 // The route permissions of both versions (family "VPCGateway").
 inline constexpr app::Permission kGatewayRead{"VPCGateway", app::Access::kRead, "gateway"};
@@ -81,8 +84,11 @@ std::optional<GatewayType> find_gateway_type(std::string_view zone, std::string_
 // A record of `kind` named in a request body, in the request's zone and the caller's
 // organization; not_found with `resource` ("gateway", "gateway_network", "ip", ...) otherwise
 // (also for a malformed id). Records named in the path load through resource::load.
-api::Result<store::Record> load(store::Tx& tx, const app::Context& ctx, std::string_view kind,
-                                std::string_view id, std::string_view resource);
+inline api::Result<store::Record> load(store::Tx& tx, const app::Context& ctx,
+                                       std::string_view kind, std::string_view id,
+                                       std::string_view resource) {
+  return resource::find_in_zone(tx, ctx, kind, id, resource);
+}
 
 // --- operations shared by v1 and v2 (model.cpp) ---
 
@@ -230,6 +236,11 @@ std::string default_reverse(std::string_view address);
 // and hooks they share); a version adds its collection, render and its own filters and hooks.
 // Writes that answer differently in v1 and v2 (gateway create, update and delete, gateway network
 // writes) stay explicit routes loading their record with resource::load.
+
+// A Public Gateways kind (zoned, 404 for a malformed id, 50 a page); the versions add their
+// collections.
+resource::Spec zonal(std::string_view kind, std::string resource, std::string id_param,
+                     app::Permission read, app::Permission write, std::string list_key);
 
 // IPs: list (tags, reverse, is_free), create (quota, tags), tags PATCH, delete unless attached.
 resource::Spec ip_spec();

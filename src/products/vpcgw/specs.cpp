@@ -16,21 +16,6 @@ using resource::PatchField;
 
 namespace {
 
-resource::Spec zonal(std::string_view kind, std::string resource, std::string id_param,
-                     app::Permission read, app::Permission write, std::string list_key) {
-  resource::Spec s;
-  s.kind = std::string(kind);
-  s.resource = std::move(resource);
-  s.id_param = std::move(id_param);
-  s.read = read;
-  s.write = write;
-  s.locality = resource::Locality::kZone;
-  s.bad_id = resource::BadId::kNotFound;  // both versions answer 404 for a malformed id
-  s.list_key = std::move(list_key);
-  s.default_page_size = 50;
-  return s;
-}
-
 // Records carrying every tag given (repeated or comma-joined).
 Filter tags_all() {
   return resource::custom("tags", [](const Context& ctx, store::ListQuery& q) {
@@ -56,6 +41,19 @@ Result<store::Record> body_gateway(store::Tx& tx, const Context& ctx, const std:
 }
 
 }  // namespace
+
+resource::Spec zonal(std::string_view kind, std::string resource, std::string id_param,
+                     app::Permission read, app::Permission write, std::string list_key) {
+  return {.kind = std::string(kind),
+          .resource = std::move(resource),
+          .id_param = std::move(id_param),
+          .read = read,
+          .write = write,
+          .locality = resource::Locality::kZone,
+          .bad_id = resource::BadId::kNotFound,  // both versions answer 404 for a malformed id
+          .list_key = std::move(list_key),
+          .default_page_size = 50};
+}
 
 Filter enum_in(std::string param, Column c, std::string path, std::vector<std::string> zeros) {
   auto name = param;

@@ -43,12 +43,7 @@ bool is_ipam_mode(const store::Record& gn) {
 // --- rendering (v1 shapes) ---
 
 json::object render_ip(const store::Record& ip) {
-  json::object o;
-  o["id"] = ip.id;
-  o["organization_id"] = ip.organization_id;
-  o["project_id"] = ip.project_id;
-  o["created_at"] = ts(ip.created_at);
-  o["updated_at"] = ts(ip.updated_at);
+  auto o = v1_owned(ip);
   o["tags"] = strings_json(ip.tags);
   o["address"] = str_of(ip.body, "address");
   o["reverse"] = body_or_null(ip, "reverse");
@@ -89,12 +84,7 @@ json::object render_type(std::string_view zone, std::string_view name) {
 }
 
 json::object render_gateway(const View& v, const store::Record& gw) {
-  json::object o;
-  o["id"] = gw.id;
-  o["organization_id"] = gw.organization_id;
-  o["project_id"] = gw.project_id;
-  o["created_at"] = ts(gw.created_at);
-  o["updated_at"] = ts(gw.updated_at);
+  auto o = v1_owned(gw);
   o["type"] = render_type(gw.locality, str_of(gw.body, "type"));
   o["status"] = gw.state;
   o["name"] = gw.name;

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/resource/records.hpp"
 #include "core/util/ids.hpp"
 #include "products/ipam/ipam.hpp"
 #include "products/vpc/vpc.hpp"
@@ -15,23 +16,21 @@ namespace json = boost::json;
 
 const std::string kV1 = "/vpc-gw/v1/zones/fr-par-1";
 
-using testing::advance;
-using testing::num;
-using testing::str;
+using namespace testing;  // the shared test helpers (str, num, advance, created_id)
+
+// The test app's owner, in its default project.
+app::Owner owner_of(testing::TestApp& t) {
+  return {t.identity().organization_id, t.identity().project_id};
+}
 
 // A Private Network record in fr-par, written directly in the store (vpc.hpp's layout), so the
 // test does not depend on the VPC API.
 std::string insert_private_network(testing::TestApp& t, const std::string& name,
                                    const std::string& cidr) {
-  store::Record r;
-  r.kind = std::string(products::vpc::kPrivateNetworkKind);
-  r.id = new_uuid();
-  r.organization_id = t.identity().organization_id;
-  r.project_id = t.identity().project_id;
-  r.locality = "fr-par";
+  auto r = resource::new_record(products::vpc::kPrivateNetworkKind, owner_of(t), "fr-par",
+                                t.clock().now());
   r.name = name;
   r.parent_id = new_uuid();
-  r.created_at = r.updated_at = t.clock().now();
   r.body = json::object{
       {"subnets", json::array{json::object{{"id", new_uuid()},
                                            {"subnet", cidr},
@@ -48,9 +47,7 @@ std::string insert_private_network(testing::TestApp& t, const std::string& name,
 
 std::string create_gateway(testing::TestApp& t,
                            const std::string& body = R"({"type":"VPC-GW-S"})") {
-  auto r = t.call("POST", kV1 + "/gateways", body);
-  EXPECT_EQ(r.status, 200) << r.raw.body;
-  return r.status == 200 ? str(r.json, "id") : std::string();
+  return created_id(t, kV1 + "/gateways", body);
 }
 
 TEST(VpcGwV1Dhcp, CreateAppliesDefaultsAndDurationStrings) {
@@ -174,14 +171,20 @@ TEST(VpcGwV1Gateways, PatRulesUseUnknownAsBoth) {
   EXPECT_EQ(num(t.call("GET", kV1 + "/pat-rules?protocol=udp").json, "total_count"), 0);
 }
 
+// A gateway network of `gw` in `pn`, masquerading, with a new DHCP configuration of `subnet`.
+testing::TestApp::Reply dhcp_network(testing::TestApp& t, const std::string& gw,
+                                     const std::string& pn, const std::string& subnet) {
+  return t.call("POST", kV1 + "/gateway-networks",
+                R"({"gateway_id":")" + gw + R"(","private_network_id":")" + pn +
+                    R"(","enable_masquerade":true,"dhcp":{"subnet":")" + subnet + R"("}})");
+}
+
 TEST(VpcGwV1Networks, DhcpModeEntriesAndCleanup) {
   testing::TestApp t;
   auto pn = insert_private_network(t, "My Net", "172.16.0.0/22");
   auto gw = create_gateway(t);
   advance(t, 30);
-  auto r = t.call("POST", kV1 + "/gateway-networks",
-                  R"({"gateway_id":")" + gw + R"(","private_network_id":")" + pn +
-                      R"(","enable_masquerade":true,"dhcp":{"subnet":"192.168.10.0/24"}})");
+  auto r = dhcp_network(t, gw, pn, "192.168.10.0/24");
   ASSERT_EQ(r.status, 200) << r.raw.body;
   EXPECT_EQ(str(r.json, "status"), "created");
   EXPECT_EQ(str(r.json.at("dhcp"), "dns_local_name"), "my-net");
@@ -245,14 +248,8 @@ TEST(VpcGwV1Networks, DhcpModeEntriesAndCleanup) {
 // An IPAM address attached to a NIC in the Private Network, written directly in the store.
 std::string insert_nic_ip(testing::TestApp& t, const std::string& pn, const std::string& address,
                           const std::string& mac, const std::string& name) {
-  store::Record r;
-  r.kind = std::string(products::ipam::kIpKind);
-  r.id = new_uuid();
-  r.organization_id = t.identity().organization_id;
-  r.project_id = t.identity().project_id;
-  r.locality = "fr-par";
+  auto r = resource::new_record(products::ipam::kIpKind, owner_of(t), "fr-par", t.clock().now());
   r.parent_id = pn;
-  r.created_at = r.updated_at = t.clock().now();
   r.body = json::object{{"address", address},
                         {"is_ipv6", false},
                         {"source", json::object{{"subnet_id", new_uuid()}}},
@@ -274,9 +271,7 @@ TEST(VpcGwV1Networks, LeasesComeFromIpamAndBecomeReservations) {
   auto pn = insert_private_network(t, "leases", "172.16.20.0/22");
   auto gw = create_gateway(t);
   advance(t, 30);
-  auto r = t.call("POST", kV1 + "/gateway-networks",
-                  R"({"gateway_id":")" + gw + R"(","private_network_id":")" + pn +
-                      R"(","enable_masquerade":true,"dhcp":{"subnet":"192.168.30.0/24"}})");
+  auto r = dhcp_network(t, gw, pn, "192.168.30.0/24");
   ASSERT_EQ(r.status, 200) << r.raw.body;
   auto gn = str(r.json, "id");
   auto lease_id = insert_nic_ip(t, pn, "172.16.20.5/22", "02:00:00:AA:BB:CC", "web-1");

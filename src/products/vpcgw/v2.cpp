@@ -20,6 +20,14 @@ using resource::View;
 
 namespace {
 
+// An id field the body may leave empty (""): a UUID when it is not.
+std::optional<std::string> optional_id(codec::BodyReader& b, std::string_view field) {
+  auto v = b.str(field);
+  if (v && !v->empty() && !is_uuid(*v))
+    b.add(field, ArgReason::kFormat, "value must be a valid UUID");
+  return v;
+}
+
 // PATCH of bastion / SMTP settings: `configuring` for about half a second on the real API.
 constexpr Micros kSettingsApplyTime = 500'000;
 const std::vector<std::string> kNoStatus = {"unknown_status", "unknown"};
@@ -216,12 +224,10 @@ Result<Response> create_gateway_h(Context& ctx) {
   auto name = b.str("name");
   auto tags = b.strings("tags");
   auto type = b.str("type");
-  auto ip_id = b.str("ip_id");
+  auto ip_id = optional_id(b, "ip_id");
   auto smtp = b.boolean("enable_smtp");
   auto bastion = b.boolean("enable_bastion");
   auto port = b.integer("bastion_port");
-  if (ip_id && !ip_id->empty() && !is_uuid(*ip_id))
-    b.add("ip_id", ArgReason::kFormat, "value must be a valid UUID");
   if (port && (*port < 1 || *port > 65535))
     b.add("bastion_port", ArgReason::kConstraint, "must be between 1 and 65535");
   if (auto e = b.error()) return api::fail(*e);
@@ -416,9 +422,7 @@ Result<Response> create_network(Context& ctx) {
   auto pn = b.uuid("private_network_id", true);
   auto masq = b.boolean("enable_masquerade");
   auto route = b.boolean("push_default_route");
-  auto ipam_ip = b.str("ipam_ip_id");
-  if (ipam_ip && !ipam_ip->empty() && !is_uuid(*ipam_ip))
-    b.add("ipam_ip_id", ArgReason::kFormat, "value must be a valid UUID");
+  auto ipam_ip = optional_id(b, "ipam_ip_id");
   if (auto e = b.error()) return api::fail(*e);
   NewGatewayNetwork n;
   n.gateway_id = to_lower(*gw);
@@ -450,9 +454,7 @@ std::optional<ApiError> update_network(Context& ctx, store::Tx& tx, store::Recor
   codec::BodyReader b(ctx.body);
   auto masq = b.boolean("enable_masquerade");
   auto route = b.boolean("push_default_route");
-  auto ipam_ip = b.str("ipam_ip_id");
-  if (ipam_ip && !ipam_ip->empty() && !is_uuid(*ipam_ip))
-    b.add("ipam_ip_id", ArgReason::kFormat, "value must be a valid UUID");
+  auto ipam_ip = optional_id(b, "ipam_ip_id");
   if (auto e = b.error()) return e;
   if (r.state == "detaching") return ApiError::transient_state("gateway_network", r.id, r.state);
   if (masq) r.body["masquerade_enabled"] = *masq;
@@ -481,9 +483,7 @@ Result<Response> delete_network(Context& ctx) {
 std::optional<ApiError> update_ip_v2(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
   auto reverse = b.str("reverse");
-  auto gateway = b.str("gateway_id");
-  if (gateway && !gateway->empty() && !is_uuid(*gateway))
-    b.add("gateway_id", ArgReason::kFormat, "value must be a valid UUID");
+  auto gateway = optional_id(b, "gateway_id");
   if (reverse && !reverse->empty()) {
     auto& s = *reverse;
     bool ok = s.size() <= 253 && s.find("..") == std::string::npos && s.front() != '.' &&

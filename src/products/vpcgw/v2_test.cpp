@@ -11,24 +11,18 @@ namespace json = boost::json;
 
 const std::string kGw = "/vpc-gw/v2/zones/fr-par-1";
 
-using testing::advance;
-using testing::num;
-using testing::str;
+using namespace testing;  // the shared test helpers (str, num, advance, created_id)
 bool has(const json::value& v, std::string_view key) { return v.as_object().contains(key); }
 
 std::string create_gateway(testing::TestApp& t, const std::string& body = R"({"name":"gw",
     "type":"VPC-GW-S","enable_smtp":false,"enable_bastion":false})") {
-  auto r = t.call("POST", kGw + "/gateways", body);
-  EXPECT_EQ(r.status, 200) << r.raw.body;
-  return r.status == 200 ? str(r.json, "id") : std::string();
+  return created_id(t, kGw + "/gateways", body);
 }
 
 std::string create_pn(testing::TestApp& t, const std::string& region = "fr-par",
                       const std::string& subnet = "172.16.64.0/22") {
-  auto r = t.call("POST", "/vpc/v2/regions/" + region + "/private-networks",
-                  R"({"name":"pn","subnets":[")" + subnet + R"("]})");
-  EXPECT_EQ(r.status, 200) << r.raw.body;
-  return r.status == 200 ? str(r.json, "id") : std::string();
+  return created_id(t, "/vpc/v2/regions/" + region + "/private-networks",
+                    R"({"name":"pn","subnets":[")" + subnet + R"("]})");
 }
 
 TEST(VpcGwV2Types, ListsTheFourOffersInBps) {

@@ -16,11 +16,11 @@
 #include "core/store/sql.hpp"
 #include "core/store/sqlite/sqlite_store.hpp"
 #include "core/util/ids.hpp"
+#include "testing/temp_dir.hpp"
 
 namespace scwd::store {
 namespace {
 
-namespace fs = std::filesystem;
 namespace json = boost::json;
 
 std::string ascii_lower(std::string s) {
@@ -31,32 +31,41 @@ std::string ascii_lower(std::string s) {
 
 class SqliteListTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("scwd-list-test-" + new_uuid());
-    fs::create_directories(dir_);
-    store_ = open_sqlite({db_path()});
+  std::string db_path() const { return (dir_.path() / "scwd.db").string(); }
+
+  // A new record of org-1 / proj-1 in fr-par-1 (a fresh id, an empty body).
+  static Record record(std::string kind, std::string name, std::int64_t created_at) {
+    return {.kind = std::move(kind),
+            .id = new_uuid(),
+            .organization_id = "org-1",
+            .project_id = "proj-1",
+            .locality = "fr-par-1",
+            .name = std::move(name),
+            .created_at = created_at,
+            .updated_at = created_at};
   }
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+
+  // The indexed records' changes both tests make: all_[3] renamed "renamed-xyzzy", all_[8]
+  // removed (still in all_).
+  void rename_3_remove_8(Tx& tx) {
+    auto r = tx.get("t.sg", all_[3].id);
+    r->name = "renamed-xyzzy";
+    tx.update(*r);
+    all_[3].name = r->name;
+    ASSERT_TRUE(tx.remove("t.sg", all_[8].id));
   }
-  std::string db_path() const { return (dir_ / "scwd.db").string(); }
 
   // n records of kind "t.sg" with many ties in created_at and in names, 3 projects, 2 zones,
   // a few tags; plus records of another kind that must never show up.
   void load(int n) {
     auto tx = store_->begin(TxMode::kWrite);
     for (int i = 0; i < n; ++i) {
-      Record r;
-      r.kind = "t.sg";
-      r.id = new_uuid();
+      static const char* kNames[] = {"Web-Front", "web-back", "DB", "café-Ünï", "cache"};
+      Record r = record("t.sg", std::string(kNames[i % 5]) + "-" + std::to_string(i % 40),
+                        1000 + i / 7);  // ties: seven records per instant
       r.organization_id = i % 17 == 0 ? "org-2" : "org-1";
       r.project_id = "proj-" + std::to_string(i % 3);
       r.locality = i % 5 == 0 ? "nl-ams-1" : "fr-par-1";
-      static const char* kNames[] = {"Web-Front", "web-back", "DB", "café-Ünï", "cache"};
-      r.name = std::string(kNames[i % 5]) + "-" + std::to_string(i % 40);
-      r.created_at = r.updated_at = 1000 + i / 7;  // ties: seven records per instant
       r.tags = {"group:" + std::to_string(i % 9)};
       if (i % 2 == 0) r.tags.push_back("even");
       r.body = json::object{{"i", i}};
@@ -64,16 +73,9 @@ class SqliteListTest : public ::testing::Test {
       all_.push_back(r);
     }
     for (int i = 0; i < 20; ++i) {
-      Record r;
-      r.kind = "t.other";
-      r.id = new_uuid();
-      r.organization_id = "org-1";
+      Record r = record("t.other", "Web-Front-other", 1000);
       r.project_id = "proj-0";
-      r.locality = "fr-par-1";
-      r.name = "Web-Front-other";
-      r.created_at = r.updated_at = 1000;
       r.tags = {"even"};
-      r.body = json::object{};
       tx->insert(r);
     }
     tx->commit();
@@ -152,8 +154,8 @@ class SqliteListTest : public ::testing::Test {
     return q;
   }
 
-  fs::path dir_;
-  std::unique_ptr<Store> store_;
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_ = open_sqlite({db_path()});
   std::vector<Record> all_;
 };
 
@@ -264,11 +266,7 @@ TEST_F(SqliteListTest, NameSubstringFilterIsCaseInsensitiveAsciiAndExact) {
   // Renamed and removed records leave the name index.
   {
     auto tx = store_->begin(TxMode::kWrite);
-    auto r = tx->get("t.sg", all_[3].id);
-    r->name = "renamed-xyzzy";
-    tx->update(*r);
-    all_[3].name = r->name;
-    ASSERT_TRUE(tx->remove("t.sg", all_[8].id));
+    rename_3_remove_8(*tx);
     tx->commit();
   }
   std::string removed = all_[8].name;
@@ -284,18 +282,7 @@ TEST_F(SqliteListTest, NameFilterSeesIndexedAndNewerRecords) {
   load(1500);
   store_.reset();
   store_ = open_sqlite({db_path()});  // indexes the 1520 records loaded without the writer
-  auto make = [&](const std::string& name, int i) {
-    Record r;
-    r.kind = "t.sg";
-    r.id = new_uuid();
-    r.organization_id = "org-1";
-    r.project_id = "proj-1";
-    r.locality = "fr-par-1";
-    r.name = name;
-    r.created_at = r.updated_at = 5000 + i;
-    r.body = json::object{};
-    return r;
-  };
+  auto make = [&](const std::string& name, int i) { return record("t.sg", name, 5000 + i); };
   auto check = [&](const std::vector<std::string>& needles) {
     for (auto& needle : needles) {
       SCOPED_TRACE(needle);
@@ -307,11 +294,7 @@ TEST_F(SqliteListTest, NameFilterSeesIndexedAndNewerRecords) {
     // Indexed records renamed and removed; the newest record (a t.other, highest rowid) removed
     // so that the next insert reuses a rowid at the mark.
     auto tx = store_->begin(TxMode::kWrite);
-    auto r = tx->get("t.sg", all_[3].id);
-    r->name = "renamed-xyzzy";
-    tx->update(*r);
-    all_[3].name = r->name;
-    ASSERT_TRUE(tx->remove("t.sg", all_[8].id));
+    rename_3_remove_8(*tx);
     auto others = tx->list([] {
       ListQuery q;
       q.kind = "t.other";
@@ -435,9 +418,8 @@ TEST(SqlBuilder, ShapesOfListQueries) {
 // A store made before migration 4 (counters without locality, no name index) is upgraded in
 // place: totals, counters and the name filter see the records it already held.
 TEST(SqliteMigration, FourUpgradesAStoreOfVersionThree) {
-  auto dir = fs::temp_directory_path() / ("scwd-migrate-test-" + new_uuid());
-  fs::create_directories(dir);
-  auto path = (dir / "scwd.db").string();
+  testing::TempDir dir;
+  auto path = (dir.path() / "scwd.db").string();
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
@@ -495,8 +477,6 @@ TEST(SqliteMigration, FourUpgradesAStoreOfVersionThree) {
     EXPECT_EQ(far.total, 700);
     EXPECT_EQ(far.items.front().id, "id-1049");  // created_at 16: ids 1048..1050, desc by time
   }
-  std::error_code ec;
-  fs::remove_all(dir, ec);
 }
 
 }  // namespace
