@@ -95,6 +95,14 @@ Result<Response> create_image(Context& ctx) {
   });
 }
 
+// An image of the caller to change: public images are not theirs to write.
+Result<store::Record> load_own_image(store::Tx& tx, const Context& ctx, const std::string& id) {
+  auto img = load(tx, ctx, kImageKind, id, kResource);
+  if (!img && catalogue::find_local_image(id))
+    return api::fail(ApiError::permissions_denied({{"write", "instance_image"}}));
+  return img;
+}
+
 Result<Response> get_image(Context& ctx) {
   auto id = path_id(ctx, "image_id");
   if (!id) return api::fail(id.error());
@@ -194,12 +202,8 @@ Result<Response> update_image(Context& ctx) {
   auto is_public = b.boolean("public");
   if (auto e = b.error()) return api::fail(*e);
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto img = load(tx, ctx, kImageKind, *id, kResource);
-    if (!img) {
-      if (catalogue::find_local_image(*id))
-        return api::fail(ApiError::permissions_denied({{"write", "instance_image"}}));
-      return api::fail(img.error());
-    }
+    auto img = load_own_image(tx, ctx, *id);
+    if (!img) return api::fail(img.error());
     if (extra) {
       auto ev = read_extra_volumes(tx, ctx, *extra);
       if (!ev) return api::fail(ev.error());
@@ -221,12 +225,8 @@ Result<Response> delete_image(Context& ctx) {
   auto id = path_id(ctx, "image_id");
   if (!id) return api::fail(id.error());
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto img = load(tx, ctx, kImageKind, *id, kResource);
-    if (!img) {
-      if (catalogue::find_local_image(*id))
-        return api::fail(ApiError::permissions_denied({{"write", "instance_image"}}));
-      return api::fail(img.error());
-    }
+    auto img = load_own_image(tx, ctx, *id);
+    if (!img) return api::fail(img.error());
     // The snapshots stay: clients delete them separately.
     link_image_snapshots(tx, *img, false, ctx.now());
     tx.remove(kImageKind, img->id);

@@ -480,6 +480,17 @@ Result<store::Record> load_rule(store::Tx& tx, const Context& ctx, const store::
   return std::move(*r);
 }
 
+// A rule the user may change (default rules are not editable), and its group in `sg`.
+Result<store::Record> load_user_rule(store::Tx& tx, const Context& ctx, store::Record& sg) {
+  auto group = load(tx, ctx, kSecurityGroupKind, ctx.param("security_group_id"), kResource);
+  if (!group) return api::fail(group.error());
+  if (is_default_rule_id(to_lower(ctx.param("security_group_rule_id"))))
+    return api::fail(ApiError::invalid_argument("security_group_rule_id", ArgReason::kConstraint,
+                                                "default rules are not editable"));
+  sg = std::move(*group);
+  return load_rule(tx, ctx, sg);
+}
+
 Result<Response> get_rule(Context& ctx) {
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
   auto sg = load(*tx, ctx, kSecurityGroupKind, ctx.param("security_group_id"), kResource);
@@ -501,18 +512,14 @@ Result<Response> change_rule(Context& ctx, bool full) {
   if (auto e = b.error()) return api::fail(*e);
   auto now = ctx.now();
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto sg = load(tx, ctx, kSecurityGroupKind, ctx.param("security_group_id"), kResource);
-    if (!sg) return api::fail(sg.error());
-    if (is_default_rule_id(to_lower(ctx.param("security_group_rule_id"))))
-      return api::fail(ApiError::invalid_argument("security_group_rule_id", ArgReason::kConstraint,
-                                                  "default rules are not editable"));
-    auto r = load_rule(tx, ctx, *sg);
+    store::Record sg;
+    auto r = load_user_rule(tx, ctx, sg);
     if (!r) return api::fail(r.error());
     if (auto e = apply_rule(r->body, in, !full)) return api::fail(*e);
     r->updated_at = now;
     tx.update(*r);
     if (in.position && *in.position > 0) {
-      auto rules = user_rules(tx, *sg);
+      auto rules = user_rules(tx, sg);
       place(rules, *r, *in.position);
       renumber(tx, rules, now);
       for (auto& x : rules)
@@ -528,15 +535,11 @@ Result<Response> put_rule(Context& ctx) { return change_rule(ctx, true); }
 Result<Response> delete_rule(Context& ctx) {
   auto now = ctx.now();
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto sg = load(tx, ctx, kSecurityGroupKind, ctx.param("security_group_id"), kResource);
-    if (!sg) return api::fail(sg.error());
-    if (is_default_rule_id(to_lower(ctx.param("security_group_rule_id"))))
-      return api::fail(ApiError::invalid_argument("security_group_rule_id", ArgReason::kConstraint,
-                                                  "default rules are not editable"));
-    auto r = load_rule(tx, ctx, *sg);
+    store::Record sg;
+    auto r = load_user_rule(tx, ctx, sg);
     if (!r) return api::fail(r.error());
     tx.remove(kSecurityGroupRuleKind, r->id);
-    auto rules = user_rules(tx, *sg);
+    auto rules = user_rules(tx, sg);
     renumber(tx, rules, now);
     return Response::no_content();
   });
