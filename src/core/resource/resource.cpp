@@ -150,7 +150,9 @@ Result<std::string> path_id(const Context& ctx, const Spec& spec) {
 Result<store::Record> load(const Context& ctx, store::Tx& tx, const Spec& spec, bool write) {
   auto id = path_id(ctx, spec);
   if (!id) return api::fail(id.error());
-  auto r = write ? ctx.svc.lifecycle.load(tx, spec.kind, *id) : tx.get(spec.kind, *id);
+  auto rid = spec.resolve ? spec.resolve(tx, *id) : std::optional<std::string>(*id);
+  std::optional<store::Record> r;
+  if (rid) r = write ? ctx.svc.lifecycle.load(tx, spec.kind, *rid) : tx.get(spec.kind, *rid);
   if (!r || r->organization_id != ctx.principal.organization_id ||
       (spec.locality != Locality::kGlobal && r->locality != locality_of(ctx, spec))) {
     if (spec.missing)

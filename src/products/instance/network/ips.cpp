@@ -136,7 +136,7 @@ void mark_detached(store::Record& ip, Micros now) {
   ip.body.erase("gateway");
 }
 
-json::object render_ip(store::Tx& tx, const store::Record& r) {
+json::object render_ip(const resource::View& v, const store::Record& r) {
   json::object o;
   o["id"] = r.id;
   auto v6 = is_v6(r);
@@ -144,7 +144,10 @@ json::object render_ip(store::Tx& tx, const store::Record& r) {
   o["prefix"] = v6 ? json::value(body_str(r.body, "prefix").value_or("")) : json::value(nullptr);
   auto rev = r.body.find("reverse");
   o["reverse"] = rev != r.body.end() ? rev->value() : json::value(nullptr);
-  o["server"] = r.parent_id.empty() ? json::value(nullptr) : server_summary(tx, r.parent_id);
+  json::value server = nullptr;
+  if (auto* s = r.parent_id.empty() ? nullptr : v.related.find(kServerKind, r.parent_id))
+    server = json::object{{"id", s->id}, {"name", s->name}};
+  o["server"] = std::move(server);
   o["organization"] = r.organization_id;
   o["project"] = r.project_id;
   o["zone"] = r.locality;
@@ -179,29 +182,35 @@ store::Record new_ip(std::string_view org, std::string_view project, std::string
   return r;
 }
 
-// "{ip}" of the path: an id or an address (IPv4 or IPv6). not_found names the address in CIDR
-// form, like the real API.
-Result<store::Record> load_ip(store::Tx& tx, const Context& ctx, std::string_view ref) {
-  if (is_uuid(ref)) return load(tx, ctx, kIpKind, ref, kResource);
+// The store key of the IP an address names (an IPv6 address names the routed /64 prefix it
+// belongs to); nullopt when `ref` is no address.
+std::optional<std::string> address_key(std::string_view ref) {
   unsigned char buf[16];
   std::string s(ref);
-  bool a4 = inet_pton(AF_INET, s.c_str(), buf) == 1;
-  bool a6 = !a4 && inet_pton(AF_INET6, s.c_str(), buf) == 1;
-  if (!a4 && !a6) return api::fail(ApiError::not_found(kResource, ref));
-  std::string cidr = s + (a4 ? "/32" : "/128");
-  std::optional<store::Record> r;
-  if (a4) {
-    r = tx.get_by_key(kIpKind, addr_key(s));
-  } else {
-    // An IPv6 address designates the routed prefix it belongs to (first 4 groups).
-    char out[INET6_ADDRSTRLEN];
-    for (int i = 8; i < 16; ++i) buf[i] = 0;
-    inet_ntop(AF_INET6, buf, out, sizeof out);
-    r = tx.get_by_key(kIpKind, addr_key(std::string(out) + "/64"));
-  }
-  if (!r || r->locality != ctx.zone() || r->organization_id != ctx.principal.organization_id)
-    return api::fail(ApiError::not_found(kResource, cidr));
-  return std::move(*r);
+  if (inet_pton(AF_INET, s.c_str(), buf) == 1) return addr_key(s);
+  if (inet_pton(AF_INET6, s.c_str(), buf) != 1) return std::nullopt;
+  char out[INET6_ADDRSTRLEN];
+  for (int i = 8; i < 16; ++i) buf[i] = 0;
+  inet_ntop(AF_INET6, buf, out, sizeof out);
+  return addr_key(std::string(out) + "/64");
+}
+
+// "{ip}" of the path: an id or an address.
+std::optional<std::string> resolve_ip(store::Tx& tx, std::string_view ref) {
+  if (is_uuid(ref)) return to_lower(ref);
+  auto key = address_key(ref);
+  if (!key) return std::nullopt;
+  if (auto r = tx.get_by_key(kIpKind, *key)) return r->id;
+  return std::nullopt;
+}
+
+// not_found names an address in CIDR form, like the real API.
+std::optional<ApiError> ip_missing(const Context&, std::string_view ref, bool) {
+  std::string s(ref);
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, s.c_str(), buf) == 1) return ApiError::not_found(kResource, s + "/32");
+  if (inet_pton(AF_INET6, s.c_str(), buf) == 1) return ApiError::not_found(kResource, s + "/128");
+  return ApiError::not_found(kResource, ref);
 }
 
 bool valid_hostname(std::string_view h) {
@@ -222,13 +231,6 @@ bool valid_hostname(std::string_view h) {
     if (!ok || (c == '-' && label == 0) || ++label > 63) return false;
   }
   return dot && label > 0 && h.back() != '-';
-}
-
-Response created(const Context& ctx, std::string_view id, json::object body) {
-  auto res = Response::json(201, body);
-  res.with_header("Location", ctx.url("/instance/v1/zones/" + std::string(ctx.zone()) + "/ips/" +
-                                      std::string(id)));
-  return res;
 }
 
 Result<store::Record> load_server(store::Tx& tx, const Context& ctx, std::string_view id) {
@@ -270,7 +272,7 @@ void do_detach(store::Tx& tx, store::Record& ip, Micros now) {
   refresh_dynamic(tx, previous, now);
 }
 
-Result<Response> create_ip(Context& ctx) {
+Result<Response> create_ip(const resource::Spec& spec, Context& ctx) {
   codec::BodyReader b(ctx.body);
   auto type = b.enumeration("type", {"routed_ipv4", "routed_ipv6", "nat", "unknown_iptype"});
   auto tags = b.strings("tags");
@@ -296,41 +298,13 @@ Result<Response> create_ip(Context& ctx) {
     if (tags) r.tags = *tags;
     tx.insert(r);
     if (server) do_attach(tx, r, *server, now);
-    return created(ctx, r.id, json::object{{"ip", render_ip(tx, r)}});
+    auto res = Response::json(201, resource::answer(ctx, tx, spec, r));
+    res.with_header("Location", ctx.url(ctx.req.path + "/" + r.id));
+    return res;
   });
 }
 
-Result<Response> get_ip(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto r = load_ip(*tx, ctx, ctx.param("ip"));
-  if (!r) return api::fail(r.error());
-  return Response::json(200, json::object{{"ip", render_ip(*tx, *r)}});
-}
-
-Result<Response> list_ips(Context& ctx) {
-  auto page = paging::read_legacy(ctx.req);
-  if (!page) return api::fail(page.error());
-  store::ListQuery q;
-  q.kind = std::string(kIpKind);
-  q.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
-  q.filters.push_back({Column::kBody, Op::kIsNull, {}, "dynamic_server", false});
-  if (auto e = owner_filters(ctx, q)) return api::fail(*e);
-  if (auto* name = ctx.query("name"); name && !name->empty())
-    q.filters.push_back({Column::kName, Op::kContains, {*name}, {}, false});
-  if (auto* type = ctx.query("type"); type && !type->empty())
-    q.filters.push_back({Column::kBody, Op::kEq, {*type}, "type", false});
-  q.order.push_back({Column::kCreatedAt, false, {}});
-  paging::apply(q, *page);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
-  auto res = tx->list(q);
-  json::array items;
-  for (auto& r : res.items) items.push_back(render_ip(*tx, r));
-  auto out = Response::json(200, json::object{{"ips", std::move(items)}});
-  paging::legacy_headers(out, ctx.req, "/ips", *page, res.total);
-  return out;
-}
-
-Result<Response> update_ip(Context& ctx) {
+std::optional<ApiError> update_ip(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
   auto type = b.enumeration("type", {"routed_ipv4", "routed_ipv6", "nat", "unknown_iptype"});
   auto tags = b.strings("tags");
@@ -338,80 +312,99 @@ Result<Response> update_ip(Context& ctx) {
   auto reverse = b.str("reverse");
   bool has_server = b.has("server");
   auto server_id = b.str("server");
-  if (auto e = b.error()) return api::fail(*e);
+  if (auto e = b.error()) return e;
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_ip(tx, ctx, ctx.param("ip"));
-    if (!r) return api::fail(r.error());
-    if (body_bool(r->body, "dynamic"))
-      return api::fail(ApiError::invalid_argument("ip", ArgReason::kConstraint,
-                                                  "the dynamic IP of a server cannot be modified"));
-    if (type && *type != "unknown_iptype" && *type != body_str(r->body, "type"))
-      return api::fail(ApiError::invalid_argument("type", ArgReason::kConstraint,
-                                                  "the type of a routed IP cannot be changed"));
-    // The real API checks that the name resolves to the address; without DNS, only names that
-    // cannot resolve at all are refused, with the recorded message.
-    if (reverse && !reverse->empty() && !valid_hostname(*reverse))
-      return api::fail(ApiError::invalid_argument(
-          "reverse", ArgReason::kConstraint,
-          "Your reverse must resolve. Ensure the command 'dig +short " + *reverse +
-              "' matches your IP address '" +
-              body_str(r->body, "address").value_or(body_str(r->body, "prefix").value_or("")) +
-              "'. If it does, please contact our support."));
-    if (tags) r->tags = *tags;
-    if (has_reverse)
-      r->body["reverse"] =
-          reverse && !reverse->empty() ? json::value(*reverse) : json::value(nullptr);
-    r->updated_at = now;
-    if (has_server && server_id && !server_id->empty()) {
-      auto s = load_server(tx, ctx, *server_id);
-      if (!s) return api::fail(s.error());
-      do_attach(tx, *r, *s, now);
-    } else if (has_server && !r->parent_id.empty()) {
-      do_detach(tx, *r, now);
-    } else {
-      tx.update(*r);
-    }
-    return Response::json(200, json::object{{"ip", render_ip(tx, *r)}});
-  });
+  if (body_bool(r.body, "dynamic"))
+    return ApiError::invalid_argument("ip", ArgReason::kConstraint,
+                                      "the dynamic IP of a server cannot be modified");
+  if (type && *type != "unknown_iptype" && *type != body_str(r.body, "type"))
+    return ApiError::invalid_argument("type", ArgReason::kConstraint,
+                                      "the type of a routed IP cannot be changed");
+  // The real API checks that the name resolves to the address; without DNS, only names that
+  // cannot resolve at all are refused, with the recorded message.
+  if (reverse && !reverse->empty() && !valid_hostname(*reverse))
+    return ApiError::invalid_argument(
+        "reverse", ArgReason::kConstraint,
+        "Your reverse must resolve. Ensure the command 'dig +short " + *reverse +
+            "' matches your IP address '" +
+            body_str(r.body, "address").value_or(body_str(r.body, "prefix").value_or("")) +
+            "'. If it does, please contact our support.");
+  if (tags) r.tags = *tags;
+  if (has_reverse)
+    r.body["reverse"] = reverse && !reverse->empty() ? json::value(*reverse) : json::value(nullptr);
+  r.updated_at = now;
+  if (has_server && server_id && !server_id->empty()) {
+    auto s = load_server(tx, ctx, *server_id);
+    if (!s) return s.error();
+    do_attach(tx, r, *s, now);
+  } else if (has_server && !r.parent_id.empty()) {
+    do_detach(tx, r, now);
+  }
+  return std::nullopt;
 }
 
-Result<Response> remove_ip(Context& ctx, std::string_view ref) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto r = load_ip(tx, ctx, ref);
-    if (!r) return api::fail(r.error());
-    if (body_bool(r->body, "dynamic"))
-      return api::fail(ApiError::invalid_argument(
-          "ip", ArgReason::kConstraint, "the dynamic IP of a server is released at power-off"));
-    tx.remove(kIpKind, r->id);
-    refresh_dynamic(tx, r->parent_id, ctx.now());
-    return Response::no_content();
-  });
+std::optional<ApiError> not_dynamic(Context&, store::Tx&, const store::Record& r) {
+  if (body_bool(r.body, "dynamic"))
+    return ApiError::invalid_argument("ip", ArgReason::kConstraint,
+                                      "the dynamic IP of a server is released at power-off");
+  return std::nullopt;
 }
 
-Result<Response> delete_ip(Context& ctx) { return remove_ip(ctx, ctx.param("ip")); }
+// Its server gets a dynamic IP back when this was its last IPv4 (judged without it).
+std::optional<ApiError> release_ip(Context& ctx, store::Tx& tx, const store::Record& r) {
+  tx.remove(kIpKind, r.id);
+  refresh_dynamic(tx, r.parent_id, ctx.now());
+  return std::nullopt;
+}
 
 // The IP leaves Instance; its IPAM reservation (not modelled here) stays.
-Result<Response> release_to_ipam(Context& ctx) {
-  auto id = ctx.param("ip_id");
-  if (!is_uuid(id))
+Result<Response> release_to_ipam(const resource::Spec& spec, Context& ctx) {
+  if (!is_uuid(ctx.param("ip_id")))
     return api::fail(ApiError::invalid_argument("ip_id", ArgReason::kFormat, "invalid UUID"));
-  return remove_ip(ctx, id);
+  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    auto r = resource::load(ctx, tx, spec, true);
+    if (!r) return api::fail(r.error());
+    if (auto e = not_dynamic(ctx, tx, *r)) return api::fail(*e);
+    release_ip(ctx, tx, *r);
+    return Response::no_content();
+  });
 }
 
 }  // namespace
 
 void register_ips(app::Registry& r) {
-  const std::string base = "/instance/v1/zones/{zone}/ips";
-  r.add("GET", base, kRead, list_ips);
+  auto ip = v1_spec(kIpKind, std::string(kResource), "ip", "ips", "ip", "ips");
+  ip.id_ok = [](std::string_view ref) { return is_uuid(ref) || address_key(ref).has_value(); };
+  ip.resolve = resolve_ip;
+  ip.missing = ip_missing;
+  ip.render = render_ip;
+  ip.related = {
+      {std::string(kServerKind),
+       [](const store::Record& r, std::vector<std::string>& ids) { ids.push_back(r.parent_id); }}};
+  // A server's dynamic IP is no flexible IP.
+  ip.filters.push_back(resource::custom(
+      "dynamic_server", [](const Context&, store::ListQuery& q) -> std::optional<ApiError> {
+        q.filters.push_back({Column::kBody, Op::kIsNull, {}, "dynamic_server", false});
+        return std::nullopt;
+      }));
+  ip.filters.push_back(resource::body_eq("type"));
+  ip.orders = {{"created_at_asc", Column::kCreatedAt, false}};
+  ip.update = update_ip;
   // An IP given to a server changes the server.
-  r.add("POST", base, kWrite, create_ip)
-      .refs({app::body_ref("server", app::Access::kWrite, {kServerRef})});
-  r.add("GET", base + "/{ip}", kRead, get_ip);
-  r.add("PATCH", base + "/{ip}", kWrite, update_ip)
-      .refs({app::body_ref("server", app::Access::kWrite, {kServerRef})});
-  r.add("DELETE", base + "/{ip}", kWrite, delete_ip);
-  r.add("POST", base + "/{ip_id}/release-to-ipam", kWrite, release_to_ipam);
+  const app::Reference server = app::body_ref("server", app::Access::kWrite, {kServerRef});
+  ip.update_refs = {{server}};
+  ip.can_delete = not_dynamic;
+  ip.on_delete = release_ip;
+  auto spec = std::make_shared<const resource::Spec>(std::move(ip));
+  resource::add_resource(r, spec);
+  const std::string base = spec->collections.front();
+  r.add("POST", base, kWrite, [spec](Context& ctx) {
+     return create_ip(*spec, ctx);
+   }).refs({server});
+  auto by_id = std::make_shared<resource::Spec>(*spec);
+  by_id->id_param = "ip_id";
+  r.add("POST", base + "/{ip_id}/release-to-ipam", kWrite,
+        [by_id](Context& ctx) { return release_to_ipam(*by_id, ctx); });
 }
 
 }  // namespace network
