@@ -150,14 +150,16 @@ Result<std::string> path_id(const Context& ctx, const Spec& spec) {
 Result<store::Record> load(const Context& ctx, store::Tx& tx, const Spec& spec, bool write) {
   auto id = path_id(ctx, spec);
   if (!id) return api::fail(id.error());
+  auto rid = spec.resolve ? spec.resolve(tx, *id) : std::optional<std::string>(*id);
   std::optional<store::Record> r;
-  if (write) {
-    r = ctx.svc.lifecycle.load(tx, spec.kind, *id);
-  } else if (ctx.target && ctx.target->kind == spec.kind && ctx.target->id == *id) {
+  if (!rid) {
+  } else if (write) {
+    r = ctx.svc.lifecycle.load(tx, spec.kind, *rid);
+  } else if (ctx.target && ctx.target->kind == spec.kind && ctx.target->id == *rid) {
     r = ctx.target;  // loaded once, by the authorizer; seen settled like any read
     if (lifecycle::Engine::view(*r, ctx.now()) && r->state == lifecycle::kDeleted) r.reset();
   } else {
-    r = tx.get(spec.kind, *id);
+    r = tx.get(spec.kind, *rid);
   }
   if (!r || r->organization_id != ctx.principal.organization_id ||
       (spec.locality != Locality::kGlobal && r->locality != locality_of(ctx, spec))) {

@@ -181,6 +181,9 @@ struct Spec {
   // is made. Default: UUIDs (compared lower-cased).
   std::function<bool(std::string_view)> id_ok = {};
   std::function<std::string()> new_id = {};
+  // Path ids naming a record otherwise than by its id (an IP by its address): the id of the
+  // record `id` names (nullopt: none). Default: the path id itself.
+  std::function<std::optional<std::string>(store::Tx&, std::string_view id)> resolve = {};
 
   // --- rendering ---
   Render render;

@@ -24,9 +24,14 @@
 #include "core/resource/resource.hpp"
 #include "core/store/store.hpp"
 #include "core/util/time.hpp"
+#include "products/catalogue/server_types.hpp"
 #include "products/prelude.hpp"
 
 namespace scwd::products::instance {
+
+using catalogue::find_server_type;
+using catalogue::server_types;
+using catalogue::ServerType;
 
 // state column = server state ("stopped", "starting", ...); body: commercial_type, arch,
 // boot_type, image_id (or null), volumes {"0": {"id", "volume_type", "boot"}}, dynamic_ip_required,
@@ -123,6 +128,8 @@ void release_server_ips(store::Tx& tx, const store::Record& server, Micros now,
 std::optional<api::ApiError> attach_ip(store::Tx& tx, const app::Context& ctx,
                                        std::string_view ip_id, const store::Record& server,
                                        Micros now);
+// The PlacementGroup object a server embeds (policy_respected false, as the platform shows it).
+json::object placement_group_summary(const store::Record& pg);
 // The full PlacementGroup object; not_found instance_placement_group otherwise.
 api::Result<json::object> placement_group_json(store::Tx& tx, const app::Context& ctx,
                                                std::string_view id);

@@ -4,7 +4,7 @@
 // server_actions.cpp need from them is declared here; the handlers live in private_nics.cpp.
 #pragma once
 
-#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,8 +24,8 @@ namespace scwd::products::instance {
 inline constexpr std::string_view kPrivateNicKind = "instance.private_nic";
 inline constexpr app::RefKind kPrivateNicRef{kPrivateNicKind, "Instances", "instance"};
 
-// The `private_nics` array of a v1 Server object, from the NIC records (creation order).
-boost::json::array render_server_private_nics(store::Tx& tx, const store::Record& server);
+// An entry of the `private_nics` array of a v1 Server object (the NICs whose parent it is).
+boost::json::object render_server_nic(const store::Record& nic);
 // Deletes every NIC of a server: their auto-booked IPAM addresses are released, addresses the
 // user booked are detached (server delete and terminate).
 void remove_server_private_nics(store::Tx& tx, const store::Record& server, Micros now);

@@ -6,7 +6,7 @@
 
 #include "core/router/locality.hpp"
 #include "core/util/ids.hpp"
-#include "products/instance/catalog.hpp"
+#include "products/catalogue/server_types.hpp"
 #include "testing/helpers.hpp"
 
 namespace scwd::products::marketplace {
@@ -91,7 +91,7 @@ TEST(MarketplaceCatalog, ResolveLabelPreferences) {
 TEST(MarketplaceCatalog, CompatibleTypesAreSoldInTheZone) {
   for (auto& l : local_images())
     for (auto& t : l.compatible_commercial_types) {
-      auto* st = instance::find_server_type(l.zone, t);
+      auto* st = catalogue::find_server_type(l.zone, t);
       ASSERT_NE(st, nullptr) << l.label << " " << l.zone << " " << t;
       EXPECT_EQ(st->arch, l.arch);
       if (l.type == "instance_local") {

@@ -12,7 +12,7 @@
 #include "core/paging/paging.hpp"
 #include "core/router/locality.hpp"
 #include "core/util/json.hpp"
-#include "products/instance/catalog.hpp"
+#include "products/catalogue/server_types.hpp"
 #include "products/prelude.hpp"
 
 namespace scwd::products::productcatalog {
@@ -139,11 +139,11 @@ json::object money(double eur) {
 
 std::string gib_text(std::int64_t bytes) { return std::to_string(bytes >> 30) + " GiB"; }
 
-std::string_view status_of(const instance::ServerType& t) {
+std::string_view status_of(const catalogue::ServerType& t) {
   return t.end_of_service ? "end_of_sale" : "general_availability";
 }
 
-json::object render_instance(const instance::ServerType& t, std::string_view zone) {
+json::object render_instance(const catalogue::ServerType& t, std::string_view zone) {
   const auto& fam = family_of(t.name);
   bool minute = by_minute(t.name);
   double price = minute ? t.hourly_price / 60 : t.hourly_price;
@@ -239,7 +239,7 @@ Result<Response> list_products(Context& ctx) {
     for (auto z : locality::zones()) {
       if (zone && *zone != z) continue;
       if (region && *region != locality::region_of_zone(z)) continue;
-      for (const auto* t : instance::server_types(z)) {
+      for (const auto* t : catalogue::server_types(z)) {
         if (!wanted(api_ids, t->name)) continue;
         if (!wanted(statuses, status_of(*t))) continue;
         if (total >= page->offset() && total < page->offset() + page->size)
