@@ -152,13 +152,12 @@ Result<store::Record> load(const Context& ctx, store::Tx& tx, const Spec& spec, 
   if (!id) return api::fail(id.error());
   auto rid = spec.resolve ? spec.resolve(tx, *id) : std::optional<std::string>(*id);
   std::optional<store::Record> r;
-  if (!rid) {
-  } else if (write) {
+  if (rid && write) {
     r = ctx.svc.lifecycle.load(tx, spec.kind, *rid);
-  } else if (ctx.target && ctx.target->kind == spec.kind && ctx.target->id == *rid) {
+  } else if (rid && ctx.target && ctx.target->kind == spec.kind && ctx.target->id == *rid) {
     r = ctx.target;  // loaded once, by the authorizer; seen settled like any read
     if (lifecycle::Engine::view(*r, ctx.now()) && r->state == lifecycle::kDeleted) r.reset();
-  } else {
+  } else if (rid) {
     r = tx.get(spec.kind, *rid);
   }
   if (!r || r->organization_id != ctx.principal.organization_id ||
