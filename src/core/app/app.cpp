@@ -8,7 +8,6 @@
 #include <map>
 #include <set>
 #include <stdexcept>
-#include <thread>
 #include <tuple>
 
 #include "core/codec/validate.hpp"
@@ -52,12 +51,6 @@ App::App(store::Store& store, Clock& clock, Config& config)
       services_{settled_, clock, config, lifecycle_, [this] { auth_.invalidate(); }},
       authorizer_(iam::make_authorizer(store, clock)),
       started_at_(clock.now()) {}
-
-App::~App() {
-  // The store runs (or drains, when closing) every queued job: wait for ours, boundedly.
-  for (int i = 0; i < 5000 && settling_scheduled_.load(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-}
 
 const Route* App::find(std::string_view method, std::string_view path,
                        router::Params& params) const {
@@ -361,10 +354,24 @@ http::Staged App::stage(http::Request& req) {
   }
   if (route.spec.writes) {
     http::Staged staged;
-    staged.rest = [this, pending] { return run(*pending); };
+    staged.rest = [this, pending] {
+      settle(pending->req);
+      return run(*pending);
+    };
     return staged;
   }
-  if (lifecycle_.maybe_due()) schedule_settling();
+  if (lifecycle_.maybe_due()) {
+    // Steps fell due: they and their hooks' effects on other records (an IP a deleted gateway
+    // frees, a resized volume's size) are persisted before this read, where writes run; the I/O
+    // thread serves other requests meanwhile.
+    http::Staged staged;
+    staged.rest = [this, pending] {
+      settle(pending->req);
+      lifecycle::ReadOnlyScope read_only;
+      return run(*pending);
+    };
+    return staged;
+  }
   lifecycle::ReadOnlyScope read_only;
   return run(*pending);
 }
@@ -407,21 +414,12 @@ std::optional<http::Response> App::prepare(Pending& p) {
   return std::nullopt;
 }
 
-void App::schedule_settling() {
-  if (settling_scheduled_.exchange(true)) return;
+void App::settle(const http::Request& req) {
+  // A failure here must not wedge every request: the steps stay due and are retried next time.
   try {
-    store_.run_grouped(
-        [this] {
-          try {
-            lifecycle_.settle_due(store_);
-          } catch (const std::exception& e) {
-            spdlog::warn("settling due lifecycle steps failed: {}", e.what());
-          }
-        },
-        [this](bool) { settling_scheduled_.store(false); });
-  } catch (const std::exception& e) {  // the store is closing
-    settling_scheduled_.store(false);
-    spdlog::warn("settling due lifecycle steps not scheduled: {}", e.what());
+    lifecycle_.settle_due(store_);
+  } catch (const std::exception& e) {
+    spdlog::warn("request {}: settling due lifecycle steps failed: {}", req.request_id, e.what());
   }
 }
 
@@ -430,16 +428,6 @@ http::Response App::run(Pending& p) {
   auto& route = p.route;
   auto& ctx = p.ctx;
   try {
-    if (route.spec.writes) {
-      // Due transient states are persisted before a write reads or changes anything. A failure
-      // here must not wedge every write: the steps stay due and are retried next time.
-      try {
-        lifecycle_.settle_due(store_);
-      } catch (const std::exception& e) {
-        spdlog::warn("request {}: settling due lifecycle steps failed: {}", req.request_id,
-                     e.what());
-      }
-    }
     auto result = route.spec.handler(ctx);
     if (!result) {
       auto res = render(result.error());

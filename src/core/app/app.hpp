@@ -2,10 +2,10 @@
 // handler -> encode. One place maps every ApiError (and every stray exception) to the wire.
 // stage() runs on an I/O thread: everything up to the handler, and the handler itself for a
 // route that reads. For a route that writes, it hands back the rest (settling due lifecycle
-// steps, the handler and its store writes), which the server runs where writes are grouped.
+// steps, the handler and its store writes), which the server runs where writes are grouped; so
+// does a read when lifecycle steps fell due, so that it sees their effects.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,7 +30,6 @@ using Authorizer = std::function<std::optional<api::ApiError>(Context&, const Pe
 class App {
  public:
   App(store::Store& store, Clock& clock, Config& config);
-  ~App();  // waits for a settling job it scheduled (the job uses the App)
 
   void add_module(std::unique_ptr<Module> m);
   // Builds the route table from the modules and the SDK catalog. Throws std::logic_error on a
@@ -70,16 +69,15 @@ class App {
   // The handler and what follows it. Runs on the I/O thread for reads, where writes are grouped
   // for writes.
   http::Response run(Pending& p);
-  // Persists due lifecycle steps soon, where writes run, without waiting (reads call it).
-  void schedule_settling();
+  // Persists the lifecycle steps due by now (where writes run).
+  void settle(const http::Request& req);
 
   store::Store& store_;
   Clock& clock_;
   Config& config_;
   auth::Authenticator auth_;
   lifecycle::Engine lifecycle_;
-  lifecycle::SettledStore settled_;              // what handlers see as the store
-  std::atomic<bool> settling_scheduled_{false};  // until the scheduled job has committed
+  lifecycle::SettledStore settled_;  // what handlers see as the store
   Services services_;
   std::vector<std::unique_ptr<Module>> modules_;
   std::vector<Route> routes_;
