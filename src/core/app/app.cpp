@@ -352,22 +352,15 @@ http::Staged App::stage(http::Request& req) {
     spdlog::error("request {} {} {}: {}", req.request_id, req.method, req.path, e.what());
     return render(ApiError::internal(req.request_id));
   }
-  if (route.spec.writes) {
+  // A write's rest runs where writes are grouped; so does a read's when lifecycle steps fell due:
+  // they and their hooks' effects on other records (an IP a deleted gateway frees, a resized
+  // volume's size) are persisted before it reads. The I/O thread serves others meanwhile.
+  if (route.spec.writes || lifecycle_.maybe_due()) {
     http::Staged staged;
     staged.rest = [this, pending] {
       settle(pending->req);
-      return run(*pending);
-    };
-    return staged;
-  }
-  if (lifecycle_.maybe_due()) {
-    // Steps fell due: they and their hooks' effects on other records (an IP a deleted gateway
-    // frees, a resized volume's size) are persisted before this read, where writes run; the I/O
-    // thread serves other requests meanwhile.
-    http::Staged staged;
-    staged.rest = [this, pending] {
-      settle(pending->req);
-      lifecycle::ReadOnlyScope read_only;
+      std::optional<lifecycle::ReadOnlyScope> read_only;
+      if (!pending->route.spec.writes) read_only.emplace();
       return run(*pending);
     };
     return staged;
