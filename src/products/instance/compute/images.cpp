@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/codec/validate.hpp"
+#include "core/resource/records.hpp"
 #include "core/util/ids.hpp"
 #include "products/block/block.hpp"
 #include "products/instance/compute/compute.hpp"
@@ -332,15 +333,9 @@ Result<store::Record> insert_image(store::Tx& tx, const Context& ctx, const app:
                                    bool is_public, std::vector<std::string> tags, Micros now) {
   if (auto e = quota::check(tx, ctx.svc.config, kImageQuota, owner.organization_id))
     return api::fail(*e);
-  store::Record img;
-  img.kind = std::string(kImageKind);
-  img.id = new_uuid();
-  img.organization_id = owner.organization_id;
-  img.project_id = owner.project_id;
-  img.locality = std::string(ctx.zone());
+  auto img = resource::new_record(kImageKind, owner, ctx.zone(), now);
   img.name = std::move(name);
   img.state = "available";
-  img.created_at = img.updated_at = now;
   img.tags = std::move(tags);
   img.body = json::object{{"arch", arch},
                           {"root_volume", std::move(root_volume)},

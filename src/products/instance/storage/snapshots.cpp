@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "core/codec/validate.hpp"
+#include "core/resource/records.hpp"
 #include "core/util/ids.hpp"
 #include "products/block/block.hpp"
 #include "products/instance/compute/compute.hpp"
@@ -221,14 +222,8 @@ Result<store::Record> snapshot_volume(store::Tx& tx, const Context& ctx, const a
                                       std::vector<std::string> tags, Micros now) {
   if (auto e = quota::check(tx, ctx.svc.config, kSnapshotQuota, owner.organization_id))
     return api::fail(*e);
-  store::Record snap;
-  snap.kind = std::string(kSnapshotKind);
-  snap.id = new_uuid();
-  snap.organization_id = owner.organization_id;
-  snap.project_id = owner.project_id;
-  snap.locality = std::string(ctx.zone());
+  auto snap = resource::new_record(kSnapshotKind, owner, ctx.zone(), now);
   snap.name = std::move(name);
-  snap.created_at = snap.updated_at = now;
   snap.tags = std::move(tags);
   auto size = int_of(volume.body, "size");
   snap.body = json::object{{"volume_type", str_of(volume.body, "volume_type", "l_ssd")},

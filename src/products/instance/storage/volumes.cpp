@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include "core/codec/validate.hpp"
+#include "core/resource/records.hpp"
 #include "core/util/ids.hpp"
 #include "products/block/block.hpp"
 #include "products/instance/compute/compute.hpp"
@@ -175,13 +176,7 @@ Result<store::Record> insert_volume(store::Tx& tx, const Context& ctx, const app
                                     const store::Record* base_snapshot, Micros now) {
   if (auto e = quota::check(tx, ctx.svc.config, kVolumeQuota, owner.organization_id))
     return api::fail(*e);
-  store::Record v;
-  v.kind = std::string(kVolumeKind);
-  v.id = new_uuid();
-  v.organization_id = owner.organization_id;
-  v.project_id = owner.project_id;
-  v.locality = std::string(ctx.zone());
-  v.created_at = v.updated_at = now;
+  auto v = resource::new_record(kVolumeKind, owner, ctx.zone(), now);
   fill_volume(v, std::move(name), std::move(volume_type), size, std::move(tags), base_snapshot);
   tx.insert(v);
   return v;
