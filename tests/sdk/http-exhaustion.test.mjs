@@ -128,6 +128,11 @@ async function atTheLimit(args, expectLog, exact) {
     assert.ok(warnings.length >= 1, `no limit warning in the log\n${server.stderr().slice(-2000)}`);
     assert.ok(warnings.length <= 2, `the limit warning is not rate-limited: ${warnings.length}`);
     assert.match(server.stderr(), /accepting connections again/);
+  } catch (e) {
+    // A failed check must not leave the server running (the test process would wait for it).
+    for (const c of conns) c.sock.destroy();
+    await server.kill9();
+    throw e;
   } finally {
     for (const c of conns) c.sock.destroy();
   }

@@ -41,15 +41,57 @@ struct Worker {
   std::optional<tcp::acceptor> acceptor;
   std::unordered_set<SessionState*> sessions;  // touched only on this worker's thread
   std::thread thread;
-  // Held open so that, out of descriptors, one can be freed to accept a pending connection and
-  // refuse it; otherwise it would stay in the backlog and wake the acceptor forever.
-  int reserve_fd = -1;
-  ~Worker() {
-    if (reserve_fd >= 0) ::close(reserve_fd);
+};
+
+// One descriptor held open so that, out of descriptors, it can be freed to accept a pending
+// connection and refuse it; otherwise that connection would stay in the backlog and wake the
+// acceptor forever. Every worker accepts under its lock: were accepts free to run while one
+// worker sheds, another could take the freed slot for a session and leave no reserve, and the
+// backlog of the worker that shed would then never drain.
+class DescriptorReserve {
+ public:
+  ~DescriptorReserve() {
+    if (fd_ >= 0) ::close(fd_);
   }
-  void open_reserve() {
-    if (reserve_fd < 0) reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  // Accepts one pending connection of `listener` (non-blocking) with the reserve held back: the
+  // descriptor, or minus the errno.
+  int accept(int listener) {
+    std::lock_guard lock(mu_);
+    take_back();
+    int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    return fd >= 0 ? fd : -errno;
   }
+  // Frees the reserve and calls `each(fd)` for every connection pending on `listener` (at most
+  // `limit`), then takes the reserve back; how many there were.
+  template <class Each>
+  std::uint64_t shed(int listener, int limit, Each each) {
+    std::lock_guard lock(mu_);
+    if (fd_ >= 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+    std::uint64_t n = 0;
+    for (; n < static_cast<std::uint64_t>(limit); ++n) {
+      int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) break;  // nothing pending, or the slot was taken outside the accept paths
+      each(fd);
+      ::close(fd);
+    }
+    take_back();
+    return n;
+  }
+  void open() {
+    std::lock_guard lock(mu_);
+    take_back();
+  }
+
+ private:
+  // A reserve lost to a descriptor taken elsewhere is taken back before the next accept.
+  void take_back() {
+    if (fd_ < 0) fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  std::mutex mu_;
+  int fd_ = -1;
 };
 
 std::string_view to_sv(beast::string_view s) { return {s.data(), s.size()}; }
@@ -120,6 +162,7 @@ struct Server::Impl {
   std::condition_variable done_cv;
   int running = 0;
   std::atomic<std::int64_t> open_connections{0};
+  DescriptorReserve reserve;
   std::int64_t max_connections = 0;  // 0: none
   LimitNotice connection_limit_notice;
   LimitNotice descriptor_notice;
@@ -372,32 +415,23 @@ struct Server::Impl {
     ::shutdown(fd, SHUT_WR);
   }
 
-  // Out of descriptors with connections pending: free the reserve descriptor, accept and refuse
-  // what is pending (the freed slot serves each in turn), then take the reserve back.
+  // Out of descriptors with connections pending: accept and refuse what is pending with the
+  // reserve's slot.
   std::uint64_t shed_pending(Worker& w) {
-    std::uint64_t shed = 0;
-    if (w.reserve_fd >= 0) {
-      ::close(w.reserve_fd);
-      w.reserve_fd = -1;
-    }
-    for (int i = 0; i < 256; ++i) {
-      int fd =
-          ::accept4(w.acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) break;  // nothing pending, or the slot was taken by another thread
-      refuse(fd);
-      ::close(fd);
-      ++shed;
-    }
-    w.open_reserve();
-    return shed;
+    return reserve.shed(w.acceptor->native_handle(), 256, [this](int fd) { refuse(fd); });
   }
 
   asio::awaitable<void> accept_loop(Worker& w) {
     asio::steady_timer backoff(w.ioc);
     for (;;) {
-      auto [ec, socket] = co_await w.acceptor->async_accept(asio::as_tuple(asio::use_awaitable));
+      auto [wec] = co_await w.acceptor->async_wait(tcp::acceptor::wait_read,
+                                                   asio::as_tuple(asio::use_awaitable));
+      if (wec == asio::error::operation_aborted || !w.acceptor->is_open()) co_return;
+      int fd = wec ? -1 : reserve.accept(w.acceptor->native_handle());
+      beast::error_code ec = wec;
+      if (!ec && fd < 0) ec.assign(-fd, boost::system::system_category());
       if (ec) {
-        if (ec == asio::error::operation_aborted || !w.acceptor->is_open()) co_return;
+        if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
         if (!out_of_descriptors(ec)) continue;  // e.g. a connection reset while queued
         // Retrying at once would spin: the pending connection keeps the acceptor readable.
         // Refuse what is pending, then pause; sessions that end free descriptors meanwhile.
@@ -414,6 +448,7 @@ struct Server::Impl {
         if (stopping.load() || !w.acceptor->is_open()) co_return;
         continue;
       }
+      tcp::socket socket(w.ioc, w.acceptor->local_endpoint().protocol(), fd);
       if (open_connections.fetch_add(1) >= max_connections && max_connections > 0) {
         --open_connections;
         refuse(socket.native_handle());
@@ -427,8 +462,6 @@ struct Server::Impl {
               max_connections, n);
         continue;
       }
-      // A reserve lost to a descriptor another thread took is taken back as soon as one frees.
-      if (w.reserve_fd < 0) w.open_reserve();
       bool was_limited = connection_limit_notice.recovered();
       if (descriptor_notice.recovered()) was_limited = true;
       if (was_limited)
@@ -449,7 +482,7 @@ struct Server::Impl {
     w.acceptor->listen(asio::socket_base::max_listen_connections);
     // shed_pending() accepts by hand and must never block.
     w.acceptor->non_blocking(true);
-    w.open_reserve();
+    reserve.open();
   }
 
   void begin_shutdown() {
