@@ -6,6 +6,8 @@
 
 #include "core/api/error.hpp"
 #include "core/app/context.hpp"
+#include "core/app/permissions.hpp"
+#include "core/codec/input.hpp"
 #include "core/http/message.hpp"
 #include "core/store/store.hpp"
 
@@ -18,6 +20,10 @@ using api::Result;
 using app::Access;
 using app::Context;
 using app::Permission;
+using app::permissions;
+using codec::Required;
+using codec::Sent;
+using codec::Uuid;
 using http::Response;
 using store::Column;
 using store::Op;

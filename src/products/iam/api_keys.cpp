@@ -123,14 +123,17 @@ std::optional<ApiError> key_filters(const Context& ctx, store::ListQuery& q) {
   return std::nullopt;
 }
 
+struct KeyIn {
+  std::optional<Uuid> application_id, user_id;
+  std::optional<std::string> expires_at, default_project_id, description;
+};
+BOOST_DESCRIBE_STRUCT(KeyIn, (),
+                      (application_id, user_id, expires_at, default_project_id, description))
+
 std::optional<ApiError> create_key(Context& ctx, store::Tx& tx, store::Record& r) {
-  codec::BodyReader b(ctx.body);
-  auto app = b.uuid("application_id");
-  auto user = b.uuid("user_id");
-  auto expires_in = b.str("expires_at");
-  auto project_in = b.str("default_project_id");
-  auto description = b.str("description");
-  if (auto e = b.error()) return e;
+  auto in = codec::read<KeyIn>(ctx.body);
+  if (!in) return in.error();
+  auto& [app, user, expires_in, project_in, description] = *in;  // declaration order
   if (app && user)
     return ApiError::invalid_argument("application_id", ArgReason::kConstraint,
                                       "only one of application_id and user_id");

@@ -47,6 +47,16 @@ std::optional<ApiError> email_free(store::Tx& tx, const std::string& email,
   return std::nullopt;
 }
 
+// A member's fields (`member` of a create).
+struct MemberIn {
+  Required<std::string> email;
+  std::optional<std::string> username, password, first_name, last_name, phone_number, locale;
+  std::optional<bool> send_password_email, send_welcome_email;
+};
+BOOST_DESCRIBE_STRUCT(MemberIn, (),
+                      (email, username, password, first_name, last_name, phone_number, locale,
+                       send_password_email, send_welcome_email))
+
 std::optional<ApiError> create_user(Context& ctx, store::Tx& tx, store::Record& r) {
   codec::BodyReader b(ctx.body);
   auto tags = b.strings("tags");
@@ -69,15 +79,10 @@ std::optional<ApiError> create_user(Context& ctx, store::Tx& tx, store::Record& 
   std::string the_email;
   if (member) {
     codec::BodyReader m(*member, "member");
-    auto e = m.str("email", true);
-    auto username = m.str("username");
-    auto password = m.str("password");
-    auto first = m.str("first_name");
-    auto last = m.str("last_name");
-    auto phone = m.str("phone_number");
-    auto locale = m.str("locale");
-    m.boolean("send_password_email");
-    m.boolean("send_welcome_email");
+    MemberIn in;
+    codec::read(m, in);
+    auto& [email_in, username, password, first, last, phone, locale, send1, send2] = in;
+    std::optional<std::string>& e = email_in.value;
     if (e && !valid_email(*e)) m.add("email", ArgReason::kFormat, "invalid email address");
     if (username && !username->empty() && !valid_username(*username))
       m.add("username", ArgReason::kConstraint, "must be 2 to 64 characters of [a-zA-Z0-9@._-]");

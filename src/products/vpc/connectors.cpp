@@ -62,13 +62,18 @@ void load_target_connectors(store::Tx& tx, const std::vector<store::Record>& ite
   }
 }
 
+struct ConnectorIn {
+  std::optional<std::string> name;
+  std::optional<std::vector<std::string>> tags;
+  Required<Uuid> vpc_id, target_vpc_id;
+};
+BOOST_DESCRIBE_STRUCT(ConnectorIn, (), (name, tags, vpc_id, target_vpc_id))
+
 std::optional<ApiError> create(Context& ctx, store::Tx& tx, store::Record& r) {
-  codec::BodyReader b(ctx.body);
-  auto name = b.str("name");
-  auto tags = b.strings("tags");
-  auto vpc_id = b.uuid("vpc_id", true);
-  auto target = b.uuid("target_vpc_id", true);
-  if (auto e = b.error()) return e;
+  auto in = codec::read<ConnectorIn>(ctx.body);
+  if (!in) return in.error();
+  auto& [name, tags, vpc_id_in, target_in] = *in;  // declaration order
+  auto &vpc_id = vpc_id_in.value, &target = target_in.value;
   // The target may belong to another organization (peering), in the same region.
   auto peer = tx.get(kVpcKind, to_lower(*target));
   if (!peer || peer->locality != ctx.region()) return ApiError::not_found("vpc", to_lower(*target));

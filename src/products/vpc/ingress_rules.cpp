@@ -59,30 +59,41 @@ void set_rule(store::Record& r, const std::string& source, const std::string& ip
   r.body["nexthop_private_network_id"] = pn_id;
 }
 
+struct RuleIn {
+  Required<Uuid> vpc_id;
+  Required<std::string> source, nexthop_resource_ip;
+  Required<Uuid> nexthop_private_network_id;
+  std::optional<std::string> description;
+  std::optional<std::vector<std::string>> tags;
+};
+BOOST_DESCRIBE_STRUCT(RuleIn, (),
+                      (vpc_id, source, nexthop_resource_ip, nexthop_private_network_id, description,
+                       tags))
+
+struct RulePatch {
+  std::optional<std::string> source, nexthop_resource_ip;
+  std::optional<Uuid> nexthop_private_network_id;
+};
+BOOST_DESCRIBE_STRUCT(RulePatch, (), (source, nexthop_resource_ip, nexthop_private_network_id))
+
 std::optional<ApiError> create(Context& ctx, store::Tx& tx, store::Record& r) {
-  codec::BodyReader b(ctx.body);
-  auto vpc_id = b.uuid("vpc_id", true);
-  auto source = b.str("source", true);
-  auto ip = b.str("nexthop_resource_ip", true);
-  auto pn_id = b.uuid("nexthop_private_network_id", true);
-  auto description = b.str("description");
-  auto tags = b.strings("tags");
-  if (auto e = b.error()) return e;
-  r.parent_id = to_lower(*vpc_id);
-  if (auto e = check(ctx, tx, r.parent_id, *source, *ip, to_lower(*pn_id))) return e;
-  r.tags = tags.value_or(std::vector<std::string>{});
+  auto in = codec::read<RuleIn>(ctx.body);
+  if (!in) return in.error();
+  const auto &source = *in->source.value, &ip = *in->nexthop_resource_ip.value;
+  const auto& pn_id = *in->nexthop_private_network_id.value;
+  r.parent_id = *in->vpc_id.value;
+  if (auto e = check(ctx, tx, r.parent_id, source, ip, pn_id)) return e;
+  r.tags = in->tags.value_or(std::vector<std::string>{});
   r.body = json::object{};
-  set_rule(r, *source, *ip, to_lower(*pn_id));
-  r.body["description"] = description.value_or("");
+  set_rule(r, source, ip, pn_id);
+  r.body["description"] = in->description.value_or("");
   return std::nullopt;
 }
 
 std::optional<ApiError> update(Context& ctx, store::Tx& tx, store::Record& r) {
-  codec::BodyReader b(ctx.body);
-  auto source = b.str("source");
-  auto ip = b.str("nexthop_resource_ip");
-  auto pn_id = b.uuid("nexthop_private_network_id");
-  if (auto e = b.error()) return e;
+  auto in = codec::read<RulePatch>(ctx.body);
+  if (!in) return in.error();
+  auto& [source, ip, pn_id] = *in;  // declaration order
   auto vpc = load_vpc(ctx, tx, r.parent_id);
   if (!vpc) return vpc.error();
   std::string src = source ? *source : str_of(r.body, "source");

@@ -49,14 +49,19 @@ json::object render(const resource::View&, const store::Record& r) {
   return o;
 }
 
+struct NetworkIn {
+  std::optional<std::string> name;
+  std::optional<std::vector<std::string>> tags, subnets;
+  std::optional<Uuid> vpc_id;
+  std::optional<bool> default_route_propagation_enabled;
+};
+BOOST_DESCRIBE_STRUCT(NetworkIn, (),
+                      (name, tags, subnets, vpc_id, default_route_propagation_enabled))
+
 std::optional<ApiError> create(Context& ctx, store::Tx& tx, store::Record& r) {
-  codec::BodyReader b(ctx.body);
-  auto name = b.str("name");
-  auto tags = b.strings("tags");
-  auto subnets = b.strings("subnets");
-  auto vpc_id = b.uuid("vpc_id");
-  auto drp = b.boolean("default_route_propagation_enabled");
-  if (auto e = b.error()) return e;
+  auto in = codec::read<NetworkIn>(ctx.body);
+  if (!in) return in.error();
+  auto& [name, tags, subnets, vpc_id, drp] = *in;  // declaration order
   store::Record vpc;
   if (vpc_id) {
     auto v = load_vpc(ctx, tx, to_lower(*vpc_id));

@@ -90,24 +90,38 @@ std::optional<std::string> lower_opt(const std::optional<std::string>& s) {
   return to_lower(*s);
 }
 
+struct RouteIn {
+  std::optional<std::string> description;
+  std::optional<std::vector<std::string>> tags;
+  Required<Uuid> vpc_id;
+  Required<std::string> destination;
+  std::optional<Uuid> nexthop_resource_id, nexthop_private_network_id, nexthop_vpc_connector_id;
+};
+BOOST_DESCRIBE_STRUCT(RouteIn, (),
+                      (description, tags, vpc_id, destination, nexthop_resource_id,
+                       nexthop_private_network_id, nexthop_vpc_connector_id))
+
+struct RoutePatch {
+  std::optional<std::string> description, destination;
+  std::optional<Uuid> nexthop_resource_id, nexthop_private_network_id, nexthop_vpc_connector_id;
+};
+BOOST_DESCRIBE_STRUCT(RoutePatch, (),
+                      (description, destination, nexthop_resource_id, nexthop_private_network_id,
+                       nexthop_vpc_connector_id))
+
 std::optional<ApiError> create(Context& ctx, store::Tx& tx, store::Record& r) {
-  codec::BodyReader b(ctx.body);
-  auto description = b.str("description");
-  auto tags = b.strings("tags");
-  auto vpc_id = b.uuid("vpc_id", true);
-  auto destination = b.str("destination", true);
-  auto nh_resource = b.uuid("nexthop_resource_id");
-  auto nh_pn = b.uuid("nexthop_private_network_id");
-  auto nh_conn = b.uuid("nexthop_vpc_connector_id");
-  if (auto e = b.error()) return e;
-  auto pn_id = lower_opt(nh_pn);
-  auto res_id = lower_opt(nh_resource);
-  auto conn_id = lower_opt(nh_conn);
-  auto vpc = load_vpc(ctx, tx, to_lower(*vpc_id));
+  auto in = codec::read<RouteIn>(ctx.body);
+  if (!in) return in.error();
+  const auto& description = in->description;
+  const auto& destination = in->destination.value;
+  auto pn_id = lower_opt(in->nexthop_private_network_id);
+  auto res_id = lower_opt(in->nexthop_resource_id);
+  auto conn_id = lower_opt(in->nexthop_vpc_connector_id);
+  auto vpc = load_vpc(ctx, tx, *in->vpc_id.value);
   if (!vpc) return vpc.error();
   if (auto e = check_route(ctx, tx, *vpc, *destination, pn_id, res_id, conn_id)) return e;
   r.parent_id = vpc->id;
-  r.tags = tags.value_or(std::vector<std::string>{});
+  r.tags = in->tags.value_or(std::vector<std::string>{});
   std::string desc = description.value_or("");
   if (desc.empty()) desc = "Custom route";
   r.body = json::object{{"description", desc},
@@ -119,13 +133,9 @@ std::optional<ApiError> create(Context& ctx, store::Tx& tx, store::Record& r) {
 }
 
 std::optional<ApiError> update(Context& ctx, store::Tx& tx, store::Record& r) {
-  codec::BodyReader b(ctx.body);
-  auto description = b.str("description");
-  auto destination = b.str("destination");
-  auto nh_resource = b.uuid("nexthop_resource_id");
-  auto nh_pn = b.uuid("nexthop_private_network_id");
-  auto nh_conn = b.uuid("nexthop_vpc_connector_id");
-  if (auto e = b.error()) return e;
+  auto in = codec::read<RoutePatch>(ctx.body);
+  if (!in) return in.error();
+  auto& [description, destination, nh_resource, nh_pn, nh_conn] = *in;  // declaration order
   if (auto e = check_writable(ctx, tx, r)) return e;
   auto vpc = load_vpc(ctx, tx, r.parent_id);
   if (!vpc) return vpc.error();

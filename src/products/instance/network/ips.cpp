@@ -304,15 +304,20 @@ Result<Response> create_ip(const resource::Spec& spec, Context& ctx) {
   });
 }
 
+// `type` is one of the SDK's enum values (checked by the pipeline).
+struct IpPatch {
+  std::optional<std::string> type;
+  std::optional<std::vector<std::string>> tags;
+  Sent<std::string> reverse, server;
+};
+BOOST_DESCRIBE_STRUCT(IpPatch, (), (type, tags, reverse, server))
+
 std::optional<ApiError> update_ip(Context& ctx, store::Tx& tx, store::Record& r) {
-  codec::BodyReader b(ctx.body);
-  auto type = b.enumeration("type", {"routed_ipv4", "routed_ipv6", "nat", "unknown_iptype"});
-  auto tags = b.strings("tags");
-  bool has_reverse = b.has("reverse");
-  auto reverse = b.str("reverse");
-  bool has_server = b.has("server");
-  auto server_id = b.str("server");
-  if (auto e = b.error()) return e;
+  auto in = codec::read<IpPatch>(ctx.body);
+  if (!in) return in.error();
+  auto& [type, tags, sent_reverse, sent_server] = *in;
+  bool has_reverse = sent_reverse.sent, has_server = sent_server.sent;
+  auto &reverse = sent_reverse.value, &server_id = sent_server.value;
   auto now = ctx.now();
   if (body_bool(r.body, "dynamic"))
     return ApiError::invalid_argument("ip", ArgReason::kConstraint,

@@ -28,16 +28,18 @@ std::string region_of(std::string_view zone) {
   return std::string(last == std::string_view::npos ? zone : zone.substr(0, last));
 }
 
+struct SnapshotIn {
+  std::optional<std::string> name, volume_id, volume_type;
+  std::optional<std::vector<std::string>> tags;
+  std::optional<std::string> bucket, key;
+  std::optional<std::int64_t> size;
+};
+BOOST_DESCRIBE_STRUCT(SnapshotIn, (), (name, volume_id, volume_type, tags, bucket, key, size))
+
 Result<Response> create_snapshot(Context& ctx) {
-  codec::BodyReader b(ctx.body);
-  auto name = b.str("name");
-  auto volume_id = b.str("volume_id");
-  auto volume_type = b.str("volume_type");
-  auto tags = b.strings("tags");
-  auto bucket = b.str("bucket");
-  auto key = b.str("key");
-  auto size = b.integer("size");
-  if (auto e = b.error()) return api::fail(*e);
+  auto in = codec::read<SnapshotIn>(ctx.body);
+  if (!in) return api::fail(in.error());
+  auto& [name, volume_id, volume_type, tags, bucket, key, size] = *in;  // declaration order
   std::string vtype = volume_type.value_or("");
   if (vtype == "unknown_volume_type") vtype.clear();
   if (!vtype.empty() && vtype != "l_ssd")

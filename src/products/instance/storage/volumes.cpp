@@ -55,14 +55,17 @@ void fill_volume(store::Record& v, std::string name, std::string volume_type, st
   if (base_snapshot) v.body["base_snapshot"] = base_snapshot->id;
 }
 
+struct VolumeIn {
+  std::optional<std::string> name, volume_type, base_snapshot;
+  std::optional<std::int64_t> size;
+  std::optional<std::vector<std::string>> tags;
+};
+BOOST_DESCRIBE_STRUCT(VolumeIn, (), (name, volume_type, size, base_snapshot, tags))
+
 std::optional<ApiError> create_volume(Context& ctx, store::Tx& tx, store::Record& v) {
-  codec::BodyReader b(ctx.body);
-  auto name = b.str("name");
-  auto type = b.str("volume_type");
-  auto size = b.integer("size");
-  auto base = b.str("base_snapshot");
-  auto tags = b.strings("tags");
-  if (auto e = b.error()) return e;
+  auto in = codec::read<VolumeIn>(ctx.body);
+  if (!in) return in.error();
+  auto& [name, type, base, size, tags] = *in;  // declaration order
   std::string vtype = type.value_or("l_ssd");
   if (vtype.empty() || vtype == "unknown_volume_type") vtype = "l_ssd";
   auto* lt = local_type(vtype);
@@ -100,12 +103,17 @@ std::optional<ApiError> create_volume(Context& ctx, store::Tx& tx, store::Record
   return std::nullopt;
 }
 
+struct VolumePatch {
+  std::optional<std::string> name;
+  std::optional<std::vector<std::string>> tags;
+  std::optional<std::int64_t> size;
+};
+BOOST_DESCRIBE_STRUCT(VolumePatch, (), (name, tags, size))
+
 std::optional<ApiError> update_volume(Context& ctx, store::Tx& tx, store::Record& v) {
-  codec::BodyReader b(ctx.body);
-  auto name = b.str("name");
-  auto tags = b.strings("tags");
-  auto size = b.integer("size");
-  if (auto e = b.error()) return e;
+  auto in = codec::read<VolumePatch>(ctx.body);
+  if (!in) return in.error();
+  auto& [name, tags, size] = *in;
   if (size) {
     auto cur = int_of(v.body, "size");
     auto vtype = str_of(v.body, "volume_type");
