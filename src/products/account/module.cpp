@@ -20,10 +20,8 @@ constexpr std::string_view kContract = "account.contract";
 constexpr std::string_view kSignature = "account.contract_signature";
 // Families of core/iam/catalog.hpp: Projects (ProjectManager / ProjectReadOnly, and read of the
 // projects where the caller holds any right), Contracts (OrganizationManager, BillingManager).
-constexpr Permission kProjectsRead{"Projects", Access::kRead, "project"};
-constexpr Permission kProjectsWrite{"Projects", Access::kWrite, "project"};
-constexpr Permission kContractsRead{"Contracts", Access::kRead, "contract_signature"};
-constexpr Permission kContractsWrite{"Contracts", Access::kWrite, "contract_signature"};
+constexpr auto kProjects = permissions("Projects", "project");
+constexpr auto kContracts = permissions("Contracts", "contract_signature");
 
 // Kinds that live in a project without being "resources" of it.
 const std::vector<std::string> kNotProjectResources = {std::string(kProject)};
@@ -112,7 +110,7 @@ std::optional<ApiError> empty_project(Context& ctx, store::Tx& tx, const store::
 
 std::shared_ptr<const resource::Spec> project_spec() {
   auto s =
-      resource::named(kProject, "project", "/account/v3/projects", kProjectsRead, kProjectsWrite);
+      resource::named(kProject, "project", "/account/v3/projects", kProjects.read, kProjects.write);
   s.bad_id_help = "value must be a valid UUID";
   // The platform names the parameter, not the resource, in this not_found.
   s.missing = [](const Context&, std::string_view id, bool) {
@@ -241,8 +239,8 @@ const resource::Spec& signatures() {
     s.kind = std::string(kSignature);
     s.resource = "contract_signature";
     s.id_param = "contract_signature_id";
-    s.read = kContractsRead;
-    s.write = kContractsWrite;
+    s.read = kContracts.read;
+    s.write = kContracts.write;
     s.bad_id_help = "value must be a valid UUID";
     s.render = render_signature;
     s.related = {
@@ -261,7 +259,7 @@ Result<Response> create_signature(Context& ctx) {
   auto validated = b.boolean("validated");
   auto org_in = b.str("organization_id");
   if (auto e = b.error()) return api::fail(*e);
-  auto org = organization_of(ctx, org_in, kContractsWrite);
+  auto org = organization_of(ctx, org_in, kContracts.write);
   if (!org) return api::fail(org.error());
   auto now = ctx.now();
   return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
@@ -306,7 +304,7 @@ Result<Response> check_signature(Context& ctx) {
   auto name = b.str("contract_name", true);
   auto org_in = b.str("organization_id");
   if (auto e = b.error()) return api::fail(*e);
-  auto org = organization_of(ctx, org_in, kContractsRead);
+  auto org = organization_of(ctx, org_in, kContracts.read);
   if (!org) return api::fail(org.error());
   // contract_type is a filter: absent or unknown_type matches a contract of any type.
   std::string want_type = type.value_or("unknown_type");
@@ -331,7 +329,7 @@ Result<Response> check_signature(Context& ctx) {
 }
 
 Result<Response> list_signatures(Context& ctx) {
-  auto org = organization_of(ctx, ctx.query_opt("organization_id"), kContractsRead);
+  auto org = organization_of(ctx, ctx.query_opt("organization_id"), kContracts.read);
   if (!org) return api::fail(org.error());
   auto page = paging::read(ctx.req);
   if (!page) return api::fail(page.error());
@@ -407,15 +405,15 @@ class AccountModule final : public app::Module {
   void register_routes(app::Registry& r, app::Services&) override {
     auto projects = project_spec();
     resource::add_resource(r, projects);
-    r.add("POST", "/account/v3/projects/{project_id}/project-qualification", kProjectsWrite,
+    r.add("POST", "/account/v3/projects/{project_id}/project-qualification", kProjects.write,
           [projects](Context& ctx) { return set_qualification(*projects, ctx); });
-    r.add("POST", "/account/v3/contract-signatures", kContractsWrite, create_signature);
-    r.add("GET", "/account/v3/contract-signatures", kContractsRead, list_signatures);
+    r.add("POST", "/account/v3/contract-signatures", kContracts.write, create_signature);
+    r.add("GET", "/account/v3/contract-signatures", kContracts.read, list_signatures);
     r.add("POST", "/account/v3/contract-signatures/{contract_signature_id}/validate",
-          kContractsWrite, validate_signature);
-    r.add("POST", "/account/v3/contract-signatures/check", kContractsRead, check_signature);
-    r.add("GET", "/account/v3/contract-signatures/{contract_signature_id}/download", kContractsRead,
-          download_signature);
+          kContracts.write, validate_signature);
+    r.add("POST", "/account/v3/contract-signatures/check", kContracts.read, check_signature);
+    r.add("GET", "/account/v3/contract-signatures/{contract_signature_id}/download",
+          kContracts.read, download_signature);
   }
 };
 

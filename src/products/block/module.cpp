@@ -17,10 +17,8 @@ namespace scwd::products::block {
 
 namespace {
 
-constexpr Permission kRead{"BlockStorage", Access::kRead, "volume"};
-constexpr Permission kWrite{"BlockStorage", Access::kWrite, "volume"};
-constexpr Permission kSnapRead{"BlockStorage", Access::kRead, "snapshot"};
-constexpr Permission kSnapWrite{"BlockStorage", Access::kWrite, "snapshot"};
+constexpr auto kVolume = permissions("BlockStorage", "volume");
+constexpr auto kSnap = permissions("BlockStorage", "snapshot");
 
 // The list default page size (the real API answers more than 20 items without page_size).
 constexpr std::int64_t kDefaultPageSize = 50;
@@ -185,7 +183,7 @@ std::optional<ApiError> delete_volume_check(Context&, store::Tx&, const store::R
 }
 
 std::shared_ptr<const resource::Spec> volume_spec() {
-  auto s = block_spec(kVolumeKind, "volume", "volumes", kRead, kWrite);
+  auto s = block_spec(kVolumeKind, "volume", "volumes", kVolume.read, kVolume.write);
   s.render = volume_view;
   s.filters = {resource::body_eq("volume_type", "type"), resource::uuids("volume_ids", Column::kId),
                resource::custom("product_resource_id", used_by)};
@@ -282,7 +280,7 @@ std::optional<ApiError> public_snapshot(const Context&, std::string_view id, boo
 }
 
 std::shared_ptr<const resource::Spec> snapshot_spec() {
-  auto s = block_spec(kSnapshotKind, "snapshot", "snapshots", kSnapRead, kSnapWrite);
+  auto s = block_spec(kSnapshotKind, "snapshot", "snapshots", kSnap.read, kSnap.write);
   s.missing = public_snapshot;
   s.render = snapshot_view;
   s.related = {
@@ -373,15 +371,15 @@ class BlockModule final : public app::Module {
     };
     for (std::string v : {"v1alpha1", "v1"}) {
       std::string base = "/block/" + v + "/zones/{zone}";
-      r.add("GET", base + "/volume-types", kRead, list_volume_types);
-      r.add("PATCH", base + "/volumes/{volume_id}", kWrite, with(volumes, update_volume));
-      r.add("PATCH", base + "/snapshots/{snapshot_id}", kSnapWrite,
+      r.add("GET", base + "/volume-types", kVolume.read, list_volume_types);
+      r.add("PATCH", base + "/volumes/{volume_id}", kVolume.write, with(volumes, update_volume));
+      r.add("PATCH", base + "/snapshots/{snapshot_id}", kSnap.write,
             with(snapshots, update_snapshot));
-      r.add("POST", base + "/snapshots/import-from-object-storage", kSnapWrite, import_snapshot);
-      r.add("POST", base + "/snapshots/{snapshot_id}/export-to-object-storage", kSnapWrite,
+      r.add("POST", base + "/snapshots/import-from-object-storage", kSnap.write, import_snapshot);
+      r.add("POST", base + "/snapshots/{snapshot_id}/export-to-object-storage", kSnap.write,
             with(snapshots, export_snapshot));
     }
-    r.add("POST", "/block/v1alpha1/zones/{zone}/snapshots/import-from-s3", kSnapWrite,
+    r.add("POST", "/block/v1alpha1/zones/{zone}/snapshots/import-from-s3", kSnap.write,
           import_snapshot);
   }
 };

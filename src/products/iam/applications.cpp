@@ -6,8 +6,7 @@ namespace scwd::products::iam {
 
 namespace {
 
-constexpr Permission kRead{"IAMApplications", Access::kRead, "application"};
-constexpr Permission kWrite{"IAMApplications", Access::kWrite, "application"};
+constexpr auto kApplication = permissions("IAMApplications", "application");
 
 json::object render(const resource::View& v, const store::Record& r) {
   json::object o;
@@ -52,23 +51,23 @@ std::optional<ApiError> delete_app(Context& ctx, store::Tx& tx, const store::Rec
 void register_applications(app::Registry& r) {
   using resource::PatchField;
   resource::add_resource(
-      r,
-      iam_spec(kApplicationKind, "application", "applications", kRead, kWrite,
-               resource::Spec{
-                   .render = render,
-                   .related = {{.kind = std::string(kApiKeyKind), .back_path = "application_id"}},
-                   .filters = {resource::body_bool("editable"),
-                               resource::uuids("application_ids", Column::kId), tag_filter()},
-                   .list_refs = {.not_refs = {"application_ids"}},  // a list filter
-                   .create = create_app,
-                   .organization_level = true,
-                   .quota = kApplicationsQuota,
-                   .patch = {{"name", PatchField::As::kName},
-                             {"description", PatchField::As::kString},
-                             {"tags", PatchField::As::kStrings}},
-                   .update = update_app,
-                   .on_delete = delete_app,
-               }));
+      r, iam_spec(
+             kApplicationKind, "application", "applications", kApplication.read, kApplication.write,
+             resource::Spec{
+                 .render = render,
+                 .related = {{.kind = std::string(kApiKeyKind), .back_path = "application_id"}},
+                 .filters = {resource::body_bool("editable"),
+                             resource::uuids("application_ids", Column::kId), tag_filter()},
+                 .list_refs = {.not_refs = {"application_ids"}},  // a list filter
+                 .create = create_app,
+                 .organization_level = true,
+                 .quota = kApplicationsQuota,
+                 .patch = {{"name", PatchField::As::kName},
+                           {"description", PatchField::As::kString},
+                           {"tags", PatchField::As::kStrings}},
+                 .update = update_app,
+                 .on_delete = delete_app,
+             }));
 }
 
 }  // namespace scwd::products::iam

@@ -8,8 +8,7 @@ namespace scwd::products::iam {
 
 namespace {
 
-constexpr Permission kRead{"IAMGroups", Access::kRead, "group"};
-constexpr Permission kWrite{"IAMGroups", Access::kWrite, "group"};
+constexpr auto kGroup = permissions("IAMGroups", "group");
 
 json::object render(const resource::View&, const store::Record& r) {
   json::object o;
@@ -167,7 +166,7 @@ void register_groups(app::Registry& r) {
   };
   resource::add_resource(
       r,
-      iam_spec(kGroupKind, "group", "groups", kRead, kWrite,
+      iam_spec(kGroupKind, "group", "groups", kGroup.read, kGroup.write,
                resource::Spec{
                    .render = render,
                    .filters = {any_in("application_ids"), any_in("user_ids"),

@@ -7,10 +7,8 @@ namespace scwd::products::iam {
 
 namespace {
 
-constexpr Permission kRead{"IAMOrganization", Access::kRead, "organization"};
-constexpr Permission kWrite{"IAMOrganization", Access::kWrite, "organization"};
-constexpr Permission kSamlRead{"IAMOrganization", Access::kRead, "saml"};
-constexpr Permission kSamlWrite{"IAMOrganization", Access::kWrite, "saml"};
+constexpr auto kOrganization = permissions("IAMOrganization", "organization");
+constexpr auto kSaml = permissions("IAMOrganization", "saml");
 constexpr Permission kQuotaRead{"Quota", Access::kRead, "quotum"};
 
 // Defaults of a new organization (scwd's choice where the platform documents none, except the
@@ -441,21 +439,21 @@ Result<Response> get_quotum(Context& ctx) {
 
 void register_organization(app::Registry& r) {
   const std::string o = "/iam/v1alpha1/organizations/{organization_id}";
-  r.add("GET", o, kRead, get_org);
-  r.add("PUT", o + "/alias", kWrite, set_alias);
-  r.add("PATCH", o + "/login-methods", kWrite, update_login_methods);
-  r.add("GET", o + "/security-settings", kRead, get_security);
-  r.add("PATCH", o + "/security-settings", kWrite, update_security);
-  r.add("GET", o + "/saml", kSamlRead, get_org_saml);
-  r.add("POST", o + "/saml", kSamlWrite, enable_saml);
+  r.add("GET", o, kOrganization.read, get_org);
+  r.add("PUT", o + "/alias", kOrganization.write, set_alias);
+  r.add("PATCH", o + "/login-methods", kOrganization.write, update_login_methods);
+  r.add("GET", o + "/security-settings", kOrganization.read, get_security);
+  r.add("PATCH", o + "/security-settings", kOrganization.write, update_security);
+  r.add("GET", o + "/saml", kSaml.read, get_org_saml);
+  r.add("POST", o + "/saml", kSaml.write, enable_saml);
   // The identity provider's entity id: an external name, not a resource of scwd.
-  r.add("PATCH", "/iam/v1alpha1/saml/{saml_id}", kSamlWrite, update_saml).not_refs({"entity_id"});
-  r.add("DELETE", "/iam/v1alpha1/saml/{saml_id}", kSamlWrite, delete_saml);
-  r.add("GET", "/iam/v1alpha1/saml/{saml_id}/certificates", kSamlRead, list_certificates);
-  r.add("POST", "/iam/v1alpha1/saml/{saml_id}/certificates", kSamlWrite, add_certificate);
-  r.add("DELETE", "/iam/v1alpha1/saml-certificates/{certificate_id}", kSamlWrite,
+  r.add("PATCH", "/iam/v1alpha1/saml/{saml_id}", kSaml.write, update_saml).not_refs({"entity_id"});
+  r.add("DELETE", "/iam/v1alpha1/saml/{saml_id}", kSaml.write, delete_saml);
+  r.add("GET", "/iam/v1alpha1/saml/{saml_id}/certificates", kSaml.read, list_certificates);
+  r.add("POST", "/iam/v1alpha1/saml/{saml_id}/certificates", kSaml.write, add_certificate);
+  r.add("DELETE", "/iam/v1alpha1/saml-certificates/{certificate_id}", kSaml.write,
         delete_certificate);
-  r.add("POST", "/iam/v1alpha1/parse-saml-metadata", kSamlRead, parse_metadata);
+  r.add("POST", "/iam/v1alpha1/parse-saml-metadata", kSaml.read, parse_metadata);
   r.add("GET", "/iam/v1alpha1/quota", kQuotaRead, list_quota);
   r.add("GET", "/iam/v1alpha1/quota/{quotum_name}", kQuotaRead, get_quotum);
 }

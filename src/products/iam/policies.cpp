@@ -8,10 +8,8 @@ namespace scwd::products::iam {
 
 namespace {
 
-constexpr Permission kRead{"IAMPolicies", Access::kRead, "policy"};
-constexpr Permission kWrite{"IAMPolicies", Access::kWrite, "policy"};
-constexpr Permission kRulesRead{"IAMPolicies", Access::kRead, "rule"};
-constexpr Permission kRulesWrite{"IAMPolicies", Access::kWrite, "rule"};
+constexpr auto kPolicy = permissions("IAMPolicies", "policy");
+constexpr auto kRules = permissions("IAMPolicies", "rule");
 constexpr Permission kSetsRead{"PermissionSets", Access::kRead, "permission_set"};
 
 constexpr std::string_view kPrincipals[] = {"user_id", "group_id", "application_id"};
@@ -230,7 +228,7 @@ std::shared_ptr<const resource::Spec> policy_spec() {
        app::body_ref("application_id", Access::kRead, {kApplicationRef}),
        app::body_ref("group_id", Access::kRead, {{kGroupKind, "IAMGroups", "group"}})}};
   static const auto spec = std::make_shared<const resource::Spec>(iam_spec(
-      kPolicyKind, "policy", "policies", kRead, kWrite,
+      kPolicyKind, "policy", "policies", kPolicy.read, kPolicy.write,
       resource::Spec{
           .render = render,
           .orders = {{"policy_name_asc", Column::kName, false},
@@ -376,11 +374,11 @@ void register_policies(app::Registry& r) {
   const std::string p = "/iam/v1alpha1/policies";
   using app::body_ref;
   resource::add_resource(r, policy_spec());
-  r.add("POST", p + "/{policy_id}/clone", kWrite, clone_policy);
+  r.add("POST", p + "/{policy_id}/clone", kPolicy.write, clone_policy);
   // The policy whose rules are set or listed.
-  r.add("PUT", "/iam/v1alpha1/rules", kRulesWrite, set_rules)
+  r.add("PUT", "/iam/v1alpha1/rules", kRules.write, set_rules)
       .refs({body_ref("policy_id", Access::kWrite, {kPolicyRef})});
-  r.add("GET", "/iam/v1alpha1/rules", kRulesRead, list_rules)
+  r.add("GET", "/iam/v1alpha1/rules", kRules.read, list_rules)
       .refs({app::query_ref("policy_id", Access::kRead, {kPolicyRef})});
   r.add("GET", "/iam/v1alpha1/permission-sets", kSetsRead, list_permission_sets);
 }

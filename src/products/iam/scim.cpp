@@ -7,8 +7,7 @@ namespace scwd::products::iam {
 
 namespace {
 
-constexpr Permission kRead{"IAMOrganization", Access::kRead, "scim"};
-constexpr Permission kWrite{"IAMOrganization", Access::kWrite, "scim"};
+constexpr auto kScim = permissions("IAMOrganization", "scim");
 constexpr Permission kCertRead{"IAMOrganization", Access::kRead, "saml"};
 constexpr Micros kTokenLifetime = 365LL * 24 * 3600 * 1000000;
 
@@ -116,12 +115,12 @@ Result<Response> get_certificate(Context& ctx) {
 
 void register_scim(app::Registry& r) {
   const std::string o = "/iam/v1alpha1/organizations/{organization_id}/scim";
-  r.add("GET", o, kRead, get_scim);
-  r.add("POST", o, kWrite, enable_scim);
-  r.add("DELETE", "/iam/v1alpha1/scim/{scim_id}", kWrite, delete_scim);
-  r.add("GET", "/iam/v1alpha1/scim/{scim_id}/tokens", kRead, list_tokens);
-  r.add("POST", "/iam/v1alpha1/scim/{scim_id}/tokens", kWrite, create_token);
-  r.add("DELETE", "/iam/v1alpha1/scim-tokens/{token_id}", kWrite, delete_token);
+  r.add("GET", o, kScim.read, get_scim);
+  r.add("POST", o, kScim.write, enable_scim);
+  r.add("DELETE", "/iam/v1alpha1/scim/{scim_id}", kScim.write, delete_scim);
+  r.add("GET", "/iam/v1alpha1/scim/{scim_id}/tokens", kScim.read, list_tokens);
+  r.add("POST", "/iam/v1alpha1/scim/{scim_id}/tokens", kScim.write, create_token);
+  r.add("DELETE", "/iam/v1alpha1/scim-tokens/{token_id}", kScim.write, delete_token);
   r.add("GET", "/iam/v1alpha1/saml-certificates/{certificate_id}", kCertRead, get_certificate);
 }
 

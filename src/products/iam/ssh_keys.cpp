@@ -7,8 +7,7 @@ namespace scwd::products::iam {
 
 namespace {
 
-constexpr Permission kRead{"SSHKeys", Access::kRead, "ssh_key"};
-constexpr Permission kWrite{"SSHKeys", Access::kWrite, "ssh_key"};
+constexpr auto kSshKey = permissions("SSHKeys", "ssh_key");
 
 json::object render(const resource::View&, const store::Record& r) {
   json::object o;
@@ -48,15 +47,16 @@ std::optional<ApiError> create_key(Context& ctx, store::Tx&, store::Record& r) {
 }  // namespace
 
 void register_ssh_keys(app::Registry& r) {
-  resource::add_resource(r, iam_spec(kSshKeyKind, "ssh_key", "ssh-keys", kRead, kWrite,
-                                     resource::Spec{
-                                         .render = render,
-                                         .filters = {resource::body_bool("disabled")},
-                                         .create = create_key,
-                                         .quota = kSshKeysQuota,
-                                         .patch = {{"name", resource::PatchField::As::kName},
-                                                   {"disabled", resource::PatchField::As::kBool}},
-                                     }));
+  resource::add_resource(r,
+                         iam_spec(kSshKeyKind, "ssh_key", "ssh-keys", kSshKey.read, kSshKey.write,
+                                  resource::Spec{
+                                      .render = render,
+                                      .filters = {resource::body_bool("disabled")},
+                                      .create = create_key,
+                                      .quota = kSshKeysQuota,
+                                      .patch = {{"name", resource::PatchField::As::kName},
+                                                {"disabled", resource::PatchField::As::kBool}},
+                                  }));
 }
 
 }  // namespace scwd::products::iam

@@ -32,8 +32,8 @@ resource::Spec v1_spec(std::string_view kind, std::string resource, std::string 
   s.resource = std::move(resource);
   s.id_param = std::move(id_param);
   s.collections = {"/instance/v1/zones/{zone}/" + collection};
-  s.read = {"Instances", app::Access::kRead, "instance"};
-  s.write = {"Instances", app::Access::kWrite, "instance"};
+  s.read = kRead;
+  s.write = kWrite;
   s.locality = resource::Locality::kZone;
   s.bad_id = resource::BadId::kNotFound;
   s.envelope = std::move(envelope);

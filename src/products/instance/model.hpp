@@ -29,6 +29,10 @@
 
 namespace scwd::products::instance {
 
+// Every Instance route is judged on one permission family and resource.
+inline constexpr app::Permission kRead{"Instances", app::Access::kRead, "instance"};
+inline constexpr app::Permission kWrite{"Instances", app::Access::kWrite, "instance"};
+
 using catalogue::find_server_type;
 using catalogue::server_types;
 using catalogue::ServerType;

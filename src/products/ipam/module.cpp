@@ -16,8 +16,7 @@ namespace scwd::products::ipam {
 
 namespace {
 
-constexpr Permission kRead{"IPAM", Access::kRead, "ip"};
-constexpr Permission kWrite{"IPAM", Access::kWrite, "ip"};
+constexpr auto kIp = permissions("IPAM", "ip");
 
 bool valid_mac(std::string_view s) {
   if (s.size() != 17) return false;
@@ -289,7 +288,7 @@ class IpamModule final : public app::Module {
     resource::add_resource(
         r,
         resource::named(
-            kIpKind, "ip", p + "/ips", kRead, kWrite,
+            kIpKind, "ip", p + "/ips", kIp.read, kIp.write,
             {
                 .render = render,
                 .default_page_size = 50,
@@ -320,7 +319,7 @@ class IpamModule final : public app::Module {
                      {"POST", "move", move_ip, {.not_refs = {"from_resource", "to_resource"}}}},
                 .can_delete = check_releasable,
             }));
-    r.add("POST", p + "/ip-sets/release", kWrite, release_ip_set)
+    r.add("POST", p + "/ip-sets/release", kIp.write, release_ip_set)
         .refs({app::body_ref("ip_ids", Access::kWrite, {kIpRef})});
   }
 };

@@ -12,22 +12,14 @@ namespace scwd::products::vpc {
 
 namespace {
 
-constexpr Permission kRead{"VPC", Access::kRead, "vpc_connector"};
-constexpr Permission kWrite{"VPC", Access::kWrite, "vpc_connector"};
+constexpr auto kVpcConnector = permissions("VPC", "vpc_connector");
 
 json::object render(const resource::View& v, const store::Record& r) {
   auto target = str_of(r.body, "target_vpc_id");
-  json::object o{{"id", r.id},
-                 {"name", r.name},
-                 {"organization_id", r.organization_id},
-                 {"project_id", r.project_id},
-                 {"vpc_id", r.parent_id},
-                 {"target_vpc_id", target},
-                 {"status", "orphan"},
-                 {"region", r.locality},
-                 {"tags", json::value_from(r.tags)},
-                 {"created_at", format_time(r.created_at)},
-                 {"updated_at", format_time(r.updated_at)}};
+  json::object o = render_owned(r);
+  o["vpc_id"] = r.parent_id;
+  o["target_vpc_id"] = target;
+  o["status"] = "orphan";
   auto back = v.related.children(kConnectorKind, target);
   if (std::none_of(back.begin(), back.end(), [&](const store::Record* c) {
         return str_of(c->body, "target_vpc_id") == r.parent_id;
@@ -115,7 +107,8 @@ void register_connectors(app::Registry& r) {
   resource::add_resource(
       r,
       vpc_spec(
-          kConnectorKind, "vpc_connector", "vpc-connectors", kRead, kWrite,
+          kConnectorKind, "vpc_connector", "vpc-connectors", kVpcConnector.read,
+          kVpcConnector.write,
           resource::Spec{
               .bad_id = resource::BadId::kNotFound,
               .missing = [](const Context&, std::string_view id, bool) -> std::optional<ApiError> {

@@ -32,6 +32,9 @@ void register_vpc_routes(app::Registry& r);  // routes and routes-with-nexthop
 void register_connectors(app::Registry& r);
 void register_ingress_rules(app::Registry& r);
 
+// What every VPC resource with a name, an owner and tags renders from its record's columns.
+json::object render_owned(const store::Record& r);
+
 // The real API's 404 for routes and ingress rules names no resource.
 ApiError route_not_found();
 // The same answer as Spec::missing for kinds the platform answers it for (routes, ingress rules).

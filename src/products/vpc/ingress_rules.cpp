@@ -10,8 +10,7 @@ namespace scwd::products::vpc {
 
 namespace {
 
-constexpr Permission kRead{"VPC", Access::kRead, "ingress_rule"};
-constexpr Permission kWrite{"VPC", Access::kWrite, "ingress_rule"};
+constexpr auto kIngressRule = permissions("VPC", "ingress_rule");
 
 json::object render(const resource::View&, const store::Record& r) {
   return json::object{
@@ -114,7 +113,7 @@ void register_ingress_rules(app::Registry& r) {
   filters.push_back(resource::body_bool("is_ipv6"));
   resource::add_resource(
       r,
-      vpc_spec(kIngressKind, "ingress_rule", "ingress-rules", kRead, kWrite,
+      vpc_spec(kIngressKind, "ingress_rule", "ingress-rules", kIngressRule.read, kIngressRule.write,
                resource::Spec{
                    .id_param = "rule_id",
                    .bad_id = resource::BadId::kNotFound,

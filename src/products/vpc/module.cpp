@@ -8,6 +8,17 @@
 
 namespace scwd::products::vpc {
 
+json::object render_owned(const store::Record& r) {
+  return {{"id", r.id},
+          {"name", r.name},
+          {"organization_id", r.organization_id},
+          {"project_id", r.project_id},
+          {"region", r.locality},
+          {"tags", json::value_from(r.tags)},
+          {"created_at", format_time(r.created_at)},
+          {"updated_at", format_time(r.updated_at)}};
+}
+
 ApiError route_not_found() {
   return ApiError(404, json::object{{"message", "resource is not found"},
                                     {"resource", "unknown"},

@@ -10,8 +10,7 @@ namespace scwd::products::vpc {
 
 namespace {
 
-constexpr Permission kRead{"VPC", Access::kRead, "private_network"};
-constexpr Permission kWrite{"VPC", Access::kWrite, "private_network"};
+constexpr auto kPrivateNetwork = permissions("VPC", "private_network");
 constexpr Permission kSubnetRead{"VPC", Access::kRead, "subnet"};
 
 json::object render_subnet(const store::Record& pn, const json::object& s) {
@@ -28,15 +27,7 @@ json::object render_subnet(const store::Record& pn, const json::object& s) {
 }
 
 json::object render(const resource::View&, const store::Record& r) {
-  json::object o;
-  o["id"] = r.id;
-  o["name"] = r.name;
-  o["organization_id"] = r.organization_id;
-  o["project_id"] = r.project_id;
-  o["region"] = r.locality;
-  o["tags"] = json::value_from(r.tags);
-  o["created_at"] = format_time(r.created_at);
-  o["updated_at"] = format_time(r.updated_at);
+  json::object o = render_owned(r);
   json::array subnets;
   if (auto it = r.body.find("subnets"); it != r.body.end() && it->value().is_array())
     for (auto& s : it->value().as_array())
@@ -158,7 +149,8 @@ void register_private_networks(app::Registry& r) {
   using resource::PatchField;
   const std::string p(kRegionPath);
   auto spec = std::make_shared<const resource::Spec>(
-      vpc_spec(kPrivateNetworkKind, "private_network", "private-networks", kRead, kWrite,
+      vpc_spec(kPrivateNetworkKind, "private_network", "private-networks", kPrivateNetwork.read,
+               kPrivateNetwork.write,
                resource::Spec{
                    .render = render,
                    .orders = name_orders(),
@@ -180,9 +172,9 @@ void register_private_networks(app::Registry& r) {
                }));
   resource::add_resource(r, spec);
   const auto item = p + "/private-networks/{private_network_id}";
-  r.add("POST", item + "/enable-dhcp", kWrite, one_way_switch(spec, "dhcp_enabled"));
-  r.add("POST", item + "/subnets", kWrite, subnets_not_supported);
-  r.add("DELETE", item + "/subnets", kWrite, subnets_not_supported);
+  r.add("POST", item + "/enable-dhcp", kPrivateNetwork.write, one_way_switch(spec, "dhcp_enabled"));
+  r.add("POST", item + "/subnets", kPrivateNetwork.write, subnets_not_supported);
+  r.add("DELETE", item + "/subnets", kPrivateNetwork.write, subnets_not_supported);
   r.add("GET", p + "/subnets", kSubnetRead, list_subnets).not_refs({"subnet_ids", "vpc_id"});
 }
 

@@ -15,8 +15,7 @@ namespace scwd::products::vpc {
 
 namespace {
 
-constexpr Permission kRead{"VPC", Access::kRead, "route"};
-constexpr Permission kWrite{"VPC", Access::kWrite, "route"};
+constexpr auto kRoute = permissions("VPC", "route");
 
 json::object render_route(const store::Record& r) {
   json::object o;
@@ -306,7 +305,7 @@ std::vector<app::Reference> route_refs(bool with_vpc) {
 
 void register_vpc_routes(app::Registry& r) {
   const std::string p(kRegionPath);
-  auto spec = vpc_spec(kRouteKind, "route", "routes", kRead, kWrite,
+  auto spec = vpc_spec(kRouteKind, "route", "routes", kRoute.read, kRoute.write,
                        resource::Spec{
                            .bad_id = resource::BadId::kNotFound,
                            .missing = route_missing,
@@ -321,7 +320,7 @@ void register_vpc_routes(app::Registry& r) {
                        });
   spec.list_key.clear();  // listed through routes-with-nexthop only
   resource::add_resource(r, std::move(spec));
-  r.add("GET", p + "/routes-with-nexthop", kRead, list_routes_with_nexthop)
+  r.add("GET", p + "/routes-with-nexthop", kRoute.read, list_routes_with_nexthop)
       .not_refs({"vpc_id", "nexthop_resource_id", "nexthop_private_network_id"});
 }
 

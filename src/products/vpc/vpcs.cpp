@@ -10,23 +10,13 @@ namespace scwd::products::vpc {
 
 namespace {
 
-constexpr Permission kRead{"VPC", Access::kRead, "vpc"};
-constexpr Permission kWrite{"VPC", Access::kWrite, "vpc"};
-constexpr Permission kAclRead{"VPC", Access::kRead, "acl"};
-constexpr Permission kAclWrite{"VPC", Access::kWrite, "acl"};
+constexpr auto kVpc = permissions("VPC", "vpc");
+constexpr auto kAcl = permissions("VPC", "acl");
 constexpr std::string_view kAclPrefix = "(Rule scope: client) ";
 
 json::object render(const resource::View& v, const store::Record& r) {
-  json::object o;
-  o["id"] = r.id;
-  o["name"] = r.name;
-  o["organization_id"] = r.organization_id;
-  o["project_id"] = r.project_id;
-  o["region"] = r.locality;
-  o["tags"] = json::value_from(r.tags);
+  json::object o = render_owned(r);
   o["is_default"] = bool_of(r.body, "is_default");
-  o["created_at"] = format_time(r.created_at);
-  o["updated_at"] = format_time(r.updated_at);
   o["private_network_count"] =
       static_cast<std::int64_t>(v.related.children(kPrivateNetworkKind, r.id).size());
   o["routing_enabled"] = bool_of(r.body, "routing_enabled", true);
@@ -183,8 +173,8 @@ void register_vpcs(app::Registry& r) {
       .resource = "vpc",
       .id_param = "vpc_id",
       .collections = {p + "/vpcs"},
-      .read = kRead,
-      .write = kWrite,
+      .read = kVpc.read,
+      .write = kVpc.write,
       .locality = resource::Locality::kRegion,
       .render = render,
       .related = {{.kind = std::string(kPrivateNetworkKind)}},
@@ -201,11 +191,12 @@ void register_vpcs(app::Registry& r) {
   });
   resource::add_resource(r, spec);
   const auto item = p + "/vpcs/{vpc_id}";
-  r.add("POST", item + "/enable-routing", kWrite, one_way_switch(spec, "routing_enabled"));
-  r.add("POST", item + "/enable-custom-routes-propagation", kWrite,
+  r.add("POST", item + "/enable-routing", kVpc.write, one_way_switch(spec, "routing_enabled"));
+  r.add("POST", item + "/enable-custom-routes-propagation", kVpc.write,
         one_way_switch(spec, "custom_routes_propagation_enabled"));
-  r.add("GET", item + "/acl-rules", kAclRead, [spec](Context& ctx) { return get_acl(*spec, ctx); });
-  r.add("PUT", item + "/acl-rules", kAclWrite,
+  r.add("GET", item + "/acl-rules", kAcl.read,
+        [spec](Context& ctx) { return get_acl(*spec, ctx); });
+  r.add("PUT", item + "/acl-rules", kAcl.write,
         [spec](Context& ctx) { return set_acl(*spec, ctx); });
 }
 

@@ -26,10 +26,8 @@ namespace net = vpc::net;
 
 namespace {
 
-constexpr Permission kDhcpRead{"VPCGateway", Access::kRead, "dhcp"};
-constexpr Permission kDhcpWrite{"VPCGateway", Access::kWrite, "dhcp"};
-constexpr Permission kEntryRead{"VPCGateway", Access::kRead, "dhcp_entry"};
-constexpr Permission kEntryWrite{"VPCGateway", Access::kWrite, "dhcp_entry"};
+constexpr auto kDhcp = permissions("VPCGateway", "dhcp");
+constexpr auto kEntry = permissions("VPCGateway", "dhcp_entry");
 
 constexpr std::int64_t kDefaultLifetime = 3600;
 constexpr std::int64_t kDefaultRenew = 3000;
@@ -649,7 +647,7 @@ std::optional<ApiError> update_dhcp(Context& ctx, store::Tx&, store::Record& d) 
 }
 
 resource::Spec dhcp_spec() {
-  auto s = zonal(kDhcpKind, "dhcp", "dhcp_id", kDhcpRead, kDhcpWrite, "dhcps");
+  auto s = zonal(kDhcpKind, "dhcp", "dhcp_id", kDhcp.read, kDhcp.write, "dhcps");
   s.collections = {"/vpc-gw/v1/zones/{zone}/dhcps"};
   s.render = [](const resource::View&, const store::Record& d) { return render(d); };
   s.orders = {{"created_at_asc", Column::kCreatedAt, false},
@@ -778,13 +776,13 @@ void register_routes(app::Registry& r) {
   // DHCP entries change their gateway network.
   const app::Reference network =
       app::body_ref("gateway_network_id", Access::kWrite, {kGatewayNetworkRef});
-  r.add("GET", z + "/dhcp-entries", kEntryRead, list_entries)
+  r.add("GET", z + "/dhcp-entries", kEntry.read, list_entries)
       .not_refs({"gateway_network_id"});  // a filter of the list
-  r.add("POST", z + "/dhcp-entries", kEntryWrite, create_entry).refs({network});
-  r.add("PUT", z + "/dhcp-entries", kEntryWrite, set_entries).refs({network});
-  r.add("GET", z + "/dhcp-entries/{dhcp_entry_id}", kEntryRead, get_entry);
-  r.add("PATCH", z + "/dhcp-entries/{dhcp_entry_id}", kEntryWrite, update_entry);
-  r.add("DELETE", z + "/dhcp-entries/{dhcp_entry_id}", kEntryWrite, delete_entry);
+  r.add("POST", z + "/dhcp-entries", kEntry.write, create_entry).refs({network});
+  r.add("PUT", z + "/dhcp-entries", kEntry.write, set_entries).refs({network});
+  r.add("GET", z + "/dhcp-entries/{dhcp_entry_id}", kEntry.read, get_entry);
+  r.add("PATCH", z + "/dhcp-entries/{dhcp_entry_id}", kEntry.write, update_entry);
+  r.add("DELETE", z + "/dhcp-entries/{dhcp_entry_id}", kEntry.write, delete_entry);
 }
 
 }  // namespace scwd::products::vpcgw::dhcp

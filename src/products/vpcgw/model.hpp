@@ -15,6 +15,7 @@
 #include "core/api/error.hpp"
 #include "core/app/context.hpp"
 #include "core/app/owner.hpp"
+#include "core/app/permissions.hpp"
 #include "core/quota/quota.hpp"
 #include "core/resource/records.hpp"
 #include "core/resource/resource.hpp"
@@ -63,15 +64,10 @@ inline std::string ts(Micros t) { return format_time(t); }
 json::object v1_owned(const store::Record& r);
 
 // The route permissions of both versions (family "VPCGateway").
-inline constexpr app::Permission kGatewayRead{"VPCGateway", app::Access::kRead, "gateway"};
-inline constexpr app::Permission kGatewayWrite{"VPCGateway", app::Access::kWrite, "gateway"};
-inline constexpr app::Permission kNetworkRead{"VPCGateway", app::Access::kRead, "gateway_network"};
-inline constexpr app::Permission kNetworkWrite{"VPCGateway", app::Access::kWrite,
-                                               "gateway_network"};
-inline constexpr app::Permission kPatRead{"VPCGateway", app::Access::kRead, "pat_rule"};
-inline constexpr app::Permission kPatWrite{"VPCGateway", app::Access::kWrite, "pat_rule"};
-inline constexpr app::Permission kIpRead{"VPCGateway", app::Access::kRead, "ip"};
-inline constexpr app::Permission kIpWrite{"VPCGateway", app::Access::kWrite, "ip"};
+inline constexpr auto kGateway = app::permissions("VPCGateway", "gateway");
+inline constexpr auto kNetwork = app::permissions("VPCGateway", "gateway_network");
+inline constexpr auto kPat = app::permissions("VPCGateway", "pat_rule");
+inline constexpr auto kIp = app::permissions("VPCGateway", "ip");
 
 struct GatewayType {
   std::string_view name;       // "VPC-GW-S"

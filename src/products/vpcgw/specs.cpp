@@ -79,7 +79,7 @@ Filter id_eq(std::string param, Column c, std::string path) {
 // --- IPs ---
 
 resource::Spec ip_spec() {
-  auto s = zonal(kIpKind, "ip", "ip_id", kIpRead, kIpWrite, "ips");
+  auto s = zonal(kIpKind, "ip", "ip_id", kIp.read, kIp.write, "ips");
   s.filters = {
       tags_all(),
       {"reverse", Filter::As::kContains, Column::kBody, "reverse"},
@@ -127,7 +127,7 @@ std::optional<ApiError> update_ip(Context& ctx, store::Tx& tx, store::Record& ip
 // --- PAT rules ---
 
 resource::Spec pat_rule_spec(bool v2) {
-  auto s = zonal(kPatRuleKind, "pat_rule", "pat_rule_id", kPatRead, kPatWrite, "pat_rules");
+  auto s = zonal(kPatRuleKind, "pat_rule", "pat_rule_id", kPat.read, kPat.write, "pat_rules");
   s.orders = {{"created_at_asc", Column::kCreatedAt, false},
               {"created_at_desc", Column::kCreatedAt, true},
               {"public_port_asc", Column::kBody, false, "public_port"},
@@ -215,8 +215,8 @@ Result<Response> set_pat_rules_route(Context& ctx, const resource::Spec& spec, b
 // --- gateway networks and gateways ---
 
 resource::Spec gateway_network_spec() {
-  auto s = zonal(kGatewayNetworkKind, "gateway_network", "gateway_network_id", kNetworkRead,
-                 kNetworkWrite, "gateway_networks");
+  auto s = zonal(kGatewayNetworkKind, "gateway_network", "gateway_network_id", kNetwork.read,
+                 kNetwork.write, "gateway_networks");
   s.orders = {{"created_at_asc", Column::kCreatedAt, false},
               {"created_at_desc", Column::kCreatedAt, true},
               {"status_asc", Column::kState, false},
@@ -226,7 +226,7 @@ resource::Spec gateway_network_spec() {
 }
 
 resource::Spec gateway_spec() {
-  auto s = zonal(kGatewayKind, "gateway", "gateway_id", kGatewayRead, kGatewayWrite, "gateways");
+  auto s = zonal(kGatewayKind, "gateway", "gateway_id", kGateway.read, kGateway.write, "gateways");
   s.orders = {{"created_at_asc", Column::kCreatedAt, false},
               {"created_at_desc", Column::kCreatedAt, true},
               {"name_asc", Column::kName, false},

@@ -281,17 +281,35 @@ void cleanup_dhcps(store::Tx& tx, const std::vector<store::Record>& networks) {
 
 // --- gateways ---
 
+struct GatewayIn {
+  std::optional<std::string> project_id, name;
+  std::optional<std::vector<std::string>> tags;
+  std::optional<std::string> type;
+  std::optional<std::vector<std::string>> upstream_dns_servers;
+  std::optional<std::string> ip_id;
+  std::optional<bool> enable_smtp, enable_bastion;
+  std::optional<std::int64_t> bastion_port;
+};
+BOOST_DESCRIBE_STRUCT(GatewayIn, (),
+                      (project_id, name, tags, type, upstream_dns_servers, ip_id, enable_smtp,
+                       enable_bastion, bastion_port))
+
+// The fields a PATCH may change, in the order they are checked.
+struct GatewayPatch {
+  std::optional<std::string> name;
+  std::optional<std::vector<std::string>> tags, upstream_dns_servers;
+  std::optional<bool> enable_bastion;
+  std::optional<std::int64_t> bastion_port;
+  std::optional<bool> enable_smtp;
+};
+BOOST_DESCRIBE_STRUCT(GatewayPatch, (),
+                      (name, tags, upstream_dns_servers, enable_bastion, bastion_port, enable_smtp))
+
 Result<Response> create_gateway_v1(Context& ctx) {
   codec::BodyReader b(ctx.body);
-  auto project = b.str("project_id");
-  auto name = b.str("name");
-  auto tags = b.strings("tags");
-  auto type = b.str("type");
-  auto dns = b.strings("upstream_dns_servers");
-  auto ip_id = b.str("ip_id");
-  auto smtp = b.boolean("enable_smtp");
-  auto bastion = b.boolean("enable_bastion");
-  auto port = b.integer("bastion_port");
+  GatewayIn in;
+  codec::read(b, in);
+  auto& [project, name, tags, type, dns, ip_id, smtp, bastion, port] = in;  // declaration order
   check_dns(b, dns);
   if (auto e = b.error()) return api::fail(*e);
   NewGateway g;
@@ -321,12 +339,9 @@ Result<Response> create_gateway_v1(Context& ctx) {
 // PATCH gateways/{id}.
 std::optional<ApiError> update_gateway(Context& ctx, store::Tx& tx, store::Record& gw) {
   codec::BodyReader b(ctx.body);
-  auto name = b.str("name");
-  auto tags = b.strings("tags");
-  auto dns = b.strings("upstream_dns_servers");
-  auto bastion = b.boolean("enable_bastion");
-  auto port = b.integer("bastion_port");
-  auto smtp = b.boolean("enable_smtp");
+  GatewayPatch in;
+  codec::read(b, in);
+  auto& [name, tags, dns, bastion, port, smtp] = in;  // declaration order
   check_dns(b, dns);
   if (port && (*port < 1 || *port > 65535))
     b.add("bastion_port", ArgReason::kConstraint, "must be a valid TCP port");
@@ -623,23 +638,24 @@ void register_v1(app::Registry& r, app::Services&) {
   const app::Reference ipam_ip = body_ref("ipam_config.ipam_ip_id", Access::kWrite, {ipam::kIpRef});
   auto& s = specs();
   for (auto* spec : {&s.gateway, &s.network, &s.pat_rule, &s.ip}) resource::add_resource(r, *spec);
-  r.add("POST", z + "/gateways", kGatewayWrite, create_gateway_v1)
+  r.add("POST", z + "/gateways", kGateway.write, create_gateway_v1)
       .refs({body_ref("ip_id", Access::kWrite, {kIpRef})});
-  r.add("DELETE", z + "/gateways/{gateway_id}", kGatewayWrite, delete_gateway_v1);
-  r.add("POST", z + "/gateways/{gateway_id}/enable-ip-mobility", kGatewayWrite, enable_ip_mobility);
-  r.add("POST", z + "/gateways/{gateway_id}/migrate-to-v2", kGatewayWrite, migrate_to_v2);
+  r.add("DELETE", z + "/gateways/{gateway_id}", kGateway.write, delete_gateway_v1);
+  r.add("POST", z + "/gateways/{gateway_id}/enable-ip-mobility", kGateway.write,
+        enable_ip_mobility);
+  r.add("POST", z + "/gateways/{gateway_id}/migrate-to-v2", kGateway.write, migrate_to_v2);
   // `dhcp` is a DHCP configuration to create, not an id.
-  r.add("POST", z + "/gateway-networks", kNetworkWrite, create_network)
+  r.add("POST", z + "/gateway-networks", kNetwork.write, create_network)
       .refs({gateway, body_ref("private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef}),
              dhcp, ipam_ip});
-  r.add("DELETE", z + "/gateway-networks/{gateway_network_id}", kNetworkWrite, delete_network);
-  r.add("POST", z + "/pat-rules", kPatWrite, [](Context& ctx) {
+  r.add("DELETE", z + "/gateway-networks/{gateway_network_id}", kNetwork.write, delete_network);
+  r.add("POST", z + "/pat-rules", kPat.write, [](Context& ctx) {
      return create_pat_rule_route(ctx, specs().pat_rule, false);
    }).refs({gateway});
-  r.add("PUT", z + "/pat-rules", kPatWrite, [](Context& ctx) {
+  r.add("PUT", z + "/pat-rules", kPat.write, [](Context& ctx) {
      return set_pat_rules_route(ctx, specs().pat_rule, false);
    }).refs({gateway});
-  r.add("GET", z + "/gateway-types", kGatewayRead, list_gateway_types_route);
+  r.add("GET", z + "/gateway-types", kGateway.read, list_gateway_types_route);
   dhcp::register_routes(r);
 }
 

@@ -507,29 +507,29 @@ void register_v2(app::Registry& r, app::Services&) {
   const app::Reference ipam_ip = body_ref("ipam_ip_id", Access::kWrite, {ipam::kIpRef});
   auto& s = specs();
   for (auto* spec : {&s.gateway, &s.network, &s.pat_rule, &s.ip}) resource::add_resource(r, *spec);
-  r.add("POST", z + "/gateways", kGatewayWrite, create_gateway_h)
+  r.add("POST", z + "/gateways", kGateway.write, create_gateway_h)
       .refs({body_ref("ip_id", Access::kWrite, {kIpRef})});
-  r.add("PATCH", z + "/gateways/{gateway_id}", kGatewayWrite, update_gateway_h);
-  r.add("DELETE", z + "/gateways/{gateway_id}", kGatewayWrite, delete_gateway_h);
-  r.add("POST", z + "/gateways/{gateway_id}/upgrade", kGatewayWrite, upgrade_gateway_h);
-  r.add("POST", z + "/gateways/{gateway_id}/refresh-ssh-keys", kGatewayWrite, refresh_ssh_keys);
-  r.add("POST", z + "/gateways/{gateway_id}/bastion-allowed-ips", kGatewayWrite, add_bastion_ip);
-  r.add("PUT", z + "/gateways/{gateway_id}/bastion-allowed-ips", kGatewayWrite, set_bastion_ips);
-  r.add("DELETE", z + "/gateways/{gateway_id}/bastion-allowed-ips/{ip_range}", kGatewayWrite,
+  r.add("PATCH", z + "/gateways/{gateway_id}", kGateway.write, update_gateway_h);
+  r.add("DELETE", z + "/gateways/{gateway_id}", kGateway.write, delete_gateway_h);
+  r.add("POST", z + "/gateways/{gateway_id}/upgrade", kGateway.write, upgrade_gateway_h);
+  r.add("POST", z + "/gateways/{gateway_id}/refresh-ssh-keys", kGateway.write, refresh_ssh_keys);
+  r.add("POST", z + "/gateways/{gateway_id}/bastion-allowed-ips", kGateway.write, add_bastion_ip);
+  r.add("PUT", z + "/gateways/{gateway_id}/bastion-allowed-ips", kGateway.write, set_bastion_ips);
+  r.add("DELETE", z + "/gateways/{gateway_id}/bastion-allowed-ips/{ip_range}", kGateway.write,
         delete_bastion_ip);
   r.add("DELETE", z + "/gateways/{gateway_id}/bastion-allowed-ips/{ip_range}/{ip_prefix}",
-        kGatewayWrite, delete_bastion_ip);
-  r.add("POST", z + "/gateway-networks", kNetworkWrite, create_network)
+        kGateway.write, delete_bastion_ip);
+  r.add("POST", z + "/gateway-networks", kNetwork.write, create_network)
       .refs({gateway, body_ref("private_network_id", Access::kWrite, {vpc::kPrivateNetworkRef}),
              ipam_ip});
-  r.add("DELETE", z + "/gateway-networks/{gateway_network_id}", kNetworkWrite, delete_network);
-  r.add("POST", z + "/pat-rules", kPatWrite, [](Context& ctx) {
+  r.add("DELETE", z + "/gateway-networks/{gateway_network_id}", kNetwork.write, delete_network);
+  r.add("POST", z + "/pat-rules", kPat.write, [](Context& ctx) {
      return create_pat_rule_route(ctx, specs().pat_rule, true);
    }).refs({gateway});
-  r.add("PUT", z + "/pat-rules", kPatWrite, [](Context& ctx) {
+  r.add("PUT", z + "/pat-rules", kPat.write, [](Context& ctx) {
      return set_pat_rules_route(ctx, specs().pat_rule, true);
    }).refs({gateway});
-  r.add("GET", z + "/gateway-types", kGatewayRead, list_gateway_types_route);
+  r.add("GET", z + "/gateway-types", kGateway.read, list_gateway_types_route);
 }
 
 }  // namespace scwd::products::vpcgw

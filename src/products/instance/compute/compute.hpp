@@ -27,9 +27,6 @@
 
 namespace scwd::products::instance::compute {
 
-inline constexpr app::Permission kRead{"Instances", app::Access::kRead, "instance"};
-inline constexpr app::Permission kWrite{"Instances", app::Access::kWrite, "instance"};
-
 inline constexpr std::int64_t kGB = 1'000'000'000;
 
 // One record per user data key: parent_id = server id, name = key, body {"value": "..."}.

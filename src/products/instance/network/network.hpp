@@ -18,9 +18,6 @@
 
 namespace scwd::products::instance::network {
 
-inline constexpr app::Permission kRead{"Instances", app::Access::kRead, "instance"};
-inline constexpr app::Permission kWrite{"Instances", app::Access::kWrite, "instance"};
-
 // Per-organization quotas (override with --quota NAME=N).
 extern const quota::Quota kIpQuota;
 extern const quota::Quota kSecurityGroupQuota;

@@ -22,9 +22,6 @@
 
 namespace scwd::products::instance {
 
-using compute::kRead;
-using compute::kWrite;
-
 namespace {
 
 constexpr std::string_view kResource = "instance_private_nic";
