@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace scwd::codec {
@@ -40,6 +41,14 @@ std::vector<Detail> details(const ApiError& e) {
 std::vector<Detail> details(const std::optional<ApiError>& e) {
   if (!e) return {};
   return details(*e);
+}
+
+// The detail of a value of the wrong JSON type, and of a required key missing.
+Detail wrong_type(std::string argument, std::string_view expected) {
+  return {std::move(argument), "format", "invalid type, expected " + std::string(expected)};
+}
+Detail required(std::string argument) {
+  return {std::move(argument), "required", "required key not provided"};
 }
 
 json::object obj(std::string_view text) { return json::parse(text).as_object(); }
@@ -347,10 +356,18 @@ TEST(ValidateQuery, BoolSpellingsOfGoParseBoolAreCanonicalized) {
       Field{"name", FieldKind::kString, false, {}, Rules{}},
   };
   auto op = op_with_query(fields);
-  for (auto [in, want] : std::vector<std::pair<std::string, std::string>>{
-           {"True", "true"}, {"TRUE", "true"}, {"t", "true"}, {"T", "true"}, {"1", "true"},
-           {"False", "false"}, {"FALSE", "false"}, {"f", "false"}, {"F", "false"},
-           {"0", "false"}, {"true", "true"}, {"yes", "yes"}}) {
+  for (auto [in, want] : std::vector<std::pair<std::string, std::string>>{{"True", "true"},
+                                                                          {"TRUE", "true"},
+                                                                          {"t", "true"},
+                                                                          {"T", "true"},
+                                                                          {"1", "true"},
+                                                                          {"False", "false"},
+                                                                          {"FALSE", "false"},
+                                                                          {"f", "false"},
+                                                                          {"F", "false"},
+                                                                          {"0", "false"},
+                                                                          {"true", "true"},
+                                                                          {"yes", "yes"}}) {
     SCOPED_TRACE(in);
     auto req = query({{"archived", in}, {"name", "True"}});
     canonicalize_query_bools(op, req);
@@ -431,23 +448,19 @@ TEST(ValidateBody, WrongTypes) {
   EXPECT_THAT(details(validate_body(op, obj(R"({
     "name": 3, "size": "10", "ratio": "x", "enabled": "true", "state": 1,
     "expires_at": 5, "spec": [], "labels": "k=v", "blob": "anything", "tags": "a"})"))),
-              ElementsAre(Detail{"name", "format", "invalid type, expected string"},
-                          Detail{"size", "format", "invalid type, expected integer"},
-                          Detail{"ratio", "format", "invalid type, expected number"},
-                          Detail{"enabled", "format", "invalid type, expected boolean"},
-                          Detail{"state", "format", "invalid type, expected string"},
-                          Detail{"expires_at", "format", "invalid type, expected string"},
-                          Detail{"spec", "format", "invalid type, expected object"},
-                          Detail{"labels", "format", "invalid type, expected object"},
-                          Detail{"tags", "format", "invalid type, expected array"}));
+              ElementsAre(wrong_type("name", "string"), wrong_type("size", "integer"),
+                          wrong_type("ratio", "number"), wrong_type("enabled", "boolean"),
+                          wrong_type("state", "string"), wrong_type("expires_at", "string"),
+                          wrong_type("spec", "object"), wrong_type("labels", "object"),
+                          wrong_type("tags", "array")));
 }
 
 TEST(ValidateBody, NonIntegralNumberIsNotAnInteger) {
   auto op = op_with_body(body_fields());
   EXPECT_THAT(details(validate_body(op, obj(R"({"size": 10.5})"))),
-              ElementsAre(Detail{"size", "format", "invalid type, expected integer"}));
+              ElementsAre(wrong_type("size", "integer")));
   EXPECT_THAT(details(validate_body(op, obj(R"({"size": true})"))),
-              ElementsAre(Detail{"size", "format", "invalid type, expected integer"}));
+              ElementsAre(wrong_type("size", "integer")));
 }
 
 TEST(ValidateBody, IntegersPast64BitsAreOutOfRange) {
@@ -517,12 +530,12 @@ TEST(ValidateBody, RepeatedElementsAreNamedByIndex) {
   EXPECT_THAT(
       details(validate_body(op, obj(R"({"tags": ["ok", 3, "toolong"],
                                                  "ports": [80, 70000, "x"]})"))),
-      ElementsAre(Detail{"tags.1", "format", "invalid type, expected string"},
+      ElementsAre(wrong_type("tags.1", "string"),
                   Detail{"tags.2", "constraint", "value length must be at most 3 runes"},
                   Detail{"ports.1", "constraint", "value must be less than or equal to 65535"},
-                  Detail{"ports.2", "format", "invalid type, expected integer"}));
+                  wrong_type("ports.2", "integer")));
   EXPECT_THAT(details(validate_body(op, obj(R"({"ports": {"a": 1}})"))),
-              ElementsAre(Detail{"ports", "format", "invalid type, expected array"}));
+              ElementsAre(wrong_type("ports", "array")));
 }
 
 // --- BodyReader ---
@@ -537,8 +550,7 @@ TEST(BodyReader, Strings) {
   EXPECT_FALSE(b.error());
   EXPECT_EQ(b.str("n"), std::nullopt);
   EXPECT_FALSE(b.ok());
-  EXPECT_THAT(details(b.error()),
-              ElementsAre(Detail{"n", "format", "invalid type, expected string"}));
+  EXPECT_THAT(details(b.error()), ElementsAre(wrong_type("n", "string")));
 }
 
 TEST(BodyReader, RequiredMissingOrNull) {
@@ -554,14 +566,8 @@ TEST(BodyReader, RequiredMissingOrNull) {
   EXPECT_FALSE(b.enumeration("e", {"a"}, true));
   EXPECT_EQ(b.object("o", true), nullptr);
   EXPECT_THAT(details(b.error()),
-              ElementsAre(Detail{"missing", "required", "required key not provided"},
-                          Detail{"nul", "required", "required key not provided"},
-                          Detail{"id", "required", "required key not provided"},
-                          Detail{"flag", "required", "required key not provided"},
-                          Detail{"count", "required", "required key not provided"},
-                          Detail{"list", "required", "required key not provided"},
-                          Detail{"e", "required", "required key not provided"},
-                          Detail{"o", "required", "required key not provided"}));
+              ElementsAre(required("missing"), required("nul"), required("id"), required("flag"),
+                          required("count"), required("list"), required("e"), required("o")));
 }
 
 TEST(BodyReader, Uuid) {
@@ -574,9 +580,8 @@ TEST(BodyReader, Uuid) {
   EXPECT_EQ(b.uuid("b"), std::nullopt);
   EXPECT_EQ(b.uuid("c"), std::nullopt);
   // A wrong type is reported once, not also as a bad UUID.
-  EXPECT_THAT(details(b.error()),
-              ElementsAre(Detail{"b", "format", "value must be a valid UUID"},
-                          Detail{"c", "format", "invalid type, expected string"}));
+  EXPECT_THAT(details(b.error()), ElementsAre(Detail{"b", "format", "value must be a valid UUID"},
+                                              wrong_type("c", "string")));
 }
 
 TEST(BodyReader, BooleanAndInteger) {
@@ -597,11 +602,9 @@ TEST(BodyReader, BooleanAndInteger) {
   EXPECT_EQ(b.integer("str"), std::nullopt);
   EXPECT_EQ(b.integer("big"), std::nullopt);
   EXPECT_THAT(details(b.error()),
-              ElementsAre(Detail{"s", "format", "invalid type, expected boolean"},
-                          Detail{"i", "format", "invalid type, expected boolean"},
-                          Detail{"d", "format", "invalid type, expected integer"},
-                          Detail{"str", "format", "invalid type, expected integer"},
-                          Detail{"big", "format", "invalid type, expected integer"}));
+              ElementsAre(wrong_type("s", "boolean"), wrong_type("i", "boolean"),
+                          wrong_type("d", "integer"), wrong_type("str", "integer"),
+                          wrong_type("big", "integer")));
 }
 
 TEST(BodyReader, StringList) {
@@ -612,9 +615,8 @@ TEST(BodyReader, StringList) {
   EXPECT_TRUE(b.ok());
   EXPECT_EQ(b.strings("mixed"), std::nullopt);
   EXPECT_EQ(b.strings("scalar"), std::nullopt);
-  EXPECT_THAT(details(b.error()),
-              ElementsAre(Detail{"mixed", "format", "invalid type, expected array of strings"},
-                          Detail{"scalar", "format", "invalid type, expected array of strings"}));
+  EXPECT_THAT(details(b.error()), ElementsAre(wrong_type("mixed", "array of strings"),
+                                              wrong_type("scalar", "array of strings")));
 }
 
 TEST(BodyReader, Enumeration) {
@@ -625,7 +627,7 @@ TEST(BodyReader, Enumeration) {
   EXPECT_EQ(b.enumeration("c", {"asc", "desc"}), std::nullopt);
   EXPECT_THAT(details(b.error()),
               ElementsAre(Detail{"b", "constraint", "value must be one of: asc, desc"},
-                          Detail{"c", "format", "invalid type, expected string"}));
+                          wrong_type("c", "string")));
 }
 
 TEST(BodyReader, Object) {
@@ -638,8 +640,7 @@ TEST(BodyReader, Object) {
   EXPECT_EQ(b.object("missing"), nullptr);
   EXPECT_TRUE(b.ok());
   EXPECT_EQ(b.object("arr"), nullptr);
-  EXPECT_THAT(details(b.error()),
-              ElementsAre(Detail{"arr", "format", "invalid type, expected object"}));
+  EXPECT_THAT(details(b.error()), ElementsAre(wrong_type("arr", "object")));
 }
 
 TEST(BodyReader, HasAndIsNull) {
@@ -661,12 +662,10 @@ TEST(BodyReader, PrefixNamesNestedArguments) {
   EXPECT_FALSE(b.integer("port"));
   EXPECT_FALSE(b.uuid("security_group_id", true));
   b.add("protocol", api::ArgReason::kConstraint, "custom");
-  EXPECT_THAT(
-      details(b.error()),
-      ElementsAre(Detail{"rules.0.action", "format", "invalid type, expected string"},
-                  Detail{"rules.0.port", "format", "invalid type, expected integer"},
-                  Detail{"rules.0.security_group_id", "required", "required key not provided"},
-                  Detail{"rules.0.protocol", "constraint", "custom"}));
+  EXPECT_THAT(details(b.error()), ElementsAre(wrong_type("rules.0.action", "string"),
+                                              wrong_type("rules.0.port", "integer"),
+                                              required("rules.0.security_group_id"),
+                                              Detail{"rules.0.protocol", "constraint", "custom"}));
 }
 
 TEST(BodyReader, ErrorIsAnInvalidArgumentsError) {
