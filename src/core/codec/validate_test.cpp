@@ -5,6 +5,8 @@
 
 #include <array>
 #include <boost/json/parse.hpp>
+#include <deque>
+#include <initializer_list>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -49,6 +51,21 @@ Detail wrong_type(std::string argument, std::string_view expected) {
 }
 Detail required(std::string argument) {
   return {std::move(argument), "required", "required key not provided"};
+}
+
+// Number rules: at least `min`; at most `max` (besides `r`); below `limit` (besides `r`).
+Rules at_least(double min) {
+  return {.has_greater_than_or_equal = true, .greater_than_or_equal = min};
+}
+Rules at_most(double max, Rules r = {}) {
+  r.has_less_than_or_equal = true;
+  r.less_than_or_equal = max;
+  return r;
+}
+Rules below(double limit, Rules r = {}) {
+  r.has_less_than = true;
+  r.less_than = limit;
+  return r;
 }
 
 json::object obj(std::string_view text) { return json::parse(text).as_object(); }
@@ -104,56 +121,54 @@ TEST(Utf8Length, CountsRunes) {
   EXPECT_EQ(utf8_length("\xF0\x9F\x98\x80!"), 2u);         // 😀!
 }
 
-TEST(CheckStringRules, LengthIsInRunes) {
-  Field f{"name", FieldKind::kString, false, {}, Rules{.min_length = 2, .max_length = 3}};
+// The details check_string_rules gives `value` (as argument `name`) of a string field with `rules`.
+std::vector<api::ArgumentDetail> string_errors(const Rules& rules, std::string_view value,
+                                               std::string_view name = "v") {
+  Field f{"v", FieldKind::kString, false, {}, rules};
   std::vector<api::ArgumentDetail> out;
-  check_string_rules(f, "name", "\xC3\xA9\xC3\xA9", out);          // éé: 4 bytes, 2 runes
-  check_string_rules(f, "name", "\xC3\xA9\xC3\xA9\xC3\xA9", out);  // 6 bytes, 3 runes
-  EXPECT_TRUE(out.empty());
-  check_string_rules(f, "name", "\xC3\xA9", out);  // 2 bytes, 1 rune
+  check_string_rules(f, name, value, out);
+  return out;
+}
+
+TEST(CheckStringRules, LengthIsInRunes) {
+  Rules rules{.min_length = 2, .max_length = 3};
+  EXPECT_TRUE(string_errors(rules, "\xC3\xA9\xC3\xA9", "name").empty());  // éé: 4 bytes, 2 runes
+  EXPECT_TRUE(
+      string_errors(rules, "\xC3\xA9\xC3\xA9\xC3\xA9", "name").empty());  // 6 bytes, 3 runes
+  auto out = string_errors(rules, "\xC3\xA9", "name");                    // 2 bytes, 1 rune
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].argument_name, "name");
   EXPECT_EQ(out[0].reason, api::ArgReason::kConstraint);
   EXPECT_EQ(out[0].help_message, "value length must be at least 2 runes");
-  out.clear();
-  check_string_rules(f, "name.3", "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", out);  // 4 runes
+  out = string_errors(rules, "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", "name.3");  // 4 runes
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].argument_name, "name.3");
   EXPECT_EQ(out[0].help_message, "value length must be at most 3 runes");
 }
 
 TEST(CheckStringRules, Pattern) {
-  Field f{"name", FieldKind::kString, false, {}, Rules{.pattern = "^[a-z][a-z0-9-]*$"}};
-  std::vector<api::ArgumentDetail> out;
-  check_string_rules(f, "name", "my-server-1", out);
-  EXPECT_TRUE(out.empty());
-  check_string_rules(f, "name", "My Server", out);
+  Rules rules{.pattern = "^[a-z][a-z0-9-]*$"};
+  EXPECT_TRUE(string_errors(rules, "my-server-1").empty());
+  auto out = string_errors(rules, "My Server");
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].reason, api::ArgReason::kConstraint);
   EXPECT_EQ(out[0].help_message, "value must match the pattern ^[a-z][a-z0-9-]*$");
 }
 
 TEST(CheckStringRules, PatternIsASearchLikeJavaScriptTest) {
-  Field f{"v", FieldKind::kString, false, {}, Rules{.pattern = "[0-9]"}};
-  std::vector<api::ArgumentDetail> out;
-  check_string_rules(f, "v", "ab1cd", out);
-  EXPECT_TRUE(out.empty());
-  check_string_rules(f, "v", "abcd", out);
-  EXPECT_EQ(out.size(), 1u);
+  Rules rules{.pattern = "[0-9]"};
+  EXPECT_TRUE(string_errors(rules, "ab1cd").empty());
+  EXPECT_EQ(string_errors(rules, "abcd").size(), 1u);
 }
 
 TEST(CheckStringRules, UncompilablePatternIsSkipped) {
-  Field f{"v", FieldKind::kString, false, {}, Rules{.pattern = "([a-z"}};
-  std::vector<api::ArgumentDetail> out;
-  check_string_rules(f, "v", "ANYTHING", out);
-  check_string_rules(f, "v", "again", out);  // the cached failure is reused
-  EXPECT_TRUE(out.empty());
+  Rules rules{.pattern = "([a-z"};
+  EXPECT_TRUE(string_errors(rules, "ANYTHING").empty());
+  EXPECT_TRUE(string_errors(rules, "again").empty());  // the cached failure is reused
 }
 
 TEST(CheckStringRules, LengthIsCheckedBeforePattern) {
-  Field f{"v", FieldKind::kString, false, {}, Rules{.max_length = 2, .pattern = "^[a-z]+$"}};
-  std::vector<api::ArgumentDetail> out;
-  check_string_rules(f, "v", "ABCD", out);
+  auto out = string_errors({.max_length = 2, .pattern = "^[a-z]+$"}, "ABCD");
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].help_message, "value length must be at most 2 runes");
 }
@@ -167,44 +182,49 @@ http::Request query(std::vector<std::pair<std::string, std::string>> q) {
   return r;
 }
 
-sdk::Operation op_with_query(std::span<const Field> fields) {
+// An operation of the "test" product on /test/v1/things.
+sdk::Operation test_op(std::string_view method) {
   sdk::Operation op{};
   op.product = "test";
-  op.method = "GET";
+  op.method = method;
   op.path = "/test/v1/things";
+  return op;
+}
+
+sdk::Operation op_with_query(std::span<const Field> fields) {
+  auto op = test_op("GET");
   op.query = fields;
   return op;
 }
 
+// A GET operation whose one query field is `field` (kept for the life of the test program).
+sdk::Operation op_with_query_field(const Field& field) {
+  static std::deque<Field> kept;
+  return op_with_query(std::span<const Field>(&kept.emplace_back(field), 1));
+}
+
+// Query field `key` of `op` accepts each of `good` and refuses each of `bad`, with one format
+// detail `help`.
+void expect_query_values(const sdk::Operation& op, const std::string& key,
+                         std::initializer_list<std::string> good,
+                         std::initializer_list<std::string> bad, const std::string& help) {
+  for (auto& v : good) EXPECT_FALSE(validate_query(op, query({{key, v}}))) << v;
+  for (auto& v : bad)
+    EXPECT_THAT(details(validate_query(op, query({{key, v}}))),
+                ElementsAre(Detail{key, "format", help}))
+        << v;
+}
+
 TEST(ValidateQuery, IntKind) {
-  static const std::array<Field, 1> fields = {
-      Field{"page", FieldKind::kInt, false, {}, Rules{}},
-  };
-  auto op = op_with_query(fields);
-  EXPECT_FALSE(validate_query(op, query({{"page", "3"}})));
-  EXPECT_FALSE(validate_query(op, query({{"page", "-3"}})));
-  for (std::string v : {"abc", "1.5", "", "3x", " 3", "0x10"}) {
-    SCOPED_TRACE(v);
-    EXPECT_THAT(details(validate_query(op, query({{"page", v}}))),
-                ElementsAre(Detail{"page", "format", "value must be an integer"}));
-  }
+  expect_query_values(op_with_query_field({"page", FieldKind::kInt, false, {}, Rules{}}), "page",
+                      {"3", "-3"}, {"abc", "1.5", "", "3x", " 3", "0x10"},
+                      "value must be an integer");
 }
 
 TEST(ValidateQuery, NumberRules) {
   static const std::array<Field, 4> fields = {
-      Field{"page",
-            FieldKind::kInt,
-            false,
-            {},
-            Rules{.has_greater_than_or_equal = true, .greater_than_or_equal = 1}},
-      Field{"page_size",
-            FieldKind::kInt,
-            false,
-            {},
-            Rules{.has_greater_than_or_equal = true,
-                  .greater_than_or_equal = 1,
-                  .has_less_than_or_equal = true,
-                  .less_than_or_equal = 100}},
+      Field{"page", FieldKind::kInt, false, {}, at_least(1)},
+      Field{"page_size", FieldKind::kInt, false, {}, at_most(100, at_least(1))},
       Field{"gt", FieldKind::kInt, false, {}, Rules{.has_greater_than = true, .greater_than = 0}},
       Field{"lt", FieldKind::kFloat, false, {}, Rules{.has_less_than = true, .less_than = 2.5}},
   };
@@ -232,40 +252,18 @@ TEST(ValidateQuery, NumberRules) {
 }
 
 TEST(ValidateQuery, FloatKind) {
-  static const std::array<Field, 1> fields = {
-      Field{"ratio", FieldKind::kFloat, false, {}, Rules{}},
-  };
-  auto op = op_with_query(fields);
-  EXPECT_FALSE(validate_query(op, query({{"ratio", "1.5"}})));
-  EXPECT_FALSE(validate_query(op, query({{"ratio", "-2"}})));
-  for (std::string v : {"x", "1.5x", ""}) {
-    SCOPED_TRACE(v);
-    EXPECT_THAT(details(validate_query(op, query({{"ratio", v}}))),
-                ElementsAre(Detail{"ratio", "format", "value must be a number"}));
-  }
+  expect_query_values(op_with_query_field({"ratio", FieldKind::kFloat, false, {}, Rules{}}),
+                      "ratio", {"1.5", "-2"}, {"x", "1.5x", ""}, "value must be a number");
 }
 
 TEST(ValidateQuery, BoolKind) {
-  static const std::array<Field, 1> fields = {
-      Field{"archived", FieldKind::kBool, false, {}, Rules{}},
-  };
-  auto op = op_with_query(fields);
-  for (std::string v : {"true", "false", "1", "0"}) {
-    SCOPED_TRACE(v);
-    EXPECT_FALSE(validate_query(op, query({{"archived", v}})));
-  }
-  for (std::string v : {"yes", "TRUE", "", "2"}) {
-    SCOPED_TRACE(v);
-    EXPECT_THAT(details(validate_query(op, query({{"archived", v}}))),
-                ElementsAre(Detail{"archived", "format", "value must be a boolean"}));
-  }
+  expect_query_values(op_with_query_field({"archived", FieldKind::kBool, false, {}, Rules{}}),
+                      "archived", {"true", "false", "1", "0"}, {"yes", "TRUE", "", "2"},
+                      "value must be a boolean");
 }
 
 TEST(ValidateQuery, EnumKind) {
-  static const std::array<Field, 1> fields = {
-      Field{"order_by", FieldKind::kEnum, false, kOrder, Rules{}},
-  };
-  auto op = op_with_query(fields);
+  auto op = op_with_query_field({"order_by", FieldKind::kEnum, false, kOrder, Rules{}});
   EXPECT_FALSE(validate_query(op, query({{"order_by", "created_at_desc"}})));
   EXPECT_THAT(details(validate_query(op, query({{"order_by", "name_asc"}}))),
               ElementsAre(Detail{"order_by", "constraint",
@@ -273,10 +271,7 @@ TEST(ValidateQuery, EnumKind) {
 }
 
 TEST(ValidateQuery, DateKind) {
-  static const std::array<Field, 1> fields = {
-      Field{"since", FieldKind::kDate, false, {}, Rules{}},
-  };
-  auto op = op_with_query(fields);
+  auto op = op_with_query_field({"since", FieldKind::kDate, false, {}, Rules{}});
   EXPECT_FALSE(validate_query(op, query({{"since", "2024-05-01T10:00:00Z"}})));
   EXPECT_FALSE(validate_query(op, query({{"since", "2024-05-01T10:00:00.123+02:00"}})));
   EXPECT_THAT(details(validate_query(op, query({{"since", "yesterday"}}))),
@@ -284,10 +279,8 @@ TEST(ValidateQuery, DateKind) {
 }
 
 TEST(ValidateQuery, StringRules) {
-  static const std::array<Field, 1> fields = {
-      Field{"name", FieldKind::kString, false, {}, Rules{.min_length = 1, .max_length = 4}},
-  };
-  auto op = op_with_query(fields);
+  auto op = op_with_query_field(
+      {"name", FieldKind::kString, false, {}, {.min_length = 1, .max_length = 4}});
   EXPECT_FALSE(validate_query(op, query({{"name", "abcd"}})));
   EXPECT_FALSE(validate_query(op, query({{"name", "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"}})));
   EXPECT_THAT(details(validate_query(op, query({{"name", "abcde"}}))),
@@ -391,10 +384,7 @@ TEST(ValidateQuery, UnknownParametersAreIgnoredAndErrorsCollected) {
 // --- validate_body ---
 
 sdk::Operation op_with_body(std::span<const Field> fields) {
-  sdk::Operation op{};
-  op.product = "test";
-  op.method = "POST";
-  op.path = "/test/v1/things";
+  auto op = test_op("POST");
   op.body = fields;
   op.body_kind = "json";
   return op;
@@ -403,14 +393,7 @@ sdk::Operation op_with_body(std::span<const Field> fields) {
 const std::array<Field, 10>& body_fields() {
   static const std::array<Field, 10> fields = {
       Field{"name", FieldKind::kString, false, {}, Rules{.min_length = 1, .max_length = 5}},
-      Field{"size",
-            FieldKind::kInt,
-            false,
-            {},
-            Rules{.has_greater_than_or_equal = true,
-                  .greater_than_or_equal = 1,
-                  .has_less_than = true,
-                  .less_than = 1000}},
+      Field{"size", FieldKind::kInt, false, {}, below(1000, at_least(1))},
       Field{"ratio", FieldKind::kFloat, false, {}, Rules{}},
       Field{"enabled", FieldKind::kBool, false, {}, Rules{}},
       Field{"state", FieldKind::kEnum, false, kStates, Rules{}},
@@ -519,11 +502,7 @@ TEST(ValidateBody, Rules) {
 TEST(ValidateBody, RepeatedElementsAreNamedByIndex) {
   static const std::array<Field, 2> fields = {
       Field{"tags", FieldKind::kString, true, {}, Rules{.max_length = 3}},
-      Field{"ports",
-            FieldKind::kInt,
-            true,
-            {},
-            Rules{.has_less_than_or_equal = true, .less_than_or_equal = 65535}},
+      Field{"ports", FieldKind::kInt, true, {}, at_most(65535)},
   };
   auto op = op_with_body(fields);
   EXPECT_FALSE(validate_body(op, obj(R"({"tags": [], "ports": [22, 443]})")));

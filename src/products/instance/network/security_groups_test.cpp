@@ -20,13 +20,13 @@ json::object rule_body(std::string_view protocol, std::string_view direction,
   return r;
 }
 
+json::array rules_of(testing::TestApp& t, const std::string& sg) {
+  return list_of(t, kZ + "/security_groups/" + sg + "/rules", "rules");
+}
+
 // POSTs a rule to `base` (a group's rules), expecting 201; the new rule.
 json::value add_rule(testing::TestApp& t, const std::string& base, const json::object& body) {
   return call(t, "POST", base, body, 201).at("rule");
-}
-
-json::array rules_of(testing::TestApp& t, const std::string& sg) {
-  return list_of(t, kZ + "/security_groups/" + sg + "/rules", "rules");
 }
 
 TEST(SecurityGroups, CreateGetDefaults) {
