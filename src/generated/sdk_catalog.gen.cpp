@@ -10,29 +10,14 @@
 
 namespace scwd::sdk {
 
-static constexpr std::string_view kEnum_account_v3_ListContractSignaturesRequestOrderBy[] = {
-    "signed_at_asc",
-    "signed_at_desc",
-    "expires_at_asc",
-    "expires_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_account_v3_ListContractSignaturesRequestOrderBy[] = {"signed_at_asc", "signed_at_desc", "expires_at_asc", "expires_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_account_v3_ContractAPI_listContractSignatures[] = {
     {"order_by", FieldKind::kEnum, false, kEnum_account_v3_ListContractSignaturesRequestOrderBy, Rules{}},
     {"organization_id", FieldKind::kString, false, {}, Rules{}},
     {"page", FieldKind::kInt, false, {}, Rules{.has_greater_than = true, .greater_than = 0.0}},
     {"page_size", FieldKind::kInt, false, {}, Rules{.has_greater_than_or_equal = true, .greater_than_or_equal = 1.0, .has_less_than_or_equal = true, .less_than_or_equal = 100.0}},
 };
-static constexpr std::string_view kEnum_account_v3_ContractType[] = {
-    "unknown_type",
-    "global",
-    "k8s",
-    "instance",
-    "container",
-    "baremetal",
-    "network",
-};
+static constexpr std::string_view kEnum_account_v3_ContractType[] = {"unknown_type", "global", "k8s", "instance", "container", "baremetal", "network"};
 static constexpr Field kBody_account_v3_ContractAPI_createContractSignature[] = {
     {"contract_name", FieldKind::kString, false, {}, Rules{.min_length = 1}},
     {"contract_type", FieldKind::kEnum, false, kEnum_account_v3_ContractType, Rules{}},
@@ -44,22 +29,12 @@ static constexpr Field kBody_account_v3_ContractAPI_checkContractSignature[] = {
     {"contract_type", FieldKind::kEnum, false, kEnum_account_v3_ContractType, Rules{}},
     {"organization_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_account_v3_StdLanguageCode[] = {
-    "unknown_language_code",
-    "en_US",
-    "fr_FR",
-    "de_DE",
-};
+static constexpr std::string_view kEnum_account_v3_StdLanguageCode[] = {"unknown_language_code", "en_US", "fr_FR", "de_DE"};
 static constexpr Field kQuery_account_v3_ContractAPI_downloadContractSignature[] = {
     {"dl", FieldKind::kInt, false, {}, Rules{}},
     {"locale", FieldKind::kEnum, false, kEnum_account_v3_StdLanguageCode, Rules{}},
 };
-static constexpr std::string_view kEnum_account_v3_ListProjectsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_account_v3_ListProjectsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_account_v3_ProjectAPI_listProjects[] = {
     {"name", FieldKind::kString, false, {}, Rules{.min_length = 1, .max_length = 64, .pattern = "^[a-zA-Z0-9\\._\\- ]+$"}},
     {"order_by", FieldKind::kEnum, false, kEnum_account_v3_ListProjectsRequestOrderBy, Rules{}},
@@ -80,11 +55,7 @@ static constexpr Field kBody_account_v3_ProjectAPI_updateProject[] = {
 static constexpr Field kBody_account_v3_ProjectAPI_setProjectQualification[] = {
     {"qualification", FieldKind::kObject, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_baremetal_v1_OfferSubscriptionPeriod[] = {
-    "unknown_subscription_period",
-    "hourly",
-    "monthly",
-};
+static constexpr std::string_view kEnum_baremetal_v1_OfferSubscriptionPeriod[] = {"unknown_subscription_period", "hourly", "monthly"};
 static constexpr Field kQuery_baremetal_v1_API_listOffers[] = {
     {"name", FieldKind::kString, false, {}, Rules{}},
     {"page", FieldKind::kInt, false, {}, Rules{.has_greater_than = true, .greater_than = 0.0}},
@@ -111,12 +82,7 @@ static constexpr Field kBody_baremetal_v1_API_validatePartitioningSchema[] = {
     {"os_id", FieldKind::kString, false, {}, Rules{}},
     {"partitioning_schema", FieldKind::kObject, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_baremetal_v1_ListServerPrivateNetworksRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-};
+static constexpr std::string_view kEnum_baremetal_v1_ListServerPrivateNetworksRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc"};
 static constexpr Field kQuery_baremetal_v1_PrivateNetworkAPI_listServerPrivateNetworks[] = {
     {"order_by", FieldKind::kEnum, false, kEnum_baremetal_v1_ListServerPrivateNetworksRequestOrderBy, Rules{}},
     {"organization_id", FieldKind::kString, false, {}, Rules{}},
@@ -126,10 +92,7 @@ static constexpr Field kQuery_baremetal_v1_PrivateNetworkAPI_listServerPrivateNe
     {"project_id", FieldKind::kString, false, {}, Rules{}},
     {"server_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_baremetal_v1_ListServersRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-};
+static constexpr std::string_view kEnum_baremetal_v1_ListServersRequestOrderBy[] = {"created_at_asc", "created_at_desc"};
 static constexpr Field kQuery_baremetal_v1_API_listServers[] = {
     {"name", FieldKind::kString, false, {}, Rules{}},
     {"option_id", FieldKind::kString, false, {}, Rules{}},
@@ -163,10 +126,7 @@ static constexpr Field kBody_baremetal_v1_API_updateServer[] = {
 static constexpr Field kBody_baremetal_v1_API_startBMCAccess[] = {
     {"ip", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_baremetal_v1_ListServerEventsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-};
+static constexpr std::string_view kEnum_baremetal_v1_ListServerEventsRequestOrderBy[] = {"created_at_asc", "created_at_desc"};
 static constexpr Field kQuery_baremetal_v1_API_listServerEvents[] = {
     {"order_by", FieldKind::kEnum, false, kEnum_baremetal_v1_ListServerEventsRequestOrderBy, Rules{}},
     {"page", FieldKind::kInt, false, {}, Rules{.has_greater_than = true, .greater_than = 0.0}},
@@ -195,11 +155,7 @@ static constexpr Field kBody_baremetal_v1_PrivateNetworkAPI_addServerPrivateNetw
 static constexpr Field kBody_baremetal_v1_PrivateNetworkAPI_setServerPrivateNetworks[] = {
     {"private_network_ids", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_baremetal_v1_ServerBootType[] = {
-    "unknown_boot_type",
-    "normal",
-    "rescue",
-};
+static constexpr std::string_view kEnum_baremetal_v1_ServerBootType[] = {"unknown_boot_type", "normal", "rescue"};
 static constexpr Field kBody_baremetal_v1_API_rebootServer[] = {
     {"boot_type", FieldKind::kEnum, false, kEnum_baremetal_v1_ServerBootType, Rules{}},
     {"ssh_key_ids", FieldKind::kString, true, {}, Rules{}},
@@ -208,10 +164,7 @@ static constexpr Field kBody_baremetal_v1_API_startServer[] = {
     {"boot_type", FieldKind::kEnum, false, kEnum_baremetal_v1_ServerBootType, Rules{}},
     {"ssh_key_ids", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_baremetal_v1_ListSettingsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-};
+static constexpr std::string_view kEnum_baremetal_v1_ListSettingsRequestOrderBy[] = {"created_at_asc", "created_at_desc"};
 static constexpr Field kQuery_baremetal_v1_API_listSettings[] = {
     {"order_by", FieldKind::kEnum, false, kEnum_baremetal_v1_ListSettingsRequestOrderBy, Rules{}},
     {"page", FieldKind::kInt, false, {}, Rules{.has_greater_than = true, .greater_than = 0.0}},
@@ -221,12 +174,7 @@ static constexpr Field kQuery_baremetal_v1_API_listSettings[] = {
 static constexpr Field kBody_baremetal_v1_API_updateSetting[] = {
     {"enabled", FieldKind::kBool, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_baremetal_v3_ListServerPrivateNetworksRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-};
+static constexpr std::string_view kEnum_baremetal_v3_ListServerPrivateNetworksRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc"};
 static constexpr Field kQuery_baremetal_v3_PrivateNetworkAPI_listServerPrivateNetworks[] = {
     {"ipam_ip_ids", FieldKind::kString, true, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_baremetal_v3_ListServerPrivateNetworksRequestOrderBy, Rules{}},
@@ -244,12 +192,7 @@ static constexpr Field kBody_baremetal_v3_PrivateNetworkAPI_addServerPrivateNetw
 static constexpr Field kBody_baremetal_v3_PrivateNetworkAPI_setServerPrivateNetworks[] = {
     {"per_private_network_ipam_ip_ids", FieldKind::kMap, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_billing_v2beta1_ListConsumptionsRequestOrderBy[] = {
-    "updated_at_desc",
-    "updated_at_asc",
-    "category_name_desc",
-    "category_name_asc",
-};
+static constexpr std::string_view kEnum_billing_v2beta1_ListConsumptionsRequestOrderBy[] = {"updated_at_desc", "updated_at_asc", "category_name_desc", "category_name_asc"};
 static constexpr Field kQuery_billing_v2beta1_API_listConsumptions[] = {
     {"billing_period", FieldKind::kString, false, {}, Rules{}},
     {"category_name", FieldKind::kString, false, {}, Rules{}},
@@ -259,44 +202,16 @@ static constexpr Field kQuery_billing_v2beta1_API_listConsumptions[] = {
     {"organization_id", FieldKind::kString, false, {}, Rules{}},
     {"project_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_billing_v2beta1_ListDiscountsRequestOrderBy[] = {
-    "creation_date_desc",
-    "creation_date_asc",
-    "start_date_desc",
-    "start_date_asc",
-    "stop_date_desc",
-    "stop_date_asc",
-};
+static constexpr std::string_view kEnum_billing_v2beta1_ListDiscountsRequestOrderBy[] = {"creation_date_desc", "creation_date_asc", "start_date_desc", "start_date_asc", "stop_date_desc", "stop_date_asc"};
 static constexpr Field kQuery_billing_v2beta1_API_listDiscounts[] = {
     {"order_by", FieldKind::kEnum, false, kEnum_billing_v2beta1_ListDiscountsRequestOrderBy, Rules{}},
     {"organization_id", FieldKind::kString, false, {}, Rules{}},
     {"page", FieldKind::kInt, false, {}, Rules{}},
     {"page_size", FieldKind::kInt, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_billing_v2beta1_ExportInvoicesRequestFileType[] = {
-    "csv",
-};
-static constexpr std::string_view kEnum_billing_v2beta1_InvoiceType[] = {
-    "unknown_type",
-    "periodic",
-    "purchase",
-};
-static constexpr std::string_view kEnum_billing_v2beta1_ExportInvoicesRequestOrderBy[] = {
-    "invoice_number_desc",
-    "invoice_number_asc",
-    "start_date_desc",
-    "start_date_asc",
-    "issued_date_desc",
-    "issued_date_asc",
-    "due_date_desc",
-    "due_date_asc",
-    "total_untaxed_desc",
-    "total_untaxed_asc",
-    "total_taxed_desc",
-    "total_taxed_asc",
-    "invoice_type_desc",
-    "invoice_type_asc",
-};
+static constexpr std::string_view kEnum_billing_v2beta1_ExportInvoicesRequestFileType[] = {"csv"};
+static constexpr std::string_view kEnum_billing_v2beta1_InvoiceType[] = {"unknown_type", "periodic", "purchase"};
+static constexpr std::string_view kEnum_billing_v2beta1_ExportInvoicesRequestOrderBy[] = {"invoice_number_desc", "invoice_number_asc", "start_date_desc", "start_date_asc", "issued_date_desc", "issued_date_asc", "due_date_desc", "due_date_asc", "total_untaxed_desc", "total_untaxed_asc", "total_taxed_desc", "total_taxed_asc", "invoice_type_desc", "invoice_type_asc"};
 static constexpr Field kQuery_billing_v2beta1_API_exportInvoices[] = {
     {"dl", FieldKind::kInt, false, {}, Rules{}},
     {"billing_period_start_after", FieldKind::kDate, false, {}, Rules{}},
@@ -308,22 +223,7 @@ static constexpr Field kQuery_billing_v2beta1_API_exportInvoices[] = {
     {"page", FieldKind::kInt, false, {}, Rules{}},
     {"page_size", FieldKind::kInt, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_billing_v2beta1_ListInvoicesRequestOrderBy[] = {
-    "invoice_number_desc",
-    "invoice_number_asc",
-    "start_date_desc",
-    "start_date_asc",
-    "issued_date_desc",
-    "issued_date_asc",
-    "due_date_desc",
-    "due_date_asc",
-    "total_untaxed_desc",
-    "total_untaxed_asc",
-    "total_taxed_desc",
-    "total_taxed_asc",
-    "invoice_type_desc",
-    "invoice_type_asc",
-};
+static constexpr std::string_view kEnum_billing_v2beta1_ListInvoicesRequestOrderBy[] = {"invoice_number_desc", "invoice_number_asc", "start_date_desc", "start_date_asc", "issued_date_desc", "issued_date_asc", "due_date_desc", "due_date_asc", "total_untaxed_desc", "total_untaxed_asc", "total_taxed_desc", "total_taxed_asc", "invoice_type_desc", "invoice_type_asc"};
 static constexpr Field kQuery_billing_v2beta1_API_listInvoices[] = {
     {"billing_period_start_after", FieldKind::kDate, false, {}, Rules{}},
     {"billing_period_start_before", FieldKind::kDate, false, {}, Rules{}},
@@ -333,9 +233,7 @@ static constexpr Field kQuery_billing_v2beta1_API_listInvoices[] = {
     {"page", FieldKind::kInt, false, {}, Rules{}},
     {"page_size", FieldKind::kInt, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_billing_v2beta1_DownloadInvoiceRequestFileType[] = {
-    "pdf",
-};
+static constexpr std::string_view kEnum_billing_v2beta1_DownloadInvoiceRequestFileType[] = {"pdf"};
 static constexpr Field kQuery_billing_v2beta1_API_downloadInvoice[] = {
     {"dl", FieldKind::kInt, false, {}, Rules{}},
     {"file_type", FieldKind::kEnum, false, kEnum_billing_v2beta1_DownloadInvoiceRequestFileType, Rules{}},
@@ -344,12 +242,7 @@ static constexpr Field kQuery_billing_v2beta1_API_redeemCoupon[] = {
     {"code", FieldKind::kString, false, {}, Rules{}},
     {"organization_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_billing_v2beta1_ListTaxesRequestOrderBy[] = {
-    "updated_at_desc",
-    "updated_at_asc",
-    "category_name_desc",
-    "category_name_asc",
-};
+static constexpr std::string_view kEnum_billing_v2beta1_ListTaxesRequestOrderBy[] = {"updated_at_desc", "updated_at_asc", "category_name_desc", "category_name_asc"};
 static constexpr Field kQuery_billing_v2beta1_API_listTaxes[] = {
     {"billing_period", FieldKind::kString, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_billing_v2beta1_ListTaxesRequestOrderBy, Rules{}},
@@ -357,12 +250,7 @@ static constexpr Field kQuery_billing_v2beta1_API_listTaxes[] = {
     {"page", FieldKind::kInt, false, {}, Rules{}},
     {"page_size", FieldKind::kInt, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_block_v1_ListSnapshotsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_block_v1_ListSnapshotsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_block_v1_API_listSnapshots[] = {
     {"include_deleted", FieldKind::kBool, false, {}, Rules{}},
     {"name", FieldKind::kString, false, {}, Rules{}},
@@ -400,12 +288,7 @@ static constexpr Field kQuery_block_v1_API_listVolumeTypes[] = {
     {"page", FieldKind::kInt, false, {}, Rules{.has_greater_than = true, .greater_than = 0.0}},
     {"page_size", FieldKind::kInt, false, {}, Rules{.has_greater_than = true, .greater_than = 0.0, .has_less_than_or_equal = true, .less_than_or_equal = 100.0}},
 };
-static constexpr std::string_view kEnum_block_v1_ListVolumesRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_block_v1_ListVolumesRequestOrderBy[] = {"created_at_asc", "created_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_block_v1_API_listVolumes[] = {
     {"include_deleted", FieldKind::kBool, false, {}, Rules{}},
     {"name", FieldKind::kString, false, {}, Rules{}},
@@ -431,12 +314,7 @@ static constexpr Field kBody_block_v1_API_updateVolume[] = {
     {"size", FieldKind::kInt, false, {}, Rules{}},
     {"tags", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_block_v1alpha1_ListSnapshotsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_block_v1alpha1_ListSnapshotsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_block_v1alpha1_API_listSnapshots[] = {
     {"name", FieldKind::kString, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_block_v1alpha1_ListSnapshotsRequestOrderBy, Rules{}},
@@ -481,12 +359,7 @@ static constexpr Field kQuery_block_v1alpha1_API_listVolumeTypes[] = {
     {"page", FieldKind::kInt, false, {}, Rules{.has_greater_than = true, .greater_than = 0.0}},
     {"page_size", FieldKind::kInt, false, {}, Rules{.has_greater_than = true, .greater_than = 0.0, .has_less_than_or_equal = true, .less_than_or_equal = 100.0}},
 };
-static constexpr std::string_view kEnum_block_v1alpha1_ListVolumesRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_block_v1alpha1_ListVolumesRequestOrderBy[] = {"created_at_asc", "created_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_block_v1alpha1_API_listVolumes[] = {
     {"name", FieldKind::kString, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_block_v1alpha1_ListVolumesRequestOrderBy, Rules{}},
@@ -511,12 +384,7 @@ static constexpr Field kBody_block_v1alpha1_API_updateVolume[] = {
     {"size", FieldKind::kInt, false, {}, Rules{}},
     {"tags", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_container_v1beta1_ListContainersRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_container_v1beta1_ListContainersRequestOrderBy[] = {"created_at_asc", "created_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_containers_v1beta1_API_listContainers[] = {
     {"name", FieldKind::kString, false, {}, Rules{}},
     {"namespace_id", FieldKind::kString, false, {}, Rules{}},
@@ -526,26 +394,10 @@ static constexpr Field kQuery_containers_v1beta1_API_listContainers[] = {
     {"page_size", FieldKind::kInt, false, {}, Rules{}},
     {"project_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_container_v1beta1_ContainerHttpOption[] = {
-    "unknown_http_option",
-    "enabled",
-    "redirected",
-};
-static constexpr std::string_view kEnum_container_v1beta1_ContainerPrivacy[] = {
-    "unknown_privacy",
-    "public",
-    "private",
-};
-static constexpr std::string_view kEnum_container_v1beta1_ContainerProtocol[] = {
-    "unknown_protocol",
-    "http1",
-    "h2c",
-};
-static constexpr std::string_view kEnum_container_v1beta1_ContainerSandbox[] = {
-    "unknown_sandbox",
-    "v1",
-    "v2",
-};
+static constexpr std::string_view kEnum_container_v1beta1_ContainerHttpOption[] = {"unknown_http_option", "enabled", "redirected"};
+static constexpr std::string_view kEnum_container_v1beta1_ContainerPrivacy[] = {"unknown_privacy", "public", "private"};
+static constexpr std::string_view kEnum_container_v1beta1_ContainerProtocol[] = {"unknown_protocol", "http1", "h2c"};
+static constexpr std::string_view kEnum_container_v1beta1_ContainerSandbox[] = {"unknown_sandbox", "v1", "v2"};
 static constexpr Field kBody_containers_v1beta1_API_createContainer[] = {
     {"args", FieldKind::kString, true, {}, Rules{}},
     {"command", FieldKind::kString, true, {}, Rules{}},
@@ -597,10 +449,7 @@ static constexpr Field kBody_containers_v1beta1_API_updateContainer[] = {
     {"tags", FieldKind::kString, true, {}, Rules{}},
     {"timeout", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_container_v1beta1_ListCronsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-};
+static constexpr std::string_view kEnum_container_v1beta1_ListCronsRequestOrderBy[] = {"created_at_asc", "created_at_desc"};
 static constexpr Field kQuery_containers_v1beta1_API_listCrons[] = {
     {"container_id", FieldKind::kString, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_container_v1beta1_ListCronsRequestOrderBy, Rules{}},
@@ -619,12 +468,7 @@ static constexpr Field kBody_containers_v1beta1_API_updateCron[] = {
     {"name", FieldKind::kString, false, {}, Rules{}},
     {"schedule", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_container_v1beta1_ListDomainsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "hostname_asc",
-    "hostname_desc",
-};
+static constexpr std::string_view kEnum_container_v1beta1_ListDomainsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "hostname_asc", "hostname_desc"};
 static constexpr Field kQuery_containers_v1beta1_API_listDomains[] = {
     {"container_id", FieldKind::kString, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_container_v1beta1_ListDomainsRequestOrderBy, Rules{}},
@@ -635,12 +479,7 @@ static constexpr Field kBody_containers_v1beta1_API_createDomain[] = {
     {"container_id", FieldKind::kString, false, {}, Rules{}},
     {"hostname", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_container_v1beta1_ListNamespacesRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_container_v1beta1_ListNamespacesRequestOrderBy[] = {"created_at_asc", "created_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_containers_v1beta1_API_listNamespaces[] = {
     {"name", FieldKind::kString, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_container_v1beta1_ListNamespacesRequestOrderBy, Rules{}},
@@ -664,10 +503,7 @@ static constexpr Field kBody_containers_v1beta1_API_updateNamespace[] = {
     {"secret_environment_variables", FieldKind::kObject, true, {}, Rules{}},
     {"tags", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_container_v1beta1_ListTokensRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-};
+static constexpr std::string_view kEnum_container_v1beta1_ListTokensRequestOrderBy[] = {"created_at_asc", "created_at_desc"};
 static constexpr Field kQuery_containers_v1beta1_API_listTokens[] = {
     {"container_id", FieldKind::kString, false, {}, Rules{}},
     {"namespace_id", FieldKind::kString, false, {}, Rules{}},
@@ -681,10 +517,7 @@ static constexpr Field kBody_containers_v1beta1_API_createToken[] = {
     {"container_id", FieldKind::kString, false, {}, Rules{}},
     {"namespace_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_container_v1beta1_ListTriggersRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-};
+static constexpr std::string_view kEnum_container_v1beta1_ListTriggersRequestOrderBy[] = {"created_at_asc", "created_at_desc"};
 static constexpr Field kQuery_containers_v1beta1_API_listTriggers[] = {
     {"order_by", FieldKind::kEnum, false, kEnum_container_v1beta1_ListTriggersRequestOrderBy, Rules{}},
     {"page", FieldKind::kInt, false, {}, Rules{}},
@@ -706,19 +539,8 @@ static constexpr Field kBody_containers_v1beta1_API_updateTrigger[] = {
     {"name", FieldKind::kString, false, {}, Rules{.min_length = 1, .max_length = 50}},
     {"sqs_config", FieldKind::kObject, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_flexibleip_v1alpha1_ListFlexibleIPsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-};
-static constexpr std::string_view kEnum_flexibleip_v1alpha1_FlexibleIPStatus[] = {
-    "unknown",
-    "ready",
-    "updating",
-    "attached",
-    "error",
-    "detaching",
-    "locked",
-};
+static constexpr std::string_view kEnum_flexibleip_v1alpha1_ListFlexibleIPsRequestOrderBy[] = {"created_at_asc", "created_at_desc"};
+static constexpr std::string_view kEnum_flexibleip_v1alpha1_FlexibleIPStatus[] = {"unknown", "ready", "updating", "attached", "error", "detaching", "locked"};
 static constexpr Field kQuery_flexible_ip_v1alpha1_API_listFlexibleIPs[] = {
     {"order_by", FieldKind::kEnum, false, kEnum_flexibleip_v1alpha1_ListFlexibleIPsRequestOrderBy, Rules{}},
     {"organization_id", FieldKind::kString, false, {}, Rules{}},
@@ -749,12 +571,7 @@ static constexpr Field kBody_flexible_ip_v1alpha1_API_updateFlexibleIP[] = {
     {"reverse", FieldKind::kString, false, {}, Rules{}},
     {"tags", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_flexibleip_v1alpha1_MACAddressType[] = {
-    "unknown_type",
-    "vmware",
-    "xen",
-    "kvm",
-};
+static constexpr std::string_view kEnum_flexibleip_v1alpha1_MACAddressType[] = {"unknown_type", "vmware", "xen", "kvm"};
 static constexpr Field kBody_flexible_ip_v1alpha1_API_generateMACAddr[] = {
     {"mac_type", FieldKind::kEnum, false, kEnum_flexibleip_v1alpha1_MACAddressType, Rules{}},
 };
@@ -764,10 +581,7 @@ static constexpr Field kBody_flexible_ip_v1alpha1_API_duplicateMACAddr[] = {
 static constexpr Field kBody_flexible_ip_v1alpha1_API_moveMACAddr[] = {
     {"dst_fip_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_function_v1beta1_ListCronsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-};
+static constexpr std::string_view kEnum_function_v1beta1_ListCronsRequestOrderBy[] = {"created_at_asc", "created_at_desc"};
 static constexpr Field kQuery_functions_v1beta1_API_listCrons[] = {
     {"function_id", FieldKind::kString, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_function_v1beta1_ListCronsRequestOrderBy, Rules{}},
@@ -786,12 +600,7 @@ static constexpr Field kBody_functions_v1beta1_API_updateCron[] = {
     {"name", FieldKind::kString, false, {}, Rules{}},
     {"schedule", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_function_v1beta1_ListDomainsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "hostname_asc",
-    "hostname_desc",
-};
+static constexpr std::string_view kEnum_function_v1beta1_ListDomainsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "hostname_asc", "hostname_desc"};
 static constexpr Field kQuery_functions_v1beta1_API_listDomains[] = {
     {"function_id", FieldKind::kString, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_function_v1beta1_ListDomainsRequestOrderBy, Rules{}},
@@ -802,12 +611,7 @@ static constexpr Field kBody_functions_v1beta1_API_createDomain[] = {
     {"function_id", FieldKind::kString, false, {}, Rules{}},
     {"hostname", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_function_v1beta1_ListFunctionsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_function_v1beta1_ListFunctionsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_functions_v1beta1_API_listFunctions[] = {
     {"name", FieldKind::kString, false, {}, Rules{}},
     {"namespace_id", FieldKind::kString, false, {}, Rules{}},
@@ -817,58 +621,10 @@ static constexpr Field kQuery_functions_v1beta1_API_listFunctions[] = {
     {"page_size", FieldKind::kInt, false, {}, Rules{}},
     {"project_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_function_v1beta1_FunctionHttpOption[] = {
-    "unknown_http_option",
-    "enabled",
-    "redirected",
-};
-static constexpr std::string_view kEnum_function_v1beta1_FunctionPrivacy[] = {
-    "unknown_privacy",
-    "public",
-    "private",
-};
-static constexpr std::string_view kEnum_function_v1beta1_FunctionRuntime[] = {
-    "unknown_runtime",
-    "golang",
-    "python",
-    "python3",
-    "node8",
-    "node10",
-    "node14",
-    "node16",
-    "node17",
-    "python37",
-    "python38",
-    "python39",
-    "python310",
-    "go113",
-    "go117",
-    "go118",
-    "node18",
-    "rust165",
-    "go119",
-    "python311",
-    "php82",
-    "node19",
-    "go120",
-    "node20",
-    "go121",
-    "node22",
-    "python312",
-    "php83",
-    "go122",
-    "rust179",
-    "go123",
-    "go124",
-    "python313",
-    "rust185",
-    "php84",
-};
-static constexpr std::string_view kEnum_function_v1beta1_FunctionSandbox[] = {
-    "unknown_sandbox",
-    "v1",
-    "v2",
-};
+static constexpr std::string_view kEnum_function_v1beta1_FunctionHttpOption[] = {"unknown_http_option", "enabled", "redirected"};
+static constexpr std::string_view kEnum_function_v1beta1_FunctionPrivacy[] = {"unknown_privacy", "public", "private"};
+static constexpr std::string_view kEnum_function_v1beta1_FunctionRuntime[] = {"unknown_runtime", "golang", "python", "python3", "node8", "node10", "node14", "node16", "node17", "python37", "python38", "python39", "python310", "go113", "go117", "go118", "node18", "rust165", "go119", "python311", "php82", "node19", "go120", "node20", "go121", "node22", "python312", "php83", "go122", "rust179", "go123", "go124", "python313", "rust185", "php84"};
+static constexpr std::string_view kEnum_function_v1beta1_FunctionSandbox[] = {"unknown_sandbox", "v1", "v2"};
 static constexpr Field kBody_functions_v1beta1_API_createFunction[] = {
     {"description", FieldKind::kString, false, {}, Rules{}},
     {"environment_variables", FieldKind::kMap, false, {}, Rules{}},
@@ -907,12 +663,7 @@ static constexpr Field kBody_functions_v1beta1_API_updateFunction[] = {
 static constexpr Field kQuery_functions_v1beta1_API_getFunctionUploadURL[] = {
     {"content_length", FieldKind::kInt, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_function_v1beta1_ListNamespacesRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_function_v1beta1_ListNamespacesRequestOrderBy[] = {"created_at_asc", "created_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_functions_v1beta1_API_listNamespaces[] = {
     {"name", FieldKind::kString, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_function_v1beta1_ListNamespacesRequestOrderBy, Rules{}},
@@ -936,10 +687,7 @@ static constexpr Field kBody_functions_v1beta1_API_updateNamespace[] = {
     {"secret_environment_variables", FieldKind::kObject, true, {}, Rules{}},
     {"tags", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_function_v1beta1_ListTokensRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-};
+static constexpr std::string_view kEnum_function_v1beta1_ListTokensRequestOrderBy[] = {"created_at_asc", "created_at_desc"};
 static constexpr Field kQuery_functions_v1beta1_API_listTokens[] = {
     {"function_id", FieldKind::kString, false, {}, Rules{}},
     {"namespace_id", FieldKind::kString, false, {}, Rules{}},
@@ -953,10 +701,7 @@ static constexpr Field kBody_functions_v1beta1_API_createToken[] = {
     {"function_id", FieldKind::kString, false, {}, Rules{}},
     {"namespace_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_function_v1beta1_ListTriggersRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-};
+static constexpr std::string_view kEnum_function_v1beta1_ListTriggersRequestOrderBy[] = {"created_at_asc", "created_at_desc"};
 static constexpr Field kQuery_functions_v1beta1_API_listTriggers[] = {
     {"order_by", FieldKind::kEnum, false, kEnum_function_v1beta1_ListTriggersRequestOrderBy, Rules{}},
     {"page", FieldKind::kInt, false, {}, Rules{}},
@@ -978,21 +723,8 @@ static constexpr Field kBody_functions_v1beta1_API_updateTrigger[] = {
     {"name", FieldKind::kString, false, {}, Rules{.min_length = 1, .max_length = 50}},
     {"sqs_config", FieldKind::kObject, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_iam_v1alpha1_BearerType[] = {
-    "unknown_bearer_type",
-    "user",
-    "application",
-};
-static constexpr std::string_view kEnum_iam_v1alpha1_ListAPIKeysRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-    "expires_at_asc",
-    "expires_at_desc",
-    "access_key_asc",
-    "access_key_desc",
-};
+static constexpr std::string_view kEnum_iam_v1alpha1_BearerType[] = {"unknown_bearer_type", "user", "application"};
+static constexpr std::string_view kEnum_iam_v1alpha1_ListAPIKeysRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc", "expires_at_asc", "expires_at_desc", "access_key_asc", "access_key_desc"};
 static constexpr Field kQuery_iam_v1alpha1_API_listAPIKeys[] = {
     {"access_key", FieldKind::kString, false, {}, Rules{}},
     {"access_keys", FieldKind::kString, true, {}, Rules{}},
@@ -1020,14 +752,7 @@ static constexpr Field kBody_iam_v1alpha1_API_updateAPIKey[] = {
     {"description", FieldKind::kString, false, {}, Rules{.max_length = 200}},
     {"expires_at", FieldKind::kDate, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_iam_v1alpha1_ListApplicationsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_iam_v1alpha1_ListApplicationsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_iam_v1alpha1_API_listApplications[] = {
     {"application_ids", FieldKind::kString, true, {}, Rules{}},
     {"editable", FieldKind::kBool, false, {}, Rules{}},
@@ -1052,14 +777,7 @@ static constexpr Field kBody_iam_v1alpha1_API_updateApplication[] = {
 static constexpr Field kQuery_iam_v1alpha1_API_listGracePeriods[] = {
     {"user_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_iam_v1alpha1_ListGroupsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_iam_v1alpha1_ListGroupsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_iam_v1alpha1_API_listGroups[] = {
     {"application_ids", FieldKind::kString, true, {}, Rules{}},
     {"group_ids", FieldKind::kString, true, {}, Rules{}},
@@ -1098,12 +816,7 @@ static constexpr Field kBody_iam_v1alpha1_API_removeGroupMember[] = {
     {"user_id", FieldKind::kString, false, {}, Rules{}},
     {"application_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_iam_v1alpha1_ListJWTsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-};
+static constexpr std::string_view kEnum_iam_v1alpha1_ListJWTsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc"};
 static constexpr Field kQuery_iam_v1alpha1_API_listJWTs[] = {
     {"audience_id", FieldKind::kString, false, {}, Rules{}},
     {"expired", FieldKind::kBool, false, {}, Rules{}},
@@ -1115,24 +828,9 @@ static constexpr Field kBody_iam_v1alpha1_API_createJWT[] = {
     {"referrer", FieldKind::kString, false, {}, Rules{}},
     {"user_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_iam_v1alpha1_LogAction[] = {
-    "unknown_action",
-    "created",
-    "updated",
-    "deleted",
-};
-static constexpr std::string_view kEnum_iam_v1alpha1_ListLogsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-};
-static constexpr std::string_view kEnum_iam_v1alpha1_LogResourceType[] = {
-    "unknown_resource_type",
-    "api_key",
-    "user",
-    "application",
-    "group",
-    "policy",
-};
+static constexpr std::string_view kEnum_iam_v1alpha1_LogAction[] = {"unknown_action", "created", "updated", "deleted"};
+static constexpr std::string_view kEnum_iam_v1alpha1_ListLogsRequestOrderBy[] = {"created_at_asc", "created_at_desc"};
+static constexpr std::string_view kEnum_iam_v1alpha1_LogResourceType[] = {"unknown_resource_type", "api_key", "user", "application", "group", "policy"};
 static constexpr Field kQuery_iam_v1alpha1_API_listLogs[] = {
     {"action", FieldKind::kEnum, false, kEnum_iam_v1alpha1_LogAction, Rules{}},
     {"created_after", FieldKind::kDate, false, {}, Rules{}},
@@ -1163,24 +861,14 @@ static constexpr Field kBody_iam_v1alpha1_API_updateOrganizationSecuritySettings
 static constexpr Field kBody_iam_v1alpha1_API_parseSamlMetadata[] = {
     {"file", FieldKind::kObject, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_iam_v1alpha1_ListPermissionSetsRequestOrderBy[] = {
-    "name_asc",
-    "name_desc",
-    "created_at_asc",
-    "created_at_desc",
-};
+static constexpr std::string_view kEnum_iam_v1alpha1_ListPermissionSetsRequestOrderBy[] = {"name_asc", "name_desc", "created_at_asc", "created_at_desc"};
 static constexpr Field kQuery_iam_v1alpha1_API_listPermissionSets[] = {
     {"order_by", FieldKind::kEnum, false, kEnum_iam_v1alpha1_ListPermissionSetsRequestOrderBy, Rules{}},
     {"organization_id", FieldKind::kString, false, {}, Rules{}},
     {"page", FieldKind::kInt, false, {}, Rules{.has_greater_than_or_equal = true, .greater_than_or_equal = 1.0, .has_less_than_or_equal = true, .less_than_or_equal = 10000.0}},
     {"page_size", FieldKind::kInt, false, {}, Rules{.has_greater_than_or_equal = true, .greater_than_or_equal = 1.0, .has_less_than_or_equal = true, .less_than_or_equal = 100.0}},
 };
-static constexpr std::string_view kEnum_iam_v1alpha1_ListPoliciesRequestOrderBy[] = {
-    "policy_name_asc",
-    "policy_name_desc",
-    "created_at_asc",
-    "created_at_desc",
-};
+static constexpr std::string_view kEnum_iam_v1alpha1_ListPoliciesRequestOrderBy[] = {"policy_name_asc", "policy_name_desc", "created_at_asc", "created_at_desc"};
 static constexpr Field kQuery_iam_v1alpha1_API_listPolicies[] = {
     {"application_ids", FieldKind::kString, true, {}, Rules{}},
     {"editable", FieldKind::kBool, false, {}, Rules{}},
@@ -1215,10 +903,7 @@ static constexpr Field kBody_iam_v1alpha1_API_updatePolicy[] = {
     {"application_id", FieldKind::kString, false, {}, Rules{}},
     {"no_principal", FieldKind::kBool, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_iam_v1alpha1_ListQuotaRequestOrderBy[] = {
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_iam_v1alpha1_ListQuotaRequestOrderBy[] = {"name_asc", "name_desc"};
 static constexpr Field kQuery_iam_v1alpha1_API_listQuota[] = {
     {"order_by", FieldKind::kEnum, false, kEnum_iam_v1alpha1_ListQuotaRequestOrderBy, Rules{}},
     {"organization_id", FieldKind::kString, false, {}, Rules{}},
@@ -1242,23 +927,12 @@ static constexpr Field kBody_iam_v1alpha1_API_updateSaml[] = {
     {"entity_id", FieldKind::kString, false, {}, Rules{.min_length = 1, .max_length = 1024}},
     {"single_sign_on_url", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_iam_v1alpha1_SamlCertificateType[] = {
-    "unknown_certificate_type",
-    "signing",
-    "encryption",
-};
+static constexpr std::string_view kEnum_iam_v1alpha1_SamlCertificateType[] = {"unknown_certificate_type", "signing", "encryption"};
 static constexpr Field kBody_iam_v1alpha1_API_addSamlCertificate[] = {
     {"content", FieldKind::kString, false, {}, Rules{.min_length = 1, .max_length = 16384}},
     {"type", FieldKind::kEnum, false, kEnum_iam_v1alpha1_SamlCertificateType, Rules{}},
 };
-static constexpr std::string_view kEnum_iam_v1alpha1_ListSSHKeysRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_iam_v1alpha1_ListSSHKeysRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_iam_v1alpha1_API_listSSHKeys[] = {
     {"disabled", FieldKind::kBool, false, {}, Rules{}},
     {"name", FieldKind::kString, false, {}, Rules{.min_length = 1, .max_length = 1000}},
@@ -1277,23 +951,8 @@ static constexpr Field kBody_iam_v1alpha1_API_updateSSHKey[] = {
     {"disabled", FieldKind::kBool, false, {}, Rules{}},
     {"name", FieldKind::kString, false, {}, Rules{.max_length = 1000}},
 };
-static constexpr std::string_view kEnum_iam_v1alpha1_ListUsersRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-    "email_asc",
-    "email_desc",
-    "last_login_asc",
-    "last_login_desc",
-    "username_asc",
-    "username_desc",
-};
-static constexpr std::string_view kEnum_iam_v1alpha1_UserType[] = {
-    "unknown_type",
-    "owner",
-    "member",
-};
+static constexpr std::string_view kEnum_iam_v1alpha1_ListUsersRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc", "email_asc", "email_desc", "last_login_asc", "last_login_desc", "username_asc", "username_desc"};
+static constexpr std::string_view kEnum_iam_v1alpha1_UserType[] = {"unknown_type", "owner", "member"};
 static constexpr Field kQuery_iam_v1alpha1_API_listUsers[] = {
     {"mfa", FieldKind::kBool, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_iam_v1alpha1_ListUsersRequestOrderBy, Rules{}},
@@ -1359,12 +1018,7 @@ static constexpr Field kQuery_instance_v1_API_listImages[] = {
     {"public", FieldKind::kBool, false, {}, Rules{}},
     {"tags", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_instance_v1_Arch[] = {
-    "unknown_arch",
-    "x86_64",
-    "arm",
-    "arm64",
-};
+static constexpr std::string_view kEnum_instance_v1_Arch[] = {"unknown_arch", "x86_64", "arm", "arm64"};
 static constexpr Field kBody_instance_v1_API_createImage[] = {
     {"arch", FieldKind::kEnum, false, kEnum_instance_v1_Arch, Rules{}},
     {"extra_volumes", FieldKind::kMap, false, {}, Rules{}},
@@ -1375,11 +1029,7 @@ static constexpr Field kBody_instance_v1_API_createImage[] = {
     {"project", FieldKind::kString, false, {}, Rules{}},
     {"organization", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_instance_v1_ImageState[] = {
-    "available",
-    "creating",
-    "error",
-};
+static constexpr std::string_view kEnum_instance_v1_ImageState[] = {"available", "creating", "error"};
 static constexpr Field kBody_instance_v1_API__setImage[] = {
     {"arch", FieldKind::kEnum, false, kEnum_instance_v1_Arch, Rules{}},
     {"creation_date", FieldKind::kDate, false, {}, Rules{}},
@@ -1411,11 +1061,7 @@ static constexpr Field kQuery_instance_v1_API_listIps[] = {
     {"tags", FieldKind::kString, true, {}, Rules{}},
     {"type", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_instance_v1_IpType[] = {
-    "unknown_iptype",
-    "routed_ipv4",
-    "routed_ipv6",
-};
+static constexpr std::string_view kEnum_instance_v1_IpType[] = {"unknown_iptype", "routed_ipv4", "routed_ipv6"};
 static constexpr Field kBody_instance_v1_API_createIp[] = {
     {"server", FieldKind::kString, false, {}, Rules{}},
     {"tags", FieldKind::kString, true, {}, Rules{}},
@@ -1437,14 +1083,8 @@ static constexpr Field kQuery_instance_v1_API_listPlacementGroups[] = {
     {"project", FieldKind::kString, false, {}, Rules{}},
     {"tags", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_instance_v1_PlacementGroupPolicyMode[] = {
-    "optional",
-    "enforced",
-};
-static constexpr std::string_view kEnum_instance_v1_PlacementGroupPolicyType[] = {
-    "max_availability",
-    "low_latency",
-};
+static constexpr std::string_view kEnum_instance_v1_PlacementGroupPolicyMode[] = {"optional", "enforced"};
+static constexpr std::string_view kEnum_instance_v1_PlacementGroupPolicyType[] = {"max_availability", "low_latency"};
 static constexpr Field kBody_instance_v1_API_createPlacementGroup[] = {
     {"name", FieldKind::kString, false, {}, Rules{}},
     {"policy_mode", FieldKind::kEnum, false, kEnum_instance_v1_PlacementGroupPolicyMode, Rules{}},
@@ -1494,11 +1134,7 @@ static constexpr Field kQuery_instance_v1_API_listSecurityGroups[] = {
     {"project_default", FieldKind::kBool, false, {}, Rules{}},
     {"tags", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_instance_v1_SecurityGroupPolicy[] = {
-    "unknown_policy",
-    "accept",
-    "drop",
-};
+static constexpr std::string_view kEnum_instance_v1_SecurityGroupPolicy[] = {"unknown_policy", "accept", "drop"};
 static constexpr Field kBody_instance_v1_API_createSecurityGroup[] = {
     {"description", FieldKind::kString, false, {}, Rules{}},
     {"enable_default_security", FieldKind::kBool, false, {}, Rules{}},
@@ -1543,23 +1179,9 @@ static constexpr Field kQuery_instance_v1_API_listSecurityGroupRules[] = {
     {"page", FieldKind::kInt, false, {}, Rules{}},
     {"per_page", FieldKind::kInt, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_instance_v1_SecurityGroupRuleAction[] = {
-    "unknown_action",
-    "accept",
-    "drop",
-};
-static constexpr std::string_view kEnum_instance_v1_SecurityGroupRuleDirection[] = {
-    "unknown_direction",
-    "inbound",
-    "outbound",
-};
-static constexpr std::string_view kEnum_instance_v1_SecurityGroupRuleProtocol[] = {
-    "unknown_protocol",
-    "TCP",
-    "UDP",
-    "ICMP",
-    "ANY",
-};
+static constexpr std::string_view kEnum_instance_v1_SecurityGroupRuleAction[] = {"unknown_action", "accept", "drop"};
+static constexpr std::string_view kEnum_instance_v1_SecurityGroupRuleDirection[] = {"unknown_direction", "inbound", "outbound"};
+static constexpr std::string_view kEnum_instance_v1_SecurityGroupRuleProtocol[] = {"unknown_protocol", "TCP", "UDP", "ICMP", "ANY"};
 static constexpr Field kBody_instance_v1_API_createSecurityGroupRule[] = {
     {"action", FieldKind::kEnum, false, kEnum_instance_v1_SecurityGroupRuleAction, Rules{}},
     {"dest_port_from", FieldKind::kInt, false, {}, Rules{}},
@@ -1593,20 +1215,8 @@ static constexpr Field kBody_instance_v1_API__setSecurityGroupRule[] = {
     {"position", FieldKind::kInt, false, {}, Rules{}},
     {"protocol", FieldKind::kEnum, false, kEnum_instance_v1_SecurityGroupRuleProtocol, Rules{}},
 };
-static constexpr std::string_view kEnum_instance_v1_ListServersRequestOrder[] = {
-    "creation_date_desc",
-    "creation_date_asc",
-    "modification_date_desc",
-    "modification_date_asc",
-};
-static constexpr std::string_view kEnum_instance_v1_ServerState[] = {
-    "running",
-    "stopped",
-    "stopped in place",
-    "starting",
-    "stopping",
-    "locked",
-};
+static constexpr std::string_view kEnum_instance_v1_ListServersRequestOrder[] = {"creation_date_desc", "creation_date_asc", "modification_date_desc", "modification_date_asc"};
+static constexpr std::string_view kEnum_instance_v1_ServerState[] = {"running", "stopped", "stopped in place", "starting", "stopping", "locked"};
 static constexpr Field kQuery_instance_v1_API_listServers[] = {
     {"commercial_type", FieldKind::kString, false, {}, Rules{}},
     {"name", FieldKind::kString, false, {}, Rules{}},
@@ -1625,11 +1235,7 @@ static constexpr Field kQuery_instance_v1_API_listServers[] = {
     {"with_ip", FieldKind::kString, false, {}, Rules{}},
     {"without_ip", FieldKind::kBool, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_instance_v1_BootType[] = {
-    "local",
-    "bootscript",
-    "rescue",
-};
+static constexpr std::string_view kEnum_instance_v1_BootType[] = {"local", "bootscript", "rescue"};
 static constexpr Field kBody_instance_v1_API_createServer[] = {
     {"admin_password_encryption_ssh_key_id", FieldKind::kString, false, {}, Rules{}},
     {"boot_type", FieldKind::kEnum, false, kEnum_instance_v1_BootType, Rules{}},
@@ -1649,15 +1255,7 @@ static constexpr Field kBody_instance_v1_API_createServer[] = {
     {"project", FieldKind::kString, false, {}, Rules{}},
     {"organization", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_instance_v1_ServerAction[] = {
-    "poweron",
-    "backup",
-    "stop_in_place",
-    "poweroff",
-    "terminate",
-    "reboot",
-    "enable_routed_ip",
-};
+static constexpr std::string_view kEnum_instance_v1_ServerAction[] = {"poweron", "backup", "stop_in_place", "poweroff", "terminate", "reboot", "enable_routed_ip"};
 static constexpr Field kBody_instance_v1_API__setServer[] = {
     {"admin_password_encryption_ssh_key_id", FieldKind::kString, false, {}, Rules{}},
     {"allowed_actions", FieldKind::kEnum, true, kEnum_instance_v1_ServerAction, Rules{}},
@@ -1714,12 +1312,7 @@ static constexpr Field kBody_instance_v1_API_serverAction[] = {
 static constexpr Field kBody_instance_v1_API_attachServerFileSystem[] = {
     {"filesystem_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_instance_v1_AttachServerVolumeRequestVolumeType[] = {
-    "unknown_volume_type",
-    "l_ssd",
-    "b_ssd",
-    "sbs_volume",
-};
+static constexpr std::string_view kEnum_instance_v1_AttachServerVolumeRequestVolumeType[] = {"unknown_volume_type", "l_ssd", "b_ssd", "sbs_volume"};
 static constexpr Field kBody_instance_v1_API_attachServerVolume[] = {
     {"boot", FieldKind::kBool, false, {}, Rules{}},
     {"volume_id", FieldKind::kString, false, {}, Rules{}},
@@ -1754,12 +1347,7 @@ static constexpr Field kQuery_instance_v1_API_listSnapshots[] = {
     {"project", FieldKind::kString, false, {}, Rules{}},
     {"tags", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_instance_v1_SnapshotVolumeType[] = {
-    "unknown_volume_type",
-    "l_ssd",
-    "b_ssd",
-    "unified",
-};
+static constexpr std::string_view kEnum_instance_v1_SnapshotVolumeType[] = {"unknown_volume_type", "l_ssd", "b_ssd", "unified"};
 static constexpr Field kBody_instance_v1_API_createSnapshot[] = {
     {"bucket", FieldKind::kString, false, {}, Rules{}},
     {"key", FieldKind::kString, false, {}, Rules{}},
@@ -1775,22 +1363,8 @@ static constexpr Field kBody_instance_v1_API_updateSnapshot[] = {
     {"name", FieldKind::kString, false, {}, Rules{}},
     {"tags", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_instance_v1_SnapshotState[] = {
-    "available",
-    "snapshotting",
-    "error",
-    "invalid_data",
-    "importing",
-    "exporting",
-};
-static constexpr std::string_view kEnum_instance_v1_VolumeVolumeType[] = {
-    "l_ssd",
-    "b_ssd",
-    "unified",
-    "scratch",
-    "sbs_volume",
-    "sbs_snapshot",
-};
+static constexpr std::string_view kEnum_instance_v1_SnapshotState[] = {"available", "snapshotting", "error", "invalid_data", "importing", "exporting"};
+static constexpr std::string_view kEnum_instance_v1_VolumeVolumeType[] = {"l_ssd", "b_ssd", "unified", "scratch", "sbs_volume", "sbs_snapshot"};
 static constexpr Field kBody_instance_v1_API__setSnapshot[] = {
     {"base_volume", FieldKind::kObject, false, {}, Rules{}},
     {"creation_date", FieldKind::kDate, false, {}, Rules{}},
@@ -1834,46 +1408,8 @@ static constexpr Field kBody_instance_v1_API_updateVolume[] = {
 static constexpr Field kBody_ipam_v1_API_releaseIPSet[] = {
     {"ip_ids", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_ipam_v1_ListIPsRequestOrderBy[] = {
-    "created_at_desc",
-    "created_at_asc",
-    "updated_at_desc",
-    "updated_at_asc",
-    "attached_at_desc",
-    "attached_at_asc",
-    "ip_address_desc",
-    "ip_address_asc",
-    "mac_address_desc",
-    "mac_address_asc",
-};
-static constexpr std::string_view kEnum_ipam_v1_ResourceType[] = {
-    "unknown_type",
-    "custom",
-    "instance_server",
-    "instance_ip",
-    "instance_private_nic",
-    "lb_server",
-    "fip_ip",
-    "vpc_gateway",
-    "vpc_gateway_network",
-    "k8s_node",
-    "k8s_cluster",
-    "rdb_instance",
-    "redis_cluster",
-    "baremetal_server",
-    "baremetal_private_nic",
-    "llm_deployment",
-    "mgdb_instance",
-    "apple_silicon_server",
-    "apple_silicon_private_nic",
-    "serverless_container",
-    "serverless_function",
-    "vpn_gateway",
-    "ddl_datalab",
-    "kafka_cluster",
-    "bgp_endpoint",
-    "scbl_sedb_cluster",
-};
+static constexpr std::string_view kEnum_ipam_v1_ListIPsRequestOrderBy[] = {"created_at_desc", "created_at_asc", "updated_at_desc", "updated_at_asc", "attached_at_desc", "attached_at_asc", "ip_address_desc", "ip_address_asc", "mac_address_desc", "mac_address_asc"};
+static constexpr std::string_view kEnum_ipam_v1_ResourceType[] = {"unknown_type", "custom", "instance_server", "instance_ip", "instance_private_nic", "lb_server", "fip_ip", "vpc_gateway", "vpc_gateway_network", "k8s_node", "k8s_cluster", "rdb_instance", "redis_cluster", "baremetal_server", "baremetal_private_nic", "llm_deployment", "mgdb_instance", "apple_silicon_server", "apple_silicon_private_nic", "serverless_container", "serverless_function", "vpn_gateway", "ddl_datalab", "kafka_cluster", "bgp_endpoint", "scbl_sedb_cluster"};
 static constexpr Field kQuery_ipam_v1_API_listIPs[] = {
     {"attached", FieldKind::kBool, false, {}, Rules{}},
     {"ip_ids", FieldKind::kString, true, {}, Rules{}},
@@ -1922,28 +1458,8 @@ static constexpr Field kQuery_k8s_v1_API_listClusterTypes[] = {
     {"page", FieldKind::kInt, false, {}, Rules{.has_greater_than = true, .greater_than = 0.0}},
     {"page_size", FieldKind::kInt, false, {}, Rules{.has_greater_than = true, .greater_than = 0.0, .has_less_than_or_equal = true, .less_than_or_equal = 100.0}},
 };
-static constexpr std::string_view kEnum_k8s_v1_ListClustersRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-    "name_asc",
-    "name_desc",
-    "status_asc",
-    "status_desc",
-    "version_asc",
-    "version_desc",
-};
-static constexpr std::string_view kEnum_k8s_v1_ClusterStatus[] = {
-    "unknown",
-    "creating",
-    "ready",
-    "deleting",
-    "deleted",
-    "updating",
-    "locked",
-    "pool_required",
-};
+static constexpr std::string_view kEnum_k8s_v1_ListClustersRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc", "name_asc", "name_desc", "status_asc", "status_desc", "version_asc", "version_desc"};
+static constexpr std::string_view kEnum_k8s_v1_ClusterStatus[] = {"unknown", "creating", "ready", "deleting", "deleted", "updating", "locked", "pool_required"};
 static constexpr Field kQuery_k8s_v1_API_listClusters[] = {
     {"name", FieldKind::kString, false, {}, Rules{.min_length = 1}},
     {"order_by", FieldKind::kEnum, false, kEnum_k8s_v1_ListClustersRequestOrderBy, Rules{}},
@@ -1955,16 +1471,7 @@ static constexpr Field kQuery_k8s_v1_API_listClusters[] = {
     {"status", FieldKind::kEnum, false, kEnum_k8s_v1_ClusterStatus, Rules{}},
     {"type", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_k8s_v1_CNI[] = {
-    "unknown_cni",
-    "cilium",
-    "calico",
-    "weave",
-    "flannel",
-    "kilo",
-    "none",
-    "cilium_native",
-};
+static constexpr std::string_view kEnum_k8s_v1_CNI[] = {"unknown_cni", "cilium", "calico", "weave", "flannel", "kilo", "none", "cilium_native"};
 static constexpr Field kBody_k8s_v1_API_createCluster[] = {
     {"admission_plugins", FieldKind::kString, true, {}, Rules{}},
     {"apiserver_cert_sans", FieldKind::kString, true, {}, Rules{}},
@@ -2017,32 +1524,8 @@ static constexpr Field kQuery_k8s_v1_API_getClusterKubeConfig[] = {
 static constexpr Field kBody_k8s_v1_API_migratePoolsToNewImages[] = {
     {"pool_ids", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_k8s_v1_ListNodesRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-    "name_asc",
-    "name_desc",
-    "status_asc",
-    "status_desc",
-    "version_asc",
-    "version_desc",
-};
-static constexpr std::string_view kEnum_k8s_v1_NodeStatus[] = {
-    "unknown",
-    "creating",
-    "not_ready",
-    "ready",
-    "deleting",
-    "deleted",
-    "locked",
-    "rebooting",
-    "creation_error",
-    "upgrading",
-    "starting",
-    "registering",
-};
+static constexpr std::string_view kEnum_k8s_v1_ListNodesRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc", "name_asc", "name_desc", "status_asc", "status_desc", "version_asc", "version_desc"};
+static constexpr std::string_view kEnum_k8s_v1_NodeStatus[] = {"unknown", "creating", "not_ready", "ready", "deleting", "deleted", "locked", "rebooting", "creation_error", "upgrading", "starting", "registering"};
 static constexpr Field kQuery_k8s_v1_API_listNodes[] = {
     {"name", FieldKind::kString, false, {}, Rules{.min_length = 1}},
     {"order_by", FieldKind::kEnum, false, kEnum_k8s_v1_ListNodesRequestOrderBy, Rules{}},
@@ -2051,28 +1534,8 @@ static constexpr Field kQuery_k8s_v1_API_listNodes[] = {
     {"pool_id", FieldKind::kString, false, {}, Rules{}},
     {"status", FieldKind::kEnum, false, kEnum_k8s_v1_NodeStatus, Rules{}},
 };
-static constexpr std::string_view kEnum_k8s_v1_ListPoolsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-    "name_asc",
-    "name_desc",
-    "status_asc",
-    "status_desc",
-    "version_asc",
-    "version_desc",
-};
-static constexpr std::string_view kEnum_k8s_v1_PoolStatus[] = {
-    "unknown",
-    "ready",
-    "deleting",
-    "deleted",
-    "scaling",
-    "warning",
-    "locked",
-    "upgrading",
-};
+static constexpr std::string_view kEnum_k8s_v1_ListPoolsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc", "name_asc", "name_desc", "status_asc", "status_desc", "version_asc", "version_desc"};
+static constexpr std::string_view kEnum_k8s_v1_PoolStatus[] = {"unknown", "ready", "deleting", "deleted", "scaling", "warning", "locked", "upgrading"};
 static constexpr Field kQuery_k8s_v1_API_listPools[] = {
     {"name", FieldKind::kString, false, {}, Rules{.min_length = 1}},
     {"order_by", FieldKind::kEnum, false, kEnum_k8s_v1_ListPoolsRequestOrderBy, Rules{}},
@@ -2080,19 +1543,8 @@ static constexpr Field kQuery_k8s_v1_API_listPools[] = {
     {"page_size", FieldKind::kInt, false, {}, Rules{.has_greater_than = true, .greater_than = 0.0, .has_less_than_or_equal = true, .less_than_or_equal = 100.0}},
     {"status", FieldKind::kEnum, false, kEnum_k8s_v1_PoolStatus, Rules{}},
 };
-static constexpr std::string_view kEnum_k8s_v1_Runtime[] = {
-    "unknown_runtime",
-    "docker",
-    "containerd",
-    "crio",
-};
-static constexpr std::string_view kEnum_k8s_v1_PoolVolumeType[] = {
-    "default_volume_type",
-    "l_ssd",
-    "b_ssd",
-    "sbs_5k",
-    "sbs_15k",
-};
+static constexpr std::string_view kEnum_k8s_v1_Runtime[] = {"unknown_runtime", "docker", "containerd", "crio"};
+static constexpr std::string_view kEnum_k8s_v1_PoolVolumeType[] = {"default_volume_type", "l_ssd", "b_ssd", "sbs_5k", "sbs_15k"};
 static constexpr Field kBody_k8s_v1_API_createPool[] = {
     {"autohealing", FieldKind::kBool, false, {}, Rules{}},
     {"autoscaling", FieldKind::kBool, false, {}, Rules{}},
@@ -2140,14 +1592,7 @@ static constexpr Field kQuery_marketplace_v2_API_listCategories[] = {
     {"page", FieldKind::kInt, false, {}, Rules{}},
     {"page_size", FieldKind::kInt, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_marketplace_v2_ListImagesRequestOrderBy[] = {
-    "name_asc",
-    "name_desc",
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-};
+static constexpr std::string_view kEnum_marketplace_v2_ListImagesRequestOrderBy[] = {"name_asc", "name_desc", "created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc"};
 static constexpr Field kQuery_marketplace_v2_API_listImages[] = {
     {"arch", FieldKind::kString, false, {}, Rules{}},
     {"category", FieldKind::kString, false, {}, Rules{}},
@@ -2156,17 +1601,8 @@ static constexpr Field kQuery_marketplace_v2_API_listImages[] = {
     {"page", FieldKind::kInt, false, {}, Rules{}},
     {"page_size", FieldKind::kInt, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_marketplace_v2_ListLocalImagesRequestOrderBy[] = {
-    "type_asc",
-    "type_desc",
-    "created_at_asc",
-    "created_at_desc",
-};
-static constexpr std::string_view kEnum_marketplace_v2_LocalImageType[] = {
-    "unknown_type",
-    "instance_local",
-    "instance_sbs",
-};
+static constexpr std::string_view kEnum_marketplace_v2_ListLocalImagesRequestOrderBy[] = {"type_asc", "type_desc", "created_at_asc", "created_at_desc"};
+static constexpr std::string_view kEnum_marketplace_v2_LocalImageType[] = {"unknown_type", "instance_local", "instance_sbs"};
 static constexpr Field kQuery_marketplace_v2_API_listLocalImages[] = {
     {"arch", FieldKind::kString, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_marketplace_v2_ListLocalImagesRequestOrderBy, Rules{}},
@@ -2178,10 +1614,7 @@ static constexpr Field kQuery_marketplace_v2_API_listLocalImages[] = {
     {"version_id", FieldKind::kString, false, {}, Rules{}},
     {"image_label", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_marketplace_v2_ListVersionsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-};
+static constexpr std::string_view kEnum_marketplace_v2_ListVersionsRequestOrderBy[] = {"created_at_asc", "created_at_desc"};
 static constexpr Field kQuery_marketplace_v2_API_listVersions[] = {
     {"image_id", FieldKind::kString, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_marketplace_v2_ListVersionsRequestOrderBy, Rules{}},
@@ -2200,14 +1633,7 @@ static constexpr Field kBody_mnq_v1beta1_SnsAPI_deactivateSns[] = {
 static constexpr Field kBody_mnq_v1beta1_SqsAPI_deactivateSqs[] = {
     {"project_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_mnq_v1beta1_ListNatsAccountsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_mnq_v1beta1_ListNatsAccountsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_mnq_v1beta1_NatsAPI_listNatsAccounts[] = {
     {"order_by", FieldKind::kEnum, false, kEnum_mnq_v1beta1_ListNatsAccountsRequestOrderBy, Rules{}},
     {"page", FieldKind::kInt, false, {}, Rules{}},
@@ -2221,14 +1647,7 @@ static constexpr Field kBody_mnq_v1beta1_NatsAPI_createNatsAccount[] = {
 static constexpr Field kBody_mnq_v1beta1_NatsAPI_updateNatsAccount[] = {
     {"name", FieldKind::kString, false, {}, Rules{.min_length = 1, .max_length = 64}},
 };
-static constexpr std::string_view kEnum_mnq_v1beta1_ListNatsCredentialsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_mnq_v1beta1_ListNatsCredentialsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_mnq_v1beta1_NatsAPI_listNatsCredentials[] = {
     {"nats_account_id", FieldKind::kString, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_mnq_v1beta1_ListNatsCredentialsRequestOrderBy, Rules{}},
@@ -2240,14 +1659,7 @@ static constexpr Field kBody_mnq_v1beta1_NatsAPI_createNatsCredentials[] = {
     {"name", FieldKind::kString, false, {}, Rules{.min_length = 1, .max_length = 500}},
     {"nats_account_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_mnq_v1beta1_ListSnsCredentialsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_mnq_v1beta1_ListSnsCredentialsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_mnq_v1beta1_SnsAPI_listSnsCredentials[] = {
     {"order_by", FieldKind::kEnum, false, kEnum_mnq_v1beta1_ListSnsCredentialsRequestOrderBy, Rules{}},
     {"page", FieldKind::kInt, false, {}, Rules{}},
@@ -2266,14 +1678,7 @@ static constexpr Field kBody_mnq_v1beta1_SnsAPI_updateSnsCredentials[] = {
 static constexpr Field kQuery_mnq_v1beta1_SnsAPI_getSnsInfo[] = {
     {"project_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_mnq_v1beta1_ListSqsCredentialsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "updated_at_asc",
-    "updated_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_mnq_v1beta1_ListSqsCredentialsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "updated_at_asc", "updated_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_mnq_v1beta1_SqsAPI_listSqsCredentials[] = {
     {"order_by", FieldKind::kEnum, false, kEnum_mnq_v1beta1_ListSqsCredentialsRequestOrderBy, Rules{}},
     {"page", FieldKind::kInt, false, {}, Rules{}},
@@ -2292,15 +1697,7 @@ static constexpr Field kBody_mnq_v1beta1_SqsAPI_updateSqsCredentials[] = {
 static constexpr Field kQuery_mnq_v1beta1_SqsAPI_getSqsInfo[] = {
     {"project_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_product_catalog_v2alpha1_ListPublicCatalogProductsRequestProductType[] = {
-    "unknown_product_type",
-    "instance",
-    "apple_silicon",
-    "elastic_metal",
-    "dedibox",
-    "block_storage",
-    "object_storage",
-};
+static constexpr std::string_view kEnum_product_catalog_v2alpha1_ListPublicCatalogProductsRequestProductType[] = {"unknown_product_type", "instance", "apple_silicon", "elastic_metal", "dedibox", "block_storage", "object_storage"};
 static constexpr Field kQuery_product_catalog_v2alpha1_PublicCatalogAPI_listPublicCatalogProducts[] = {
     {"page", FieldKind::kInt, false, {}, Rules{.has_greater_than_or_equal = true, .greater_than_or_equal = 1.0}},
     {"page_size", FieldKind::kInt, false, {}, Rules{.has_greater_than_or_equal = true, .greater_than_or_equal = 1.0}},
@@ -2310,12 +1707,7 @@ static constexpr Field kQuery_product_catalog_v2alpha1_PublicCatalogAPI_listPubl
     {"zone", FieldKind::kString, false, {}, Rules{}},
     {"datacenter", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_vpc_v2_ListPrivateNetworksRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_vpc_v2_ListPrivateNetworksRequestOrderBy[] = {"created_at_asc", "created_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_vpc_v2_API_listPrivateNetworks[] = {
     {"dhcp_enabled", FieldKind::kBool, false, {}, Rules{}},
     {"name", FieldKind::kString, false, {}, Rules{}},
@@ -2362,10 +1754,7 @@ static constexpr Field kBody_vpc_v2_API_updateRoute[] = {
     {"nexthop_resource_id", FieldKind::kString, false, {}, Rules{}},
     {"tags", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_vpc_v2_ListSubnetsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-};
+static constexpr std::string_view kEnum_vpc_v2_ListSubnetsRequestOrderBy[] = {"created_at_asc", "created_at_desc"};
 static constexpr Field kQuery_vpc_v2_API_listSubnets[] = {
     {"order_by", FieldKind::kEnum, false, kEnum_vpc_v2_ListSubnetsRequestOrderBy, Rules{}},
     {"organization_id", FieldKind::kString, false, {}, Rules{}},
@@ -2375,12 +1764,7 @@ static constexpr Field kQuery_vpc_v2_API_listSubnets[] = {
     {"subnet_ids", FieldKind::kString, true, {}, Rules{}},
     {"vpc_id", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_vpc_v2_ListVPCsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "name_asc",
-    "name_desc",
-};
+static constexpr std::string_view kEnum_vpc_v2_ListVPCsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "name_asc", "name_desc"};
 static constexpr Field kQuery_vpc_v2_API_listVPCs[] = {
     {"is_default", FieldKind::kBool, false, {}, Rules{}},
     {"name", FieldKind::kString, false, {}, Rules{}},
@@ -2405,29 +1789,14 @@ static constexpr Field kBody_vpc_v2_API_updateVPC[] = {
 static constexpr Field kQuery_vpc_v2_API_getAcl[] = {
     {"is_ipv6", FieldKind::kBool, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_vpc_v2_Action[] = {
-    "unknown_action",
-    "accept",
-    "drop",
-};
+static constexpr std::string_view kEnum_vpc_v2_Action[] = {"unknown_action", "accept", "drop"};
 static constexpr Field kBody_vpc_v2_API_setAcl[] = {
     {"default_policy", FieldKind::kEnum, false, kEnum_vpc_v2_Action, Rules{}},
     {"is_ipv6", FieldKind::kBool, false, {}, Rules{}},
     {"rules", FieldKind::kObject, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_vpcgw_v1_ListDHCPEntriesRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "ip_address_asc",
-    "ip_address_desc",
-    "hostname_asc",
-    "hostname_desc",
-};
-static constexpr std::string_view kEnum_vpcgw_v1_DHCPEntryType[] = {
-    "unknown",
-    "reservation",
-    "lease",
-};
+static constexpr std::string_view kEnum_vpcgw_v1_ListDHCPEntriesRequestOrderBy[] = {"created_at_asc", "created_at_desc", "ip_address_asc", "ip_address_desc", "hostname_asc", "hostname_desc"};
+static constexpr std::string_view kEnum_vpcgw_v1_DHCPEntryType[] = {"unknown", "reservation", "lease"};
 static constexpr Field kQuery_vpc_gw_v1_API_listDHCPEntries[] = {
     {"gateway_network_id", FieldKind::kString, false, {}, Rules{}},
     {"hostname", FieldKind::kString, false, {}, Rules{}},
@@ -2450,12 +1819,7 @@ static constexpr Field kBody_vpc_gw_v1_API_setDHCPEntries[] = {
 static constexpr Field kBody_vpc_gw_v1_API_updateDHCPEntry[] = {
     {"ip_address", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_vpcgw_v1_ListDHCPsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "subnet_asc",
-    "subnet_desc",
-};
+static constexpr std::string_view kEnum_vpcgw_v1_ListDHCPsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "subnet_asc", "subnet_desc"};
 static constexpr Field kQuery_vpc_gw_v1_API_listDHCPs[] = {
     {"address", FieldKind::kString, false, {}, Rules{}},
     {"has_address", FieldKind::kString, false, {}, Rules{}},
@@ -2496,21 +1860,8 @@ static constexpr Field kBody_vpc_gw_v1_API_updateDHCP[] = {
     {"subnet", FieldKind::kString, false, {}, Rules{}},
     {"valid_lifetime", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_vpcgw_v1_ListGatewayNetworksRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "status_asc",
-    "status_desc",
-};
-static constexpr std::string_view kEnum_vpcgw_v1_GatewayNetworkStatus[] = {
-    "unknown",
-    "created",
-    "attaching",
-    "configuring",
-    "ready",
-    "detaching",
-    "deleted",
-};
+static constexpr std::string_view kEnum_vpcgw_v1_ListGatewayNetworksRequestOrderBy[] = {"created_at_asc", "created_at_desc", "status_asc", "status_desc"};
+static constexpr std::string_view kEnum_vpcgw_v1_GatewayNetworkStatus[] = {"unknown", "created", "attaching", "configuring", "ready", "detaching", "deleted"};
 static constexpr Field kQuery_vpc_gw_v1_API_listGatewayNetworks[] = {
     {"dhcp_id", FieldKind::kString, false, {}, Rules{}},
     {"enable_masquerade", FieldKind::kBool, false, {}, Rules{}},
@@ -2541,28 +1892,8 @@ static constexpr Field kBody_vpc_gw_v1_API_updateGatewayNetwork[] = {
     {"address", FieldKind::kString, false, {}, Rules{}},
     {"ipam_config", FieldKind::kObject, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_vpcgw_v1_ListGatewaysRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "name_asc",
-    "name_desc",
-    "type_asc",
-    "type_desc",
-    "status_asc",
-    "status_desc",
-};
-static constexpr std::string_view kEnum_vpcgw_v1_GatewayStatus[] = {
-    "unknown",
-    "stopped",
-    "allocating",
-    "configuring",
-    "running",
-    "stopping",
-    "failed",
-    "deleting",
-    "deleted",
-    "locked",
-};
+static constexpr std::string_view kEnum_vpcgw_v1_ListGatewaysRequestOrderBy[] = {"created_at_asc", "created_at_desc", "name_asc", "name_desc", "type_asc", "type_desc", "status_asc", "status_desc"};
+static constexpr std::string_view kEnum_vpcgw_v1_GatewayStatus[] = {"unknown", "stopped", "allocating", "configuring", "running", "stopping", "failed", "deleting", "deleted", "locked"};
 static constexpr Field kQuery_vpc_gw_v1_API_listGateways[] = {
     {"name", FieldKind::kString, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_vpcgw_v1_ListGatewaysRequestOrderBy, Rules{}},
@@ -2600,14 +1931,7 @@ static constexpr Field kBody_vpc_gw_v1_API_updateGateway[] = {
 static constexpr Field kBody_vpc_gw_v1_API_upgradeGateway[] = {
     {"type", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_vpcgw_v1_ListIPsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "ip_asc",
-    "ip_desc",
-    "reverse_asc",
-    "reverse_desc",
-};
+static constexpr std::string_view kEnum_vpcgw_v1_ListIPsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "ip_asc", "ip_desc", "reverse_asc", "reverse_desc"};
 static constexpr Field kQuery_vpc_gw_v1_API_listIPs[] = {
     {"is_free", FieldKind::kBool, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_vpcgw_v1_ListIPsRequestOrderBy, Rules{}},
@@ -2627,18 +1951,8 @@ static constexpr Field kBody_vpc_gw_v1_API_updateIP[] = {
     {"reverse", FieldKind::kString, false, {}, Rules{}},
     {"tags", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_vpcgw_v1_ListPATRulesRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "public_port_asc",
-    "public_port_desc",
-};
-static constexpr std::string_view kEnum_vpcgw_v1_PATRuleProtocol[] = {
-    "unknown",
-    "both",
-    "tcp",
-    "udp",
-};
+static constexpr std::string_view kEnum_vpcgw_v1_ListPATRulesRequestOrderBy[] = {"created_at_asc", "created_at_desc", "public_port_asc", "public_port_desc"};
+static constexpr std::string_view kEnum_vpcgw_v1_PATRuleProtocol[] = {"unknown", "both", "tcp", "udp"};
 static constexpr Field kQuery_vpc_gw_v1_API_listPATRules[] = {
     {"gateway_id", FieldKind::kString, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_vpcgw_v1_ListPATRulesRequestOrderBy, Rules{}},
@@ -2664,20 +1978,8 @@ static constexpr Field kBody_vpc_gw_v1_API_updatePATRule[] = {
     {"protocol", FieldKind::kEnum, false, kEnum_vpcgw_v1_PATRuleProtocol, Rules{}},
     {"public_port", FieldKind::kInt, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_vpcgw_v2_ListGatewayNetworksRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "status_asc",
-    "status_desc",
-};
-static constexpr std::string_view kEnum_vpcgw_v2_GatewayNetworkStatus[] = {
-    "unknown_status",
-    "created",
-    "attaching",
-    "configuring",
-    "ready",
-    "detaching",
-};
+static constexpr std::string_view kEnum_vpcgw_v2_ListGatewayNetworksRequestOrderBy[] = {"created_at_asc", "created_at_desc", "status_asc", "status_desc"};
+static constexpr std::string_view kEnum_vpcgw_v2_GatewayNetworkStatus[] = {"unknown_status", "created", "attaching", "configuring", "ready", "detaching"};
 static constexpr Field kQuery_vpc_gw_v2_API_listGatewayNetworks[] = {
     {"gateway_ids", FieldKind::kString, true, {}, Rules{}},
     {"masquerade_enabled", FieldKind::kBool, false, {}, Rules{}},
@@ -2699,27 +2001,8 @@ static constexpr Field kBody_vpc_gw_v2_API_updateGatewayNetwork[] = {
     {"ipam_ip_id", FieldKind::kString, false, {}, Rules{}},
     {"push_default_route", FieldKind::kBool, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_vpcgw_v2_ListGatewaysRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "name_asc",
-    "name_desc",
-    "type_asc",
-    "type_desc",
-    "status_asc",
-    "status_desc",
-};
-static constexpr std::string_view kEnum_vpcgw_v2_GatewayStatus[] = {
-    "unknown_status",
-    "stopped",
-    "allocating",
-    "configuring",
-    "running",
-    "stopping",
-    "failed",
-    "deleting",
-    "locked",
-};
+static constexpr std::string_view kEnum_vpcgw_v2_ListGatewaysRequestOrderBy[] = {"created_at_asc", "created_at_desc", "name_asc", "name_desc", "type_asc", "type_desc", "status_asc", "status_desc"};
+static constexpr std::string_view kEnum_vpcgw_v2_GatewayStatus[] = {"unknown_status", "stopped", "allocating", "configuring", "running", "stopping", "failed", "deleting", "locked"};
 static constexpr Field kQuery_vpc_gw_v2_API_listGateways[] = {
     {"include_legacy", FieldKind::kBool, false, {}, Rules{}},
     {"name", FieldKind::kString, false, {}, Rules{}},
@@ -2762,14 +2045,7 @@ static constexpr Field kBody_vpc_gw_v2_API_setBastionAllowedIPs[] = {
 static constexpr Field kBody_vpc_gw_v2_API_upgradeGateway[] = {
     {"type", FieldKind::kString, false, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_vpcgw_v2_ListIPsRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "address_asc",
-    "address_desc",
-    "reverse_asc",
-    "reverse_desc",
-};
+static constexpr std::string_view kEnum_vpcgw_v2_ListIPsRequestOrderBy[] = {"created_at_asc", "created_at_desc", "address_asc", "address_desc", "reverse_asc", "reverse_desc"};
 static constexpr Field kQuery_vpc_gw_v2_API_listIPs[] = {
     {"is_free", FieldKind::kBool, false, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_vpcgw_v2_ListIPsRequestOrderBy, Rules{}},
@@ -2789,18 +2065,8 @@ static constexpr Field kBody_vpc_gw_v2_API_updateIP[] = {
     {"reverse", FieldKind::kString, false, {}, Rules{}},
     {"tags", FieldKind::kString, true, {}, Rules{}},
 };
-static constexpr std::string_view kEnum_vpcgw_v2_ListPatRulesRequestOrderBy[] = {
-    "created_at_asc",
-    "created_at_desc",
-    "public_port_asc",
-    "public_port_desc",
-};
-static constexpr std::string_view kEnum_vpcgw_v2_PatRuleProtocol[] = {
-    "unknown_protocol",
-    "both",
-    "tcp",
-    "udp",
-};
+static constexpr std::string_view kEnum_vpcgw_v2_ListPatRulesRequestOrderBy[] = {"created_at_asc", "created_at_desc", "public_port_asc", "public_port_desc"};
+static constexpr std::string_view kEnum_vpcgw_v2_PatRuleProtocol[] = {"unknown_protocol", "both", "tcp", "udp"};
 static constexpr Field kQuery_vpc_gw_v2_API_listPatRules[] = {
     {"gateway_ids", FieldKind::kString, true, {}, Rules{}},
     {"order_by", FieldKind::kEnum, false, kEnum_vpcgw_v2_ListPatRulesRequestOrderBy, Rules{}},

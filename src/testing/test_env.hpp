@@ -18,16 +18,33 @@
 
 namespace scwd::testing {
 
+// A fresh data directory, a bootstrapped store and an App over it without any module yet: what
+// TestApp builds on, and the base of the core's tests that serve only modules of their own.
+class BareApp {
+ protected:
+  // Opens the store, bootstraps the first organization and builds the App on config_ (whose
+  // other fields the caller may set first).
+  void open() {
+    store_ = store::open_sqlite({(dir_.path() / "scwd.db").string()});
+    identity_ = auth::bootstrap(*store_, {}, clock_.now()).identity;
+    config_.version = "test";
+    app_ = std::make_unique<app::App>(*store_, clock_, config_);
+  }
+
+  TempDir dir_;
+  Clock clock_;
+  app::Config config_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<app::App> app_;
+  auth::Identity identity_;
+};
+
 // A bootstrapped store and an App with every product module.
-class TestApp {
+class TestApp : private BareApp {
  public:
   // `extra`: a module of the test's own, served beside the products.
   explicit TestApp(std::unique_ptr<app::Module> extra = nullptr) {
-    store_ = store::open_sqlite({(dir_.path() / "scwd.db").string()});
-    auto boot = auth::bootstrap(*store_, {}, clock_.now());
-    identity_ = boot.identity;
-    config_.version = "test";
-    app_ = std::make_unique<app::App>(*store_, clock_, config_);
+    open();
     for (auto f : products::all()) app_->add_module(f());
     if (extra) app_->add_module(std::move(extra));
     app_->add_module(admin::make_module(*app_));
@@ -66,14 +83,6 @@ class TestApp {
   app::Config& config() { return config_; }
   Clock& clock() { return clock_; }
   const auth::Identity& identity() const { return identity_; }
-
- private:
-  TempDir dir_;
-  Clock clock_;
-  app::Config config_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<app::App> app_;
-  auth::Identity identity_;
 };
 
 // A request context for calling a product's functions directly: the caller is `organization`

@@ -897,9 +897,8 @@ function renderCatalog({ packages, ops }) {
       enumIdents.add(id);
       e = { ident: id, values: field.enumValues };
       enumArrays.set(key, e);
-      lines.push(`static constexpr std::string_view ${id}[] = {`);
-      for (const v of field.enumValues) lines.push(`    ${cppString(v)},`);
-      lines.push('};');
+      // One line per enum: its values are data, not code to read line by line.
+      lines.push(`static constexpr std::string_view ${id}[] = {${field.enumValues.map(cppString).join(', ')}};`);
     }
     return e.ident;
   };

@@ -35,14 +35,11 @@ class TestModule : public Module {
 constexpr Permission kRead{"Test", Access::kRead, "test_thing", false};
 constexpr Permission kPublic{"", Access::kNone, "", true};
 
-class AppTest : public ::testing::Test {
+class AppTest : public ::testing::Test, protected testing::BareApp {
  protected:
   void SetUp() override {
-    store_ = store::open_sqlite({(dir_.path() / "scwd.db").string()});
-    identity_ = auth::bootstrap(*store_, {}, clock_.now()).identity;
-    config_.version = "test";
     config_.body_limit = 4096;
-    app_ = std::make_unique<App>(*store_, clock_, config_);
+    open();
   }
 
   void finalize_with(std::function<void(Registry&)> routes) {
@@ -90,12 +87,6 @@ class AppTest : public ::testing::Test {
     return nullptr;
   }
 
-  testing::TempDir dir_;
-  Clock clock_;
-  Config config_;
-  std::unique_ptr<store::Store> store_;
-  auth::Identity identity_;
-  std::unique_ptr<App> app_;
   std::string last_request_id_;
 };
 

@@ -1,6 +1,10 @@
 #include "core/iam/catalog.hpp"
 
+#include <deque>
+#include <initializer_list>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "core/util/crypto.hpp"
 
@@ -8,30 +12,23 @@ namespace scwd::iam {
 
 using app::Access;
 
+namespace {
+
+// The name of `value` in `names` (in the order the enum declares its values), or `fallback`.
+template <typename E, std::size_t N>
+std::string_view name_of(E value, const std::string_view (&names)[N], std::string_view fallback) {
+  auto i = static_cast<std::size_t>(value);
+  return i < N ? names[i] : fallback;
+}
+
+}  // namespace
+
 std::string_view to_string(ScopeType s) {
-  switch (s) {
-    case ScopeType::kProjects:
-      return "projects";
-    case ScopeType::kOrganization:
-      return "organization";
-    case ScopeType::kAccountRootUser:
-      return "account_root_user";
-  }
-  return "unknown_scope_type";
+  return name_of(s, {"projects", "organization", "account_root_user"}, "unknown_scope_type");
 }
 
 std::string_view to_string(Access a) {
-  switch (a) {
-    case Access::kNone:
-      return "none";
-    case Access::kRead:
-      return "read";
-    case Access::kWrite:
-      return "write";
-    case Access::kFull:
-      return "full";
-  }
-  return "none";
+  return name_of(a, {"none", "read", "write", "full"}, "none");
 }
 
 bool covers(Access granted, Access needed) {
@@ -50,6 +47,31 @@ std::string uuid_from(std::string_view name) {
   return u;
 }
 
+// A name built at start-up, kept for the life of the process (sets refer to their names).
+std::string_view keep(std::string name) {
+  static std::deque<std::string> names;
+  return names.emplace_back(std::move(name));
+}
+
+// A set named "<stem><suffix>" of a product, and what it grants.
+struct Named {
+  std::string_view suffix, description;
+};
+// One project-level entry of a category: when `what` is given, a product's "<stem>FullAccess" and
+// "<stem>ReadOnly" (on `what`), then those of its `parts` ("<stem><suffix>", on "<what> <part's
+// description>"); then its other sets, in order.
+struct Entry {
+  std::string_view stem, what;
+  std::vector<Named> sets, parts;
+};
+Entry product(std::string_view stem, std::string_view what, std::vector<Named> sets = {},
+              std::vector<Named> parts = {}) {
+  return {stem, what, std::move(sets), std::move(parts)};
+}
+Entry sets(std::string_view stem, std::vector<Named> sets) {
+  return {stem, {}, std::move(sets), {}};
+}
+
 struct Builder {
   std::vector<PermissionSet> sets;
 
@@ -63,6 +85,17 @@ struct Builder {
     s.grants = std::move(grants);
     sets.push_back(std::move(s));
   }
+  // "<stem>Manager" (full access to `families`) and "<stem>ReadOnly" (read access to them).
+  void managed(std::string_view stem, std::string_view category, std::string manager,
+               std::string read_only, std::initializer_list<std::string_view> families) {
+    std::vector<Grant> full, read;
+    for (auto f : families) {
+      full.push_back({f, Access::kFull});
+      read.push_back({f, Access::kRead});
+    }
+    org(keep(std::string(stem) + "Manager"), category, std::move(manager), std::move(full));
+    org(keep(std::string(stem) + "ReadOnly"), category, std::move(read_only), std::move(read));
+  }
   // A project-level set; its grants are derived from the name (see granted()).
   void prj(std::string_view name, std::string_view category, std::string description) {
     PermissionSet s;
@@ -72,12 +105,22 @@ struct Builder {
     s.categories = {category};
     sets.push_back(std::move(s));
   }
-  // "<stem>FullAccess" and "<stem>ReadOnly" of one product.
-  void product(std::string_view full, std::string_view read_only, std::string_view category,
-               std::string_view what) {
-    prj(full, category,
-        "Full access to create, read, list, edit and delete " + std::string(what) + ".");
-    prj(read_only, category, "Read-only access to list and read " + std::string(what) + ".");
+  // A product's "<stem>FullAccess" and "<stem>ReadOnly", on `what`.
+  void pair(const std::string& stem, const std::string& what, std::string_view category) {
+    prj(keep(stem + "FullAccess"), category,
+        "Full access to create, read, list, edit and delete " + what + ".");
+    prj(keep(stem + "ReadOnly"), category, "Read-only access to list and read " + what + ".");
+  }
+  // The project-level sets of one category, in order.
+  void category(std::string_view category, std::initializer_list<Entry> entries) {
+    for (auto& e : entries) {
+      std::string stem(e.stem), what(e.what);
+      if (!what.empty()) pair(stem, what, category);
+      for (auto& part : e.parts)
+        pair(stem + std::string(part.suffix), what + " " + std::string(part.description), category);
+      for (auto& n : e.sets)
+        prj(keep(stem + std::string(n.suffix)), category, std::string(n.description));
+    }
   }
 };
 
@@ -85,81 +128,54 @@ std::vector<PermissionSet> build() {
   Builder b;
   constexpr Access R = Access::kRead;
   constexpr Access F = Access::kFull;
+  // `before`, then `access` on each family of IAM (users, applications, groups, policies, API
+  // keys, the Organization's settings), then `after`.
+  auto iam = [](Access access, std::vector<Grant> after, std::vector<Grant> before = {}) {
+    for (std::string_view f : {"IAMUsers", "IAMApplications", "IAMGroups", "IAMPolicies",
+                               "IAMAPIKeys", "IAMOrganization"})
+      before.push_back({f, access});
+    before.insert(before.end(), after.begin(), after.end());
+    return before;
+  };
   // --- organization level ---
-  b.org("ProjectManager", "Projects",
-        "Create, rename, list and delete Projects of the Organization (no access to the "
-        "resources inside them).",
-        {{"Projects", F}});
-  b.org("ProjectReadOnly", "Projects", "List and read the Projects of the Organization.",
-        {{"Projects", R}});
+  b.managed("Project", "Projects",
+            "Create, rename, list and delete Projects of the Organization (no access to the "
+            "resources inside them).",
+            "List and read the Projects of the Organization.", {"Projects"});
   b.org("IAMManager", "IAM",
         "Full access to IAM: users, applications, groups, policies, API keys and the "
         "Organization's security settings; includes ProjectManager.",
-        {{"IAMUsers", F},
-         {"IAMApplications", F},
-         {"IAMGroups", F},
-         {"IAMPolicies", F},
-         {"IAMAPIKeys", F},
-         {"IAMOrganization", F},
-         {"IAMLogs", R},
-         {"Quota", R},
-         {"Projects", F}});
+        iam(F, {{"IAMLogs", R}, {"Quota", R}, {"Projects", F}}));
   b.org("IAMReadOnly", "IAM",
         "List and read IAM users, applications, groups, policies, API keys, logs and the "
         "Organization's security settings.",
-        {{"IAMUsers", R},
-         {"IAMApplications", R},
-         {"IAMGroups", R},
-         {"IAMPolicies", R},
-         {"IAMAPIKeys", R},
-         {"IAMOrganization", R},
-         {"IAMLogs", R},
-         {"Quota", R}});
-  b.org("IAMApplicationManager", "IAM",
-        "Create, edit and delete IAM applications, including their API keys.",
-        {{"IAMApplications", F}, {"IAMAPIKeys", F}});
-  b.org("IAMApplicationReadOnly", "IAM", "List and read IAM applications and their API keys.",
-        {{"IAMApplications", R}, {"IAMAPIKeys", R}});
-  b.org("IAMUserManager", "IAM",
-        "Invite, create, edit, lock and delete users, including listing their API keys.",
-        {{"IAMUsers", F}, {"IAMAPIKeys", F}});
-  b.org("IAMUserReadOnly", "IAM", "List and read users, including listing their API keys.",
-        {{"IAMUsers", R}, {"IAMAPIKeys", R}});
-  b.org("IAMGroupManager", "IAM", "Create, edit and delete groups and their members.",
-        {{"IAMGroups", F}});
-  b.org("IAMGroupReadOnly", "IAM", "List and read groups.", {{"IAMGroups", R}});
-  b.org("IAMPolicyManager", "IAM", "Create, edit and delete policies and their rules.",
-        {{"IAMPolicies", F}});
-  b.org("IAMPolicyReadOnly", "IAM", "List and read policies and their rules.",
-        {{"IAMPolicies", R}});
-  b.org("BillingManager", "Billing",
-        "Manage billing contacts, payment methods, budgets and alerts; read invoices and "
-        "consumption.",
-        {{"Billing", F}, {"Contracts", F}});
-  b.org("BillingReadOnly", "Billing", "Read billing information, invoices and consumption.",
-        {{"Billing", R}, {"Contracts", R}});
+        iam(R, {{"IAMLogs", R}, {"Quota", R}}));
+  b.managed("IAMApplication", "IAM",
+            "Create, edit and delete IAM applications, including their API keys.",
+            "List and read IAM applications and their API keys.",
+            {"IAMApplications", "IAMAPIKeys"});
+  b.managed("IAMUser", "IAM",
+            "Invite, create, edit, lock and delete users, including listing their API keys.",
+            "List and read users, including listing their API keys.", {"IAMUsers", "IAMAPIKeys"});
+  b.managed("IAMGroup", "IAM", "Create, edit and delete groups and their members.",
+            "List and read groups.", {"IAMGroups"});
+  b.managed("IAMPolicy", "IAM", "Create, edit and delete policies and their rules.",
+            "List and read policies and their rules.", {"IAMPolicies"});
+  b.managed("Billing", "Billing",
+            "Manage billing contacts, payment methods, budgets and alerts; read invoices and "
+            "consumption.",
+            "Read billing information, invoices and consumption.", {"Billing", "Contracts"});
   b.org("OrganizationManager", "Organization",
         "Manage the Organization: Projects, IAM, billing and support tickets (no access to "
         "resources).",
-        {{"Projects", F},
-         {"IAMUsers", F},
-         {"IAMApplications", F},
-         {"IAMGroups", F},
-         {"IAMPolicies", F},
-         {"IAMAPIKeys", F},
-         {"IAMOrganization", F},
-         {"IAMLogs", R},
-         {"Quota", R},
-         {"Billing", F},
-         {"Contracts", F},
-         {"SupportTickets", F}});
+        iam(F,
+            {{"IAMLogs", R}, {"Quota", R}, {"Billing", F}, {"Contracts", F}, {"SupportTickets", F}},
+            {{"Projects", F}}));
   b.org("OrganizationReadOnly", "Organization",
         "Read the Organization's information, Projects and quotas.",
         {{"Projects", R}, {"IAMOrganization", R}, {"Quota", R}, {"Contracts", R}});
-  b.org("SupportTicketManager", "Support", "Create, read and close support tickets.",
-        {{"SupportTickets", F}});
-  b.org("SupportTicketReadOnly", "Support", "List and read support tickets.",
-        {{"SupportTickets", R}});
+  b.managed("SupportTicket", "Support", "Create, read and close support tickets.",
+            "List and read support tickets.", {"SupportTickets"});
   b.org("AbuseTicketManager", "Support", "Read and answer abuse tickets.", {{"AbuseTickets", F}});
   b.org("AuditTrailReadOnly", "Audit Trail", "List and read Audit Trail events.",
         {{"AuditTrail", R}, {"IAMLogs", R}});
@@ -193,118 +209,97 @@ std::vector<PermissionSet> build() {
     all.all_access = R;
     b.sets.push_back(all);
   }
-  b.product("InstancesFullAccess", "InstancesReadOnly", "Compute", "Instances");
-  b.prj("InstancesServerStart", "Compute", "Power on Instances.");
-  b.prj("InstancesServerStop", "Compute", "Power off Instances.");
-  b.product("SSHKeysFullAccess", "SSHKeysReadOnly", "Compute", "SSH keys");
-  b.product("ElasticMetalFullAccess", "ElasticMetalReadOnly", "Bare Metal",
-            "Elastic Metal servers and flexible IPs");
-  b.product("AppleSiliconFullAccess", "AppleSiliconReadOnly", "Bare Metal",
-            "Apple silicon servers");
-  b.product("DediboxFullAccess", "DediboxReadOnly", "Bare Metal", "Dedibox servers");
-  b.prj("DediboxConsoleFullAccess", "Bare Metal", "Full access to the Dedibox console.");
-  b.product("ObjectStorageFullAccess", "ObjectStorageReadOnly", "Storage",
-            "Object Storage buckets and objects");
-  b.prj("ObjectStorageObjectsRead", "Storage", "Read Object Storage objects.");
-  b.prj("ObjectStorageObjectsWrite", "Storage", "Write Object Storage objects.");
-  b.prj("ObjectStorageObjectsDelete", "Storage", "Delete Object Storage objects.");
-  b.prj("ObjectStorageBucketsRead", "Storage", "List and read Object Storage buckets.");
-  b.prj("ObjectStorageBucketsWrite", "Storage", "Create and edit Object Storage buckets.");
-  b.prj("ObjectStorageBucketsDelete", "Storage", "Delete Object Storage buckets.");
-  b.prj("ObjectStorageBucketPolicyFullAccess", "Storage",
-        "Full access to Object Storage bucket policies.");
-  b.product("BlockStorageFullAccess", "BlockStorageReadOnly", "Storage",
-            "Block Storage volumes and snapshots");
-  b.product("FileStorageFullAccess", "FileStorageReadOnly", "Storage", "File Storage");
-  b.product("ContainerRegistryFullAccess", "ContainerRegistryReadOnly", "Containers",
-            "Container Registry namespaces and images");
-  b.product("PrivateNetworksFullAccess", "PrivateNetworksReadOnly", "Network", "Private Networks");
-  b.product("VPCFullAccess", "VPCReadOnly", "Network", "VPCs and Private Networks");
-  b.product("IPAMFullAccess", "IPAMReadOnly", "Network", "IPAM IP addresses");
-  b.product("VPCGatewayFullAccess", "VPCGatewayReadOnly", "Network", "Public Gateways");
-  b.product("InterlinkFullAccess", "InterlinkReadOnly", "Network", "InterLink connections");
-  b.product("InterlinkPartnerFullAccess", "InterlinkPartnerReadOnly", "Network",
-            "InterLink partner connections");
-  b.product("SiteToSiteVPNFullAccess", "SiteToSiteVPNReadOnly", "Network",
-            "Site-to-Site VPN gateways and connections");
-  b.product("LoadBalancersFullAccess", "LoadBalancersReadOnly", "Network", "Load Balancers");
-  b.product("EdgeServicesFullAccess", "EdgeServicesReadOnly", "Network", "Edge Services");
-  b.product("KubernetesFullAccess", "KubernetesReadOnly", "Containers", "Kubernetes clusters");
-  b.prj("KubernetesExternalNodeRegister", "Containers",
-        "Register external nodes in Kubernetes Kosmos clusters.");
-  b.prj("KubernetesSystemMastersGroupAccess", "Containers",
-        "Access to the system:masters group of Kubernetes clusters.");
-  b.product("FunctionsFullAccess", "FunctionsReadOnly", "Serverless", "Serverless Functions");
-  b.prj("FunctionsPrivateAccess", "Serverless", "Invoke private Serverless Functions.");
-  b.product("ContainersFullAccess", "ContainersReadOnly", "Serverless", "Serverless Containers");
-  b.prj("ContainersPrivateAccess", "Serverless", "Invoke private Serverless Containers.");
-  b.product("ServerlessJobsFullAccess", "ServerlessJobsReadOnly", "Serverless", "Serverless Jobs");
-  b.product("RelationalDatabasesFullAccess", "RelationalDatabasesReadOnly", "Databases",
-            "Managed Databases for PostgreSQL and MySQL");
-  b.product("ServerlessSQLDatabaseFullAccess", "ServerlessSQLDatabaseReadOnly", "Databases",
-            "Serverless SQL Databases");
-  b.prj("ServerlessSQLDatabaseReadWrite", "Databases",
-        "Read and write Serverless SQL Databases settings.");
-  b.prj("ServerlessSQLDatabaseDataReadWrite", "Databases",
-        "Read and write the data of Serverless SQL Databases.");
-  b.product("RedisFullAccess", "RedisReadOnly", "Databases", "Managed Databases for Redis");
-  b.product("MongoDBFullAccess", "MongoDBReadOnly", "Databases", "Managed MongoDB");
-  b.product("SearchDBFullAccess", "SearchDBReadOnly", "Databases", "Managed OpenSearch");
-  b.prj("GenerativeApisModelAccess", "AI", "Query the models of Generative APIs.");
-  b.prj("GenerativeApisFullAccess", "AI", "Full access to Generative APIs.");
-  b.product("InferenceFullAccess", "InferenceReadOnly", "AI", "Managed Inference deployments");
-  b.product("DistributedDataLabFullAccess", "DistributedDataLabReadOnly", "Data",
-            "Distributed Data Lab clusters");
-  b.product("DataWarehouseFullAccess", "DataWarehouseReadOnly", "Data", "Data Warehouse");
-  b.product("KafkaClusterFullAccess", "KafkaClusterReadOnly", "Data", "Kafka clusters");
-  b.product("MessagingAndQueuingFullAccess", "MessagingAndQueuingReadOnly", "Integration",
-            "Messaging and Queuing (NATS, SQS, SNS)");
-  b.product("IoTFullAccess", "IoTReadOnly", "Integration", "IoT Hub");
-  b.product("DomainsDNSFullAccess", "DomainsDNSReadOnly", "Domains & Web", "domains and DNS");
-  b.product("WebHostingFullAccess", "WebHostingReadOnly", "Domains & Web", "Web Hosting");
-  b.product("MailboxFullAccess", "MailboxReadOnly", "Domains & Web", "mailboxes");
-  b.product("TransactionalEmailFullAccess", "TransactionalEmailReadOnly", "Domains & Web",
-            "Transactional Email");
-  b.product("TransactionalEmailBlocklistFullAccess", "TransactionalEmailBlocklistReadOnly",
-            "Domains & Web", "Transactional Email blocklists");
-  b.product("TransactionalEmailDomainFullAccess", "TransactionalEmailDomainReadOnly",
-            "Domains & Web", "Transactional Email domains");
-  b.product("TransactionalEmailEmailFullAccess", "TransactionalEmailEmailReadOnly", "Domains & Web",
-            "Transactional Email emails");
-  b.product("TransactionalEmailWebhookFullAccess", "TransactionalEmailWebhookReadOnly",
-            "Domains & Web", "Transactional Email webhooks");
-  b.product("TransactionalEmailProjectSettingsFullAccess",
-            "TransactionalEmailProjectSettingsReadOnly", "Domains & Web",
-            "Transactional Email project settings");
-  b.product("TransactionalEmailOfferSubscriptionFullAccess",
-            "TransactionalEmailOfferSubscriptionReadOnly", "Domains & Web",
-            "Transactional Email offer subscriptions");
-  b.prj("TransactionalEmailEmailSmtpCreate", "Domains & Web",
-        "Send Transactional Emails through SMTP.");
-  b.prj("TransactionalEmailEmailApiCreate", "Domains & Web",
-        "Send Transactional Emails through the API.");
-  b.prj("TransactionalEmailPoolReadOnly", "Domains & Web",
-        "List and read Transactional Email IP pools.");
-  b.product("ObservabilityFullAccess", "ObservabilityReadOnly", "Observability",
-            "Cockpit data sources, tokens and alerts");
-  b.product("SecretManagerFullAccess", "SecretManagerReadOnly", "Security & Identity",
-            "Secret Manager secrets");
-  b.prj("SecretManagerSecretAccess", "Security & Identity", "Access the versions of secrets.");
-  b.prj("SecretManagerSecretCreate", "Security & Identity", "Create secrets.");
-  b.prj("SecretManagerSecretDelete", "Security & Identity", "Delete secrets.");
-  b.prj("SecretManagerSecretWrite", "Security & Identity", "Edit secrets and add versions.");
-  b.prj("SecretManagerSecretRestore", "Security & Identity", "Restore deleted secrets.");
-  b.product("KeyManagerFullAccess", "KeyManagerReadOnly", "Security & Identity",
-            "Key Manager keys");
-  b.prj("KeyManagerKeyWrite", "Security & Identity", "Edit Key Manager keys.");
-  b.prj("KeyManagerKeyDecrypt", "Security & Identity", "Decrypt data with Key Manager keys.");
-  b.prj("KeyManagerKeyEncrypt", "Security & Identity", "Encrypt data with Key Manager keys.");
-  b.prj("KeyManagerKeySign", "Security & Identity", "Sign data with Key Manager keys.");
-  b.prj("KeyManagerKeyVerify", "Security & Identity", "Verify signatures with Key Manager keys.");
-  b.prj("KeyManagerKeyDelete", "Security & Identity", "Delete Key Manager keys.");
-  b.prj("KeyManagerKeyCreate", "Security & Identity", "Create Key Manager keys.");
-  b.prj("KeyManagerKeyRestore", "Security & Identity", "Restore Key Manager keys.");
-  b.product("QaaSFullAccess", "QaaSReadOnly", "Labs", "Quantum as a Service");
+  b.category(
+      "Compute",
+      {product("Instances", "Instances",
+               {{"ServerStart", "Power on Instances."}, {"ServerStop", "Power off Instances."}}),
+       product("SSHKeys", "SSH keys")});
+  b.category("Bare Metal",
+             {product("ElasticMetal", "Elastic Metal servers and flexible IPs"),
+              product("AppleSilicon", "Apple silicon servers"),
+              product("Dedibox", "Dedibox servers",
+                      {{"ConsoleFullAccess", "Full access to the Dedibox console."}})});
+  b.category(
+      "Storage",
+      {product("ObjectStorage", "Object Storage buckets and objects",
+               {{"ObjectsRead", "Read Object Storage objects."},
+                {"ObjectsWrite", "Write Object Storage objects."},
+                {"ObjectsDelete", "Delete Object Storage objects."},
+                {"BucketsRead", "List and read Object Storage buckets."},
+                {"BucketsWrite", "Create and edit Object Storage buckets."},
+                {"BucketsDelete", "Delete Object Storage buckets."},
+                {"BucketPolicyFullAccess", "Full access to Object Storage bucket policies."}}),
+       product("BlockStorage", "Block Storage volumes and snapshots"),
+       product("FileStorage", "File Storage")});
+  b.category("Containers",
+             {product("ContainerRegistry", "Container Registry namespaces and images")});
+  b.category(
+      "Network",
+      {product("PrivateNetworks", "Private Networks"), product("VPC", "VPCs and Private Networks"),
+       product("IPAM", "IPAM IP addresses"), product("VPCGateway", "Public Gateways"),
+       product("Interlink", "InterLink connections"),
+       product("InterlinkPartner", "InterLink partner connections"),
+       product("SiteToSiteVPN", "Site-to-Site VPN gateways and connections"),
+       product("LoadBalancers", "Load Balancers"), product("EdgeServices", "Edge Services")});
+  b.category(
+      "Containers",
+      {product("Kubernetes", "Kubernetes clusters",
+               {{"ExternalNodeRegister", "Register external nodes in Kubernetes Kosmos clusters."},
+                {"SystemMastersGroupAccess",
+                 "Access to the system:masters group of Kubernetes clusters."}})});
+  b.category("Serverless", {product("Functions", "Serverless Functions",
+                                    {{"PrivateAccess", "Invoke private Serverless Functions."}}),
+                            product("Containers", "Serverless Containers",
+                                    {{"PrivateAccess", "Invoke private Serverless Containers."}}),
+                            product("ServerlessJobs", "Serverless Jobs")});
+  b.category("Databases",
+             {product("RelationalDatabases", "Managed Databases for PostgreSQL and MySQL"),
+              product("ServerlessSQLDatabase", "Serverless SQL Databases",
+                      {{"ReadWrite", "Read and write Serverless SQL Databases settings."},
+                       {"DataReadWrite", "Read and write the data of Serverless SQL Databases."}}),
+              product("Redis", "Managed Databases for Redis"),
+              product("MongoDB", "Managed MongoDB"), product("SearchDB", "Managed OpenSearch")});
+  b.category("AI", {sets("GenerativeApis", {{"ModelAccess", "Query the models of Generative APIs."},
+                                            {"FullAccess", "Full access to Generative APIs."}}),
+                    product("Inference", "Managed Inference deployments")});
+  b.category("Data", {product("DistributedDataLab", "Distributed Data Lab clusters"),
+                      product("DataWarehouse", "Data Warehouse"),
+                      product("KafkaCluster", "Kafka clusters")});
+  b.category("Integration",
+             {product("MessagingAndQueuing", "Messaging and Queuing (NATS, SQS, SNS)"),
+              product("IoT", "IoT Hub")});
+  b.category("Domains & Web",
+             {product("DomainsDNS", "domains and DNS"), product("WebHosting", "Web Hosting"),
+              product("Mailbox", "mailboxes"),
+              product("TransactionalEmail", "Transactional Email",
+                      {{"EmailSmtpCreate", "Send Transactional Emails through SMTP."},
+                       {"EmailApiCreate", "Send Transactional Emails through the API."},
+                       {"PoolReadOnly", "List and read Transactional Email IP pools."}},
+                      {{"Blocklist", "blocklists"},
+                       {"Domain", "domains"},
+                       {"Email", "emails"},
+                       {"Webhook", "webhooks"},
+                       {"ProjectSettings", "project settings"},
+                       {"OfferSubscription", "offer subscriptions"}})});
+  b.category("Observability",
+             {product("Observability", "Cockpit data sources, tokens and alerts")});
+  b.category("Security & Identity",
+             {product("SecretManager", "Secret Manager secrets",
+                      {{"SecretAccess", "Access the versions of secrets."},
+                       {"SecretCreate", "Create secrets."},
+                       {"SecretDelete", "Delete secrets."},
+                       {"SecretWrite", "Edit secrets and add versions."},
+                       {"SecretRestore", "Restore deleted secrets."}}),
+              product("KeyManager", "Key Manager keys",
+                      {{"KeyWrite", "Edit Key Manager keys."},
+                       {"KeyDecrypt", "Decrypt data with Key Manager keys."},
+                       {"KeyEncrypt", "Encrypt data with Key Manager keys."},
+                       {"KeySign", "Sign data with Key Manager keys."},
+                       {"KeyVerify", "Verify signatures with Key Manager keys."},
+                       {"KeyDelete", "Delete Key Manager keys."},
+                       {"KeyCreate", "Create Key Manager keys."},
+                       {"KeyRestore", "Restore Key Manager keys."}})});
+  b.category("Labs", {product("QaaS", "Quantum as a Service")});
 
   for (auto& s : b.sets) s.id = uuid_from(s.name);
   return std::move(b.sets);

@@ -29,6 +29,21 @@ const std::vector<Step> kBoot = {{"starting", 0, "allocating node"},
                                  {"starting", 2'000'000, "provisioning node"},
                                  {"running", 8'000'000, "booting kernel"}};
 
+// Stores thing `id` (in `state` first, when given) with its lifecycle started now on `steps`;
+// that now.
+Micros insert_started(testing::TestApp& t, const std::string& id, const std::vector<Step>& steps,
+                      const std::string& detail_field = {}, const std::string& state = {}) {
+  auto now = t.clock().now();
+  t.store().write([&](store::Tx& tx) {
+    auto r = thing(id, now);
+    if (!state.empty()) r.state = state;
+    t.app().lifecycle().start(r, now, steps, detail_field);
+    tx.insert(r);
+    return true;
+  });
+  return now;
+}
+
 TEST(LifecycleSpeed, Parses) {
   EXPECT_EQ(Speed::parse("instant")->factor, 0.0);
   EXPECT_EQ(Speed::parse("fast")->factor, 0.1);
@@ -60,13 +75,7 @@ TEST(Lifecycle, SettlesOnTheClockAndCallsHooks) {
     entered.push_back(s.state + "/" + s.detail);
     if (s.state == "running") r.body["location"] = "here";
   });
-  auto now = t.clock().now();
-  t.store().write([&](store::Tx& tx) {
-    auto r = thing("a", now);
-    e.start(r, now, kBoot, "state_detail");
-    tx.insert(r);
-    return true;
-  });
+  insert_started(t, "a", kBoot, "state_detail");
   // Nothing due yet.
   e.settle_due(t.store());
   EXPECT_TRUE(entered.empty());
@@ -91,15 +100,9 @@ TEST(Lifecycle, InstantSpeedSettlesAtOnceAndDeletedRemoves) {
   testing::TestApp t;
   Engine& e = t.app().lifecycle();
   e.set_speed(Speed{0.0});
-  auto now = t.clock().now();
-  t.store().write([&](store::Tx& tx) {
-    auto r = thing("b", now);
-    r.state = "running";
-    e.start(r, now,
-            {{"stopping", 0, "terminating"}, {std::string(lifecycle::kDeleted), 5'000'000}});
-    tx.insert(r);
-    return true;
-  });
+  insert_started(t, "b",
+                 {{"stopping", 0, "terminating"}, {std::string(lifecycle::kDeleted), 5'000'000}},
+                 {}, "running");
   EXPECT_EQ(t.store().begin(store::TxMode::kRead)->get("test.thing", "b")->state, "stopping");
   e.settle_due(t.store());
   EXPECT_FALSE(t.store().begin(store::TxMode::kRead)->get("test.thing", "b"));
@@ -108,13 +111,7 @@ TEST(Lifecycle, InstantSpeedSettlesAtOnceAndDeletedRemoves) {
 TEST(Lifecycle, LoadSettlesInsideAWriteTransaction) {
   testing::TestApp t;
   Engine& e = t.app().lifecycle();
-  auto now = t.clock().now();
-  t.store().write([&](store::Tx& tx) {
-    auto r = thing("c", now);
-    e.start(r, now, {{"creating", 0}, {"ready", 1'000'000}});
-    tx.insert(r);
-    return true;
-  });
+  insert_started(t, "c", {{"creating", 0}, {"ready", 1'000'000}});
   t.clock().advance(2'000'000);
   std::optional<store::Record> got;
   t.store().write([&](store::Tx& tx) {
@@ -223,14 +220,7 @@ namespace {
 
 TEST(Lifecycle, ReadsSeeTheSettledViewWithoutWriting) {
   testing::TestApp t;
-  Engine& e = t.app().lifecycle();
-  auto now = t.clock().now();
-  t.store().write([&](store::Tx& tx) {
-    auto r = thing("v", now);
-    e.start(r, now, kBoot, "state_detail");
-    tx.insert(r);
-    return true;
-  });
+  auto now = insert_started(t, "v", kBoot, "state_detail");
   t.clock().advance(3'000'000);
   auto& handlers_store = t.app().services().store;  // what handlers see
   auto seen = handlers_store.begin(store::TxMode::kRead)->get("test.thing", "v");

@@ -75,13 +75,10 @@ Spec thing_spec() {
   };
 }
 
-class ResourceTest : public ::testing::Test {
+class ResourceTest : public ::testing::Test, protected testing::BareApp {
  protected:
   void SetUp() override {
-    store_ = store::open_sqlite({(dir_.path() / "scwd.db").string()});
-    identity_ = auth::bootstrap(*store_, {}, clock_.now()).identity;
-    config_.version = "test";
-    app_ = std::make_unique<app::App>(*store_, clock_, config_);
+    open();
     app_->add_module(std::make_unique<Module>(thing_spec()));
     app_->finalize();
   }
@@ -120,13 +117,6 @@ class ResourceTest : public ::testing::Test {
     q.kind = std::string(kThing);
     return tx->list(q).total;
   }
-
-  testing::TempDir dir_;
-  Clock clock_;
-  app::Config config_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<app::App> app_;
-  auth::Identity identity_;
 };
 
 TEST_F(ResourceTest, CreateGetUpdateDelete) {

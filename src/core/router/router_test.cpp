@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 namespace scwd::router {
 namespace {
@@ -13,6 +14,15 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 using Kind = Match::Kind;
+
+// Adds each of `routes` (method, path template, route) to `r`, in order.
+struct Route {
+  std::string_view method, path;
+  int route;
+};
+void add_all(Router& r, std::initializer_list<Route> routes) {
+  for (auto& [method, path, route] : routes) r.add(method, path, route);
+}
 
 // Every one of `paths` answers `kind` to GET.
 void expect_kind(const Router& r, Kind kind, std::initializer_list<std::string_view> paths) {
@@ -36,14 +46,14 @@ TEST(RouterSplit, DropsEmptySegments) {
 
 TEST(Router, MatchesLiteralTemplate) {
   Router r;
-  r.add("GET", "/account/v3/projects", 7);
+  add_all(r, {{"GET", "/account/v3/projects", 7}});
   auto m = found(r, "GET", "/account/v3/projects", 7);
   EXPECT_EQ(m.params.size(), 0u);
 }
 
 TEST(Router, ExtractsParams) {
   Router r;
-  r.add("GET", "/instance/v1/zones/{zone}/servers/{server_id}", 1);
+  add_all(r, {{"GET", "/instance/v1/zones/{zone}/servers/{server_id}", 1}});
   auto m = found(r, "GET", "/instance/v1/zones/fr-par-1/servers/abc-123", 1);
   ASSERT_EQ(m.params.size(), 2u);
   EXPECT_EQ(m.params["zone"], "fr-par-1");
@@ -56,14 +66,14 @@ TEST(Router, ExtractsParams) {
 
 TEST(Router, ParamDoesNotMatchMissingSegment) {
   Router r;
-  r.add("GET", "/a/{id}", 1);
+  add_all(r, {{"GET", "/a/{id}", 1}});
   expect_kind(r, Kind::kNotFound, {"/a", "/a/", "/a/x/y"});
 }
 
 TEST(Router, LiteralWinsOverParam) {
   Router r;
-  r.add("GET", "/instance/v1/zones/{zone}/security_groups/{security_group_id}/rules", 1);
-  r.add("GET", "/instance/v1/zones/{zone}/security_groups/default/rules", 2);
+  add_all(r, {{"GET", "/instance/v1/zones/{zone}/security_groups/{security_group_id}/rules", 1},
+              {"GET", "/instance/v1/zones/{zone}/security_groups/default/rules", 2}});
 
   auto lit = found(r, "GET", "/instance/v1/zones/fr-par-1/security_groups/default/rules", 2);
   EXPECT_EQ(lit.params["zone"], "fr-par-1");
@@ -75,16 +85,14 @@ TEST(Router, LiteralWinsOverParam) {
 
 TEST(Router, LiteralWinsRegardlessOfRegistrationOrder) {
   Router r;
-  r.add("GET", "/sg/default/rules", 2);
-  r.add("GET", "/sg/{id}/rules", 1);
+  add_all(r, {{"GET", "/sg/default/rules", 2}, {"GET", "/sg/{id}/rules", 1}});
   EXPECT_EQ(r.match("GET", "/sg/default/rules").route, 2);
   EXPECT_EQ(r.match("GET", "/sg/other/rules").route, 1);
 }
 
 TEST(Router, BacktracksFromLiteralToParam) {
   Router r;
-  r.add("GET", "/a/default/x", 1);
-  r.add("GET", "/a/{id}/y", 2);
+  add_all(r, {{"GET", "/a/default/x", 1}, {"GET", "/a/{id}/y", 2}});
   auto m = found(r, "GET", "/a/default/y", 2);
   EXPECT_EQ(m.params["id"], "default");
   // No stale parameters from the abandoned branch.
@@ -93,9 +101,9 @@ TEST(Router, BacktracksFromLiteralToParam) {
 
 TEST(Router, LiteralWithoutTheMethodFallsBackToParamRoute) {
   Router r;
-  r.add("GET", "/sg/default/rules", 1);
-  r.add("GET", "/sg/{security_group_id}/rules", 2);
-  r.add("POST", "/sg/{security_group_id}/rules", 3);
+  add_all(r, {{"GET", "/sg/default/rules", 1},
+              {"GET", "/sg/{security_group_id}/rules", 2},
+              {"POST", "/sg/{security_group_id}/rules", 3}});
   auto get = found(r, "GET", "/sg/default/rules", 1);
   auto post = found(r, "POST", "/sg/default/rules", 3);
   EXPECT_EQ(post.params["security_group_id"], "default");
@@ -106,9 +114,7 @@ TEST(Router, LiteralWithoutTheMethodFallsBackToParamRoute) {
 
 TEST(Router, MethodNotAllowedListsAllowedMethods) {
   Router r;
-  r.add("GET", "/p/{id}", 1);
-  r.add("PATCH", "/p/{id}", 2);
-  r.add("DELETE", "/p/{id}", 3);
+  add_all(r, {{"GET", "/p/{id}", 1}, {"PATCH", "/p/{id}", 2}, {"DELETE", "/p/{id}", 3}});
   auto m = r.match("POST", "/p/x");
   EXPECT_EQ(m.kind, Kind::kMethodNotAllowed);
   EXPECT_EQ(m.route, -1);
@@ -117,13 +123,13 @@ TEST(Router, MethodNotAllowedListsAllowedMethods) {
 
 TEST(Router, MethodIsCaseSensitive) {
   Router r;
-  r.add("GET", "/p", 1);
+  add_all(r, {{"GET", "/p", 1}});
   EXPECT_EQ(r.match("get", "/p").kind, Kind::kMethodNotAllowed);
 }
 
 TEST(Router, NotFound) {
   Router r;
-  r.add("GET", "/a/b", 1);
+  add_all(r, {{"GET", "/a/b", 1}});
   auto m = r.match("GET", "/a/c");
   EXPECT_EQ(m.kind, Kind::kNotFound);
   EXPECT_EQ(m.route, -1);
@@ -135,7 +141,7 @@ TEST(Router, NotFound) {
 
 TEST(Router, NotFoundClearsParams) {
   Router r;
-  r.add("GET", "/z/{zone}/servers", 1);
+  add_all(r, {{"GET", "/z/{zone}/servers", 1}});
   auto m = r.match("GET", "/z/fr-par-1/volumes");
   EXPECT_EQ(m.kind, Kind::kNotFound);
   EXPECT_EQ(m.params.size(), 0u);
@@ -143,9 +149,8 @@ TEST(Router, NotFoundClearsParams) {
 
 TEST(Router, PercentDecodesSegments) {
   Router r;
-  r.add("GET", "/buckets/{name}/objects/{key}", 1);
-  auto m = r.match("GET", "/buckets/my%20bucket/objects/a%2Fb%2fc");
-  ASSERT_EQ(m.kind, Kind::kFound);
+  add_all(r, {{"GET", "/buckets/{name}/objects/{key}", 1}});
+  auto m = found(r, "GET", "/buckets/my%20bucket/objects/a%2Fb%2fc", 1);
   EXPECT_EQ(m.params["name"], "my bucket");
   // An encoded slash stays inside its segment.
   EXPECT_EQ(m.params["key"], "a/b/c");
@@ -153,21 +158,20 @@ TEST(Router, PercentDecodesSegments) {
 
 TEST(Router, PlusIsNotSpaceInPaths) {
   Router r;
-  r.add("GET", "/x/{v}", 1);
-  auto m = r.match("GET", "/x/a+b");
-  ASSERT_EQ(m.kind, Kind::kFound);
+  add_all(r, {{"GET", "/x/{v}", 1}});
+  auto m = found(r, "GET", "/x/a+b", 1);
   EXPECT_EQ(m.params["v"], "a+b");
 }
 
 TEST(Router, LiteralSegmentsMatchAfterDecoding) {
   Router r;
-  r.add("GET", "/a/default", 1);
+  add_all(r, {{"GET", "/a/default", 1}});
   found(r, "GET", "/a/%64efault", 1);
 }
 
 TEST(Router, BadPercentEncoding) {
   Router r;
-  r.add("GET", "/x/{v}", 1);
+  add_all(r, {{"GET", "/x/{v}", 1}});
   expect_kind(r, Kind::kBadPath, {"/x/%zz", "/x/%4", "/x/abc%", "/x/%g1"});
   // Bad encoding is reported even when no route would match.
   EXPECT_EQ(r.match("GET", "/nothing/%").kind, Kind::kBadPath);
@@ -175,7 +179,7 @@ TEST(Router, BadPercentEncoding) {
 
 TEST(Router, DuplicateRegistrationThrows) {
   Router r;
-  r.add("GET", "/a/{id}", 1);
+  add_all(r, {{"GET", "/a/{id}", 1}});
   EXPECT_THROW(r.add("GET", "/a/{id}", 2), std::invalid_argument);
   // Same shape, other parameter name: still the same route.
   EXPECT_THROW(r.add("GET", "/a/{other}", 3), std::invalid_argument);
@@ -198,27 +202,24 @@ TEST(Router, MalformedTemplatesThrow) {
 
 TEST(Router, ParamAliasesOnSamePosition) {
   Router r;
-  r.add("PUT", "/z/{zone}/security_groups/{id}", 1);
-  r.add("GET", "/z/{zone}/security_groups/{security_group_id}", 2);
-  r.add("DELETE", "/z/{zone}/security_groups/{security_group_id}", 3);
+  add_all(r, {{"PUT", "/z/{zone}/security_groups/{id}", 1},
+              {"GET", "/z/{zone}/security_groups/{security_group_id}", 2},
+              {"DELETE", "/z/{zone}/security_groups/{security_group_id}", 3}});
 
-  for (auto method : {"PUT", "GET", "DELETE"}) {
+  // Each method finds its own route, and every alias of the position.
+  for (auto [method, route] : {std::pair{"PUT", 1}, std::pair{"GET", 2}, std::pair{"DELETE", 3}}) {
     SCOPED_TRACE(method);
-    auto m = r.match(method, "/z/nl-ams-1/security_groups/sg-42");
+    auto m = found(r, method, "/z/nl-ams-1/security_groups/sg-42", route);
     ASSERT_EQ(m.kind, Kind::kFound);
     EXPECT_EQ(m.params["zone"], "nl-ams-1");
     EXPECT_EQ(m.params["id"], "sg-42");
     EXPECT_EQ(m.params["security_group_id"], "sg-42");
   }
-  EXPECT_EQ(r.match("PUT", "/z/nl-ams-1/security_groups/sg-42").route, 1);
-  EXPECT_EQ(r.match("GET", "/z/nl-ams-1/security_groups/sg-42").route, 2);
-  EXPECT_EQ(r.match("DELETE", "/z/nl-ams-1/security_groups/sg-42").route, 3);
 }
 
 TEST(Router, AliasRegisteredTwiceIsListedOnce) {
   Router r;
-  r.add("GET", "/a/{id}", 1);
-  r.add("POST", "/a/{id}", 2);
+  add_all(r, {{"GET", "/a/{id}", 1}, {"POST", "/a/{id}", 2}});
   auto m = r.match("GET", "/a/x");
   ASSERT_EQ(m.kind, Kind::kFound);
   EXPECT_EQ(m.params.size(), 1u);
@@ -237,7 +238,7 @@ TEST(Router, TrailingAndRepeatedSlashes) {
 
 TEST(Router, RootRoute) {
   Router r;
-  r.add("GET", "/", 9);
+  add_all(r, {{"GET", "/", 9}});
   EXPECT_EQ(r.match("GET", "/").route, 9);
   EXPECT_EQ(r.match("GET", "").route, 9);
   EXPECT_EQ(r.match("GET", "/x").kind, Kind::kNotFound);

@@ -96,6 +96,22 @@ struct ImageRow {
   Profile profile;
 };
 
+// The images of one family: releases sharing a category, logo, description and profile.
+struct Release {
+  const char* label;  // nullptr past the family's last release
+  const char* name;
+  const char* created;
+  const char* updated;
+  const char* valid_until = "";  // "" when not end-of-life
+};
+struct Family {
+  const char* category;
+  const char* logo;
+  const char* description;
+  Profile profile;
+  Release releases[4];
+};
+
 constexpr const char* kAlma =
     "AlmaLinux OS is an Open Source and forever-free enterprise Linux distribution, governed and "
     "driven by the community, focused on long-term stability and a robust production-grade "
@@ -114,38 +130,50 @@ constexpr const char* kUbuntu =
     "most of your infrastructure.";
 constexpr const char* kKapsuleText = "Image used for spawning Kapsule nodes";
 
+// By category (every listing sorts the images: their order here is not served).
 // clang-format off
-constexpr ImageRow kImages[] = {
-    {"almalinux_8", "AlmaLinux 8", "distribution", "almalinux.png", kAlma, "2021-10-05T13:36:52.246490Z", "2025-06-27T13:01:43.904475Z", "", Profile::kDistribution},
-    {"almalinux_9", "AlmaLinux 9", "distribution", "almalinux.png", kAlma, "2022-08-24T09:21:26.315925Z", "2025-09-16T09:00:55.306346Z", "", Profile::kDistribution},
-    {"centos_stream_9", "Centos Stream 9", "distribution", "centos.png", "The CentOS Project is a community-driven free software effort focused on delivering a robust open source ecosystem.", "2022-02-03T10:35:17.004309Z", "2025-09-16T09:01:02.227396Z", "", Profile::kDistribution},
-    {"debian_bullseye", "Debian 11 (Bullseye)", "distribution", "debian.png", kDebian, "2021-07-21T09:09:36.581723Z", "2025-09-12T12:18:07.604479Z", "", Profile::kDistribution},
-    {"debian_bookworm", "Debian 12 (Bookworm)", "distribution", "debian.png", kDebian, "2023-06-05T14:20:04.240833Z", "2025-09-12T12:17:43.790297Z", "", Profile::kDistribution},
-    {"debian_trixie", "Debian 13 (Trixie)", "distribution", "debian.png", kDebian, "2025-09-16T09:03:20.585804Z", "2025-09-25T09:46:21.667494Z", "", Profile::kDistribution},
-    {"docker", "Docker", "instantapp", "docker.png", "Docker is an open platform for developers and sysadmins to build, ship, and run distributed applications.", "2016-03-05T15:11:26.847640Z", "2025-07-03T09:05:10.350549Z", "", Profile::kApp},
-    {"fedora_40", "Fedora 40", "distribution", "fedora.png", kFedora, "2024-04-25T14:52:59.809986Z", "2025-07-03T09:03:40.563137Z", "", Profile::kDistribution},
-    {"fedora_41", "Fedora 41", "distribution", "fedora.png", kFedora, "2024-10-30T12:43:17.751838Z", "2025-09-16T09:01:03.199028Z", "", Profile::kDistribution},
-    {"fedora_42", "Fedora 42", "distribution", "fedora.png", kFedora, "2025-09-26T13:38:03.905202Z", "2025-09-29T14:45:38.625652Z", "", Profile::kDistribution},
-    {"fedora_43", "Fedora 43", "distribution", "fedora.png", kFedora, "2025-10-28T16:19:05.861800Z", "2025-10-30T10:03:16.310465Z", "", Profile::kDistribution},
-    {"gitlab", "GitLab", "instantapp", "gitlab.png", "GitLab is a web-based Git repository manager with wiki and issue tracking features.", "2016-03-07T21:06:22.770864Z", "2025-07-03T09:05:11.374937Z", "", Profile::kApp},
-    {"kapsule", "Kapsule", "kapsule", "ubuntu.png", kKapsuleText, "2024-02-21T08:43:13.667483Z", "2025-09-30T08:12:41.201944Z", "", Profile::kKapsule},
-    {"kapsule_jammy", "Kapsule Jammy", "kapsule", "ubuntu.png", kKapsuleText, "2024-12-02T11:49:34.957728Z", "2025-09-30T08:13:02.877501Z", "", Profile::kKapsule},
-    {"kapsule_noble", "Kapsule Noble", "kapsule", "ubuntu.png", kKapsuleText, "2024-12-02T11:50:37.407030Z", "2025-09-30T08:13:19.640152Z", "", Profile::kKapsule},
-    {"nextcloud", "NextCloud", "instantapp", "nextcloud.png", "Nextcloud is an open source, self-hosted file share and communication platform.", "2019-04-16T12:22:56.930842Z", "2025-07-03T09:05:02.118734Z", "", Profile::kApp},
-    {"openvpn", "OpenVPN", "instantapp", "openvpn.png", "Surf the web in a secure and anonymous way with OpenVPN InstantApp.", "2016-03-07T21:04:57.667667Z", "2025-07-03T09:05:06.771294Z", "", Profile::kApp},
-    {"rockylinux_8", "Rocky Linux 8", "distribution", "rockylinux.png", kRocky, "2021-06-25T10:16:16.254240Z", "2025-06-27T13:01:52.411870Z", "", Profile::kDistribution},
-    {"rockylinux_9", "Rocky Linux 9", "distribution", "rockylinux.png", kRocky, "2022-08-24T09:26:33.639016Z", "2025-09-16T09:01:09.835527Z", "", Profile::kDistribution},
-    {"ubuntu_bionic", "Ubuntu 18.04 Bionic Beaver", "distribution", "ubuntu.png", kUbuntu, "2018-04-27T14:07:25.221998Z", "2023-05-31T09:14:45.542218Z", "2023-05-31T00:00:00Z", Profile::kDistribution},
-    {"ubuntu_focal", "Ubuntu 20.04 Focal Fossa", "distribution", "ubuntu.png", kUbuntu, "2020-02-17T15:50:48.980694Z", "2025-09-12T12:17:36.219032Z", "", Profile::kDistribution},
-    {"ubuntu_jammy", "Ubuntu 22.04 Jammy Jellyfish", "distribution", "ubuntu.png", kUbuntu, "2022-04-07T13:35:54.966630Z", "2025-09-12T12:17:30.651241Z", "", Profile::kDistribution},
-    {"ubuntu_noble", "Ubuntu 24.04 Noble Numbat", "distribution", "ubuntu.png", kUbuntu, "2024-04-15T11:39:21.011004Z", "2025-09-12T12:17:22.670604Z", "", Profile::kDistribution},
-    {"ubuntu_jammy_gpu_os_12", "Ubuntu Jammy GPU OS 12", "Machine Learning", "ubuntu.png", "Ubuntu 22.04 Jammy Jellyfish for Nvidia GPU and Machine Learning (GPU passthrough)", "2023-01-20T14:30:57.496021Z", "2025-10-21T09:19:07.479947Z", "", Profile::kGpu},
-    {"ubuntu_noble_gpu_os_12", "Ubuntu Noble GPU OS 12", "Machine Learning", "ubuntu.png", "Ubuntu 24.04 Noble Numbat for Nvidia GPU and Machine Learning (GPU passthrough)", "2025-04-03T13:54:47.966340Z", "2025-10-21T09:19:17.615540Z", "", Profile::kGpu},
-    {"windows_server_2022", "Windows Server 2022", "distribution", "microsoft_windows_server.png", "Microsoft Windows Server 2022 Base, english edition", "2024-01-05T11:48:30.728431Z", "2025-08-25T12:03:24.498653Z", "", Profile::kWindows},
-    {"windows_server_2022_core", "Windows Server 2022 Core", "distribution", "microsoft_windows_server.png", "Microsoft Windows Server 2022 Core, english edition", "2024-04-12T08:16:23.819768Z", "2025-08-25T12:03:24.590890Z", "", Profile::kWindows},
-    {"wordpress", "WordPress", "instantapp", "wordpress.png", "WordPress is the most popular web software you can use to create a beautiful website or blog.", "2016-03-07T21:03:59.783534Z", "2025-07-03T09:04:57.594941Z", "", Profile::kApp},
+constexpr Family kFamilies[] = {
+    {"distribution", "almalinux.png", kAlma, Profile::kDistribution, {{"almalinux_8", "AlmaLinux 8", "2021-10-05T13:36:52.246490Z", "2025-06-27T13:01:43.904475Z"},
+        {"almalinux_9", "AlmaLinux 9", "2022-08-24T09:21:26.315925Z", "2025-09-16T09:00:55.306346Z"}}},
+    {"distribution", "centos.png", "The CentOS Project is a community-driven free software effort focused on delivering a robust open source ecosystem.", Profile::kDistribution, {{"centos_stream_9", "Centos Stream 9", "2022-02-03T10:35:17.004309Z", "2025-09-16T09:01:02.227396Z"}}},
+    {"distribution", "debian.png", kDebian, Profile::kDistribution, {{"debian_bullseye", "Debian 11 (Bullseye)", "2021-07-21T09:09:36.581723Z", "2025-09-12T12:18:07.604479Z"},
+        {"debian_bookworm", "Debian 12 (Bookworm)", "2023-06-05T14:20:04.240833Z", "2025-09-12T12:17:43.790297Z"},
+        {"debian_trixie", "Debian 13 (Trixie)", "2025-09-16T09:03:20.585804Z", "2025-09-25T09:46:21.667494Z"}}},
+    {"distribution", "fedora.png", kFedora, Profile::kDistribution, {{"fedora_40", "Fedora 40", "2024-04-25T14:52:59.809986Z", "2025-07-03T09:03:40.563137Z"},
+        {"fedora_41", "Fedora 41", "2024-10-30T12:43:17.751838Z", "2025-09-16T09:01:03.199028Z"},
+        {"fedora_42", "Fedora 42", "2025-09-26T13:38:03.905202Z", "2025-09-29T14:45:38.625652Z"},
+        {"fedora_43", "Fedora 43", "2025-10-28T16:19:05.861800Z", "2025-10-30T10:03:16.310465Z"}}},
+    {"distribution", "rockylinux.png", kRocky, Profile::kDistribution, {{"rockylinux_8", "Rocky Linux 8", "2021-06-25T10:16:16.254240Z", "2025-06-27T13:01:52.411870Z"},
+        {"rockylinux_9", "Rocky Linux 9", "2022-08-24T09:26:33.639016Z", "2025-09-16T09:01:09.835527Z"}}},
+    {"distribution", "ubuntu.png", kUbuntu, Profile::kDistribution, {{"ubuntu_bionic", "Ubuntu 18.04 Bionic Beaver", "2018-04-27T14:07:25.221998Z", "2023-05-31T09:14:45.542218Z", "2023-05-31T00:00:00Z"},
+        {"ubuntu_focal", "Ubuntu 20.04 Focal Fossa", "2020-02-17T15:50:48.980694Z", "2025-09-12T12:17:36.219032Z"},
+        {"ubuntu_jammy", "Ubuntu 22.04 Jammy Jellyfish", "2022-04-07T13:35:54.966630Z", "2025-09-12T12:17:30.651241Z"},
+        {"ubuntu_noble", "Ubuntu 24.04 Noble Numbat", "2024-04-15T11:39:21.011004Z", "2025-09-12T12:17:22.670604Z"}}},
+    {"distribution", "microsoft_windows_server.png", "Microsoft Windows Server 2022 Base, english edition", Profile::kWindows, {{"windows_server_2022", "Windows Server 2022", "2024-01-05T11:48:30.728431Z", "2025-08-25T12:03:24.498653Z"}}},
+    {"distribution", "microsoft_windows_server.png", "Microsoft Windows Server 2022 Core, english edition", Profile::kWindows, {{"windows_server_2022_core", "Windows Server 2022 Core", "2024-04-12T08:16:23.819768Z", "2025-08-25T12:03:24.590890Z"}}},
+    {"Machine Learning", "ubuntu.png", "Ubuntu 22.04 Jammy Jellyfish for Nvidia GPU and Machine Learning (GPU passthrough)", Profile::kGpu, {{"ubuntu_jammy_gpu_os_12", "Ubuntu Jammy GPU OS 12", "2023-01-20T14:30:57.496021Z", "2025-10-21T09:19:07.479947Z"}}},
+    {"Machine Learning", "ubuntu.png", "Ubuntu 24.04 Noble Numbat for Nvidia GPU and Machine Learning (GPU passthrough)", Profile::kGpu, {{"ubuntu_noble_gpu_os_12", "Ubuntu Noble GPU OS 12", "2025-04-03T13:54:47.966340Z", "2025-10-21T09:19:17.615540Z"}}},
+    {"instantapp", "docker.png", "Docker is an open platform for developers and sysadmins to build, ship, and run distributed applications.", Profile::kApp, {{"docker", "Docker", "2016-03-05T15:11:26.847640Z", "2025-07-03T09:05:10.350549Z"}}},
+    {"instantapp", "gitlab.png", "GitLab is a web-based Git repository manager with wiki and issue tracking features.", Profile::kApp, {{"gitlab", "GitLab", "2016-03-07T21:06:22.770864Z", "2025-07-03T09:05:11.374937Z"}}},
+    {"instantapp", "nextcloud.png", "Nextcloud is an open source, self-hosted file share and communication platform.", Profile::kApp, {{"nextcloud", "NextCloud", "2019-04-16T12:22:56.930842Z", "2025-07-03T09:05:02.118734Z"}}},
+    {"instantapp", "openvpn.png", "Surf the web in a secure and anonymous way with OpenVPN InstantApp.", Profile::kApp, {{"openvpn", "OpenVPN", "2016-03-07T21:04:57.667667Z", "2025-07-03T09:05:06.771294Z"}}},
+    {"instantapp", "wordpress.png", "WordPress is the most popular web software you can use to create a beautiful website or blog.", Profile::kApp, {{"wordpress", "WordPress", "2016-03-07T21:03:59.783534Z", "2025-07-03T09:04:57.594941Z"}}},
+    {"kapsule", "ubuntu.png", kKapsuleText, Profile::kKapsule, {{"kapsule", "Kapsule", "2024-02-21T08:43:13.667483Z", "2025-09-30T08:12:41.201944Z"},
+        {"kapsule_jammy", "Kapsule Jammy", "2024-12-02T11:49:34.957728Z", "2025-09-30T08:13:02.877501Z"},
+        {"kapsule_noble", "Kapsule Noble", "2024-12-02T11:50:37.407030Z", "2025-09-30T08:13:19.640152Z"}}},
 };
 // clang-format on
+
+// Every image, family by family.
+std::vector<ImageRow> image_rows() {
+  std::vector<ImageRow> rows;
+  for (auto& f : kFamilies)
+    for (auto& r : f.releases)
+      if (r.label)
+        rows.push_back({r.label, r.name, f.category, f.logo, f.description, r.created, r.updated,
+                        r.valid_until, f.profile});
+  return rows;
+}
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -184,7 +212,7 @@ struct Data {
     }
     // Two published versions per image: the current one (published when the image was last
     // updated) and the one before it, 90 days earlier.
-    for (auto& row : kImages) {
+    for (auto& row : image_rows()) {
       Image img;
       img.id = stable_uuid(std::string("image/") + row.label);
       img.label = row.label;

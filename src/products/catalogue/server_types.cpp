@@ -4,8 +4,15 @@
 #include <array>
 #include <boost/json.hpp>
 #include <cmath>
+#include <deque>
+#include <iterator>
 #include <map>
 #include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace scwd::catalogue {
 
@@ -60,18 +67,6 @@ constexpr Row kRows[] = {
     {"B300-SXM-2-288G", kX86, 56, 960, 2, kB300, 18.96, 0, 6000, 1, 4, 20000, 20000, 5242880000, false, "", Z(1)},
     {"B300-SXM-4-288G", kX86, 112, 1920, 4, kB300, 34.08, 0, 12000, 1, 8, 20000, 20000, 5242880000, false, "", Z(1)},
     {"B300-SXM-8-288G", kX86, 224, 3840, 8, kB300, 60.0, 0, 24000, 1, 16, 20000, 20000, 5242880000, false, "", Z(1)},
-    {"BASIC2-A12C-24G", kArm, 12, 24, 0, kNoGpu, 0.1578, 0, 0, 0, 0, 1200, 1200, 335544320, false, "", Z(0)|Z(1)|Z(3)},
-    {"BASIC2-A12C-48G", kArm, 12, 48, 0, kNoGpu, 0.1807, 0, 0, 0, 0, 1200, 1200, 335544320, false, "", Z(0)|Z(1)|Z(3)},
-    {"BASIC2-A16C-32G", kArm, 16, 32, 0, kNoGpu, 0.2067, 0, 0, 0, 0, 1600, 1600, 503316480, false, "", Z(0)|Z(1)|Z(3)},
-    {"BASIC2-A16C-64G", kArm, 16, 64, 0, kNoGpu, 0.2756, 0, 0, 0, 0, 1600, 1600, 503316480, false, "", Z(0)|Z(1)|Z(3)},
-    {"BASIC2-A2C-4G", kArm, 2, 4, 0, kNoGpu, 0.023, 0, 0, 0, 0, 200, 200, 83886080, false, "", Z(0)|Z(1)|Z(3)},
-    {"BASIC2-A2C-8G", kArm, 2, 8, 0, kNoGpu, 0.0345, 0, 0, 0, 0, 200, 200, 83886080, false, "", Z(0)|Z(1)|Z(3)},
-    {"BASIC2-A4C-16G", kArm, 4, 16, 0, kNoGpu, 0.0689, 0, 0, 0, 0, 400, 400, 125829120, false, "", Z(0)|Z(1)|Z(3)},
-    {"BASIC2-A4C-8G", kArm, 4, 8, 0, kNoGpu, 0.0517, 0, 0, 0, 0, 400, 400, 125829120, false, "", Z(0)|Z(1)|Z(3)},
-    {"BASIC2-A6C-12G", kArm, 6, 12, 0, kNoGpu, 0.0789, 0, 0, 0, 0, 600, 600, 188743680, false, "", Z(0)|Z(1)|Z(3)},
-    {"BASIC2-A6C-24G", kArm, 6, 24, 0, kNoGpu, 0.0903, 0, 0, 0, 0, 600, 600, 188743680, false, "", Z(0)|Z(1)|Z(3)},
-    {"BASIC2-A8C-16G", kArm, 8, 16, 0, kNoGpu, 0.1034, 0, 0, 0, 0, 800, 800, 251658240, false, "", Z(0)|Z(1)|Z(3)},
-    {"BASIC2-A8C-32G", kArm, 8, 32, 0, kNoGpu, 0.1378, 0, 0, 0, 0, 800, 800, 251658240, false, "", Z(0)|Z(1)|Z(3)},
     {"BASIC3-X12C-24G", kX86, 12, 24, 0, kNoGpu, 0.2711, 0, 0, 0, 4, 2250, 2250, 786432000, false, "", Z(0)|Z(1)|Z(3)|Z(4)},
     {"BASIC3-X12C-48G", kX86, 12, 48, 0, kNoGpu, 0.3104, 0, 0, 0, 4, 2250, 2250, 786432000, false, "", Z(0)|Z(1)|Z(3)|Z(4)},
     {"BASIC3-X16C-32G", kX86, 16, 32, 0, kNoGpu, 0.355247, 0, 0, 0, 4, 3000, 3000, 1048576000, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
@@ -84,17 +79,6 @@ constexpr Row kRows[] = {
     {"BASIC3-X6C-24G", kX86, 6, 24, 0, kNoGpu, 0.1553, 0, 0, 0, 2, 1050, 1050, 393216000, false, "", Z(0)|Z(1)|Z(3)|Z(4)},
     {"BASIC3-X8C-16G", kX86, 8, 16, 0, kNoGpu, 0.177675, 0, 0, 0, 2, 1500, 1500, 524288000, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
     {"BASIC3-X8C-32G", kX86, 8, 32, 0, kNoGpu, 0.236797, 0, 0, 0, 4, 1500, 1500, 524288000, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"COMPUTE3-X12C-24G", kX86, 12, 24, 0, kNoGpu, 0.3511, 0, 240, 2, 4, 4000, 4000, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)},
-    {"COMPUTE3-X16C-32G", kX86, 16, 32, 0, kNoGpu, 0.4682, 0, 320, 4, 4, 4000, 4000, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"COMPUTE3-X24C-48G", kX86, 24, 48, 0, kNoGpu, 0.7022, 0, 480, 4, 4, 6000, 6000, 749731840, false, "", Z(0)|Z(1)|Z(3)|Z(4)},
-    {"COMPUTE3-X2C-4G", kX86, 2, 4, 0, kNoGpu, 0.0585, 0, 40, 1, 1, 4000, 500, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"COMPUTE3-X32C-64G", kX86, 32, 64, 0, kNoGpu, 0.9363, 0, 640, 4, 8, 8000, 8000, 1000341504, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"COMPUTE3-X48C-96G", kX86, 48, 96, 0, kNoGpu, 1.397, 0, 960, 8, 8, 16000, 16000, 1999634432, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"COMPUTE3-X4C-8G", kX86, 4, 8, 0, kNoGpu, 0.117, 0, 80, 2, 2, 4000, 1000, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"COMPUTE3-X64C-128G", kX86, 64, 128, 0, kNoGpu, 1.8726, 0, 1280, 8, 8, 16000, 16000, 1999634432, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"COMPUTE3-X6C-12G", kX86, 6, 12, 0, kNoGpu, 0.1756, 0, 120, 2, 3, 4000, 1500, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)},
-    {"COMPUTE3-X8C-16G", kX86, 8, 16, 0, kNoGpu, 0.2341, 0, 160, 2, 4, 4000, 2000, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"COMPUTE3-X96C-192G", kX86, 96, 192, 0, kNoGpu, 2.794, 0, 1280, 8, 8, 16000, 16000, 1999634432, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
     {"DEV1-L", kX86, 4, 8, 0, kNoGpu, 0.04284, 80, 0, 0, 0, 400, 400, 209715200, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(6)|Z(7)},
     {"DEV1-M", kX86, 3, 4, 0, kNoGpu, 0.020196, 40, 0, 0, 0, 300, 300, 157286400, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(6)|Z(7)},
     {"DEV1-S", kX86, 2, 2, 0, kNoGpu, 0.008976, 20, 0, 0, 0, 200, 200, 104857600, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(6)|Z(7)},
@@ -109,23 +93,6 @@ constexpr Row kRows[] = {
     {"H100-SXM-2-80G", kX86, 32, 240, 2, kH100Sxm, 6.6198, 0, 3200, 1, 4, 20000, 20000, 5242880000, false, "", Z(1)},
     {"H100-SXM-4-80G", kX86, 64, 480, 4, kH100Sxm, 12.771, 0, 6400, 1, 8, 20000, 20000, 5242880000, false, "", Z(1)},
     {"H100-SXM-8-80G", kX86, 128, 960, 8, kH100Sxm, 25.3308, 0, 12800, 1, 16, 20000, 20000, 5242880000, false, "", Z(1)},
-    {"L4-1-24G", kX86, 8, 48, 1, kL4, 0.7875, 0, 0, 0, 2, 2500, 2500, 1048576000, false, "", Z(0)|Z(1)|Z(7)},
-    {"L4-2-24G", kX86, 16, 96, 2, kL4, 1.575, 0, 0, 0, 4, 5000, 5000, 1572864000, false, "", Z(0)|Z(1)|Z(7)},
-    {"L4-4-24G", kX86, 32, 192, 4, kL4, 3.15, 0, 0, 0, 8, 10000, 10000, 2621440000, false, "", Z(0)|Z(1)|Z(7)},
-    {"L4-8-24G", kX86, 64, 384, 8, kL4, 6.3, 0, 0, 0, 16, 20000, 20000, 5242880000, false, "", Z(0)|Z(1)|Z(7)},
-    {"L40S-1-48G", kX86, 8, 96, 1, kL40S, 1.469916, 0, 1600, 1, 2, 2500, 2500, 1048576000, false, "", Z(1)|Z(7)},
-    {"L40S-2-48G", kX86, 16, 192, 2, kL40S, 2.939832, 0, 3200, 1, 4, 5000, 5000, 1572864000, false, "", Z(1)|Z(7)},
-    {"L40S-4-48G", kX86, 32, 384, 4, kL40S, 5.879664, 0, 6400, 1, 8, 10000, 10000, 2621440000, false, "", Z(1)|Z(7)},
-    {"L40S-8-48G", kX86, 64, 768, 8, kL40S, 11.759328, 0, 12800, 1, 16, 20000, 20000, 5242880000, false, "", Z(1)|Z(7)},
-    {"MEMORY3-X12C-96G", kX86, 12, 96, 0, kNoGpu, 0.6798, 0, 240, 2, 4, 4000, 4000, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)},
-    {"MEMORY3-X16C-128G", kX86, 16, 128, 0, kNoGpu, 0.9064, 0, 320, 4, 4, 4000, 4000, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"MEMORY3-X24C-192G", kX86, 24, 192, 0, kNoGpu, 1.3596, 0, 480, 4, 6, 6000, 6000, 749731840, false, "", Z(0)|Z(4)},
-    {"MEMORY3-X2C-16G", kX86, 2, 16, 0, kNoGpu, 0.1133, 0, 40, 1, 1, 4000, 500, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"MEMORY3-X32C-256G", kX86, 32, 256, 0, kNoGpu, 1.8128, 0, 640, 4, 8, 8000, 8000, 1000341504, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"MEMORY3-X48C-384G", kX86, 48, 384, 0, kNoGpu, 2.717, 0, 960, 8, 8, 16000, 16000, 1999634432, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"MEMORY3-X4C-32G", kX86, 4, 32, 0, kNoGpu, 0.2266, 0, 80, 2, 2, 4000, 1000, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"MEMORY3-X6C-48G", kX86, 6, 48, 0, kNoGpu, 0.3399, 0, 120, 2, 3, 4000, 1500, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)},
-    {"MEMORY3-X8C-64G", kX86, 8, 64, 0, kNoGpu, 0.4532, 0, 160, 2, 4, 4000, 2000, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
     {"PLAY2-MICRO", kX86, 4, 8, 0, kNoGpu, 0.05508, 0, 0, 0, 0, 400, 400, 167772160, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(5)|Z(6)|Z(7)|Z(8)},
     {"PLAY2-NANO", kX86, 2, 4, 0, kNoGpu, 0.02754, 0, 0, 0, 0, 200, 200, 83886080, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(5)|Z(6)|Z(7)|Z(8)},
     {"PLAY2-PICO", kX86, 1, 2, 0, kNoGpu, 0.01428, 0, 0, 0, 0, 100, 100, 41943040, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(5)|Z(6)|Z(7)|Z(8)},
@@ -183,16 +150,6 @@ constexpr Row kRows[] = {
     {"STANDARD2-A64C-256G", kArm, 64, 256, 0, kNoGpu, 2.0142, 0, 0, 0, 8, 12800, 12800, 5033164800, false, "", Z(0)|Z(1)|Z(3)},
     {"STANDARD2-A6C-24G", kArm, 6, 24, 0, kNoGpu, 0.1533, 0, 0, 0, 3, 1200, 1200, 1258291200, false, "", Z(0)|Z(1)|Z(3)},
     {"STANDARD2-A8C-32G", kArm, 8, 32, 0, kNoGpu, 0.2343, 0, 0, 0, 4, 1600, 1600, 1677721600, false, "", Z(0)|Z(1)|Z(3)},
-    {"STANDARD3-X12C-48G", kX86, 12, 48, 0, kNoGpu, 0.4626, 0, 240, 2, 4, 4000, 4000, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)},
-    {"STANDARD3-X16C-64G", kX86, 16, 64, 0, kNoGpu, 0.649, 0, 320, 4, 4, 4000, 4000, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"STANDARD3-X24C-96G", kX86, 24, 96, 0, kNoGpu, 0.9411, 0, 480, 4, 6, 6000, 6000, 749731840, false, "", Z(0)|Z(1)|Z(3)|Z(4)},
-    {"STANDARD3-X2C-8G", kX86, 2, 8, 0, kNoGpu, 0.0809, 0, 40, 1, 1, 4000, 500, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"STANDARD3-X32C-128G", kX86, 32, 128, 0, kNoGpu, 1.298, 0, 640, 4, 8, 8000, 8000, 1000341504, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"STANDARD3-X48C-192G", kX86, 48, 192, 0, kNoGpu, 1.947, 0, 960, 8, 8, 16000, 16000, 1999634432, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"STANDARD3-X4C-16G", kX86, 4, 16, 0, kNoGpu, 0.1617, 0, 80, 2, 2, 4000, 1000, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"STANDARD3-X64C-256G", kX86, 64, 256, 0, kNoGpu, 2.585, 0, 1280, 8, 8, 16000, 16000, 1999634432, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
-    {"STANDARD3-X6C-24G", kX86, 6, 24, 0, kNoGpu, 0.2425, 0, 120, 2, 3, 4000, 1500, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)},
-    {"STANDARD3-X8C-32G", kX86, 8, 32, 0, kNoGpu, 0.319, 0, 160, 2, 4, 4000, 2000, 500170752, false, "", Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
     {"STARDUST1-S", kX86, 1, 1, 0, kNoGpu, 0.0006, 10, 0, 0, 0, 100, 100, 52428800, false, "", Z(0)|Z(3)},
     {"START1-L", kX86, 8, 8, 0, kNoGpu, 0.0368, 200, 0, 0, 0, 400, 400, 41943040, true, "", Z(0)|Z(3)},
     {"START1-M", kX86, 4, 4, 0, kNoGpu, 0.0194, 100, 0, 0, 0, 300, 300, 41943040, true, "", Z(0)|Z(3)},
@@ -222,6 +179,125 @@ constexpr Row kRows[] = {
     {"GPU-3070-S", kX86, 8, 16, 1, kRtx3070, 0.98, 0, 0, 0, 0, 5000, 5000, 1048576000, true, "", Z(1)},
 };
 // clang-format on
+
+// Families sold in a ladder of sizes, each size named <prefix><n>C-<ram>G for n vCPUs and
+// n x ram_per_cpu GiB of RAM: its scratch storage, bandwidths and zones come from the ladder, its
+// price and file systems from the family (a zero price: a size the family does not sell).
+struct Size {
+  int ncpus;
+  std::int64_t scratch_gb;
+  int scratch_count;
+  std::int64_t internal_mbps;
+  std::int64_t internet_mbps;
+  std::int64_t block_bandwidth;
+  unsigned zones;
+};
+// clang-format off
+// The 3rd generation (COMPUTE3, MEMORY3, STANDARD3): local scratch storage, x86.
+constexpr Size kGen3[] = {
+    {2, 40, 1, 4000, 500, 500170752, Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
+    {4, 80, 2, 4000, 1000, 500170752, Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
+    {6, 120, 2, 4000, 1500, 500170752, Z(0)|Z(1)|Z(3)|Z(4)},
+    {8, 160, 2, 4000, 2000, 500170752, Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
+    {12, 240, 2, 4000, 4000, 500170752, Z(0)|Z(1)|Z(3)|Z(4)},
+    {16, 320, 4, 4000, 4000, 500170752, Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
+    {24, 480, 4, 6000, 6000, 749731840, Z(0)|Z(1)|Z(3)|Z(4)},
+    {32, 640, 4, 8000, 8000, 1000341504, Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
+    {48, 960, 8, 16000, 16000, 1999634432, Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
+    {64, 1280, 8, 16000, 16000, 1999634432, Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
+    {96, 1280, 8, 16000, 16000, 1999634432, Z(0)|Z(1)|Z(3)|Z(4)|Z(9)},
+};
+// BASIC2 (Arm, block storage only).
+constexpr Size kBasic2[] = {
+    {2, 0, 0, 200, 200, 83886080, Z(0)|Z(1)|Z(3)},
+    {4, 0, 0, 400, 400, 125829120, Z(0)|Z(1)|Z(3)},
+    {6, 0, 0, 600, 600, 188743680, Z(0)|Z(1)|Z(3)},
+    {8, 0, 0, 800, 800, 251658240, Z(0)|Z(1)|Z(3)},
+    {12, 0, 0, 1200, 1200, 335544320, Z(0)|Z(1)|Z(3)},
+    {16, 0, 0, 1600, 1600, 503316480, Z(0)|Z(1)|Z(3)},
+};
+// clang-format on
+
+struct Family {
+  const char* prefix;
+  Arch arch;
+  int ram_per_cpu;
+  std::span<const Size> ladder;
+  std::array<double, 11> hourly;  // per size of the ladder
+  std::array<int, 11> max_file_systems;
+};
+// clang-format off
+constexpr Family kFamilies[] = {
+    {"BASIC2-A", kArm, 2, kBasic2, {0.023, 0.0517, 0.0789, 0.1034, 0.1578, 0.2067}, {}},
+    {"BASIC2-A", kArm, 4, kBasic2, {0.0345, 0.0689, 0.0903, 0.1378, 0.1807, 0.2756}, {}},
+    {"COMPUTE3-X", kX86, 2, kGen3, {0.0585, 0.117, 0.1756, 0.2341, 0.3511, 0.4682, 0.7022, 0.9363, 1.397, 1.8726, 2.794},
+     {1, 2, 3, 4, 4, 4, 4, 8, 8, 8, 8}},
+    {"MEMORY3-X", kX86, 8, kGen3, {0.1133, 0.2266, 0.3399, 0.4532, 0.6798, 0.9064, 1.3596, 1.8128, 2.717},
+     {1, 2, 3, 4, 4, 4, 6, 8, 8}},
+    {"STANDARD3-X", kX86, 4, kGen3, {0.0809, 0.1617, 0.2425, 0.319, 0.4626, 0.649, 0.9411, 1.298, 1.947, 2.585},
+     {1, 2, 3, 4, 4, 4, 6, 8, 8, 8}},
+};
+// clang-format on
+
+// GPU families sold by GPU count g, named <model>-<g>-<GPU memory>G: vCPUs, RAM, price, scratch
+// storage, file systems (2 per GPU) and bandwidths (2500 Mbit/s per GPU) scale with g; block
+// bandwidth per g below.
+struct GpuFamily {
+  const char* model;
+  Gpu gpu;
+  int ncpus_per_gpu;
+  int ram_per_gpu;
+  double hourly_per_gpu;
+  std::int64_t scratch_gb_per_gpu;  // on one volume when any
+  unsigned zones;
+};
+constexpr std::pair<int, std::int64_t> kGpuCounts[] = {
+    {1, 1048576000}, {2, 1572864000}, {4, 2621440000}, {8, 5242880000}};
+constexpr GpuFamily kGpuFamilies[] = {
+    {"L4", kL4, 8, 48, 0.7875, 0, Z(0) | Z(1) | Z(7)},
+    {"L40S", kL40S, 8, 96, 1.469916, 1600, Z(1) | Z(7)},
+};
+
+// A family size's name, kept for the life of the process (rows point at their names).
+const char* keep(std::string name) {
+  static std::deque<std::string> names;
+  return names.emplace_back(std::move(name)).c_str();
+}
+
+// Every commercial type: kRows, then the families' sizes.
+const std::vector<Row>& all_rows() {
+  static const std::vector<Row> rows = [] {
+    std::vector<Row> out(std::begin(kRows), std::end(kRows));
+    for (auto& f : kFamilies)
+      for (std::size_t i = 0; i < f.ladder.size(); ++i) {
+        if (f.hourly[i] == 0) continue;
+        auto& s = f.ladder[i];
+        int ram = s.ncpus * f.ram_per_cpu;
+        auto* name = keep(f.prefix + std::to_string(s.ncpus) + "C-" + std::to_string(ram) + "G");
+        // clang-format off
+        out.push_back({name, f.arch, s.ncpus, static_cast<double>(ram), 0, kNoGpu, f.hourly[i], 0,
+                       s.scratch_gb, s.scratch_count, f.max_file_systems[i], s.internal_mbps,
+                       s.internet_mbps, s.block_bandwidth, false, "", s.zones});
+        // clang-format on
+      }
+    for (auto& f : kGpuFamilies)
+      for (auto [g, block] : kGpuCounts) {
+        auto* name = keep(std::string(f.model) + "-" + std::to_string(g) + "-" +
+                          std::to_string(kGpus[f.gpu].memory_gib) + "G");
+        std::int64_t mbps = 2500 * g;
+        // clang-format off
+        out.push_back({name, kX86, f.ncpus_per_gpu * g, static_cast<double>(f.ram_per_gpu * g), g,
+                       f.gpu, f.hourly_per_gpu * g, 0, f.scratch_gb_per_gpu * g,
+                       f.scratch_gb_per_gpu > 0 ? 1 : 0, 2 * g, mbps, mbps, block, false, "", f.zones});
+        // clang-format on
+      }
+    // MEMORY3's 24-vCPU size is sold in fr-par-1 and nl-ams-2 only.
+    for (auto& r : out)
+      if (std::string_view(r.name) == "MEMORY3-X24C-192G") r.zones = Z(0) | Z(4);
+    return out;
+  }();
+  return rows;
+}
 
 // fr-par-3 (the PAR3 data centre) is priced higher than the other zones.
 double zone_price_factor(std::string_view zone) { return zone == "fr-par-3" ? 1.5 : 1.0; }
@@ -315,7 +391,7 @@ struct Catalogue {
     for (std::size_t zi = 0; zi < kZones.size(); ++zi) {
       auto zone = std::string(kZones[zi]);
       auto& own = owned[zone];
-      for (auto& r : kRows)
+      for (auto& r : all_rows())
         if (r.zones & Z(static_cast<int>(zi)))
           own.push_back(std::make_unique<ServerType>(make_type(r, zone)));
       std::sort(own.begin(), own.end(), [](auto& a, auto& b) { return a->name < b->name; });

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "core/resource/records.hpp"
 #include "core/util/ids.hpp"
 #include "products/ipam/ipam.hpp"
@@ -171,6 +173,16 @@ TEST(VpcGwV1Gateways, PatRulesUseUnknownAsBoth) {
   EXPECT_EQ(num(t.call("GET", kV1 + "/pat-rules?protocol=udp").json, "total_count"), 0);
 }
 
+// A Private Network `name` (`cidr`) and a gateway that has finished booting: {pn, gw}.
+std::pair<std::string, std::string> network_and_booted_gateway(testing::TestApp& t,
+                                                               const std::string& name,
+                                                               const std::string& cidr) {
+  auto pn = insert_private_network(t, name, cidr);
+  auto gw = create_gateway(t);
+  advance(t, 30);
+  return {pn, gw};
+}
+
 // A gateway network of `gw` in `pn`, masquerading, with a new DHCP configuration of `subnet`.
 testing::TestApp::Reply dhcp_network(testing::TestApp& t, const std::string& gw,
                                      const std::string& pn, const std::string& subnet) {
@@ -181,9 +193,7 @@ testing::TestApp::Reply dhcp_network(testing::TestApp& t, const std::string& gw,
 
 TEST(VpcGwV1Networks, DhcpModeEntriesAndCleanup) {
   testing::TestApp t;
-  auto pn = insert_private_network(t, "My Net", "172.16.0.0/22");
-  auto gw = create_gateway(t);
-  advance(t, 30);
+  auto [pn, gw] = network_and_booted_gateway(t, "My Net", "172.16.0.0/22");
   auto r = dhcp_network(t, gw, pn, "192.168.10.0/24");
   ASSERT_EQ(r.status, 200) << r.raw.body;
   EXPECT_EQ(str(r.json, "status"), "created");
@@ -268,9 +278,7 @@ std::string insert_nic_ip(testing::TestApp& t, const std::string& pn, const std:
 
 TEST(VpcGwV1Networks, LeasesComeFromIpamAndBecomeReservations) {
   testing::TestApp t;
-  auto pn = insert_private_network(t, "leases", "172.16.20.0/22");
-  auto gw = create_gateway(t);
-  advance(t, 30);
+  auto [pn, gw] = network_and_booted_gateway(t, "leases", "172.16.20.0/22");
   auto r = dhcp_network(t, gw, pn, "192.168.30.0/24");
   ASSERT_EQ(r.status, 200) << r.raw.body;
   auto gn = str(r.json, "id");
@@ -299,9 +307,7 @@ TEST(VpcGwV1Networks, LeasesComeFromIpamAndBecomeReservations) {
 
 TEST(VpcGwV1Networks, MigrateToV2MovesDhcpNetworksToIpam) {
   testing::TestApp t;
-  auto pn = insert_private_network(t, "net", "172.16.8.0/22");
-  auto gw = create_gateway(t);
-  advance(t, 30);
+  auto [pn, gw] = network_and_booted_gateway(t, "net", "172.16.8.0/22");
   auto d = t.call("POST", kV1 + "/dhcps", R"({"subnet":"192.168.1.0/24"})");
   ASSERT_EQ(d.status, 200) << d.raw.body;
   auto r = t.call("POST", kV1 + "/gateway-networks",

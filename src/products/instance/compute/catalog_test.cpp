@@ -36,19 +36,21 @@ TEST(InstanceCatalog, TypesPerZone) {
   EXPECT_EQ(gpu->gpu, 1);
   EXPECT_EQ(gpu->json.at("gpu_info").at("gpu_name").as_string(), "H100-PCIe");
   EXPECT_GT(gpu->scratch_max, 0);
-  EXPECT_NE(find_server_type("fr-par-1", "L4-1-24G"), nullptr);
-  EXPECT_NE(find_server_type("fr-par-1", "RENDER-S"), nullptr);
-  EXPECT_NE(find_server_type("fr-par-1", "STARDUST1-S"), nullptr);
-  EXPECT_NE(find_server_type("fr-par-1", "ENT1-S"), nullptr);
-  EXPECT_NE(find_server_type("fr-par-1", "BASIC2-A2C-4G"), nullptr);
-  EXPECT_NE(find_server_type("fr-par-2", "GPU-3070-S"), nullptr);
-  EXPECT_NE(find_server_type("fr-par-1", "PLAY2-PICO"), nullptr);
-  EXPECT_NE(find_server_type("fr-par-1", "POP2-2C-8G-WIN"), nullptr);
+  struct Offer {
+    std::string_view zone, type;
+  };
+  constexpr Offer kSold[] = {{"fr-par-1", "L4-1-24G"},      {"fr-par-1", "RENDER-S"},
+                             {"fr-par-1", "STARDUST1-S"},   {"fr-par-1", "ENT1-S"},
+                             {"fr-par-1", "BASIC2-A2C-4G"}, {"fr-par-2", "GPU-3070-S"},
+                             {"fr-par-1", "PLAY2-PICO"},    {"fr-par-1", "POP2-2C-8G-WIN"}};
+  for (auto [zone, type] : kSold) EXPECT_NE(find_server_type(zone, type), nullptr) << type;
   // Not every family everywhere.
-  EXPECT_EQ(find_server_type("it-mil-1", "DEV1-S"), nullptr);
-  EXPECT_EQ(find_server_type("pl-waw-1", "H100-1-80G"), nullptr);
-  EXPECT_EQ(find_server_type("fr-par-1", "NOPE-1"), nullptr);
-  EXPECT_EQ(find_server_type("xx-xxx-1", "DEV1-S"), nullptr);
+  constexpr Offer kNotSold[] = {{"it-mil-1", "DEV1-S"},
+                                {"pl-waw-1", "H100-1-80G"},
+                                {"fr-par-1", "NOPE-1"},
+                                {"xx-xxx-1", "DEV1-S"}};
+  for (auto [zone, type] : kNotSold)
+    EXPECT_EQ(find_server_type(zone, type), nullptr) << zone << " " << type;
   EXPECT_TRUE(server_types("xx-xxx-1").empty());
   EXPECT_LT(server_types("pl-waw-1").size(), server_types("fr-par-1").size());
   for (auto zone : locality::zones()) {

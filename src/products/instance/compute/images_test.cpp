@@ -1,28 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "products/catalogue/images.hpp"
-#include "testing/helpers.hpp"
-#include "testing/test_env.hpp"
+#include "products/instance/instance_test_env.hpp"
 
-namespace scwd {
+namespace scwd::instance_test {
 namespace {
-
-namespace json = boost::json;
-using testing::header;
-using testing::obj;
-using testing::str;
-
-const std::string kZ = "/instance/v1/zones/fr-par-1";
-
-std::string snapshot(testing::TestApp& t, const std::string& name) {
-  auto v =
-      t.call("POST", kZ + "/volumes", R"({"name":"v","volume_type":"l_ssd","size":10000000000})");
-  auto s = t.call(
-      "POST", kZ + "/snapshots",
-      R"({"name":")" + name + R"(","volume_id":")" + str(obj(v.json, "volume"), "id") + R"("})");
-  EXPECT_EQ(s.status, 201) << s.raw.body;
-  return str(obj(s.json, "snapshot"), "id");
-}
 
 TEST(InstanceImages, CreateFromSnapshotsGetUpdateDelete) {
   testing::TestApp t;
@@ -124,4 +105,4 @@ TEST(InstanceImages, PublicImagesAreListedAndReadable) {
 }
 
 }  // namespace
-}  // namespace scwd
+}  // namespace scwd::instance_test

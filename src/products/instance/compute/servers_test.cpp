@@ -2,26 +2,11 @@
 
 #include <set>
 
-#include "products/catalogue/images.hpp"
+#include "products/instance/instance_test_env.hpp"
 #include "products/instance/model.hpp"
-#include "testing/helpers.hpp"
-#include "testing/test_env.hpp"
 
-namespace scwd {
+namespace scwd::instance_test {
 namespace {
-
-namespace json = boost::json;
-using testing::advance;
-using testing::header;
-using testing::obj;
-using testing::str;
-
-const std::string kZ = "/instance/v1/zones/fr-par-1";
-
-std::string local_jammy() {
-  auto* li = catalogue::resolve_label("ubuntu_jammy", "fr-par-1", "x86_64", "instance_local");
-  return li ? li->id : std::string();
-}
 
 json::object create(testing::TestApp& t, json::object body, int want = 201) {
   if (!body.contains("name")) body["name"] = "srv";
@@ -513,4 +498,4 @@ TEST(InstanceServers, QuotaRefusesAndCreatesNothing) {
 }
 
 }  // namespace
-}  // namespace scwd
+}  // namespace scwd::instance_test

@@ -4,16 +4,13 @@
 
 #include "products/instance/network/network_test_util.hpp"
 
-namespace scwd {
+namespace scwd::instance_test {
 namespace {
 
-using namespace network_test;
-namespace json = boost::json;
 namespace instance = products::instance;
 
-json::object create_ip(testing::TestApp& t, json::object body = {}) {
-  auto r = call(t, "POST", kZ + "/ips", body, 201);
-  return r.as_object().at("ip").as_object();
+json::object create_ip(testing::TestApp& t, const json::object& body = {}) {
+  return create_in(t, "ips", "ip", body);
 }
 
 TEST(Ips, CreateRoutedV4AndV6) {
@@ -82,15 +79,10 @@ TEST(Ips, ListFilters) {
   auto all = t.call("GET", kZ + "/ips?per_page=2");
   EXPECT_EQ(header(all.raw, "X-Total-Count"), "3");
   EXPECT_EQ(all.json.at("ips").as_array().size(), 2u);
-  auto v6 = t.call("GET", kZ + "/ips?type=routed_ipv6");
-  EXPECT_EQ(v6.json.at("ips").as_array().size(), 1u);
-  auto tagged = t.call("GET", kZ + "/ips?tags=x");
-  EXPECT_EQ(tagged.json.at("ips").as_array().size(), 2u);
-  auto both = t.call("GET", kZ + "/ips?tags=x,y");
-  EXPECT_EQ(both.json.at("ips").as_array().size(), 1u);
-  auto named = t.call("GET", kZ + "/ips?name=" + str(a, "address"));
-  ASSERT_EQ(named.json.at("ips").as_array().size(), 1u);
-  EXPECT_EQ(str(named.json.at("ips").as_array()[0], "id"), str(a, "id"));
+  expect_list_counts(t, "ips", {{"type=routed_ipv6", 1}, {"tags=x", 2}, {"tags=x,y", 1}});
+  auto named = list_of(t, kZ + "/ips?name=" + str(a, "address"), "ips");
+  ASSERT_EQ(named.size(), 1u);
+  EXPECT_EQ(str(named[0], "id"), str(a, "id"));
   auto proj = t.call("GET", kZ + "/ips?project=" + t.identity().organization_id);
   EXPECT_EQ(header(proj.raw, "X-Total-Count"), "3");
   auto other = t.call("GET", "/instance/v1/zones/nl-ams-1/ips");
@@ -262,4 +254,4 @@ TEST(Ips, DynamicIpContract) {
 }
 
 }  // namespace
-}  // namespace scwd
+}  // namespace scwd::instance_test

@@ -1,37 +1,13 @@
 // Test helpers shared by the network tests (security groups, IPs, placement groups).
 #pragma once
 
-#include <gtest/gtest.h>
-
-#include <boost/json.hpp>
 #include <optional>
 #include <string>
 
+#include "products/instance/instance_test_env.hpp"
 #include "products/instance/model.hpp"
-#include "testing/test_env.hpp"
 
-namespace scwd::network_test {
-
-namespace json = boost::json;
-
-inline const std::string kZ = "/instance/v1/zones/fr-par-1";
-
-inline std::string str(const json::value& v, std::string_view key) {
-  return std::string(v.as_object().at(key).as_string());
-}
-inline std::string header(const http::Response& r, std::string_view name) {
-  for (auto& [k, v] : r.headers)
-    if (http::iequals(k, name)) return v;
-  return {};
-}
-
-// Posts JSON, expecting `want`; returns the parsed body (or {}).
-inline json::value call(testing::TestApp& t, std::string method, const std::string& path,
-                        const json::value& body, int want) {
-  auto r = t.call(std::move(method), path, body.is_null() ? std::string() : json::serialize(body));
-  EXPECT_EQ(r.status, want) << path << " -> " << r.raw.body;
-  return r.json;
-}
+namespace scwd::instance_test {
 
 struct ServerSpec {
   std::string name = "srv";
@@ -86,4 +62,4 @@ inline std::optional<store::Record> get_record(testing::TestApp& t, std::string_
   return tx->get(kind, id);
 }
 
-}  // namespace scwd::network_test
+}  // namespace scwd::instance_test

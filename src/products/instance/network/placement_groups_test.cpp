@@ -2,26 +2,18 @@
 
 #include "products/instance/network/network_test_util.hpp"
 
-namespace scwd {
+namespace scwd::instance_test {
 namespace {
 
-using namespace network_test;
-namespace json = boost::json;
 namespace instance = products::instance;
 
 json::object create_pg(testing::TestApp& t, json::object body = {}) {
   if (!body.contains("name")) body["name"] = "pg";
-  return call(t, "POST", kZ + "/placement_groups", body, 201)
-      .as_object()
-      .at("placement_group")
-      .as_object();
+  return create_in(t, "placement_groups", "placement_group", body);
 }
 
 json::array members(testing::TestApp& t, const std::string& pg) {
-  return call(t, "GET", kZ + "/placement_groups/" + pg + "/servers", nullptr, 200)
-      .as_object()
-      .at("servers")
-      .as_array();
+  return list_of(t, kZ + "/placement_groups/" + pg + "/servers", "servers");
 }
 
 TEST(PlacementGroups, CreateGetDefaults) {
@@ -250,4 +242,4 @@ TEST(BlockMigration, PlanApplyAndQuotas) {
 }
 
 }  // namespace
-}  // namespace scwd
+}  // namespace scwd::instance_test

@@ -2,23 +2,31 @@
 
 #include "products/instance/network/network_test_util.hpp"
 
-namespace scwd {
+namespace scwd::instance_test {
 namespace {
-
-using namespace network_test;
-namespace json = boost::json;
 
 json::object create_sg(testing::TestApp& t, json::object body = {}) {
   if (!body.contains("name")) body["name"] = "web";
-  auto r = call(t, "POST", kZ + "/security_groups", body, 201);
-  return r.as_object().at("security_group").as_object();
+  return create_in(t, "security_groups", "security_group", body);
+}
+
+// A rule's body: its protocol, direction, action and ip_range, then the `extra` keys.
+json::object rule_body(std::string_view protocol, std::string_view direction,
+                       std::string_view action, std::string_view ip_range,
+                       const json::object& extra = {}) {
+  json::object r{
+      {"protocol", protocol}, {"direction", direction}, {"action", action}, {"ip_range", ip_range}};
+  for (auto& [k, v] : extra) r[k] = v;
+  return r;
 }
 
 json::array rules_of(testing::TestApp& t, const std::string& sg) {
-  return call(t, "GET", kZ + "/security_groups/" + sg + "/rules", nullptr, 200)
-      .as_object()
-      .at("rules")
-      .as_array();
+  return list_of(t, kZ + "/security_groups/" + sg + "/rules", "rules");
+}
+
+// POSTs a rule to `base` (a group's rules), expecting 201; the new rule.
+json::value add_rule(testing::TestApp& t, const std::string& base, const json::object& body) {
+  return call(t, "POST", base, body, 201).at("rule");
 }
 
 TEST(SecurityGroups, CreateGetDefaults) {
@@ -76,13 +84,10 @@ TEST(SecurityGroups, ListFiltersAndPaging) {
   EXPECT_EQ(header(all.raw, "X-Total-Count"), "3");
   EXPECT_NE(header(all.raw, "Link").find("rel=\"next\""), std::string::npos);
   EXPECT_EQ(all.json.at("security_groups").as_array().size(), 2u);
-  auto named = t.call("GET", kZ + "/security_groups?name=alpha");
-  EXPECT_EQ(named.json.at("security_groups").as_array().size(), 2u);
-  auto tagged = t.call("GET", kZ + "/security_groups?tags=x,y");
-  EXPECT_EQ(tagged.json.at("security_groups").as_array().size(), 1u);
-  auto def = t.call("GET", kZ + "/security_groups?project_default=true");
-  ASSERT_EQ(def.json.at("security_groups").as_array().size(), 1u);
-  EXPECT_EQ(str(def.json.at("security_groups").as_array()[0], "name"), "beta");
+  expect_list_counts(t, "security_groups", {{"name=alpha", 2}, {"tags=x,y", 1}});
+  auto def = list_of(t, kZ + "/security_groups?project_default=true", "security_groups");
+  ASSERT_EQ(def.size(), 1u);
+  EXPECT_EQ(str(def[0], "name"), "beta");
   auto proj = t.call("GET", kZ + "/security_groups?project=" + t.identity().organization_id);
   EXPECT_EQ(header(proj.raw, "X-Total-Count"), "3");
   call(t, "GET", kZ + "/security_groups?project=nope", nullptr, 400);
@@ -151,7 +156,7 @@ TEST(SecurityGroups, DeleteConflictsWhileServersUseIt) {
   testing::TestApp t;
   auto sg = create_sg(t);
   auto id = str(sg, "id");
-  network_test::ServerSpec spec;
+  ServerSpec spec;
   spec.security_group = id;
   spec.name = "web-1";
   auto s = insert_server(t, spec);
@@ -163,11 +168,7 @@ TEST(SecurityGroups, DeleteConflictsWhileServersUseIt) {
   EXPECT_EQ(str(e, "message"), "Group is in use. You cannot delete it.");
   t.store().write([&](store::Tx& tx) { return tx.remove(products::instance::kServerKind, s.id); });
   call(t, "POST", kZ + "/security_groups/" + id + "/rules",
-       json::object{{"protocol", "TCP"},
-                    {"direction", "inbound"},
-                    {"action", "accept"},
-                    {"ip_range", "0.0.0.0/0"}},
-       201);
+       rule_body("TCP", "inbound", "accept", "0.0.0.0/0"), 201);
   call(t, "DELETE", kZ + "/security_groups/" + id, nullptr, 204);
   call(t, "GET", kZ + "/security_groups/" + id, nullptr, 404);
   // Its rules went with it.
@@ -231,28 +232,16 @@ TEST(SecurityGroupRules, CreateNormalisesAndPositions) {
   EXPECT_EQ(rule.at("editable"), json::value(true));
   EXPECT_TRUE(rule.at("dest_ip_range").is_null());
   EXPECT_NE(header(r.raw, "Location").find("/rules/" + str(rule, "id")), std::string::npos);
-  auto v6 = call(t, "POST", base,
-                 json::object{{"protocol", "UDP"},
-                              {"direction", "outbound"},
-                              {"action", "drop"},
-                              {"ip_range", "2001:db8::1/128"},
-                              {"dest_port_from", 1},
-                              {"dest_port_to", 1024}},
-                 201)
-                .at("rule");
+  auto v6 = add_rule(t, base,
+                     rule_body("UDP", "outbound", "drop", "2001:db8::1/128",
+                               {{"dest_port_from", 1}, {"dest_port_to", 1024}}));
   EXPECT_EQ(str(v6, "ip_range"), "2001:db8::1");
   EXPECT_EQ(v6.at("dest_port_to"), json::value(1024));
   EXPECT_EQ(v6.at("position"), json::value(2));
   // Inserted at position 1: the others move down.
-  auto first = call(t, "POST", base,
-                    json::object{{"protocol", "ICMP"},
-                                 {"direction", "inbound"},
-                                 {"action", "accept"},
-                                 {"ip_range", "10.0.0.0/8"},
-                                 {"dest_port_from", 80},
-                                 {"position", 1}},
-                    201)
-                   .at("rule");
+  auto first = add_rule(t, base,
+                        rule_body("ICMP", "inbound", "accept", "10.0.0.0/8",
+                                  {{"dest_port_from", 80}, {"position", 1}}));
   EXPECT_EQ(first.at("position"), json::value(1));
   EXPECT_TRUE(first.at("dest_port_from").is_null());  // ICMP has no ports
   EXPECT_EQ(str(first, "ip_range"), "10.0.0.0/8");
@@ -268,10 +257,7 @@ TEST(SecurityGroupRules, BadInputChangesNothing) {
   testing::TestApp t;
   auto id = str(create_sg(t, {{"enable_default_security", false}}), "id");
   auto base = kZ + "/security_groups/" + id + "/rules";
-  json::object good{{"protocol", "TCP"},
-                    {"direction", "inbound"},
-                    {"action", "accept"},
-                    {"ip_range", "0.0.0.0/0"}};
+  auto good = rule_body("TCP", "inbound", "accept", "0.0.0.0/0");
   auto bad_range = good;
   bad_range["ip_range"] = "300.1.1.1/33";
   auto e = call(t, "POST", base, bad_range, 400);
@@ -297,22 +283,10 @@ TEST(SecurityGroupRules, UpdateGetDelete) {
   testing::TestApp t;
   auto id = str(create_sg(t, {{"enable_default_security", false}}), "id");
   auto base = kZ + "/security_groups/" + id + "/rules";
-  auto a = call(t, "POST", base,
-                json::object{{"protocol", "TCP"},
-                             {"direction", "inbound"},
-                             {"action", "accept"},
-                             {"ip_range", "8.8.8.8/32"},
-                             {"dest_port_from", 1},
-                             {"dest_port_to", 1024}},
-                201)
-               .at("rule");
-  auto b = call(t, "POST", base,
-                json::object{{"protocol", "ANY"},
-                             {"direction", "outbound"},
-                             {"action", "drop"},
-                             {"ip_range", "1.1.1.0/24"}},
-                201)
-               .at("rule");
+  auto a = add_rule(t, base,
+                    rule_body("TCP", "inbound", "accept", "8.8.8.8/32",
+                              {{"dest_port_from", 1}, {"dest_port_to", 1024}}));
+  auto b = add_rule(t, base, rule_body("ANY", "outbound", "drop", "1.1.1.0/24"));
   auto up = call(t, "PATCH", base + "/" + str(a, "id"),
                  json::object{{"protocol", "UDP"},
                               {"direction", "outbound"},
@@ -336,13 +310,8 @@ TEST(SecurityGroupRules, UpdateGetDelete) {
   EXPECT_TRUE(icmp.at("rule").at("dest_port_from").is_null());
   // PUT of one rule (SDK-private) replaces every field.
   auto put = call(t, "PUT", base + "/" + str(a, "id"),
-                  json::object{{"protocol", "TCP"},
-                               {"direction", "inbound"},
-                               {"action", "drop"},
-                               {"ip_range", "0.0.0.0/0"},
-                               {"dest_port_from", 443},
-                               {"position", 2},
-                               {"editable", true}},
+                  rule_body("TCP", "inbound", "drop", "0.0.0.0/0",
+                            {{"dest_port_from", 443}, {"position", 2}, {"editable", true}}),
                   200);
   EXPECT_EQ(put.at("rule").at("dest_port_from"), json::value(443));
   call(t, "PATCH", base + "/" + str(a, "id"), json::object{{"ip_range", "nope"}}, 400);
@@ -357,22 +326,10 @@ TEST(SecurityGroupRules, SetReplacesAll) {
   testing::TestApp t;
   auto id = str(create_sg(t), "id");
   auto base = kZ + "/security_groups/" + id + "/rules";
-  auto keep = call(t, "POST", base,
-                   json::object{{"protocol", "TCP"},
-                                {"direction", "inbound"},
-                                {"action", "accept"},
-                                {"ip_range", "0.0.0.0/0"},
-                                {"dest_port_from", 80}},
-                   201)
-                  .at("rule");
-  auto drop = call(t, "POST", base,
-                   json::object{{"protocol", "TCP"},
-                                {"direction", "inbound"},
-                                {"action", "accept"},
-                                {"ip_range", "0.0.0.0/0"},
-                                {"dest_port_from", 443}},
-                   201)
-                  .at("rule");
+  auto keep = add_rule(
+      t, base, rule_body("TCP", "inbound", "accept", "0.0.0.0/0", {{"dest_port_from", 80}}));
+  auto drop = add_rule(
+      t, base, rule_body("TCP", "inbound", "accept", "0.0.0.0/0", {{"dest_port_from", 443}}));
   // Go sends every key, with nulls, plus zone; the fixed default rules are ignored.
   json::array rules{json::object{{"id", nullptr},
                                  {"action", "drop"},
@@ -426,4 +383,4 @@ TEST(SecurityGroupRules, SetReplacesAll) {
 }
 
 }  // namespace
-}  // namespace scwd
+}  // namespace scwd::instance_test

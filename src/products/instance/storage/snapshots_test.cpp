@@ -1,26 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "products/catalogue/images.hpp"
-#include "testing/helpers.hpp"
-#include "testing/test_env.hpp"
+#include "products/instance/instance_test_env.hpp"
 
-namespace scwd {
+namespace scwd::instance_test {
 namespace {
-
-namespace json = boost::json;
-using testing::advance;
-using testing::header;
-using testing::obj;
-using testing::str;
-
-const std::string kZ = "/instance/v1/zones/fr-par-1";
-
-std::string volume(testing::TestApp& t, const std::string& name = "v") {
-  auto r = t.call("POST", kZ + "/volumes",
-                  R"({"name":")" + name + R"(","volume_type":"l_ssd","size":10000000000})");
-  EXPECT_EQ(r.status, 201) << r.raw.body;
-  return str(obj(r.json, "volume"), "id");
-}
 
 TEST(InstanceSnapshots, CreateFromADetachedVolumeIsAvailableAtOnce) {
   testing::TestApp t;
@@ -59,10 +42,10 @@ TEST(InstanceSnapshots, CreateFromADetachedVolumeIsAvailableAtOnce) {
 
 TEST(InstanceSnapshots, HotSnapshotOfARunningServerTakesAWhile) {
   testing::TestApp t;
-  auto* li = catalogue::resolve_label("ubuntu_jammy", "fr-par-1", "x86_64", "instance_local");
-  ASSERT_NE(li, nullptr);
+  auto image = local_jammy();
+  ASSERT_FALSE(image.empty());
   auto s = t.call("POST", kZ + "/servers",
-                  R"({"name":"s","commercial_type":"DEV1-S","image":")" + li->id + R"("})");
+                  R"({"name":"s","commercial_type":"DEV1-S","image":")" + image + R"("})");
   ASSERT_EQ(s.status, 201) << s.raw.body;
   auto sid = str(obj(s.json, "server"), "id");
   auto vol = str(obj(obj(s.json, "server"), "volumes").at("0"), "id");
@@ -121,14 +104,8 @@ TEST(InstanceSnapshots, BadInputAndQuota) {
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(str(unknown.json, "resource"), "instance_volume");
   t.config().quotas["instance_snapshots"] = 1;
-  auto vol = volume(t);
-  auto body = R"({"name":"s","volume_id":")" + vol + R"("})";
-  EXPECT_EQ(t.call("POST", kZ + "/snapshots", body).status, 201);
-  auto q = t.call("POST", kZ + "/snapshots", body);
-  EXPECT_EQ(q.status, 403);
-  EXPECT_EQ(str(q.json, "type"), "quotas_exceeded");
-  EXPECT_EQ(header(t.call("GET", kZ + "/snapshots").raw, "X-Total-Count"), "1");
+  expect_quota_of_one(t, "snapshots", R"({"name":"s","volume_id":")" + volume(t) + R"("})");
 }
 
 }  // namespace
-}  // namespace scwd
+}  // namespace scwd::instance_test

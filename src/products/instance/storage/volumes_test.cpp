@@ -1,17 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "testing/helpers.hpp"
-#include "testing/test_env.hpp"
+#include "products/instance/instance_test_env.hpp"
 
-namespace scwd {
+namespace scwd::instance_test {
 namespace {
-
-namespace json = boost::json;
-using testing::header;
-using testing::obj;
-using testing::str;
-
-const std::string kZ = "/instance/v1/zones/fr-par-1";
 
 TEST(InstanceVolumes, CreateGetUpdateDelete) {
   testing::TestApp t;
@@ -101,13 +93,8 @@ TEST(InstanceVolumes, ScratchAndFromSnapshotAndListFilters) {
 TEST(InstanceVolumes, QuotaRefusesAndCreatesNothing) {
   testing::TestApp t;
   t.config().quotas["instance_volumes"] = 1;
-  auto body = R"({"name":"v","volume_type":"l_ssd","size":10000000000})";
-  EXPECT_EQ(t.call("POST", kZ + "/volumes", body).status, 201);
-  auto r = t.call("POST", kZ + "/volumes", body);
-  ASSERT_EQ(r.status, 403);
-  EXPECT_EQ(str(r.json, "type"), "quotas_exceeded");
-  EXPECT_EQ(header(t.call("GET", kZ + "/volumes").raw, "X-Total-Count"), "1");
+  expect_quota_of_one(t, "volumes", R"({"name":"v","volume_type":"l_ssd","size":10000000000})");
 }
 
 }  // namespace
-}  // namespace scwd
+}  // namespace scwd::instance_test
