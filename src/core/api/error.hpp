@@ -1,4 +1,4 @@
-// ApiError: every error scwd answers, in Scaleway's exact JSON shapes (reference §A9). Handlers
+// ApiError: every error scwd answers, in Scaleway's exact JSON shapes. Handlers
 // return Result<T>; one renderer (render()) turns an ApiError into the HTTP answer.
 #pragma once
 
@@ -71,7 +71,7 @@ class ApiError {
   // 429 too_many_requests
   static ApiError too_many_requests(std::string_view help, std::int64_t quota,
                                     std::int64_t window_seconds, std::int64_t reset_seconds);
-  // Legacy Instance shapes (§A9.2)
+  // Legacy Instance shapes
   static ApiError legacy_invalid_request(std::string_view message);  // 400 invalid_request_error
   static ApiError unknown_resource(std::string_view message);        // 404 unknown_resource
   static ApiError conflict(std::string_view message);                // 409 conflict

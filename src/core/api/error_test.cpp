@@ -47,7 +47,7 @@ TEST(ArgReason, ToString) {
 }
 
 TEST(ApiError, InvalidArguments) {
-  // Reference §A9.1 / §5.1
+  // The documented shape of a validation error
   ExpectJson(ApiError::invalid_arguments(
                  {{"commercial_type", ArgReason::kRequired, "required key not provided"},
                   {"project_id", ArgReason::kFormat, "value must be a valid UUID"},

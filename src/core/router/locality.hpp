@@ -1,4 +1,4 @@
-// Regions and zones of the platform (reference §A2).
+// Regions and zones of the platform.
 #pragma once
 
 #include <span>

@@ -12,9 +12,17 @@
 #include "core/api/error.hpp"
 #include "core/app/context.hpp"
 #include "core/app/owner.hpp"
+#include "core/codec/input.hpp"
 #include "core/store/store.hpp"
 
 namespace scwd::products::block {
+
+// The object-storage object a snapshot export writes to (the body of Block's and Instance's
+// export actions).
+struct ExportTarget {
+  codec::Required<std::string> bucket, key;
+};
+BOOST_DESCRIBE_STRUCT(ExportTarget, (), (bucket, key))
 
 inline constexpr std::string_view kVolumeKind = "block.volume";      // locality = zone
 inline constexpr std::string_view kSnapshotKind = "block.snapshot";  // locality = zone

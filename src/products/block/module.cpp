@@ -344,15 +344,13 @@ Result<Response> import_snapshot(Context& ctx) {
 Result<Response> export_snapshot(const resource::Spec& spec, Context& ctx) {
   auto id = resource::path_id(ctx, spec);
   if (!id) return api::fail(id.error());
-  codec::BodyReader b(ctx.body);
-  auto bucket = b.str("bucket", true);
-  auto key = b.str("key", true);
-  if (auto e = b.error()) return api::fail(*e);
+  auto in = codec::read<ExportTarget>(ctx.body);
+  if (!in) return api::fail(in.error());
   auto tx = ctx.svc.store.begin(store::TxMode::kRead);
   auto r = resource::load(ctx, *tx, spec);
   if (!r) return api::fail(r.error());
   if (!stable(*r)) return api::fail(ApiError::transient_state("snapshot", r->id, r->state));
-  return api::fail(no_bucket(*bucket));
+  return api::fail(no_bucket(*in->bucket.value));
 }
 
 class BlockModule final : public app::Module {

@@ -1,6 +1,6 @@
 // Instance v1 product catalogue: /products/servers, /products/servers/availability and
 // /products/volumes. Legacy conventions: map-shaped answers keyed by type name, paginated as map
-// entries with page/per_page (default 50), X-Total-Count and Link headers (reference §A7, §B2).
+// entries with page/per_page (default 50), X-Total-Count and Link headers.
 #include <boost/json.hpp>
 
 #include "core/app/context.hpp"
@@ -8,13 +8,6 @@
 #include "products/instance/model.hpp"
 
 namespace scwd::products::instance {
-
-namespace json = boost::json;
-using api::Result;
-using app::Access;
-using app::Context;
-using app::Permission;
-using http::Response;
 
 namespace {
 

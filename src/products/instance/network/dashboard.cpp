@@ -1,4 +1,4 @@
-// GET /dashboard: counts of the caller's Instance resources in a zone (reference §B10).
+// GET /dashboard: counts of the caller's Instance resources in a zone.
 #include <boost/json.hpp>
 #include <map>
 

@@ -1,4 +1,4 @@
-// Instance flexible IPs (routed IPv4 / IPv6, reference §B7) and the IPs of servers (dynamic IPv4
+// Instance flexible IPs (routed IPv4 / IPv6) and the IPs of servers (dynamic IPv4
 // allocated at power-on, the public_ips entries).
 #include <arpa/inet.h>
 

@@ -1,4 +1,4 @@
-// Instance placement groups (reference §B8). Membership lives on the servers (body
+// Instance placement groups. Membership lives on the servers (body
 // placement_group_id); policy_respected is computed from the members' hypervisors.
 #include <algorithm>
 #include <boost/json.hpp>

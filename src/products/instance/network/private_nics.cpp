@@ -1,4 +1,4 @@
-// Instance private NICs (reference network-metal-storage §4.1/§4.2, api-conventions B9):
+// Instance private NICs:
 //   v1       /instance/v1/zones/{zone}/servers/{server_id}/private_nics[/{private_nic_id}]
 //   v2alpha1 /instance/v2alpha1/zones/{zone}/private-network-interfaces[/{id}] and
 //            /servers/{server_id}/attach-private-network-interface, .../detach-...

@@ -1,4 +1,4 @@
-// Instance security groups and their rules (reference §B6).
+// Instance security groups and their rules.
 #include <arpa/inet.h>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Block migration (reference §B10): moving legacy b_ssd volumes and unified snapshots to Block
+// Block migration: moving legacy b_ssd volumes and unified snapshots to Block
 // Storage (SBS). plan describes what would move and returns a validation key that apply must
 // echo. scwd creates no b_ssd volume nor unified snapshot, so plans of local (l_ssd / scratch)
 // resources are refused and apply never finds anything to move.

@@ -182,10 +182,9 @@ std::string base_volume_id(const store::Record& s) {
 Result<Response> export_snapshot(const resource::Spec& spec, Context& ctx) {
   auto id = resource::path_id(ctx, spec);
   if (!id) return api::fail(id.error());
-  codec::BodyReader b(ctx.body);
-  auto bucket = b.str("bucket", true);
-  auto key = b.str("key", true);
-  if (auto e = b.error()) return api::fail(*e);
+  auto in = codec::read<block::ExportTarget>(ctx.body);
+  if (!in) return api::fail(in.error());
+  auto &bucket = in->bucket.value, &key = in->key.value;
   if (bucket->empty() || key->empty()) {
     std::vector<api::ArgumentDetail> d;
     if (bucket->empty()) d.push_back({"bucket", ArgReason::kRequired, "required key not provided"});
