@@ -2,6 +2,9 @@
 // line here. The order is the registration order (it decides nothing else).
 #include "products/products.hpp"
 
+#include "products/ipam/ipam.hpp"
+#include "products/vpc/vpc.hpp"
+
 namespace scwd::products::account {
 std::unique_ptr<app::Module> make_module();
 }
@@ -21,9 +24,6 @@ namespace scwd::products::instance {
 std::unique_ptr<app::Module> make_products_module();
 }
 namespace scwd::products::block {
-std::unique_ptr<app::Module> make_module();
-}
-namespace scwd::products::vpc {
 std::unique_ptr<app::Module> make_module();
 }
 namespace scwd::products::ipam {
@@ -49,7 +49,8 @@ std::vector<app::ModuleFactory> all() {
       ipam::make_module,
       marketplace::make_module,
       productcatalog::make_module,
-      vpc::make_module,
+      // VPC learns of IPAM's bookings through the view IPAM hands it (IPAM imports VPC).
+      [] { return vpc::make_module(ipam::booked_addresses()); },
       vpcgw::make_module,
   };
 }

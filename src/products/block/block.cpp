@@ -8,7 +8,7 @@
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "products/block/model.hpp"
-#include "products/marketplace/catalog.hpp"
+#include "products/catalogue/images.hpp"
 #include "products/prelude.hpp"
 
 namespace scwd::products::block {
@@ -169,7 +169,7 @@ std::optional<ApiError> make_volume(store::Tx& tx, const app::Context& ctx, cons
       if (s->state != "available" && s->state != "in_use")
         return ApiError::transient_state("snapshot", s->id, s->state);
       base = int_of(s->body, "size");
-    } else if (const auto* img = marketplace::find_by_root_snapshot(id);
+    } else if (const auto* img = catalogue::find_by_root_snapshot(id);
                img && img->zone == r.locality) {
       base = img->root_size > 0 ? img->root_size : kPublicRootSize;
     } else {

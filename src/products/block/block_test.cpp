@@ -2,7 +2,7 @@
 
 #include "core/router/router.hpp"
 #include "products/block/block.hpp"
-#include "products/marketplace/catalog.hpp"
+#include "products/catalogue/images.hpp"
 #include "testing/helpers.hpp"
 
 namespace scwd {
@@ -310,7 +310,7 @@ TEST(BlockContract, SnapshotLinkedToAnImageIsInUse) {
 TEST(BlockVolumes, FromAPublicImageRootSnapshot) {
   testing::TestApp t;
   const auto* img =
-      products::marketplace::resolve_label("ubuntu_jammy", "fr-par-1", "x86_64", "instance_sbs");
+      catalogue::resolve_label("ubuntu_jammy", "fr-par-1", "x86_64", "instance_sbs");
   ASSERT_NE(img, nullptr);
   auto r = t.call(
       "POST", kV1 + "/volumes",

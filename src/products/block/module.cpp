@@ -10,7 +10,7 @@
 #include "core/util/json.hpp"
 #include "products/block/block.hpp"
 #include "products/block/model.hpp"
-#include "products/marketplace/catalog.hpp"
+#include "products/catalogue/images.hpp"
 #include "products/prelude.hpp"
 
 namespace scwd::products::block {
@@ -275,7 +275,7 @@ std::optional<ApiError> delete_snapshot_check(Context&, store::Tx&, const store:
 // The root snapshots of public images belong to Scaleway's organization: the real API answers
 // permissions_denied for them.
 std::optional<ApiError> public_snapshot(const Context&, std::string_view id, bool write) {
-  if (!marketplace::find_by_root_snapshot(id)) return std::nullopt;
+  if (!catalogue::find_by_root_snapshot(id)) return std::nullopt;
   return ApiError::permissions_denied({{write ? "write" : "read", "snapshot"}});
 }
 

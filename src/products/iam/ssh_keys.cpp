@@ -23,21 +23,27 @@ json::object render(const resource::View&, const store::Record& r) {
   return o;
 }
 
+struct KeyIn {
+  std::optional<std::string> name;
+  Required<std::string> public_key;
+};
+BOOST_DESCRIBE_STRUCT(KeyIn, (), (name, public_key))
+
 std::optional<ApiError> create_key(Context& ctx, store::Tx&, store::Record& r) {
   codec::BodyReader b(ctx.body);
-  auto name = b.str("name");
-  auto public_key = b.str("public_key", true);
+  KeyIn in;
+  codec::read(b, in);
   // Recorded: an empty project_id is a format error, not the default project.
   if (auto project = b.str("project_id"); project && !is_uuid(*project))
     b.add("project_id", ArgReason::kFormat, "value must be a valid UUID");
   if (auto e = b.error()) return e;
-  auto parsed = parse_ssh_key(*public_key);
+  auto parsed = parse_ssh_key(*in.public_key.value);
   if (!parsed)
     return ApiError::invalid_argument(
         "public_key", ArgReason::kFormat,
         "invalid SSH public key (accepted types: ssh-rsa, ssh-dss, ssh-ed25519, "
         "ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521)");
-  r.name = name.value_or("");
+  r.name = in.name.value_or("");
   r.body = json::object{{"public_key", parsed->public_key},
                         {"fingerprint", parsed->fingerprint},
                         {"disabled", false}};

@@ -13,6 +13,7 @@
 #include "core/app/context.hpp"
 #include "core/store/store.hpp"
 #include "core/util/time.hpp"
+#include "products/next_hops.hpp"
 
 namespace scwd::products::instance {
 
@@ -21,8 +22,8 @@ namespace scwd::products::instance {
 // tags; keys = {"<server_id>/<private_network_id>"} while attached (one NIC per server and
 // Private Network); body: private_network_id, mac_address (lowercase), ipam_ip_ids [v4, v6],
 // booked_ip_ids (the subset booked by the NIC itself, released with it).
-inline constexpr std::string_view kPrivateNicKind = "instance.private_nic";
-inline constexpr app::RefKind kPrivateNicRef{kPrivateNicKind, "Instances", "instance"};
+using next_hops::kPrivateNicKind;
+using next_hops::kPrivateNicRef;
 
 // An entry of the `private_nics` array of a v1 Server object (the NICs whose parent it is).
 boost::json::object render_server_nic(const store::Record& nic);

@@ -254,24 +254,72 @@ std::string plain_address(const store::Record& ip) {
   return slash == std::string::npos ? a : a.substr(0, slash);
 }
 
-std::vector<Address> attached_to(store::Tx& tx, const std::vector<std::string>& resource_ids) {
-  std::vector<Address> out;
-  if (resource_ids.empty()) return out;
+namespace {
+
+// The IPs `filter` selects, in booking order, as other products see them; `attached_only`
+// leaves out those attached to nothing.
+std::vector<Address> addresses(store::Tx& tx, store::Filter filter, bool attached_only) {
   store::ListQuery q;
   q.kind = std::string(kIpKind);
-  q.filters.push_back({Column::kBody, Op::kIn, resource_ids, "resource.id", false});
+  q.filters.push_back(std::move(filter));
   q.order.push_back({Column::kCreatedAt, false, {}});
   q.with_total = false;
+  std::vector<Address> out;
   for (auto& ip : tx.list(q).items) {
-    Address a{ip.id, plain_address(ip), bool_of(ip.body, "is_ipv6"), ip.parent_id, std::nullopt};
+    Address a{ip.id,        plain_address(ip), bool_of(ip.body, "is_ipv6"),
+              ip.parent_id, std::nullopt,      ip.created_at,
+              ip.updated_at};
     if (auto it = ip.body.find("resource"); it != ip.body.end() && it->value().is_object()) {
       auto& o = it->value().as_object();
       a.resource =
           Resource{str_of(o, "type"), str_of(o, "id"), str_of(o, "mac_address"), str_of(o, "name")};
     }
+    if (attached_only && !a.resource) continue;
     out.push_back(std::move(a));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<Address> attached_to(store::Tx& tx, const std::vector<std::string>& resource_ids) {
+  if (resource_ids.empty()) return {};
+  return addresses(tx, {Column::kBody, Op::kIn, resource_ids, "resource.id", false}, false);
+}
+
+namespace {
+
+class Booked final : public vpc::BookedAddresses {
+ public:
+  std::int64_t count_in(store::Tx& tx, std::string_view private_network_id) const override {
+    return count_in_private_network(tx, private_network_id);
+  }
+  std::vector<vpc::BookedAddress> attached_to(
+      store::Tx& tx, const std::vector<std::string>& resource_ids) const override {
+    std::vector<vpc::BookedAddress> out;
+    for (auto& a : ipam::attached_to(tx, resource_ids)) {
+      vpc::BookedAddress b{a.address, a.is_ipv6, "", "", ""};
+      if (a.resource) {
+        b.resource_id = a.resource->id;
+        b.resource_type = a.resource->type;
+        b.resource_name = a.resource->name;
+      }
+      out.push_back(std::move(b));
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+const vpc::BookedAddresses& booked_addresses() {
+  static const Booked booked;  // stateless
+  return booked;
+}
+
+std::vector<Address> attached_in(store::Tx& tx, std::string_view private_network_id) {
+  return addresses(tx, {Column::kParent, Op::kEq, {std::string(private_network_id)}, {}, false},
+                   true);
 }
 
 }  // namespace scwd::products::ipam

@@ -14,6 +14,7 @@
 #include "core/app/context.hpp"
 #include "core/store/store.hpp"
 #include "core/util/time.hpp"
+#include "products/vpc/vpc.hpp"
 
 namespace scwd::products::ipam {
 
@@ -74,8 +75,15 @@ struct Address {
   bool is_ipv6 = false;
   std::string private_network_id;    // "" for public IPs
   std::optional<Resource> resource;  // what it is attached to (type "" when unknown)
+  Micros created_at = 0;             // booked
+  Micros updated_at = 0;
 };
 // The addresses attached to any of `resource_ids`, in booking order (one query).
 std::vector<Address> attached_to(store::Tx& tx, const std::vector<std::string>& resource_ids);
+// The addresses booked in a Private Network and attached to a resource, in booking order.
+std::vector<Address> attached_in(store::Tx& tx, std::string_view private_network_id);
+
+// IPAM's view of its bookings for VPC (see vpc::BookedAddresses).
+const vpc::BookedAddresses& booked_addresses();
 
 }  // namespace scwd::products::ipam

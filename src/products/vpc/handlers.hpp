@@ -13,6 +13,7 @@
 #include "core/store/store.hpp"
 #include "products/prelude.hpp"
 #include "products/vpc/model.hpp"
+#include "products/vpc/vpc.hpp"
 
 namespace scwd::products::vpc {
 
@@ -27,8 +28,9 @@ inline constexpr std::string_view kRegionPath = "/vpc/v2/regions/{region}";
 inline constexpr std::int64_t kDefaultPageSize = 50;
 
 void register_vpcs(app::Registry& r);
-void register_private_networks(app::Registry& r);
-void register_vpc_routes(app::Registry& r);  // routes and routes-with-nexthop
+void register_private_networks(app::Registry& r, const BookedAddresses& addresses);
+// Routes and routes-with-nexthop.
+void register_vpc_routes(app::Registry& r, const BookedAddresses& addresses);
 void register_connectors(app::Registry& r);
 void register_ingress_rules(app::Registry& r);
 

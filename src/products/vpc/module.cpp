@@ -107,6 +107,7 @@ namespace {
 
 class VpcModule final : public app::Module {
  public:
+  explicit VpcModule(const BookedAddresses& addresses) : addresses_(addresses) {}
   std::string_view name() const override { return "vpc"; }
   void register_routes(app::Registry& r, app::Services& svc) override {
     // A project's unused default VPCs are deleted with the project, as on the platform.
@@ -119,15 +120,20 @@ class VpcModule final : public app::Module {
         default_vpc(tx, {project.organization_id, project.id}, region, now);
     });
     register_vpcs(r);
-    register_private_networks(r);
-    register_vpc_routes(r);
+    register_private_networks(r, addresses_);
+    register_vpc_routes(r, addresses_);
     register_connectors(r);
     register_ingress_rules(r);
   }
+
+ private:
+  const BookedAddresses& addresses_;
 };
 
 }  // namespace
 
-std::unique_ptr<app::Module> make_module() { return std::make_unique<VpcModule>(); }
+std::unique_ptr<app::Module> make_module(const BookedAddresses& addresses) {
+  return std::make_unique<VpcModule>(addresses);
+}
 
 }  // namespace scwd::products::vpc

@@ -3,7 +3,6 @@
 #include "core/codec/validate.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
-#include "products/ipam/ipam.hpp"
 #include "products/vpc/handlers.hpp"
 
 namespace scwd::products::vpc {
@@ -73,8 +72,9 @@ std::optional<ApiError> create(Context& ctx, store::Tx& tx, store::Record& r) {
   return fill_private_network(tx, vpc, n, r);
 }
 
-std::optional<ApiError> can_delete(Context&, store::Tx& tx, const store::Record& r) {
-  if (ipam::count_in_private_network(tx, r.id) > 0)
+std::optional<ApiError> can_delete(const BookedAddresses& addresses, store::Tx& tx,
+                                   const store::Record& r) {
+  if (addresses.count_in(tx, r.id) > 0)
     return ApiError::precondition_failed("resource_still_in_use",
                                          "Private Network must be empty to be deleted");
   return std::nullopt;
@@ -145,31 +145,33 @@ Result<Response> list_subnets(Context& ctx) {
 
 }  // namespace
 
-void register_private_networks(app::Registry& r) {
+void register_private_networks(app::Registry& r, const BookedAddresses& addresses) {
   using resource::PatchField;
   const std::string p(kRegionPath);
-  auto spec = std::make_shared<const resource::Spec>(
-      vpc_spec(kPrivateNetworkKind, "private_network", "private-networks", kPrivateNetwork.read,
-               kPrivateNetwork.write,
-               resource::Spec{
-                   .render = render,
-                   .orders = name_orders(),
-                   .filters = {resource::uuids("vpc_id", Column::kParent),
-                               resource::uuids("private_network_ids", Column::kId),
-                               resource::body_bool("dhcp_enabled")},
-                   // Filters of the (scoped) list.
-                   .list_refs = {.not_refs = {"private_network_ids", "vpc_id"}},
-                   .create = create,
-                   .organization_field = "",
-                   // A Private Network is created inside the VPC: a change of the VPC.
-                   .create_refs = {.refs = {app::body_ref("vpc_id", Access::kWrite, {kVpcRef})}},
-                   .patch = {{"name", PatchField::As::kName},
-                             {"tags", PatchField::As::kTags},
-                             {"default_route_propagation_enabled", PatchField::As::kBool}},
-                   .update = check_name,
-                   .can_delete = can_delete,
-                   .on_delete = on_delete,
-               }));
+  auto spec = std::make_shared<const resource::Spec>(vpc_spec(
+      kPrivateNetworkKind, "private_network", "private-networks", kPrivateNetwork.read,
+      kPrivateNetwork.write,
+      resource::Spec{
+          .render = render,
+          .orders = name_orders(),
+          .filters = {resource::uuids("vpc_id", Column::kParent),
+                      resource::uuids("private_network_ids", Column::kId),
+                      resource::body_bool("dhcp_enabled")},
+          // Filters of the (scoped) list.
+          .list_refs = {.not_refs = {"private_network_ids", "vpc_id"}},
+          .create = create,
+          .organization_field = "",
+          // A Private Network is created inside the VPC: a change of the VPC.
+          .create_refs = {.refs = {app::body_ref("vpc_id", Access::kWrite, {kVpcRef})}},
+          .patch = {{"name", PatchField::As::kName},
+                    {"tags", PatchField::As::kTags},
+                    {"default_route_propagation_enabled", PatchField::As::kBool}},
+          .update = check_name,
+          .can_delete = [&addresses](
+                            Context&, store::Tx& tx,
+                            const store::Record& rec) { return can_delete(addresses, tx, rec); },
+          .on_delete = on_delete,
+      }));
   resource::add_resource(r, spec);
   const auto item = p + "/private-networks/{private_network_id}";
   r.add("POST", item + "/enable-dhcp", kPrivateNetwork.write, one_way_switch(spec, "dhcp_enabled"));

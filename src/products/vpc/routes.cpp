@@ -5,11 +5,9 @@
 #include "core/codec/validate.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
-#include "products/instance/private_nics.hpp"
-#include "products/ipam/ipam.hpp"
+#include "products/next_hops.hpp"
 #include "products/vpc/handlers.hpp"
 #include "products/vpc/net.hpp"
-#include "products/vpcgw/model.hpp"
 
 namespace scwd::products::vpc {
 
@@ -179,7 +177,7 @@ json::object managed_route(const store::Record& pn, const Subnet& s) {
 
 // The next hop resource is known through its first IPv4 address in IPAM.
 json::object route_with_nexthop(const store::Record& r,
-                                const std::vector<ipam::Address>& addresses) {
+                                const std::vector<BookedAddress>& addresses) {
   json::object o{{"route", render_route(r)},
                  {"nexthop_ip", nullptr},
                  {"nexthop_name", nullptr},
@@ -187,17 +185,17 @@ json::object route_with_nexthop(const store::Record& r,
   auto id = str_of(r.body, "nexthop_resource_id");
   if (id.empty()) return o;
   for (auto& a : addresses) {
-    if (!a.resource || a.resource->id != id || a.is_ipv6) continue;
-    auto& res = *a.resource;
-    o["nexthop_name"] = res.name.empty() ? json::value(nullptr) : json::value(res.name);
-    o["nexthop_resource_type"] = res.type.empty() ? "unknown_type" : res.type;
-    if (res.type != "vpc_gateway_network") o["nexthop_ip"] = a.address;
+    if (a.resource_id != id || a.is_ipv6) continue;
+    o["nexthop_name"] =
+        a.resource_name.empty() ? json::value(nullptr) : json::value(a.resource_name);
+    o["nexthop_resource_type"] = a.resource_type.empty() ? "unknown_type" : a.resource_type;
+    if (a.resource_type != "vpc_gateway_network") o["nexthop_ip"] = a.address;
     break;
   }
   return o;
 }
 
-Result<Response> list_routes_with_nexthop(Context& ctx) {
+Result<Response> list_routes_with_nexthop(const BookedAddresses& booked, Context& ctx) {
   auto page = paging::read(ctx.req, "page_size", kDefaultPageSize);
   if (!page) return api::fail(page.error());
   std::string vpc_id, pn_filter, res_filter;
@@ -275,7 +273,7 @@ Result<Response> list_routes_with_nexthop(Context& ctx) {
   std::vector<std::string> resources;
   for (auto& r : routes)
     if (auto id = str_of(r.body, "nexthop_resource_id"); !id.empty()) resources.push_back(id);
-  auto addresses = ipam::attached_to(*tx, resources);
+  auto addresses = booked.attached_to(*tx, resources);
   for (auto& r : routes) {
     auto item = route_with_nexthop(r, addresses);
     if (keep(item)) all.emplace_back(r.created_at, std::move(item));
@@ -295,7 +293,7 @@ std::vector<app::Reference> route_refs(bool with_vpc) {
   std::vector<app::Reference> out = {
       app::body_ref("nexthop_private_network_id", Access::kWrite, {kPrivateNetworkRef}),
       app::body_ref("nexthop_resource_id", Access::kWrite,
-                    {instance::kPrivateNicRef, vpcgw::kGatewayNetworkRef}),
+                    {next_hops::kPrivateNicRef, next_hops::kGatewayNetworkRef}),
       app::body_ref("nexthop_vpc_connector_id", Access::kWrite, {kConnectorRef})};
   if (with_vpc) out.push_back(app::body_ref("vpc_id", Access::kWrite, {kVpcRef}));
   return out;
@@ -303,7 +301,7 @@ std::vector<app::Reference> route_refs(bool with_vpc) {
 
 }  // namespace
 
-void register_vpc_routes(app::Registry& r) {
+void register_vpc_routes(app::Registry& r, const BookedAddresses& addresses) {
   const std::string p(kRegionPath);
   auto spec = vpc_spec(kRouteKind, "route", "routes", kRoute.read, kRoute.write,
                        resource::Spec{
@@ -320,8 +318,9 @@ void register_vpc_routes(app::Registry& r) {
                        });
   spec.list_key.clear();  // listed through routes-with-nexthop only
   resource::add_resource(r, std::move(spec));
-  r.add("GET", p + "/routes-with-nexthop", kRoute.read, list_routes_with_nexthop)
-      .not_refs({"vpc_id", "nexthop_resource_id", "nexthop_private_network_id"});
+  r.add("GET", p + "/routes-with-nexthop", kRoute.read, [&addresses](Context& ctx) {
+     return list_routes_with_nexthop(addresses, ctx);
+   }).not_refs({"vpc_id", "nexthop_resource_id", "nexthop_private_network_id"});
 }
 
 }  // namespace scwd::products::vpc

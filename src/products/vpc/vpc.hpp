@@ -3,6 +3,7 @@
 // Networks through these functions. Owner: the VPC work (src/products/vpc/).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,5 +70,25 @@ api::Result<store::Record> create_private_network(store::Tx& tx, const app::Owne
 // platform deletes them with their project: a project deletion should not count them as
 // resources still held, and should remove them (store::Tx::remove(kVpcKind, id)).
 std::vector<std::string> removable_default_vpcs(store::Tx& tx, std::string_view project_id);
+
+// What VPC needs to know of the addresses booked in its Private Networks. The address manager
+// (IPAM) books them and imports VPC, so VPC is handed this view (products.cpp wires it) instead
+// of importing IPAM back.
+struct BookedAddress {
+  std::string address;  // without the prefix length
+  bool is_ipv6 = false;
+  std::string resource_id, resource_type, resource_name;  // "" when attached to nothing
+};
+class BookedAddresses {
+ public:
+  virtual ~BookedAddresses() = default;
+  // Addresses booked in the Private Network (an in-use check).
+  virtual std::int64_t count_in(store::Tx& tx, std::string_view private_network_id) const = 0;
+  // The addresses attached to any of `resource_ids`, in booking order.
+  virtual std::vector<BookedAddress> attached_to(
+      store::Tx& tx, const std::vector<std::string>& resource_ids) const = 0;
+};
+
+std::unique_ptr<app::Module> make_module(const BookedAddresses& addresses);
 
 }  // namespace scwd::products::vpc

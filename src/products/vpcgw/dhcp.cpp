@@ -205,36 +205,6 @@ std::vector<store::Record> reservations_of(store::Tx& tx, std::string_view gn_id
   return tx.list(q).items;
 }
 
-// Local adapter: IPAM's interface has no listing of a Private Network's addresses yet, so this
-// reads its records (in one place) into the typed view leases need.
-struct AttachedIp {
-  std::string id;
-  std::string address;  // without mask
-  ipam::Resource resource;
-  Micros created_at = 0;
-  Micros updated_at = 0;
-};
-
-// The IPv4 addresses booked in a Private Network and attached to a resource, oldest first.
-std::vector<AttachedIp> attached_ipv4s(store::Tx& tx, const std::string& private_network_id) {
-  store::ListQuery q;
-  q.kind = std::string(ipam::kIpKind);
-  q.filters.push_back({Column::kParent, Op::kEq, {private_network_id}, {}, false});
-  q.order.push_back({Column::kCreatedAt, false, {}});
-  q.with_total = false;
-  std::vector<AttachedIp> out;
-  for (auto& ip : tx.list(q).items) {
-    auto* res = ip.body.if_contains("resource");
-    if (bool_of(ip.body, "is_ipv6") || !res || !res->is_object()) continue;
-    auto& ro = res->as_object();
-    out.push_back({ip.id, ipam::plain_address(ip),
-                   ipam::Resource{str_of(ro, "type"), str_of(ro, "id"), str_of(ro, "mac_address"),
-                                  str_of(ro, "name")},
-                   ip.created_at, ip.updated_at});
-  }
-  return out;
-}
-
 std::vector<store::Record> leases_of(store::Tx& tx, const store::Record& gn,
                                      const std::vector<store::Record>& reservations) {
   std::vector<store::Record> out;
@@ -242,9 +212,10 @@ std::vector<store::Record> leases_of(store::Tx& tx, const store::Record& gn,
   if (str_of(gn.body, "dhcp_id").empty() || pn.empty()) return out;
   std::set<std::string> reserved;
   for (auto& r : reservations) reserved.insert(str_of(r.body, "mac_address"));
-  for (auto& ip : attached_ipv4s(tx, pn)) {
-    auto mac = normalize_mac(ip.resource.mac_address);
-    if (ip.resource.type.empty() || ip.resource.type == "vpc_gateway_network" || mac.empty() ||
+  for (auto& ip : ipam::attached_in(tx, pn)) {
+    if (ip.is_ipv6) continue;
+    auto mac = normalize_mac(ip.resource->mac_address);
+    if (ip.resource->type.empty() || ip.resource->type == "vpc_gateway_network" || mac.empty() ||
         reserved.count(mac))
       continue;
     store::Record e;
@@ -256,7 +227,7 @@ std::vector<store::Record> leases_of(store::Tx& tx, const store::Record& gn,
     e.parent_id = gn.id;
     e.created_at = ip.created_at;
     e.updated_at = ip.updated_at;
-    e.body = json::object{{"mac_address", mac}, {"hostname", ip.resource.name}, {"type", "lease"}};
+    e.body = json::object{{"mac_address", mac}, {"hostname", ip.resource->name}, {"type", "lease"}};
     set_entry_ip(e, ip.address);
     out.push_back(std::move(e));
   }

@@ -22,6 +22,7 @@
 #include "core/store/store.hpp"
 #include "core/util/time.hpp"
 #include "products/ipam/ipam.hpp"
+#include "products/next_hops.hpp"
 #include "products/prelude.hpp"
 
 namespace scwd::products::vpcgw {
@@ -37,7 +38,7 @@ inline constexpr std::string_view kGatewayKind = "vpcgw.gateway";
 // ready), masquerade_enabled, push_default_route, ipam_ip_id (string | null), ipam_auto_booked
 // (bool: the IPAM address was booked by us and is released with the gateway network),
 // v1 DHCP mode: dhcp_id (string | null), enable_dhcp, address (static CIDR | null).
-inline constexpr std::string_view kGatewayNetworkKind = "vpcgw.gateway_network";
+using next_hops::kGatewayNetworkKind;
 // parent_id = gateway id ("" when free); body: address (plain IPv4), reverse (string | null).
 inline constexpr std::string_view kIpKind = "vpcgw.ip";
 // parent_id = gateway id; body: public_port, private_ip, private_port, protocol ("both", "tcp",
@@ -53,8 +54,7 @@ inline constexpr std::string_view kDhcpEntryKind = "vpcgw.dhcp_entry";
 
 // How routes name Public Gateway records (app::Reference).
 inline constexpr app::RefKind kGatewayRef{kGatewayKind, "VPCGateway", "gateway"};
-inline constexpr app::RefKind kGatewayNetworkRef{kGatewayNetworkKind, "VPCGateway",
-                                                 "gateway_network"};
+using next_hops::kGatewayNetworkRef;
 inline constexpr app::RefKind kIpRef{kIpKind, "VPCGateway", "ip"};
 inline constexpr app::RefKind kDhcpRef{kDhcpKind, "VPCGateway", "dhcp"};
 
