@@ -91,7 +91,7 @@ async function atTheLimit(args, expectLog, exact) {
     conns.push(...(await openMany(server.port, 400)));
     // Connections past the limit wait in the listen backlog until the server's accept backoff
     // takes and refuses them: give that a few rounds (bounded) on a loaded machine.
-    for (let t = 0; t < 50 && conns.filter((c) => c.closed).length < 400 - 256; t += 1) await sleep(100);
+    for (let t = 0; t < 100 && conns.filter((c) => c.closed).length < 400 - 256; t += 1) await sleep(100);
     await sleep(300);
     const refused = conns.filter((c) => c.closed);
     const held = conns.filter((c) => !c.closed);
