@@ -217,10 +217,7 @@ int serve(const Options& o) {
   so.max_connections = o.max_connections;
   // What a write request does after its checks (its handler and store writes) runs on the store's
   // writer thread, and is answered after its group commit: no I/O thread waits for a commit.
-  if (!o.no_group_requests)
-    so.group_executor = [&store](std::function<void()> job, std::function<void(bool)> done) {
-      store->run_grouped(std::move(job), std::move(done));
-    };
+  so.group_requests = !o.no_group_requests;
   scwd::http::Server server(
       so, [&app](scwd::http::Request& req) { return app.stage(req); },
       [&app](int status, std::string_view rid, std::string_view detail) {

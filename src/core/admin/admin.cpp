@@ -110,7 +110,7 @@ Result<Response> explain(app::App& app, Context& ctx) {
                         : fam.scope == iam::FamilyScope::kAuthenticated ? "authenticated"
                                                                         : "unknown";
   iam::Input in{*principal, perm, route->op, req, params, body, &route->spec.references};
-  auto v = iam::decide(ctx.svc.store, in, iam::facts_of(req, ctx.now()));
+  auto v = iam::decide(ctx.store(), in, iam::facts_of(req, ctx.now()));
   out["allowed"] = v.allowed;
   out["reason"] = v.reason;
   json::array projects;
@@ -177,7 +177,7 @@ Result<Response> create_organization(Context& ctx) {
   // Emails are unique across the store (one account each): the default names the organization.
   in.owner_email = email ? to_lower(*email) : "owner@" + in.organization_id + ".scwd.local";
   in.key_description = "scwd key of the Owner, created by the operator";
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auth::Identity id;
     try {
       id = auth::create_organization(tx, in, ctx.now());
@@ -210,7 +210,7 @@ class AdminModule final : public app::Module {
           200, json::object{{"status", "ok"},
                             {"version", ctx.svc.config.version},
                             {"uptime_seconds", (ctx.now() - app_.started_at()) / 1000000},
-                            {"store", ctx.svc.store.backend()},
+                            {"store", ctx.store().backend()},
                             {"products", std::move(products)},
                             {"operations_served", app_.operations_served()},
                             {"operations_published", app_.operations_published()}});
@@ -239,7 +239,7 @@ class AdminModule final : public app::Module {
         return api::fail(api::ApiError::invalid_argument("seconds", api::ArgReason::kConstraint,
                                                          "must be between 0 and ten years"));
       ctx.svc.clock.advance(static_cast<Micros>(seconds * 1e6));
-      ctx.svc.lifecycle.settle_due(ctx.svc.store);
+      ctx.svc.lifecycle.settle_due(ctx.store());
       return Response::json(200, clock_body(ctx));
     });
     r.add("POST", "/_scwd/organizations", kOperator, create_organization);

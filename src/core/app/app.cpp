@@ -357,11 +357,23 @@ http::Staged App::stage(http::Request& req) {
   // volume's size) are persisted before it reads. The I/O thread serves others meanwhile.
   if (route.spec.writes || lifecycle_.maybe_due()) {
     http::Staged staged;
-    staged.rest = [this, pending] {
-      settle(pending->req);
+    // `store`: the group's (submit), or the shared store (rest, without grouping).
+    auto rest = [this, pending](store::Store& store) {
+      settle(pending->req, store);
       std::optional<lifecycle::ReadOnlyScope> read_only;
       if (!pending->route.spec.writes) read_only.emplace();
       return run(*pending);
+    };
+    staged.rest = [this, rest] { return rest(settled_); };
+    staged.submit = [this, pending, rest](std::function<void(http::Response, bool)> answer) {
+      auto res = std::make_shared<http::Response>();
+      settled_.run_grouped(
+          [pending, rest, res](store::Store& group) {
+            pending->ctx.group_store = &group;
+            *res = rest(group);
+            pending->ctx.group_store = nullptr;
+          },
+          [res, answer = std::move(answer)](bool durable) { answer(std::move(*res), durable); });
     };
     return staged;
   }
@@ -407,10 +419,10 @@ std::optional<http::Response> App::prepare(Pending& p) {
   return std::nullopt;
 }
 
-void App::settle(const http::Request& req) {
+void App::settle(const http::Request& req, store::Store& store) {
   // A failure here must not wedge every request: the steps stay due and are retried next time.
   try {
-    lifecycle_.settle_due(store_);
+    lifecycle_.settle_due(store);
   } catch (const std::exception& e) {
     spdlog::warn("request {}: settling due lifecycle steps failed: {}", req.request_id, e.what());
   }

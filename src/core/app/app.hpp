@@ -69,8 +69,8 @@ class App {
   // The handler and what follows it. Runs on the I/O thread for reads, where writes are grouped
   // for writes.
   http::Response run(Pending& p);
-  // Persists the lifecycle steps due by now (where writes run).
-  void settle(const http::Request& req);
+  // Persists the lifecycle steps due by now (where writes run), through `store`.
+  void settle(const http::Request& req, store::Store& store);
 
   store::Store& store_;
   Clock& clock_;

@@ -110,14 +110,18 @@ class Context {
   const sdk::Operation* op;  // nullptr for routes outside the SDK (admin plane)
   const Principal& principal;
   Services& svc;
-  boost::json::object body;                // the parsed JSON body ({} when there was none)
-  const Permission* permission = nullptr;  // the route's permission
+  boost::json::object body;  // the parsed JSON body ({} when there was none)
+  // The request's store: the group's when the request runs where writes are grouped (its writes
+  // join that group), else the shared one. Handlers reach the store through store() only.
+  store::Store* group_store = nullptr;
+  store::Store& store() const { return group_store ? *group_store : svc.store; }
+  const Permission* permission = nullptr;              // the route's permission
   const std::vector<Reference>* references = nullptr;  // the route's references
   std::shared_ptr<const AccessView> access;  // set by the authorizer; nullptr: unrestricted
   // The record the path names, as the authorizer loaded it to judge the request (callers other
   // than the Owner): a read handler uses it instead of loading it again.
   std::optional<store::Record> target;
-  bool list_scoped = false;                  // scope() was applied to a list query
+  bool list_scoped = false;  // scope() was applied to a list query
   // Run once the request's writes are committed (e.g. dropping a cache a deletion made stale);
   // handed to the response when the handler succeeds.
   std::function<void()> after_commit;

@@ -337,8 +337,8 @@ struct Server::Impl {
         staged = safe_dispatch(req);
         if (!staged.rest) {
           res = std::move(staged.response);
-        } else if (opts.group_executor) {
-          res = co_await run_grouped(req, staged.rest);
+        } else if (opts.group_requests && staged.submit) {
+          res = co_await run_grouped(req, staged.submit);
         } else if (pool) {
           res = co_await asio::co_spawn(
               pool->get_executor(),
@@ -360,23 +360,24 @@ struct Server::Impl {
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
-  // Hands the rest of a request to the group executor and resumes once its writes are durable.
-  // The frame outlives the job (we wait for done), so the lambdas hold plain references: GCC 12
+  // Hands a request to where writes are grouped and resumes once its writes are durable. The
+  // frame outlives the work (we wait for the answer), so the lambdas hold plain references: GCC 12
   // mishandles temporaries with non-trivial destructors (e.g. captured shared_ptrs) in co_await
   // expressions.
-  asio::awaitable<Response> run_grouped(Request& req, const std::function<Response()>& rest) {
+  asio::awaitable<Response> run_grouped(Request& req, const decltype(Staged::submit)& submit) {
     Response res;
     bool durable = co_await asio::async_initiate<decltype(asio::use_awaitable), void(bool)>(
-        [this, &req, &res, &rest](auto handler) {
+        [&res, &submit](auto handler) {
           auto h = std::make_shared<decltype(handler)>(std::move(handler));
-          auto resume = [h](bool ok) {
+          auto resume = [h, &res](Response r, bool ok) {
+            res = std::move(r);
             auto ex = asio::get_associated_executor(*h);
             asio::post(ex, [h, ok]() mutable { std::move (*h)(ok); });
           };
           try {
-            opts.group_executor([this, &req, &res, &rest] { res = safe_rest(req, rest); }, resume);
+            submit(resume);
           } catch (...) {  // the store is closed
-            resume(false);
+            resume(Response{}, false);
           }
         },
         asio::use_awaitable);
@@ -547,7 +548,7 @@ void Server::start() {
                                                           : std::max<std::int64_t>(1, cur / 2);
     }
   }
-  if (im.opts.workers > 0 && !im.opts.group_executor)
+  if (im.opts.workers > 0 && !im.opts.group_requests)
     im.pool = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(im.opts.workers));
   for (auto& w : im.workers) {
     asio::co_spawn(w->ioc, im.accept_loop(*w), asio::detached);

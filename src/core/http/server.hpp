@@ -32,12 +32,10 @@ struct ServerOptions {
   // the I/O thread, so an I/O thread never waits for a (group) commit and keeps reading other
   // connections.
   int workers = 16;
-  // When set, the rest of a write request goes to this executor instead of the pool: it runs
-  // `job` on a thread of its own (the store's writer, so the request's writes join a group
-  // commit) and calls `done(durable)` from any thread once the job's effects are committed. No
+  // When set, a request whose stage offers `submit` is handed to it instead of running its rest
+  // on the pool: its writes join a group commit and it is answered once that is durable. No
   // thread waits.
-  std::function<void(std::function<void()> job, std::function<void(bool durable)> done)>
-      group_executor;
+  bool group_requests = false;
 };
 
 // What dispatch made of a request on the I/O thread: the answer, or (for a request that writes)
@@ -48,6 +46,10 @@ struct Staged {
   Staged(Response r) : response(std::move(r)) {}  // NOLINT: an answer is a finished stage
   Response response;
   std::function<Response()> rest;  // empty: `response` is the answer
+  // The same work handed to where writes are grouped: it calls `answer(response, durable)` once,
+  // from any thread, after the group holding its writes is committed (durable false: it failed).
+  // Empty: the rest runs on the pool.
+  std::function<void(std::function<void(Response, bool durable)> answer)> submit;
 };
 
 // Called on an I/O thread for every parsed request; must not throw (exceptions become 500s).

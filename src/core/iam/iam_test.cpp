@@ -197,14 +197,14 @@ class FakeInstances : public app::Module {
       store::ListQuery q;
       q.kind = std::string(kServer);
       ctx.scope(q);
-      auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+      auto tx = ctx.store().begin(store::TxMode::kRead);
       json::array items;
       for (auto& s : tx->list(q).items) items.push_back(render(s));
       return http::Response::json(200, json::object{{"servers", items}});
     });
     r.add("GET", z + "/servers/{server_id}", kRead,
           [](app::Context& ctx) -> api::Result<http::Response> {
-            auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+            auto tx = ctx.store().begin(store::TxMode::kRead);
             auto s = tx->get(kServer, ctx.param("server_id"));
             if (!s) return api::fail(api::ApiError::unknown_resource("no such server"));
             return http::Response::json(200, json::object{{"server", render(*s)}});
@@ -213,7 +213,7 @@ class FakeInstances : public app::Module {
     // copy_from only reads a volume. Unknown volumes are the handler's not_found.
     r.add("POST", z + "/servers/{server_id}/attach", kWrite,
           [](app::Context& ctx) -> api::Result<http::Response> {
-            return ctx.svc.store.transact(
+            return ctx.store().transact(
                 store::TxMode::kWrite, [&](store::Tx& tx) -> api::Result<http::Response> {
                   std::vector<std::string> ids;
                   if (auto* v = ctx.body.if_contains("volume_id"); v && v->is_string())
@@ -240,7 +240,7 @@ class FakeInstances : public app::Module {
                app::body_ref("disks.*.id", Access::kWrite, {kVolumeRef}),
                app::body_ref("copy_from", Access::kRead, {kVolumeRef})});
     r.add("POST", z + "/servers", kWrite, [](app::Context& ctx) -> api::Result<http::Response> {
-      return ctx.svc.store.transact(
+      return ctx.store().transact(
           store::TxMode::kWrite, [&](store::Tx& tx) -> api::Result<http::Response> {
             std::optional<std::string> project;
             if (auto it = ctx.body.find("project"); it != ctx.body.end() && it->value().is_string())

@@ -21,8 +21,15 @@ class SettledStore final : public store::Store {
   int schema_version() override { return inner_.schema_version(); }
   void close() override { inner_.close(); }
   void write(const std::function<bool(store::Tx&)>& work) override;
-  void run_grouped(std::function<void()> job, std::function<void(bool)> done) override {
-    inner_.run_grouped(std::move(job), std::move(done));
+  // The job sees the group's store settled too.
+  void run_grouped(std::function<void(store::Store&)> job,
+                   std::function<void(bool)> done) override {
+    inner_.run_grouped(
+        [this, job = std::move(job)](store::Store& group) {
+          SettledStore view(group, clock_);
+          job(view);
+        },
+        std::move(done));
   }
 
   store::Store& inner() { return inner_; }

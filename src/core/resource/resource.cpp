@@ -275,7 +275,7 @@ Result<Response> list(const Route& rt, Context& ctx) {
     if (auto e = apply_filter(ctx, f, q)) return api::fail(*e);
   q.order = std::move(*order);
   paging::apply(q, *page);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto res = tx->list(q);
   auto pre = prefetch(*tx, spec, res.items);
   json::array items;
@@ -292,7 +292,7 @@ Result<Response> list(const Route& rt, Context& ctx) {
 }
 
 Result<Response> get(const Route& rt, Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto r = load(ctx, *tx, *rt.spec);
   if (!r) return api::fail(r.error());
   return Response::json(200, answer(ctx, *tx, *rt.spec, *r));
@@ -350,7 +350,7 @@ std::optional<ApiError> write(store::Tx& tx, const Spec& spec, store::Record& r,
 
 Result<Response> create(const Route& rt, Context& ctx) {
   const Spec& spec = *rt.spec;
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto owner = owner_of(spec, ctx, tx);
     if (!owner) return api::fail(owner.error());
     if (spec.quota)
@@ -407,7 +407,7 @@ Result<Response> update(const Route& rt, Context& ctx) {
     values.push_back(std::move(v));
   }
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load(ctx, tx, spec, true);
     if (!r) return api::fail(r.error());
     for (auto& v : values) {
@@ -447,7 +447,7 @@ Result<Response> update(const Route& rt, Context& ctx) {
 
 Result<Response> act(const Route& rt, const Action& action, Context& ctx) {
   const Spec& spec = *rt.spec;
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load(ctx, tx, spec, true);
     if (!r) return api::fail(r.error());
     if (auto e = action.change(ctx, tx, *r)) return api::fail(*e);
@@ -459,7 +459,7 @@ Result<Response> act(const Route& rt, const Action& action, Context& ctx) {
 
 Result<Response> remove(const Route& rt, Context& ctx) {
   const Spec& spec = *rt.spec;
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load(ctx, tx, spec, true);
     if (!r) return api::fail(r.error());
     if (spec.can_delete)

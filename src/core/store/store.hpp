@@ -172,13 +172,14 @@ class Store {
   // commit that holds the work is durable; rethrows what the work threw.
   virtual void write(const std::function<bool(Tx&)>& work) = 0;
 
-  // Runs `job` where grouped writes run, so that every write() and begin() it makes joins one
-  // group (and sees the group's writes); calls done(durable) once that group is committed
-  // (durable false: the commit failed, the job's effects are gone). The HTTP server hands write
-  // requests to it: no thread waits for a commit. Default: runs the job here, each write()
-  // committing on its own.
-  virtual void run_grouped(std::function<void()> job, std::function<void(bool)> done) {
-    job();
+  // Runs `job` where grouped writes run and hands it the group's store: every write() and
+  // begin() the job makes through that store joins the group (and sees the group's writes); the
+  // job must not use this store itself (a back end that groups refuses it, std::logic_error). Calls
+  // done(durable) once that group is committed (durable false: the commit failed, the job's effects
+  // are gone). Write requests run this way: no thread waits for a commit. Default: runs the job
+  // here on this store, each write() committing on its own.
+  virtual void run_grouped(std::function<void(Store& group)> job, std::function<void(bool)> done) {
+    job(*this);
     done(true);
   }
 

@@ -88,7 +88,7 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
   }
 
   // Runs jobs through run_grouped and waits until every done() was called.
-  std::vector<bool> run(std::vector<std::function<void()>> jobs) {
+  std::vector<bool> run(std::vector<std::function<void(Store&)>> jobs) {
     std::mutex mu;
     std::condition_variable cv;
     std::vector<bool> out(jobs.size());
@@ -879,15 +879,15 @@ TEST_P(StoreConformance, GroupCommitIsolatesEachWritersOutcome) {
 TEST_P(StoreConformance, WritesJoinTheGroupAndReadsSeeThem) {
   bool seen = false;
   std::thread::id writer;
-  auto done = run({[&] {
+  auto done = run({[&](Store& group) {
     writer = std::this_thread::get_id();
-    store_->write([&](Tx& tx) {
+    group.write([&](Tx& tx) {
       auto r = make("t.x", "a");
       tx.insert(r);
       return true;
     });
     // A read transaction inside the job sees the group's (uncommitted) write.
-    seen = store_->begin(TxMode::kRead)->get("t.x", "a").has_value();
+    seen = group.begin(TxMode::kRead)->get("t.x", "a").has_value();
   }});
   EXPECT_TRUE(done[0]);
   EXPECT_TRUE(seen);
@@ -896,14 +896,14 @@ TEST_P(StoreConformance, WritesJoinTheGroupAndReadsSeeThem) {
 }
 
 TEST_P(StoreConformance, AFailedWriteUndoesOnlyItself) {
-  auto done = run({[&] {
-                     store_->write([&](Tx& tx) {
+  auto done = run({[&](Store& group) {
+                     group.write([&](Tx& tx) {
                        auto r = make("t.x", "kept");
                        tx.insert(r);
                        return true;
                      });
                      try {
-                       store_->write([&](Tx& tx) {
+                       group.write([&](Tx& tx) {
                          auto r = make("t.x", "undone");
                          tx.insert(r);
                          auto dup = make("t.x", "kept");
@@ -912,19 +912,19 @@ TEST_P(StoreConformance, AFailedWriteUndoesOnlyItself) {
                        });
                      } catch (const DuplicateKey&) {
                      }
-                     store_->write([&](Tx& tx) {
+                     group.write([&](Tx& tx) {
                        auto r = make("t.x", "refused");
                        tx.insert(r);
                        return false;
                      });
                    },
-                   [&] {
+                   [&](Store& group) {
                      // A transaction begun inside a job: a savepoint, kept only on commit().
-                     auto tx = store_->begin(TxMode::kWrite);
+                     auto tx = group.begin(TxMode::kWrite);
                      auto r = make("t.x", "committed");
                      tx->insert(r);
                      tx->commit();
-                     auto tx2 = store_->begin(TxMode::kWrite);
+                     auto tx2 = group.begin(TxMode::kWrite);
                      auto r2 = make("t.x", "abandoned");
                      tx2->insert(r2);
                    }});
@@ -939,10 +939,10 @@ TEST_P(StoreConformance, AFailedWriteUndoesOnlyItself) {
 }
 
 TEST_P(StoreConformance, ManyConcurrentJobsAllCommit) {
-  std::vector<std::function<void()>> jobs;
+  std::vector<std::function<void(Store&)>> jobs;
   for (int i = 0; i < 200; ++i)
-    jobs.push_back([this, i] {
-      store_->write([&](Tx& tx) {
+    jobs.push_back([i](Store& group) {
+      group.write([&](Tx& tx) {
         auto r = make("t.x", "j" + std::to_string(i));
         tx.insert(r);
         return true;
@@ -953,6 +953,21 @@ TEST_P(StoreConformance, ManyConcurrentJobsAllCommit) {
   ListQuery q;
   q.kind = "t.x";
   EXPECT_EQ(store_->begin(TxMode::kRead)->count(q), 200);
+}
+
+// A job that uses the store itself instead of the one it is handed is told so at once (it would
+// otherwise wait for its own group or read outside it).
+TEST_P(StoreConformance, AJobUsingTheStoreItselfIsRefused) {
+  bool refused = false;
+  auto done = run({[&](Store&) {
+    try {
+      store_->write([](Tx&) { return true; });
+    } catch (const std::logic_error&) {
+      refused = true;
+    }
+  }});
+  EXPECT_TRUE(done[0]);
+  EXPECT_TRUE(refused);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),

@@ -182,7 +182,7 @@ Result<Response> set_qualification(const resource::Spec& spec, Context& ctx) {
   } else {
     qual = default_qualification().as_object();
   }
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = resource::load(ctx, tx, spec, true);
     if (!r) return api::fail(r.error());
     r->body["qualification"] = qual;
@@ -262,7 +262,7 @@ Result<Response> create_signature(Context& ctx) {
   auto org = organization_of(ctx, org_in, kContracts.write);
   if (!org) return api::fail(org.error());
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto contract = ensure_contract(tx, type.value_or("unknown_type"), *name, now);
     store::Record s;
     s.kind = std::string(kSignature);
@@ -286,7 +286,7 @@ Result<Response> create_signature(Context& ctx) {
 }
 
 Result<Response> validate_signature(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = resource::load(ctx, tx, signatures(), true);
     if (!s) return api::fail(s.error());
     if (s->body["signed_at"].is_null()) {
@@ -308,7 +308,7 @@ Result<Response> check_signature(Context& ctx) {
   if (!org) return api::fail(org.error());
   // contract_type is a filter: absent or unknown_type matches a contract of any type.
   std::string want_type = type.value_or("unknown_type");
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   store::ListQuery q;
   q.kind = std::string(kSignature);
   q.filters.push_back({Column::kOrganization, Op::kEq, {*org}, {}, false});
@@ -345,7 +345,7 @@ Result<Response> list_signatures(Context& ctx) {
   q.filters.push_back({Column::kOrganization, Op::kEq, {*org}, {}, false});
   q.order = std::move(*order);
   paging::apply(q, *page);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto res = tx->list(q);
   json::array items;
   auto related = resource::prefetch(*tx, signatures(), res.items);
@@ -387,7 +387,7 @@ std::string contract_pdf(const std::string& text) {
 }
 
 Result<Response> download_signature(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto s = resource::load(ctx, *tx, signatures());
   if (!s) return api::fail(s.error());
   auto signed_at = s->body["signed_at"];

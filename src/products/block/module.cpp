@@ -110,7 +110,7 @@ std::optional<ApiError> used_by(const Context& ctx, store::ListQuery& q) {
                  {Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false}};
   all.with_total = false;
   std::vector<std::string> ids;
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   for (auto& r : tx->list(all).items) {
     auto refs = value_of(r.body, "references");
     if (!refs.is_array()) continue;
@@ -209,7 +209,7 @@ Result<Response> update_volume(const resource::Spec& spec, Context& ctx) {
   if (iops && !type_for_iops(*iops))
     return api::fail(ApiError::invalid_argument("perf_iops", ArgReason::kConstraint,
                                                 "perf_iops must be 5000 or 15000"));
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = resource::load(ctx, tx, spec, true);
     if (!r) return api::fail(r.error());
     bool changed = rename.apply(*r);
@@ -303,7 +303,7 @@ Result<Response> update_snapshot(const resource::Spec& spec, Context& ctx) {
   auto pub = b.boolean("public");
   if (auto e = b.error()) return api::fail(*e);
   if (auto e = rename.check()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = resource::load(ctx, tx, spec, true);
     if (!r) return api::fail(r.error());
     bool changed = rename.apply(*r);
@@ -334,7 +334,7 @@ Result<Response> import_snapshot(Context& ctx) {
   if (size && (*size < kMinSize || *size > kMaxSize))
     return api::fail(ApiError::invalid_argument("size", ArgReason::kConstraint,
                                                 "size must be between 5 GB and 10 TB"));
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto owner = app::resolve_owner(ctx, *tx, project, std::nullopt, "project_id", "organization_id",
                                   "snapshot");
   if (!owner) return api::fail(owner.error());
@@ -346,7 +346,7 @@ Result<Response> export_snapshot(const resource::Spec& spec, Context& ctx) {
   if (!id) return api::fail(id.error());
   auto in = codec::read<ExportTarget>(ctx.body);
   if (!in) return api::fail(in.error());
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto r = resource::load(ctx, *tx, spec);
   if (!r) return api::fail(r.error());
   if (!stable(*r)) return api::fail(ApiError::transient_state("snapshot", r->id, r->state));

@@ -129,7 +129,7 @@ Result<store::Record> organization_record(Context& ctx, store::Tx& tx, std::stri
 
 Result<Response> delete_path_record(Context& ctx, std::string_view param, std::string_view kind,
                                     std::string_view resource) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = path_record(tx, ctx, param, kind, resource);
     if (!r) return api::fail(r.error());
     tx.remove(kind, r->id);

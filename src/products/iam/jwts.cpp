@@ -60,7 +60,7 @@ Result<Response> create_jwt(Context& ctx) {
   if (auto e = b.error()) return api::fail(*e);
   const std::string token_secret = random_token(32);
   const std::string renew = random_token(32);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto u = load(tx, ctx, kUserKind, *user);
     if (!u) return api::fail(ApiError::not_found("user", *user));
     if (bool_of(u->body, "locked"))

@@ -73,7 +73,7 @@ json::object render_security(const store::Record& s) {
 Result<Response> get_org(Context& ctx) {
   auto org = path_org(ctx);
   if (!org) return api::fail(org.error());
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   return Response::json(200, render_org(*tx, settings_of(*tx, *org, ctx.now())));
 }
 
@@ -83,7 +83,7 @@ Result<Response> set_alias(Context& ctx) {
   codec::BodyReader b(ctx.body);
   auto alias = b.str("alias", true);
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = settings_of(tx, *org, ctx.now());
     if (!str_of(s.body, "alias").empty())
       return api::fail(ApiError::precondition_failed(
@@ -110,7 +110,7 @@ Result<Response> update_login_methods(Context& ctx) {
                  "login_saml_enabled"})
     if (auto v = b.boolean(k)) changes.emplace_back(k, *v);
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = settings_of(tx, *org, ctx.now());
     for (auto& [k, v] : changes) s.body[k] = v;
     save_settings(tx, s, ctx.now());
@@ -121,7 +121,7 @@ Result<Response> update_login_methods(Context& ctx) {
 Result<Response> get_security(Context& ctx) {
   auto org = path_org(ctx);
   if (!org) return api::fail(org.error());
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   return Response::json(200, render_security(settings_of(*tx, *org, ctx.now())));
 }
 
@@ -160,7 +160,7 @@ Result<Response> update_security(Context& ctx) {
   if (attempts && (*attempts < 1 || *attempts > 50))
     b.add("login_attempts_before_locked", ArgReason::kConstraint, "between 1 and 50");
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = settings_of(tx, *org, ctx.now());
     if (enforce) s.body["enforce_password_renewal"] = *enforce;
     if (attempts) s.body["login_attempts_before_locked"] = *attempts;
@@ -205,7 +205,7 @@ Result<store::Record> load_saml(store::Tx& tx, Context& ctx) {
 }
 
 Result<Response> get_org_saml(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto s = organization_record(ctx, *tx, kSamlKind, "organization_saml");
   if (!s) return api::fail(s.error());
   return Response::json(200, render_saml(*tx, *s));
@@ -214,7 +214,7 @@ Result<Response> get_org_saml(Context& ctx) {
 Result<Response> enable_saml(Context& ctx) {
   auto org = path_org(ctx);
   if (!org) return api::fail(org.error());
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     if (auto s = saml_of_org(tx, *org))
       return api::fail(
           ApiError::already_exists("saml", s->id, "SAML is already enabled for this organization"));
@@ -231,7 +231,7 @@ Result<Response> update_saml(Context& ctx) {
   auto entity = b.str("entity_id");
   auto sso = b.str("single_sign_on_url");
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_saml(tx, ctx);
     if (!r) return api::fail(r.error());
     if (entity) r->body["entity_id"] = *entity;
@@ -243,7 +243,7 @@ Result<Response> update_saml(Context& ctx) {
 }
 
 Result<Response> delete_saml(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_saml(tx, ctx);
     if (!r) return api::fail(r.error());
     store::ListQuery q;
@@ -269,7 +269,7 @@ json::object render_certificate(const store::Record& c) {
 }
 
 Result<Response> list_certificates(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto r = load_saml(*tx, ctx);
   if (!r) return api::fail(r.error());
   store::ListQuery q;
@@ -290,7 +290,7 @@ Result<Response> add_certificate(Context& ctx) {
   if (!expiry)
     return api::fail(ApiError::invalid_argument("content", ArgReason::kFormat,
                                                 "content must be a PEM X.509 certificate"));
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_saml(tx, ctx);
     if (!r) return api::fail(r.error());
     store::Record c = new_record(ctx, kSamlCertificateKind, r->organization_id, r->id);

@@ -269,7 +269,7 @@ std::shared_ptr<const resource::Spec> policy_spec() {
 // A copy with new ids, not bound to any principal (it grants nothing until attached).
 Result<Response> clone_policy(Context& ctx) {
   const auto& spec = *policy_spec();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto src = resource::load(ctx, tx, spec);
     if (!src) return api::fail(src.error());
     if (auto e = quota::check(tx, ctx.svc.config, kPoliciesQuota, src->organization_id))
@@ -298,7 +298,7 @@ Result<Response> set_rules(Context& ctx) {
   codec::BodyReader b(ctx.body);
   auto pid = b.uuid("policy_id", true);
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_or_404(tx, ctx, kPolicyKind, *pid, "policy");
     if (!r) return api::fail(r.error());
     if (!bool_of(r->body, "editable", true))
@@ -327,7 +327,7 @@ Result<Response> list_rules(Context& ctx) {
         ApiError::invalid_argument("policy_id", ArgReason::kFormat, "value must be a valid UUID"));
   auto page = paging::read(ctx.req);
   if (!page) return api::fail(page.error());
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto r = load_or_404(*tx, ctx, kPolicyKind, to_lower(*pid), "policy");
   if (!r) return api::fail(r.error());
   json::array all;

@@ -27,7 +27,7 @@ Result<store::Record> load_scim(store::Tx& tx, Context& ctx) {
 }
 
 Result<Response> get_scim(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto s = organization_record(ctx, *tx, kScimKind, "organization_scim");
   if (!s) return api::fail(s.error());
   return Response::json(200, render_scim(*s));
@@ -36,7 +36,7 @@ Result<Response> get_scim(Context& ctx) {
 Result<Response> enable_scim(Context& ctx) {
   auto org = path_org(ctx);
   if (!org) return api::fail(org.error());
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     if (auto s = tx.get_by_key(kScimKind, "org:" + *org))
       return api::fail(ApiError::already_exists("scim", s->id, "SCIM is already enabled"));
     store::Record r = new_record(ctx, kScimKind, *org);
@@ -55,7 +55,7 @@ std::vector<store::Record> tokens_of(store::Tx& tx, const std::string& scim_id, 
 }
 
 Result<Response> delete_scim(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = load_scim(tx, ctx);
     if (!s) return api::fail(s.error());
     for (auto& t : tokens_of(tx, s->id, false)) tx.remove(kScimTokenKind, t.id);
@@ -72,7 +72,7 @@ Result<Response> list_tokens(Context& ctx) {
     return api::fail(ApiError::invalid_argument("order_by", ArgReason::kConstraint,
                                                 "value must be one of: created_at_asc, "
                                                 "created_at_desc"));
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto s = load_scim(*tx, ctx);
   if (!s) return api::fail(s.error());
   auto all = tokens_of(*tx, s->id, order == "created_at_desc");
@@ -85,7 +85,7 @@ Result<Response> list_tokens(Context& ctx) {
 
 Result<Response> create_token(Context& ctx) {
   const std::string bearer = new_uuid();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = load_scim(tx, ctx);
     if (!s) return api::fail(s.error());
     store::Record t = new_record(ctx, kScimTokenKind, s->organization_id, s->id);
@@ -101,7 +101,7 @@ Result<Response> delete_token(Context& ctx) {
 }
 
 Result<Response> get_certificate(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto c = path_record(*tx, ctx, "certificate_id", kSamlCertificateKind, "saml_certificate");
   if (!c) return api::fail(c.error());
   return Response::json(200, json::object{{"id", c->id},

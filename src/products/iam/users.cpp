@@ -242,7 +242,7 @@ Result<store::Record> load_user(store::Tx& tx, Context& ctx) {
 
 Result<Response> create_mfa_otp(Context& ctx) {
   auto secret = random_base32(20);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_user(tx, ctx);
     if (!r) return api::fail(r.error());
     if (bool_of(r->body, "mfa"))
@@ -261,7 +261,7 @@ Result<Response> validate_mfa_otp(Context& ctx) {
   if (auto e = b.error()) return api::fail(*e);
   std::vector<std::string> codes;
   for (int i = 0; i < 8; ++i) codes.push_back(random_base32(5));
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_user(tx, ctx);
     if (!r) return api::fail(r.error());
     auto secret = str_of(r->body, "mfa_pending_secret");
@@ -285,7 +285,7 @@ Result<Response> validate_mfa_otp(Context& ctx) {
 }
 
 Result<Response> delete_mfa_otp(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_user(tx, ctx);
     if (!r) return api::fail(r.error());
     for (auto k : {"mfa_pending_secret", "mfa_secret", "recovery_code_hashes"}) r->body.erase(k);
@@ -309,7 +309,7 @@ Result<Response> list_grace_periods(Context& ctx) {
   }
   json::array periods;
   if (!uid.empty()) {
-    auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+    auto tx = ctx.store().begin(store::TxMode::kRead);
     auto u = load(*tx, ctx, kUserKind, uid);
     if (!u) return api::fail(ApiError::not_found("user", uid));
     // A member without a password while the organization enforces renewal, or without MFA:
@@ -321,7 +321,7 @@ Result<Response> list_grace_periods(Context& ctx) {
 // --- connections between users (accounts linked across organizations) ---
 
 Result<Response> get_connections(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto r = load_user(*tx, ctx);
   if (!r) return api::fail(r.error());
   json::array out;
@@ -342,7 +342,7 @@ Result<Response> get_connections(Context& ctx) {
 
 Result<Response> initiate_connection(Context& ctx) {
   auto token = random_token(32);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_user(tx, ctx);
     if (!r) return api::fail(r.error());
     store::Record t = new_record(ctx, kConnectionTokenKind, r->organization_id, r->id);
@@ -369,7 +369,7 @@ Result<Response> join_connection(Context& ctx) {
   codec::BodyReader b(ctx.body);
   auto token = b.str("token", true);
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_user(tx, ctx);
     if (!r) return api::fail(r.error());
     auto t = tx.get_by_key(kConnectionTokenKind, "token:" + hash_secret(*token));
@@ -395,7 +395,7 @@ Result<Response> remove_connection(Context& ctx) {
   codec::BodyReader b(ctx.body);
   auto target = b.uuid("target_user_id", true);
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_user(tx, ctx);
     if (!r) return api::fail(r.error());
     auto ids = strings_of(r->body, "connections");

@@ -99,7 +99,7 @@ api::Result<V2List> v2_list(app::Context& ctx, std::string_view kind) {
 http::Response v2_list_answer(app::Context& ctx, V2List& list, std::string_view key,
                               const std::function<json::object(const store::Record&)>& render) {
   paging::apply(list.query, list.page);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto res = tx->list(list.query);
   json::array items;
   for (auto& r : res.items) items.push_back(render(r));

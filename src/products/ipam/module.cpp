@@ -218,7 +218,7 @@ Result<Response> release_ip_set(Context& ctx) {
   for (auto& id : ids.value_or(std::vector<std::string>{}))
     if (!is_uuid(id))
       return api::fail(ApiError::invalid_argument("ip_ids", ArgReason::kFormat, "invalid UUID"));
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     for (auto& id : ids.value_or(std::vector<std::string>{})) {
       auto r = find(tx, ctx.region(), id);
       if (!r || r->organization_id != ctx.principal.organization_id)

@@ -63,7 +63,7 @@ Result<app::Owner> vpc_owner(Context& ctx, store::Tx& tx) {
 
 app::Handler one_way_switch(std::shared_ptr<const resource::Spec> spec, std::string field) {
   return [spec, field](Context& ctx) {
-    return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+    return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
       auto r = resource::load(ctx, tx, *spec, true);
       if (!r) return api::fail(r.error());
       if (r->body[field] != json::value(true)) {

@@ -122,7 +122,7 @@ Result<Response> list_subnets(Context& ctx) {
           ApiError::invalid_argument("subnet_ids", ArgReason::kFormat, "invalid UUID"));
     ids.push_back(to_lower(id));
   }
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   json::array all;
   for (auto& pn : tx->list(q).items) {
     auto it = pn.body.find("subnets");

@@ -228,7 +228,7 @@ Result<Response> list_routes_with_nexthop(const BookedAddresses& booked, Context
   if (auto* o = ctx.query("order_by"); o && !o->empty())
     desc = o->find("_desc") != std::string::npos;
 
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   if (!vpc_id.empty()) {
     auto vpc = load_vpc(ctx, *tx, vpc_id);
     if (!vpc) return api::fail(vpc.error());

@@ -80,7 +80,7 @@ json::object acl_of(const store::Record& vpc, bool v6) {
 
 Result<Response> get_acl(const resource::Spec& spec, Context& ctx) {
   bool v6 = ctx.query_bool("is_ipv6").value_or(false);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto r = resource::load(ctx, *tx, spec);
   if (!r) return api::fail(r.error());
   return Response::json(200, acl_of(*r, v6));
@@ -152,7 +152,7 @@ Result<Response> set_acl(const resource::Spec& spec, Context& ctx) {
   if (*policy == "unknown_action")
     return api::fail(ApiError::invalid_argument("default_policy", ArgReason::kConstraint,
                                                 "default_policy must be accept or drop"));
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = resource::load(ctx, tx, spec, true);
     if (!r) return api::fail(r.error());
     json::object acl{{"default_policy", *policy}, {"rules", rules}};

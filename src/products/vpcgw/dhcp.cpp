@@ -369,7 +369,7 @@ Result<Response> list_entries(Context& ctx) {
   if (ctx.query_opt("gateway_network_id").value_or("").size() && !gn_id)
     q.filters.push_back({Column::kId, Op::kIn, {}, {}, false});
   ctx.scope(q);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   std::vector<store::Record> items;
   for (auto& gn : tx->list(q).items) {
     for (auto& e : entries_of(*tx, gn)) {
@@ -404,7 +404,7 @@ Result<Response> list_entries(Context& ctx) {
 }
 
 Result<Response> get_entry(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto e = load_entry(*tx, ctx, ctx.param("dhcp_entry_id"));
   if (!e) return api::fail(e.error());
   return Response::json(200, render_entry(*e));
@@ -419,7 +419,7 @@ Result<Response> create_entry(Context& ctx) {
     b.add("mac_address", ArgReason::kFormat, "must be a MAC address (aa:bb:cc:dd:ee:ff)");
   if (auto e = b.error()) return api::fail(*e);
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto target = entry_target(tx, ctx, *gn_id);
     if (!target) return api::fail(target.error());
     const store::Record* gn = &target->gn;
@@ -455,7 +455,7 @@ Result<Response> update_entry(Context& ctx) {
   auto ip = b.str("ip_address");
   if (auto e = b.error()) return api::fail(*e);
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto e = load_entry(tx, ctx, ctx.param("dhcp_entry_id"));
     if (!e) return api::fail(e.error());
     if (ip) {
@@ -515,7 +515,7 @@ Result<Response> set_entries(Context& ctx) {
                                                   "duplicate IP address " + w.ip));
   }
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto target = entry_target(tx, ctx, *gn_id);
     if (!target) return api::fail(target.error());
     const store::Record* gn = &target->gn;
@@ -552,7 +552,7 @@ Result<Response> set_entries(Context& ctx) {
 }
 
 Result<Response> delete_entry(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto e = load_entry(tx, ctx, ctx.param("dhcp_entry_id"));
     if (!e) return api::fail(e.error());
     if (is_lease(*e))

@@ -161,7 +161,7 @@ Result<Response> create_pat_rule_route(Context& ctx, const resource::Spec& spec,
   auto protocol = b.str("protocol");
   if (auto e = b.error()) return api::fail(*e);
   PatRuleSpec rule{*public_port, *private_ip, *private_port, protocol_or(protocol, v2, "both")};
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto g = body_gateway(tx, ctx, *gw);
     if (!g) return api::fail(g.error());
     auto r = create_pat_rule(tx, ctx, *g, rule);
@@ -199,7 +199,7 @@ Result<Response> set_pat_rules_route(Context& ctx, const resource::Spec& spec, b
     }
   }
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto g = body_gateway(tx, ctx, *gw);
     if (!g) return api::fail(g.error());
     auto set = set_pat_rules(tx, ctx, *g, rules);
@@ -266,7 +266,7 @@ Filter gateways_in_private_networks(std::string param, bool check) {
         nq.filters.push_back({Column::kBody, Op::kIn, pns, "private_network_id", false});
         nq.with_total = false;
         std::vector<std::string> ids;
-        auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+        auto tx = ctx.store().begin(store::TxMode::kRead);
         for (auto& gn : tx->list(nq).items) ids.push_back(gn.parent_id);
         q.filters.push_back({Column::kId, Op::kIn, std::move(ids), {}, false});
         return std::nullopt;

@@ -324,7 +324,7 @@ Result<Response> create_gateway_v1(Context& ctx) {
   // A v1 gateway turns legacy when it gets a DHCP or static gateway network (recorded: the
   // create answers is_legacy false, the first DHCP network makes it true).
   g.is_legacy = false;
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto owner = app::resolve_owner(ctx, tx, project, std::nullopt);
     if (!owner) return api::fail(owner.error());
     auto gw = create_gateway(tx, ctx, *owner, g);
@@ -377,7 +377,7 @@ std::optional<ApiError> update_gateway(Context& ctx, store::Tx& tx, store::Recor
 Result<Response> delete_gateway_v1(Context& ctx) {
   bool cleanup = false;
   if (auto v = ctx.query_opt("cleanup_dhcp")) cleanup = *v == "true" || *v == "1";
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto gw = load_gateway(ctx, tx);
     if (!gw) return api::fail(gw.error());
     auto networks = gateway_networks_of(tx, gw->id);
@@ -410,7 +410,7 @@ std::optional<ApiError> refresh_ssh_keys(Context& ctx, store::Tx&, store::Record
 }
 
 Result<Response> enable_ip_mobility(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto gw = load_gateway(ctx, tx);
     if (!gw) return api::fail(gw.error());
     if (!bool_of(gw->body, "ip_mobility_enabled")) {
@@ -425,7 +425,7 @@ Result<Response> enable_ip_mobility(Context& ctx) {
 // Puts a legacy gateway in IPAM mode: every DHCP / static gateway network gets an IPAM address
 // in its Private Network (its DHCP configuration stays, unused), the gateway reconfigures.
 Result<Response> migrate_to_v2(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto gw = load_gateway(ctx, tx);
     if (!gw) return api::fail(gw.error());
     if (!bool_of(gw->body, "is_legacy")) return Response::no_content();
@@ -506,7 +506,7 @@ Result<Response> create_network(Context& ctx) {
     b.add("enable_dhcp", ArgReason::kConstraint,
           "enable_dhcp needs dhcp_id or dhcp (not a static address)");
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto gw = load(tx, ctx, kGatewayKind, *gateway_id, "gateway");
     if (!gw) return api::fail(gw.error());
     if (auto denied = ctx.authorize_project(gw->project_id)) return api::fail(*denied);
@@ -604,7 +604,7 @@ std::optional<ApiError> update_network(Context& ctx, store::Tx& tx, store::Recor
 Result<Response> delete_network(Context& ctx) {
   bool cleanup = false;
   if (auto v = ctx.query_opt("cleanup_dhcp")) cleanup = *v == "true" || *v == "1";
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto gn = resource::load(ctx, tx, specs().network, true);
     if (!gn) return api::fail(gn.error());
     auto deleted = delete_gateway_network(tx, ctx, *gn);

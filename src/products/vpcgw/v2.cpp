@@ -239,7 +239,7 @@ Result<Response> create_gateway_h(Context& ctx) {
   g.enable_smtp = smtp.value_or(false);
   g.enable_bastion = bastion.value_or(false);
   g.bastion_port = port.value_or(61000);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto owner = app::resolve_owner(ctx, tx, project, std::nullopt);
     if (!owner) return api::fail(owner.error());
     auto r = create_gateway(tx, ctx, *owner, g);
@@ -260,7 +260,7 @@ Result<Response> update_gateway_h(Context& ctx) {
   if (port && (*port < 1 || *port > 65535))
     b.add("bastion_port", ArgReason::kConstraint, "must be between 1 and 65535");
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_gateway(ctx, tx);
     if (!r) return api::fail(r.error());
     auto shown = r->state;
@@ -296,7 +296,7 @@ Result<Response> update_gateway_h(Context& ctx) {
 
 Result<Response> delete_gateway_h(Context& ctx) {
   auto del_ip = ctx.query_bool("delete_ip");
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_gateway(ctx, tx);
     if (!r) return api::fail(r.error());
     auto d = delete_gateway(tx, ctx, std::move(*r), del_ip.value_or(false));
@@ -309,7 +309,7 @@ Result<Response> upgrade_gateway_h(Context& ctx) {
   codec::BodyReader b(ctx.body);
   auto type = b.str("type");
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_gateway(ctx, tx);
     if (!r) return api::fail(r.error());
     auto shown = r->state;
@@ -320,7 +320,7 @@ Result<Response> upgrade_gateway_h(Context& ctx) {
 }
 
 Result<Response> refresh_ssh_keys(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_gateway(ctx, tx);
     if (!r) return api::fail(r.error());
     // The real answer keeps the gateway's updated_at; the change shows a moment later.
@@ -354,7 +354,7 @@ Result<Response> add_bastion_ip(Context& ctx) {
   if (!cidr)
     return api::fail(ApiError::invalid_argument("ip_range", ArgReason::kFormat,
                                                 "must be a valid IP range in CIDR notation"));
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_gateway(ctx, tx);
     if (!r) return api::fail(r.error());
     auto ranges = allowed_ips(*r);
@@ -385,7 +385,7 @@ Result<Response> set_bastion_ips(Context& ctx) {
       out.push_back(json::string(*cidr));
   }
   if (!details.empty()) return api::fail(ApiError::invalid_arguments(std::move(details)));
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_gateway(ctx, tx);
     if (!r) return api::fail(r.error());
     return write_allowed_ips(tx, ctx, *r, out);
@@ -401,7 +401,7 @@ Result<Response> delete_bastion_ip(Context& ctx) {
   if (!cidr)
     return api::fail(ApiError::invalid_argument("ip_range", ArgReason::kFormat,
                                                 "must be a valid IP range in CIDR notation"));
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = load_gateway(ctx, tx);
     if (!r) return api::fail(r.error());
     auto ranges = allowed_ips(*r);
@@ -430,7 +430,7 @@ Result<Response> create_network(Context& ctx) {
   n.enable_masquerade = masq.value_or(true);
   n.push_default_route = route.value_or(false);
   if (ipam_ip && !ipam_ip->empty()) n.ipam_ip_id = to_lower(*ipam_ip);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     // IAM: the gateway network lands in its gateway's project (the body names no project).
     if (auto g = load(tx, ctx, kGatewayKind, n.gateway_id, "gateway")) {
       if (auto e = ctx.authorize_project(g->project_id)) return api::fail(*e);
@@ -469,7 +469,7 @@ std::optional<ApiError> update_network(Context& ctx, store::Tx& tx, store::Recor
 }
 
 Result<Response> delete_network(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = resource::load(ctx, tx, specs().network, true);
     if (!r) return api::fail(r.error());
     auto d = delete_gateway_network(tx, ctx, std::move(*r));

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
@@ -562,11 +563,42 @@ class SqliteTx final : public Tx {
   std::unique_lock<std::mutex> write_lock_;
 };
 
-class SqliteStore;
-// Set on the writer thread while it runs a group: the group's connection, so that a job handed
-// to run_grouped() writes (and reads) inside the group.
-thread_local SqliteStore* tls_group_store = nullptr;
-thread_local Connection* tls_group_conn = nullptr;
+// The store a run_grouped() job is handed: every transaction it begins and every write() it makes
+// works on the group's connection, inside the group's transaction (a write is a savepoint of its
+// own, undone alone when it fails).
+class GroupStore final : public Store {
+ public:
+  GroupStore(Store& owner, Connection& conn) : owner_(owner), conn_(conn) {}
+  std::unique_ptr<Tx> begin(TxMode mode) override {
+    return std::make_unique<SqliteTx>(conn_, mode);
+  }
+  void write(const std::function<bool(Tx&)>& work) override {
+    run(conn_, "SAVEPOINT scwd_inline");
+    bool keep = false;
+    try {
+      SqliteTx tx(conn_);
+      keep = work(tx);
+    } catch (...) {
+      run(conn_, "ROLLBACK TO scwd_inline");
+      run(conn_, "RELEASE scwd_inline");
+      throw;
+    }
+    if (!keep) run(conn_, "ROLLBACK TO scwd_inline");
+    run(conn_, "RELEASE scwd_inline");
+  }
+  // Already in a group: the nested job runs here and its effects commit with the group.
+  void run_grouped(std::function<void(Store&)> job, std::function<void(bool)> done) override {
+    job(*this);
+    done(true);
+  }
+  std::string_view backend() const override { return owner_.backend(); }
+  int schema_version() override { return owner_.schema_version(); }
+  void close() override { throw std::logic_error("a group's store cannot be closed"); }
+
+ private:
+  Store& owner_;
+  Connection& conn_;
+};
 
 class SqliteStore final : public Store {
  public:
@@ -589,7 +621,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override { close(); }
 
   std::unique_ptr<Tx> begin(TxMode mode) override {
-    if (tls_group_store == this) return std::make_unique<SqliteTx>(*tls_group_conn, mode);
+    refuse_on_writer();
     return std::make_unique<SqliteTx>(*this, acquire(), mode);
   }
 
@@ -597,22 +629,7 @@ class SqliteStore final : public Store {
   // in one transaction, each piece inside its own savepoint, and commits once. A caller returns
   // only after the commit that holds its work (or with the error that undid it).
   void write(const std::function<bool(Tx&)>& work) override {
-    if (tls_group_store == this) {  // a job of the group: a savepoint of its own, inline
-      Connection& c = *tls_group_conn;
-      run(c, "SAVEPOINT scwd_inline");
-      bool keep = false;
-      try {
-        SqliteTx tx(c);
-        keep = work(tx);
-      } catch (...) {
-        run(c, "ROLLBACK TO scwd_inline");
-        run(c, "RELEASE scwd_inline");
-        throw;
-      }
-      if (!keep) run(c, "ROLLBACK TO scwd_inline");
-      run(c, "RELEASE scwd_inline");
-      return;
-    }
+    refuse_on_writer();
     Pending p{&work};
     {
       std::unique_lock lk(queue_mu_);
@@ -628,7 +645,7 @@ class SqliteStore final : public Store {
 
   // The job runs on the writer thread as a member of the next group; done(durable) is called
   // from the writer thread after that group's commit (false when the commit failed).
-  void run_grouped(std::function<void()> job, std::function<void(bool)> done) override {
+  void run_grouped(std::function<void(Store&)> job, std::function<void(bool)> done) override {
     auto* p = new Pending{nullptr};
     p->job = std::move(job);
     p->on_done = std::move(done);
@@ -773,11 +790,20 @@ class SqliteStore final : public Store {
     const std::function<bool(Tx&)>* work;  // a write() caller waiting in write()
     bool done = false;
     std::exception_ptr error;
-    std::function<void()> job;  // or a run_grouped() job (owned by the writer, deleted after)
+    // or a run_grouped() job (owned by the writer, deleted after)
+    std::function<void(Store&)> job;
     std::function<void(bool)> on_done;
   };
 
+  // A job on the writer thread that used this store instead of the one it was handed would wait
+  // for itself (write) or read outside its group (begin): a programming error, said at once.
+  void refuse_on_writer() const {
+    if (std::this_thread::get_id() == writer_id_.load())
+      throw std::logic_error("a grouped job must use the store it is handed");
+  }
+
   void writer_loop() {
+    writer_id_.store(std::this_thread::get_id());
     std::vector<Pending*> batch;
     std::vector<Pending*> jobs;
     for (;;) {
@@ -829,14 +855,11 @@ class SqliteStore final : public Store {
     }
     for (auto* p : batch) {
       if (p->job) {  // its writes are inline savepoints (write()); it handles its own errors
-        tls_group_store = this;
-        tls_group_conn = conn.get();
+        GroupStore group(*this, *conn);
         try {
-          p->job();
+          p->job(group);
         } catch (...) {
         }
-        tls_group_store = nullptr;
-        tls_group_conn = nullptr;
         continue;
       }
       try {
@@ -892,6 +915,7 @@ class SqliteStore final : public Store {
   std::condition_variable done_cv_;
   std::vector<Pending*> queue_;
   std::thread writer_;
+  std::atomic<std::thread::id> writer_id_{};
   bool closed_writer_ = false;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> pool_;

@@ -76,7 +76,7 @@ Result<Response> create_image(Context& ctx) {
   auto is_public = b.boolean("public");
   if (auto e = b.error()) return api::fail(*e);
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto owner = owner_of(ctx, tx, ctx.body);
     if (!owner) return api::fail(owner.error());
     auto rv = snapshot_ref(tx, ctx, *root, "root_volume");
@@ -107,7 +107,7 @@ Result<store::Record> load_own_image(store::Tx& tx, const Context& ctx, const st
 Result<Response> get_image(Context& ctx) {
   auto id = path_id(ctx, "image_id");
   if (!id) return api::fail(id.error());
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto img = find_image(*tx, ctx, *id);
   if (!img) return api::fail(ApiError::not_found(kResource, *id));
   return Response::json(200, json::object{{"image", img->json}});
@@ -144,7 +144,7 @@ Result<Response> list_images(Context& ctx) {
     json::object json;
   };
   std::vector<Item> items;
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   // The organization's images, in the projects the caller may read. Scoping the query (rather
   // than leaving it to the pipeline's list filter) keeps the public images, whose project is
   // Scaleway's, and keeps the total right.
@@ -202,7 +202,7 @@ Result<Response> update_image(Context& ctx) {
   auto tags = b.strings("tags");
   auto is_public = b.boolean("public");
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto img = load_own_image(tx, ctx, *id);
     if (!img) return api::fail(img.error());
     if (extra) {
@@ -225,7 +225,7 @@ Result<Response> update_image(Context& ctx) {
 Result<Response> delete_image(Context& ctx) {
   auto id = path_id(ctx, "image_id");
   if (!id) return api::fail(id.error());
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto img = load_own_image(tx, ctx, *id);
     if (!img) return api::fail(img.error());
     // The snapshots stay: clients delete them separately.

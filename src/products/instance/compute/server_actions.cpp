@@ -150,7 +150,7 @@ Result<Response> server_action(Context& ctx) {
   if (auto e = b.error()) return api::fail(*e);
   std::string act = action.value_or("poweron");
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = resource::load(ctx, tx, server_spec(), true);
     if (!s) return api::fail(s.error());
     std::string href_result = "/servers/" + s->id;
@@ -198,7 +198,7 @@ Result<Response> server_action(Context& ctx) {
 }
 
 Result<Response> list_actions(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto s = resource::load(ctx, *tx, server_spec());
   if (!s) return api::fail(s.error());
   return Response::json(200, json::object{{"actions", allowed_actions(*s)}});

@@ -125,7 +125,7 @@ Result<Response> create_server(Context& ctx) {
                                                     "\" is not available in zone " +
                                                     std::string(ctx.zone())));
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto owner = owner_of(ctx, tx, ctx.body);
     if (!owner) return api::fail(owner.error());
     if (auto e = quota::check(tx, ctx.svc.config, kServerQuota, owner->organization_id))

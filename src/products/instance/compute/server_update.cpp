@@ -204,7 +204,7 @@ Result<Response> set_server(Context& ctx, const resource::Spec& spec) {
   auto prot = b.boolean("protected");
   if (auto e = b.error()) return api::fail(*e);
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = resource::load(ctx, tx, spec, true);
     if (!s) return api::fail(s.error());
     if (name && !name->empty()) s->name = *name;

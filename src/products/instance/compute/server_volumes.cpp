@@ -175,7 +175,7 @@ std::optional<ApiError> detach_volume(Context& ctx, store::Tx& tx, store::Record
 
 // The commercial types the server may switch to (its architecture, its local storage fitting).
 Result<Response> compatible_types(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto s = resource::load(ctx, *tx, server_spec());
   if (!s) return api::fail(s.error());
   const auto* cur = find_server_type(ctx.zone(), str_of(s->body, "commercial_type"));

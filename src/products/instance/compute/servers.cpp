@@ -177,7 +177,7 @@ Result<Response> list_servers(const resource::Spec& spec, Context& ctx) {
     for (auto& id : ids) id = to_lower(id);
     q.filters.push_back({Column::kId, Op::kIn, ids, {}, false});
   }
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   // private_ip / with_ip match the IPAM addresses of the servers' private NICs too.
   bool none = false;
   std::optional<std::string> private_ip = ctx.query_opt("private_ip");

@@ -68,7 +68,7 @@ api::ApiError missing_key(std::string_view key) {
 }
 
 Result<Response> list_user_data(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto s = resource::load(ctx, *tx, server_spec());
   if (!s) return api::fail(s.error());
   json::array keys;
@@ -77,7 +77,7 @@ Result<Response> list_user_data(Context& ctx) {
 }
 
 Result<Response> get_user_data(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto s = resource::load(ctx, *tx, server_spec());
   if (!s) return api::fail(s.error());
   auto e = tx->get_by_key(kUserDataKind, data_key(s->id, ctx.param("key")));
@@ -94,7 +94,7 @@ Result<Response> set_user_data(Context& ctx) {
     return api::fail(
         ApiError::invalid_argument("content", ArgReason::kConstraint, "user data is too large"));
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = resource::load(ctx, tx, server_spec(), true);
     if (!s) return api::fail(s.error());
     auto k = data_key(s->id, key);
@@ -121,7 +121,7 @@ Result<Response> set_user_data(Context& ctx) {
 }
 
 Result<Response> delete_user_data_key(Context& ctx) {
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = resource::load(ctx, tx, server_spec(), true);
     if (!s) return api::fail(s.error());
     auto e = tx.get_by_key(kUserDataKind, data_key(s->id, ctx.param("key")));

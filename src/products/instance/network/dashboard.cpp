@@ -17,7 +17,7 @@ Result<Response> get_dashboard(Context& ctx) {
   base.filters.push_back({Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false});
   if (auto e = owner_filters(ctx, base)) return api::fail(*e);
   base.with_total = false;
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto all = [&](std::string_view kind) {
     auto q = base;
     q.kind = std::string(kind);

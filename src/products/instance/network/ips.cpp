@@ -282,7 +282,7 @@ Result<Response> create_ip(const resource::Spec& spec, Context& ctx) {
   if (auto e = b.error()) return api::fail(*e);
   std::string t = !type || *type == "unknown_iptype" ? "routed_ipv4" : *type;
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto owner = owner_of(ctx, tx, ctx.body);
     if (!owner) return api::fail(owner.error());
     std::optional<store::Record> server;
@@ -366,7 +366,7 @@ std::optional<ApiError> release_ip(Context& ctx, store::Tx& tx, const store::Rec
 Result<Response> release_to_ipam(const resource::Spec& spec, Context& ctx) {
   if (!is_uuid(ctx.param("ip_id")))
     return api::fail(ApiError::invalid_argument("ip_id", ArgReason::kFormat, "invalid UUID"));
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = resource::load(ctx, tx, spec, true);
     if (!r) return api::fail(r.error());
     if (auto e = not_dynamic(ctx, tx, *r)) return api::fail(*e);

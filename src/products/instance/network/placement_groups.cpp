@@ -180,7 +180,7 @@ Result<Response> set_pg(const resource::Spec& spec, Context& ctx) {
   if (!in.mode) in.mode = "optional";
   if (!in.type) in.type = "max_availability";
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = resource::load(ctx, tx, spec, true);
     if (!r) return api::fail(r.error());
     // PUT carries the owner too: it must stay the group's.
@@ -198,7 +198,7 @@ Result<Response> set_pg(const resource::Spec& spec, Context& ctx) {
 }
 
 Result<Response> get_pg_servers(const resource::Spec& spec, Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto r = resource::load(ctx, *tx, spec);
   if (!r) return api::fail(r.error());
   auto members = placement_group_members(*tx, r->locality, r->id);
@@ -228,7 +228,7 @@ Result<Response> set_pg_servers(const resource::Spec& spec, Context& ctx) {
   std::sort(ids->begin(), ids->end());
   ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto pg = resource::load(ctx, tx, spec, true);
     if (!pg) return api::fail(pg.error());
     std::vector<store::Record> wanted;

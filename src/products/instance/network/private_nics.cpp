@@ -255,7 +255,7 @@ Result<std::pair<store::Record, store::Record>> load_v1(store::Tx& tx, const Con
 }
 
 Result<Response> v1_list(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto s = load_server(*tx, ctx, ctx.param("server_id"));
   if (!s) return api::fail(s.error());
   store::ListQuery q;
@@ -282,7 +282,7 @@ Result<Response> v1_create(Context& ctx) {
         ApiError::invalid_argument("private_network_id", ArgReason::kFormat, "invalid UUID"));
   std::vector<std::string> ids = ipam_ids.value_or(ip_ids.value_or(std::vector<std::string>{}));
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = load_server(tx, ctx, ctx.param("server_id"));
     if (!s) return api::fail(s.error());
     app::Owner owner{s->organization_id, s->project_id};
@@ -294,7 +294,7 @@ Result<Response> v1_create(Context& ctx) {
 }
 
 Result<Response> v1_get(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto p = load_v1(*tx, ctx);
   if (!p) return api::fail(p.error());
   return Response::json(200, json::object{{"private_nic", render_v1(p->second)}});
@@ -305,7 +305,7 @@ Result<Response> v1_update(Context& ctx) {
   auto tags = b.strings("tags");
   if (auto e = b.error()) return api::fail(*e);
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto p = load_v1(tx, ctx);
     if (!p) return api::fail(p.error());
     auto& n = p->second;
@@ -321,7 +321,7 @@ Result<Response> v1_update(Context& ctx) {
 
 Result<Response> v1_delete(Context& ctx) {
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto p = load_v1(tx, ctx);
     if (!p) return api::fail(p.error());
     remove_nic(tx, p->second, now);
@@ -359,7 +359,7 @@ Result<Response> v2_create(Context& ctx) {
   if (!server_id.empty() && !is_uuid(server_id))
     return api::fail(ApiError::invalid_argument("server_id", ArgReason::kFormat, "invalid UUID"));
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     std::optional<store::Record> server;
     app::Owner owner;
     if (!server_id.empty()) {
@@ -388,7 +388,7 @@ Result<Response> v2_create(Context& ctx) {
 }
 
 Result<Response> v2_get(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto n = load_nic(*tx, ctx, ctx.param("private_network_interface_id"));
   if (!n) return api::fail(n.error());
   return Response::json(200, render_v2(*n));
@@ -399,7 +399,7 @@ Result<Response> v2_update(Context& ctx) {
   auto tags = b.strings("tags");
   if (auto e = b.error()) return api::fail(*e);
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto n = load_nic(tx, ctx, ctx.param("private_network_interface_id"));
     if (!n) return api::fail(n.error());
     if (tags) {
@@ -413,7 +413,7 @@ Result<Response> v2_update(Context& ctx) {
 
 Result<Response> v2_delete(Context& ctx) {
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto n = load_nic(tx, ctx, ctx.param("private_network_interface_id"));
     if (!n) return api::fail(n.error());
     remove_nic(tx, *n, now);
@@ -478,7 +478,7 @@ Result<Response> v2_plug(Context& ctx, bool attach) {
   auto nic_id = b.str("private_network_interface_id", true);
   if (auto e = b.error()) return api::fail(*e);
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = load_server(tx, ctx, ctx.param("server_id"));
     if (!s) return api::fail(s.error());
     auto n = load_nic(tx, ctx, *nic_id);

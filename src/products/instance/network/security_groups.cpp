@@ -373,7 +373,7 @@ Result<Response> set_sg(const resource::Spec& spec, Context& ctx) {
   in.has_description = true;
   if (!in.tags) in.tags = std::vector<std::string>{};
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     // The SDK names this route's id `id`.
     auto r = load(tx, ctx, kSecurityGroupKind, ctx.param("id"), kResource);
     if (!r) return api::fail(r.error());
@@ -404,7 +404,7 @@ std::optional<ApiError> project_default_filter(const Context& ctx, store::ListQu
   store::ListQuery all = q;
   all.with_total = false;
   std::vector<std::string> ids;
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   for (auto& r : tx->list(all).items)
     if (body_bool(r.body, "project_default") == (*pd == "true")) ids.push_back(r.id);
   q.filters.push_back({Column::kId, Op::kIn, ids, {}, false});
@@ -430,7 +430,7 @@ Result<Response> list_default_rules(Context& ctx) {
 }
 
 Result<Response> list_rules(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto sg = load(*tx, ctx, kSecurityGroupKind, ctx.param("security_group_id"), kResource);
   if (!sg) return api::fail(sg.error());
   auto all = rules_listing(*sg, user_rules(*tx, *sg));
@@ -454,7 +454,7 @@ Result<Response> create_rule(Context& ctx) {
   auto in = read_rule(b, true);
   if (auto e = b.error()) return api::fail(*e);
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto sg = load(tx, ctx, kSecurityGroupKind, ctx.param("security_group_id"), kResource);
     if (!sg) return api::fail(sg.error());
     auto r = new_rule(*sg, now);
@@ -492,7 +492,7 @@ Result<store::Record> load_user_rule(store::Tx& tx, const Context& ctx, store::R
 }
 
 Result<Response> get_rule(Context& ctx) {
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto sg = load(*tx, ctx, kSecurityGroupKind, ctx.param("security_group_id"), kResource);
   if (!sg) return api::fail(sg.error());
   auto id = ctx.param("security_group_rule_id");
@@ -511,7 +511,7 @@ Result<Response> change_rule(Context& ctx, bool full) {
   auto in = read_rule(b, full);
   if (auto e = b.error()) return api::fail(*e);
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     store::Record sg;
     auto r = load_user_rule(tx, ctx, sg);
     if (!r) return api::fail(r.error());
@@ -534,7 +534,7 @@ Result<Response> put_rule(Context& ctx) { return change_rule(ctx, true); }
 
 Result<Response> delete_rule(Context& ctx) {
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     store::Record sg;
     auto r = load_user_rule(tx, ctx, sg);
     if (!r) return api::fail(r.error());
@@ -574,7 +574,7 @@ Result<Response> set_rules(Context& ctx) {
   }
   if (auto e = b.error()) return api::fail(*e);
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto sg = load(tx, ctx, kSecurityGroupKind, ctx.param("security_group_id"), kResource);
     if (!sg) return api::fail(sg.error());
     auto existing = user_rules(tx, *sg);

@@ -127,7 +127,7 @@ Result<Response> plan(Context& ctx) {
   codec::BodyReader b(ctx.body);
   auto t = read_target(b);
   if (auto e = b.error()) return api::fail(*e);
-  auto tx = ctx.svc.store.begin(store::TxMode::kRead);
+  auto tx = ctx.store().begin(store::TxMode::kRead);
   auto p = make_plan(*tx, ctx, t->volume, t->snapshot);
   if (!p) return api::fail(p.error());
   json::array snaps;
@@ -144,7 +144,7 @@ Result<Response> apply(Context& ctx) {
   auto t = read_target(b);
   auto key = b.str("validation_key", true);
   if (auto e = b.error()) return api::fail(*e);
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto p = make_plan(tx, ctx, t->volume, t->snapshot);
     if (!p) return api::fail(p.error());
     if (!constant_time_equal(p->key, *key))

@@ -68,7 +68,7 @@ Result<Response> create_snapshot(Context& ctx) {
     vid = *id;
   }
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto owner = owner_of(ctx, tx, ctx.body);
     if (!owner) return api::fail(owner.error());
     store::Record snap;
@@ -192,7 +192,7 @@ Result<Response> export_snapshot(const resource::Spec& spec, Context& ctx) {
     return api::fail(ApiError::invalid_arguments(std::move(d)));
   }
   auto now = ctx.now();
-  return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+  return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = load(tx, ctx, kSnapshotKind, *id, kResource);
     if (!s) return api::fail(s.error());
     if (s->state != "available")
@@ -267,7 +267,7 @@ void register_snapshots(app::Registry& r) {
   r.add("POST", base, kWrite, create_snapshot)
       .refs({app::body_ref("volume_id", app::Access::kRead, {kVolumeRef, block::kVolumeRef})});
   r.add("PUT", base + "/{snapshot_id}", kWrite, [spec](Context& ctx) -> Result<Response> {
-     return ctx.svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
+     return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
        auto s = resource::load(ctx, tx, *spec, true);
        if (!s) return api::fail(s.error());
        if (auto e = update_snapshot(ctx, tx, *s)) return api::fail(*e);
