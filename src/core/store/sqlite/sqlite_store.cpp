@@ -563,6 +563,28 @@ class SqliteTx final : public Tx {
   std::unique_lock<std::mutex> write_lock_;
 };
 
+// Runs `work` in a savepoint of the group's transaction on `c`: kept when it returns true, undone
+// alone when it returns false or throws. Rethrows what it threw; a failure to keep or undo it is
+// thrown only when the work itself did not fail.
+void in_savepoint(Connection& c, const std::function<bool(Tx&)>& work) {
+  run(c, "SAVEPOINT scwd_work");
+  bool keep = false;
+  std::exception_ptr error;
+  try {
+    SqliteTx tx(c);
+    keep = work(tx);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  try {
+    if (!keep) run(c, "ROLLBACK TO scwd_work");
+    run(c, "RELEASE scwd_work");
+  } catch (...) {
+    if (!error) throw;
+  }
+  if (error) std::rethrow_exception(error);
+}
+
 // The store a run_grouped() job is handed: every transaction it begins and every write() it makes
 // works on the group's connection, inside the group's transaction (a write is a savepoint of its
 // own, undone alone when it fails).
@@ -572,20 +594,7 @@ class GroupStore final : public Store {
   std::unique_ptr<Tx> begin(TxMode mode) override {
     return std::make_unique<SqliteTx>(conn_, mode);
   }
-  void write(const std::function<bool(Tx&)>& work) override {
-    run(conn_, "SAVEPOINT scwd_inline");
-    bool keep = false;
-    try {
-      SqliteTx tx(conn_);
-      keep = work(tx);
-    } catch (...) {
-      run(conn_, "ROLLBACK TO scwd_inline");
-      run(conn_, "RELEASE scwd_inline");
-      throw;
-    }
-    if (!keep) run(conn_, "ROLLBACK TO scwd_inline");
-    run(conn_, "RELEASE scwd_inline");
-  }
+  void write(const std::function<bool(Tx&)>& work) override { in_savepoint(conn_, work); }
   // Already in a group: the nested job runs here and its effects commit with the group.
   void run_grouped(std::function<void(Store&)> job, std::function<void(bool)> done) override {
     job(*this);
@@ -863,23 +872,9 @@ class SqliteStore final : public Store {
         continue;
       }
       try {
-        exec("SAVEPOINT scwd_item");
+        in_savepoint(*conn, *p->work);
       } catch (...) {
         p->error = std::current_exception();
-        continue;
-      }
-      bool keep = false;
-      try {
-        SqliteTx tx(*conn);
-        keep = (*p->work)(tx);
-      } catch (...) {
-        p->error = std::current_exception();
-      }
-      try {
-        if (!keep) exec("ROLLBACK TO scwd_item");
-        exec("RELEASE scwd_item");
-      } catch (...) {
-        if (!p->error) p->error = std::current_exception();
       }
     }
     // In the group's transaction (no commit of its own); a failure only leaves the index behind.
