@@ -10,6 +10,9 @@ PACKAGES=(
   libsqlite3-dev libpq-dev libexpected-dev libfmt-dev libspdlog-dev libcli11-dev
   libssl-dev libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev libgoogle-perftools-dev
   nodejs npm wrk nginx-light python3
+  # The tests' throwaway PostgreSQL clusters (scripts/pg-cluster.sh); the package may also create
+  # and start Debian's own cluster on port 5432, which nothing here uses.
+  postgresql-15 postgresql-client-15
 )
 
 # `make fuzz` (scripts/fuzz.sh) asks for clang and libFuzzer on top; `make test` never needs them.

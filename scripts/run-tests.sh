@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test: GoogleTest unit tests (ctest), the generated-code checks, the other official
 # clients' suites (tests/clients/*/run.sh), then the end-to-end tests through the official JS SDK. Ends with the runners' summary lines.
+# Then once more on PostgreSQL: a throwaway cluster (scripts/pg-cluster.sh) for the store
+# conformance tests and the end-to-end suites, which find it through SCWD_TEST_PG.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build}
 status=0
+# The first runs are on SQLite whatever the caller's environment says.
+unset SCWD_TEST_PG
 
 echo "== unit tests (GoogleTest via ctest)"
 (cd "$BUILD_DIR" && ctest --output-on-failure -j "$(nproc)") || status=1
@@ -25,5 +29,29 @@ done
 
 echo "== end-to-end tests (official JS SDK against build/scwd)"
 (cd tests/sdk && npm test) || status=1
+
+# ---- the same on PostgreSQL, in a cluster of its own (never the system one) that dies with us
+pg_dir=$(mktemp -d)
+trap 'scripts/pg-cluster.sh stop "$pg_dir"' EXIT
+trap 'exit 130' INT TERM # exit through the EXIT trap
+echo "== starting a throwaway PostgreSQL cluster in $pg_dir"
+if pg_url=$(scripts/pg-cluster.sh start "$pg_dir"); then
+  export SCWD_TEST_PG=$pg_url
+
+  echo "== store conformance tests (GoogleTest) on PostgreSQL"
+  # in the build directory, where ctest runs them too
+  (cd "$BUILD_DIR" && ./scwd_tests --gtest_filter='*Postgres*:*postgres*') || status=1
+
+  echo "== end-to-end tests (official JS SDK against build/scwd) on PostgreSQL"
+  (cd tests/sdk && npm test) || status=1
+
+  for suite in tests/clients/*/run.sh; do
+    echo "== end-to-end tests: $suite on PostgreSQL"
+    "$suite" "$BUILD_DIR" || status=1
+  done
+else
+  echo "PostgreSQL cluster did not start: the PostgreSQL runs are missing"
+  status=1
+fi
 
 exit $status

@@ -22,6 +22,7 @@
 #include "core/auth/bootstrap.hpp"
 #include "core/http/server.hpp"
 #include "core/sdk/catalog.hpp"
+#include "core/store/postgres/pg_store.hpp"
 #include "core/store/sqlite/sqlite_store.hpp"
 #include "products/products.hpp"
 
@@ -101,6 +102,18 @@ bool write_private_file(const std::filesystem::path& path, const std::string& te
   return ::close(fd) == 0 && ok;
 }
 
+// A store URL as it may be shown: without the password it may carry (user:password@host).
+std::string redact_url(std::string s) {
+  for (std::size_t from = 0; (from = s.find("://", from)) != std::string::npos; from += 3) {
+    auto at = s.find('@', from + 3);
+    auto colon = s.find(':', from + 3);
+    auto end = s.find_first_of("/ ", from + 3);
+    if (at == std::string::npos || (end != std::string::npos && at > end)) continue;
+    if (colon != std::string::npos && colon < at) s.replace(colon + 1, at - colon - 1, "***");
+  }
+  return s;
+}
+
 struct Options {
   std::string listen = "127.0.0.1:8080";
   std::string data = "./var";
@@ -132,16 +145,10 @@ int serve(const Options& o) {
   access->set_pattern("%v");
   access->set_level(spdlog::level::from_str(o.log_level));
 
-  if (!o.store.empty() && o.store.rfind("postgres", 0) == 0) {
-    std::fprintf(stderr,
-                 "scwd: the PostgreSQL store (--store %s) is not built yet; run without --store "
-                 "to use the embedded SQLite store\n",
-                 "postgres://...");
-    return 2;
-  }
-  if (!o.store.empty() && o.store != "sqlite") {
+  const bool postgres = scwd::store::is_postgres_url(o.store);
+  if (!o.store.empty() && o.store != "sqlite" && !postgres) {
     std::fprintf(stderr, "scwd: unknown --store '%s' (expected sqlite or postgres://...)\n",
-                 o.store.c_str());
+                 redact_url(o.store).c_str());
     return 2;
   }
   std::string host;
@@ -185,7 +192,22 @@ int serve(const Options& o) {
     return 2;
   }
 
-  auto store = scwd::store::open_sqlite({(std::filesystem::path(o.data) / "scwd.db").string()});
+  std::unique_ptr<scwd::store::Store> store;
+  std::string store_desc;
+  try {
+    if (postgres) {
+      store = scwd::store::open_postgres({o.store});
+      store_desc = "postgres at " + redact_url(o.store);
+      // Replicas share the virtual clock: this one starts where the others are.
+      clock.advance(store->clock_offset());
+    } else {
+      store = scwd::store::open_sqlite({(std::filesystem::path(o.data) / "scwd.db").string()});
+      store_desc = "sqlite at " + o.data;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "scwd: cannot open the store: %s\n", redact_url(e.what()).c_str());
+    return 1;
+  }
 
   scwd::auth::BootstrapInput in{env_or("SCW_ACCESS_KEY", ""), env_or("SCW_SECRET_KEY", ""),
                                 env_or("SCW_DEFAULT_ORGANIZATION_ID", ""),
@@ -217,7 +239,9 @@ int serve(const Options& o) {
   so.max_connections = o.max_connections;
   // What a write request does after its checks (its handler and store writes) runs on the store's
   // writer thread, and is answered after its group commit: no I/O thread waits for a commit.
-  so.group_requests = !o.no_group_requests;
+  // (SQLite only: PostgreSQL groups concurrent commits itself, and a write holds a connection of
+  // its own on the pool of `workers` threads.)
+  so.group_requests = !o.no_group_requests && !postgres;
   scwd::http::Server server(
       so, [&app](scwd::http::Request& req) { return app.stage(req); },
       [&app](int status, std::string_view rid, std::string_view detail) {
@@ -268,8 +292,8 @@ int serve(const Options& o) {
               << " (or your own SCW_SECRET_KEY)\n";
   }
   std::cout << exports << "scwd: listening on " << url << std::endl;
-  spdlog::info("scwd {} serving {} operations of {} published, store sqlite at {}", SCWD_VERSION,
-               app.operations_served(), app.operations_published(), o.data);
+  spdlog::info("scwd {} serving {} operations of {} published, store {}", SCWD_VERSION,
+               app.operations_served(), app.operations_published(), store_desc);
   if (server.max_connections() > 0)
     spdlog::info("at most {} open connections (--max-connections)", server.max_connections());
 
@@ -361,7 +385,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--listen", o.listen, "Address to listen on, HOST:PORT (port 0: any)")
       ->envname("SCWD_LISTEN")
       ->capture_default_str();
-  serve_cmd->add_option("--data", o.data, "Directory of the embedded SQLite store")
+  serve_cmd
+      ->add_option("--data", o.data,
+                   "Data directory: the embedded SQLite store and credentials.env")
       ->envname("SCWD_DATA")
       ->capture_default_str();
   serve_cmd->add_option("--store", o.store, "Store back end: sqlite (default) or postgres://...")

@@ -12,7 +12,10 @@
 #                                SCWD_KEEP_DATA=1), no inherited SCW_*, a fresh scwd started in it;
 #                                on failure prints the runner's closing line and exits 1
 #   start_scwd DIR [ARGS...]     starts `$build/scwd serve` on a random 127.0.0.1 port with a fresh
-#                                store in DIR/data, sets $scwd_pid and exports the SCW_* it prints
+#                                store in DIR/data, sets $scwd_pid and exports the SCW_* it prints;
+#                                with SCWD_TEST_PG=postgres://scwd@127.0.0.1:PORT (a throwaway
+#                                cluster, scripts/pg-cluster.sh) the store is a fresh database
+#                                there ($scwd_db), dropped by suite_cleanup
 # Built tools are not made with `go install ...@version`: that also asks the module proxy for the
 # list of all versions, which the proxy refuses here (403) for some modules; building the package
 # from a pinned wrapper module gives the same binary and is checked by go.sum.
@@ -68,10 +71,26 @@ clear_scw_env() {
   unset $(env | sed -n 's/^\(SCW_[A-Z0-9_]*\)=.*/\1/p') 2>/dev/null || true
 }
 
+# psql_pg SQL: runs SQL in the SCWD_TEST_PG cluster (maintenance database `postgres`)
+psql_pg() {
+  psql "${SCWD_TEST_PG%/}/postgres" -X -q -v ON_ERROR_STOP=1 -c "$1"
+}
+
 start_scwd() {
   local dir=$1
   shift
-  "$build/scwd" serve --listen 127.0.0.1:0 --data "$dir/data" --lifecycle-speed fast "$@" \
+  local store=()
+  if [ -n "${SCWD_TEST_PG:-}" ]; then
+    # named after the data directory's path, like the SDK harness does
+    scwd_db="scwd_$(printf '%s' "$(cd "$dir" && pwd)/data" | sha256sum | cut -c1-12)"
+    local err
+    if ! err=$(psql_pg "CREATE DATABASE $scwd_db" 2>&1) && [[ $err != *"already exists"* ]]; then
+      echo "$suite_name: CREATE DATABASE $scwd_db failed: $err" >&2
+      return 1
+    fi
+    store=(--store "${SCWD_TEST_PG%/}/$scwd_db")
+  fi
+  "$build/scwd" serve --listen 127.0.0.1:0 --data "$dir/data" --lifecycle-speed fast "${store[@]}" "$@" \
     >"$dir/scwd.out" 2>"$dir/scwd.err" &
   scwd_pid=$!
   local _
@@ -92,6 +111,7 @@ suite_start() {
   build=$(dirname "$2")
   tmp=$(mktemp -d)
   scwd_pid=
+  scwd_db=
   trap suite_cleanup EXIT
   clear_scw_env
   start_scwd "$tmp" || { echo "FAIL scwd did not start"; echo "0 passed, 1 failed"; exit 1; }
@@ -100,5 +120,10 @@ suite_start() {
 
 suite_cleanup() {
   if [ -n "$scwd_pid" ]; then kill "$scwd_pid" 2>/dev/null; wait "$scwd_pid" 2>/dev/null; fi
-  if [ -z "${SCWD_KEEP_DATA:-}" ]; then rm -rf "$tmp"; else echo "data kept in $tmp"; fi
+  if [ -z "${SCWD_KEEP_DATA:-}" ]; then
+    rm -rf "$tmp"
+    if [ -n "${scwd_db:-}" ]; then psql_pg "DROP DATABASE IF EXISTS $scwd_db WITH (FORCE)" >/dev/null 2>&1; fi
+  else
+    echo "data kept in $tmp"
+  fi
 }

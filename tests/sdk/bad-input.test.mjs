@@ -14,14 +14,14 @@
 // The store is compared table by table (a hash of every row) before and after each route.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 
-import { SCWD_BIN, startServer } from './lib/harness.mjs';
+import { SCWD_BIN, startServer, storeBackend } from './lib/harness.mjs';
 
 const CONCURRENCY = 8;
 const LONG = 100 * 1024; // "very long": 100 KB in bodies (over the 16 KiB header limit in URLs)
@@ -39,7 +39,8 @@ let baseline;
 const utf8Echoes = [];
 
 // ---------------------------------------------------------------------------------------------
-// the store, hashed table by table (read-only, next to the running server: WAL allows it)
+// the store, hashed table by table (read-only, next to the running server: WAL allows it; on
+// PostgreSQL (SCWD_TEST_PG) the same through psql, one query per snapshot)
 
 // One Python process for the whole file (starting one per snapshot costs more than the requests):
 // each line it reads asks for a snapshot, answered as one line of JSON {table: sha256}.
@@ -56,9 +57,34 @@ for _ in sys.stdin:
     print(json.dumps(out), flush=True)
 `;
 
+// The PostgreSQL form: {table: md5 of its rows as text, sorted}, every table outside the catalogs
+// (named schema.table outside `public`).
+const SNAPSHOT_SQL = `
+SELECT coalesce(json_object_agg(t.name, (xpath('/row/h/text()', query_to_xml(format(
+  'SELECT md5(coalesce(string_agg(r::text, E''\\n'' ORDER BY r::text), '''')) AS h FROM %I.%I r',
+  t.s, t.n), false, true, '')))[1]::text), '{}')
+FROM (SELECT table_schema AS s, table_name AS n,
+             CASE table_schema WHEN 'public' THEN table_name ELSE table_schema || '.' || table_name END AS name
+      FROM information_schema.tables
+      WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')) t
+`;
+
 let snapshotter;
 
 function startSnapshotter() {
+  if (storeBackend() === 'postgres') {
+    const psqlArgs = [server.store, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', SNAPSHOT_SQL];
+    return {
+      take: () =>
+        new Promise((resolve, reject) => {
+          execFile('psql', psqlArgs, { encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+            if (err) reject(new Error(`snapshot through psql failed: ${err.message}\n${stderr}`));
+            else resolve(JSON.parse(stdout));
+          });
+        }),
+      stop: () => {},
+    };
+  }
   const proc = spawn('python3', ['-c', SNAPSHOT_PY, path.join(server.dataDir, 'scwd.db')], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });

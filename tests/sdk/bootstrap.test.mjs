@@ -17,6 +17,7 @@ import {
   raw,
   show,
   startServer,
+  storeBackend,
 } from './lib/harness.mjs';
 import { assertDenied, assertWire } from './lib/shapes.mjs';
 
@@ -234,7 +235,7 @@ describe('admin plane /_scwd', () => {
     assert.ok(b.version.length > 0);
     assert.equal(typeof b.uptime_seconds, 'number');
     assert.ok(b.uptime_seconds >= 0);
-    assert.equal(b.store, 'sqlite');
+    assert.equal(b.store, storeBackend()); // 'sqlite', or 'postgres' with SCWD_TEST_PG
     assert.ok(Array.isArray(b.products), 'products is an array');
     assert.match(JSON.stringify(b.products), /account/, 'products mention account');
     assert.ok(Number.isInteger(b.operations_served) && b.operations_served >= 0, `operations_served ${b.operations_served}`);

@@ -1,4 +1,4 @@
-// The binary's command line: --version, --help, the reserved PostgreSQL store, bad flags, and the
+// The binary's command line: --version, --help, the store it is given, bad flags, and the
 // route table used for docs/coverage.md.
 
 import assert from 'node:assert/strict';
@@ -33,23 +33,26 @@ describe('command line', () => {
     }
   });
 
-  it('--store postgres://... exits 2 with a clear message (back end not built yet)', () => {
+  it('--store postgres://... that cannot be reached exits 1, without showing its password', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scwd-cli-'));
     try {
-      const r = run(['serve', '--listen', '127.0.0.1:0', '--data', dir, '--store', 'postgres://u@127.0.0.1/db']);
-      assert.equal(r.status, 2, r.stdout + r.stderr);
-      assert.match(r.stderr, /PostgreSQL/);
+      // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+      const r = run(['serve', '--listen', '127.0.0.1:0', '--data', dir, '--store', 'postgres://u:s3cret@127.0.0.1:1/db']);
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /cannot open the store/);
+      assert.ok(!(r.stdout + r.stderr).includes('s3cret'), 'the password must not be shown');
       assert.ok(!r.stdout.includes('listening'), 'it must not serve');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('SCWD_STORE=postgres://... is refused the same way', () => {
+  it('SCWD_STORE of an unknown kind is refused with exit 2', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scwd-cli-'));
     try {
-      const r = run(['serve', '--listen', '127.0.0.1:0', '--data', dir], { SCWD_STORE: 'postgres://x' });
+      const r = run(['serve', '--listen', '127.0.0.1:0', '--data', dir], { SCWD_STORE: 'mysql://x' });
       assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /unknown --store/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { raw, sleep, startServer } from './lib/harness.mjs';
+import { raw, sleep, startServer, storeBackend } from './lib/harness.mjs';
 
 const parents = [];
 after(() => {
@@ -23,6 +23,10 @@ function freshParent() {
 
 const mode = (p) => fs.statSync(p).mode & 0o777;
 const octal = (m) => m.toString(8).padStart(4, '0');
+// The first two tests check the modes of the SQLite files (scwd.db, -wal, -shm) by name.
+const sqliteFiles = {
+  skip: storeBackend() === 'postgres' && 'tests the SQLite file (scwd.db and its -wal/-shm modes)',
+};
 
 // Every file in `dir` with its mode.
 function fileModes(dir) {
@@ -49,7 +53,7 @@ function assertPrivateFiles(dir, expected) {
 }
 
 describe('data directory permissions', () => {
-  it('a new data directory is 0700 and its files 0600 under umask 022', async () => {
+  it('a new data directory is 0700 and its files 0600 under umask 022', sqliteFiles, async () => {
     const dataDir = path.join(freshParent(), 'nested', 'data');
     // creds: false lets the server generate its secret and write credentials.env.
     const server = await startServer({ dataDir, creds: false, shell: 'umask 022' });
@@ -63,7 +67,7 @@ describe('data directory permissions', () => {
     assertPrivateFiles(dataDir, ['scwd.db', 'credentials.env']);
   });
 
-  it('a directory readable by others: warned about, left as is; files narrowed to 0600', async () => {
+  it('a directory readable by others: warned about, left as is; files narrowed to 0600', sqliteFiles, async () => {
     const dataDir = path.join(freshParent(), 'data');
     fs.mkdirSync(dataDir);
     fs.chmodSync(dataDir, 0o755);

@@ -238,7 +238,12 @@ class AdminModule final : public app::Module {
       if (!(seconds >= 0) || seconds > 10.0 * 365 * 86400)
         return api::fail(api::ApiError::invalid_argument("seconds", api::ArgReason::kConstraint,
                                                          "must be between 0 and ten years"));
-      ctx.svc.clock.advance(static_cast<Micros>(seconds * 1e6));
+      auto delta = static_cast<Micros>(seconds * 1e6);
+      // A shared store keeps the clock for every replica; this one takes its new offset at once.
+      if (ctx.store().shared())
+        ctx.svc.clock.set_offset(ctx.store().advance_clock(delta));
+      else
+        ctx.svc.clock.advance(delta);
       ctx.svc.lifecycle.settle_due(ctx.store());
       return Response::json(200, clock_body(ctx));
     });

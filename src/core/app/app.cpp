@@ -335,6 +335,15 @@ http::Staged App::stage(http::Request& req) {
       break;
   }
   const Route& route = routes_[static_cast<std::size_t>(m.route)];
+  // Another replica may have advanced the shared virtual clock since the last request.
+  if (store_.shared()) {
+    try {
+      clock_.set_offset(store_.clock_offset());
+    } catch (const std::exception& e) {
+      spdlog::error("request {}: reading the shared clock failed: {}", req.request_id, e.what());
+      return render(ApiError::internal(req.request_id));
+    }
+  }
   Principal principal;
   if (!route.spec.permission.public_route) {
     auto p = auth_.authenticate(req);

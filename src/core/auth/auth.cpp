@@ -12,7 +12,7 @@ namespace scwd::auth {
 using api::ApiError;
 
 namespace {
-// Another replica may delete a key: entries are trusted only this long.
+// Entries are trusted only this long (a store shared with other replicas is never cached).
 constexpr auto kCacheTtl = std::chrono::seconds(2);
 constexpr std::size_t kCacheMax = 100000;
 
@@ -62,6 +62,8 @@ api::Result<app::Principal> Authenticator::authenticate(const http::Request& req
   if (!is_uuid(secret))
     return api::fail(ApiError::denied_authentication("api_key", "invalid_argument"));
   std::string hash = secret_lookup_key(secret);
+  // Another replica may delete or lock a key of a shared store at any moment: no cache then.
+  if (store_.shared()) return load(hash);
   auto gen = generation_.load();
   auto now_steady = std::chrono::steady_clock::now();
   {
@@ -117,7 +119,7 @@ api::Result<app::Principal> Authenticator::load(const std::string& hash) {
   {
     std::unique_lock lk(mu_);
     if (cache_.size() >= kCacheMax) cache_.clear();
-    if (generation_.load() == gen)
+    if (generation_.load() == gen && !store_.shared())
       cache_[hash] = Entry{*p, expires, gen, std::chrono::steady_clock::now()};
   }
   if (expires && *expires <= clock_.now())

@@ -128,7 +128,21 @@ Identity create_organization(store::Tx& tx, const NewOrganization& in, Micros no
   return id;
 }
 
+static BootstrapResult bootstrap_once(store::Store& store, const BootstrapInput& in, Micros now);
+
 BootstrapResult bootstrap(store::Store& store, const BootstrapInput& in, Micros now) {
+  // Replicas starting at once on a new shared store race to bootstrap it: the owner's email (and
+  // the organization's id) are unique, so the losers are refused and then find the winner's.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return bootstrap_once(store, in, now);
+    } catch (const store::DuplicateKey&) {
+      if (attempt >= 2) throw;
+    }
+  }
+}
+
+static BootstrapResult bootstrap_once(store::Store& store, const BootstrapInput& in, Micros now) {
   BootstrapResult out;
   auto tx = store.begin(store::TxMode::kWrite);
   if (auto org = first_organization(*tx)) {

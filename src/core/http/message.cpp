@@ -1,5 +1,7 @@
 #include "core/http/message.hpp"
 
+#include "core/util/utf8.hpp"
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cctype>
@@ -50,32 +52,6 @@ std::vector<std::string> Request::query_values(std::string_view name, bool split
 }
 
 namespace {
-
-// Length of the well-formed UTF-8 sequence starting at p (Unicode Table 3-7: no overlongs, no
-// surrogates, nothing above U+10FFFF), or 0 when it is not one.
-std::size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
-  unsigned char c = *p;
-  std::size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (static_cast<std::size_t>(end - p) < n) return 0;
-  if (p[1] < lo || p[1] > hi) return 0;
-  for (std::size_t i = 2; i < n; ++i)
-    if ((p[i] & 0xC0) != 0x80) return 0;
-  return n;
-}
 
 // Every response must be valid JSON whatever bytes a path, query or stored value carried: a
 // byte that does not start a well-formed UTF-8 sequence is written as U+FFFD.

@@ -209,8 +209,9 @@ void Engine::settle_due(store::Store& handlers_store) {
   q.with_total = false;
   q.limit = 500;
   auto settle_one = [&](store::Tx& tx, const std::string& kind, const std::string& id) {
-    // Re-read: a hook of an earlier record may have changed (or removed) this one.
-    auto r = tx.get(kind, id);
+    // Re-read: a hook of an earlier record may have changed (or removed) this one. Claimed: a
+    // record another replica is settling right now is left to it.
+    auto r = tx.claim(kind, id);
     if (!r || !settle(tx, *r, t)) return;
     if (r->state == kDeleted)
       tx.remove(r->kind, r->id);

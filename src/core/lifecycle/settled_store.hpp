@@ -18,6 +18,9 @@ class SettledStore final : public store::Store {
 
   std::unique_ptr<store::Tx> begin(store::TxMode mode) override;
   std::string_view backend() const override { return inner_.backend(); }
+  bool shared() const override { return inner_.shared(); }
+  std::int64_t clock_offset() override { return inner_.clock_offset(); }
+  std::int64_t advance_clock(std::int64_t delta) override { return inner_.advance_clock(delta); }
   int schema_version() override { return inner_.schema_version(); }
   void close() override { inner_.close(); }
   void write(const std::function<bool(store::Tx&)>& work) override;

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <random>
 #include <stdexcept>
+#include <thread>
 
 namespace scwd::store {
 
@@ -11,6 +14,12 @@ std::string text_of(const Value& v) {
   if (auto* u = std::get_if<Uuid>(&v)) return u->value;
   if (auto* b = std::get_if<bool>(&v)) return *b ? "1" : "0";
   return std::to_string(std::get<std::int64_t>(v));
+}
+
+void Store::backoff(int attempt) {
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  const auto most = std::int64_t{50} << std::min(attempt, 8);
+  std::this_thread::sleep_for(std::chrono::microseconds(static_cast<std::int64_t>(rng() % most)));
 }
 
 bool is_numeric(const Value& v) {
@@ -88,10 +97,18 @@ const std::vector<Migration>& migrations(Dialect d) {
                     "DROP INDEX resource_tags_tag",
                     // The counters gain the locality, so that a zone's or region's list total
                     // is a sum over counters instead of a count over records.
-                    "CREATE TABLE resource_totals (kind TEXT NOT NULL,"
-                    " organization_id TEXT NOT NULL, project_id TEXT NOT NULL,"
-                    " locality TEXT NOT NULL, n BIGINT NOT NULL,"
-                    " PRIMARY KEY (kind, organization_id, project_id, locality))",
+                    // PostgreSQL: each counter is spread over a few rows (shard), so that
+                    // concurrent writers in one project rarely wait for each other's commit.
+                    d == Dialect::kSqlite
+                        ? "CREATE TABLE resource_totals (kind TEXT NOT NULL,"
+                          " organization_id TEXT NOT NULL, project_id TEXT NOT NULL,"
+                          " locality TEXT NOT NULL, n BIGINT NOT NULL,"
+                          " PRIMARY KEY (kind, organization_id, project_id, locality))"
+                        : "CREATE TABLE resource_totals (kind TEXT NOT NULL,"
+                          " organization_id TEXT NOT NULL, project_id TEXT NOT NULL,"
+                          " locality TEXT NOT NULL, shard INTEGER NOT NULL DEFAULT 0,"
+                          " n BIGINT NOT NULL,"
+                          " PRIMARY KEY (kind, organization_id, project_id, locality, shard))",
                     "CREATE INDEX resource_totals_project ON resource_totals (project_id)",
                     "INSERT INTO resource_totals (kind, organization_id, project_id, locality, n)"
                     " SELECT kind, organization_id, project_id, locality, COUNT(*)"
@@ -144,6 +161,18 @@ const std::vector<Migration>& migrations(Dialect d) {
   static const std::vector<Migration> kPostgres = [&] {
     auto m = common();
     m.push_back(v4(Dialect::kPostgres));
+    m.push_back(Migration{
+        5,
+        "replicas: the shared virtual clock and the quota guards",
+        {
+            // The virtual clock's offset, which every replica reads (one row).
+            "CREATE TABLE scwd_clock (id INTEGER PRIMARY KEY, offset_us BIGINT NOT NULL)",
+            "INSERT INTO scwd_clock (id, offset_us) VALUES (1, 0)",
+            // One row per (kind, organization) whose quota is checked: a quota check locks it,
+            // so that checks of one quota on any replica take turns (count, then insert).
+            "CREATE TABLE quota_guards (kind TEXT NOT NULL, organization_id TEXT NOT NULL,"
+            " n BIGINT NOT NULL, PRIMARY KEY (kind, organization_id))",
+        }});
     return m;
   }();
   return d == Dialect::kSqlite ? kSqlite : kPostgres;
@@ -223,9 +252,15 @@ class Builder {
     if (d_ == Dialect::kPostgres) return "$" + std::to_string(out_.args.size());
     return "?";
   }
+  // Booleans compare as 1 / 0 in SQLite (what json_extract gives for true / false) and as the
+  // text PostgreSQL's #>> gives ("true" / "false").
+  bool numeric_value(const Value& v) const {
+    return d_ == Dialect::kPostgres ? std::holds_alternative<std::int64_t>(v) : is_numeric(v);
+  }
   std::string ph(const Value& v, bool numeric = false) {
-    out_.args.push_back(text_of(v));
-    out_.numeric.push_back(numeric || is_numeric(v));
+    auto* b = std::get_if<bool>(&v);
+    out_.args.push_back(b && d_ == Dialect::kPostgres ? (*b ? "true" : "false") : text_of(v));
+    out_.numeric.push_back(numeric || numeric_value(v));
     if (d_ == Dialect::kPostgres) return "$" + std::to_string(out_.args.size());
     return "?";
   }
@@ -324,7 +359,7 @@ class Builder {
     // An empty kind lists every kind (the lifecycle engine's due-records query).
     std::string w = q.kind.empty() ? " WHERE 1 = 1" : " WHERE r.kind = " + ph(q.kind);
     for (auto& f : q.filters) {
-      bool numeric = f.numeric || (!f.values.empty() && is_numeric(f.values.front()));
+      bool numeric = f.numeric || (!f.values.empty() && numeric_value(f.values.front()));
       std::string col = column(f.column, f.path, numeric);
       auto one = [&]() -> std::string {
         if (f.values.empty()) throw std::invalid_argument("filter without a value");
@@ -450,6 +485,14 @@ class Builder {
   std::string order_by(const ListQuery& q) {
     std::string s = " ORDER BY ";
     for (auto& o : q.order) {
+      if (o.column == Column::kBody && d_ == Dialect::kPostgres) {
+        // Body values in the order SQLite gives them: typed (numbers as numbers, not as text),
+        // and absent ones first.
+        json_path(o.path);  // validates the path
+        s += "(r.body::jsonb #> '{" + dotted_to_pg(o.path) + "}')";
+        s += o.descending ? " DESC NULLS LAST, " : " ASC NULLS FIRST, ";
+        continue;
+      }
       s += column(o.column, o.path, false);
       s += o.descending ? " DESC, " : " ASC, ";
     }
@@ -482,7 +525,9 @@ class Builder {
     from(q, p);
     where(q, p);
     out_.sql += order_by(q) + limit(q);
-    out_.sql = "SELECT " + cols + " FROM (" + out_.sql + ") k CROSS JOIN resources r ON " +
+    // SQLite: CROSS JOIN keeps the page's loop outermost; PostgreSQL plans joins itself.
+    out_.sql = "SELECT " + cols + " FROM (" + out_.sql + ") k " + (sqlite ? "CROSS JOIN" : "JOIN") +
+               " resources r ON " +
                (sqlite ? "r.rowid = k.rid" : "r.kind = k.k_kind AND r.id = k.k_id") + order_by(q);
     return std::move(out_);
   }

@@ -133,6 +133,13 @@ class Tx {
   virtual ~Tx() = default;
   virtual std::optional<Record> get(std::string_view kind, std::string_view id) = 0;
   virtual std::optional<Record> get_by_key(std::string_view kind, std::string_view key) = 0;
+  // Reads a record in order to settle its due lifecycle steps: nullopt when it is absent, or
+  // when another replica holds it for the same purpose right now (that replica settles it, so
+  // each step's side effects are applied once). A write transaction keeps the record until it
+  // ends. Default: get() (a single process settles under its own lock).
+  virtual std::optional<Record> claim(std::string_view kind, std::string_view id) {
+    return get(kind, id);
+  }
   // Inserts; sets version = 1. Throws DuplicateKey when (kind, id) or a key exists. A refused
   // insert or update (DuplicateKey, Conflict) undoes only its own statement: the transaction
   // stays usable, earlier writes in it are kept, and the caller may read (e.g. the record that
@@ -163,6 +170,14 @@ class Store {
   virtual ~Store() = default;
   virtual std::unique_ptr<Tx> begin(TxMode mode) = 0;
   virtual std::string_view backend() const = 0;  // "sqlite", "postgres"
+  // True when other processes (replicas) write the same store: what a process remembers of
+  // records between requests (caches) must be checked against the store, and the virtual clock
+  // is kept in the store so that every replica reads the same time.
+  virtual bool shared() const { return false; }
+  // The virtual clock's offset (microseconds) kept in a shared store; advance_clock() adds to it
+  // and returns the new offset. A store that is not shared keeps none (0).
+  virtual std::int64_t clock_offset() { return 0; }
+  virtual std::int64_t advance_clock(std::int64_t delta) { return delta; }
   virtual int schema_version() = 0;
   virtual void close() = 0;
 
@@ -186,6 +201,9 @@ class Store {
   // Runs fn in a transaction and commits when its Result holds a value (an error result rolls
   // back, so refused input changes nothing); retries the whole function on Conflict. Writes go
   // through write() and so take part in group commit.
+  // Sleeps a random time of up to 50 us << attempt (at most ~13 ms).
+  static void backoff(int attempt);
+
   template <typename Fn>
   auto transact(TxMode mode, Fn&& fn) -> decltype(fn(std::declval<Tx&>())) {
     using R = decltype(fn(std::declval<Tx&>()));
@@ -202,7 +220,10 @@ class Store {
         });
         return std::move(*result);
       } catch (const Conflict&) {
-        if (attempt >= 4) throw;
+        // Writers that lost a race to one record (on several replicas: a real race) back off for
+        // a random while, growing with each loss, so that they do not meet again at once.
+        if (attempt >= 11) throw;
+        backoff(attempt);
       }
     }
   }

@@ -24,6 +24,12 @@ class Clock {
  public:
   Micros now() const;
   void advance(Micros delta) { offset_.fetch_add(delta, std::memory_order_relaxed); }
+  // Replicas of a shared store take the offset the store keeps (it never goes back).
+  void set_offset(Micros offset) {
+    Micros cur = offset_.load(std::memory_order_relaxed);
+    while (cur < offset && !offset_.compare_exchange_weak(cur, offset, std::memory_order_relaxed)) {
+    }
+  }
   Micros offset() const { return offset_.load(std::memory_order_relaxed); }
 
  private:

@@ -165,19 +165,24 @@ std::optional<ApiError> fill_booking(store::Tx& tx, const app::Context& ctx, con
 }
 
 Result<store::Record> book(store::Tx& tx, const app::Context& ctx, const Booking& b, Micros now) {
-  store::Record r;
-  r.kind = std::string(kIpKind);
-  r.id = new_uuid();
-  r.created_at = r.updated_at = now;
-  if (auto e = fill_booking(tx, ctx, b, r)) return api::fail(*e);
-  try {
-    tx.insert(r);
-  } catch (const store::DuplicateKey&) {
-    auto plain = plain_address(r);
-    return api::fail(
-        ApiError::already_exists("ip", plain, "address " + plain + " is already booked"));
+  for (int attempt = 0;; ++attempt) {
+    store::Record r;
+    r.kind = std::string(kIpKind);
+    r.id = new_uuid();
+    r.created_at = r.updated_at = now;
+    if (auto e = fill_booking(tx, ctx, b, r)) return api::fail(*e);
+    try {
+      tx.insert(r);
+      return r;
+    } catch (const store::DuplicateKey&) {
+      // The first free address was booked meanwhile (by another replica of a shared store):
+      // the next one is, unless the caller chose this one.
+      if (!b.address && attempt < 8) continue;
+      auto plain = plain_address(r);
+      return api::fail(
+          ApiError::already_exists("ip", plain, "address " + plain + " is already booked"));
+    }
   }
-  return r;
 }
 
 std::optional<store::Record> find(store::Tx& tx, std::string_view region, std::string_view id) {

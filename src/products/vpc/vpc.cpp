@@ -253,7 +253,13 @@ store::Record default_vpc(store::Tx& tx, const app::Owner& owner, std::string_vi
                         {"custom_routes_propagation_enabled", true},
                         {"transitivity_enabled", false},
                         {"s3_integration_enabled", false}};
-  tx.insert(r);
+  try {
+    tx.insert(r);
+  } catch (const store::DuplicateKey&) {
+    // Another replica created it meanwhile (the key is the project's and region's).
+    if (auto other = tx.get_by_key(kVpcKind, key)) return std::move(*other);
+    throw;
+  }
   return r;
 }
 

@@ -1,10 +1,13 @@
 """Harness: every test module gets its own fresh `scwd serve` on a random loopback port.
 
 The SDK client is configured from the environment only (scaleway.Client.from_env()): the
-fixture exports the SCW_* lines the server prints and nothing else.
+fixture exports the SCW_* lines the server prints and nothing else. With
+SCWD_TEST_PG=postgres://scwd@127.0.0.1:PORT (a throwaway cluster, scripts/pg-cluster.sh) each
+server stores into a fresh database of that cluster instead of the SQLite file.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -26,6 +29,28 @@ SCWD_BIN = os.environ.get("SCWD_BIN", os.path.join(BUILD_DIR, "scwd"))
 
 LISTEN_RE = re.compile(r"^scwd: listening on (http://127\.0\.0\.1:(\d+))\s*$", re.M)
 EXPORT_RE = re.compile(r"^\s*export\s+(SCW_[A-Z_]+)=(.*)$", re.M)
+PG_URL = os.environ.get("SCWD_TEST_PG", "").rstrip("/")
+
+
+def _psql(*commands: str) -> subprocess.CompletedProcess:
+    args = ["psql", f"{PG_URL}/postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1"]
+    for c in commands:
+        args += ["-c", c]
+    return subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
+
+
+def pg_database(data_dir: str) -> str:
+    """The database of a data directory in the SCWD_TEST_PG cluster: scwd_ + a hash of its path."""
+    return "scwd_" + hashlib.sha256(os.path.abspath(data_dir).encode()).hexdigest()[:12]
+
+
+def pg_store_for(data_dir: str) -> str:
+    """Creates the data directory's database (unless it exists) and returns its store URL."""
+    db = pg_database(data_dir)
+    r = _psql(f"CREATE DATABASE {db}")
+    if r.returncode != 0 and "already exists" not in r.stderr:
+        raise RuntimeError(f"CREATE DATABASE {db} in {PG_URL} failed:\n{r.stderr}")
+    return f"{PG_URL}/{db}"
 
 
 @dataclass
@@ -61,6 +86,9 @@ class Server:
                 self.proc.wait(timeout=10)
         if not os.environ.get("SCWD_KEEP_DATA"):
             shutil.rmtree(self.data_dir, ignore_errors=True)
+            if PG_URL:
+                # FORCE: the server's sessions may not all be closed yet
+                _psql(f"DROP DATABASE IF EXISTS {pg_database(self.data_dir)} WITH (FORCE)")
 
 
 def start_server(extra_args: list[str] | None = None, lifecycle: str = "instant",
@@ -69,8 +97,9 @@ def start_server(extra_args: list[str] | None = None, lifecycle: str = "instant"
         raise RuntimeError(f"scwd binary not found at {SCWD_BIN}")
     data_dir = tempfile.mkdtemp(prefix="scwd-py-")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCW_", "SCWD_", "SCALEWAY_"))}
+    store = ["--store", pg_store_for(data_dir)] if PG_URL else []
     argv = [SCWD_BIN, "serve", "--listen", "127.0.0.1:0", "--data", data_dir,
-            "--lifecycle-speed", lifecycle, *(extra_args or [])]
+            "--lifecycle-speed", lifecycle, *store, *(extra_args or [])]
     log = open(os.path.join(data_dir, "scwd.log"), "w")  # noqa: SIM115
     proc = subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
     lines: list[str] = []

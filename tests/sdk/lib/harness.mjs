@@ -5,8 +5,13 @@
 // temp dir (unless one is given). Servers that a test file forgets to stop are SIGKILLed when
 // the test process exits, and the temp directories the harness created are removed then
 // (set SCWD_KEEP_DATA=1 to keep them for post-mortem).
+//
+// With SCWD_TEST_PG=postgres://scwd@127.0.0.1:PORT (a throwaway cluster, scripts/pg-cluster.sh),
+// every server stores into PostgreSQL instead of the SQLite file: the database of a data
+// directory is named after its path, so a restart on the same directory finds its data again and
+// a fresh directory starts empty.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -56,8 +61,49 @@ process.on('exit', () => {
         /* ignore */
       }
     }
+    dropPgDatabases([...tempDirs]);
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// store back end: the SQLite file in the data directory, or PostgreSQL with SCWD_TEST_PG
+
+const PG_URL = (process.env.SCWD_TEST_PG ?? '').replace(/\/+$/, '');
+
+/** 'postgres' when the servers store into the SCWD_TEST_PG cluster, else 'sqlite'. */
+export function storeBackend() {
+  return PG_URL ? 'postgres' : 'sqlite';
+}
+
+/** The database name of a data directory: `scwd_` + a hash of its absolute path. */
+export function pgDatabaseName(dataDir) {
+  return `scwd_${crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12)}`;
+}
+
+function psql(sqlCommands) {
+  const args = [`${PG_URL}/postgres`, '-X', '-q', '-v', 'ON_ERROR_STOP=1'];
+  for (const c of sqlCommands) args.push('-c', c);
+  return spawnSync('psql', args, { encoding: 'utf8', timeout: 60_000 });
+}
+
+/** The store URL for a data directory's database in the SCWD_TEST_PG cluster, created if new. */
+export function pgStoreFor(dataDir) {
+  const db = pgDatabaseName(dataDir);
+  const r = psql([`CREATE DATABASE ${db}`]);
+  if (r.error) throw new Error(`psql (needed with SCWD_TEST_PG): ${r.error.message}`);
+  if (r.status !== 0 && !/already exists/.test(r.stderr)) {
+    throw new Error(`CREATE DATABASE ${db} in ${PG_URL} failed (exit ${r.status}): ${r.stderr}`);
+  }
+  return `${PG_URL}/${db}`;
+}
+
+// The databases of data directories the harness removes go with them (FORCE: a SIGKILLed
+// server's sessions may not be closed yet). Those of directories the caller gave are left in
+// the cluster, which is thrown away after the run.
+function dropPgDatabases(dataDirs) {
+  if (!PG_URL || dataDirs.length === 0) return;
+  psql(dataDirs.map((d) => `DROP DATABASE IF EXISTS ${pgDatabaseName(d)} WITH (FORCE)`));
+}
 
 // ---------------------------------------------------------------------------------------------
 // credentials
@@ -158,7 +204,12 @@ export async function startServer(opts = {}) {
     else env[k] = String(v);
   }
 
-  const argv = ['serve', '--listen', '127.0.0.1:0', '--data', dataDir, ...args];
+  // Against the SCWD_TEST_PG cluster unless the caller chose a store itself.
+  const storeChosen =
+    args.some((a) => a === '--store' || a.startsWith('--store=')) || opts.env?.SCWD_STORE !== undefined;
+  const store = PG_URL && !storeChosen ? pgStoreFor(dataDir) : null;
+
+  const argv = ['serve', '--listen', '127.0.0.1:0', '--data', dataDir, ...(store ? ['--store', store] : []), ...args];
   // With opts.shell, the shell execs the server, which keeps its pid.
   const [file, fileArgs] = opts.shell
     ? ['/bin/sh', ['-c', `${opts.shell}; exec "$0" "$@"`, SCWD_BIN, ...argv]]
@@ -260,6 +311,8 @@ export async function startServer(opts = {}) {
     port: Number(new URL(url).port),
     dataDir,
     ownsDir,
+    /** the PostgreSQL store URL it was given (SCWD_TEST_PG), else null (the SQLite file) */
+    store,
     creds,
     printed,
     proc,
@@ -290,6 +343,7 @@ export async function startServer(opts = {}) {
       if (ownsDir && !process.env.SCWD_KEEP_DATA) {
         await fsp.rm(dataDir, { recursive: true, force: true });
         tempDirs.delete(dataDir);
+        dropPgDatabases([dataDir]);
       }
     },
   };

@@ -1,10 +1,14 @@
 // Package scwdtest starts a real `build/scwd serve` for one test package and points the
-// Scaleway Go SDK at it through the SCW_* environment only.
+// Scaleway Go SDK at it through the SCW_* environment only. With
+// SCWD_TEST_PG=postgres://scwd@127.0.0.1:PORT (a throwaway cluster, scripts/pg-cluster.sh) the
+// server stores into a fresh database of that cluster instead of the SQLite file.
 package scwdtest
 
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -56,7 +60,25 @@ func Main(m *testing.M, args ...string) {
 	os.Exit(run(m, args...))
 }
 
+// pgStore creates the database of data directory `data` in the cluster at pg and returns its
+// URL and a function that drops it.
+func pgStore(pg, data string) (string, func(), error) {
+	sum := sha256.Sum256([]byte(data))
+	db := "scwd_" + hex.EncodeToString(sum[:])[:12]
+	out, err := exec.Command("psql", pg+"/postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1",
+		"-c", "CREATE DATABASE "+db).CombinedOutput()
+	if err != nil && !bytes.Contains(out, []byte("already exists")) {
+		return "", nil, fmt.Errorf("CREATE DATABASE %s in %s: %v\n%s", db, pg, err, out)
+	}
+	drop := func() {
+		// FORCE: the server's sessions may not all be closed yet
+		_ = exec.Command("psql", pg+"/postgres", "-X", "-q", "-c", "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)").Run()
+	}
+	return pg + "/" + db, drop, nil
+}
+
 func run(m *testing.M, args ...string) int {
+	pg := strings.TrimRight(os.Getenv("SCWD_TEST_PG"), "/") // read before SCWD_* is cleared
 	// never inherit a developer's real Scaleway settings
 	for _, kv := range os.Environ() {
 		k := strings.SplitN(kv, "=", 2)[0]
@@ -77,7 +99,17 @@ func run(m *testing.M, args ...string) int {
 		return 2
 	}
 	defer os.RemoveAll(data)
-	argv := append([]string{"serve", "--listen", "127.0.0.1:0", "--data", data, "--lifecycle-speed", "fast"}, args...)
+	argv := []string{"serve", "--listen", "127.0.0.1:0", "--data", data, "--lifecycle-speed", "fast"}
+	if pg != "" {
+		store, drop, err := pgStore(pg, data)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		defer drop() // runs after the server has stopped (deferred later, run earlier)
+		argv = append(argv, "--store", store)
+	}
+	argv = append(argv, args...)
 	cmd := exec.Command(bin, argv...)
 	cmd.Env = os.Environ()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // nothing outlives the test binary
