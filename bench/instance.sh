@@ -25,29 +25,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$SCWD" serve --listen 127.0.0.1:0 --data "$tmp/data" --log-level warn --lifecycle-speed instant \
-  --quota instance_security_groups=100000000 \
-  >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 1 100); do grep -q '^scwd: listening on' "$tmp/out" 2>/dev/null && break; sleep 0.1; done
-grep -q '^scwd: listening on' "$tmp/out" || { cat "$tmp/err"; exit 1; }
-# shellcheck disable=SC1090
-source <(grep '^export ' "$tmp/out")
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+start_scwd data
+pid=${scwd_pids[data]}
 URL=$SCW_API_URL
 Z=$URL/instance/v1/zones/fr-par-1
 AUTH="X-Auth-Token: $SCW_SECRET_KEY"
 CT='Content-Type: application/json'
 export BENCH_PROJECT=$SCW_DEFAULT_PROJECT_ID
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-
-SERVER=$(curl -sf -H "$AUTH" -H "$CT" \
-  -d "{\"name\":\"bench-srv\",\"commercial_type\":\"DEV1-S\",\"image\":\"ubuntu_jammy\",\"project\":\"$BENCH_PROJECT\"}" \
-  "$Z/servers" | json 'd["server"]["id"]')
-curl -sf -o /dev/null -H "$AUTH" -H "$CT" -d '{"action":"poweron"}' "$Z/servers/$SERVER/action"
-for i in $(seq 1 20); do
-  curl -sf -o /dev/null -H "$AUTH" -H "$CT" \
-    -d "{\"name\":\"bench-list-$i\",\"project\":\"$BENCH_PROJECT\"}" "$Z/security_groups"
-done
+seed_instance "$URL"
 
 # nginx baseline: the same server JSON as a static file.
 mkdir -p "$tmp/www" "$tmp/nginx"
@@ -75,30 +62,11 @@ CONF
 "$NGINX" -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx"
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$nport/server.json" && break; sleep 0.1; done
 
-declare -A RPS
-run() {  # key, name, wrk args...
-  local key=$1 name=$2
-  shift 2
-  local shown="wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $*"
-  shown=${shown//$SCW_SECRET_KEY/\$SCW_SECRET_KEY}
-  echo "== $name: $shown" >&2
-  local res
-  res=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@")
-  echo "$res" >&2
-  local rps p50 p99 non2xx
-  rps=$(echo "$res" | awk '/Requests\/sec/ {print $2}')
-  p50=$(echo "$res" | awk '$1=="50%" {print $2}')
-  p99=$(echo "$res" | awk '$1=="99%" {print $2}')
-  non2xx=$(echo "$res" | awk '/Non-2xx/ {print $NF}')
-  RPS[$key]=$rps
-  printf '| %s | %s | %s | %s | %s | `%s` |\n' "$name" "$rps" "$p50" "$p99" "${non2xx:-0}" "$shown" >>"$tmp/rows"
-}
-
 : >"$tmp/rows"
-run nginx "nginx static server.json ($(wc -c <"$tmp/www/server.json") bytes)" "http://127.0.0.1:$nport/server.json"
-run get "GET one server" -H "$AUTH" "$Z/servers/$SERVER"
-run list "list 20 security groups" -H "$AUTH" "$Z/security_groups?per_page=20"
-run create "create security group (durable)" -H "$AUTH" -H "$CT" -s bench/sg.lua "$Z/security_groups"
+wrk_row nginx "nginx static server.json ($(wc -c <"$tmp/www/server.json") bytes)" "http://127.0.0.1:$nport/server.json"
+wrk_row get "GET one server" -H "$AUTH" "$Z/servers/$SERVER"
+wrk_row list "list 20 security groups" -H "$AUTH" "$Z/security_groups?per_page=20"
+wrk_row create "create security group (durable)" -H "$AUTH" -H "$CT" -s bench/sg.lua "$Z/security_groups"
 ratio=$(python3 -c "print(f'{100*${RPS[get]}/${RPS[nginx]}:.0f}')")
 
 machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
@@ -117,12 +85,5 @@ GET one server runs at **${ratio} %** of the nginx static-file rate.
 $(cat "$tmp/rows")
 MD
 )
-python3 - "$OUT" "$section" <<'PY'
-import sys, re, pathlib
-path, section = pathlib.Path(sys.argv[1]), sys.argv[2]
-text = path.read_text() if path.exists() else "# Benchmarks\n"
-pattern = re.compile(r"## Instance v1 vs nginx \(bench/instance.sh\).*?(?=\n## |\Z)", re.S)
-text = pattern.sub(lambda m: section.rstrip() + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section.rstrip() + "\n"
-path.write_text(text)
-PY
+replace_section "$OUT" 'Instance v1 vs nginx \(bench/instance.sh\)' "$section"
 echo "results written to $OUT (GET = ${ratio}% of nginx)" >&2
