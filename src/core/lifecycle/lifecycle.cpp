@@ -243,7 +243,9 @@ void Engine::settle_due(store::Store& handlers_store) {
       // one and leave the failing ones alone for a minute, so they cannot wedge every request.
       for (auto& [kind, id] : due_ids) {
         try {
-          store.write([&](store::Tx& tx) {
+          // transact: a write that lost a race (another replica touched a record the step's
+          // hook writes) runs again.
+          store.transact(store::TxMode::kWrite, [&](store::Tx& tx) {
             settle_one(tx, kind, id);
             return true;
           });
