@@ -341,7 +341,10 @@ std::optional<ApiError> write(store::Tx& tx, const Spec& spec, store::Record& r,
   try {
     insert ? tx.insert(r) : tx.update(r);
   } catch (const store::DuplicateKey&) {
-    if (spec.unique_name_help.empty()) throw;
+    // Another key of the record (an address the spec's hook found free) was taken meanwhile, by
+    // a concurrent writer (another replica): the whole write runs again, and the hook then sees
+    // the winner (the next free address, or its own "already taken" answer).
+    if (spec.unique_name_help.empty()) throw store::Conflict("a unique key was taken meanwhile");
     auto taken = tx.get_by_key(spec.kind, name_key(r));
     return ApiError::already_exists(spec.resource, taken ? taken->id : r.id, spec.unique_name_help);
   }

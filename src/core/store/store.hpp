@@ -140,6 +140,14 @@ class Tx {
   virtual std::optional<Record> claim(std::string_view kind, std::string_view id) {
     return get(kind, id);
   }
+  // Holds a record until the transaction ends (write transactions): a write that changes what
+  // belongs to the record (a group's numbered rules) takes it first, so that such writes on other
+  // replicas take turns and each reads what the previous one left. Default: nothing to do (one
+  // writer at a time).
+  virtual void lock(std::string_view kind, std::string_view id) {
+    (void)kind;
+    (void)id;
+  }
   // Inserts; sets version = 1. Throws DuplicateKey when (kind, id) or a key exists. A refused
   // insert or update (DuplicateKey, Conflict) undoes only its own statement: the transaction
   // stays usable, earlier writes in it are kept, and the caller may read (e.g. the record that

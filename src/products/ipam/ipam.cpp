@@ -82,6 +82,9 @@ std::optional<ApiError> fill_booking(store::Tx& tx, const app::Context& ctx, con
   auto cidr = net::parse_cidr(subnet->cidr);
   if (!cidr) return ApiError::internal("bad subnet");
 
+  // First-free bookings of one Private Network take turns (writers on other replicas of a shared
+  // store wait here, then see this booking): they would otherwise all pick the same address.
+  if (!b.address) tx.lock(pn->kind, pn->id);
   auto taken = [&](const net::Addr& a) {
     return tx.get_by_key(kIpKind, address_key(subnet->id, net::format_addr(a))).has_value();
   };

@@ -247,6 +247,12 @@ class PgTx final : public Tx {
     return read_record(res, 0);
   }
 
+  void lock(std::string_view kind, std::string_view id) override {
+    if (mode_ != TxMode::kWrite) return;
+    conn_->run("SELECT 1 FROM resources WHERE kind = $1 AND id = $2 FOR UPDATE",
+               Params().text(kind).text(id));
+  }
+
   // One statement: the row, then (only when the row went in) its keys, tags and counter. A key
   // another record holds leaves the key out; the record is then taken back out again, so that
   // the refused insert changes nothing and the transaction stays usable (no error was raised).
@@ -257,7 +263,7 @@ class PgTx final : public Tx {
     p.text(r.project_id).text(r.locality).text(r.name);
     p.text(r.parent_id).text(r.state).integer(r.created_at);
     p.integer(r.updated_at).optional(r.due_at).text(json_list(r.tags));
-    p.text(json_list(r.keys)).text(json::serialize(r.body)).integer(counter_shard());
+    p.text(json_list(r.keys)).text(json::serialize(r.body)).integer(shard_);
     auto res = conn_->run(
         "WITH ins AS (INSERT INTO resources (kind, id, organization_id, project_id, locality,"
         " name, parent_id, state, created_at, updated_at, due_at, version, tags, keys, body)"
@@ -350,7 +356,7 @@ class PgTx final : public Tx {
         " ON CONFLICT (kind, organization_id, project_id, locality, shard)"
         " DO UPDATE SET n = resource_totals.n - 1 RETURNING n)"
         " SELECT (SELECT COUNT(*) FROM d), (SELECT COUNT(*) FROM c)",
-        Params().text(kind).text(id).integer(counter_shard()));
+        Params().text(kind).text(id).integer(shard_));
     return res.integer(0, 0) > 0;
   }
 
@@ -429,17 +435,15 @@ class PgTx final : public Tx {
         " VALUES ($1, $2, $3, $4, $5, $6)"
         " ON CONFLICT (kind, organization_id, project_id, locality, shard)"
         " DO UPDATE SET n = resource_totals.n + excluded.n",
-        Params()
-            .text(kind)
-            .text(org)
-            .text(project)
-            .text(locality)
-            .integer(counter_shard())
-            .integer(delta));
+        Params().text(kind).text(org).text(project).text(locality).integer(shard_).integer(delta));
   }
   PgStore& store_;
   std::unique_ptr<Connection> conn_;
   TxMode mode_;
+  // The counter row this transaction writes (its inserts, their undo and its removes): one per
+  // transaction, so that two transactions never take two shards of one counter in opposite
+  // orders (a deadlock).
+  int shard_ = counter_shard();
   bool done_ = false;
 };
 

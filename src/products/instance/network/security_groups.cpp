@@ -440,6 +440,11 @@ Result<Response> list_rules(Context& ctx) {
   return Response::json(200, json::object{{"rules", std::move(out)}});
 }
 
+// A group's rules are numbered 1..n: every write that adds, moves or removes one holds the group
+// first, so that such writes on other replicas of a shared store wait for it and then read the
+// rules it left (they would otherwise number from the same count).
+void lock_rules(store::Tx& tx, const store::Record& sg) { tx.lock(kSecurityGroupKind, sg.id); }
+
 // Places rule r (new or moved) at `position` (1-based; 0 / past the end: last) among rules.
 void place(std::vector<store::Record>& rules, store::Record r, std::int64_t position) {
   std::erase_if(rules, [&](const store::Record& x) { return x.id == r.id; });
@@ -457,6 +462,7 @@ Result<Response> create_rule(Context& ctx) {
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto sg = load(tx, ctx, kSecurityGroupKind, ctx.param("security_group_id"), kResource);
     if (!sg) return api::fail(sg.error());
+    lock_rules(tx, *sg);
     auto r = new_rule(*sg, now);
     if (auto e = apply_rule(r.body, in, false)) return api::fail(*e);
     auto rules = user_rules(tx, *sg);
@@ -488,6 +494,7 @@ Result<store::Record> load_user_rule(store::Tx& tx, const Context& ctx, store::R
     return api::fail(ApiError::invalid_argument("security_group_rule_id", ArgReason::kConstraint,
                                                 "default rules are not editable"));
   sg = std::move(*group);
+  lock_rules(tx, sg);
   return load_rule(tx, ctx, sg);
 }
 
@@ -577,6 +584,7 @@ Result<Response> set_rules(Context& ctx) {
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto sg = load(tx, ctx, kSecurityGroupKind, ctx.param("security_group_id"), kResource);
     if (!sg) return api::fail(sg.error());
+    lock_rules(tx, *sg);
     auto existing = user_rules(tx, *sg);
     std::vector<store::Record> result;
     std::vector<std::string> kept;
