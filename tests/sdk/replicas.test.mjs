@@ -796,11 +796,18 @@ describe('three replicas on one PostgreSQL database', { skip: SKIP }, () => {
 
 describe('quota edges across three replicas', { skip: SKIP }, () => {
   const LIMIT = 10;
+  // Wide enough for checks far from it to run side by side (docs/deployment.md, quotas).
+  const WIDE = 150;
   let trio;
   let R;
 
   before(async () => {
-    trio = await startTrio('quota', ['--quota', `instance_security_groups=${LIMIT}`]);
+    trio = await startTrio('quota', [
+      '--quota',
+      `instance_security_groups=${LIMIT}`,
+      '--quota',
+      `instance_placement_groups=${WIDE}`,
+    ]);
     R = trio.replicas.map((s) => apisOf(s));
   });
 
@@ -857,6 +864,30 @@ describe('quota edges across three replicas', { skip: SKIP }, () => {
       const listed = await a.instance.listSecurityGroups({ perPage: 100 });
       assert.equal(listed.totalCount, LIMIT, `replica ${NAMES[i]}: total_count`);
       assert.equal(listed.securityGroups.length, LIMIT, `replica ${NAMES[i]}: listed`);
+    }
+  });
+
+  it(`${WIDE + 40} concurrent creates against a quota of ${WIDE}: side by side, then exactly`, async (t) => {
+    const COUNT = WIDE + 40;
+    const t0 = Date.now();
+    const res = await burst(COUNT, (i) =>
+      R[i % N].instance.createPlacementGroup({ name: `pg-${i}` }),
+    );
+    const ok = res.filter((r) => r.status === 'fulfilled');
+    const refused = res.filter((r) => r.status === 'rejected');
+    t.diagnostic(
+      `${COUNT} placement group creates against a quota of ${WIDE} in ${ms(t0)}: ` +
+        `${ok.length} succeeded, ${refused.length} refused`,
+    );
+    for (const r of refused) {
+      const e = r.reason;
+      assert.ok(e instanceof Errors.QuotasExceededError, `refusal: got ${errText(e)}`);
+      assert.equal(e.list[0].current, WIDE, 'refused only once the limit is reached');
+    }
+    assert.equal(ok.length, WIDE, `exactly ${WIDE} creates pass the quota together`);
+    for (const [i, a] of R.entries()) {
+      const listed = await a.instance.listPlacementGroups({ perPage: 100 });
+      assert.equal(listed.totalCount, WIDE, `replica ${NAMES[i]}: total_count`);
     }
   });
 

@@ -17,6 +17,23 @@ std::optional<api::ApiError> check(store::Tx& tx, const app::Config& config, con
                                    std::string_view organization_id, std::int64_t adding) {
   auto max = limit(config, q);
   auto now = current(tx, q, organization_id);
+  // On a shared store, checks of one quota take turns so that concurrent creates (on any
+  // replica) cannot pass the limit together. Far from the limit they run side by side: with at
+  // most `lanes` checks in flight, each adding at most kSideBySideAdding, the committed count
+  // plus everything in flight stays within the limit as long as each check leaves room for the
+  // others. Near it, a check runs alone and counts exactly.
+  constexpr std::int64_t kSideBySideAdding = 16;
+  const std::int64_t lanes = tx.quota_lanes();
+  auto room_for_others = [&] { return (lanes - 1) * kSideBySideAdding; };
+  if (lanes > 1) {
+    bool side_by_side = adding <= kSideBySideAdding && now + adding + room_for_others() <= max;
+    tx.hold_quota(q.name, organization_id, !side_by_side);
+    now = current(tx, q, organization_id);  // what committed while this check waited its turn
+    if (side_by_side && now + adding + room_for_others() > max) {
+      tx.hold_quota(q.name, organization_id, true);  // it came near meanwhile: alone after all
+      now = current(tx, q, organization_id);
+    }
+  }
   if (now + adding <= max) return std::nullopt;
   return api::ApiError::quotas_exceeded(
       {{std::string(q.name), max, now, std::string(organization_id), {}}});

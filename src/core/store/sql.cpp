@@ -168,10 +168,11 @@ const std::vector<Migration>& migrations(Dialect d) {
             // The virtual clock's offset, which every replica reads (one row).
             "CREATE TABLE scwd_clock (id INTEGER PRIMARY KEY, offset_us BIGINT NOT NULL)",
             "INSERT INTO scwd_clock (id, offset_us) VALUES (1, 0)",
-            // One row per (kind, organization) whose quota is checked: a quota check locks it,
-            // so that checks of one quota on any replica take turns (count, then insert).
-            "CREATE TABLE quota_guards (kind TEXT NOT NULL, organization_id TEXT NOT NULL,"
-            " n BIGINT NOT NULL, PRIMARY KEY (kind, organization_id))",
+            // The lanes of each (quota, organization) checked: a check holds one (side by side
+            // with others) or all of them (alone) until its transaction ends (quota::check).
+            "CREATE TABLE quota_guards (name TEXT NOT NULL, organization_id TEXT NOT NULL,"
+            " lane INTEGER NOT NULL, n BIGINT NOT NULL,"
+            " PRIMARY KEY (name, organization_id, lane))",
         }});
     return m;
   }();

@@ -164,6 +164,17 @@ class Tx {
   // counters the store maintains on insert, update and remove.
   virtual std::int64_t count_in_project(std::string_view project_id,
                                         const std::vector<std::string>& except_kinds) = 0;
+  // Quota checks against other writers of a shared store. A check of quota `name` for an
+  // organization first takes a turn with hold_quota(): turns that are not exclusive run side by
+  // side, at most quota_lanes() at once (each holds one of that many lanes until its transaction
+  // ends); an exclusive turn holds every lane, so it runs alone. quota::check chooses (see there).
+  // Defaults: one writer at a time, one lane, nothing to hold.
+  virtual int quota_lanes() const { return 1; }
+  virtual void hold_quota(std::string_view name, std::string_view organization_id, bool exclusive) {
+    (void)name;
+    (void)organization_id;
+    (void)exclusive;
+  }
   // Records of a kind owned by an organization, or by one of its projects when project_id is
   // not empty (for quotas). O(projects), from the same counters.
   virtual std::int64_t count_owned(std::string_view kind, std::string_view organization_id,

@@ -68,6 +68,7 @@ std::optional<ApiError> create_project(Context& ctx, store::Tx& tx, store::Recor
   auto name = b.str("name", true);
   auto description = b.str("description");
   if (auto e = b.error()) return e;
+  tx.hold_quota("projects", r.organization_id, true);  // replicas check it in turn
   auto current = tx.count_owned(kProject, r.organization_id);
   if (current >= ctx.svc.config.quota_projects)
     return ApiError::quotas_exceeded(

@@ -199,6 +199,8 @@ std::string json_list(const std::vector<std::string>& v) {
 // concurrent creates in one project then rarely wait for the same row (a single counter row would
 // make every create of a project wait for the one before it to commit).
 constexpr int kCounterShards = 8;
+// Quota checks far from their limit that may run side by side (see quota::check).
+constexpr int kQuotaLanes = 8;
 int counter_shard() {
   thread_local std::minstd_rand rng{std::random_device{}()};
   return static_cast<int>(rng() % kCounterShards);
@@ -393,16 +395,28 @@ class PgTx final : public Tx {
         .integer(0, 0);
   }
 
-  // In a write transaction this is a quota check about to be acted on: the (kind, organization)
-  // guard row is locked first, so that a concurrent check of the same quota on any replica waits
-  // for this transaction and then counts what it inserted.
+  int quota_lanes() const override { return kQuotaLanes; }
+
+  // A lane is a row of quota_guards, locked until the transaction ends; an exclusive turn locks
+  // every lane of the quota, in lane order (two exclusive turns never wait on each other in a
+  // cycle).
+  void hold_quota(std::string_view name, std::string_view organization_id,
+                  bool exclusive) override {
+    if (mode_ != TxMode::kWrite) return;
+    conn_->run(
+        "INSERT INTO quota_guards (name, organization_id, lane, n)"
+        " SELECT $1, $2, g, 1 FROM generate_series($3::int, $4::int) g"
+        " ORDER BY g ON CONFLICT (name, organization_id, lane)"
+        " DO UPDATE SET n = quota_guards.n + 1",
+        Params()
+            .text(name)
+            .text(organization_id)
+            .integer(exclusive ? 0 : shard_ % kQuotaLanes)
+            .integer(exclusive ? kQuotaLanes - 1 : shard_ % kQuotaLanes));
+  }
+
   std::int64_t count_owned(std::string_view kind, std::string_view organization_id,
                            std::string_view project_id) override {
-    if (mode_ == TxMode::kWrite)
-      conn_->run(
-          "INSERT INTO quota_guards (kind, organization_id, n) VALUES ($1, $2, 1)"
-          " ON CONFLICT (kind, organization_id) DO UPDATE SET n = quota_guards.n + 1",
-          Params().text(kind).text(organization_id));
     Params p;
     p.text(kind).text(organization_id);
     std::string q =
