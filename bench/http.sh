@@ -18,6 +18,8 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 if [[ "${BENCH_USE_RUNNING:-0}" != 1 ]]; then
   "$SCWD" serve --listen 127.0.0.1:0 --data "$tmp/data" --log-level warn \
@@ -38,26 +40,11 @@ for i in $(seq 1 19); do
     -d "{\"name\":\"bench-list-$i\"}" "$URL/account/v3/projects"
 done
 
-run() {  # name, wrk args...
-  local name=$1
-  shift
-  local cmd="wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -H '$(echo "$AUTH" | sed 's/: .*/: $SCW_SECRET_KEY/')' $*"
-  echo "== $name: $cmd" >&2
-  local res
-  res=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$AUTH" "$@")
-  echo "$res" >&2
-  local rps p50 p99 non2xx
-  rps=$(echo "$res" | awk '/Requests\/sec/ {print $2}')
-  p50=$(echo "$res" | awk '$1=="50%" {print $2}')
-  p99=$(echo "$res" | awk '$1=="99%" {print $2}')
-  non2xx=$(echo "$res" | awk '/Non-2xx/ {print $NF}')
-  printf '| %s | %s | %s | %s | %s | `%s` |\n' "$name" "$rps" "$p50" "$p99" "${non2xx:-0}" "$cmd" >>"$tmp/rows"
-}
-
 : >"$tmp/rows"
-run "GET one project" "$URL/account/v3/projects/$PROJECT"
-run "list 20 projects" "$URL/account/v3/projects?page_size=20"
-run "create project (durable)" -s bench/post.lua -H 'Content-Type: application/json' "$URL/account/v3/projects"
+wrk_row get "GET one project" -H "$AUTH" "$URL/account/v3/projects/$PROJECT"
+wrk_row list "list 20 projects" -H "$AUTH" "$URL/account/v3/projects?page_size=20"
+wrk_row create "create project (durable)" -H "$AUTH" -s bench/post.lua \
+  -H 'Content-Type: application/json' "$URL/account/v3/projects"
 
 machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 section=$(cat <<MD
@@ -72,12 +59,5 @@ scwd on the same machine over loopback. Command: \`DURATION=$DURATION THREADS=$T
 $(cat "$tmp/rows")
 MD
 )
-python3 - "$OUT" "$section" <<'PY'
-import sys, re, pathlib
-path, section = pathlib.Path(sys.argv[1]), sys.argv[2]
-text = path.read_text() if path.exists() else "# Benchmarks\n\nNumbers from the scripts in `bench/`; each section says the command that produced it.\n"
-pattern = re.compile(r"## Account v3 / HTTP core \(bench/http.sh\).*?(?=\n## |\Z)", re.S)
-text = pattern.sub(lambda m: section.rstrip() + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section.rstrip() + "\n"
-path.write_text(text)
-PY
+replace_section "$OUT" 'Account v3 / HTTP core \(bench/http.sh\)' "$section"
 echo "results written to $OUT" >&2
