@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <iostream>
 #include <span>
+#include <thread>
 
 #include "core/admin/admin.hpp"
 #include "core/app/app.hpp"
@@ -196,7 +197,14 @@ int serve(const Options& o) {
   std::string store_desc;
   try {
     if (postgres) {
-      store = scwd::store::open_postgres({o.store});
+      // A request may hold two connections at once (a read inside its write transaction): the
+      // pool has room for that on every thread that runs requests, so it can never run dry with
+      // each of them waiting for a second one.
+      int io_threads = o.threads > 0
+                           ? o.threads
+                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      store = scwd::store::open_postgres(
+          {o.store, std::max(64, 2 * (std::max(o.workers, 0) + io_threads) + 8)});
       store_desc = "postgres at " + redact_url(o.store);
       // Replicas share the virtual clock: this one starts where the others are.
       clock.advance(store->clock_offset());
