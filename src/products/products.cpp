@@ -23,6 +23,9 @@ std::unique_ptr<app::Module> make_network_module();
 namespace scwd::products::instance {
 std::unique_ptr<app::Module> make_products_module();
 }
+namespace scwd::products::baremetal {
+std::unique_ptr<app::Module> make_module();
+}
 namespace scwd::products::block {
 std::unique_ptr<app::Module> make_module();
 }
@@ -41,6 +44,7 @@ namespace scwd::products {
 std::vector<app::ModuleFactory> all() {
   return {
       account::make_module,
+      baremetal::make_module,
       block::make_module,
       iam::make_module,
       instance::compute::make_module,

@@ -1,0 +1,363 @@
+// Elastic Metal v1 (zonal), the catalogue part: offers, options, operating systems and
+// partitioning schemas, served from the static tables of catalog.cpp. Lists take page/page_size
+// (default 20, at most 100) and answer total_count in the body. The real API answers its own
+// errors as a bare {"message": ...} (no type), which this module keeps.
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+
+#include "core/app/context.hpp"
+#include "core/paging/paging.hpp"
+#include "core/util/ids.hpp"
+#include "products/baremetal/catalog.hpp"
+#include "products/prelude.hpp"
+
+namespace scwd::products::baremetal {
+
+namespace {
+
+// The catalogue needs a key that may read Elastic Metal, in any project.
+constexpr Permission kOfferRead{"ElasticMetal", Access::kRead, "offer"};
+constexpr Permission kOptionRead{"ElasticMetal", Access::kRead, "option"};
+constexpr Permission kOsRead{"ElasticMetal", Access::kRead, "os"};
+constexpr Permission kSchemaRead{"ElasticMetal", Access::kRead, "partitioning_schema"};
+
+constexpr std::string_view kNilUuid = "00000000-0000-0000-0000-000000000000";
+constexpr std::string_view kLogoBase = "https://baremetal-logos-fr.s3.fr-par.scw.cloud/";
+
+ApiError message(int status, std::string_view text) {
+  return ApiError(status, json::object{{"message", text}});
+}
+ApiError not_found() { return message(404, "Not Found"); }
+
+json::object money(double eur) {
+  auto cents = std::llround(eur * 1000);  // prices have at most three decimals
+  return json::object{
+      {"currency_code", "EUR"}, {"units", cents / 1000}, {"nanos", (cents % 1000) * 1'000'000}};
+}
+
+// The kind of an option, as the one-of member both Option and OfferOptionOffer carry.
+void put_kind(json::object& o, const Option& opt) {
+  switch (opt.kind) {
+    case OptionKind::kLicense:
+      o["license"] = json::object{{"os_id", opt.os_id}};
+      break;
+    case OptionKind::kPublicBandwidth:
+      o["public_bandwidth"] = json::object{{"bandwidth_in_bps", opt.bandwidth}};
+      break;
+    case OptionKind::kPrivateNetwork:
+      o["private_network"] = json::object{{"bandwidth_in_bps", opt.bandwidth}};
+      break;
+    case OptionKind::kRemoteAccess:
+      o["remote_access"] = json::object{};
+      break;
+    case OptionKind::kCertification:
+      o["certification"] = json::object{};
+      break;
+  }
+}
+
+json::object render(const Option& opt) {
+  json::object o{{"id", opt.id}, {"name", opt.name}, {"manageable", opt.manageable}};
+  put_kind(o, opt);
+  return o;
+}
+
+json::object render(const Offer& off, std::string_view zone) {
+  bool monthly = off.subscription_period == "monthly";
+  json::array cpus{json::object{{"name", off.cpu.name},
+                                {"core_count", off.cpu.cores},
+                                {"thread_count", off.cpu.threads},
+                                {"frequency", off.cpu.frequency},
+                                {"benchmark", off.cpu.benchmark}}};
+  json::array memories{json::object{{"capacity", off.memory},
+                                    {"type", off.memory_type},
+                                    {"frequency", off.memory_frequency},
+                                    {"is_ecc", true}}};
+  json::array disks, gpus, tags, incompatible, options;
+  for (auto& d : off.disks)
+    disks.push_back(json::object{{"capacity", d.capacity}, {"type", d.type}});
+  for (auto& g : off.gpus) gpus.push_back(json::object{{"name", g.name}, {"vram", g.vram}});
+  for (auto& t : off.tags) tags.emplace_back(t);
+  for (auto& id : off.incompatible_os_ids) incompatible.emplace_back(id);
+  for (auto& oo : off.options) {
+    json::object o{{"id", oo.option->id},
+                   {"name", oo.option->name},
+                   {"enabled", oo.enabled},
+                   {"subscription_period", off.subscription_period},
+                   {"price", money(oo.price)},
+                   {"manageable", oo.option->manageable},
+                   // Deprecated in favour of license.os_id; the nil UUID for the other kinds.
+                   {"os_id", oo.option->os_id.empty() ? kNilUuid : oo.option->os_id}};
+    put_kind(o, *oo.option);
+    options.push_back(std::move(o));
+  }
+  return json::object{
+      {"id", off.id},
+      {"name", off.name},
+      {"stock", off.stock},
+      {"bandwidth", off.bandwidth},
+      {"max_bandwidth", off.max_bandwidth},
+      {"commercial_range", off.commercial_range},
+      {"price_per_hour", monthly ? json::value(nullptr) : json::value(money(off.price))},
+      {"price_per_month", monthly ? json::value(money(off.price)) : json::value(nullptr)},
+      {"disks", std::move(disks)},
+      {"enable", true},
+      {"cpus", std::move(cpus)},
+      {"memories", std::move(memories)},
+      {"quota_name", off.quota_name},
+      {"persistent_memories", json::array{}},
+      {"raid_controllers", json::array{}},
+      {"incompatible_os_ids", std::move(incompatible)},
+      {"subscription_period", off.subscription_period},
+      {"operation_path", ""},
+      // A monthly subscription invoices its first month at order time.
+      {"fee", money(monthly ? off.price : 0)},
+      {"options", std::move(options)},
+      {"private_bandwidth", off.private_bandwidth},
+      {"shared_bandwidth", true},
+      {"tags", std::move(tags)},
+      {"gpus", std::move(gpus)},
+      {"monthly_offer_id",
+       off.monthly_offer_id.empty() ? json::value(nullptr) : json::value(off.monthly_offer_id)},
+      {"zone", zone}};
+}
+
+json::object render(const OsField& f) {
+  return json::object{
+      {"editable", f.editable},
+      {"required", f.required},
+      {"default_value", f.default_value ? json::value(*f.default_value) : json::value(nullptr)}};
+}
+
+json::object render(const Os& os, std::string_view zone) {
+  json::object o{{"id", os.id},
+                 {"name", os.name},
+                 {"version", os.version},
+                 {"logo_url", std::string(kLogoBase) + os.logo},
+                 {"ssh", render(os.ssh)},
+                 {"user", render(os.user)},
+                 {"password", render(os.password)},
+                 {"service_user", render(os.service_user)},
+                 {"service_password", render(os.service_password)},
+                 {"enabled", true},
+                 {"license_required", os.license_required},
+                 {"allowed", true},
+                 {"custom_partitioning_supported", os.custom_partitioning},
+                 {"cloud_init_supported", os.cloud_init},
+                 {"zone", zone}};
+  if (os.cloud_init) o["cloud_init_version"] = "25.1";
+  return o;
+}
+
+// One page of an in-memory list.
+template <typename T>
+Response page_of(std::string_view key, const std::vector<const T*>& items, const paging::Page& p,
+                 std::string_view zone) {
+  json::array out;
+  auto total = static_cast<std::int64_t>(items.size());
+  for (std::int64_t i = p.offset(); i < total && i < p.offset() + p.size; ++i)
+    out.push_back(render(*items[static_cast<std::size_t>(i)], zone));
+  return Response::json(200, paging::list_body(key, std::move(out), total));
+}
+
+// An id from the path or the query: malformed ones are refused as on the other modern APIs.
+Result<std::string> uuid_param(std::string_view name, std::string_view v) {
+  if (!is_uuid(v))
+    return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kFormat,
+                                                "value must be a valid UUID"));
+  return to_lower(v);
+}
+// Empty when absent.
+Result<std::string> query_uuid(Context& ctx, std::string_view name) {
+  auto* v = ctx.query(name);
+  if (!v || v->empty()) return std::string();
+  return uuid_param(name, *v);
+}
+Result<std::string> required_uuid(std::string_view name, const std::string& v) {
+  if (v.empty())
+    return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kRequired,
+                                                "required key not provided"));
+  return uuid_param(name, v);
+}
+
+bool contains_ci(std::string_view hay, std::string_view needle) {
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
+                        [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+  return it != hay.end();
+}
+
+// An offer of the catalogue sold in the request's zone.
+Result<const Offer*> zone_offer(Context& ctx, const std::string& id) {
+  auto* o = find_offer(id);
+  if (!o || !offered_in(*o, ctx.zone())) return api::fail(not_found());
+  return o;
+}
+Result<const Os*> known_os(const std::string& id) {
+  auto* os = find_os(id);
+  if (!os) return api::fail(not_found());
+  return os;
+}
+
+// --- offers ---
+
+Result<Response> list_offers(Context& ctx) {
+  auto page = paging::read(ctx.req);
+  if (!page) return api::fail(page.error());
+  // unknown_subscription_period (what the Go SDK always sends) means every period.
+  auto period = ctx.query_opt("subscription_period").value_or("");
+  auto name = ctx.query_opt("name").value_or("");
+  std::vector<const Offer*> items;
+  for (auto& o : offers()) {
+    if (!offered_in(o, ctx.zone())) continue;
+    if ((period == "hourly" || period == "monthly") && o.subscription_period != period) continue;
+    if (!name.empty() && !contains_ci(o.name, name)) continue;
+    items.push_back(&o);
+  }
+  return page_of("offers", items, *page, ctx.zone());
+}
+
+Result<Response> get_offer(Context& ctx) {
+  auto id = uuid_param("offer_id", ctx.param("offer_id"));
+  if (!id) return api::fail(id.error());
+  auto o = zone_offer(ctx, *id);
+  if (!o) return api::fail(o.error());
+  return Response::json(200, render(**o, ctx.zone()));
+}
+
+// --- options ---
+
+Result<Response> list_options(Context& ctx) {
+  auto page = paging::read(ctx.req);
+  if (!page) return api::fail(page.error());
+  auto offer_id = query_uuid(ctx, "offer_id");
+  if (!offer_id) return api::fail(offer_id.error());
+  const Offer* offer = nullptr;
+  if (!offer_id->empty()) {
+    auto o = zone_offer(ctx, *offer_id);
+    if (!o) return api::fail(o.error());
+    offer = *o;
+  }
+  auto name = ctx.query_opt("name").value_or("");
+  std::vector<const Option*> items;
+  for (auto& opt : options()) {
+    if (offer && std::none_of(offer->options.begin(), offer->options.end(),
+                              [&](const OfferOption& oo) { return oo.option == &opt; }))
+      continue;
+    if (!name.empty() && !contains_ci(opt.name, name)) continue;
+    items.push_back(&opt);
+  }
+  // The catalogue lists options by id.
+  std::sort(items.begin(), items.end(),
+            [](const Option* a, const Option* b) { return a->id < b->id; });
+  json::array out;
+  auto total = static_cast<std::int64_t>(items.size());
+  for (std::int64_t i = page->offset(); i < total && i < page->offset() + page->size; ++i)
+    out.push_back(render(*items[static_cast<std::size_t>(i)]));
+  return Response::json(200, paging::list_body("options", std::move(out), total));
+}
+
+Result<Response> get_option(Context& ctx) {
+  auto id = uuid_param("option_id", ctx.param("option_id"));
+  if (!id) return api::fail(id.error());
+  auto* opt = find_option(*id);
+  if (!opt) return api::fail(not_found());
+  return Response::json(200, render(*opt));
+}
+
+// --- operating systems ---
+
+Result<Response> list_os(Context& ctx) {
+  auto page = paging::read(ctx.req);
+  if (!page) return api::fail(page.error());
+  auto offer_id = query_uuid(ctx, "offer_id");
+  if (!offer_id) return api::fail(offer_id.error());
+  const Offer* offer = nullptr;
+  if (!offer_id->empty()) {
+    auto o = zone_offer(ctx, *offer_id);
+    if (!o) return api::fail(o.error());
+    offer = *o;
+  }
+  std::vector<const Os*> items;
+  for (auto& os : oses())
+    if (!offer || compatible(*offer, os)) items.push_back(&os);
+  return page_of("os", items, *page, ctx.zone());
+}
+
+Result<Response> get_os(Context& ctx) {
+  auto id = uuid_param("os_id", ctx.param("os_id"));
+  if (!id) return api::fail(id.error());
+  auto os = known_os(*id);
+  if (!os) return api::fail(os.error());
+  return Response::json(200, render(**os, ctx.zone()));
+}
+
+// --- partitioning schemas ---
+
+// The offer and OS a schema is for, with custom partitioning possible on the pair.
+Result<std::pair<const Offer*, const Os*>> schema_target(Context& ctx, const std::string& offer_id,
+                                                         const std::string& os_id) {
+  auto oid = required_uuid("offer_id", offer_id);
+  if (!oid) return api::fail(oid.error());
+  auto sid = required_uuid("os_id", os_id);
+  if (!sid) return api::fail(sid.error());
+  auto offer = zone_offer(ctx, *oid);
+  if (!offer) return api::fail(offer.error());
+  auto os = known_os(*sid);
+  if (!os) return api::fail(os.error());
+  // The recorded answer for an offer or OS without custom partitioning is a 404.
+  if (auto why = custom_partitioning_refusal(**offer, **os)) return api::fail(message(404, *why));
+  return std::pair{*offer, *os};
+}
+
+Result<Response> default_partitioning(Context& ctx) {
+  auto target = schema_target(ctx, ctx.query_opt("offer_id").value_or(""),
+                              ctx.query_opt("os_id").value_or(""));
+  if (!target) return api::fail(target.error());
+  return Response::json(200, default_schema(*target->first, *target->second));
+}
+
+std::string body_string(const json::object& body, std::string_view key) {
+  auto* v = body.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+Result<Response> validate_partitioning(Context& ctx) {
+  auto target =
+      schema_target(ctx, body_string(ctx.body, "offer_id"), body_string(ctx.body, "os_id"));
+  if (!target) return api::fail(target.error());
+  auto* schema = ctx.body.if_contains("partitioning_schema");
+  if (!schema || !schema->is_object())
+    return api::fail(ApiError::invalid_argument("partitioning_schema", ArgReason::kRequired,
+                                                "required key not provided"));
+  if (auto problem = validate_schema(schema->get_object(), *target->first))
+    return api::fail(
+        ApiError::invalid_argument("partitioning_schema", ArgReason::kConstraint, *problem));
+  return Response::no_content();
+}
+
+class BaremetalModule final : public app::Module {
+ public:
+  std::string_view name() const override { return "baremetal"; }
+  void register_routes(app::Registry& r, app::Services&) override {
+    const std::string base = "/baremetal/v1/zones/{zone}";
+    r.add("GET", base + "/offers", kOfferRead, list_offers);
+    r.add("GET", base + "/offers/{offer_id}", kOfferRead, get_offer);
+    // offer_id and os_id name catalogue entries, which every caller may read.
+    r.add("GET", base + "/options", kOptionRead, list_options).not_refs({"offer_id"});
+    r.add("GET", base + "/options/{option_id}", kOptionRead, get_option);
+    r.add("GET", base + "/os", kOsRead, list_os).not_refs({"offer_id"});
+    r.add("GET", base + "/os/{os_id}", kOsRead, get_os);
+    r.add("GET", base + "/partitioning-schemas/default", kSchemaRead, default_partitioning)
+        .not_refs({"offer_id", "os_id"});
+    r.add("POST", base + "/partitioning-schemas/validate", kSchemaRead, validate_partitioning)
+        .reads_only()
+        .not_refs({"offer_id", "os_id"});
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<app::Module> make_module() { return std::make_unique<BaremetalModule>(); }
+
+}  // namespace scwd::products::baremetal
