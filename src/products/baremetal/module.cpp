@@ -1,6 +1,6 @@
 // Elastic Metal v1 (zonal), the catalogue part: offers, options, operating systems and
 // partitioning schemas, served from the static tables of catalog.cpp. Lists take page/page_size
-// (default 20, at most 100) and answer total_count in the body. The real API answers its own
+// (default 50, at most 100) and answer total_count in the body. The real API answers its own
 // errors as a bare {"message": ...} (no type), which this module keeps.
 #include <algorithm>
 #include <boost/json.hpp>
@@ -150,6 +150,10 @@ json::object render(const Os& os, std::string_view zone) {
   return o;
 }
 
+// The catalogue lists answer up to 50 entries when no page size is given: the recorded first
+// pages hold a whole zone's 34 offers or 27 OSes.
+Result<paging::Page> catalogue_page(Context& ctx) { return paging::read(ctx.req, "page_size", 50); }
+
 // One page of an in-memory list.
 template <typename T>
 Response page_of(std::string_view key, const std::vector<const T*>& items, const paging::Page& p,
@@ -202,15 +206,17 @@ Result<const Os*> known_os(const std::string& id) {
 // --- offers ---
 
 Result<Response> list_offers(Context& ctx) {
-  auto page = paging::read(ctx.req);
+  auto page = catalogue_page(ctx);
   if (!page) return api::fail(page.error());
-  // unknown_subscription_period (what the Go SDK always sends) means every period.
+  // Without a period (or with unknown_subscription_period, what the Go SDK always sends) the
+  // recorded lists hold the hourly offers only; monthly ones are listed when asked for.
   auto period = ctx.query_opt("subscription_period").value_or("");
+  if (period != "monthly") period = "hourly";
   auto name = ctx.query_opt("name").value_or("");
   std::vector<const Offer*> items;
   for (auto& o : offers()) {
     if (!offered_in(o, ctx.zone())) continue;
-    if ((period == "hourly" || period == "monthly") && o.subscription_period != period) continue;
+    if (o.subscription_period != period) continue;
     if (!name.empty() && !contains_ci(o.name, name)) continue;
     items.push_back(&o);
   }
@@ -228,7 +234,7 @@ Result<Response> get_offer(Context& ctx) {
 // --- options ---
 
 Result<Response> list_options(Context& ctx) {
-  auto page = paging::read(ctx.req);
+  auto page = catalogue_page(ctx);
   if (!page) return api::fail(page.error());
   auto offer_id = query_uuid(ctx, "offer_id");
   if (!offer_id) return api::fail(offer_id.error());
@@ -268,7 +274,7 @@ Result<Response> get_option(Context& ctx) {
 // --- operating systems ---
 
 Result<Response> list_os(Context& ctx) {
-  auto page = paging::read(ctx.req);
+  auto page = catalogue_page(ctx);
   if (!page) return api::fail(page.error());
   auto offer_id = query_uuid(ctx, "offer_id");
   if (!offer_id) return api::fail(offer_id.error());
