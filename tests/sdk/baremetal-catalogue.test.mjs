@@ -83,7 +83,8 @@ describe('offers', () => {
       assert.ok(o.memories[0].capacity > 0);
       assert.ok(o.disks.length >= 2);
       assert.ok(o.maxBandwidth >= o.bandwidth);
-      assert.ok(o.options.some((x) => x.name === 'Private Network' && x.privateNetwork));
+      const pn = o.options.find((x) => x.name === 'Private Network');
+      assert.equal(pn.privateNetwork.bandwidthInBps, o.privateBandwidth);
       if (o.subscriptionPeriod === 'hourly') {
         assert.equal(o.pricePerMonth, undefined);
         assert.equal(o.pricePerHour.currencyCode, 'EUR');

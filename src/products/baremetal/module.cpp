@@ -90,6 +90,10 @@ json::object render(const Offer& off, std::string_view zone) {
                    // Deprecated in favour of license.os_id; the nil UUID for the other kinds.
                    {"os_id", oo.option->os_id.empty() ? kNilUuid : oo.option->os_id}};
     put_kind(o, *oo.option);
+    // Sold with an offer, the private network runs at the offer's private bandwidth (the
+    // catalogue entry itself says 0).
+    if (oo.option->kind == OptionKind::kPrivateNetwork)
+      o["private_network"] = json::object{{"bandwidth_in_bps", off.private_bandwidth}};
     options.push_back(std::move(o));
   }
   return json::object{
