@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "core/util/ids.hpp"
@@ -161,7 +162,8 @@ TEST(BaremetalApi, OffersFiltersPagingAndErrors) {
   auto p3 = t.call("GET",
                    "/baremetal/v1/zones/fr-par-2/offers?subscription_period=hourly&page_size=10&"
                    "page=3");
-  EXPECT_EQ(static_cast<std::int64_t>(p3.json.at("offers").as_array().size()), total - 20);
+  EXPECT_EQ(static_cast<std::int64_t>(p3.json.at("offers").as_array().size()),
+            std::min<std::int64_t>(10, total - 20));
   auto monthly = t.call("GET", "/baremetal/v1/zones/fr-par-2/offers?subscription_period=monthly");
   EXPECT_GT(monthly.json.at("total_count").as_int64(), 0);
   for (auto& o : monthly.json.at("offers").as_array()) {
