@@ -4,6 +4,7 @@
 // errors as a bare {"message": ...} (no type), which this module keeps.
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <cmath>
 
 #include "core/app/context.hpp"
@@ -190,8 +191,9 @@ Result<std::string> required_uuid(std::string_view name, const std::string& v) {
 }
 
 bool contains_ci(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
-                        [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+  auto it = std::search(
+      hay.begin(), hay.end(), needle.begin(), needle.end(),
+      [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); });
   return it != hay.end();
 }
 
