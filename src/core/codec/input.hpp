@@ -17,8 +17,23 @@
 
 #include "core/api/error.hpp"
 #include "core/codec/validate.hpp"
+#include "core/util/ids.hpp"
 
 namespace scwd::codec {
+
+// An id given in a path or query parameter, lower-cased; a malformed one is refused as the modern
+// APIs refuse it.
+inline api::Result<std::string> uuid_arg(std::string_view name, std::string_view value) {
+  if (!is_uuid(value))
+    return api::fail(api::ApiError::invalid_argument(std::string(name), api::ArgReason::kFormat,
+                                                     "value must be a valid UUID"));
+  return to_lower(value);
+}
+// The same for an optional query parameter (`value` null or empty: absent): empty when absent.
+inline api::Result<std::string> optional_uuid_arg(std::string_view name, const std::string* value) {
+  if (!value || value->empty()) return std::string();
+  return uuid_arg(name, *value);
+}
 
 // A string field that must hold a UUID; read lower-cased, a malformed one is refused.
 struct Uuid : std::string {

@@ -73,4 +73,16 @@ boost::json::object token_list_body(std::string_view key, boost::json::array ite
 // {"<key>": items, "total_count": total}
 boost::json::object list_body(std::string_view key, boost::json::array items, std::int64_t total);
 
+// A list held in memory (catalogues): page p of `items`, each rendered, in a list body with the
+// total.
+template <typename Items, typename Render>
+boost::json::object page_body(std::string_view key, const Items& items, const Page& p,
+                              Render&& render) {
+  boost::json::array out;
+  const auto total = static_cast<std::int64_t>(items.size());
+  for (std::int64_t i = p.offset(); i < total && i < p.offset() + p.size; ++i)
+    out.push_back(render(items[static_cast<std::size_t>(i)]));
+  return list_body(key, std::move(out), total);
+}
+
 }  // namespace scwd::paging

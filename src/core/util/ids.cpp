@@ -1,5 +1,7 @@
 #include "core/util/ids.hpp"
 
+#include "core/util/crypto.hpp"
+
 #include <openssl/rand.h>
 
 #include <array>
@@ -88,6 +90,20 @@ std::string to_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+std::string name_uuid(std::string_view name) {
+  auto h = sha256_hex(name);
+  std::string u;
+  u.reserve(36);
+  for (int i = 0; i < 32; ++i) {
+    if (i == 8 || i == 12 || i == 16 || i == 20) u += '-';
+    char c = h[static_cast<std::size_t>(i)];
+    if (i == 12) c = '4';
+    if (i == 16) c = "89ab"[(c >= 'a' ? c - 'a' + 10 : c - '0') & 3];
+    u += c;
+  }
+  return u;
 }
 
 }  // namespace scwd

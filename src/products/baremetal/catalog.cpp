@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "core/util/crypto.hpp"
+#include "core/util/ids.hpp"
 
 namespace scwd::products::baremetal {
 
@@ -26,17 +26,7 @@ constexpr std::int64_t kGiB = std::int64_t{1} << 30;
 // A UUID (v4 layout) derived from a name, as the image catalogue does: stable across runs, so
 // servers keep valid offer and OS ids across restarts.
 std::string stable_uuid(std::string_view name) {
-  auto h = sha256_hex(std::string("scwd/baremetal/") + std::string(name));
-  std::string u;
-  u.reserve(36);
-  for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) u += '-';
-    char c = h[static_cast<std::size_t>(i)];
-    if (i == 12) c = '4';
-    if (i == 16) c = "89ab"[(c >= 'a' ? c - 'a' + 10 : c - '0') & 3];
-    u += c;
-  }
-  return u;
+  return name_uuid("scwd/baremetal/" + std::string(name));
 }
 
 // --- operating systems ---

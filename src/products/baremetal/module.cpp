@@ -163,31 +163,15 @@ Result<paging::Page> catalogue_page(Context& ctx) { return paging::read(ctx.req,
 template <typename T>
 Response page_of(std::string_view key, const std::vector<const T*>& items, const paging::Page& p,
                  std::string_view zone) {
-  json::array out;
-  auto total = static_cast<std::int64_t>(items.size());
-  for (std::int64_t i = p.offset(); i < total && i < p.offset() + p.size; ++i)
-    out.push_back(render(*items[static_cast<std::size_t>(i)], zone));
-  return Response::json(200, paging::list_body(key, std::move(out), total));
+  return Response::json(
+      200, paging::page_body(key, items, p, [&](const T* x) { return render(*x, zone); }));
 }
 
-// An id from the path or the query: malformed ones are refused as on the other modern APIs.
-Result<std::string> uuid_param(std::string_view name, std::string_view v) {
-  if (!is_uuid(v))
-    return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kFormat,
-                                                "value must be a valid UUID"));
-  return to_lower(v);
-}
-// Empty when absent.
-Result<std::string> query_uuid(Context& ctx, std::string_view name) {
-  auto* v = ctx.query(name);
-  if (!v || v->empty()) return std::string();
-  return uuid_param(name, *v);
-}
 Result<std::string> required_uuid(std::string_view name, const std::string& v) {
   if (v.empty())
     return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kRequired,
                                                 "required key not provided"));
-  return uuid_param(name, v);
+  return codec::uuid_arg(name, v);
 }
 
 bool contains_ci(std::string_view hay, std::string_view needle) {
@@ -202,6 +186,13 @@ Result<const Offer*> zone_offer(Context& ctx, const std::string& id) {
   auto* o = find_offer(id);
   if (!o || !offered_in(*o, ctx.zone())) return api::fail(not_found());
   return o;
+}
+// The offer a list is narrowed to (`offer_id` in the query), or null when none is given.
+Result<const Offer*> query_offer(Context& ctx) {
+  auto id = codec::optional_uuid_arg("offer_id", ctx.query("offer_id"));
+  if (!id) return api::fail(id.error());
+  if (id->empty()) return static_cast<const Offer*>(nullptr);
+  return zone_offer(ctx, *id);
 }
 Result<const Os*> known_os(const std::string& id) {
   auto* os = find_os(id);
@@ -230,7 +221,7 @@ Result<Response> list_offers(Context& ctx) {
 }
 
 Result<Response> get_offer(Context& ctx) {
-  auto id = uuid_param("offer_id", ctx.param("offer_id"));
+  auto id = codec::uuid_arg("offer_id", ctx.param("offer_id"));
   if (!id) return api::fail(id.error());
   auto o = zone_offer(ctx, *id);
   if (!o) return api::fail(o.error());
@@ -242,14 +233,9 @@ Result<Response> get_offer(Context& ctx) {
 Result<Response> list_options(Context& ctx) {
   auto page = catalogue_page(ctx);
   if (!page) return api::fail(page.error());
-  auto offer_id = query_uuid(ctx, "offer_id");
-  if (!offer_id) return api::fail(offer_id.error());
-  const Offer* offer = nullptr;
-  if (!offer_id->empty()) {
-    auto o = zone_offer(ctx, *offer_id);
-    if (!o) return api::fail(o.error());
-    offer = *o;
-  }
+  auto narrowed = query_offer(ctx);
+  if (!narrowed) return api::fail(narrowed.error());
+  const Offer* offer = *narrowed;
   auto name = ctx.query_opt("name").value_or("");
   std::vector<const Option*> items;
   for (auto& opt : options()) {
@@ -262,15 +248,12 @@ Result<Response> list_options(Context& ctx) {
   // The catalogue lists options by id.
   std::sort(items.begin(), items.end(),
             [](const Option* a, const Option* b) { return a->id < b->id; });
-  json::array out;
-  auto total = static_cast<std::int64_t>(items.size());
-  for (std::int64_t i = page->offset(); i < total && i < page->offset() + page->size; ++i)
-    out.push_back(render(*items[static_cast<std::size_t>(i)]));
-  return Response::json(200, paging::list_body("options", std::move(out), total));
+  return Response::json(
+      200, paging::page_body("options", items, *page, [](const Option* o) { return render(*o); }));
 }
 
 Result<Response> get_option(Context& ctx) {
-  auto id = uuid_param("option_id", ctx.param("option_id"));
+  auto id = codec::uuid_arg("option_id", ctx.param("option_id"));
   if (!id) return api::fail(id.error());
   auto* opt = find_option(*id);
   if (!opt) return api::fail(not_found());
@@ -282,14 +265,9 @@ Result<Response> get_option(Context& ctx) {
 Result<Response> list_os(Context& ctx) {
   auto page = catalogue_page(ctx);
   if (!page) return api::fail(page.error());
-  auto offer_id = query_uuid(ctx, "offer_id");
-  if (!offer_id) return api::fail(offer_id.error());
-  const Offer* offer = nullptr;
-  if (!offer_id->empty()) {
-    auto o = zone_offer(ctx, *offer_id);
-    if (!o) return api::fail(o.error());
-    offer = *o;
-  }
+  auto narrowed = query_offer(ctx);
+  if (!narrowed) return api::fail(narrowed.error());
+  const Offer* offer = *narrowed;
   std::vector<const Os*> items;
   for (auto& os : oses())
     if (!offer || compatible(*offer, os)) items.push_back(&os);
@@ -297,7 +275,7 @@ Result<Response> list_os(Context& ctx) {
 }
 
 Result<Response> get_os(Context& ctx) {
-  auto id = uuid_param("os_id", ctx.param("os_id"));
+  auto id = codec::uuid_arg("os_id", ctx.param("os_id"));
   if (!id) return api::fail(id.error());
   auto os = known_os(*id);
   if (!os) return api::fail(os.error());

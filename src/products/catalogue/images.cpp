@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "core/router/locality.hpp"
-#include "core/util/crypto.hpp"
+#include "core/util/ids.hpp"
 #include "products/catalogue/server_types.hpp"
 
 namespace scwd::catalogue {
@@ -18,17 +18,7 @@ constexpr Micros kDay = 86'400'000'000;
 // A UUID (v4 layout) derived from a name: the same catalogue gives the same ids on every run, so
 // servers keep pointing at valid image ids across restarts.
 std::string stable_uuid(std::string_view name) {
-  auto h = sha256_hex(std::string("scwd/marketplace/") + std::string(name));
-  std::string u;
-  u.reserve(36);
-  for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) u += '-';
-    char c = h[static_cast<std::size_t>(i)];
-    if (i == 12) c = '4';
-    if (i == 16) c = "89ab"[(c >= 'a' ? c - 'a' + 10 : c - '0') & 3];
-    u += c;
-  }
-  return u;
+  return name_uuid("scwd/marketplace/" + std::string(name));
 }
 
 Micros at(std::string_view s) { return parse_time(s).value_or(0); }

@@ -65,32 +65,17 @@ json::object render(const LocalImage& l) {
                       {"label", l.label}, {"type", l.type}};
 }
 
+Result<std::string> path_uuid(Context& ctx, std::string_view name) {
+  return codec::uuid_arg(name, ctx.param(name));
+}
+Result<std::string> query_uuid(Context& ctx, std::string_view name) {
+  return codec::optional_uuid_arg(name, ctx.query(name));
+}
 // One page of an in-memory list, rendered.
 template <typename T>
 Response page_of(std::string_view key, const std::vector<const T*>& items, const paging::Page& p) {
-  json::array out;
-  auto total = static_cast<std::int64_t>(items.size());
-  for (std::int64_t i = p.offset(); i < total && i < p.offset() + p.size; ++i)
-    out.push_back(render(*items[static_cast<std::size_t>(i)]));
-  return Response::json(200, paging::list_body(key, std::move(out), total));
-}
-
-// A UUID parameter (path or query), lower-cased; a malformed one is refused like on the other
-// modern APIs.
-Result<std::string> uuid_param(std::string_view name, std::string_view v) {
-  if (!is_uuid(v))
-    return api::fail(ApiError::invalid_argument(std::string(name), ArgReason::kFormat,
-                                                "value must be a valid UUID"));
-  return to_lower(v);
-}
-Result<std::string> path_uuid(Context& ctx, std::string_view name) {
-  return uuid_param(name, ctx.param(name));
-}
-// Empty when absent.
-Result<std::string> query_uuid(Context& ctx, std::string_view name) {
-  auto* v = ctx.query(name);
-  if (!v || v->empty()) return std::string();
-  return uuid_param(name, *v);
+  return Response::json(200,
+                        paging::page_body(key, items, p, [](const T* x) { return render(*x); }));
 }
 
 std::string query_or(Context& ctx, std::string_view name, std::string_view def = {}) {
