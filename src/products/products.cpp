@@ -2,6 +2,8 @@
 // line here. The order is the registration order (it decides nothing else).
 #include "products/products.hpp"
 
+#include "products/baremetal/servers.hpp"
+#include "products/flexibleip/flexibleip.hpp"
 #include "products/ipam/ipam.hpp"
 #include "products/vpc/vpc.hpp"
 
@@ -23,7 +25,7 @@ std::unique_ptr<app::Module> make_network_module();
 namespace scwd::products::instance {
 std::unique_ptr<app::Module> make_products_module();
 }
-namespace scwd::products::baremetal {
+namespace scwd::products::flexibleip {
 std::unique_ptr<app::Module> make_module();
 }
 namespace scwd::products::block {
@@ -44,8 +46,11 @@ namespace scwd::products {
 std::vector<app::ModuleFactory> all() {
   return {
       account::make_module,
-      baremetal::make_module,
+      // Elastic Metal learns what is attached to its servers through the view Flexible IP
+      // hands it (Flexible IP imports Elastic Metal).
+      [] { return baremetal::make_module(flexibleip::server_attachments()); },
       block::make_module,
+      flexibleip::make_module,
       iam::make_module,
       instance::compute::make_module,
       instance::network::make_network_module,

@@ -11,6 +11,8 @@
 #include "core/paging/paging.hpp"
 #include "core/util/ids.hpp"
 #include "products/baremetal/catalog.hpp"
+#include "products/baremetal/private_networks.hpp"
+#include "products/baremetal/servers.hpp"
 #include "products/prelude.hpp"
 
 namespace scwd::products::baremetal {
@@ -328,8 +330,9 @@ Result<Response> validate_partitioning(Context& ctx) {
 
 class BaremetalModule final : public app::Module {
  public:
+  explicit BaremetalModule(const ServerAttachments& attachments) : attachments_(attachments) {}
   std::string_view name() const override { return "baremetal"; }
-  void register_routes(app::Registry& r, app::Services&) override {
+  void register_routes(app::Registry& r, app::Services& svc) override {
     const std::string base = "/baremetal/v1/zones/{zone}";
     r.add("GET", base + "/offers", kOfferRead, list_offers);
     r.add("GET", base + "/offers/{offer_id}", kOfferRead, get_offer);
@@ -343,11 +346,17 @@ class BaremetalModule final : public app::Module {
     r.add("POST", base + "/partitioning-schemas/validate", kSchemaRead, validate_partitioning)
         .reads_only()
         .not_refs({"offer_id", "os_id"});
+    register_private_networks(r, svc);
   }
+
+ private:
+  const ServerAttachments& attachments_;
 };
 
 }  // namespace
 
-std::unique_ptr<app::Module> make_module() { return std::make_unique<BaremetalModule>(); }
+std::unique_ptr<app::Module> make_module(const ServerAttachments& attachments) {
+  return std::make_unique<BaremetalModule>(attachments);
+}
 
 }  // namespace scwd::products::baremetal
