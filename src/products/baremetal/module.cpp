@@ -11,6 +11,7 @@
 #include "core/paging/paging.hpp"
 #include "core/util/ids.hpp"
 #include "products/baremetal/catalog.hpp"
+#include "products/baremetal/common.hpp"
 #include "products/baremetal/private_networks.hpp"
 #include "products/baremetal/servers.hpp"
 #include "products/prelude.hpp"
@@ -28,10 +29,6 @@ constexpr Permission kSchemaRead{"ElasticMetal", Access::kRead, "partitioning_sc
 constexpr std::string_view kNilUuid = "00000000-0000-0000-0000-000000000000";
 constexpr std::string_view kLogoBase = "https://baremetal-logos-fr.s3.fr-par.scw.cloud/";
 
-ApiError message(int status, std::string_view text) {
-  return ApiError(status, json::object{{"message", text}});
-}
-ApiError not_found() { return message(404, "Not Found"); }
 
 json::object money(double eur) {
   auto cents = std::llround(eur * 1000);  // prices have at most three decimals
@@ -39,26 +36,6 @@ json::object money(double eur) {
       {"currency_code", "EUR"}, {"units", cents / 1000}, {"nanos", (cents % 1000) * 1'000'000}};
 }
 
-// The kind of an option, as the one-of member both Option and OfferOptionOffer carry.
-void put_kind(json::object& o, const Option& opt) {
-  switch (opt.kind) {
-    case OptionKind::kLicense:
-      o["license"] = json::object{{"os_id", opt.os_id}};
-      break;
-    case OptionKind::kPublicBandwidth:
-      o["public_bandwidth"] = json::object{{"bandwidth_in_bps", opt.bandwidth}};
-      break;
-    case OptionKind::kPrivateNetwork:
-      o["private_network"] = json::object{{"bandwidth_in_bps", opt.bandwidth}};
-      break;
-    case OptionKind::kRemoteAccess:
-      o["remote_access"] = json::object{};
-      break;
-    case OptionKind::kCertification:
-      o["certification"] = json::object{};
-      break;
-  }
-}
 
 json::object render(const Option& opt) {
   json::object o{{"id", opt.id}, {"name", opt.name}, {"manageable", opt.manageable}};
@@ -183,23 +160,12 @@ bool contains_ci(std::string_view hay, std::string_view needle) {
   return it != hay.end();
 }
 
-// An offer of the catalogue sold in the request's zone.
-Result<const Offer*> zone_offer(Context& ctx, const std::string& id) {
-  auto* o = find_offer(id);
-  if (!o || !offered_in(*o, ctx.zone())) return api::fail(not_found());
-  return o;
-}
 // The offer a list is narrowed to (`offer_id` in the query), or null when none is given.
 Result<const Offer*> query_offer(Context& ctx) {
   auto id = codec::optional_uuid_arg("offer_id", ctx.query("offer_id"));
   if (!id) return api::fail(id.error());
   if (id->empty()) return static_cast<const Offer*>(nullptr);
   return zone_offer(ctx, *id);
-}
-Result<const Os*> known_os(const std::string& id) {
-  auto* os = find_os(id);
-  if (!os) return api::fail(not_found());
-  return os;
 }
 
 // --- offers ---
