@@ -1,7 +1,7 @@
 // Elastic Metal v1 catalogue end to end through the official JS SDK (@scaleway/sdk-baremetal
 // 1.3.0): offers, options, operating systems and partitioning schemas (the 8 read-only
 // operations), with their filters, paging and error answers. The catalogue is static; ids are
-// stable across restarts. The server operations are not built yet and answer 501.
+// stable across restarts. The server operations are tested in baremetal-servers.test.mjs.
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -303,13 +303,6 @@ describe('partitioning schemas', () => {
 });
 
 describe('coverage', () => {
-  it('leaves the server operations unbuilt (501)', async () => {
-    const r = await raw(server, 'GET', '/baremetal/v1/zones/fr-par-1/servers');
-    assert.equal(r.status, 501, show(r));
-    const s = await raw(server, 'GET', '/baremetal/v1/zones/fr-par-1/settings');
-    assert.equal(s.status, 501, show(s));
-  });
-
   it('called every catalogue operation of the SDK', () => {
     assert.deepEqual([...called].sort(), [...OPERATIONS].sort());
   });

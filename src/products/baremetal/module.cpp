@@ -29,13 +29,11 @@ constexpr Permission kSchemaRead{"ElasticMetal", Access::kRead, "partitioning_sc
 constexpr std::string_view kNilUuid = "00000000-0000-0000-0000-000000000000";
 constexpr std::string_view kLogoBase = "https://baremetal-logos-fr.s3.fr-par.scw.cloud/";
 
-
 json::object money(double eur) {
   auto cents = std::llround(eur * 1000);  // prices have at most three decimals
   return json::object{
       {"currency_code", "EUR"}, {"units", cents / 1000}, {"nanos", (cents % 1000) * 1'000'000}};
 }
-
 
 json::object render(const Option& opt) {
   json::object o{{"id", opt.id}, {"name", opt.name}, {"manageable", opt.manageable}};
@@ -312,6 +310,8 @@ class BaremetalModule final : public app::Module {
     r.add("POST", base + "/partitioning-schemas/validate", kSchemaRead, validate_partitioning)
         .reads_only()
         .not_refs({"offer_id", "os_id"});
+    register_servers(r, attachments_);
+    register_settings(r);
     register_private_networks(r, svc);
   }
 

@@ -31,7 +31,7 @@ std::optional<store::Record> find_server(store::Tx& tx, const app::Context& ctx,
 // The server's hardware NIC MAC address (uppercase).
 std::string hardware_mac(const store::Record& server);
 
-// Whether the server has the "Private Network" option enabled (or being enabled).
+// Whether the server has the "Private Network" option (enabled or being enabled).
 bool has_private_network_option(const store::Record& server);
 
 // What other products attach to a metal server (flexible IPs) and must let go of when it is
@@ -45,5 +45,10 @@ class ServerAttachments {
 };
 
 std::unique_ptr<app::Module> make_module(const ServerAttachments& attachments);
+
+// The server routes (module.cpp registers them).
+void register_servers(app::Registry& r, const ServerAttachments& attachments);
+// The settings routes (settings.cpp).
+void register_settings(app::Registry& r);
 
 }  // namespace scwd::products::baremetal
