@@ -177,6 +177,57 @@ else
   fail "unknown secret key (exit $rc)"
 fi
 
+# --- Elastic Metal and flexible IPs: order, install Ubuntu with an SSH key, join a Private
+# Network, attach a flexible IP with a virtual MAC, reboot into rescue, delete
+run iam ssh-key create name=cli-metal \
+  public-key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEm3ZqCMxM4PAGoWqkOtBz3ho0X0ZV4GwZrA1qvA4KmS cli@scwd" -o json
+metal_key=$(py "d['id']" || true)
+run baremetal os list -o json
+ubuntu_os=$(py "[o['id'] for o in d if o['name'] == 'Ubuntu' and o['version'].startswith('22.04')][0]" || true)
+run baremetal server create type=EM-I215E-NVME name=cli-metal -w -o json
+expect "baremetal server create -w: ready EM-I215E-NVME with its IPs" \
+  "d['status'] == 'ready' and d['offer_name'] == 'EM-I215E-NVME' and len(d['ips']) == 2"
+metal=$(py "d['id']" || true)
+run baremetal server install "$metal" os-id="$ubuntu_os" hostname=cli-metal \
+  ssh-key-ids.0="$metal_key" -w -o json
+expect "baremetal server install -w: Ubuntu installed with the SSH key" \
+  "d['install']['status'] == 'completed' and d['install']['ssh_key_ids'] == ['$metal_key']"
+run baremetal options list -o json
+pn_option=$(py "[o['id'] for o in d if o['name'] == 'Private Network'][0]" || true)
+run baremetal options add server-id="$metal" option-id="$pn_option" -o json
+expect "baremetal options add: Private Network enabling" \
+  "d['options'][0]['status'] in ('option_status_enabling', 'option_status_enable')"
+run vpc private-network create name=cli-metal-pn -o json
+metal_pn=$(py "d['id']" || true)
+run baremetal private-network add server-id="$metal" private-network-id="$metal_pn" -o json
+expect "baremetal private-network add: attaching with a VLAN and an IPAM address" \
+  "d['status'] in ('attaching', 'attached') and d['vlan'] > 0 and len(d['ipam_ip_ids']) == 1"
+run baremetal private-network list server-id="$metal" -o json
+expect "baremetal private-network list: the server's network" \
+  "[p['private_network_id'] for p in d] == ['$metal_pn']"
+run fip ip create server-id="$metal" -w -o json
+expect "fip ip create server-id=... -w: attached to the server" \
+  "d['status'] == 'attached' and d['server_id'] == '$metal'"
+fip=$(py "d['id']" || true)
+run fip mac create fip-id="$fip" mac-type=kvm -o json
+expect "fip mac create mac-type=kvm: a 52:54:00 MAC" \
+  "d['mac_address']['mac_type'] == 'kvm' and d['mac_address']['mac_address'].startswith('52:54:00:')"
+run baremetal server reboot "$metal" boot-type=rescue -w -o json
+expect "baremetal server reboot boot-type=rescue -w: ready in rescue" \
+  "d['status'] == 'ready' and d['boot_type'] == 'rescue'"
+run fip ip delete "$fip"
+if [ "$rc" -eq 0 ]; then pass "fip ip delete"; else fail "fip ip delete (exit $rc)"; fi
+run baremetal private-network delete server-id="$metal" private-network-id="$metal_pn"
+if [ "$rc" -eq 0 ]; then pass "baremetal private-network delete"; else fail "baremetal private-network delete (exit $rc)"; fi
+run baremetal server delete "$metal" -o json
+expect "baremetal server delete: deleting" "d['status'] == 'deleting'"
+run baremetal server wait "$metal"
+if [ "$rc" -ne 0 ] && grep -qi "not found" "$tmp/err"; then
+  pass "baremetal server wait after delete: not found"
+else
+  fail "baremetal server wait after delete (exit $rc)"
+fi
+
 # --- Marketplace
 run marketplace image list -o json
 expect "marketplace image list has ubuntu_jammy" "any(i['label'] == 'ubuntu_jammy' for i in d)"
