@@ -247,6 +247,59 @@ void rename_resource(store::Tx& tx, std::string_view resource_id, std::string_vi
   }
 }
 
+Held Held::of(const json::object& body) {
+  return {strings_of(body, "ipam_ip_ids"), strings_of(body, "booked_ip_ids")};
+}
+
+void Held::store_in(json::object& body) const {
+  body["ipam_ip_ids"] = json::value_from(ip_ids);
+  body["booked_ip_ids"] = json::value_from(booked);
+}
+
+Result<Held> take(store::Tx& tx, const app::Context& ctx, const store::Record& private_network,
+                  const std::vector<std::string>& ip_ids, const Resource& resource, Micros now,
+                  std::string_view ids_field) {
+  const auto& region = private_network.locality;
+  Held held;
+  if (!ip_ids.empty()) {
+    for (auto& id : ip_ids) {
+      if (!is_uuid(id))
+        return api::fail(ApiError::invalid_argument(std::string(ids_field), ArgReason::kFormat,
+                                                    "invalid UUID '" + id + "'"));
+      auto ip = attach(tx, region, to_lower(id), private_network.id, resource, now);
+      if (!ip) return api::fail(ip.error());
+      held.ip_ids.push_back(ip->id);
+    }
+    return held;
+  }
+  bool has_v6 = false;
+  for (auto& s : vpc::subnets_of(private_network)) has_v6 = has_v6 || s.is_ipv6;
+  for (bool v6 : {false, true}) {
+    if (v6 && !has_v6) continue;
+    Booking b;
+    b.region = region;
+    b.organization_id = private_network.organization_id;
+    b.project_id = private_network.project_id;
+    b.private_network_id = private_network.id;
+    b.is_ipv6 = v6;
+    b.resource = resource;
+    auto ip = book(tx, ctx, b, now);
+    if (!ip) return api::fail(ip.error());
+    held.ip_ids.push_back(ip->id);
+    held.booked.push_back(ip->id);
+  }
+  return held;
+}
+
+void give_back(store::Tx& tx, std::string_view region, const Held& held, Micros now) {
+  for (auto& id : held.ip_ids) {
+    if (std::find(held.booked.begin(), held.booked.end(), id) != held.booked.end())
+      release(tx, region, id);
+    else
+      detach(tx, region, id, now);
+  }
+}
+
 std::int64_t count_in_private_network(store::Tx& tx, std::string_view private_network_id) {
   store::ListQuery q;
   q.kind = std::string(kIpKind);

@@ -4,6 +4,7 @@
 // booked address cannot be deleted. Owner: the IPAM work (src/products/ipam/).
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -63,6 +64,23 @@ void release(store::Tx& tx, std::string_view region, std::string_view ip_id);
 // Updates resource.name on every IP attached to `resource_id` (e.g. a renamed server).
 void rename_resource(store::Tx& tx, std::string_view resource_id, std::string_view name,
                      Micros now);
+// What one attachment to a Private Network (an Instance private NIC, a metal server's Private
+// Network) holds, kept in its record's body as "ipam_ip_ids" and "booked_ip_ids".
+struct Held {
+  std::vector<std::string> ip_ids;  // every address it holds, in order
+  std::vector<std::string> booked;  // the subset it booked itself (released with it)
+  static Held of(const boost::json::object& body);
+  void store_in(boost::json::object& body) const;
+};
+// The addresses of a new attachment of `resource` to `private_network` (a record of the caller's
+// organization): the caller's booked `ip_ids` attached (a malformed one refused naming
+// `ids_field`), or, when none is given, one IPv4 and (when the network has an IPv6 subnet) one
+// IPv6 address booked for it.
+api::Result<Held> take(store::Tx& tx, const app::Context& ctx, const store::Record& private_network,
+                       const std::vector<std::string>& ip_ids, const Resource& resource, Micros now,
+                       std::string_view ids_field);
+// Frees what an attachment held: the addresses it booked are released, the others detached.
+void give_back(store::Tx& tx, std::string_view region, const Held& held, Micros now);
 // IPs booked in a Private Network (attached or not).
 std::int64_t count_in_private_network(store::Tx& tx, std::string_view private_network_id);
 // "172.16.4.2/22" -> "172.16.4.2"

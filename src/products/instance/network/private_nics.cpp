@@ -123,14 +123,7 @@ std::int64_t max_nics(const store::Record& server) {
 
 // Frees the NIC's IPAM addresses: the ones it booked are released, the others detached.
 void free_addresses(store::Tx& tx, const store::Record& nic, Micros now) {
-  auto region = region_of(nic);
-  auto booked = str_array(nic.body, "booked_ip_ids");
-  for (auto& id : str_array(nic.body, "ipam_ip_ids")) {
-    if (std::find(booked.begin(), booked.end(), id) != booked.end())
-      ipam::release(tx, region, id);
-    else
-      ipam::detach(tx, region, id, now);
-  }
+  ipam::give_back(tx, region_of(nic), ipam::Held::of(nic.body), now);
 }
 
 void remove_nic(store::Tx& tx, const store::Record& nic, Micros now) {
@@ -192,36 +185,9 @@ Result<store::Record> create_nic(store::Tx& tx, const Context& ctx, const store:
     if (auto e = plug(tx, ctx, n, *server, now)) return api::fail(*e);
   }
   ipam::Resource res{"instance_private_nic", n.id, mac, server ? server->name : std::string()};
-  json::array ipam_ids, booked;
-  if (!ip_ids.empty()) {
-    for (auto& id : ip_ids) {
-      if (!is_uuid(id))
-        return api::fail(ApiError::invalid_argument("ipam_ip_ids", ArgReason::kFormat,
-                                                    "invalid UUID '" + id + "'"));
-      auto ip = ipam::attach(tx, region, to_lower(id), pn->id, res, now);
-      if (!ip) return api::fail(ip.error());
-      ipam_ids.push_back(json::value(ip->id));
-    }
-  } else {
-    bool has_v6 = false;
-    for (auto& s : vpc::subnets_of(*pn)) has_v6 = has_v6 || s.is_ipv6;
-    for (bool v6 : {false, true}) {
-      if (v6 && !has_v6) continue;
-      ipam::Booking b;
-      b.region = region;
-      b.organization_id = pn->organization_id;
-      b.project_id = pn->project_id;
-      b.private_network_id = pn->id;
-      b.is_ipv6 = v6;
-      b.resource = res;
-      auto ip = ipam::book(tx, ctx, b, now);
-      if (!ip) return api::fail(ip.error());
-      ipam_ids.push_back(json::value(ip->id));
-      booked.push_back(json::value(ip->id));
-    }
-  }
-  n.body["ipam_ip_ids"] = std::move(ipam_ids);
-  n.body["booked_ip_ids"] = std::move(booked);
+  auto held = ipam::take(tx, ctx, *pn, ip_ids, res, now, "ipam_ip_ids");
+  if (!held) return api::fail(held.error());
+  held->store_in(n.body);
   try {
     tx.insert(n);
   } catch (const store::DuplicateKey&) {
