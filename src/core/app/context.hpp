@@ -203,7 +203,8 @@ enum class RefIn : std::uint8_t { kPath, kQuery, kBody };
 struct Reference {
   RefIn in = RefIn::kBody;
   // Path or query parameter name, or a dotted body path: "volume_id",
-  // "from_snapshot.snapshot_id", "volumes.*.id" ("*": every value of an object or array).
+  // "from_snapshot.snapshot_id", "volumes.*.id" ("*": every value of an object or array;
+  // a final "@keys": the keys of an object, for maps keyed by ids).
   // Arrays are walked implicitly and a final array of strings names one record per element.
   std::string field;
   Access access = Access::kRead;

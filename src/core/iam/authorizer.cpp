@@ -177,6 +177,12 @@ void body_values(const json::value& v, const std::vector<std::string_view>& path
     return;
   }
   if (!v.is_object()) return;
+  if (path[i] == "@keys") {  // a map keyed by ids: the keys name the records
+    if (i + 1 == path.size())
+      for (auto& [k, e] : v.get_object())
+        if (is_uuid(k)) out.push_back(to_lower(k));
+    return;
+  }
   if (path[i] == "*") {
     for (auto& [k, e] : v.get_object()) body_values(e, path, i + 1, out);
     return;
