@@ -4,9 +4,10 @@
 //   PUT    .../servers/{server_id}/private-networks          the full set the server is on
 //   GET    .../server-private-networks                       list
 //   DELETE .../servers/{server_id}/private-networks/{pn_id}  detach (204)
-// An attachment takes an IPAM address under it (resource type baremetal_private_nic, the server's
-// hardware MAC and name) and a VLAN of its own on the server; it is "attaching" for a moment,
-// then "attached". Detaching gives the addresses back at once (the recordings show an empty
+// An attachment books its IPAM addresses (one IPv4 and, when the network has IPv6, one IPv6, as
+// recorded) or takes those the caller booked, under it (resource type baremetal_private_nic, the
+// server's hardware MAC and name), and a VLAN of its own on the server; it is "attaching" for a
+// moment, then "attached". Detaching gives the addresses back at once (the recordings show an empty
 // ipam_ip_ids while "detaching") and the attachment is gone a moment later.
 #include "products/baremetal/private_networks.hpp"
 
@@ -106,6 +107,9 @@ Result<store::Record> load_server(store::Tx& tx, const Context& ctx, bool to_att
   auto s = find_server(tx, ctx, ctx.zone(), ctx.param("server_id"));
   if (!s) return api::fail(not_found());
   if (auto e = ctx.authorize_project(s->project_id)) return api::fail(*e);
+  // Its networks were let go of when its deletion began: nothing may join them again.
+  if (to_attach && s->state == "deleting")
+    return api::fail(message(409, "server is being deleted"));
   // Every recorded attachment follows the option's activation (the option may still be
   // enabling); the platform's answer without it was not recorded.
   if (to_attach && !has_private_network_option(*s))
@@ -388,6 +392,10 @@ void register_private_networks(app::Registry& r, app::Services&) {
     // The path's Private Network is the one the server leaves: the server's right suffices.
     r.add("DELETE", servers + "/{private_network_id}", kPerms.write, remove);
   }
+}
+
+void rename_server_private_networks(store::Tx& tx, const store::Record& server, Micros now) {
+  for (auto& a : attachments_of(tx, server.id)) ipam::rename_resource(tx, a.id, server.name, now);
 }
 
 void remove_server_private_networks(store::Tx& tx, const store::Record& server, Micros now) {

@@ -21,5 +21,7 @@ void register_private_networks(app::Registry& r, app::Services& svc);
 // Removes every private network attachment of a server (it is being deleted): addresses the
 // attachment booked are released, addresses the user booked are detached.
 void remove_server_private_networks(store::Tx& tx, const store::Record& server, Micros now);
+// After a server rename: the IPAM addresses of its private networks show the new name.
+void rename_server_private_networks(store::Tx& tx, const store::Record& server, Micros now);
 
 }  // namespace scwd::products::baremetal

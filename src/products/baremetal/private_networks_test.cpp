@@ -404,5 +404,31 @@ TEST(BaremetalPrivateNetworks, RemovingTheServerFreesEverything) {
   EXPECT_EQ(t.call("DELETE", "/vpc/v2/regions/fr-par/private-networks/" + pn).status, 204);
 }
 
+TEST(BaremetalPrivateNetworks, RenamedServerAndServerBeingDeleted) {
+  testing::TestApp t;
+  auto pn = make_pn(t);
+  auto srv = make_server(t);
+  auto r = t.call("PUT", kV3 + "/servers/" + srv + "/private-networks", v3_set(pn));
+  ASSERT_EQ(r.status, 200) << r.raw.body;
+  auto id = str(r.json.at("server_private_networks").at(0), "id");
+  t.store().write([&](store::Tx& tx) {
+    auto s = tx.get(baremetal::kServerKind, srv);
+    EXPECT_TRUE(s.has_value());
+    if (!s) return false;
+    s->name = "renamed";
+    s->state = "deleting";
+    tx.update(*s);
+    baremetal::rename_server_private_networks(tx, *s, t.clock().now());
+    return true;
+  });
+  for (auto& ip : ipam_ips_of(t, id)) EXPECT_EQ(ip.at("resource").at("name"), "renamed");
+  // A server on its way out joins nothing more (its networks were let go of already).
+  auto pn2 = make_pn(t);
+  auto late = t.call("POST", kV3 + "/servers/" + srv + "/private-networks",
+                     json::serialize(json::object{{"private_network_id", pn2}}));
+  EXPECT_EQ(late.status, 409) << late.raw.body;
+  EXPECT_EQ(booked_count(t), 2);
+}
+
 }  // namespace
 }  // namespace scwd
