@@ -164,6 +164,8 @@ Result<store::Record> load(const Context& ctx, store::Tx& tx, const Spec& spec, 
       (spec.locality != Locality::kGlobal && r->locality != locality_of(ctx, spec))) {
     if (spec.missing)
       if (auto e = spec.missing(ctx, *id, write)) return api::fail(*e);
+    if (spec.missing_stored)
+      if (auto e = spec.missing_stored(ctx, tx, *id, write)) return api::fail(*e);
     return api::fail(ApiError::not_found(spec.resource, *id));
   }
   return std::move(*r);

@@ -177,6 +177,11 @@ struct Spec {
   // `write`: the record was loaded to be changed.
   std::function<std::optional<api::ApiError>(const app::Context&, std::string_view id, bool write)>
       missing = {};
+  // Like `missing`, for an answer that depends on stored records (an id the caller's
+  // organization once held): looked up in the request's transaction, after `missing`.
+  std::function<std::optional<api::ApiError>(const app::Context&, store::Tx&, std::string_view id,
+                                             bool write)>
+      missing_stored = {};
   // Ids that are not UUIDs (e.g. API access keys): how a well-formed one looks and how a new one
   // is made. Default: UUIDs (compared lower-cased).
   std::function<bool(std::string_view)> id_ok = {};
