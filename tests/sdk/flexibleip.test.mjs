@@ -172,6 +172,11 @@ describe('flexible IPs', () => {
     assert.ok(e instanceof Errors.PermissionsDeniedError, `released: got ${e}`);
     await api.deleteFlexibleIP({ fipId: v4.id });
     assert.equal((await api.listFlexibleIPs({})).totalCount, 0);
+    // The project gets its released address back, under the same id (the platform's pool).
+    const back = await api.createFlexibleIP({ description: 'back', isIpv6: false });
+    assert.equal(back.id, v4.id);
+    assert.equal(back.ipAddress, v4.ipAddress);
+    await api.deleteFlexibleIP({ fipId: back.id });
   });
 
   it('refuses bad input with a clear error and changes nothing', async () => {

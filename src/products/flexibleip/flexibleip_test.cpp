@@ -130,6 +130,24 @@ TEST(FlexibleIp, CreateGetListUpdateDelete) {
   EXPECT_EQ(t.call("DELETE", kZ + "/fips/" + new_uuid() + "/mac").status, 404);
 }
 
+TEST(FlexibleIp, ARecreateInTheProjectGetsTheReleasedAddressBack) {
+  TestApp t;
+  auto id = create_fip(t);
+  auto first = get(t, id);
+  ASSERT_EQ(t.call("DELETE", kZ + "/fips/" + id).status, 204);
+  advance(t, 60);
+  auto v6 = create_fip(t, R"({"description":"","is_ipv6":true})");
+  EXPECT_NE(v6, id);  // another family
+  auto again = create_fip(t, R"({"description":"back"})");
+  EXPECT_EQ(again, id);
+  auto r = get(t, again);
+  ASSERT_EQ(r.status, 200) << r.raw.body;
+  EXPECT_EQ(str(r.json, "ip_address"), str(first.json, "ip_address"));
+  EXPECT_EQ(str(r.json, "created_at"), str(first.json, "created_at"));
+  EXPECT_EQ(str(r.json, "description"), "back");
+  EXPECT_NE(create_fip(t), id);  // handed back once
+}
+
 TEST(FlexibleIp, CreateRefusesBadInputAndChangesNothing) {
   TestApp t;
   auto bad = t.call("POST", kZ + "/fips", R"({"description":"","reverse":"-x-"})");

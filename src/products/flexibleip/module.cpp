@@ -116,22 +116,43 @@ void end_change(store::Record& r, std::string_view state, Micros at) {
   r.updated_at = at;
 }
 
-void leave_released(store::Tx& tx, const store::Record& r) {
+void leave_released(store::Tx& tx, const store::Record& r, Micros at) {
   store::Record t{.kind = std::string(kReleasedKind),
                   .id = r.id,
                   .locality = r.locality,
                   .created_at = r.created_at,
-                  .updated_at = r.updated_at};
-  t.body["organization_id"] = r.organization_id;
+                  .updated_at = at};
+  t.body = {{"organization_id", r.organization_id},
+            {"project_id", r.project_id},
+            {"ip_address", str_of(r.body, "ip_address")},
+            {"is_ipv6", bool_of(r.body, "is_ipv6")}};
   try {
     tx.insert(t);
   } catch (const store::DuplicateKey&) {  // released before: nothing more to remember
   }
 }
 
+// The platform hands a project back the address it released last in the zone (same id, address
+// and creation date), as recorded; nullopt when it released none of that family.
+std::optional<store::Record> take_released(store::Tx& tx, const store::Record& r, bool ipv6) {
+  store::ListQuery q;
+  q.kind = std::string(kReleasedKind);
+  q.filters = {{Column::kLocality, Op::kEq, {r.locality}, {}, false},
+               {Column::kBody, Op::kEq, {r.organization_id}, "organization_id", false},
+               {Column::kBody, Op::kEq, {r.project_id}, "project_id", false},
+               {Column::kBody, Op::kEq, {ipv6}, "is_ipv6", false}};
+  q.order = {{Column::kUpdatedAt, true}};
+  q.limit = 1;
+  q.with_total = false;
+  auto found = tx.list(q).items;
+  if (found.empty()) return std::nullopt;
+  tx.remove(kReleasedKind, found.front().id);
+  return std::move(found.front());
+}
+
 void on_enter(store::Tx& tx, store::Record& r, const lifecycle::Step& step, Micros at) {
   if (step.state == lifecycle::kDeleted) {
-    leave_released(tx, r);
+    leave_released(tx, r, at);
   } else if (step.state == "attached" || step.state == "ready") {
     end_change(r, step.state, at);
   }
@@ -214,9 +235,17 @@ std::optional<ApiError> create_fip(Context& ctx, store::Tx& tx, store::Record& r
     server = std::move(*s);
   }
   bool v6 = ipv6.value_or(false);
-  auto address = draw_address(ctx.zone(), v6, rng());
-  for (int i = 0; i < 1000 && tx.get_by_key(kFlexibleIpKind, addr_key(address)); ++i)
+  std::string address;
+  if (auto back = take_released(tx, r, v6)) {
+    r.id = back->id;
+    r.created_at = back->created_at;
+    address = str_of(back->body, "ip_address");
+  }
+  if (address.empty() || tx.get_by_key(kFlexibleIpKind, addr_key(address))) {
     address = draw_address(ctx.zone(), v6, rng());
+    for (int i = 0; i < 1000 && tx.get_by_key(kFlexibleIpKind, addr_key(address)); ++i)
+      address = draw_address(ctx.zone(), v6, rng());
+  }
   r.keys = {addr_key(address)};
   r.tags = tags.value_or(std::vector<std::string>{});
   r.body = {{"description", description.value_or("")},
@@ -249,7 +278,7 @@ Result<Response> delete_fip(const resource::Spec& spec, Context& ctx) {
     if (transient(*r)) return api::fail(busy(*r));
     if (r->parent_id.empty()) {
       tx.remove(r->kind, r->id);
-      leave_released(tx, *r);
+      leave_released(tx, *r, ctx.now());
     } else {
       ctx.svc.lifecycle.start(
           *r, ctx.now(),
@@ -500,7 +529,7 @@ class Attachments final : public baremetal::ServerAttachments {
       lifecycle::Engine::cancel(r);
       if (deleting) {
         tx.remove(r.kind, r.id);
-        leave_released(tx, r);
+        leave_released(tx, r, now);
         continue;
       }
       r.state = "ready";
