@@ -131,7 +131,31 @@ std::vector<Option> build_options() {
                  .manageable = false,
                  .os_id = os.id});
   }
-  for (auto& o : v) o.id = stable_uuid("option/" + o.name);
+  // Options keep the platform's ids: clients name some of them directly (the Terraform provider
+  // recognises the Private Network option by its id).
+  static const std::map<std::string, std::string, std::less<>> kPlatformIds = {
+      {"HDS", "31f78309-e6e0-4005-99b3-b3de3958ca7d"},
+      {"Private Network", "cd4158d7-2d65-49be-8803-c4b8ab6f760c"},
+      {"Public Bandwidth 1Gbps", "9ce714f1-ed03-4e3b-8c69-d46957ab0ebb"},
+      {"Public Bandwidth 2Gbps", "b92d36c0-9754-4678-9efd-096e4244e798"},
+      {"Public Bandwidth 3Gbps", "a905e3e8-690a-4822-9c90-21418a44aa76"},
+      {"Public Bandwidth 4Gbps", "b37af8cf-8b18-4349-a063-64e9c3d50124"},
+      {"Public Bandwidth 5Gbps", "e0063872-115b-413e-bbf9-fff7eeca1065"},
+      {"Public Bandwidth 10Gbps", "31f5cddb-8217-4eb0-ac6a-96dbcb080b88"},
+      {"Public Bandwidth 15Gbps", "4ce8bd16-0c16-479d-83bb-492b5f9072fa"},
+      {"Public Bandwidth 20Gbps", "b0a352ae-8aa0-4397-b702-ecfe9563b47b"},
+      {"Public Bandwidth 25Gbps", "ad1b86f2-4ae4-49f9-a826-a782e8d492f3"},
+      {"Remote Access", "931df052-d713-4674-8b58-96a63244c8e2"},
+      {"Serial Console", "50f266d9-4b2e-4424-9824-9335e7c3d32d"},
+      {"Windows 2019 datacenter", "f74a6322-070e-41dd-a13f-8165ea63aca8"},
+      {"Windows 2019 standard", "f42a040b-6c91-4b11-beb0-b0b21e641fda"},
+      {"Windows 2022 datacenter", "c498071f-4f8d-49f3-bc52-afc219a48fe0"},
+      {"Windows 2022 standard", "83a8fb91-47b4-4c20-82f9-84c31d79bfd8"},
+  };
+  for (auto& o : v) {
+    auto known = kPlatformIds.find(o.name);
+    o.id = known != kPlatformIds.end() ? known->second : stable_uuid("option/" + o.name);
+  }
   return v;
 }
 
@@ -174,6 +198,7 @@ constexpr std::int64_t k1920 = 1'920'383'410'176;
 // clang-format off
 constexpr Row kRows[] = {
   {"EM-A116X-SSD", "aluminium", "Intel Xeon E3 1220 or equivalent", 4, 4, 3100, "3895", 32, "DDR3", 1600, 2, k1TB, "SSD", 0, "", 0, 500, 1000, 1000, 0.077, 0, "low", "available", false, true, false, false, kPar1|kPar2},
+  {"EM-A115X-SSD", "aluminium", "Intel Xeon E3 1220 or equivalent", 4, 4, 3100, "", 32, "DDR3", 1600, 2, k1TB, "SSD", 0, "", 0, 500, 1000, 1000, 0.091, 0, "available", "empty", false, true, false, false, kPar1|kPar2},
   {"EM-A610R-NVME", "aluminium", "AMD Ryzen PRO 3600", 6, 12, 3600, "17202", 32, "DDR4", 3200, 2, k1TB, "NVMe", 0, "", 0, 500, 1000, 1000, 0.11, 39.99, "available", "available", true, true, true, true, kPar1|kPar2|kAms1|kWaw2},
   {"EM-L101X-SATA", "lithium", "Intel Xeon E5 1410 v2", 4, 8, 2800, "5715", 96, "DDR3", 1600, 2, 6'001'175'126'016, "HDD", 0, "", 0, 1000, 1000, 1000, 0.122, 43.99, "available", "available", false, false, true, true, kPar1|kPar2},
   {"EM-A410X-SSD", "aluminium", "Intel Xeon E5 1650", 6, 12, 3200, "8086", 64, "DDR3", 1600, 2, k1TB, "SSD", 0, "", 0, 1000, 1000, 1000, 0.153, 54.99, "low", "available", false, false, true, false, kPar1|kPar2},

@@ -590,7 +590,7 @@ std::optional<ApiError> delete_option(Context& ctx, store::Tx&, store::Record& s
   return std::nullopt;
 }
 
-std::optional<ApiError> update_server(Context& ctx, store::Tx&, store::Record& s) {
+std::optional<ApiError> update_server(Context& ctx, store::Tx& tx, store::Record& s) {
   codec::BodyReader b(ctx.body);
   auto name = b.str("name");
   auto description = b.str("description");
@@ -609,6 +609,8 @@ std::optional<ApiError> update_server(Context& ctx, store::Tx&, store::Record& s
   }
   prune_options(s, ctx.now());
   s.updated_at = ctx.now();
+  // The IPAM addresses of its private networks are named after the server.
+  if (name) rename_server_private_networks(tx, s, ctx.now());
   return std::nullopt;
 }
 

@@ -200,8 +200,8 @@ expect "baremetal options add: Private Network enabling" \
 run vpc private-network create name=cli-metal-pn -o json
 metal_pn=$(py "d['id']" || true)
 run baremetal private-network add server-id="$metal" private-network-id="$metal_pn" -o json
-expect "baremetal private-network add: attaching with a VLAN and an IPAM address" \
-  "d['status'] in ('attaching', 'attached') and d['vlan'] > 0 and len(d['ipam_ip_ids']) == 1"
+expect "baremetal private-network add: attaching with a VLAN and IPv4 and IPv6 IPAM addresses" \
+  "d['status'] in ('attaching', 'attached') and d['vlan'] > 0 and len(d['ipam_ip_ids']) == 2"
 run baremetal private-network list server-id="$metal" -o json
 expect "baremetal private-network list: the server's network" \
   "[p['private_network_id'] for p in d] == ['$metal_pn']"

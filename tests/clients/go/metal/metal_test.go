@@ -79,7 +79,7 @@ func TestElasticMetalServerStory(t *testing.T) {
 	}
 	pn := Must(vpcs.CreatePrivateNetwork(&vpc.CreatePrivateNetworkRequest{Region: region, Name: "go-metal-pn"}))
 	spn := Must(pnAPI.AddServerPrivateNetwork(&baremetalv3.PrivateNetworkAPIAddServerPrivateNetworkRequest{Zone: zone, ServerID: srv.ID, PrivateNetworkID: pn.ID}))
-	if spn.Status != baremetalv3.ServerPrivateNetworkStatusAttaching || spn.Vlan == nil || len(spn.IpamIPIDs) != 1 {
+	if spn.Status != baremetalv3.ServerPrivateNetworkStatusAttaching || spn.Vlan == nil || len(spn.IpamIPIDs) != 2 {
 		t.Fatalf("server private network %+v", spn)
 	}
 	spns := Must(pnAPI.WaitForServerPrivateNetworks(&baremetalv3.WaitForServerPrivateNetworksRequest{Zone: zone, ServerID: srv.ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}))
@@ -87,7 +87,7 @@ func TestElasticMetalServerStory(t *testing.T) {
 		t.Fatalf("server private networks %+v", spns)
 	}
 	ips := Must(ipams.ListIPs(&ipam.ListIPsRequest{Region: region, ResourceType: ipam.ResourceTypeBaremetalPrivateNic, PrivateNetworkID: &pn.ID}))
-	if ips.TotalCount != 1 || ips.IPs[0].Resource == nil || ips.IPs[0].Resource.ID != spn.ID {
+	if ips.TotalCount != 2 || ips.IPs[0].Resource == nil || ips.IPs[0].Resource.ID != spn.ID {
 		t.Fatalf("IPAM addresses of the server %+v", ips.IPs)
 	}
 	var perr *scw.PreconditionFailedError
@@ -131,9 +131,9 @@ func TestElasticMetalServerStory(t *testing.T) {
 	if deleted.Status != baremetal.ServerStatusDeleting {
 		t.Fatalf("deleted server %+v", deleted)
 	}
+	// The real API's bare {"message":"Not Found"} reaches the SDK as a plain 404.
 	_, err := bm.WaitForServer(&baremetal.WaitForServerRequest{Zone: zone, ServerID: srv.ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)})
-	var nf *scw.ResourceNotFoundError
-	if err == nil || !errors.As(err, &nf) {
+	if !is404(err) {
 		t.Fatalf("wait after delete: %v", err)
 	}
 	// Once the server and its attachment are gone, the network may go.
@@ -143,16 +143,21 @@ func TestElasticMetalServerStory(t *testing.T) {
 	}
 }
 
+func is404(err error) bool {
+	var nf *scw.ResourceNotFoundError
+	var re *scw.ResponseError
+	return err != nil && (errors.As(err, &nf) || (errors.As(err, &re) && re.StatusCode == 404))
+}
+
 // The real API's bare errors come through the Go SDK as its typed errors.
 func TestElasticMetalErrors(t *testing.T) {
 	defer Catch(t)
 	bm := baremetal.NewAPI(Client(t))
 	_, err := bm.GetServer(&baremetal.GetServerRequest{Zone: zone, ServerID: "00000000-0000-4000-8000-000000000000"})
-	var nf *scw.ResourceNotFoundError
-	var re *scw.ResponseError
-	if err == nil || (!errors.As(err, &nf) && !(errors.As(err, &re) && re.StatusCode == 404)) {
+	if !is404(err) {
 		t.Fatalf("get an unknown server: %v", err)
 	}
+	var re *scw.ResponseError
 	offer := Must(bm.GetOfferByName(&baremetal.GetOfferByNameRequest{Zone: zone, OfferName: "EM-I215E-NVME"}))
 	srv := Must(bm.CreateServer(&baremetal.CreateServerRequest{Zone: zone, OfferID: offer.ID, Name: "go-early"}))
 	_, err = bm.StartServer(&baremetal.StartServerRequest{Zone: zone, ServerID: srv.ID})
