@@ -14,7 +14,16 @@ import { Baremetalv1, Baremetalv3 } from '@scaleway/sdk-baremetal';
 import { Ipamv1 } from '@scaleway/sdk-ipam';
 import { Vpcv2 } from '@scaleway/sdk-vpc';
 
-import { UUID_RE, caught, makeClient, raw, show, startServer, tag } from './lib/harness.mjs';
+import {
+  UUID_RE,
+  advanceClock,
+  caught,
+  makeClient,
+  raw,
+  show,
+  startServer,
+  tag,
+} from './lib/harness.mjs';
 import { appWithKey, assertPermissionsDenied, iamApi } from './lib/iam.mjs';
 import { TS_RE, assertInvalidArguments, assertPreconditionFailed } from './lib/shapes.mjs';
 
@@ -78,10 +87,7 @@ after(async () => {
   }
 });
 
-async function advance(seconds) {
-  const r = await raw(server, 'POST', '/_scwd/clock/advance', { body: { seconds } });
-  assert.equal(r.status, 200, show(r));
-}
+const advance = (seconds) => advanceClock(server, seconds);
 
 // A delivered server, with the Private Network option unless `option` is false.
 async function newServer({ option = true } = {}) {

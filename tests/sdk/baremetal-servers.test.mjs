@@ -11,7 +11,16 @@ import { after, before, describe, it } from 'node:test';
 
 import { Baremetalv1 } from '@scaleway/sdk-baremetal';
 
-import { UUID_RE, caught, makeClient, raw, show, startServer, tag } from './lib/harness.mjs';
+import {
+  UUID_RE,
+  advanceClock,
+  caught,
+  makeClient,
+  raw,
+  show,
+  startServer,
+  tag,
+} from './lib/harness.mjs';
 import { appWithKey, iamApi, sshPublicKey } from './lib/iam.mjs';
 import { TS_RE, assertInvalidArguments } from './lib/shapes.mjs';
 
@@ -123,10 +132,7 @@ after(async () => {
   }
 });
 
-async function advance(seconds) {
-  const r = await raw(server, 'POST', '/_scwd/clock/advance', { body: { seconds } });
-  assert.equal(r.status, 200, show(r));
-}
+const advance = (seconds) => advanceClock(server, seconds);
 
 async function rawServer(id) {
   const r = await raw(server, 'GET', `${B}/servers/${id}`);

@@ -11,7 +11,16 @@ import { Errors } from '@scaleway/sdk-client';
 import { Instancev1 } from '@scaleway/sdk-instance';
 import { Marketplacev2 } from '@scaleway/sdk-marketplace';
 
-import { UUID_RE, caught, makeClient, raw, show, startServer, tag } from './lib/harness.mjs';
+import {
+  UUID_RE,
+  advanceClock,
+  caught,
+  makeClient,
+  raw,
+  show,
+  startServer,
+  tag,
+} from './lib/harness.mjs';
 
 const GB = 1_000_000_000;
 const TS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
@@ -72,10 +81,7 @@ after(async () => {
   }
 });
 
-async function advance(seconds) {
-  const r = await raw(server, 'POST', '/_scwd/clock/advance', { body: { seconds } });
-  assert.equal(r.status, 200, show(r));
-}
+const advance = (seconds) => advanceClock(server, seconds);
 
 function keys(o) {
   return Object.keys(o).sort();

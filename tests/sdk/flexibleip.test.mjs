@@ -11,7 +11,16 @@ import { Baremetalv1 } from '@scaleway/sdk-baremetal';
 import { Errors } from '@scaleway/sdk-client';
 import { Flexibleipv1alpha1 } from '@scaleway/sdk-flexibleip';
 
-import { UUID_RE, caught, makeClient, raw, show, startServer, tag } from './lib/harness.mjs';
+import {
+  UUID_RE,
+  advanceClock,
+  caught,
+  makeClient,
+  raw,
+  show,
+  startServer,
+  tag,
+} from './lib/harness.mjs';
 import { appWithKey, assertPermissionsDenied, iamApi } from './lib/iam.mjs';
 import { TS_RE, assertInvalidArguments, assertNotFound } from './lib/shapes.mjs';
 
@@ -73,10 +82,7 @@ after(async () => {
   }
 });
 
-async function advance(seconds) {
-  const r = await raw(server, 'POST', '/_scwd/clock/advance', { body: { seconds } });
-  assert.equal(r.status, 200, show(r));
-}
+const advance = (seconds) => advanceClock(server, seconds);
 
 // Waits with the SDK waiter while the virtual clock moves on.
 async function waitFip(fipId, seconds = 6) {

@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { Accountv3 } from '@scaleway/sdk-account';
+import { Baremetalv1 } from '@scaleway/sdk-baremetal';
 import { Blockv1alpha1 } from '@scaleway/sdk-block';
+import { Flexibleipv1alpha1 } from '@scaleway/sdk-flexibleip';
 import { Instancev1 } from '@scaleway/sdk-instance';
 import { Ipamv1 } from '@scaleway/sdk-ipam';
 import { Vpcv2 } from '@scaleway/sdk-vpc';
@@ -51,6 +53,9 @@ const OPERATIONS = [
   { name: 'ipam.listIPs(project_id)', action: 'read', resource: 'ip', probe: ['GET', '/ipam/v1/regions/fr-par/ips'], call: (c, p) => new Ipamv1.API(c).listIPs({ region: 'fr-par', projectId: p }) },
   { name: 'vpcgw.listGateways(project_id)', action: 'read', resource: 'gateway', probe: ['GET', `/vpc-gw/v2/zones/${zone}/gateways`], call: (c, p) => new Vpcgwv2.API(c).listGateways({ zone, projectId: p }) },
   { name: 'vpcgw.createIP', action: 'write', resource: 'ip', probe: ['POST', `/vpc-gw/v2/zones/${zone}/ips`], call: (c, p) => new Vpcgwv2.API(c).createIP({ zone, projectId: p, tags: [] }) },
+  { name: 'baremetal.listServers(project_id)', action: 'read', resource: 'server', probe: ['GET', `/baremetal/v1/zones/${zone}/servers`], call: (c, p) => new Baremetalv1.API(c).listServers({ zone, projectId: p }) },
+  { name: 'flexibleip.listFlexibleIPs(project_id)', action: 'read', resource: 'flexible-ip', probe: ['GET', `/flexible-ip/v1alpha1/zones/${zone}/fips`], call: (c, p) => new Flexibleipv1alpha1.API(c).listFlexibleIPs({ zone, projectId: p }) },
+  { name: 'flexibleip.createFlexibleIP', action: 'write', resource: 'flexible-ip', probe: ['POST', `/flexible-ip/v1alpha1/zones/${zone}/fips`], call: (c, p) => new Flexibleipv1alpha1.API(c).createFlexibleIP({ zone, projectId: p, description: '', isIpv6: false }) },
 ];
 
 // --- expected outcome of every cell: [in project A, in project B] ----------------------------
@@ -77,6 +82,9 @@ const EXPECT = {
     'ipam.listIPs(project_id)': DENIED,
     'vpcgw.listGateways(project_id)': ONLY_A,
     'vpcgw.createIP': ONLY_A,
+    'baremetal.listServers(project_id)': DENIED,
+    'flexibleip.listFlexibleIPs(project_id)': DENIED,
+    'flexibleip.createFlexibleIP': DENIED,
   },
   // InstancesReadOnly + SSHKeysReadOnly + IPAMReadOnly on project A only.
   'application read-only on A': {
@@ -94,6 +102,9 @@ const EXPECT = {
     'ipam.listIPs(project_id)': ONLY_A,
     'vpcgw.listGateways(project_id)': DENIED,
     'vpcgw.createIP': DENIED,
+    'baremetal.listServers(project_id)': DENIED,
+    'flexibleip.listFlexibleIPs(project_id)': DENIED,
+    'flexibleip.createFlexibleIP': DENIED,
   },
   // Through its group: ProjectReadOnly on the organization + SSHKeysFullAccess and
   // BlockStorageReadOnly and VPCFullAccess on every project (organization-scoped rule).
@@ -112,6 +123,9 @@ const EXPECT = {
     'ipam.listIPs(project_id)': DENIED,
     'vpcgw.listGateways(project_id)': DENIED,
     'vpcgw.createIP': DENIED,
+    'baremetal.listServers(project_id)': DENIED,
+    'flexibleip.listFlexibleIPs(project_id)': DENIED,
+    'flexibleip.createFlexibleIP': DENIED,
   },
   'expired key': Object.fromEntries(OPERATIONS.map((o) => [o.name, ['expired', 'expired']])),
   'deleted key': Object.fromEntries(OPERATIONS.map((o) => [o.name, ['not_found', 'not_found']])),

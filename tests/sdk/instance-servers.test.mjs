@@ -12,7 +12,15 @@ import { Blockv1alpha1 } from '@scaleway/sdk-block';
 import { Errors } from '@scaleway/sdk-client';
 import { Instancev1 } from '@scaleway/sdk-instance';
 
-import { UUID_RE, caught, makeClient, raw, show, startServer } from './lib/harness.mjs';
+import {
+  UUID_RE,
+  advanceClock,
+  caught,
+  makeClient,
+  raw,
+  show,
+  startServer,
+} from './lib/harness.mjs';
 
 const Z = '/instance/v1/zones/fr-par-1';
 const WAIT = { minDelay: 1, maxDelay: 2, timeout: 60 };
@@ -32,10 +40,7 @@ let api; // Instancev1.API
 let block; // Blockv1alpha1.API
 let localJammy; // id of the x86_64 instance_local ubuntu_jammy image in fr-par-1
 
-async function advance(seconds) {
-  const r = await raw(server, 'POST', '/_scwd/clock/advance', { body: { seconds } });
-  assert.equal(r.status, 200, show(r));
-}
+const advance = (seconds) => advanceClock(server, seconds);
 
 async function rawServer(id) {
   const r = await raw(server, 'GET', `${Z}/servers/${id}`);

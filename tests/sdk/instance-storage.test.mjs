@@ -11,7 +11,15 @@ import { Blockv1alpha1 } from '@scaleway/sdk-block';
 import { Errors } from '@scaleway/sdk-client';
 import { Instancev1 } from '@scaleway/sdk-instance';
 
-import { UUID_RE, caught, makeClient, raw, show, startServer } from './lib/harness.mjs';
+import {
+  UUID_RE,
+  advanceClock,
+  caught,
+  makeClient,
+  raw,
+  show,
+  startServer,
+} from './lib/harness.mjs';
 
 const Z = '/instance/v1/zones/fr-par-1';
 const WAIT = { minDelay: 1, maxDelay: 2, timeout: 60 };
@@ -36,10 +44,7 @@ let server;
 let api; // Instancev1.API
 let block; // Blockv1alpha1.API
 
-async function advance(seconds) {
-  const r = await raw(server, 'POST', '/_scwd/clock/advance', { body: { seconds } });
-  assert.equal(r.status, 200, show(r));
-}
+const advance = (seconds) => advanceClock(server, seconds);
 
 async function newVolume(extra = {}) {
   return (await api.createVolume({ name: `vol-${crypto.randomUUID().slice(0, 6)}`, volumeType: 'l_ssd', size: 10_000_000_000, ...extra })).volume;

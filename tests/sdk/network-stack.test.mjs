@@ -14,7 +14,7 @@ import { Ipamv1 } from '@scaleway/sdk-ipam';
 import { Vpcv2 } from '@scaleway/sdk-vpc';
 import { Vpcgwv1, Vpcgwv2 } from '@scaleway/sdk-vpcgw';
 
-import { caught, makeClient, raw, show, startServer, tag } from './lib/harness.mjs';
+import { advanceClock, caught, makeClient, raw, show, startServer, tag } from './lib/harness.mjs';
 
 const WAIT = { minDelay: 1, maxDelay: 2, timeout: 60 };
 const IPV4_CIDR_RE = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/;
@@ -27,10 +27,7 @@ let gw;
 let gw1;
 let localJammy;
 
-async function advance(seconds) {
-  const r = await raw(server, 'POST', '/_scwd/clock/advance', { body: { seconds } });
-  assert.equal(r.status, 200, show(r));
-}
+const advance = (seconds) => advanceClock(server, seconds);
 
 before(async () => {
   server = await startServer();

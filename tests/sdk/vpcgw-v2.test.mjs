@@ -13,7 +13,16 @@ import { Ipamv1 } from '@scaleway/sdk-ipam';
 import { Vpcv2 } from '@scaleway/sdk-vpc';
 import { Vpcgwv2 } from '@scaleway/sdk-vpcgw';
 
-import { UUID_RE, caught, makeClient, raw, show, startServer, tag } from './lib/harness.mjs';
+import {
+  UUID_RE,
+  advanceClock,
+  caught,
+  makeClient,
+  raw,
+  show,
+  startServer,
+  tag,
+} from './lib/harness.mjs';
 
 const TS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const WAIT = { minDelay: 1, maxDelay: 2, timeout: 30 };
@@ -42,10 +51,7 @@ after(async () => {
   }
 });
 
-async function advance(seconds) {
-  const r = await raw(server, 'POST', '/_scwd/clock/advance', { body: { seconds } });
-  assert.equal(r.status, 200, show(r));
-}
+const advance = (seconds) => advanceClock(server, seconds);
 
 async function newGateway(extra = {}) {
   const g = await gw.createGateway({

@@ -147,6 +147,28 @@ Result<std::string> path_id(const Context& ctx, const Spec& spec) {
   return api::fail(ApiError::invalid_argument(spec.id_param, spec.bad_id_reason, spec.bad_id_help));
 }
 
+Filter matching(std::string param,
+                std::function<bool(const store::Record&, std::string_view value)> keep) {
+  auto fn = [param, keep = std::move(keep)](const Context& ctx,
+                                            store::ListQuery& q) -> std::optional<ApiError> {
+    auto* value = ctx.query(param);
+    if (!value || value->empty()) return std::nullopt;
+    store::ListQuery all;
+    all.kind = q.kind;
+    for (auto& f : q.filters)
+      if (f.column == Column::kOrganization || f.column == Column::kLocality)
+        all.filters.push_back(f);
+    all.with_total = false;
+    std::vector<std::string> ids;
+    auto tx = ctx.store().begin(store::TxMode::kRead);
+    for (auto& r : tx->list(all).items)
+      if (keep(r, *value)) ids.push_back(r.id);
+    q.filters.push_back({Column::kId, Op::kIn, std::move(ids), {}, false});
+    return std::nullopt;
+  };
+  return custom(std::move(param), std::move(fn));
+}
+
 Result<store::Record> load(const Context& ctx, store::Tx& tx, const Spec& spec, bool write) {
   auto id = path_id(ctx, spec);
   if (!id) return api::fail(id.error());

@@ -117,6 +117,12 @@ inline Filter custom(
   return Filter{std::move(param), Filter::As::kCustom, store::Column::kBody, {}, std::move(fn)};
 }
 
+// A filter on what the store cannot look into (a value inside an array of the body): the
+// records of the list's kind, in the caller's organization and the path's locality, that `keep`
+// accepts for the parameter's value, as an id filter (one query, whatever the page).
+Filter matching(std::string param,
+                std::function<bool(const store::Record&, std::string_view value)> keep);
+
 // The product's step of a create: the record the body asks for. The core has already resolved
 // the owner (project and organization) and checked the quota, and fills in kind, id, owner,
 // locality and times before calling it; it inserts the record afterwards (and starts the plan

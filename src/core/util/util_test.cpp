@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/util/crypto.hpp"
+#include "core/util/dns.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/time.hpp"
 
@@ -247,6 +248,20 @@ TEST(Crypto, ConstantTimeEqual) {
   EXPECT_FALSE(constant_time_equal("", "a"));
   EXPECT_TRUE(constant_time_equal(std::string_view("a\0b", 3), std::string_view("a\0b", 3)));
   EXPECT_FALSE(constant_time_equal(std::string_view("a\0b", 3), std::string_view("a\0c", 3)));
+}
+
+TEST(DomainName, LabelsDotsAndHyphens) {
+  EXPECT_TRUE(is_domain_name("host.example.com.", true));
+  EXPECT_TRUE(is_domain_name("mail-1.example.com", true));
+  EXPECT_TRUE(is_domain_name("localhost", false));
+  EXPECT_FALSE(is_domain_name("localhost", true));
+  EXPECT_FALSE(is_domain_name("-bad.example.com", false));
+  EXPECT_FALSE(is_domain_name("bad-.example.com", false));
+  EXPECT_FALSE(is_domain_name("a..b", false));
+  EXPECT_FALSE(is_domain_name("under_score.example", false));
+  EXPECT_FALSE(is_domain_name("bad name!", false));
+  EXPECT_FALSE(is_domain_name(std::string(64, 'a') + ".example", false));
+  EXPECT_FALSE(is_domain_name("", false));
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "core/resource/named.hpp"
 #include "core/resource/resource.hpp"
 #include "core/util/crypto.hpp"
+#include "core/util/dns.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "core/util/time.hpp"
@@ -649,15 +650,9 @@ Result<Response> update_ip(const resource::Spec& spec, Context& ctx) {
   codec::BodyReader b(ctx.body);
   auto reverse = b.str("reverse");
   if (auto e = b.error()) return api::fail(*e);
-  if (reverse && !reverse->empty()) {
-    auto& r = *reverse;
-    bool ok = r.size() <= 253 && r.find("..") == std::string::npos && r.front() != '.' &&
-              std::all_of(r.begin(), r.end(),
-                          [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '.'; });
-    if (!ok)
-      return api::fail(ApiError::invalid_argument("reverse", ArgReason::kConstraint,
-                                                  "reverse must be a valid domain name"));
-  }
+  if (reverse && !reverse->empty() && !is_domain_name(*reverse, false))
+    return api::fail(ApiError::invalid_argument("reverse", ArgReason::kConstraint,
+                                                "reverse must be a valid domain name"));
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = resource::load(ctx, tx, spec, true);
     if (!s) return api::fail(s.error());
@@ -798,33 +793,15 @@ Result<Response> stop_bmc(const resource::Spec& spec, Context& ctx) {
   });
 }
 
-// The `option_id` list filter: the store cannot look inside the options array, so one query
-// finds the zone's servers with the option and the list keeps those ids.
-std::optional<ApiError> with_option(const Context& ctx, store::ListQuery& q) {
-  auto* p = ctx.query("option_id");
-  if (!p || p->empty()) return std::nullopt;
-  if (!is_uuid(*p))
-    return ApiError::invalid_argument("option_id", ArgReason::kFormat, "invalid UUID");
-  auto option_id = to_lower(*p);
-  store::ListQuery all;
-  all.kind = std::string(kServerKind);
-  all.filters = {{Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false},
-                 {Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false}};
-  all.with_total = false;
-  std::vector<std::string> ids;
-  auto tx = ctx.store().begin(store::TxMode::kRead);
-  for (auto& r : tx->list(all).items) {
-    auto* opts = r.body.if_contains("options");
-    if (!opts || !opts->is_array()) continue;
-    for (auto& o : opts->as_array())
-      if (str_of(o.as_object(), "id") == option_id &&
-          int_of(o.as_object(), "_removed_at", 0) == 0) {
-        ids.push_back(r.id);
-        break;
-      }
-  }
-  q.filters.push_back({Column::kId, Op::kIn, std::move(ids), {}, false});
-  return std::nullopt;
+// The `option_id` list filter: servers with the option (not being removed).
+bool with_option(const store::Record& server, std::string_view option_id) {
+  auto* opts = server.body.if_contains("options");
+  if (!opts || !opts->is_array()) return false;
+  auto id = to_lower(option_id);
+  for (auto& o : opts->as_array())
+    if (str_of(o.as_object(), "id") == id && int_of(o.as_object(), "_removed_at", 0) == 0)
+      return true;
+  return false;
 }
 
 std::optional<ApiError> with_status(const Context& ctx, store::ListQuery& q) {
@@ -847,7 +824,8 @@ std::shared_ptr<const resource::Spec> server_spec() {
   s.default_page_size = 50;
   s.orders = {{"created_at_asc", Column::kCreatedAt, false},
               {"created_at_desc", Column::kCreatedAt, true}};
-  s.filters = {resource::custom("status", with_status), resource::custom("option_id", with_option)};
+  s.filters = {resource::custom("status", with_status),
+               resource::matching("option_id", with_option)};
   s.list_refs.not_refs = {"option_id"};  // a catalogue entry
   s.create = create_server;
   s.create_refs.refs = {app::body_ref("install.ssh_key_ids", Access::kRead, {kSshKeyRef})};

@@ -97,31 +97,14 @@ Result<Response> list_volume_types(Context& ctx) {
 
 // --- volumes ---
 
-// The volumes used by a resource (an Instance server): its id is inside the references, which the
-// store cannot filter on, so one query finds the zone's volumes naming it and the list keeps
-// those ids.
-std::optional<ApiError> used_by(const Context& ctx, store::ListQuery& q) {
-  auto* p = ctx.query("product_resource_id");
-  if (!p || p->empty()) return std::nullopt;
-  auto resource_id = json::value(to_lower(*p));
-  store::ListQuery all;
-  all.kind = std::string(kVolumeKind);
-  all.filters = {{Column::kOrganization, Op::kEq, {ctx.principal.organization_id}, {}, false},
-                 {Column::kLocality, Op::kEq, {std::string(ctx.zone())}, {}, false}};
-  all.with_total = false;
-  std::vector<std::string> ids;
-  auto tx = ctx.store().begin(store::TxMode::kRead);
-  for (auto& r : tx->list(all).items) {
-    auto refs = value_of(r.body, "references");
-    if (!refs.is_array()) continue;
-    for (auto& ref : refs.as_array())
-      if (ref.is_object() && value_of(ref.as_object(), "product_resource_id") == resource_id) {
-        ids.push_back(r.id);
-        break;
-      }
-  }
-  q.filters.push_back({Column::kId, Op::kIn, std::move(ids), {}, false});
-  return std::nullopt;
+// The volumes used by a resource (an Instance server): its id is inside the references.
+bool used_by(const store::Record& volume, std::string_view resource_id) {
+  auto refs = value_of(volume.body, "references");
+  if (!refs.is_array()) return false;
+  auto id = json::value(to_lower(resource_id));
+  for (auto& ref : refs.as_array())
+    if (ref.is_object() && value_of(ref.as_object(), "product_resource_id") == id) return true;
+  return false;
 }
 
 std::optional<ApiError> create_volume_record(Context& ctx, store::Tx& tx, store::Record& r) {
@@ -186,7 +169,7 @@ std::shared_ptr<const resource::Spec> volume_spec() {
   auto s = block_spec(kVolumeKind, "volume", "volumes", kVolume.read, kVolume.write);
   s.render = volume_view;
   s.filters = {resource::body_eq("volume_type", "type"), resource::uuids("volume_ids", Column::kId),
-               resource::custom("product_resource_id", used_by)};
+               resource::matching("product_resource_id", used_by)};
   s.list_refs.not_refs = {"product_resource_id"};  // a filter on what uses the volume
   s.create = create_volume_record;
   s.organization_field = {};  // a volume names its project only

@@ -9,6 +9,7 @@
 #include "core/quota/quota.hpp"
 #include "core/resource/named.hpp"
 #include "core/resource/resource.hpp"
+#include "core/util/dns.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "core/util/time.hpp"
@@ -206,7 +207,7 @@ void push_mac(Context& ctx, store::Record& r) {
 }
 
 std::optional<ApiError> check_reverse(const std::optional<std::string>& reverse) {
-  if (reverse && !reverse->empty() && !valid_reverse(*reverse))
+  if (reverse && !reverse->empty() && !is_domain_name(*reverse, false))
     return constraint("reverse", "reverse must be a domain name resolving to the flexible IP");
   return std::nullopt;
 }

@@ -74,24 +74,6 @@ std::string default_reverse(std::string_view address) {
   return s + ".rev.poneytelecom.eu.";
 }
 
-bool valid_reverse(std::string_view h) {
-  if (h.empty() || h.size() > 253) return false;
-  if (h.back() == '.') h.remove_suffix(1);
-  std::size_t label = 0;
-  for (std::size_t i = 0; i < h.size(); ++i) {
-    char c = h[i];
-    if (c == '.') {
-      if (label == 0 || h[i - 1] == '-') return false;
-      label = 0;
-      continue;
-    }
-    bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-    if (!ok || (c == '-' && label == 0) || ++label > 63) return false;
-  }
-  return label > 0 && h.back() != '-';
-}
-
 std::string draw_mac(std::string_view type, std::mt19937_64& rng) {
   std::array<unsigned, 3> oui = {0x52, 0x54, 0x00};
   if (type == "vmware") oui = {0x00, 0x50, 0x56};

@@ -16,10 +16,6 @@ std::string draw_address(std::string_view zone, bool ipv6, std::mt19937_64& rng)
 // for a prefix, its groups joined by dashes ("2001-bc8-702-6b7--.rev.poneytelecom.eu.").
 std::string default_reverse(std::string_view address);
 
-// A reverse the user may set: a DNS name (labels of letters, digits and inner dashes; an
-// optional final dot).
-bool valid_reverse(std::string_view name);
-
 // A virtual MAC address (lowercase) with the OUI of its hypervisor type: kvm 52:54:00, vmware
 // 00:50:56 (its static range, fourth byte below 0x40), xen 00:16:3e.
 std::string draw_mac(std::string_view type, std::mt19937_64& rng);

@@ -417,6 +417,12 @@ export async function raw(server, method, urlPath, opts = {}) {
  * Returns {status, headers (plain object, lower-case names), json, text}; rejects on transport
  * errors (the error carries `.partial` with whatever was received).
  */
+/** Moves the server's virtual clock forward (the admin plane), so that tests never sleep. */
+export async function advanceClock(server, seconds) {
+  const r = await raw(server, 'POST', '/_scwd/clock/advance', { body: { seconds } });
+  if (r.status !== 200) throw new Error(`clock advance: ${show(r)}`);
+}
+
 export function rawHttp(server, method, urlPath, { headers = {}, body, timeoutMs = 15_000 } = {}) {
   return new Promise((resolve, reject) => {
     const req = http.request(

@@ -11,6 +11,7 @@
 #include "core/codec/validate.hpp"
 #include "core/paging/paging.hpp"
 #include "core/quota/quota.hpp"
+#include "core/util/dns.hpp"
 #include "core/util/ids.hpp"
 #include "products/instance/model.hpp"
 #include "products/instance/network/network.hpp"
@@ -213,26 +214,6 @@ std::optional<ApiError> ip_missing(const Context&, std::string_view ref, bool) {
   return ApiError::not_found(kResource, ref);
 }
 
-bool valid_hostname(std::string_view h) {
-  if (h.empty() || h.size() > 253) return false;
-  if (h.back() == '.') h.remove_suffix(1);
-  std::size_t label = 0;
-  bool dot = false;
-  for (std::size_t i = 0; i < h.size(); ++i) {
-    char c = h[i];
-    if (c == '.') {
-      if (label == 0 || h[i - 1] == '-') return false;
-      label = 0;
-      dot = true;
-      continue;
-    }
-    bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-    if (!ok || (c == '-' && label == 0) || ++label > 63) return false;
-  }
-  return dot && label > 0 && h.back() != '-';
-}
-
 Result<store::Record> load_server(store::Tx& tx, const Context& ctx, std::string_view id) {
   return load(tx, ctx, kServerKind, id, "instance_server");
 }
@@ -327,7 +308,7 @@ std::optional<ApiError> update_ip(Context& ctx, store::Tx& tx, store::Record& r)
                                       "the type of a routed IP cannot be changed");
   // The real API checks that the name resolves to the address; without DNS, only names that
   // cannot resolve at all are refused, with the recorded message.
-  if (reverse && !reverse->empty() && !valid_hostname(*reverse))
+  if (reverse && !reverse->empty() && !is_domain_name(*reverse, true))
     return ApiError::invalid_argument(
         "reverse", ArgReason::kConstraint,
         "Your reverse must resolve. Ensure the command 'dig +short " + *reverse +
