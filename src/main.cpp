@@ -119,6 +119,7 @@ struct Options {
   std::string listen = "127.0.0.1:8080";
   std::string data = "./var";
   std::string store;
+  std::string secrets_key;  // empty: <data>/secrets.key
   std::string log_level = "info";
   std::uint64_t body_limit = 1024 * 1024;
   int threads = 0;
@@ -170,6 +171,17 @@ int serve(const Options& o) {
   config.data_dir = o.data;
   config.listen = o.listen;
   config.body_limit = o.body_limit;
+  {
+    std::string error;
+    auto key = o.secrets_key.empty() ? std::filesystem::path(o.data) / "secrets.key"
+                                     : std::filesystem::path(o.secrets_key);
+    auto box = scwd::SecretBox::load_or_create(key, error);
+    if (!box) {
+      std::fprintf(stderr, "scwd: %s\n", error.c_str());
+      return 1;
+    }
+    config.secrets = std::move(*box);
+  }
   config.quota_projects = o.quota_projects;
   for (auto& q : o.quotas) {
     auto eq = q.find('=');
@@ -398,6 +410,11 @@ int main(int argc, char** argv) {
                    "Data directory: the embedded SQLite store and credentials.env")
       ->envname("SCWD_DATA")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--secrets-key", o.secrets_key,
+                   "File holding the key that seals stored secrets (created when absent; "
+                   "replicas sharing a store must share it). Default: <data>/secrets.key")
+      ->envname("SCWD_SECRETS_KEY");
   serve_cmd->add_option("--store", o.store, "Store back end: sqlite (default) or postgres://...")
       ->envname("SCWD_STORE");
   serve_cmd

@@ -18,6 +18,7 @@
 #include "core/router/router.hpp"
 #include "core/sdk/catalog.hpp"
 #include "core/store/store.hpp"
+#include "core/util/secretbox.hpp"
 #include "core/util/time.hpp"
 
 namespace scwd::app {
@@ -78,6 +79,12 @@ struct Config {
   std::int64_t quota_projects = 25;
   // --quota NAME=N overrides (see core/quota); std::less<> for string_view look-ups.
   std::map<std::string, std::int64_t, std::less<>> quotas;
+  // Seals what must be stored yet given back later (core/util/secretbox.hpp); a random key
+  // unless the server loaded its deployment's key.
+  SecretBox secrets;
+  // https://HOST:PORT of the Kubernetes API server serving Kapsule clusters (--k8s-listen), set
+  // once it listens; empty when it does not run.
+  std::string kube_api_url;
 };
 
 struct Services {

@@ -2,12 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <set>
 #include <string>
 
 #include "core/util/crypto.hpp"
 #include "core/util/dns.hpp"
 #include "core/util/ids.hpp"
+#include "core/util/secretbox.hpp"
 #include "core/util/time.hpp"
 
 namespace scwd {
@@ -248,6 +250,34 @@ TEST(Crypto, ConstantTimeEqual) {
   EXPECT_FALSE(constant_time_equal("", "a"));
   EXPECT_TRUE(constant_time_equal(std::string_view("a\0b", 3), std::string_view("a\0b", 3)));
   EXPECT_FALSE(constant_time_equal(std::string_view("a\0b", 3), std::string_view("a\0c", 3)));
+}
+
+TEST(SecretBox, SealsAndOpensUnderItsKeyOnly) {
+  SecretBox box;
+  auto a = box.seal("kubeconfig token");
+  EXPECT_NE(a, box.seal("kubeconfig token"));  // a fresh nonce each time
+  EXPECT_EQ(box.open(a), "kubeconfig token");
+  EXPECT_EQ(box.open(box.seal("")), "");
+  EXPECT_EQ(SecretBox().open(a), std::nullopt);
+  auto altered = a;
+  altered[altered.size() / 2] = altered[altered.size() / 2] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(box.open(altered), std::nullopt);
+  EXPECT_EQ(box.open("not base64!"), std::nullopt);
+}
+
+TEST(SecretBox, KeyFileIsCreatedOnceAndReadBack) {
+  auto dir = std::filesystem::temp_directory_path() / ("scwd-secretbox-" + new_uuid());
+  std::filesystem::create_directories(dir);
+  std::string error;
+  auto first = SecretBox::load_or_create(dir / "secrets.key", error);
+  ASSERT_TRUE(first) << error;
+  EXPECT_EQ(std::filesystem::status(dir / "secrets.key").permissions() &
+                std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto again = SecretBox::load_or_create(dir / "secrets.key", error);
+  ASSERT_TRUE(again) << error;
+  EXPECT_EQ(again->open(first->seal("x")), "x");
+  std::filesystem::remove_all(dir);
 }
 
 TEST(DomainName, LabelsDotsAndHyphens) {
