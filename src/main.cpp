@@ -25,6 +25,7 @@
 #include "core/sdk/catalog.hpp"
 #include "core/store/postgres/pg_store.hpp"
 #include "core/store/sqlite/sqlite_store.hpp"
+#include "products/mnq/front.hpp"
 #include "products/products.hpp"
 
 #ifndef SCWD_VERSION
@@ -262,8 +263,14 @@ int serve(const Options& o) {
   // (SQLite only: PostgreSQL groups concurrent commits itself, and a write holds a connection of
   // its own on the pool of `workers` threads.)
   so.group_requests = !o.no_group_requests && !postgres;
+  // Messaging and Queuing's SQS and SNS endpoints share the listener, under their own prefixes.
+  scwd::products::mnq::Endpoints mnq_endpoints(app.services());
   scwd::http::Server server(
-      so, [&app](scwd::http::Request& req) { return app.stage(req); },
+      so,
+      [&app, &mnq_endpoints](scwd::http::Request& req) {
+        if (auto staged = mnq_endpoints.stage(req)) return std::move(*staged);
+        return app.stage(req);
+      },
       [&app](int status, std::string_view rid, std::string_view detail) {
         return app.error_response(status, rid, detail);
       },
@@ -318,6 +325,7 @@ int serve(const Options& o) {
     spdlog::info("at most {} open connections (--max-connections)", server.max_connections());
 
   server.run_until_stopped();
+  mnq_endpoints.stop();
   store->close();
   spdlog::info("scwd stopped");
   return 0;

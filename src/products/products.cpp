@@ -37,6 +37,9 @@ std::unique_ptr<app::Module> make_module();
 namespace scwd::products::vpcgw {
 std::unique_ptr<app::Module> make_module();
 }
+namespace scwd::products::mnq {
+std::unique_ptr<app::Module> make_module();
+}
 namespace scwd::products::productcatalog {
 std::unique_ptr<app::Module> make_module();
 }
@@ -57,6 +60,7 @@ std::vector<app::ModuleFactory> all() {
       instance::make_products_module,
       ipam::make_module,
       marketplace::make_module,
+      mnq::make_module,
       productcatalog::make_module,
       // VPC learns of IPAM's bookings through the view IPAM hands it (IPAM imports VPC).
       [] { return vpc::make_module(ipam::booked_addresses()); },
