@@ -13,6 +13,9 @@ PACKAGES=(
   # The tests' throwaway PostgreSQL clusters (scripts/pg-cluster.sh); the package may also create
   # and start Debian's own cluster on port 5432, which nothing here uses.
   postgresql-15 postgresql-client-15
+  # The NATS server Messaging and Queuing's NATS accounts are served by (scwd runs it; the
+  # package's own systemd service is not used).
+  nats-server
 )
 
 # `make fuzz` (scripts/fuzz.sh) asks for clang and libFuzzer on top; `make test` never needs them.

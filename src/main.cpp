@@ -26,6 +26,7 @@
 #include "core/store/postgres/pg_store.hpp"
 #include "core/store/sqlite/sqlite_store.hpp"
 #include "products/mnq/front.hpp"
+#include "products/mnq/nats.hpp"
 #include "products/products.hpp"
 
 #ifndef SCWD_VERSION
@@ -120,7 +121,8 @@ struct Options {
   std::string listen = "127.0.0.1:8080";
   std::string data = "./var";
   std::string store;
-  std::string secrets_key;  // empty: <data>/secrets.key
+  std::string secrets_key;                     // empty: <data>/secrets.key
+  std::string nats_listen = "127.0.0.1:4222";  // empty: no NATS server
   std::string log_level = "info";
   std::uint64_t body_limit = 1024 * 1024;
   int threads = 0;
@@ -263,7 +265,14 @@ int serve(const Options& o) {
   // (SQLite only: PostgreSQL groups concurrent commits itself, and a write holds a connection of
   // its own on the pool of `workers` threads.)
   so.group_requests = !o.no_group_requests && !postgres;
-  // Messaging and Queuing's SQS and SNS endpoints share the listener, under their own prefixes.
+  // Messaging and Queuing: NATS accounts are served by a nats-server scwd supervises; the SQS
+  // and SNS endpoints share the listener, under their own prefixes.
+  std::optional<scwd::products::mnq::NatsSupervisor> nats;
+  if (!o.nats_listen.empty()) {
+    nats.emplace(app.services(), o.nats_listen, std::filesystem::path(o.data) / "nats");
+    scwd::products::mnq::set_nats_link(&*nats);
+    nats->start();
+  }
   scwd::products::mnq::Endpoints mnq_endpoints(app.services());
   scwd::http::Server server(
       so,
@@ -326,6 +335,8 @@ int serve(const Options& o) {
 
   server.run_until_stopped();
   mnq_endpoints.stop();
+  scwd::products::mnq::set_nats_link(nullptr);
+  nats.reset();
   store->close();
   spdlog::info("scwd stopped");
   return 0;
@@ -423,6 +434,12 @@ int main(int argc, char** argv) {
                    "File holding the key that seals stored secrets (created when absent; "
                    "replicas sharing a store must share it). Default: <data>/secrets.key")
       ->envname("SCWD_SECRETS_KEY");
+  serve_cmd
+      ->add_option("--nats-listen", o.nats_listen,
+                   "HOST:PORT of the NATS server (nats-server, started once NATS accounts exist) "
+                   "that Messaging and Queuing's NATS accounts are served by; empty: none")
+      ->envname("SCWD_NATS_LISTEN")
+      ->capture_default_str();
   serve_cmd->add_option("--store", o.store, "Store back end: sqlite (default) or postgres://...")
       ->envname("SCWD_STORE");
   serve_cmd

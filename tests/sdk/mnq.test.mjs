@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import { Mnqv1beta1 } from '@scaleway/sdk-mnq';
@@ -86,8 +87,19 @@ function recording(api, names, prefix) {
   });
 }
 
+// A port of its own for the NATS server the accounts start, so that no other server's is taken.
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 before(async () => {
-  server = await startServer();
+  server = await startServer({ args: ['--nats-listen', `127.0.0.1:${await freePort()}`] });
   const client = makeClient(server);
   nats = recording(new Mnqv1beta1.NatsAPI(client), OPERATIONS.nats, 'nats');
   sqs = recording(new Mnqv1beta1.SqsAPI(client), OPERATIONS.sqs, 'sqs');

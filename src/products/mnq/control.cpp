@@ -371,14 +371,16 @@ Operator ensure_operator(store::Tx& tx, const SecretBox& secrets) {
   if (auto r = tx.get(kNatsOperatorKind, "operator")) {
     auto seed = secrets.open(str_of(r->body, "seed"));
     if (!seed) throw std::runtime_error("the NATS operator's seed cannot be opened (secrets key?)");
+    auto sys_seed = secrets.open(str_of(r->body, "system_account_seed"));
     return {*seed, str_of(r->body, "jwt"), str_of(r->body, "system_account"),
-            str_of(r->body, "system_account_jwt")};
+            str_of(r->body, "system_account_jwt"), sys_seed.value_or("")};
   }
   auto op = new_key_pair(KeyType::kOperator);
   auto sys = new_key_pair(KeyType::kAccount);
   Operator out;
   out.seed = op.seed;
   out.system_account = sys.public_key;
+  out.system_account_seed = sys.seed;
   out.jwt = nats_jwt(
       {{"name", "scwd"},
        {"sub", op.public_key},
@@ -396,7 +398,8 @@ Operator ensure_operator(store::Tx& tx, const SecretBox& secrets) {
   r.body = {{"seed", secrets.seal(op.seed)},
             {"jwt", out.jwt},
             {"system_account", out.system_account},
-            {"system_account_jwt", out.system_account_jwt}};
+            {"system_account_jwt", out.system_account_jwt},
+            {"system_account_seed", secrets.seal(sys.seed)}};
   tx.insert(r);
   return out;
 }

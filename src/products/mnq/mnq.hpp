@@ -48,6 +48,7 @@ struct Operator {
   std::string jwt;
   std::string system_account;
   std::string system_account_jwt;
+  std::string system_account_seed;  // signs the user scwd pushes account changes as
 };
 Operator ensure_operator(store::Tx& tx, const SecretBox& secrets);
 
