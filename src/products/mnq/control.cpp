@@ -273,14 +273,18 @@ Result<Response> activate(const Service& s, Context& ctx) {
   });
 }
 
+// A project that is gone (or not the caller's) has no activation either: 404, as recorded.
 Result<Response> deactivate(const Service& s, Context& ctx) {
+  codec::BodyReader b(ctx.body);
+  auto project = b.uuid("project_id");
+  if (auto e = b.error()) return api::fail(*e);
+  auto id = project.value_or(ctx.principal.default_project_id);
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto project = body_project(ctx, tx);
-    if (!project) return api::fail(project.error());
-    auto r = tx.get_by_key(s.kind, namespace_key(*project, ctx.region()));
-    if (!r) return api::fail(ApiError::not_found(s.resource, *project));
+    auto r = tx.get_by_key(s.kind, namespace_key(id, ctx.region()));
+    if (!r || r->organization_id != ctx.principal.organization_id)
+      return api::fail(ApiError::not_found(s.resource, id));
     tx.remove(r->kind, r->id);
-    return Response::json(200, render_info(ctx, s, *project, nullptr));
+    return Response::json(200, render_info(ctx, s, id, nullptr));
   });
 }
 
