@@ -55,6 +55,13 @@ KINDS = {
     "iam group": (f"/iam/v1alpha1/groups?organization_id={ORG}", "groups", "page_size", None),
     "iam ssh key": (f"/iam/v1alpha1/ssh-keys?organization_id={ORG}", "ssh_keys", "page_size",
                     None),
+    "mnq nats account": (f"/mnq/v1beta1/{r}/nats-accounts", "nats_accounts", "page_size", None),
+    "mnq nats credentials": (f"/mnq/v1beta1/{r}/nats-credentials", "nats_credentials",
+                             "page_size", None),
+    "mnq sqs credentials": (f"/mnq/v1beta1/{r}/sqs-credentials", "sqs_credentials", "page_size",
+                            None),
+    "mnq sns credentials": (f"/mnq/v1beta1/{r}/sns-credentials", "sns_credentials", "page_size",
+                            None),
     "account project": (f"/account/v3/projects?organization_id={ORG}", "projects", "page_size",
                         None),
 }

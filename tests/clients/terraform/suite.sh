@@ -28,6 +28,9 @@ provider_installation {
   direct {}
 }
 RC
+# The provider reaches Messaging and Queuing's SQS and SNS endpoints with AWS's Go SDK: none of
+# the developer's AWS settings may reach it (a CA bundle, a profile, other credentials).
+for v in $(compgen -e | grep '^AWS_'); do unset "$v"; done
 export TF_CLI_CONFIG_FILE="$tmp/terraformrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 export TF_INPUT=0 TF_VAR_project_id="$SCW_DEFAULT_PROJECT_ID"
 export TF_VAR_organization_id="$SCW_DEFAULT_ORGANIZATION_ID"
