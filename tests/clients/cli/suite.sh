@@ -276,5 +276,36 @@ else
   fail "instance server get after delete (exit $rc)"
 fi
 
+# Messaging and Queuing: a NATS account and credentials, SQS activation and credentials.
+run mnq nats create-account name=cli-nats -o json
+expect "mnq nats create-account: an account NKEY" \
+  "d['name'] == 'cli-nats' and d['id'].startswith('A') and len(d['id']) == 56 and d['endpoint'].startswith('nats://127.0.0.1:')"
+nats_acc=$(py "d['id']" || true)
+run mnq nats create-credentials nats-account-id="$nats_acc" name=cli-creds -o json
+expect "mnq nats create-credentials: a .creds file" \
+  "d['credentials']['name'] == 'user.creds' and '-----BEGIN USER NKEY SEED-----' in d['credentials']['content']"
+nats_creds=$(py "d['id']" || true)
+run mnq nats list-credentials nats-account-id="$nats_acc" -o json
+expect "mnq nats list-credentials has it, without the file" \
+  "[c['id'] for c in d] == ['$nats_creds'] and d[0]['credentials'] is None"
+run mnq nats delete-credentials "$nats_creds"
+if [ "$rc" -eq 0 ]; then pass "mnq nats delete-credentials"; else fail "mnq nats delete-credentials (exit $rc)"; fi
+run mnq nats delete-account "$nats_acc"
+if [ "$rc" -eq 0 ]; then pass "mnq nats delete-account"; else fail "mnq nats delete-account (exit $rc)"; fi
+run mnq sqs activate -o json
+expect "mnq sqs activate" "d['status'] == 'enabled' and d['sqs_endpoint_url'].endswith('/mnq-sqs/fr-par')"
+run mnq sqs get-info -o json
+expect "mnq sqs get-info: enabled" "d['status'] == 'enabled'"
+run mnq sqs create-credentials name=cli-sqs permissions.can-publish=true -o json
+expect "mnq sqs create-credentials" \
+  "d['permissions']['can_publish'] is True and d['permissions']['can_manage'] is False and len(d['access_key']) == 20"
+sqs_creds=$(py "d['id']" || true)
+run mnq sqs update-credentials "$sqs_creds" permissions.can-manage=true -o json
+expect "mnq sqs update-credentials" "d['permissions']['can_manage'] is True and d['permissions']['can_publish'] is True"
+run mnq sqs delete-credentials "$sqs_creds"
+if [ "$rc" -eq 0 ]; then pass "mnq sqs delete-credentials"; else fail "mnq sqs delete-credentials (exit $rc)"; fi
+run mnq sqs deactivate -o json
+expect "mnq sqs deactivate" "d['status'] == 'disabled'"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
