@@ -55,6 +55,7 @@ wrk_row() {
   local res
   res=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@")
   echo "$res" >&2
+  echo "$res" >"$tmp/wrk.log"  # the last run's output, for scripts that read more of it
   local rps p50 p99 non2xx
   rps=$(echo "$res" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$res" | awk '$1=="50%" {print $2}')

@@ -98,6 +98,31 @@ std::string queue_url(std::string_view base_url, const store::Record& q) {
   return std::string(base_url) + "/project-" + q.project_id + "/" + q.name;
 }
 
+std::string message_parent(std::string_view queue_id, Micros visible_at) {
+  char at[32];
+  std::snprintf(at, sizeof at, "%017lld", static_cast<long long>(std::max<Micros>(0, visible_at)));
+  return std::string(queue_id) + "/" + at;
+}
+
+// '~' sorts after the digits of a time.
+std::pair<std::string, std::string> visible_range(std::string_view queue_id, Micros now) {
+  return {std::string(queue_id) + "/", message_parent(queue_id, now) + "~"};
+}
+
+std::pair<std::string, std::string> queue_range(std::string_view queue_id) {
+  return {std::string(queue_id) + "/", std::string(queue_id) + "/~"};
+}
+
+std::string_view queue_of_message(const store::Record& m) {
+  std::string_view p = m.parent_id;
+  return p.substr(0, p.find('/'));
+}
+
+void set_visible(store::Record& m, std::string_view queue_id, Micros at) {
+  m.body["visible_at"] = at;
+  m.parent_id = message_parent(queue_id, at);
+}
+
 std::string md5_of_attributes(const json::object& attrs) {
   std::vector<std::string> names;
   for (auto& [k, v] : attrs) names.emplace_back(k);
@@ -218,12 +243,12 @@ tl::expected<Sent, AwsError> send_message(store::Tx& tx, store::Record& queue,
                   .id = out.message_id,
                   .organization_id = queue.organization_id,
                   .locality = queue.locality,
-                  .parent_id = queue.id,
                   .created_at = now,
                   .updated_at = now};
   m.body = {{"body", body},       {"md5", out.md5_body},
             {"sent", now},        {"visible_at", now + delay * 1'000'000},
             {"receive_count", 0}, {"sender", sender}};
+  set_visible(m, queue.id, now + delay * 1'000'000);
   if (!attrs.empty()) {
     m.body["attributes"] = attrs;
     m.body["md5_attributes"] = out.md5_attributes;

@@ -50,6 +50,18 @@ tl::expected<Sent, AwsError> send_message(store::Tx& tx, store::Record& queue,
                                           const boost::json::object& in, std::string_view sender,
                                           Micros now);
 
+// A message's parent is its queue and the time it becomes visible ("<queue id>/<time>"), so that
+// the messages a receive may take are one range of the store's parent index, in the order they
+// became visible, however many others are in flight or delayed.
+std::string message_parent(std::string_view queue_id, Micros visible_at);
+// Parent ranges [first, last]: a queue's messages visible at `now`; all of its messages.
+std::pair<std::string, std::string> visible_range(std::string_view queue_id, Micros now);
+std::pair<std::string, std::string> queue_range(std::string_view queue_id);
+// The queue a message is in.
+std::string_view queue_of_message(const store::Record& m);
+// Puts the message in `queue_id`, visible from `at`.
+void set_visible(store::Record& m, std::string_view queue_id, Micros at);
+
 // AWS's MD5 of message attributes (names sorted; lengths, types and values encoded).
 std::string md5_of_attributes(const boost::json::object& attributes);
 

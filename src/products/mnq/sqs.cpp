@@ -293,10 +293,16 @@ Outcome Sqs::list_queues(store::Tx& tx, const json::object& in) {
   return out;
 }
 
+// The store filters of a parent range.
+std::vector<store::Filter> parent_in(const std::pair<std::string, std::string>& range) {
+  return {{store::Column::kParent, store::Op::kGe, {range.first}, {}, false},
+          {store::Column::kParent, store::Op::kLe, {range.second}, {}, false}};
+}
+
 void Sqs::remove_messages(store::Tx& tx, const std::string& queue_id) {
   store::ListQuery q;
   q.kind = std::string(kMessageKind);
-  q.filters = {{store::Column::kParent, store::Op::kEq, {queue_id}, {}, false}};
+  q.filters = parent_in(queue_range(queue_id));
   q.with_total = false;
   for (auto& m : tx.list(q).items) tx.remove(m.kind, m.id);
 }
@@ -317,11 +323,14 @@ Outcome Sqs::purge_queue(store::Tx& tx, const json::object& in) {
 }
 
 std::int64_t Sqs::count_messages(store::Tx& tx, const std::string& queue_id, store::Op op) {
-  store::ListQuery q;
-  q.kind = std::string(kMessageKind);
-  q.filters = {{store::Column::kParent, store::Op::kEq, {queue_id}, {}, false},
-               {store::Column::kBody, op, {now}, "visible_at", true}};
-  return tx.count(q);
+  store::ListQuery all;
+  all.kind = std::string(kMessageKind);
+  all.filters = parent_in(queue_range(queue_id));
+  store::ListQuery visible;
+  visible.kind = std::string(kMessageKind);
+  visible.filters = parent_in(visible_range(queue_id, now));
+  auto n = tx.count(visible);
+  return op == store::Op::kLe ? n : tx.count(all) - n;
 }
 
 Outcome Sqs::get_queue_attributes(store::Tx& tx, const json::object& in) {
@@ -500,21 +509,6 @@ Outcome Sqs::receive(store::Tx& tx, const json::object& in) {
   std::int64_t timeout = visibility->value_or(attr_int(*q, "VisibilityTimeout"));
   bool fifo = bool_of(q->body, "fifo");
 
-  // Messages past the retention period are gone.
-  {
-    store::ListQuery old;
-    old.kind = std::string(kMessageKind);
-    old.filters = {{store::Column::kParent, store::Op::kEq, {q->id}, {}, false},
-                   {store::Column::kBody,
-                    store::Op::kLt,
-                    {now - attr_int(*q, "MessageRetentionPeriod") * 1'000'000},
-                    "sent",
-                    true}};
-    old.limit = 1000;
-    old.with_total = false;
-    for (auto& m : tx.list(old).items) tx.remove(m.kind, m.id);
-  }
-
   // Redrive: a message received maxReceiveCount times moves to the dead-letter queue instead.
   std::optional<store::Record> dlq;
   std::int64_t max_receives = 0;
@@ -530,11 +524,13 @@ Outcome Sqs::receive(store::Tx& tx, const json::object& in) {
 
   store::ListQuery lq;
   lq.kind = std::string(kMessageKind);
-  lq.filters = {{store::Column::kParent, store::Op::kEq, {q->id}, {}, false}};
-  if (!fifo)
-    lq.filters.push_back({store::Column::kBody, store::Op::kLe, {now}, "visible_at", true});
-  lq.order = {fifo ? store::Order{store::Column::kBody, false, "seq"}
-                   : store::Order{store::Column::kCreatedAt, false, {}}};
+  if (fifo) {
+    lq.filters = parent_in(queue_range(q->id));
+    lq.order = {store::Order{store::Column::kBody, false, "seq"}};
+  } else {
+    lq.filters = parent_in(visible_range(q->id, now));
+    lq.order = {store::Order{store::Column::kParent, false, {}}};
+  }
   // FIFO: a group with a message in flight delivers nothing until it is deleted or visible again.
   lq.limit = fifo ? 1000 : limit * 4;
   lq.with_total = false;
@@ -545,6 +541,11 @@ Outcome Sqs::receive(store::Tx& tx, const json::object& in) {
   json::array messages;
   for (auto& m : tx.list(lq).items) {
     if (static_cast<std::int64_t>(messages.size()) >= limit) break;
+    // Messages past the retention period are gone (deleted when a receive comes upon them).
+    if (m.created_at < now - attr_int(*q, "MessageRetentionPeriod") * 1'000'000) {
+      tx.remove(m.kind, m.id);
+      continue;
+    }
     auto group = str_of(m.body, "group");
     bool visible = int_of(m.body, "visible_at") <= now;
     if (fifo) {
@@ -555,9 +556,8 @@ Outcome Sqs::receive(store::Tx& tx, const json::object& in) {
       }
     }
     if (dlq && max_receives > 0 && int_of(m.body, "receive_count") >= max_receives) {
-      m.parent_id = dlq->id;
       m.body["receive_count"] = 0;
-      m.body["visible_at"] = now;
+      set_visible(m, dlq->id, now);
       m.body.erase("first_receive");
       m.updated_at = now;
       tx.update(m);
@@ -568,7 +568,7 @@ Outcome Sqs::receive(store::Tx& tx, const json::object& in) {
     auto count = int_of(m.body, "receive_count") + 1;
     m.body["receive_count"] = count;
     if (!m.body.contains("first_receive")) m.body["first_receive"] = now;
-    m.body["visible_at"] = now + timeout * 1'000'000;
+    set_visible(m, q->id, now + timeout * 1'000'000);
     m.body["receipt"] = token;
     m.updated_at = now;
     tx.update(m);
@@ -623,7 +623,8 @@ tl::expected<store::Record, AwsError> Sqs::message_of(store::Tx& tx, const store
         "The input receipt handle \"" + std::string(handle) + "\" is not a valid receipt handle.",
         400, "ReceiptHandleIsInvalid"));
   auto m = tx.get(kMessageKind, raw->substr(0, colon));
-  if (!m || m->parent_id != q.id) return store::Record{};  // gone: deleting it again is no error
+  if (!m || queue_of_message(*m) != q.id)
+    return store::Record{};  // gone: deleting it again is no error
   m->body["_token_ok"] = str_of(m->body, "receipt") == raw->substr(colon + 1);
   return std::move(*m);
 }
@@ -674,7 +675,7 @@ std::optional<AwsError> Sqs::change_one(store::Tx& tx, const store::Record& q,
                      "visibility timeout change.",
                      400, "AWS.SimpleQueueService.MessageNotInflight");
   m->body.erase("_token_ok");
-  m->body["visible_at"] = now + **timeout * 1'000'000;
+  set_visible(*m, q.id, now + **timeout * 1'000'000);
   m->updated_at = now;
   tx.update(*m);
   if (**timeout == 0) touched.insert(q.id);
