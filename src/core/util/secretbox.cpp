@@ -59,6 +59,9 @@ std::optional<SecretBox> SecretBox::load_or_create(const std::filesystem::path& 
       return std::nullopt;
     }
     box.key_ = *key;
+    // A key file left readable by others (by hand, or an older version) is narrowed.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) ::chmod(path.c_str(), 0600);
     return box;
   }
   // Created readable by the owner only, never by others even for a moment; O_EXCL so that two

@@ -106,6 +106,11 @@ struct NatsSupervisor::Impl {
     // Accounts are files the server's directory resolver reads (again on every reload, applying
     // changes to the accounts they hold without touching the others' connections). A deleted
     // account stays as a JWT that revokes all its users and allows no connection.
+    // Made once needed: a data directory without NATS accounts holds nothing of NATS.
+    if (!std::filesystem::exists(dir)) {
+      std::filesystem::create_directories(dir);
+      ::chmod(dir.c_str(), 0700);
+    }
     auto jwt_dir = dir / "jwt";
     std::filesystem::create_directories(jwt_dir);
     std::set<std::string> present;
@@ -345,9 +350,6 @@ void NatsSupervisor::start() {
         impl_->listen);
     return;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(impl_->dir, ec);
-  ::chmod(impl_->dir.c_str(), 0700);
   impl_->thread = std::thread([this] { impl_->run(); });
 }
 
