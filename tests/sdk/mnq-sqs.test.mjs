@@ -559,6 +559,26 @@ describe('activation', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('answers waiting receives at once and exits without using up the grace period', async () => {
+    const s = await startServer();
+    const api = new Mnqv1beta1.SqsAPI(makeClient(s));
+    const endpoint = (await api.activateSqs({})).sqsEndpointUrl;
+    const creds = await api.createSqsCredentials({ permissions: { canReceive: true, canManage: true } });
+    const c = client(creds, endpoint);
+    const url = (await c.send(new CreateQueueCommand({ QueueName: 'idle' }))).QueueUrl;
+    const t0 = Date.now();
+    const waiting = c.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
+    await new Promise((r) => setTimeout(r, 300));
+    const stopped = await s.stop();
+    const r = await waiting;
+    assert.equal(stopped.code, 0);
+    assert.equal(r.Messages, undefined);
+    assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+    c.destroy();
+  });
+});
+
 describe('durability', () => {
   // A server of its own: the others advanced their virtual clock, which a restart does not keep.
   it('keeps acknowledged messages across kill -9', async () => {

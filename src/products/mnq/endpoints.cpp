@@ -424,6 +424,18 @@ struct Endpoints::Impl {
   explicit Impl(app::Services& s) : svc(s) {
     ticker = std::thread([this] { run(); });
     deliverer = std::thread([this] { run_deliveries(); });
+    // A shutdown answers the waiting receives at once instead of letting them use up the
+    // server's grace period (the server's own handlers see the signal too).
+    signals.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      {
+        std::lock_guard lock(m);
+        stopping = true;
+      }
+      cv.notify_all();
+      blocking_cv.notify_all();
+    });
+    signal_thread = std::thread([this] { signal_io.run(); });
   }
   ~Impl() {
     {
@@ -438,6 +450,8 @@ struct Endpoints::Impl {
     }
     dcv.notify_all();
     deliverer.join();
+    signal_io.stop();
+    signal_thread.join();
   }
 
   app::Services& svc;
@@ -490,6 +504,10 @@ struct Endpoints::Impl {
     }
   }
   bool stopping_deliveries = false;
+
+  boost::asio::io_context signal_io;
+  boost::asio::signal_set signals{signal_io, SIGINT, SIGTERM};
+  std::thread signal_thread;
 
   http::Response render(const SqsRequest& r, const Outcome& out) {
     if (r.json)
