@@ -341,29 +341,40 @@ bool post_http(const Delivery& d, std::string& error) {
     port = hostport.substr(colon + 1);
   }
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  std::string req = "POST " + path + " HTTP/1.1\r\nHost: " + hostport +
+                    "\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: " +
+                    std::to_string(d.body.size()) +
+                    "\r\nConnection: close\r\nUser-Agent: Amazon Simple Notification Service "
+                    "Agent\r\nx-amz-sns-message-type: " +
+                    d.message_type + "\r\nx-amz-sns-message-id: " + d.message_id +
+                    "\r\nx-amz-sns-topic-arn: " + d.topic_arn + "\r\n\r\n" + d.body;
   try {
+    // Connect, send and read the status line within 5 s, whatever the subscriber does.
     boost::asio::io_context io;
     boost::asio::ip::tcp::resolver resolver(io);
     boost::asio::ip::tcp::socket socket(io);
-    boost::asio::connect(socket, resolver.resolve(host, port));
-    timeval tv{10, 0};
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    std::string req = "POST " + path + " HTTP/1.1\r\nHost: " + hostport +
-                      "\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: " +
-                      std::to_string(d.body.size()) +
-                      "\r\nConnection: close\r\nUser-Agent: Amazon Simple Notification Service "
-                      "Agent\r\nx-amz-sns-message-type: " +
-                      d.message_type + "\r\nx-amz-sns-message-id: " + d.message_id +
-                      "\r\nx-amz-sns-topic-arn: " + d.topic_arn + "\r\n\r\n" + d.body;
-    boost::asio::write(socket, boost::asio::buffer(req));
     std::string answer;
-    boost::system::error_code ec;
-    char buf[4096];
-    while (answer.find("\r\n") == std::string::npos) {
-      auto n = socket.read_some(boost::asio::buffer(buf), ec);
-      if (ec) break;
-      answer.append(buf, n);
+    boost::system::error_code failure = boost::asio::error::timed_out;
+    boost::asio::async_connect(
+        socket, resolver.resolve(host, port),
+        [&](const boost::system::error_code& ec, const boost::asio::ip::tcp::endpoint&) {
+          if (ec) {
+            failure = ec;
+            return;
+          }
+          boost::asio::async_write(socket, boost::asio::buffer(req), [&](auto ec2, std::size_t) {
+            if (ec2) {
+              failure = ec2;
+              return;
+            }
+            boost::asio::async_read_until(socket, boost::asio::dynamic_buffer(answer), "\r\n",
+                                          [&](auto ec3, std::size_t) { failure = ec3; });
+          });
+        });
+    io.run_for(std::chrono::seconds(5));
+    if (answer.find("\r\n") == std::string::npos) {
+      error = failure ? failure.message() : "no HTTP answer";
+      return false;
     }
     if (answer.size() < 12 || !answer.starts_with("HTTP/1.")) {
       error = "no HTTP answer";
@@ -456,9 +467,10 @@ struct Endpoints::Impl {
 
   app::Services& svc;
 
+  using Answer = std::shared_ptr<std::function<void(http::Response, bool)>>;
   struct Parked {
     std::shared_ptr<SqsRequest> request;
-    std::function<void(http::Response, bool)> answer;
+    Answer answer;
   };
   std::mutex m;
   std::condition_variable cv;
@@ -494,7 +506,11 @@ struct Endpoints::Impl {
       std::string error;
       bool ok = false;
       for (int attempt = 0; attempt < 3 && !ok; ++attempt) {
-        if (attempt) std::this_thread::sleep_for(std::chrono::seconds(1));
+        if (attempt) {
+          std::unique_lock wait(dm);
+          if (dcv.wait_for(wait, std::chrono::seconds(1), [this] { return stopping_deliveries; }))
+            break;
+        }
         ok = post_http(d, error);
       }
       if (!ok)
@@ -530,7 +546,7 @@ struct Endpoints::Impl {
   }
 
   // Runs one attempt where writes are grouped; parks an empty long poll.
-  void attempt(std::shared_ptr<SqsRequest> r, std::function<void(http::Response, bool)> answer) {
+  void attempt(std::shared_ptr<SqsRequest> r, Answer answer) {
     auto call = std::make_shared<Sqs>(r->proto);
     call->now = svc.clock.now();
     auto out = std::make_shared<Outcome>();
@@ -546,20 +562,20 @@ struct Endpoints::Impl {
                                             500, "InternalFailure"));
           }
         },
-        [this, call, out, r, answer = std::move(answer)](bool durable) mutable {
+        [this, call, out, r, answer](bool durable) {
           if (!durable) {
-            answer(http::Response{}, false);
+            (*answer)(http::Response{}, false);
             return;
           }
           notify(call->touched);
           if (should_wait(*r, *call, *out)) {
             std::lock_guard lock(m);
             if (!stopping) {
-              parked.push_back({r, std::move(answer)});
+              parked.push_back({r, answer});
               return;
             }
           }
-          answer(render(*r, *out), true);
+          (*answer)(render(*r, *out), true);
         });
   }
 
@@ -618,15 +634,16 @@ struct Endpoints::Impl {
       lock.unlock();
       for (auto& p : due) {
         try {
-          attempt(p.request, std::move(p.answer));
+          attempt(p.request, p.answer);
         } catch (const std::exception& e) {  // the store is closing
           spdlog::warn("request {}: long poll ended: {}", p.request->request_id, e.what());
+          (*p.answer)(render(*p.request, json::object{}), true);
         }
       }
       lock.lock();
     }
     // Shutting down: every parked receive answers what it has (nothing).
-    for (auto& p : parked) p.answer(render(*p.request, json::object{}), true);
+    for (auto& p : parked) (*p.answer)(render(*p.request, json::object{}), true);
     parked.clear();
   }
 
@@ -834,7 +851,7 @@ struct Endpoints::Impl {
     http::Staged staged;
     staged.rest = [this, r] { return blocking(r); };
     staged.submit = [this, r](std::function<void(http::Response, bool)> answer) {
-      attempt(r, std::move(answer));
+      attempt(r, std::make_shared<std::function<void(http::Response, bool)>>(std::move(answer)));
     };
     return staged;
   }
