@@ -3,6 +3,7 @@
 // subscriptions confirmed by the subscriber, batches, FIFO topics and permissions.
 
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 
@@ -83,6 +84,30 @@ async function queue(name, attributes) {
   return { url, arn: a.Attributes.QueueArn };
 }
 
+// SignatureVersion 1: SHA1withRSA over the fields AWS lists for the message's type, checked with
+// the certificate at the message's SigningCertURL.
+async function assertSigned(m) {
+  assert.equal(m.SignatureVersion, '1');
+  assert.ok(m.SigningCertURL.startsWith(sns.endpointUrl));
+  const cert = await (await fetch(m.SigningCertURL)).text();
+  assert.match(cert, /^-----BEGIN CERTIFICATE-----/);
+  const fields =
+    m.Type === 'Notification'
+      ? ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type']
+      : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
+  const text = fields
+    .filter((f) => m[f] !== undefined)
+    .map((f) => `${f}\n${m[f]}\n`)
+    .join('');
+  const ok = crypto.createVerify('RSA-SHA1').update(text).verify(cert, m.Signature, 'base64');
+  assert.ok(ok, `signature of ${m.Type}`);
+  const forged = crypto
+    .createVerify('RSA-SHA1')
+    .update(text.replace(m.Message, `${m.Message}!`))
+    .verify(cert, m.Signature, 'base64');
+  assert.ok(!forged);
+}
+
 async function drain(url) {
   const r = await sqs.send(
     new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
@@ -143,6 +168,7 @@ describe('topics and SQS subscriptions', () => {
     assert.equal(env.Message, 'hello');
     assert.deepEqual(env.MessageAttributes, { kind: { Type: 'String', Value: 'test' } });
     assert.match(env.Timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    await assertSigned(env);
     assert.equal(m.MessageAttributes, undefined);
   });
 
@@ -237,6 +263,7 @@ describe('HTTP subscriptions', () => {
       assert.equal(c.body.TopicArn, topicArn);
       assert.ok(c.body.Token);
       assert.ok(c.body.SubscribeURL.startsWith(`${sns.endpointUrl}/?Action=ConfirmSubscription`));
+      await assertSigned(c.body);
       const pending = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
       assert.equal(pending.Subscriptions[0].SubscriptionArn, 'PendingConfirmation');
       // Nothing is delivered before the subscriber confirms.
@@ -252,6 +279,7 @@ describe('HTTP subscriptions', () => {
       const n = await note;
       assert.equal(n.type, 'Notification');
       assert.equal(n.body.Message, 'hello hook');
+      await assertSigned(n.body);
       assert.equal(received.filter((x) => x.type === 'Notification').length, 1);
       const bad = await fetch(`${sns.endpointUrl}/?Action=ConfirmSubscription&TopicArn=${topicArn}&Token=wrong`);
       assert.equal(bad.status, 400);

@@ -658,6 +658,14 @@ struct Endpoints::Impl {
     if (!served_region(region))
       return http::Staged(sns_refuse(
           aws_error("InvalidAddress", "The address " + req.path + " is not valid.", 404), rid));
+    // The certificate the messages' signatures are checked with (public, like the platform's).
+    if (req.method == "GET" && req.path.ends_with("/SimpleNotificationService.pem")) {
+      auto tx = svc.store.begin(store::TxMode::kRead);
+      if (auto cert = sns_certificate(*tx))
+        return http::Staged(http::Response::raw(200, "application/x-pem-file", *cert));
+      return http::Staged(
+          sns_refuse(aws_error("NotFound", "No certificate has been issued yet.", 404), rid));
+    }
     auto in = sns_query_to_json(form_params(req));
     auto action_name = str_of(in, "Action");
     const SnsAction* action = sns_action(action_name);
@@ -666,6 +674,7 @@ struct Endpoints::Impl {
           aws_error("InvalidAction", "The action " + action_name + " is not valid.", 400), rid));
     auto* host = req.header("Host");
     Sns proto;
+    proto.secrets = &svc.config.secrets;
     proto.region = region;
     proto.base =
         "http://" + (host ? *host : std::string("127.0.0.1")) + std::string(kSnsPrefix) + region;

@@ -111,6 +111,11 @@ std::vector<store::Record> Sns::subscriptions(store::Tx& tx, const std::string& 
   return tx.list(q).items;
 }
 
+void Sns::sign(store::Tx& tx, json::object& message) {
+  if (!signer) signer = ensure_sns_signer(tx, *secrets);
+  sign_sns_message(message, *signer, base + "/SimpleNotificationService.pem");
+}
+
 Outcome Sns::create_topic(store::Tx& tx, const json::object& in) {
   auto name = string_of(in.if_contains("Name"));
   json::object attrs;
@@ -268,6 +273,7 @@ Outcome Sns::subscribe(store::Tx& tx, const json::object& in) {
                         "included in this message."},
         {"SubscribeURL", base + "/?Action=ConfirmSubscription&TopicArn=" + arn + "&Token=" + token},
         {"Timestamp", iso_millis(now)}};
+    sign(tx, m);
     deliveries.push_back(
         {endpoint, "SubscriptionConfirmation", message_id, arn, json::serialize(m)});
   }
@@ -406,6 +412,7 @@ tl::expected<std::string, AwsError> Sns::publish_one(store::Tx& tx, store::Recor
       }
       envelope["MessageAttributes"] = std::move(ma);
     }
+    if (!raw) sign(tx, envelope);
     auto protocol = str_of(s.body, "protocol");
     if (protocol == "sqs") {
       auto a = parse_arn(str_of(s.body, "endpoint"), "sqs");

@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "core/store/store.hpp"
+#include "core/util/secretbox.hpp"
 #include "core/util/time.hpp"
 #include "products/mnq/queues.hpp"
+#include "products/mnq/sns_signing.hpp"
 
 namespace scwd::products::mnq {
 
@@ -31,7 +33,8 @@ struct Sns {
   std::string organization_id;
   std::string project_id;
   std::string region;
-  std::string base;  // the endpoint's URL, as the caller reached it
+  std::string base;                    // the endpoint's URL, as the caller reached it
+  const SecretBox* secrets = nullptr;  // opens the signing key
   Micros now = 0;
 
   std::set<std::string> touched;  // queues given messages
@@ -60,6 +63,8 @@ struct Sns {
                                                   const json::object& in);
   std::vector<store::Record> subscriptions(store::Tx& tx, const std::string& topic_id);
   json::object render_subscription(const store::Record& s, const store::Record* topic);
+  void sign(store::Tx& tx, json::object& message);
+  std::optional<SnsSigner> signer;
 };
 
 struct SnsAction {
