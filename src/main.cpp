@@ -123,6 +123,7 @@ struct Options {
   std::string store;
   std::string secrets_key;                     // empty: <data>/secrets.key
   std::string nats_listen = "127.0.0.1:4222";  // empty: no NATS server
+  std::string nats_server;                     // empty: found on the PATH
   std::string log_level = "info";
   std::uint64_t body_limit = 1024 * 1024;
   int threads = 0;
@@ -269,7 +270,8 @@ int serve(const Options& o) {
   // and SNS endpoints share the listener, under their own prefixes.
   std::optional<scwd::products::mnq::NatsSupervisor> nats;
   if (!o.nats_listen.empty()) {
-    nats.emplace(app.services(), o.nats_listen, std::filesystem::path(o.data) / "nats");
+    nats.emplace(app.services(), o.nats_listen, std::filesystem::path(o.data) / "nats",
+                 o.nats_server);
     scwd::products::mnq::set_nats_link(&*nats);
     nats->start();
   }
@@ -440,6 +442,10 @@ int main(int argc, char** argv) {
                    "that Messaging and Queuing's NATS accounts are served by; empty: none")
       ->envname("SCWD_NATS_LISTEN")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--nats-server", o.nats_server,
+                   "The nats-server binary to run (default: found on the PATH, or /usr/sbin)")
+      ->envname("SCWD_NATS_SERVER");
   serve_cmd->add_option("--store", o.store, "Store back end: sqlite (default) or postgres://...")
       ->envname("SCWD_STORE");
   serve_cmd

@@ -163,3 +163,25 @@ describe('NATS with the API credentials', () => {
     assert.ok(foreign);
   });
 });
+
+describe('without nats-server', () => {
+  it('the API still works, a log line says why, connecting is refused', async () => {
+    const port = await freePort();
+    const s = await startServer({
+      args: ['--nats-listen', `127.0.0.1:${port}`, '--nats-server', '/nonexistent/nats-server'],
+    });
+    try {
+      const a = new Mnqv1beta1.NatsAPI(makeClient(s));
+      const acc = await a.createNatsAccount({ name: 'no-server' });
+      const creds = await a.createNatsCredentials({ natsAccountId: acc.id, name: 'u' });
+      assert.ok(creds.credentials.content.includes('-----BEGIN USER NKEY SEED-----'));
+      assert.match(s.stderr(), /nats-server is not installed at \/nonexistent\/nats-server .*NATS clients cannot connect to 127\.0\.0\.1:\d+/);
+      const e = await caught(() =>
+        connect({ servers: acc.endpoint, authenticator: auth(creds), reconnect: false, timeout: 2000 }),
+      );
+      assert.match(`${e.code} ${e.message}`, /CONNECTION_REFUSED|ECONNREFUSED/);
+    } finally {
+      await s.stop();
+    }
+  });
+});

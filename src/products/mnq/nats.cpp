@@ -329,8 +329,9 @@ struct NatsSupervisor::Impl {
   }
 };
 
-NatsSupervisor::NatsSupervisor(app::Services& svc, std::string listen, std::filesystem::path dir)
-    : impl_(new Impl{svc, std::move(listen), std::move(dir), {}, {}, {}, false, false, -1, {}}) {}
+NatsSupervisor::NatsSupervisor(app::Services& svc, std::string listen, std::filesystem::path dir,
+                               std::string binary)
+    : impl_(new Impl{svc, std::move(listen), std::move(dir), std::move(binary)}) {}
 
 NatsSupervisor::~NatsSupervisor() {
   {
@@ -342,12 +343,12 @@ NatsSupervisor::~NatsSupervisor() {
 }
 
 void NatsSupervisor::start() {
-  impl_->binary = find_server();
-  if (impl_->binary.empty()) {
+  if (impl_->binary.empty()) impl_->binary = find_server();
+  if (impl_->binary.empty() || ::access(impl_->binary.c_str(), X_OK) != 0) {
     spdlog::warn(
-        "nats-server is not installed (Debian package nats-server): NATS accounts and credentials "
-        "are served by the API, but NATS clients cannot connect to {}",
-        impl_->listen);
+        "nats-server is not installed{} (Debian package nats-server): NATS accounts and "
+        "credentials are served by the API, but NATS clients cannot connect to {}",
+        impl_->binary.empty() ? std::string() : " at " + impl_->binary, impl_->listen);
     return;
   }
   impl_->thread = std::thread([this] { impl_->run(); });

@@ -17,9 +17,10 @@ namespace scwd::products::mnq {
 
 class NatsSupervisor final : public NatsLink {
  public:
-  // `listen`: HOST:PORT clients connect to; `dir`: where its configuration, log and JetStream
-  // data live.
-  NatsSupervisor(app::Services& svc, std::string listen, std::filesystem::path dir);
+  // `listen`: HOST:PORT clients connect to; `dir`: where its configuration, log and JetStream data
+  // live; `binary`: the nats-server to run (empty: found on the PATH or where Debian puts it).
+  NatsSupervisor(app::Services& svc, std::string listen, std::filesystem::path dir,
+                 std::string binary = {});
   ~NatsSupervisor() override;  // stops the server
   NatsSupervisor(const NatsSupervisor&) = delete;
   NatsSupervisor& operator=(const NatsSupervisor&) = delete;
