@@ -93,7 +93,8 @@ struct NatsSupervisor::Impl {
   bool write_config() {
     Operator op;
     std::vector<std::pair<std::string, std::string>> accounts;
-    svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) -> tl::expected<bool, int> {
+    // A read, unless the operator is yet to be made.
+    auto read = [&](store::Tx& tx) -> tl::expected<bool, int> {
       op = ensure_operator(tx, svc.config.secrets);
       store::ListQuery q;
       q.kind = std::string(kNatsAccountKind);
@@ -101,7 +102,14 @@ struct NatsSupervisor::Impl {
       accounts.clear();
       for (auto& a : tx.list(q).items) accounts.emplace_back(a.id, str_of(a.body, "jwt"));
       return true;
-    });
+    };
+    bool has_operator = false;
+    {
+      auto tx = svc.store.begin(store::TxMode::kRead);
+      has_operator = tx->get(kNatsOperatorKind, "operator").has_value();
+      if (has_operator) read(*tx);
+    }
+    if (!has_operator) svc.store.transact(store::TxMode::kWrite, read);
     if (accounts.empty()) return false;
     // Accounts are files the server's directory resolver reads (again on every reload, applying
     // changes to the accounts they hold without touching the others' connections). A deleted
@@ -286,9 +294,16 @@ struct NatsSupervisor::Impl {
     std::unique_lock lock(m);
     auto retry_at = Clock::now();
     bool wanted = true;  // accounts exist (as far as the last configuration knew)
+    // Replicas sharing a store change accounts this process hears nothing of: looked at again
+    // every 10 s.
+    auto next_sync = Clock::now() + std::chrono::seconds(10);
     while (!stopping) {
       bool reconfigure = changed;
       changed = false;
+      if (svc.store.shared() && Clock::now() >= next_sync) {
+        reconfigure = true;
+        next_sync = Clock::now() + std::chrono::seconds(10);
+      }
       int status = 0;
       if (pid > 0 && ::waitpid(pid, &status, WNOHANG) == pid) {
         spdlog::error("nats-server (pid {}) exited ({}); restarting it in 2 s, see {}", pid,
