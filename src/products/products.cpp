@@ -28,6 +28,9 @@ std::unique_ptr<app::Module> make_products_module();
 namespace scwd::products::flexibleip {
 std::unique_ptr<app::Module> make_module();
 }
+namespace scwd::products::k8s {
+std::unique_ptr<app::Module> make_module();
+}
 namespace scwd::products::block {
 std::unique_ptr<app::Module> make_module();
 }
@@ -56,6 +59,7 @@ std::vector<app::ModuleFactory> all() {
       instance::network::make_network_module,
       instance::make_products_module,
       ipam::make_module,
+      k8s::make_module,
       marketplace::make_module,
       productcatalog::make_module,
       // VPC learns of IPAM's bookings through the view IPAM hands it (IPAM imports VPC).
