@@ -447,6 +447,51 @@ describe('ACL rules, kubeconfig and admin token', () => {
   });
 });
 
+describe('Kosmos external nodes and new node images', () => {
+  it('registers external nodes in an external pool, serves their metadata by node secret, and migrates pools', async () => {
+    const v = await latest();
+    const c = await api.createCluster({ name: `kosmos-${tag()}`, type: 'multicloud', version: v.name, cni: 'kilo' });
+    assert.equal(c.privateNetworkId, null);
+    assert.equal((await waitCluster(c.id, 100)).status, 'ready', 'a Kosmos cluster needs no pool');
+    const pool = await api.createPool({ clusterId: c.id, name: 'edge', nodeType: 'external', size: 0, labels: {} });
+    assert.equal(pool.nodeType, 'external');
+    const node = await api.createExternalNode({ poolId: pool.id });
+    assert.match(node.id, UUID_RE);
+    assert.equal(node.poolVersion, v.name);
+    assert.match(Buffer.from(node.clusterCa, 'base64').toString(), /BEGIN CERTIFICATE/);
+    assert.equal(node.nodeLabels['k8s.scaleway.com/pool-name'], 'edge');
+    const auth = await api.authExternalNode({ poolId: pool.id });
+    assert.ok(auth.nodeSecretKey.length >= 32);
+    assert.ok(auth.metadataUrl.endsWith('/k8s/v1/regions/fr-par/node-metadata'), auth.metadataUrl);
+    const meta = await raw(server, 'GET', `${R}/node-metadata`, { token: auth.nodeSecretKey });
+    assert.equal(meta.status, 200, show(meta));
+    assert.equal(meta.json.pool_version, v.name);
+    assert.match(meta.json.kubelet_config, /KubeletConfiguration/);
+    const denied = await raw(server, 'GET', `${R}/node-metadata`, { token: 'not-a-node-secret' });
+    assert.equal(denied.status, 401, show(denied));
+    const sdkMeta = await caught(() => api.getNodeMetadata({}));
+    assert.equal(sdkMeta.status, 401, 'an IAM key is not a node secret');
+    const { nodes } = await api.listNodes({ clusterId: c.id, poolId: pool.id });
+    assert.equal(nodes.length, 2);
+    assert.equal(nodes[0].status, 'registering');
+
+    // An Instance pool cannot take external nodes.
+    const kapsule = await api.createCluster({ name: `mig-${tag()}`, version: v.name, cni: 'cilium' });
+    await waitCluster(kapsule.id, 10);
+    const p = await api.createPool({ clusterId: kapsule.id, name: 'p', nodeType: 'DEV1-M', size: 1 });
+    const refused = await caught(() => api.createExternalNode({ poolId: p.id }));
+    assert.equal(refused.status, 412);
+    await advance(140);
+    await api.migratePoolsToNewImages({ clusterId: kapsule.id, poolIds: [p.id] });
+    assert.equal((await api.getPool({ poolId: p.id })).status, 'upgrading');
+    await advance(70);
+    assert.equal((await api.getPool({ poolId: p.id })).status, 'ready');
+    await api.deleteCluster({ clusterId: kapsule.id, withAdditionalResources: true });
+    await api.deleteCluster({ clusterId: c.id, withAdditionalResources: true });
+    await advance(15);
+  });
+});
+
 describe('coverage', () => {
   it('exercised every served k8s operation through the SDK', () => {
     const expected = [
@@ -455,7 +500,8 @@ describe('coverage', () => {
       'resetClusterAdminToken', 'listClusterACLRules', 'addClusterACLRules', 'setClusterACLRules',
       'deleteACLRule', 'listPools', 'createPool', 'getPool', 'upgradePool', 'updatePool', 'deletePool',
       'listNodes', 'getNode', 'replaceNode', 'rebootNode', 'deleteNode', 'listVersions', 'getVersion',
-      'listClusterTypes',
+      'listClusterTypes', 'createExternalNode', 'authExternalNode', 'getNodeMetadata',
+      'migratePoolsToNewImages',
     ];
     for (const op of expected) assert.ok(called.has(op), `not exercised: ${op}`);
   });

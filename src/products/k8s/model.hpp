@@ -84,5 +84,6 @@ std::optional<ApiError> fill_pool(Context& ctx, store::Tx& tx, const store::Reco
 
 void register_clusters(app::Registry& r, app::Services& svc);
 void register_pools(app::Registry& r, app::Services& svc);
+void register_external(app::Registry& r, app::Services& svc);
 
 }  // namespace scwd::products::k8s

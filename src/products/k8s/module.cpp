@@ -17,6 +17,7 @@ class KapsuleModule final : public app::Module {
   void register_routes(app::Registry& r, app::Services& svc) override {
     register_clusters(r, svc);
     register_pools(r, svc);
+    register_external(r, svc);
   }
 };
 
