@@ -168,10 +168,10 @@ void on_cluster_enter(store::Tx& tx, store::Record& c, const lifecycle::Step& st
     q.with_total = false;
     for (auto& a : tx.list(q).items) tx.remove(kAclKind, a.id);
     remove_kube_objects(tx, c.id);
-    // with_additional_resources: the Private Network made for the cluster goes too, when empty.
+    // with_additional_resources: the cluster's Private Network goes too, once empty.
     auto pn = str_of(c.body, "private_network_id");
-    if (bool_of(c.body, "_delete_additional") && bool_of(c.body, "private_network_created") &&
-        !pn.empty() && ipam::count_in_private_network(tx, pn) == 0)
+    if (bool_of(c.body, "_delete_additional") && !pn.empty() &&
+        ipam::count_in_private_network(tx, pn) == 0)
       tx.remove(vpc::kPrivateNetworkKind, pn);
     return;
   }
@@ -233,7 +233,6 @@ std::optional<ApiError> create_cluster(Context& ctx, store::Tx& tx, store::Recor
   // The Private Network: the one named (same region, the caller's), or one made in the
   // project's default VPC for the cluster.
   json::value pn = nullptr;
-  bool pn_created = false;
   if (!ct->multicloud) {
     if (pn_id && !pn_id->empty()) {
       auto found = vpc::find_private_network(tx, ctx, c.locality, *pn_id);
@@ -251,7 +250,6 @@ std::optional<ApiError> create_cluster(Context& ctx, store::Tx& tx, store::Recor
       auto made = vpc::create_private_network(tx, owner, vpc_rec, n, ctx.now());
       if (!made) return made.error();
       pn = made->id;
-      pn_created = true;
     }
   }
 
@@ -271,7 +269,6 @@ std::optional<ApiError> create_cluster(Context& ctx, store::Tx& tx, store::Recor
       {"open_id_connect_config", std::move(oid)},
       {"apiserver_cert_sans", strings_json(sans.value_or(std::vector<std::string>{}))},
       {"private_network_id", pn},
-      {"private_network_created", pn_created},
       {"commitment_ends_at", ctx.now() + ct->commitment_days * 86400 * kSecond},
       {"iam_nodes_group_id", ""},
       {"pod_cidr", pod_cidr && !pod_cidr->empty() ? *pod_cidr : "100.64.0.0/15"},

@@ -13,7 +13,7 @@ namespace scwd::products::k8s {
 // locality = region; state = cluster status; name column = name; tags; body: type,
 // description, version, cni, autoscaler_config, auto_upgrade, feature_gates, admission_plugins,
 // open_id_connect_config, apiserver_cert_sans, private_network_id (string | null),
-// private_network_created (the cluster made it), commitment_ends_at, iam_nodes_group_id,
+// commitment_ends_at, iam_nodes_group_id,
 // pod_cidr, service_cidr, service_dns_ip, ca_cert, server_cert (PEM), and sealed: token,
 // ca_key, server_key (core/util/secretbox).
 inline constexpr std::string_view kClusterKind = "k8s.cluster";
