@@ -157,7 +157,6 @@ std::string cluster_url(const store::Record& c) {
 
 void on_cluster_enter(store::Tx& tx, store::Record& c, const lifecycle::Step& step, Micros at) {
   if (step.state == lifecycle::kDeleted) {
-    auto region = c.locality;
     for (auto& p : pools_of(tx, c.id)) {
       for (auto& n : nodes_of(tx, p.id)) remove_node(tx, n, at);
       tx.remove(kPoolKind, p.id);
