@@ -24,7 +24,7 @@ const CLUSTER_KEYS = [
   'service_dns_ip', 'status', 'tags', 'type', 'updated_at', 'upgrade_available', 'version',
 ].sort();
 const POOL_KEYS = [
-  'autohealing', 'autoscaling', 'cluster_id', 'container_runtime', 'created_at', 'id',
+  'autohealing', 'autoscaling', 'cluster_id', 'container_runtime', 'created_at', 'error_message', 'id',
   'kubelet_args', 'labels', 'max_size', 'min_size', 'name', 'node_type', 'placement_group_id',
   'public_ip_disabled', 'region', 'root_volume_size', 'root_volume_type', 'security_group_id',
   'size', 'startup_taints', 'status', 'tags', 'taints', 'updated_at', 'upgrade_policy',

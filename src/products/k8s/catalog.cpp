@@ -57,8 +57,32 @@ const std::vector<Version>& versions() {
   return v;
 }
 
+// Earlier patches of the listed minors, which the platform released and clusters created then
+// still name (as recorded): accepted by a create and answered by a get, never listed.
+const std::vector<Version>& superseded() {
+  static const std::vector<Version> v = [] {
+    std::vector<Version> out;
+    for (auto name :
+         {"1.36.0", "1.35.0", "1.35.1", "1.35.2", "1.34.1", "1.34.2", "1.34.3", "1.34.4", "1.34.5",
+          "1.33.4", "1.33.5", "1.33.6", "1.33.7", "1.33.8", "1.33.9"}) {
+      std::string_view n(name);
+      auto minor = n.substr(0, n.rfind('.'));
+      for (auto& listed : versions())
+        if (std::string_view(listed.name).substr(0, listed.name.rfind('.')) == minor) {
+          auto copy = listed;
+          copy.name = name;
+          out.push_back(std::move(copy));
+        }
+    }
+    return out;
+  }();
+  return v;
+}
+
 const Version* find_version(std::string_view name) {
   for (auto& v : versions())
+    if (v.name == name) return &v;
+  for (auto& v : superseded())
     if (v.name == name) return &v;
   return nullptr;
 }

@@ -19,8 +19,9 @@ struct Version {
   std::string released_at, deprecated_at, end_of_life_at;  // RFC 3339
 };
 
-// Newest first.
+// Newest first: the newest patch of each minor the region offers.
 const std::vector<Version>& versions();
+// A listed version, or an earlier patch of a listed minor (still accepted, not listed).
 const Version* find_version(std::string_view name);
 boost::json::object render_version(const Version& v, std::string_view region);
 // The versions a cluster at `current` may move to: newer patches of its minor and the next minor.

@@ -241,12 +241,13 @@ std::optional<ApiError> upgrade_pool(Context& ctx, store::Tx& tx, store::Record&
 }
 
 // Labels, taints and startup taints (the platform's newer pool settings): replaced as a whole.
-std::optional<ApiError> set_field(Context& ctx, store::Record& p, std::string_view key,
-                                  bool taints) {
+std::optional<ApiError> set_field(const json::object& body, store::Record& p, std::string_view name,
+                                  bool taints, const std::string& prefix = {}) {
   if (p.state == "deleting") return ApiError::transient_state("pool", p.id, p.state);
-  auto* v = ctx.body.if_contains(key);
+  std::string key = prefix + std::string(name);
+  auto* v = body.if_contains(name);
   if (!v || v->is_null()) {
-    p.body[key] = taints ? json::value(json::array{}) : json::value(json::object{});
+    p.body[name] = taints ? json::value(json::array{}) : json::value(json::object{});
     return std::nullopt;
   }
   if (taints) {
@@ -264,12 +265,12 @@ std::optional<ApiError> set_field(Context& ctx, store::Record& p, std::string_vi
                                  {"value", str_of(t.get_object(), "value")},
                                  {"effect", effect}});
     }
-    p.body[key] = std::move(out);
+    p.body[name] = std::move(out);
   } else {
     if (!v->is_object()) return constraint(std::string(key), "must be a map of labels");
     for (auto& [k, val] : v->get_object())
       if (!val.is_string()) return constraint(std::string(key), "label values are strings");
-    p.body[key] = *v;
+    p.body[name] = *v;
   }
   return std::nullopt;
 }
@@ -387,15 +388,15 @@ std::shared_ptr<const resource::Spec> pool_spec() {
       {"POST", "upgrade", upgrade_pool},
       {"PUT", "set-labels",
        [](Context& ctx, store::Tx&, store::Record& p) {
-         return set_field(ctx, p, "labels", false);
+         return set_field(ctx.body, p, "labels", false);
        }},
       {"PUT", "set-taints",
        [](Context& ctx, store::Tx&, store::Record& p) {
-         return set_field(ctx, p, "taints", true);
+         return set_field(ctx.body, p, "taints", true);
        }},
       {"PUT", "set-startup-taints",
        [](Context& ctx, store::Tx&, store::Record& p) {
-         return set_field(ctx, p, "startup_taints", true);
+         return set_field(ctx.body, p, "startup_taints", true);
        }},
   };
   return std::make_shared<const resource::Spec>(std::move(s));
@@ -517,6 +518,11 @@ std::optional<ApiError> fill_pool(Context& ctx, store::Tx& tx, const store::Reco
       {"labels", json::object{}},
       {"taints", json::array{}},
       {"startup_taints", json::array{}}};
+  // Newer clients set labels and taints at creation too.
+  for (auto [key, taints] :
+       {std::pair{"labels", false}, std::pair{"taints", true}, std::pair{"startup_taints", true}})
+    if (auto* v = body.if_contains(key); v && !v->is_null())
+      if (auto e = set_field(body, p, key, taints, prefix)) return e;
   if (auto e = check_sizes(p)) return e;
   ctx.svc.lifecycle.start(p, ctx.now(), {{"scaling", 0, ""}, {"ready", kPoolCreate, ""}});
   return std::nullopt;
@@ -587,7 +593,8 @@ json::object render_pool(const store::Record& p) {
           {"security_group_id", str_of(p.body, "security_group_id")},
           {"labels", value_of(p.body, "labels")},
           {"taints", value_of(p.body, "taints")},
-          {"startup_taints", value_of(p.body, "startup_taints")}};
+          {"startup_taints", value_of(p.body, "startup_taints")},
+          {"error_message", nullptr}};
 }
 
 json::object render_node(const store::Record& n) {
