@@ -450,8 +450,7 @@ std::optional<ApiError> fill_pool(Context& ctx, store::Tx& tx, const store::Reco
     if (other.name == *name && other.state != "deleting")
       return ApiError::already_exists("pool", other.id, "a pool of this cluster has this name");
   std::string z = zone && !zone->empty() ? *zone : cluster.locality + "-1";
-  if (!z.starts_with(cluster.locality + "-"))
-    return constraint(prefix + "zone", "the zone must be in the cluster's region");
+  // A pool may run in another region's zone (as recorded); the node type must be sold there.
   std::string type;
   bool external = multicloud(cluster) && *node_type == "external";
   if (external) {
