@@ -90,7 +90,7 @@ start_scwd() {
     fi
     store=(--store "${SCWD_TEST_PG%/}/$scwd_db")
   fi
-  "$build/scwd" serve --listen 127.0.0.1:0 --data "$dir/data" --lifecycle-speed fast "${store[@]}" "$@" \
+  "$build/scwd" serve --listen 127.0.0.1:0 --k8s-listen 127.0.0.1:0 --data "$dir/data" --lifecycle-speed fast "${store[@]}" "$@" \
     >"$dir/scwd.out" 2>"$dir/scwd.err" &
   scwd_pid=$!
   local _
