@@ -298,7 +298,10 @@ int serve(const Options& o) {
     scwd::http::ServerOptions ko;
     ko.host = k8s_host;
     ko.port = k8s_port;
-    ko.threads = 2;
+    // One acceptor that owns the port: a second scwd on it (`make run` twice) fails to start its
+    // listener rather than answer part of the connections with clusters it does not know.
+    ko.threads = 1;
+    ko.reuse_port = false;
     // Objects may hold 1 MiB of data, and clients send them with some overhead.
     ko.body_limit = std::max<std::uint64_t>(o.body_limit, 3 * 1024 * 1024);
     ko.header_limit = o.header_limit;

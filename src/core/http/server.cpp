@@ -635,7 +635,8 @@ struct Server::Impl {
     w.acceptor->open(ep.protocol());
     w.acceptor->set_option(asio::socket_base::reuse_address(true));
     int one = 1;
-    if (::setsockopt(w.acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+    if (opts.reuse_port &&
+        ::setsockopt(w.acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
       throw std::runtime_error("SO_REUSEPORT failed");
     w.acceptor->bind(ep);
     w.acceptor->listen(asio::socket_base::max_listen_connections);
@@ -677,6 +678,7 @@ void Server::start() {
   auto& im = *impl_;
   int n = im.opts.threads > 0 ? im.opts.threads
                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (!im.opts.reuse_port) n = 1;
   beast::error_code ec;
   auto addr = asio::ip::make_address(im.opts.host, ec);
   if (ec) throw std::runtime_error("bad listen address: " + im.opts.host);

@@ -52,6 +52,10 @@ struct ServerOptions {
   // on the pool: its writes join a group commit and it is answered once that is durable. No
   // thread waits.
   bool group_requests = false;
+  // Each I/O thread's acceptor binds the port with SO_REUSEPORT, which lets another process of the
+  // same user bind it too and take part of the connections. False: one acceptor (one I/O
+  // thread) that owns the port, so a second server on it fails to start instead.
+  bool reuse_port = true;
   // Set: every connection is TLS (HTTPS). Unset: plain HTTP.
   std::optional<TlsOptions> tls;
 };
