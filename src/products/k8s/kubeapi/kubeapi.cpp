@@ -1545,6 +1545,10 @@ class Call {
       md["creationTimestamp"] = meta_str(current, "creationTimestamp");
       md["resourceVersion"] = meta_str(current, "resourceVersion");
       md.erase("generateName");
+      if (&r == &kSecrets && str_of(current, "type") != str_of(d.obj, "type"))
+        return fail_out(invalid(r.kind, t.name,
+                                {"type", fmt::format("Invalid value: {}: field is immutable",
+                                                     jquote(str_of(d.obj, "type")))}));
       if (bool_of(current, "immutable")) {
         for (auto key : {"data", "binaryData", "immutable"})
           if (value_of(current, key) != value_of(d.obj, key))

@@ -399,6 +399,9 @@ TEST_F(KubeApiTest, SecretsAreStoredSealed) {
   expect_status(call("POST", "/api/v1/namespaces/default/secrets",
                      R"({"metadata":{"name":"bad"},"data":{"k":"not base64!"}})"),
                 400, "BadRequest");
+  expect_status(call("PATCH", "/api/v1/namespaces/default/secrets/db",
+                     R"({"type":"kubernetes.io/basic-auth"})", "application/merge-patch+json"),
+                422, "Invalid");
 }
 
 TEST_F(KubeApiTest, ObjectsSurviveARestartAndGoWithTheCluster) {
