@@ -51,6 +51,11 @@ std::optional<SecretBox> SecretBox::load_or_create(const std::filesystem::path& 
   SecretBox box;
   std::ifstream in(path);
   if (in) {
+    // A key an earlier run left readable by others is narrowed, like the store's files.
+    std::error_code ec;
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+        std::filesystem::perm_options::replace, ec);
     std::stringstream text;
     text << in.rdbuf();
     auto key = from_base64(text.str());
