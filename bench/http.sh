@@ -22,7 +22,7 @@ trap cleanup EXIT
 source bench/lib.sh
 
 if [[ "${BENCH_USE_RUNNING:-0}" != 1 ]]; then
-  "$SCWD" serve --listen 127.0.0.1:0 --data "$tmp/data" --log-level warn \
+  "$SCWD" serve --listen 127.0.0.1:0 --k8s-listen 127.0.0.1:0 --data "$tmp/data" --log-level warn \
     --quota-projects 100000000 >"$tmp/out" 2>"$tmp/err" &
   pid=$!
   for _ in $(seq 1 100); do grep -q '^scwd: listening on' "$tmp/out" 2>/dev/null && break; sleep 0.1; done

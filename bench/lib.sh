@@ -7,7 +7,7 @@ declare -A scwd_pids
 start_scwd() {
   local name=$1
   shift
-  "$SCWD" serve --listen 127.0.0.1:0 --data "$tmp/$name" --log-level warn \
+  "$SCWD" serve --listen 127.0.0.1:0 --k8s-listen 127.0.0.1:0 --data "$tmp/$name" --log-level warn \
     --lifecycle-speed instant --quota instance_security_groups=100000000 "$@" \
     >"$tmp/$name.out" 2>"$tmp/$name.err" &
   scwd_pids[$name]=$!

@@ -36,7 +36,7 @@ trap cleanup EXIT
 
 start() {  # data dir
   : >"$tmp/out"
-  "$SCWD" serve --listen 127.0.0.1:0 --data "$1" --log-level warn --quota-projects 1000 \
+  "$SCWD" serve --listen 127.0.0.1:0 --k8s-listen 127.0.0.1:0 --data "$1" --log-level warn --quota-projects 1000 \
     >"$tmp/out" 2>"$tmp/err" &
   pid=$!
   for _ in $(seq 1 300); do grep -q '^scwd: listening on' "$tmp/out" 2>/dev/null && break; sleep 0.1; done

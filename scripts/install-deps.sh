@@ -23,6 +23,9 @@ if [[ "${1:-}" == --fuzz ]]; then
   PACKAGES+=(clang libclang-rt-14-dev)
 fi
 
+# kubectl for tests/sdk/kubectl.test.mjs: Debian's kubernetes-client unless one is installed.
+if ! command -v kubectl >/dev/null 2>&1; then PACKAGES+=(kubernetes-client); fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   # nodejs/npm may come from elsewhere (e.g. a preinstalled Node.js): accept the commands.

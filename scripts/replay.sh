@@ -17,7 +17,10 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 export SCW_ACCESS_KEY=SCWREPLAY00000000000
 export SCW_SECRET_KEY=11111111-2222-4333-8444-555555555555
 export SCW_DEFAULT_ORGANIZATION_ID=aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee
-"$scwd" serve --listen "127.0.0.1:$port" --data "$data" --log-level off &
+# The NATS server that recorded NATS accounts start gets a free port of its own.
+nats_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$scwd" serve --listen "127.0.0.1:$port" --k8s-listen 127.0.0.1:0 --nats-listen "127.0.0.1:$nats_port" \
+  --data "$data" --log-level off &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 100); do

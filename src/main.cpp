@@ -25,6 +25,8 @@
 #include "core/sdk/catalog.hpp"
 #include "core/store/postgres/pg_store.hpp"
 #include "core/store/sqlite/sqlite_store.hpp"
+#include "products/k8s/kube.hpp"
+#include "products/k8s/kubeapi/kubeapi.hpp"
 #include "products/mnq/front.hpp"
 #include "products/mnq/nats.hpp"
 #include "products/products.hpp"
@@ -119,6 +121,7 @@ std::string redact_url(std::string s) {
 
 struct Options {
   std::string listen = "127.0.0.1:8080";
+  std::string k8s_listen = "127.0.0.1:6443";  // empty: no Kubernetes API server
   std::string data = "./var";
   std::string store;
   std::string secrets_key;                     // empty: <data>/secrets.key
@@ -161,6 +164,13 @@ int serve(const Options& o) {
   std::uint16_t port = 0;
   if (!split_listen(o.listen, host, port)) {
     std::fprintf(stderr, "scwd: bad --listen '%s' (expected HOST:PORT)\n", o.listen.c_str());
+    return 2;
+  }
+  std::string k8s_host;
+  std::uint16_t k8s_port = 0;
+  if (!o.k8s_listen.empty() && !split_listen(o.k8s_listen, k8s_host, k8s_port)) {
+    std::fprintf(stderr, "scwd: bad --k8s-listen '%s' (expected HOST:PORT)\n",
+                 o.k8s_listen.c_str());
     return 2;
   }
   if (auto err = prepare_data_dir(o.data); !err.empty()) {
@@ -266,6 +276,78 @@ int serve(const Options& o) {
   // (SQLite only: PostgreSQL groups concurrent commits itself, and a write holds a connection of
   // its own on the pool of `workers` threads.)
   so.group_requests = !o.no_group_requests && !postgres;
+  auto errors = [&app](int status, std::string_view rid, std::string_view detail) {
+    return app.error_response(status, rid, detail);
+  };
+  auto access_log = [access](const scwd::http::Request& req, const scwd::http::Response& res,
+                             double ms) {
+    if (!access->should_log(spdlog::level::info)) return;
+    access->info(
+        "{{\"ts\":\"{}\",\"method\":\"{}\",\"path\":\"{}\",\"status\":{},\"duration_ms\":{:.3f}"
+        ","
+        "\"request_id\":\"{}\",\"principal_id\":\"{}\",\"remote\":\"{}\"}}",
+        scwd::format_time(scwd::system_now()), json_escape_log(req.method),
+        json_escape_log(req.path), res.status, ms, req.request_id,
+        json_escape_log(res.principal_id), json_escape_log(req.remote));
+  };
+
+  // The Kubernetes API server of Kapsule clusters: HTTPS on its own port, each cluster's
+  // certificate chosen by the host name its kubeconfig names (tls-server-name). It starts
+  // before the Scaleway API so that the first kubeconfig rendered already names it.
+  auto clusters = scwd::products::k8s::make_cluster_directory(app.services());
+  scwd::products::k8s::KubeApi kube(*clusters, *store, clock, config.secrets);
+  std::unique_ptr<scwd::http::Server> kube_server;
+  std::thread kube_thread;
+  if (!o.k8s_listen.empty()) {
+    scwd::http::ServerOptions ko;
+    ko.host = k8s_host;
+    ko.port = k8s_port;
+    // One acceptor that owns the port: a second scwd on it (`make run` twice) fails to start its
+    // listener rather than answer part of the connections with clusters it does not know.
+    ko.threads = 1;
+    ko.reuse_port = false;
+    // Objects may hold 1 MiB of data, and clients send them with some overhead.
+    ko.body_limit = std::max<std::uint64_t>(o.body_limit, 3 * 1024 * 1024);
+    ko.header_limit = o.header_limit;
+    ko.read_timeout = std::chrono::milliseconds(o.read_timeout_ms);
+    ko.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
+    ko.workers = 4;  // writes wait for their commit there, not on the I/O threads
+    ko.max_connections = 512;
+    ko.tls = scwd::http::TlsOptions{
+        [&clusters](std::string_view name) -> std::optional<scwd::http::TlsCredentials> {
+          auto c = scwd::products::k8s::cluster_for_host(*clusters, name);
+          if (!c) return std::nullopt;
+          return scwd::http::TlsCredentials{c->server_cert_pem, c->server_key_pem};
+        }};
+    kube_server = std::make_unique<scwd::http::Server>(
+        ko,
+        [&kube](scwd::http::Request& req) -> scwd::http::Staged {
+          if (!scwd::products::k8s::KubeApi::writes(req)) return kube.handle(req);
+          scwd::http::Staged staged;
+          staged.rest = [&kube, &req] { return kube.handle(req); };
+          return staged;
+        },
+        [](int status, std::string_view, std::string_view detail) {
+          return scwd::products::k8s::KubeApi::transport_error(status, detail);
+        },
+        access_log);
+    try {
+      kube_server->start();
+      bool any = k8s_host == "0.0.0.0" || k8s_host == "::";
+      std::string h = any ? "127.0.0.1" : k8s_host;
+      if (h.find(':') != std::string::npos) h = "[" + h + "]";
+      config.kube_api_url = "https://" + h + ":" + std::to_string(kube_server->port());
+      kube_thread = std::thread([&kube_server] { kube_server->run_until_stopped(); });
+      spdlog::info("Kubernetes API server of Kapsule clusters on {}", config.kube_api_url);
+    } catch (const std::exception& e) {
+      spdlog::error(
+          "cannot serve the Kubernetes API of Kapsule clusters (--k8s-listen {}): {}; the "
+          "Scaleway API runs without it and kubeconfigs name no server",
+          o.k8s_listen, e.what());
+      kube_server.reset();
+    }
+  }
+
   // Messaging and Queuing: NATS accounts are served by a nats-server scwd supervises; the SQS
   // and SNS endpoints share the listener, under their own prefixes.
   std::optional<scwd::products::mnq::NatsSupervisor> nats;
@@ -282,23 +364,15 @@ int serve(const Options& o) {
         if (auto staged = mnq_endpoints.stage(req)) return std::move(*staged);
         return app.stage(req);
       },
-      [&app](int status, std::string_view rid, std::string_view detail) {
-        return app.error_response(status, rid, detail);
-      },
-      [access](const scwd::http::Request& req, const scwd::http::Response& res, double ms) {
-        if (!access->should_log(spdlog::level::info)) return;
-        access->info(
-            "{{\"ts\":\"{}\",\"method\":\"{}\",\"path\":\"{}\",\"status\":{},\"duration_ms\":{:.3f}"
-            ","
-            "\"request_id\":\"{}\",\"principal_id\":\"{}\",\"remote\":\"{}\"}}",
-            scwd::format_time(scwd::system_now()), json_escape_log(req.method),
-            json_escape_log(req.path), res.status, ms, req.request_id,
-            json_escape_log(res.principal_id), json_escape_log(req.remote));
-      });
+      errors, access_log);
   try {
     server.start();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "scwd: %s\n", e.what());
+    if (kube_server) {
+      kube_server->stop();
+      kube_thread.join();
+    }
     return 1;
   }
 
@@ -339,6 +413,10 @@ int serve(const Options& o) {
   mnq_endpoints.stop();
   scwd::products::mnq::set_nats_link(nullptr);
   nats.reset();
+  if (kube_server) {
+    kube_server->stop();
+    kube_thread.join();
+  }
   store->close();
   spdlog::info("scwd stopped");
   return 0;
@@ -425,6 +503,12 @@ int main(int argc, char** argv) {
   auto* serve_cmd = cli.add_subcommand("serve", "Serve the Scaleway API");
   serve_cmd->add_option("--listen", o.listen, "Address to listen on, HOST:PORT (port 0: any)")
       ->envname("SCWD_LISTEN")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--k8s-listen", o.k8s_listen,
+                   "Address of the Kubernetes API server of Kapsule clusters (HTTPS), HOST:PORT "
+                   "(port 0: any; empty: none)")
+      ->envname("SCWD_K8S_LISTEN")
       ->capture_default_str();
   serve_cmd
       ->add_option("--data", o.data,

@@ -28,6 +28,9 @@ std::unique_ptr<app::Module> make_products_module();
 namespace scwd::products::flexibleip {
 std::unique_ptr<app::Module> make_module();
 }
+namespace scwd::products::k8s {
+std::unique_ptr<app::Module> make_module();
+}
 namespace scwd::products::block {
 std::unique_ptr<app::Module> make_module();
 }
@@ -59,6 +62,7 @@ std::vector<app::ModuleFactory> all() {
       instance::network::make_network_module,
       instance::make_products_module,
       ipam::make_module,
+      k8s::make_module,
       marketplace::make_module,
       mnq::make_module,
       productcatalog::make_module,

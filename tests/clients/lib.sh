@@ -93,8 +93,8 @@ start_scwd() {
   # The NATS server Messaging and Queuing accounts start gets a free port of its own.
   local nats_port
   nats_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "$build/scwd" serve --listen 127.0.0.1:0 --data "$dir/data" --lifecycle-speed fast "${store[@]}" \
-    --nats-listen "127.0.0.1:$nats_port" "$@" \
+  "$build/scwd" serve --listen 127.0.0.1:0 --k8s-listen 127.0.0.1:0 --data "$dir/data" \
+    --lifecycle-speed fast "${store[@]}" --nats-listen "127.0.0.1:$nats_port" "$@" \
     >"$dir/scwd.out" 2>"$dir/scwd.err" &
   scwd_pid=$!
   local _

@@ -6,8 +6,8 @@ import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
 import { Accountv3 } from '@scaleway/sdk-account';
+import { Billingv2beta1 } from '@scaleway/sdk-billing';
 import { Errors } from '@scaleway/sdk-client';
-import { K8Sv1 } from '@scaleway/sdk-k8s';
 
 import { caught, makeClient, raw, rawHttp, show, startServer, tag } from './lib/harness.mjs';
 import { assertDenied, assertInvalidArguments, assertProject, assertWire } from './lib/shapes.mjs';
@@ -124,20 +124,20 @@ describe('routing errors', () => {
     });
   }
 
-  it('a published SDK operation not built yet -> 501 naming it (GET /k8s/v1/regions/fr-par/clusters)', async () => {
-    const r = await raw(server, 'GET', '/k8s/v1/regions/fr-par/clusters');
+  it('a published SDK operation not built yet -> 501 naming it (GET /billing/v2beta1/invoices)', async () => {
+    const r = await raw(server, 'GET', '/billing/v2beta1/invoices');
     assert.equal(r.status, 501, show(r));
     assertWire(r, '501');
     assert.equal(typeof r.json?.type, 'string', show(r));
-    assert.match(r.json.message, /ListClusters|listClusters/, show(r));
+    assert.match(r.json.message, /ListInvoices|listInvoices/, show(r));
   });
 
   it('the SDK sees the 501 as a ScalewayError with status 501', async () => {
-    const k8s = new K8Sv1.API(makeClient(server));
-    const e = await caught(() => k8s.listClusters({ region: 'fr-par' }));
+    const billing = new Billingv2beta1.API(makeClient(server));
+    const e = await caught(() => billing.listInvoices({}));
     assert.ok(e instanceof Errors.ScalewayError, `got ${e}`);
     assert.equal(e.status, 501);
-    assert.match(String(e.message), /ListClusters|listClusters/);
+    assert.match(String(e.message), /ListInvoices|listInvoices/);
   });
 
   for (const [path, arg] of [
@@ -219,7 +219,7 @@ describe('wire format', () => {
       ['405', await raw(server, 'PUT', P, { body: {} })],
       ['400', await raw(server, 'GET', `${P}?order_by=bogus`)],
       ['412', await raw(server, 'DELETE', `${P}/${server.creds.organizationId}`)],
-      ['501', await raw(server, 'GET', '/k8s/v1/regions/fr-par/clusters')],
+      ['501', await raw(server, 'GET', '/billing/v2beta1/invoices')],
       ['health', await raw(server, 'GET', '/_scwd/health', { token: null })],
     ];
     for (const [what, r] of samples) assertWire(r, what);

@@ -16,6 +16,7 @@ import { Blockv1alpha1 } from '@scaleway/sdk-block';
 import { Flexibleipv1alpha1 } from '@scaleway/sdk-flexibleip';
 import { Instancev1 } from '@scaleway/sdk-instance';
 import { Ipamv1 } from '@scaleway/sdk-ipam';
+import { K8Sv1 } from '@scaleway/sdk-k8s';
 import { Vpcv2 } from '@scaleway/sdk-vpc';
 import { Vpcgwv2 } from '@scaleway/sdk-vpcgw';
 
@@ -56,6 +57,7 @@ const OPERATIONS = [
   { name: 'baremetal.listServers(project_id)', action: 'read', resource: 'server', probe: ['GET', `/baremetal/v1/zones/${zone}/servers`], call: (c, p) => new Baremetalv1.API(c).listServers({ zone, projectId: p }) },
   { name: 'flexibleip.listFlexibleIPs(project_id)', action: 'read', resource: 'flexible-ip', probe: ['GET', `/flexible-ip/v1alpha1/zones/${zone}/fips`], call: (c, p) => new Flexibleipv1alpha1.API(c).listFlexibleIPs({ zone, projectId: p }) },
   { name: 'flexibleip.createFlexibleIP', action: 'write', resource: 'flexible-ip', probe: ['POST', `/flexible-ip/v1alpha1/zones/${zone}/fips`], call: (c, p) => new Flexibleipv1alpha1.API(c).createFlexibleIP({ zone, projectId: p, description: '', isIpv6: false }) },
+  { name: 'k8s.listClusters(project_id)', action: 'read', resource: 'cluster', probe: ['GET', '/k8s/v1/regions/fr-par/clusters'], call: (c, p) => new K8Sv1.API(c).listClusters({ region: 'fr-par', projectId: p }) },
 ];
 
 // --- expected outcome of every cell: [in project A, in project B] ----------------------------
@@ -85,6 +87,7 @@ const EXPECT = {
     'baremetal.listServers(project_id)': DENIED,
     'flexibleip.listFlexibleIPs(project_id)': DENIED,
     'flexibleip.createFlexibleIP': DENIED,
+    'k8s.listClusters(project_id)': DENIED,
   },
   // InstancesReadOnly + SSHKeysReadOnly + IPAMReadOnly on project A only.
   'application read-only on A': {
@@ -105,6 +108,7 @@ const EXPECT = {
     'baremetal.listServers(project_id)': DENIED,
     'flexibleip.listFlexibleIPs(project_id)': DENIED,
     'flexibleip.createFlexibleIP': DENIED,
+    'k8s.listClusters(project_id)': DENIED,
   },
   // Through its group: ProjectReadOnly on the organization + SSHKeysFullAccess and
   // BlockStorageReadOnly and VPCFullAccess on every project (organization-scoped rule).
@@ -126,6 +130,7 @@ const EXPECT = {
     'baremetal.listServers(project_id)': DENIED,
     'flexibleip.listFlexibleIPs(project_id)': DENIED,
     'flexibleip.createFlexibleIP': DENIED,
+    'k8s.listClusters(project_id)': DENIED,
   },
   'expired key': Object.fromEntries(OPERATIONS.map((o) => [o.name, ['expired', 'expired']])),
   'deleted key': Object.fromEntries(OPERATIONS.map((o) => [o.name, ['not_found', 'not_found']])),

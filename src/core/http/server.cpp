@@ -1,6 +1,9 @@
 #include "core/http/server.hpp"
 
 #include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -10,12 +13,16 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <type_traits>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -27,7 +34,9 @@ namespace scwd::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -95,6 +104,121 @@ class DescriptorReserve {
 };
 
 std::string_view to_sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+// The OpenSSL context of one certificate and key, or nullptr when the PEM texts do not hold a
+// matching pair.
+SSL_CTX* make_tls_context(const TlsCredentials& c) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (!ctx) return nullptr;
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  bool ok = false;
+  if (BIO* bio = BIO_new_mem_buf(c.cert_pem.data(), static_cast<int>(c.cert_pem.size()))) {
+    if (X509* leaf = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+      ok = SSL_CTX_use_certificate(ctx, leaf) == 1;
+      X509_free(leaf);
+      while (ok) {  // intermediates, if any
+        X509* extra = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+        if (!extra) break;
+        if (SSL_CTX_add0_chain_cert(ctx, extra) != 1) {
+          X509_free(extra);
+          ok = false;
+        }
+      }
+    }
+    BIO_free(bio);
+  }
+  if (ok) {
+    ok = false;
+    if (BIO* bio = BIO_new_mem_buf(c.key_pem.data(), static_cast<int>(c.key_pem.size()))) {
+      if (EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr)) {
+        ok = SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
+        EVP_PKEY_free(key);
+      }
+      BIO_free(bio);
+    }
+  }
+  ERR_clear_error();  // what failed is answered by the handshake's failure
+  if (!ok) {
+    SSL_CTX_free(ctx);
+    return nullptr;
+  }
+  return ctx;
+}
+
+// The handshake's certificate chosen by server name: the lookup runs at every handshake (so a
+// changed or removed certificate applies to the next connection); contexts built from the same
+// PEM texts are kept for reuse.
+class TlsContexts {
+ public:
+  explicit TlsContexts(TlsOptions options) : options_(std::move(options)) {
+    SSL_CTX* base = base_.native_handle();
+    SSL_CTX_set_min_proto_version(base, TLS1_2_VERSION);
+    SSL_CTX_set_tlsext_servername_callback(base, &TlsContexts::on_server_name);
+    SSL_CTX_set_tlsext_servername_arg(base, this);
+  }
+  ~TlsContexts() {
+    for (auto& [name, entry] : cache_) SSL_CTX_free(entry.ctx);
+  }
+  TlsContexts(const TlsContexts&) = delete;
+  TlsContexts& operator=(const TlsContexts&) = delete;
+  ssl::context& base() { return base_; }
+
+ private:
+  struct Entry {
+    TlsCredentials creds;
+    SSL_CTX* ctx = nullptr;
+  };
+  static constexpr std::size_t kMaxCached = 4096;
+
+  static int on_server_name(SSL* ssl, int* alert, void* arg) {
+    auto* self = static_cast<TlsContexts*>(arg);
+    const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    SSL_CTX* ctx = name ? self->context_for(name) : nullptr;
+    if (!ctx) {
+      *alert = SSL_AD_UNRECOGNIZED_NAME;
+      return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    SSL_set_SSL_CTX(ssl, ctx);  // takes its own reference
+    SSL_CTX_free(ctx);
+    return SSL_TLSEXT_ERR_OK;
+  }
+
+  // A context for `name` with one reference for the caller, or nullptr.
+  SSL_CTX* context_for(const std::string& name) {
+    std::optional<TlsCredentials> creds;
+    try {
+      creds = options_.lookup(name);
+    } catch (...) {
+      return nullptr;
+    }
+    if (!creds) return nullptr;
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(name);
+    if (it != cache_.end() && it->second.creds.cert_pem == creds->cert_pem &&
+        it->second.creds.key_pem == creds->key_pem) {
+      SSL_CTX_up_ref(it->second.ctx);
+      return it->second.ctx;
+    }
+    SSL_CTX* ctx = make_tls_context(*creds);
+    if (!ctx) return nullptr;
+    if (it != cache_.end()) {
+      SSL_CTX_free(it->second.ctx);
+      cache_.erase(it);
+    }
+    if (cache_.size() >= kMaxCached) {
+      for (auto& [n, e] : cache_) SSL_CTX_free(e.ctx);
+      cache_.clear();
+    }
+    cache_.emplace(name, Entry{std::move(*creds), ctx});
+    SSL_CTX_up_ref(ctx);
+    return ctx;
+  }
+
+  TlsOptions options_;
+  ssl::context base_{ssl::context::tls_server};
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> cache_;
+};
 
 // What a framing error Beast found while parsing means, for the 400 body; empty for the others.
 std::string_view framing_error(const beast::error_code& ec) {
@@ -166,6 +290,7 @@ struct Server::Impl {
   std::int64_t max_connections = 0;  // 0: none
   LimitNotice connection_limit_notice;
   LimitNotice descriptor_notice;
+  std::unique_ptr<TlsContexts> tls;  // set when serving HTTPS
 
   Staged safe_dispatch(Request& req) {
     try {
@@ -183,8 +308,9 @@ struct Server::Impl {
     }
   }
 
-  asio::awaitable<void> write(beast::tcp_stream& stream, const Request* req, Response res,
-                              bool keep_alive, std::chrono::steady_clock::time_point started) {
+  template <class Stream>
+  asio::awaitable<void> write(Stream& stream, const Request* req, Response res, bool keep_alive,
+                              std::chrono::steady_clock::time_point started) {
     bhttp::response<bhttp::string_body> out;
     out.result(static_cast<unsigned>(res.status));
     out.version(11);
@@ -195,7 +321,7 @@ struct Server::Impl {
     out.keep_alive(keep_alive);
     out.body() = std::move(res.body);
     out.prepare_payload();
-    stream.expires_after(opts.read_timeout);
+    beast::get_lowest_layer(stream).expires_after(opts.read_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
     (void)n;
     (void)ec;
@@ -209,7 +335,8 @@ struct Server::Impl {
 
   // Answers a transport-level error (413, 431, 400, 501), then closes without a reset. Nothing
   // after the failed request is read as a request: its framing may be what was wrong.
-  asio::awaitable<void> fail_and_close(beast::tcp_stream& stream, int status,
+  template <class Stream>
+  asio::awaitable<void> fail_and_close(Stream& stream, int status,
                                        const bhttp::request_parser<bhttp::string_body>& parser,
                                        std::chrono::steady_clock::time_point started,
                                        std::string_view detail) {
@@ -221,10 +348,9 @@ struct Server::Impl {
       parse_target(req.target, req.path, req.query);
     }
     co_await write(stream, &req, errors(status, req.request_id, detail), false, started);
-    beast::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    co_await end_sending(stream);
     // Drain what the client still sends for a moment so it reads our answer, not a reset.
-    stream.expires_after(std::chrono::milliseconds(500));
+    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(500));
     char sink[4096];
     for (int i = 0; i < 256; ++i) {
       auto [rec, n] =
@@ -233,25 +359,58 @@ struct Server::Impl {
     }
   }
 
+  // Ends the sending side of a connection (TLS: close_notify first, for a bounded time).
+  template <class Stream>
+  asio::awaitable<void> end_sending(Stream& stream) {
+    auto& lowest = beast::get_lowest_layer(stream);
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      lowest.expires_after(std::chrono::milliseconds(500));
+      auto [sec] = co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+      (void)sec;
+    }
+    beast::error_code ec;
+    lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
   asio::awaitable<void> session(Worker& w, tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
+    struct Release {
+      std::atomic<std::int64_t>& open;
+      ~Release() { --open; }
+    } release{open_connections};
+    if (!tls) {
+      beast::tcp_stream stream(std::move(socket));
+      co_await serve(w, stream);
+      co_return;
+    }
+    TlsStream stream(beast::tcp_stream(std::move(socket)), tls->base());
+    // The handshake is bounded like a request: a client that stalls in it is cut off.
+    beast::get_lowest_layer(stream).expires_after(opts.read_timeout);
+    auto [ec] = co_await stream.async_handshake(ssl::stream_base::server,
+                                                asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      beast::error_code cec;
+      beast::get_lowest_layer(stream).socket().close(cec);
+      co_return;
+    }
+    co_await serve(w, stream);
+  }
+
+  template <class Stream>
+  asio::awaitable<void> serve(Worker& w, Stream& stream) {
+    auto& lowest = beast::get_lowest_layer(stream);
     SessionState state;
-    state.stream = &stream;
+    state.stream = &lowest;
     w.sessions.insert(&state);
     struct Unregister {
       Worker& w;
       SessionState* s;
-      std::atomic<std::int64_t>& open;
-      ~Unregister() {
-        w.sessions.erase(s);
-        --open;
-      }
-    } unregister{w, &state, open_connections};
+      ~Unregister() { w.sessions.erase(s); }
+    } unregister{w, &state};
 
     std::string remote;
     {
       beast::error_code ec;
-      auto ep = stream.socket().remote_endpoint(ec);
+      auto ep = lowest.socket().remote_endpoint(ec);
       if (!ec) remote = ep.address().to_string();
     }
     beast::flat_buffer buffer;
@@ -264,7 +423,7 @@ struct Server::Impl {
       beast::error_code ec;
       if (buffer.size() == 0) {
         // Wait for the first byte of the next request as long as an idle connection may stay.
-        stream.expires_after(opts.idle_timeout);
+        lowest.expires_after(opts.idle_timeout);
         auto [ec0, n0] = co_await stream.async_read_some(buffer.prepare(4096),
                                                          asio::as_tuple(asio::use_awaitable));
         buffer.commit(n0);
@@ -278,7 +437,7 @@ struct Server::Impl {
       bool keep_alive = false;
       if (!ec) {
         // From the first byte on, the whole request must arrive within read_timeout.
-        stream.expires_after(opts.read_timeout);
+        lowest.expires_after(opts.read_timeout);
         auto [ec1, n1] = co_await bhttp::async_read_header(stream, buffer, parser,
                                                            asio::as_tuple(asio::use_awaitable));
         (void)n1;
@@ -356,8 +515,7 @@ struct Server::Impl {
       co_await write(stream, &req, std::move(res), keep_alive, started);
       if (!keep_alive) break;
     }
-    beast::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    co_await end_sending(stream);
   }
 
   // Hands a request to where writes are grouped and resumes once its writes are durable. The
@@ -477,7 +635,8 @@ struct Server::Impl {
     w.acceptor->open(ep.protocol());
     w.acceptor->set_option(asio::socket_base::reuse_address(true));
     int one = 1;
-    if (::setsockopt(w.acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+    if (opts.reuse_port &&
+        ::setsockopt(w.acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
       throw std::runtime_error("SO_REUSEPORT failed");
     w.acceptor->bind(ep);
     w.acceptor->listen(asio::socket_base::max_listen_connections);
@@ -519,6 +678,7 @@ void Server::start() {
   auto& im = *impl_;
   int n = im.opts.threads > 0 ? im.opts.threads
                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (!im.opts.reuse_port) n = 1;
   beast::error_code ec;
   auto addr = asio::ip::make_address(im.opts.host, ec);
   if (ec) throw std::runtime_error("bad listen address: " + im.opts.host);
@@ -536,6 +696,7 @@ void Server::start() {
   }
   im.port = port;
   im.running = n;
+  if (im.opts.tls) im.tls = std::make_unique<TlsContexts>(*im.opts.tls);
   im.max_connections = im.opts.max_connections;
   if (im.max_connections < 0) {
     // Leave descriptors to the store and the server, so that reaching the limit refuses new

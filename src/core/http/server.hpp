@@ -8,11 +8,27 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/http/message.hpp"
 
 namespace scwd::http {
+
+// The certificate (PEM, leaf first, then any intermediates) and private key (PEM) a TLS listener
+// presents for one server name.
+struct TlsCredentials {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
+// Serving HTTPS: the credentials are looked up by the server name the client sends (SNI) at
+// every handshake; nullopt, or a client that sends no name, fails the handshake. Called on I/O
+// threads, possibly several at once.
+struct TlsOptions {
+  std::function<std::optional<TlsCredentials>(std::string_view server_name)> lookup;
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -36,6 +52,12 @@ struct ServerOptions {
   // on the pool: its writes join a group commit and it is answered once that is durable. No
   // thread waits.
   bool group_requests = false;
+  // Each I/O thread's acceptor binds the port with SO_REUSEPORT, which lets another process of the
+  // same user bind it too and take part of the connections. False: one acceptor (one I/O
+  // thread) that owns the port, so a second server on it fails to start instead.
+  bool reuse_port = true;
+  // Set: every connection is TLS (HTTPS). Unset: plain HTTP.
+  std::optional<TlsOptions> tls;
 };
 
 // What dispatch made of a request on the I/O thread: the answer, or (for a request that writes)

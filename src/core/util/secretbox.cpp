@@ -51,6 +51,11 @@ std::optional<SecretBox> SecretBox::load_or_create(const std::filesystem::path& 
   SecretBox box;
   std::ifstream in(path);
   if (in) {
+    // A key an earlier run left readable by others is narrowed, like the store's files.
+    std::error_code ec;
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+        std::filesystem::perm_options::replace, ec);
     std::stringstream text;
     text << in.rdbuf();
     auto key = from_base64(text.str());
@@ -59,9 +64,6 @@ std::optional<SecretBox> SecretBox::load_or_create(const std::filesystem::path& 
       return std::nullopt;
     }
     box.key_ = *key;
-    // A key file left readable by others (by hand, or an older version) is narrowed.
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) ::chmod(path.c_str(), 0600);
     return box;
   }
   // Created readable by the owner only, never by others even for a moment; O_EXCL so that two

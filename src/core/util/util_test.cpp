@@ -274,9 +274,14 @@ TEST(SecretBox, KeyFileIsCreatedOnceAndReadBack) {
   EXPECT_EQ(std::filesystem::status(dir / "secrets.key").permissions() &
                 std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::permissions(dir / "secrets.key", std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
   auto again = SecretBox::load_or_create(dir / "secrets.key", error);
   ASSERT_TRUE(again) << error;
   EXPECT_EQ(again->open(first->seal("x")), "x");
+  EXPECT_EQ(std::filesystem::status(dir / "secrets.key").permissions() &
+                std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::filesystem::remove_all(dir);
 }
 

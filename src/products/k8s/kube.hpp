@@ -4,11 +4,13 @@
 // ClusterDirectory; the API server keeps its own objects (namespaces, ConfigMaps, Secrets).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/app/context.hpp"
 #include "core/store/store.hpp"
 #include "core/util/time.hpp"
 
@@ -27,15 +29,15 @@ ClusterPki make_cluster_pki(const std::vector<std::string>& hosts, Micros now);
 
 // A node as Kubernetes shows it (kubectl get nodes), read at one instant of the clock.
 struct KubeNode {
-  std::string name;         // the platform's node name, e.g. scw-mycluster-default-0a1b2c...
-  std::string pool_name;    // label k8s.scaleway.com/pool-name
-  std::string pool_id;      // label k8s.scaleway.com/pool
-  std::string node_type;    // label node.kubernetes.io/instance-type, e.g. "pro2_xxs"
-  std::string zone;         // label topology.kubernetes.io/zone, e.g. "fr-par-1"
-  std::string region;       // label topology.kubernetes.io/region
-  std::string provider_id;  // scaleway://instance/fr-par-1/<uuid>
-  std::string internal_ip;  // the node's address in the cluster's Private Network
-  std::string external_ip;  // empty when the pool has public IPs disabled
+  std::string name;             // the platform's node name, e.g. scw-mycluster-default-0a1b2c...
+  std::string pool_name;        // label k8s.scaleway.com/pool-name
+  std::string pool_id;          // label k8s.scaleway.com/pool
+  std::string node_type;        // label node.kubernetes.io/instance-type, e.g. "pro2_xxs"
+  std::string zone;             // label topology.kubernetes.io/zone, e.g. "fr-par-1"
+  std::string region;           // label topology.kubernetes.io/region
+  std::string provider_id;      // scaleway://instance/fr-par-1/<uuid>
+  std::string internal_ip;      // the node's address in the cluster's Private Network
+  std::string external_ip;      // empty when the pool has public IPs disabled
   std::string kubelet_version;  // "v1.34.6"
   bool ready = false;           // the control plane's node status is `ready`
   Micros created_at = 0;
@@ -63,6 +65,9 @@ class ClusterDirectory {
   // The cluster (not being deleted) with its nodes, or nullopt.
   virtual std::optional<KubeCluster> find(std::string_view cluster_id) const = 0;
 };
+
+// The control plane's view, reading through the store handlers see (settled on the clock).
+std::unique_ptr<ClusterDirectory> make_cluster_directory(app::Services& svc);
 
 // The path prefix of a cluster on the API server's listener: kubeconfigs name
 // `https://<k8s listen address><cluster_path(id)>` as the server, with

@@ -228,6 +228,45 @@ else
   fail "baremetal server wait after delete (exit $rc)"
 fi
 
+# --- Kubernetes Kapsule
+run k8s version list -o json
+expect "k8s version list: newest first with cilium" \
+  "len(d) >= 3 and 'cilium' in d[0]['available_cnis']"
+k8s_version=$(py "d[0]['name']" || true)
+run k8s cluster create name=cli-k8s version="$k8s_version" cni=cilium \
+  pools.0.name=default pools.0.node-type=DEV1-M pools.0.size=1 -w -o json
+expect "k8s cluster create -w: ready with its pool" \
+  "d['status'] == 'ready' and d['type'] == 'kapsule'"
+k8s_cluster=$(py "d['id']" || true)
+k8s_pn=$(py "d['private_network_id']" || true)
+run vpc private-network get "$k8s_pn" -o json
+expect "k8s cluster create: in the Private Network the CLI made for it" \
+  "'created-along-with-k8s-cluster' in d['tags']"
+run k8s pool list cluster-id="$k8s_cluster" -o json
+expect "k8s pool list: the default pool, ready" \
+  "[(p['name'], p['status'], p['node_type']) for p in d] == [('default', 'ready', 'dev1_m')]"
+k8s_pool=$(py "d[0]['id']" || true)
+run k8s node list cluster-id="$k8s_cluster" -o json
+expect "k8s node list: one node named after cluster and pool" \
+  "len(d) == 1 and d[0]['name'].startswith('scw-cli-k8s-default-')"
+run k8s kubeconfig get "$k8s_cluster"
+if [ "$rc" -eq 0 ] && grep -q "current-context: admin@cli-k8s" "$tmp/out" &&
+  grep -q "certificate-authority-data: " "$tmp/out"; then
+  pass "k8s kubeconfig get: a kubeconfig for admin@cli-k8s"
+else
+  fail "k8s kubeconfig get (exit $rc)"
+fi
+run k8s pool update "$k8s_pool" size=2 -w -o json
+expect "k8s pool update size=2 -w: ready with 2" "d['status'] == 'ready' and d['size'] == 2"
+run k8s node list cluster-id="$k8s_cluster" -o json
+expect "k8s node list: two nodes" "len(d) == 2"
+run k8s acl add cluster-id="$k8s_cluster" acls.0.ip=1.2.3.4/32 acls.0.description=office -o json
+expect "k8s acl add: the rule" "any(r.get('ip') == '1.2.3.4/32' for r in d['rules'])"
+run k8s cluster delete "$k8s_cluster" with-additional-resources=true -w
+if [ "$rc" -eq 0 ]; then pass "k8s cluster delete with-additional-resources -w"; else fail "k8s cluster delete (exit $rc)"; fi
+run k8s cluster get "$k8s_cluster"
+if [ "$rc" -ne 0 ]; then pass "k8s cluster get after delete: not found"; else fail "k8s cluster get after delete"; fi
+
 # --- Marketplace
 run marketplace image list -o json
 expect "marketplace image list has ubuntu_jammy" "any(i['label'] == 'ubuntu_jammy' for i in d)"

@@ -98,8 +98,8 @@ def start_server(extra_args: list[str] | None = None, lifecycle: str = "instant"
     data_dir = tempfile.mkdtemp(prefix="scwd-py-")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCW_", "SCWD_", "SCALEWAY_"))}
     store = ["--store", pg_store_for(data_dir)] if PG_URL else []
-    argv = [SCWD_BIN, "serve", "--listen", "127.0.0.1:0", "--data", data_dir,
-            "--lifecycle-speed", lifecycle, *store, *(extra_args or [])]
+    argv = [SCWD_BIN, "serve", "--listen", "127.0.0.1:0", "--k8s-listen", "127.0.0.1:0",
+            "--data", data_dir, "--lifecycle-speed", lifecycle, *store, *(extra_args or [])]
     log = open(os.path.join(data_dir, "scwd.log"), "w")  # noqa: SIM115
     proc = subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
     lines: list[str] = []

@@ -46,6 +46,7 @@ KINDS = {
     "baremetal server": (f"/baremetal/v1/{z}/servers", "servers", "page_size", None),
     "baremetal server private network": (f"/baremetal/v3/{z}/server-private-networks",
                                          "server_private_networks", "page_size", None),
+    "k8s cluster": (f"/k8s/v1/{r}/clusters", "clusters", "page_size", None),
     "flexible ip": (f"/flexible-ip/v1alpha1/{z}/fips", "flexible_ips", "page_size", None),
     "iam application": (f"/iam/v1alpha1/applications?organization_id={ORG}", "applications",
                         "page_size", None),

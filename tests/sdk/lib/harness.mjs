@@ -209,7 +209,19 @@ export async function startServer(opts = {}) {
     args.some((a) => a === '--store' || a.startsWith('--store=')) || opts.env?.SCWD_STORE !== undefined;
   const store = PG_URL && !storeChosen ? pgStoreFor(dataDir) : null;
 
-  const argv = ['serve', '--listen', '127.0.0.1:0', '--data', dataDir, ...(store ? ['--store', store] : []), ...args];
+  // The Kubernetes API server of Kapsule clusters on a free port too, so that servers started side
+  // by side never compete for the default one.
+  const k8sChosen = args.some((a) => a === '--k8s-listen' || a.startsWith('--k8s-listen='));
+  const argv = [
+    'serve',
+    '--listen',
+    '127.0.0.1:0',
+    '--data',
+    dataDir,
+    ...(store ? ['--store', store] : []),
+    ...(k8sChosen ? [] : ['--k8s-listen', '127.0.0.1:0']),
+    ...args,
+  ];
   // With opts.shell, the shell execs the server, which keeps its pid.
   const [file, fileArgs] = opts.shell
     ? ['/bin/sh', ['-c', `${opts.shell}; exec "$0" "$@"`, SCWD_BIN, ...argv]]

@@ -99,7 +99,7 @@ func run(m *testing.M, args ...string) int {
 		return 2
 	}
 	defer os.RemoveAll(data)
-	argv := []string{"serve", "--listen", "127.0.0.1:0", "--data", data, "--lifecycle-speed", "fast"}
+	argv := []string{"serve", "--listen", "127.0.0.1:0", "--k8s-listen", "127.0.0.1:0", "--data", data, "--lifecycle-speed", "fast"}
 	if pg != "" {
 		store, drop, err := pgStore(pg, data)
 		if err != nil {
