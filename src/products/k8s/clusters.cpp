@@ -45,10 +45,6 @@ std::string base64(std::string_view bin) {
   return out;
 }
 
-ApiError constraint(std::string field, std::string help) {
-  return ApiError::invalid_argument(std::move(field), ArgReason::kConstraint, std::move(help));
-}
-
 // "10m", "300s", "1h30m", "1.5s": a duration as the API's autoscaler settings take it.
 bool is_duration(std::string_view d) {
   if (d.empty()) return false;
@@ -352,26 +348,12 @@ Result<Response> delete_cluster(const resource::Spec& spec, Context& ctx) {
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto c = resource::load(ctx, tx, spec, true);
     if (!c) return api::fail(c.error());
-    if (c->state == "deleting")
-      return api::fail(ApiError::transient_state("cluster", c->id, c->state));
+    if (auto e = start_deleting(ctx, *c, "cluster", kClusterDelete)) return api::fail(*e);
     c->body["_delete_additional"] = extra.value_or(false);
-    ctx.svc.lifecycle.start(
-        *c, ctx.now(),
-        {{"deleting", 0, ""}, {std::string(lifecycle::kDeleted), kClusterDelete, ""}});
-    c->updated_at = ctx.now();
     // Its pools and nodes go with it.
-    for (auto& p : pools_of(tx, c->id)) {
-      lifecycle::Engine::cancel(p);
-      p.state = "deleting";
-      p.updated_at = ctx.now();
-      tx.update(p);
-      for (auto& n : nodes_of(tx, p.id)) {
-        lifecycle::Engine::cancel(n);
-        n.state = "deleting";
-        n.updated_at = ctx.now();
-        tx.update(n);
-      }
-    }
+    auto pools = pools_of(tx, c->id);
+    for (auto& p : pools) mark_deleting(ctx, tx, nodes_of(tx, p.id));
+    mark_deleting(ctx, tx, std::move(pools));
     tx.update(*c);
     return Response::json(200, resource::answer(ctx, tx, spec, *c));
   });
@@ -656,16 +638,7 @@ std::shared_ptr<const resource::Spec> cluster_spec() {
       resource::named(kClusterKind, "cluster", kClusters, kClusterPerm.read, kClusterPerm.write);
   s.render = [](const resource::View&, const store::Record& r) { return render_cluster(r); };
   s.bad_id = resource::BadId::kNotFound;
-  s.orders = {{"created_at_asc", Column::kCreatedAt, false},
-              {"created_at_desc", Column::kCreatedAt, true},
-              {"updated_at_asc", Column::kUpdatedAt, false},
-              {"updated_at_desc", Column::kUpdatedAt, true},
-              {"name_asc", Column::kName, false},
-              {"name_desc", Column::kName, true},
-              {"status_asc", Column::kState, false},
-              {"status_desc", Column::kState, true},
-              {"version_asc", Column::kBody, false, "version"},
-              {"version_desc", Column::kBody, true, "version"}};
+  s.orders = list_orders();
   s.filters = {resource::custom("status", status_filter), resource::custom("type", type_filter),
                resource::uuids("private_network_id", Column::kBody, "private_network_id"),
                resource::body_eq("version")};

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "core/lifecycle/lifecycle.hpp"
+#include "core/paging/paging.hpp"
 #include "core/resource/resource.hpp"
 #include "products/prelude.hpp"
 
@@ -55,6 +56,21 @@ inline ApiError cluster_not_found(std::string_view id) {
   return ApiError::not_found("cluster", id);
 }
 inline ApiError pool_not_found(std::string_view id) { return ApiError::not_found("pool", id); }
+
+inline ApiError constraint(std::string field, std::string help) {
+  return ApiError::invalid_argument(std::move(field), ArgReason::kConstraint, std::move(help));
+}
+
+// The orders clusters and pools are listed in (nodes sort `version_*` by creation).
+const std::vector<paging::OrderChoice>& list_orders();
+
+// Starts deleting a record (the caller writes it): `deleting`, gone `after` later, when its kind's
+// hook removes what it holds; transient_state naming `resource` when it is already going.
+std::optional<ApiError> start_deleting(Context& ctx, store::Record& r, std::string_view resource,
+                                       Micros after);
+// What goes with a record being deleted: `deleting` at once, its own plans dropped (the
+// record's hook removes them), written.
+void mark_deleting(Context& ctx, store::Tx& tx, std::vector<store::Record> records);
 
 bool multicloud(const store::Record& cluster);
 // What a cluster settles to when nothing is happening to it: pool_required for a kapsule

@@ -26,10 +26,6 @@ const std::string kClusterPools = kRegionBase + "/clusters/{cluster_id}/pools";
 const std::string kNodes = kRegionBase + "/nodes";
 const std::string kClusterNodes = kRegionBase + "/clusters/{cluster_id}/nodes";
 
-ApiError constraint(std::string field, std::string help) {
-  return ApiError::invalid_argument(std::move(field), ArgReason::kConstraint, std::move(help));
-}
-
 std::string random_hex(std::size_t n) {
   std::string id = new_uuid();
   std::erase(id, '-');
@@ -123,16 +119,7 @@ std::optional<ApiError> check_kubelet_args(const json::object& args, std::string
 Result<Response> list_pools(Context& ctx) {
   auto page = paging::read(ctx.req, "page_size", 20);
   if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true},
-                                       {"updated_at_asc", Column::kUpdatedAt, false},
-                                       {"updated_at_desc", Column::kUpdatedAt, true},
-                                       {"name_asc", Column::kName, false},
-                                       {"name_desc", Column::kName, true},
-                                       {"status_asc", Column::kState, false},
-                                       {"status_desc", Column::kState, true},
-                                       {"version_asc", Column::kBody, false, "version"},
-                                       {"version_desc", Column::kBody, true, "version"}});
+  auto order = paging::order(ctx.req, list_orders());
   if (!order) return api::fail(order.error());
   auto tx = ctx.store().begin(store::TxMode::kRead);
   auto cid = to_lower(ctx.param("cluster_id"));
@@ -188,9 +175,7 @@ std::optional<ApiError> scale(Context& ctx, store::Tx& tx, store::Record& p, std
             [](auto& a, auto& b) { return a.created_at > b.created_at; });
   for (std::int64_t i = 0; i < have - size; ++i) {
     auto& n = nodes[static_cast<std::size_t>(i)];
-    ctx.svc.lifecycle.start(
-        n, ctx.now(), {{"deleting", 0, ""}, {std::string(lifecycle::kDeleted), kNodeDelete, ""}});
-    n.updated_at = ctx.now();
+    start_deleting(ctx, n, "node", kNodeDelete);  // a live node: not going yet
     tx.update(n);
   }
   ctx.svc.lifecycle.start(p, ctx.now(), {{"scaling", 0, ""}, {"ready", kPoolScaleDown, ""}});
@@ -279,18 +264,9 @@ Result<Response> delete_pool(const resource::Spec& spec, Context& ctx) {
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto p = resource::load(ctx, tx, spec, true);
     if (!p) return api::fail(p.error());
-    if (p->state == "deleting")
-      return api::fail(ApiError::transient_state("pool", p->id, p->state));
-    ctx.svc.lifecycle.start(
-        *p, ctx.now(), {{"deleting", 0, ""}, {std::string(lifecycle::kDeleted), kPoolDelete, ""}});
-    p->updated_at = ctx.now();
+    if (auto e = start_deleting(ctx, *p, "pool", kPoolDelete)) return api::fail(*e);
     tx.update(*p);
-    for (auto& n : nodes_of(tx, p->id)) {
-      lifecycle::Engine::cancel(n);
-      n.state = "deleting";
-      n.updated_at = ctx.now();
-      tx.update(n);
-    }
+    mark_deleting(ctx, tx, nodes_of(tx, p->id));
     return Response::json(200, render_pool(*p));
   });
 }
@@ -356,11 +332,7 @@ Result<Response> delete_node(const resource::Spec& spec, Context& ctx) {
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto n = resource::load(ctx, tx, spec, true);
     if (!n) return api::fail(n.error());
-    if (n->state == "deleting")
-      return api::fail(ApiError::transient_state("node", n->id, n->state));
-    ctx.svc.lifecycle.start(
-        *n, ctx.now(), {{"deleting", 0, ""}, {std::string(lifecycle::kDeleted), kNodeDelete, ""}});
-    n->updated_at = ctx.now();
+    if (auto e = start_deleting(ctx, *n, "node", kNodeDelete)) return api::fail(*e);
     tx.update(*n);
     auto p = tx.get(kPoolKind, n->parent_id);
     auto c = p ? tx.get(kClusterKind, p->parent_id) : std::nullopt;
@@ -421,6 +393,39 @@ std::vector<store::Record> nodes_of(store::Tx& tx, std::string_view pool_id) {
   q.order = {{Column::kCreatedAt, false}};
   q.with_total = false;
   return tx.list(q).items;
+}
+
+const std::vector<paging::OrderChoice>& list_orders() {
+  static const std::vector<paging::OrderChoice> orders = {
+      {"created_at_asc", Column::kCreatedAt, false},
+      {"created_at_desc", Column::kCreatedAt, true},
+      {"updated_at_asc", Column::kUpdatedAt, false},
+      {"updated_at_desc", Column::kUpdatedAt, true},
+      {"name_asc", Column::kName, false},
+      {"name_desc", Column::kName, true},
+      {"status_asc", Column::kState, false},
+      {"status_desc", Column::kState, true},
+      {"version_asc", Column::kBody, false, "version"},
+      {"version_desc", Column::kBody, true, "version"}};
+  return orders;
+}
+
+std::optional<ApiError> start_deleting(Context& ctx, store::Record& r, std::string_view resource,
+                                       Micros after) {
+  if (r.state == "deleting") return ApiError::transient_state(resource, r.id, r.state);
+  ctx.svc.lifecycle.start(r, ctx.now(),
+                          {{"deleting", 0, ""}, {std::string(lifecycle::kDeleted), after, ""}});
+  r.updated_at = ctx.now();
+  return std::nullopt;
+}
+
+void mark_deleting(Context& ctx, store::Tx& tx, std::vector<store::Record> records) {
+  for (auto& r : records) {
+    lifecycle::Engine::cancel(r);
+    r.state = "deleting";
+    r.updated_at = ctx.now();
+    tx.update(r);
+  }
 }
 
 std::optional<ApiError> fill_pool(Context& ctx, store::Tx& tx, const store::Record& cluster,
