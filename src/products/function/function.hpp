@@ -38,7 +38,10 @@ class Functions {
   std::optional<http::Staged> serve_code(http::Request& req);
   std::optional<http::Staged> serve_function(http::Request& req);
 
-  Runner& runner() { return *runner_; }
+  // Starts the cron clock and the runner at the first request (a server that never serves,
+  // such as `scwd routes`, starts neither).
+  void start();
+  Runner& runner();
 
  private:
   std::filesystem::path archive_path(std::string_view function_id) const;
@@ -58,6 +61,7 @@ class Functions {
 
   app::Services* svc_;
   std::filesystem::path data_;
+  std::once_flag started_;
   std::unique_ptr<Runner> runner_;
   std::mutex hosts_mu_;
   std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> unknown_hosts_;

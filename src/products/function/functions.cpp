@@ -388,7 +388,7 @@ void Functions::register_functions(app::Registry& reg) {
           r.body.erase("deploy_error");
         } else if (s.state == lifecycle::kDeleted) {
           remove_app_children(tx, F(), r.id);
-          runner_->stop(r.id);
+          if (runner_) runner_->stop(r.id);
           std::error_code ec;
           std::filesystem::remove(archive_path(r.id), ec);
           std::filesystem::remove_all(deployed_path(r.id, "x").parent_path(), ec);

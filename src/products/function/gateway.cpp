@@ -114,8 +114,18 @@ Response message(int status, std::string text) {
 }  // namespace
 
 Functions::Functions(app::Services& svc, std::filesystem::path data)
-    : svc_(&svc), data_(std::move(data)), runner_(std::make_unique<Runner>(data_ / "run")) {
-  cron_ = std::thread([this] { cron_loop(); });
+    : svc_(&svc), data_(std::move(data)) {}
+
+void Functions::start() {
+  std::call_once(started_, [this] {
+    runner_ = std::make_unique<Runner>(data_ / "run");
+    cron_ = std::thread([this] { cron_loop(); });
+  });
+}
+
+Runner& Functions::runner() {
+  start();
+  return *runner_;
 }
 
 Functions::~Functions() {
@@ -187,7 +197,7 @@ std::optional<http::Staged> Functions::serve_function(http::Request& req) {
   auto event = http_event(req, path);
   json::object context{
       {"memoryLimitInMb", d->memory_mb}, {"functionName", f->name}, {"functionVersion", ""}};
-  auto* runner = runner_.get();
+  auto* runner = &this->runner();
   http::Staged st;
   st.response = message(500, "not run");
   st.submit = [runner, d = *d, event, context,
@@ -230,7 +240,7 @@ void Functions::cron_loop() {
           next = at;
       }
     } catch (const std::exception& e) {
-      spdlog::warn("function crons: {}", e.what());
+      if (!stopping_) spdlog::debug("function crons: {}", e.what());
       continue;
     }
     watermark = next ? next : now + 60 * kSecond;
@@ -248,7 +258,7 @@ void Functions::cron_loop() {
           return true;
         });
       } catch (const std::exception& e) {
-        spdlog::warn("function cron {}: {}", c.id, e.what());
+        spdlog::debug("function cron {}: {}", c.id, e.what());
       }
       if (!claimed) continue;
       watermark = 0;
@@ -275,7 +285,7 @@ void Functions::cron_loop() {
                          {"isBase64Encoded", false}};
       json::object context{
           {"memoryLimitInMb", d->memory_mb}, {"functionName", f->name}, {"functionVersion", ""}};
-      runner_->invoke(*d, std::move(event), std::move(context), "cron-" + c.id, "cron",
+      runner().invoke(*d, std::move(event), std::move(context), "cron-" + c.id, "cron",
                       [](Outcome) {});
     }
   }
@@ -293,7 +303,7 @@ void Functions::register_gateway(app::Registry& reg) {
                        !ctx.principal.instance_operator))
               return api::fail(missing("Function"));
             json::array out;
-            for (auto& l : runner_->logs(f->id))
+            for (auto& l : runner().logs(f->id))
               out.push_back(json::object{{"request_id", l.request_id},
                                          {"at", format_time(l.at)},
                                          {"status", l.status},

@@ -27,6 +27,7 @@ class FunctionsModule final : public app::Module {
     functions_->register_gateway(r);
     auto* fns = functions_.get();
     app::host_dispatch(svc).add(this, [fns](http::Request& req) -> std::optional<http::Staged> {
+      fns->start();
       if (auto s = fns->serve_code(req)) return s;
       return fns->serve_function(req);
     });

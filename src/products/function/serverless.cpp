@@ -159,7 +159,6 @@ std::optional<ApiError> create_namespace(Context& ctx, store::Tx&, store::Record
   return std::nullopt;
 }
 
-
 std::optional<ApiError> update_namespace(Context& ctx, store::Tx&, store::Record& r) {
   if (r.state == "deleting") return ApiError::transient_state("namespace", r.id, r.state);
   if (auto* env = ctx.body.if_contains("environment_variables"); env && !env->is_null()) {
