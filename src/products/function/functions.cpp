@@ -7,10 +7,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/codec/enum_extras.hpp"
 #include "core/codec/validate.hpp"
 #include "core/paging/paging.hpp"
 #include "core/resource/named.hpp"
 #include "core/resource/records.hpp"
+#include "core/sdk/catalog.hpp"
 #include "core/util/crypto.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
@@ -40,7 +42,7 @@ struct RuntimeInfo {
   std::string_view name, language, version, handler, extension;
 };
 
-// The runtimes the pinned SDK names, in its order of languages.
+// The runtimes the pinned SDK names, and those newer clients name (the platform takes them).
 const std::vector<RuntimeInfo>& runtime_table() {
   static const std::vector<RuntimeInfo> kTable = [] {
     std::vector<RuntimeInfo> t;
@@ -54,7 +56,8 @@ const std::vector<RuntimeInfo>& runtime_table() {
                         {"node10", "10"},
                         {"node8", "8"}})
       t.push_back({n, "Node", v, "handler.handle", "js"});
-    for (auto [n, v] : {std::pair{"python313", "3.13"},
+    for (auto [n, v] : {std::pair{"python314", "3.14"},
+                        {"python313", "3.13"},
                         {"python312", "3.12"},
                         {"python311", "3.11"},
                         {"python310", "3.10"},
@@ -64,7 +67,9 @@ const std::vector<RuntimeInfo>& runtime_table() {
                         {"python3", ""},
                         {"python", "2.7"}})
       t.push_back({n, "Python", v, "handler.handle", "py"});
-    for (auto [n, v] : {std::pair{"go124", "1.24"},
+    for (auto [n, v] : {std::pair{"go126", "1.26"},
+                        {"go125", "1.25"},
+                        {"go124", "1.24"},
                         {"go123", "1.23"},
                         {"go122", "1.22"},
                         {"go121", "1.21"},
@@ -78,9 +83,13 @@ const std::vector<RuntimeInfo>& runtime_table() {
           {n, "Go", v,
            std::string_view(n) == "golang" || std::string_view(n) == "go113" ? "." : "Handle",
            "go"});
-    for (auto [n, v] : {std::pair{"rust185", "1.85"}, {"rust179", "1.79"}, {"rust165", "1.65"}})
+    for (auto [n, v] : {std::pair{"rust196", "1.96"},
+                        {"rust185", "1.85"},
+                        {"rust179", "1.79"},
+                        {"rust165", "1.65"}})
       t.push_back({n, "Rust", v, "handle", "rs"});
-    for (auto [n, v] : {std::pair{"php84", "8.4"}, {"php83", "8.3"}, {"php82", "8.2"}})
+    for (auto [n, v] :
+         {std::pair{"php85", "8.5"}, {"php84", "8.4"}, {"php83", "8.3"}, {"php82", "8.2"}})
       t.push_back({n, "PHP", v, "handler.handle", "php"});
     return t;
   }();
@@ -372,7 +381,19 @@ std::optional<Deployment> Functions::deployment(const store::Record& f,
   return d;
 }
 
+// Runtimes newer than the pinned SDK: accepted wherever the SDK's runtime enum is validated.
+void allow_newer_runtimes() {
+  for (auto& op : sdk::operations()) {
+    if (op.name != "createFunction") continue;
+    for (auto& field : op.body)
+      if (field.name == "runtime")
+        codec::allow_enum_values(field.enum_values, {"node24", "node26", "go125", "go126", "php85",
+                                                     "python314", "rust196"});
+  }
+}
+
 void Functions::register_functions(app::Registry& reg) {
+  allow_newer_runtimes();
   auto& f = F();
   svc_->lifecycle.on_enter(
       f.app_kind(), [this](store::Tx& tx, store::Record& r, const lifecycle::Step& s, Micros at) {
