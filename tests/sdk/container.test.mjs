@@ -74,6 +74,8 @@ describe('containers', () => {
     assert.equal(c.registryImage, `${ns.registryEndpoint}/${name}:latest`);
     assert.match(c.domainName, new RegExp(`-${name}\\.functions\\.fnc\\.fr-par\\.scw\\.cloud$`));
 
+    const badPort = await raw(server, 'PATCH', `${R}/containers/${c.id}`, { body: { port: 70000 } });
+    assert.equal(badPort.status, 400, show(badPort));
     const updated = await api.updateContainer({
       containerId: c.id,
       registryImage: 'rg.fr-par.scw.cloud/other/app:1.0',
@@ -91,9 +93,9 @@ describe('containers', () => {
     assert.equal(updated.healthCheck.tcp, undefined);
     assert.equal(updated.scalingOption.cpuUsageThreshold, 70);
     assert.equal(updated.scalingOption.concurrentRequestsThreshold, undefined);
-    const badPort = await raw(server, 'PATCH', `${R}/containers/${c.id}`, { body: { port: 70000 } });
-    assert.equal(badPort.status, 400, show(badPort));
 
+    assert.equal(updated.status, 'pending', 'an update deploys again');
+    await advance(60);
     const pending = await api.deployContainer({ containerId: c.id });
     assert.equal(pending.status, 'pending');
     const waiting = api.waitForContainer({ containerId: c.id }, WAIT);

@@ -214,7 +214,11 @@ describe('functions', () => {
     const up = await api.updateFunction({ functionId: fn.id, memoryLimit: 1024, timeout: '60s', maxScale: 3 });
     assert.equal(up.cpuLimit, 560);
     assert.equal(up.timeout, '60s');
-    assert.equal(up.status, 'created', 'a function never deployed waits for a deploy');
+    assert.equal(up.status, 'pending', 'an update deploys again');
+    await advance(5);
+    const failed = await api.getFunction({ functionId: fn.id });
+    assert.equal(failed.status, 'error', 'with no code uploaded');
+    assert.match(failed.errorMessage, /no code was uploaded/);
     const bad = await raw(server, 'PATCH', `${R}/functions/${fn.id}`, { body: { memory_limit: 300 } });
     assert.equal(bad.status, 400, show(bad));
     const { functions } = await api.listFunctions({ namespaceId: ns.id });

@@ -167,7 +167,7 @@ std::optional<ApiError> apply_settings(Context& ctx, store::Record& r) {
   auto http_option = b.str("http_option");
   auto sandbox = b.str("sandbox");
   auto storage = b.integer("local_storage_limit");
-  auto pn = b.uuid("private_network_id");
+  auto pn = b.str("private_network_id");
   if (auto e = b.error()) return e;
   auto& body = r.body;
   if (auto e = function::check_env(ctx.body.if_contains("environment_variables"),
@@ -218,7 +218,10 @@ std::optional<ApiError> apply_settings(Context& ctx, store::Record& r) {
   if (is_set(http_option, "unknown_http_option")) body["http_option"] = *http_option;
   if (is_set(sandbox, "unknown_sandbox")) body["sandbox"] = *sandbox;
   if (storage && *storage != 0) body["local_storage_limit"] = *storage;
-  if (pn) body["private_network_id"] = *pn;
+  // An empty id detaches the function from its Private Network.
+  if (pn && !pn->empty() && !is_uuid(*pn))
+    return ApiError::invalid_argument("private_network_id", ArgReason::kFormat, "invalid UUID");
+  if (pn) body["private_network_id"] = to_lower(*pn);
   if (auto e = read_scaling(ctx.body, body)) return e;
   if (auto e = read_health(ctx.body, body)) return e;
   if (auto e = read_strings(ctx.body, "command", body)) return e;
@@ -376,7 +379,7 @@ class ContainersModule final : public app::Module {
       if (r.state == "deleting" || r.state == "pending")
         return ApiError::transient_state("container", r.id, r.state);
       if (auto e = apply_settings(ctx, r)) return e;
-      if (bool_of(ctx.body, "redeploy") || r.state != "created") start_deploy(ctx, r);
+      start_deploy(ctx, r);
       return std::nullopt;
     };
     s.patch = {{"tags", resource::PatchField::As::kTags}};

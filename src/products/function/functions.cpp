@@ -46,7 +46,9 @@ struct RuntimeInfo {
 const std::vector<RuntimeInfo>& runtime_table() {
   static const std::vector<RuntimeInfo> kTable = [] {
     std::vector<RuntimeInfo> t;
-    for (auto [n, v] : {std::pair{"node22", "22"},
+    for (auto [n, v] : {std::pair{"node26", "26"},
+                        {"node24", "24"},
+                        {"node22", "22"},
                         {"node20", "20"},
                         {"node19", "19"},
                         {"node18", "18"},
@@ -190,7 +192,7 @@ std::optional<ApiError> apply_settings(Context& ctx, store::Record& r, bool crea
   auto description = b.str("description");
   auto http_option = b.str("http_option");
   auto sandbox = b.str("sandbox");
-  auto pn = b.uuid("private_network_id");
+  auto pn = b.str("private_network_id");
   if (auto e = b.error()) return e;
   auto& body = r.body;
   if (auto e = check_env(ctx.body.if_contains("environment_variables"), "environment_variables"))
@@ -234,7 +236,10 @@ std::optional<ApiError> apply_settings(Context& ctx, store::Record& r, bool crea
   if (description) body["description"] = *description;
   if (is_set(http_option, "unknown_http_option")) body["http_option"] = *http_option;
   if (is_set(sandbox, "unknown_sandbox")) body["sandbox"] = *sandbox;
-  if (pn) body["private_network_id"] = *pn;
+  // An empty id detaches the function from its Private Network.
+  if (pn && !pn->empty() && !is_uuid(*pn))
+    return ApiError::invalid_argument("private_network_id", ArgReason::kFormat, "invalid UUID");
+  if (pn) body["private_network_id"] = to_lower(*pn);
   if (auto* tags = ctx.body.if_contains("tags"); tags && tags->is_array()) {
     r.tags.clear();
     for (auto& t : tags->as_array())
@@ -478,10 +483,9 @@ void Functions::register_functions(app::Registry& reg) {
     if (r.state == "deleting" || r.state == "pending")
       return ApiError::transient_state("function", r.id, r.state);
     if (auto e = apply_settings(ctx, r, false)) return e;
-    // A deployed function is redeployed with its new settings; one never deployed waits for
-    // a deploy unless the update asks for one.
-    bool redeploy = bool_of(ctx.body, "redeploy");
-    if (redeploy || r.state != "created") start_deploy(ctx, r);
+    // Any update deploys the function again with its settings, as the platform does (one
+    // never given code ends in error).
+    start_deploy(ctx, r);
     return std::nullopt;
   };
   s.patch = {{"tags", resource::PatchField::As::kTags}};
