@@ -15,6 +15,7 @@
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "core/util/time.hpp"
+#include "products/container/container.hpp"
 #include "products/function/model.hpp"
 
 namespace scwd::products::container {
@@ -291,6 +292,40 @@ class Hosts {
   std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> unknown_;
 };
 
+}  // namespace
+
+json::object default_container(const store::Record& ns, std::string_view name) {
+  auto registry = "rg." + ns.locality + ".scw.cloud/funcscw" + str_of(ns.body, "slug");
+  return {{"namespace_id", ns.id},
+          {"environment_variables", json::object{}},
+          {"secrets", json::array{}},
+          {"min_scale", 0},
+          {"max_scale", 5},
+          {"memory_limit", 2048},
+          {"cpu_limit", 1000},
+          {"timeout", 300 * kSecond},
+          {"privacy", "public"},
+          {"description", ""},
+          {"registry_image", registry + "/" + std::string(name) + ":latest"},
+          {"max_concurrency", 50},
+          {"protocol", "http1"},
+          {"port", 8080},
+          {"http_option", "enabled"},
+          {"sandbox", "v2"},
+          {"local_storage_limit", 1000},
+          {"scaling_option", json::object{{"concurrent_requests_threshold", 50}}},
+          {"health_check",
+           json::object{{"failure_threshold", 30}, {"interval", "10s"}, {"tcp", json::object{}}}},
+          {"error_message", ""},
+          {"ready_at", 0},
+          {"private_network_id", ""},
+          {"command", json::array{}},
+          {"args", json::array{}},
+          {"domain_name", function::app_domain(ns, std::string(name))}};
+}
+
+namespace {
+
 class ContainersModule final : public app::Module {
  public:
   std::string_view name() const override { return "container"; }
@@ -337,34 +372,7 @@ class ContainersModule final : public app::Module {
       r.name = *name;
       if (r.name.empty()) return constraint("name", "name is required");
       r.parent_id = ns->id;
-      auto registry = "rg." + ns->locality + ".scw.cloud/funcscw" + str_of(ns->body, "slug");
-      r.body = {
-          {"namespace_id", ns->id},
-          {"environment_variables", json::object{}},
-          {"secrets", json::array{}},
-          {"min_scale", 0},
-          {"max_scale", 5},
-          {"memory_limit", 2048},
-          {"cpu_limit", 1000},
-          {"timeout", 300 * kSecond},
-          {"privacy", "public"},
-          {"description", ""},
-          {"registry_image", registry + "/" + r.name + ":latest"},
-          {"max_concurrency", 50},
-          {"protocol", "http1"},
-          {"port", 8080},
-          {"http_option", "enabled"},
-          {"sandbox", "v2"},
-          {"local_storage_limit", 1000},
-          {"scaling_option", json::object{{"concurrent_requests_threshold", 50}}},
-          {"health_check",
-           json::object{{"failure_threshold", 30}, {"interval", "10s"}, {"tcp", json::object{}}}},
-          {"error_message", ""},
-          {"ready_at", 0},
-          {"private_network_id", ""},
-          {"command", json::array{}},
-          {"args", json::array{}},
-          {"domain_name", function::app_domain(*ns, r.name)}};
+      r.body = default_container(*ns, r.name);
       if (auto e = apply_settings(ctx, r)) return e;
       auto host = str_of(r.body, "domain_name");
       if (tx.get_by_key(F().app_kind(), "host:" + host))
@@ -395,6 +403,7 @@ class ContainersModule final : public app::Module {
     resource::add_resource(reg, spec);
     reg.add("DELETE", f.base + "/containers/{container_id}", f.write("container"),
             [spec](Context& ctx) { return function::delete_with_status(*spec, ctx, kDelete); });
+    register_v1(reg);
     hosts_ = std::make_unique<Hosts>(svc);
     auto* hosts = hosts_.get();
     app::host_dispatch(svc).add(this, [hosts](http::Request& req) { return hosts->serve(req); });
