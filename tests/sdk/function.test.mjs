@@ -12,6 +12,7 @@ import Fastify from 'fastify';
 import urlData from '@fastify/url-data';
 import { emulateCoreProcess } from '@scaleway/serverless-functions/framework/dist/framework/local/serving.js';
 import { Functionv1beta1 } from '@scaleway/sdk-function';
+import { Iamv1alpha1 } from '@scaleway/sdk-iam';
 
 import { UUID_RE, advanceClock, caught, makeClient, raw, rawHttp, show, sleep, startServer, tag } from './lib/harness.mjs';
 import { makeZip } from './lib/zip.mjs';
@@ -381,6 +382,13 @@ export async function handle(event) {
     const wrong = await call(fn, '/', { headers: { 'X-Auth-Token': 'not-a-token' } });
     assert.equal(wrong.status, 403);
 
+    // An API key whose bearer may write Functions in the project (here the Owner's) invokes it too;
+    // an unknown key does not.
+    const owner = await call(fn, '/', { headers: { 'X-Auth-Token': server.creds.secretKey } });
+    assert.equal(owner.status, 201, owner.text);
+    const unknown = await call(fn, '/', { headers: { 'X-Auth-Token': '00000000-0000-4000-8000-000000000000' } });
+    assert.equal(unknown.status, 403);
+
     const token = await api.createToken({ functionId: fn.id, description: 'ci' });
     assert.equal(token.status, 'creating');
     assert.ok(token.token.length >= 32);
@@ -495,6 +503,29 @@ export async function handle(event) {
     assert.equal((await api.deleteTrigger({ triggerId: sqs.id })).status, 'deleting');
     await advance(30);
     assert.deepEqual((await raw(server, 'GET', `${R}/triggers/${sqs.id}`)).json, { message: 'trigger does not exist' });
+  });
+});
+
+describe('private functions and IAM', () => {
+  it('lets a member invoke a private function only with write access to Functions in its project', async () => {
+    const ns = await readyNamespace();
+    const fn = await api.createFunction({ namespaceId: ns.id, name: `iam-${tag()}`, runtime: 'node22', privacy: 'private' });
+    await deploy(fn, makeZip({ 'handler.js': NODE_HANDLER }));
+    const iam = new Iamv1alpha1.API(makeClient(server));
+    const app = await iam.createApplication({ name: `fn-${tag()}`, description: '' });
+    const key = await iam.createAPIKey({ applicationId: app.id, description: '' });
+    assert.equal((await call(fn, '/', { headers: { 'X-Auth-Token': key.secretKey } })).status, 403);
+    await iam.createPolicy({
+      name: `fn-${tag()}`, description: '', applicationId: app.id,
+      rules: [{ permissionSetNames: ['FunctionsReadOnly'], projectIds: [server.creds.projectId], condition: '' }],
+    });
+    assert.equal((await call(fn, '/', { headers: { 'X-Auth-Token': key.secretKey } })).status, 403, 'read-only is not enough');
+    await iam.createPolicy({
+      name: `fn-${tag()}`, description: '', applicationId: app.id,
+      rules: [{ permissionSetNames: ['FunctionsFullAccess'], projectIds: [server.creds.projectId], condition: '' }],
+    });
+    const ok = await call(fn, '/', { headers: { 'X-Auth-Token': key.secretKey } });
+    assert.equal(ok.status, 201, ok.text);
   });
 });
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "core/auth/auth.hpp"
 #include "core/http/server.hpp"
 #include "products/function/model.hpp"
 #include "products/function/runner.hpp"
@@ -57,10 +58,15 @@ class Functions {
   std::optional<Deployment> deployment(const store::Record& f, const store::Record& ns) const;
   // The function a host names (its domain_name or a ready custom domain), if any.
   std::optional<std::string> function_at(std::string_view host);
+  // Whether `token` may invoke private function `f`: a ready, unexpired token of the function
+  // or its namespace, or an API key whose bearer has write access to Functions in its project.
+  bool may_invoke(store::Tx& tx, const store::Record& f, const http::Request& req,
+                  const std::string& token);
   void cron_loop();
 
   app::Services* svc_;
   std::filesystem::path data_;
+  auth::Authenticator auth_;
   std::once_flag started_;
   std::unique_ptr<Runner> runner_;
   std::mutex hosts_mu_;

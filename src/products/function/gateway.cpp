@@ -9,6 +9,7 @@
 #include <cctype>
 #include <future>
 
+#include "core/iam/authorizer.hpp"
 #include "core/util/crypto.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
@@ -114,7 +115,26 @@ Response message(int status, std::string text) {
 }  // namespace
 
 Functions::Functions(app::Services& svc, std::filesystem::path data)
-    : svc_(&svc), data_(std::move(data)) {}
+    : svc_(&svc), data_(std::move(data)), auth_(svc.store, svc.clock) {}
+
+bool Functions::may_invoke(store::Tx& tx, const store::Record& f, const http::Request& req,
+                           const std::string& token) {
+  if (auto t = tx.get_by_key(F().kind("token"), "token:" + sha256_hex(token))) {
+    auto exp = int_of(t->body, "expires_at");
+    return t->state != "deleting" && t->state != "creating" &&
+           (t->parent_id == f.id || t->parent_id == f.parent_id) &&
+           (!exp || exp >= svc_->clock.now());
+  }
+  if (!is_uuid(token)) return false;
+  auto p = auth_.authenticate(req);
+  if (!p || p->organization_id != f.organization_id) return false;
+  if (p->owner) return true;
+  const app::Permission invoke{F().family, Access::kWrite, "function"};
+  router::Params params;
+  json::object body{{"project_id", f.project_id}};
+  iam::Input in{*p, invoke, nullptr, req, params, body};
+  return iam::decide(svc_->store, in, iam::facts_of(req, svc_->clock.now())).allowed;
+}
 
 void Functions::start() {
   std::call_once(started_, [this] {
@@ -186,11 +206,7 @@ std::optional<http::Staged> Functions::serve_function(http::Request& req) {
     auto* token = req.header("X-Auth-Token");
     if (!token || token->empty())
       return http::Staged(message(403, "this function is private: an X-Auth-Token is required"));
-    auto t = tx->get_by_key(F().kind("token"), "token:" + sha256_hex(*token));
-    bool ok = t && t->state != "deleting" && t->state != "creating" &&
-              (t->parent_id == f->id || t->parent_id == f->parent_id);
-    auto exp = t ? int_of(t->body, "expires_at") : 0;
-    if (ok && exp && exp < svc_->clock.now()) ok = false;
+    bool ok = may_invoke(*tx, *f, req, *token);
     if (!ok) return http::Staged(message(403, "the token does not grant access to this function"));
   }
   tx.reset();
