@@ -63,6 +63,10 @@ class Functions {
   bool may_invoke(store::Tx& tx, const store::Record& f, const http::Request& req,
                   const std::string& token);
   void cron_loop();
+  // Hands the messages of ready SQS triggers' queues to their functions (when Messaging gave
+  // its queues); a message a function answered 2xx is deleted, others come back when their
+  // hold ends.
+  void deliver();
 
   app::Services* svc_;
   std::filesystem::path data_;
@@ -72,6 +76,8 @@ class Functions {
   std::mutex hosts_mu_;
   std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> unknown_hosts_;
   std::atomic<bool> stopping_{false};
+  std::mutex delivery_mu_;
+  std::map<std::string, int> in_flight_;  // trigger id -> messages being handled
   std::thread cron_;
 };
 

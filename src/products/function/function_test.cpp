@@ -3,9 +3,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "core/util/time.hpp"
 #include "products/function/model.hpp"
+#include "products/function/queues.hpp"
 #include "products/function/runner.hpp"
 #include "products/function/zip.hpp"
 #include "testing/helpers.hpp"
@@ -242,6 +245,77 @@ TEST(Functions, NamespaceFunctionUploadAndDeployChecks) {
   advance(t, 10);
   EXPECT_EQ(t.call("GET", kR + "/functions/" + fn).status, 404);
   EXPECT_EQ(t.call("GET", kR + "/crons/" + cron).status, 404);
+}
+
+// Messaging's side of trigger delivery, as a test double: one queue's messages.
+class FakeQueues final : public products::function::MessageQueues {
+ public:
+  std::vector<products::function::QueueMessage> take(std::string_view project,
+                                                     std::string_view region,
+                                                     std::string_view queue, int max,
+                                                     Micros) override {
+    std::lock_guard lock(mu);
+    std::vector<products::function::QueueMessage> out;
+    if (project != want_project || region != "fr-par" || queue != "jobs") return out;
+    while (!waiting.empty() && static_cast<int>(out.size()) < max) {
+      out.push_back(waiting.back());
+      waiting.pop_back();
+    }
+    return out;
+  }
+  void done(std::string_view, std::string_view, std::string_view,
+            std::string_view receipt) override {
+    std::lock_guard lock(mu);
+    acked.emplace_back(receipt);
+  }
+  std::mutex mu;
+  std::string want_project;
+  std::vector<products::function::QueueMessage> waiting;
+  std::vector<std::string> acked;
+};
+
+TEST(Functions, SqsTriggerDeliversQueuedMessages) {
+  FakeQueues queues;
+  products::function::set_message_queues(&queues);
+  TestApp t;
+  auto org = t.identity().organization_id;
+  queues.want_project = org;
+  queues.waiting = {{"r-1", "first message"}};
+  auto ns = created_id(t, kR + "/namespaces", R"({"name":"q","project_id":")" + org + R"("})");
+  auto fn = created_id(t, kR + "/functions",
+                       R"({"namespace_id":")" + ns + R"(","name":"q","runtime":"node22"})");
+  ASSERT_FALSE(fn.empty());
+  auto zip = stored_zip(
+      {{"handler.js", "export function handle(e) { console.log('got', e.body); return 1; }"}});
+  auto up = t.call(
+      "GET", kR + "/functions/" + fn + "/upload-url?content_length=" + std::to_string(zip.size()));
+  auto url = str(up.json, "url");
+  ASSERT_EQ(send(t, "PUT", url.substr(url.find("/serverless-code/")), zip,
+                 {{"Content-Type", "application/octet-stream"},
+                  {"Content-Length", std::to_string(zip.size())}})
+                .status,
+            200);
+  EXPECT_EQ(t.call("POST", kR + "/functions/" + fn + "/deploy", "{}").status, 200);
+  auto trigger = created_id(t, kR + "/triggers",
+                            R"({"name":"t","function_id":")" + fn +
+                                R"(","scw_sqs_config":{"queue":"jobs","mnq_project_id":")" + org +
+                                R"(","mnq_region":"fr-par"}})");
+  ASSERT_FALSE(trigger.empty());
+  advance(t, 100);
+  ASSERT_EQ(str(t.call("GET", kR + "/triggers/" + trigger).json, "status"), "ready");
+  bool acked = false;
+  for (int i = 0; i < 100 && !acked; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::lock_guard lock(queues.mu);
+    acked = queues.acked == std::vector<std::string>{"r-1"};
+  }
+  EXPECT_TRUE(acked) << "the message was handled and deleted";
+  auto logs = t.call("GET", "/_scwd/functions/" + fn + "/logs");
+  ASSERT_EQ(num(logs.json, "total_count"), 1) << logs.raw.body;
+  auto& entry = logs.json.at("logs").at(0);
+  EXPECT_EQ(str(entry, "trigger"), "sqs");
+  EXPECT_NE(str(entry, "output").find("got first message"), std::string::npos);
+  products::function::set_message_queues(nullptr);
 }
 
 }  // namespace

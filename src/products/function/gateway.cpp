@@ -15,6 +15,7 @@
 #include "core/util/json.hpp"
 #include "core/util/time.hpp"
 #include "products/function/function.hpp"
+#include "products/function/queues.hpp"
 
 namespace scwd::products::function {
 
@@ -151,6 +152,8 @@ Runner& Functions::runner() {
 Functions::~Functions() {
   stopping_ = true;
   if (cron_.joinable()) cron_.join();
+  // Invocations still running call back into this object: the runner waits for them first.
+  runner_.reset();
 }
 
 std::optional<std::string> Functions::function_at(std::string_view host) {
@@ -230,11 +233,103 @@ std::optional<http::Staged> Functions::serve_function(http::Request& req) {
   return st;
 }
 
+namespace {
+std::atomic<MessageQueues*> g_queues{nullptr};
+}  // namespace
+
+void set_message_queues(MessageQueues* queues) { g_queues = queues; }
+MessageQueues* message_queues() { return g_queues.load(); }
+
+void Functions::deliver() {
+  auto* queues = message_queues();
+  if (!queues) return;
+  std::vector<store::Record> triggers;
+  try {
+    auto tx = svc_->store.begin(store::TxMode::kRead);
+    store::ListQuery q;
+    q.kind = F().kind("trigger");
+    q.filters = {{Column::kState, Op::kEq, {"ready"}, {}, false},
+                 {Column::kBody, Op::kEq, {"scw_sqs"}, "input_type", false}};
+    q.with_total = false;
+    q.limit = 1000;
+    triggers = tx->list(q).items;
+  } catch (const std::exception& e) {
+    if (!stopping_) spdlog::debug("function triggers: {}", e.what());
+    return;
+  }
+  for (auto& t : triggers) {
+    auto tx = svc_->store.begin(store::TxMode::kRead);
+    auto f = tx->get(F().app_kind(), t.parent_id);
+    if (!f || f->state != "ready") continue;
+    auto ns = tx->get(F().kind("namespace"), f->parent_id);
+    auto d = ns ? deployment(*f, *ns) : std::nullopt;
+    if (!d) continue;
+    tx.reset();
+    int room;
+    {
+      std::lock_guard lock(delivery_mu_);
+      room = std::max(1, d->max_scale) - in_flight_[t.id];
+    }
+    if (room <= 0) continue;
+    auto c = value_of(t.body, "config");
+    if (!c.is_object()) continue;
+    auto project = str_of(c.as_object(), "mnq_project_id");
+    auto region = str_of(c.as_object(), "mnq_region");
+    auto queue = str_of(c.as_object(), "queue");
+    auto hold = static_cast<Micros>(d->timeout.count()) * 1000 + 30 * kSecond;
+    std::vector<QueueMessage> taken;
+    try {
+      taken = queues->take(project, region, queue, room, hold);
+    } catch (const std::exception& e) {
+      spdlog::debug("function trigger {}: {}", t.id, e.what());
+      continue;
+    }
+    for (auto& m : taken) {
+      {
+        std::lock_guard lock(delivery_mu_);
+        ++in_flight_[t.id];
+      }
+      json::object event{{"resource", ""},
+                         {"path", "/"},
+                         {"httpMethod", "POST"},
+                         {"headers", json::object{{"content-type", "text/plain"}}},
+                         {"multiValueHeaders", nullptr},
+                         {"queryStringParameters", json::object{}},
+                         {"multiValueQueryStringParameters", nullptr},
+                         {"pathParameters", nullptr},
+                         {"stageVariables", json::object{}},
+                         {"requestContext", json::object{{"httpMethod", "POST"}}},
+                         {"body", m.body},
+                         {"isBase64Encoded", false}};
+      json::object context{
+          {"memoryLimitInMb", d->memory_mb}, {"functionName", f->name}, {"functionVersion", ""}};
+      runner().invoke(
+          *d, std::move(event), std::move(context), "sqs-" + t.id, "sqs",
+          [this, queues, tid = t.id, project, region, queue, receipt = m.receipt](Outcome o) {
+            if (o.status >= 200 && o.status < 300) {
+              try {
+                queues->done(project, region, queue, receipt);
+              } catch (const std::exception& e) {
+                spdlog::debug("function trigger {}: {}", tid, e.what());
+              }
+            }
+            std::lock_guard lock(delivery_mu_);
+            --in_flight_[tid];
+          });
+    }
+  }
+}
+
 void Functions::cron_loop() {
   Micros watermark = 0;  // 0: scan
   auto last_scan = std::chrono::steady_clock::now();
+  auto last_delivery = std::chrono::steady_clock::now();
   while (!stopping_) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (std::chrono::steady_clock::now() - last_delivery > std::chrono::milliseconds(500)) {
+      last_delivery = std::chrono::steady_clock::now();
+      deliver();
+    }
     auto now = svc_->clock.now();
     bool stale = std::chrono::steady_clock::now() - last_scan > std::chrono::seconds(2);
     if (watermark && now < watermark && !stale) continue;
