@@ -8,11 +8,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import Fastify from 'fastify';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import urlData from '@fastify/url-data';
+import Fastify from 'fastify';
 import { emulateCoreProcess } from '@scaleway/serverless-functions/framework/dist/framework/local/serving.js';
 import { Functionv1beta1 } from '@scaleway/sdk-function';
 import { Iamv1alpha1 } from '@scaleway/sdk-iam';
+import { Mnqv1beta1 } from '@scaleway/sdk-mnq';
 
 import { UUID_RE, advanceClock, caught, makeClient, raw, rawHttp, show, sleep, startServer, tag } from './lib/harness.mjs';
 import { makeZip } from './lib/zip.mjs';
@@ -503,6 +505,52 @@ export async function handle(event) {
     assert.equal((await api.deleteTrigger({ triggerId: sqs.id })).status, 'deleting');
     await advance(30);
     assert.deepEqual((await raw(server, 'GET', `${R}/triggers/${sqs.id}`)).json, { message: 'trigger does not exist' });
+  });
+});
+
+describe('an SQS trigger', () => {
+  it('delivers a message sent to its queue with the AWS SDK to the function, which deletes it', async () => {
+    const mnq = new Mnqv1beta1.SqsAPI(makeClient(server));
+    const info = await mnq.activateSqs({});
+    const creds = await mnq.createSqsCredentials({
+      name: 'trigger', permissions: { canPublish: true, canReceive: true, canManage: true },
+    });
+    const sqs = new SQSClient({
+      region: 'fr-par',
+      endpoint: info.sqsEndpointUrl,
+      credentials: { accessKeyId: creds.accessKey, secretAccessKey: creds.secretKey },
+      maxAttempts: 1,
+    });
+    const queue = `jobs-${tag()}`;
+    const ns = await readyNamespace();
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queue }));
+    const fn = await api.createFunction({ namespaceId: ns.id, name: `sqs-${tag()}`, runtime: 'node22' });
+    await deploy(fn, makeZip({ 'handler.js': 'export function handle(e) { console.log("got", e.body); return { statusCode: 200 }; }' }));
+    const t = await api.createTrigger({
+      name: 'on-jobs', functionId: fn.id,
+      scwSqsConfig: { queue, mnqProjectId: server.creds.projectId, mnqRegion: 'fr-par' },
+    });
+    const waiting = api.waitForTrigger({ triggerId: t.id }, WAIT);
+    await advance(20);
+    assert.equal((await waiting).status, 'ready');
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'job #1' }));
+    let got;
+    for (let i = 0; i < 100 && !got; i++) {
+      got = (await logs(fn)).find((l) => l.trigger === 'sqs');
+      if (!got) await sleep(100);
+    }
+    assert.ok(got, 'the function was invoked by the trigger');
+    assert.match(got.output, /got job #1/);
+    // Handled, so deleted: nothing left to receive.
+    let left;
+    for (let i = 0; i < 50; i++) {
+      left = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+      if (left.Attributes.ApproximateNumberOfMessagesNotVisible === '0') break;
+      await sleep(100);
+    }
+    assert.equal(left.Attributes.ApproximateNumberOfMessages, '0');
+    assert.equal(left.Attributes.ApproximateNumberOfMessagesNotVisible, '0');
+    sqs.destroy();
   });
 });
 
