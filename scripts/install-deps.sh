@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache mold pkg-config clang-format
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev libexpected-dev libfmt-dev libspdlog-dev libcli11-dev
-  libssl-dev libsodium-dev libgtest-dev libgmock-dev libbenchmark-dev libgoogle-perftools-dev
+  libssl-dev libsodium-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev libgoogle-perftools-dev
   nodejs npm wrk nginx-light python3
   # The tests' throwaway PostgreSQL clusters (scripts/pg-cluster.sh); the package may also create
   # and start Debian's own cluster on port 5432, which nothing here uses.

@@ -28,6 +28,12 @@ std::unique_ptr<app::Module> make_products_module();
 namespace scwd::products::flexibleip {
 std::unique_ptr<app::Module> make_module();
 }
+namespace scwd::products::function {
+std::unique_ptr<app::Module> make_module();
+}
+namespace scwd::products::container {
+std::unique_ptr<app::Module> make_module();
+}
 namespace scwd::products::k8s {
 std::unique_ptr<app::Module> make_module();
 }
@@ -63,6 +69,8 @@ std::vector<app::ModuleFactory> all() {
       instance::make_products_module,
       ipam::make_module,
       k8s::make_module,
+      function::make_module,
+      container::make_module,
       marketplace::make_module,
       mnq::make_module,
       productcatalog::make_module,

@@ -17,6 +17,8 @@ import { Flexibleipv1alpha1 } from '@scaleway/sdk-flexibleip';
 import { Instancev1 } from '@scaleway/sdk-instance';
 import { Ipamv1 } from '@scaleway/sdk-ipam';
 import { K8Sv1 } from '@scaleway/sdk-k8s';
+import { Functionv1beta1 } from '@scaleway/sdk-function';
+import { Containerv1beta1 } from '@scaleway/sdk-container';
 import { Vpcv2 } from '@scaleway/sdk-vpc';
 import { Vpcgwv2 } from '@scaleway/sdk-vpcgw';
 
@@ -58,6 +60,8 @@ const OPERATIONS = [
   { name: 'flexibleip.listFlexibleIPs(project_id)', action: 'read', resource: 'flexible-ip', probe: ['GET', `/flexible-ip/v1alpha1/zones/${zone}/fips`], call: (c, p) => new Flexibleipv1alpha1.API(c).listFlexibleIPs({ zone, projectId: p }) },
   { name: 'flexibleip.createFlexibleIP', action: 'write', resource: 'flexible-ip', probe: ['POST', `/flexible-ip/v1alpha1/zones/${zone}/fips`], call: (c, p) => new Flexibleipv1alpha1.API(c).createFlexibleIP({ zone, projectId: p, description: '', isIpv6: false }) },
   { name: 'k8s.listClusters(project_id)', action: 'read', resource: 'cluster', probe: ['GET', '/k8s/v1/regions/fr-par/clusters'], call: (c, p) => new K8Sv1.API(c).listClusters({ region: 'fr-par', projectId: p }) },
+  { name: 'function.listNamespaces(project_id)', action: 'read', resource: 'namespace', probe: ['GET', '/functions/v1beta1/regions/fr-par/namespaces'], call: (c, p) => new Functionv1beta1.API(c).listNamespaces({ region: 'fr-par', projectId: p }) },
+  { name: 'container.listNamespaces(project_id)', action: 'read', resource: 'namespace', probe: ['GET', '/containers/v1beta1/regions/fr-par/namespaces'], call: (c, p) => new Containerv1beta1.API(c).listNamespaces({ region: 'fr-par', projectId: p }) },
 ];
 
 // --- expected outcome of every cell: [in project A, in project B] ----------------------------
@@ -88,6 +92,8 @@ const EXPECT = {
     'flexibleip.listFlexibleIPs(project_id)': DENIED,
     'flexibleip.createFlexibleIP': DENIED,
     'k8s.listClusters(project_id)': DENIED,
+    'function.listNamespaces(project_id)': DENIED,
+    'container.listNamespaces(project_id)': DENIED,
   },
   // InstancesReadOnly + SSHKeysReadOnly + IPAMReadOnly on project A only.
   'application read-only on A': {
@@ -109,6 +115,8 @@ const EXPECT = {
     'flexibleip.listFlexibleIPs(project_id)': DENIED,
     'flexibleip.createFlexibleIP': DENIED,
     'k8s.listClusters(project_id)': DENIED,
+    'function.listNamespaces(project_id)': DENIED,
+    'container.listNamespaces(project_id)': DENIED,
   },
   // Through its group: ProjectReadOnly on the organization + SSHKeysFullAccess and
   // BlockStorageReadOnly and VPCFullAccess on every project (organization-scoped rule).
@@ -131,6 +139,8 @@ const EXPECT = {
     'flexibleip.listFlexibleIPs(project_id)': DENIED,
     'flexibleip.createFlexibleIP': DENIED,
     'k8s.listClusters(project_id)': DENIED,
+    'function.listNamespaces(project_id)': DENIED,
+    'container.listNamespaces(project_id)': DENIED,
   },
   'expired key': Object.fromEntries(OPERATIONS.map((o) => [o.name, ['expired', 'expired']])),
   'deleted key': Object.fromEntries(OPERATIONS.map((o) => [o.name, ['not_found', 'not_found']])),

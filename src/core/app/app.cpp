@@ -52,6 +52,8 @@ App::App(store::Store& store, Clock& clock, Config& config)
       authorizer_(iam::make_authorizer(store, clock)),
       started_at_(clock.now()) {}
 
+App::~App() { drop_host_dispatch(services_); }
+
 const Route* App::find(std::string_view method, std::string_view path,
                        router::Params& params) const {
   auto m = router_.match(method, path);
@@ -86,6 +88,7 @@ std::vector<std::string> undeclared_references(const sdk::Operation& op, const R
 }  // namespace
 
 void App::finalize() {
+  hosts_ = &host_dispatch(services_);
   std::map<std::string, const sdk::Operation*> published;  // "METHOD {}path" -> op
   for (auto& op : sdk::operations()) {
     std::string key = std::string(op.method) + " " + normalize_template(op.path);
@@ -305,6 +308,8 @@ struct App::Pending {
 };
 
 http::Staged App::stage(http::Request& req) {
+  if (hosts_)
+    if (auto s = hosts_->dispatch(req)) return std::move(*s);
   auto m = router_.match(req.method, req.path);
   switch (m.kind) {
     case router::Match::Kind::kBadPath:

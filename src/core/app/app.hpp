@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/app/context.hpp"
+#include "core/app/host_dispatch.hpp"
 #include "core/auth/auth.hpp"
 #include "core/http/server.hpp"
 #include "core/lifecycle/settled_store.hpp"
@@ -30,6 +31,9 @@ using Authorizer = std::function<std::optional<api::ApiError>(Context&, const Pe
 class App {
  public:
   App(store::Store& store, Clock& clock, Config& config);
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
 
   void add_module(std::unique_ptr<Module> m);
   // Builds the route table from the modules and the SDK catalog. Throws std::logic_error on a
@@ -84,6 +88,7 @@ class App {
   router::Router router_;
   Authorizer authorizer_;
   Micros started_at_;
+  HostDispatch* hosts_ = nullptr;  // requests served before routing (products' own hosts)
 };
 
 // "listClusters" -> "ListClusters"

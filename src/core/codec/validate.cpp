@@ -8,6 +8,7 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "core/codec/enum_extras.hpp"
 #include "core/codec/pattern.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/time.hpp"
@@ -90,7 +91,7 @@ void check_number_rules(const sdk::Field& f, std::string_view name, double v,
 bool in_enum(const sdk::Field& f, std::string_view v) {
   for (auto e : f.enum_values)
     if (e == v) return true;
-  return false;
+  return extra_enum_value(f.enum_values, v);
 }
 
 std::string enum_help(const sdk::Field& f) {

@@ -13,6 +13,7 @@
 #include "core/util/time.hpp"
 #include "products/mnq/crypto.hpp"
 #include "products/mnq/mnq.hpp"
+#include "products/mnq/trigger_queues.hpp"
 #include "products/prelude.hpp"
 
 namespace scwd::products::mnq {
@@ -302,8 +303,14 @@ Result<Response> info(const Service& s, Context& ctx) {
 
 class MnqModule final : public app::Module {
  public:
+  ~MnqModule() override {
+    if (function::message_queues() == triggers_.get()) function::set_message_queues(nullptr);
+  }
   std::string_view name() const override { return "mnq"; }
-  void register_routes(app::Registry& r, app::Services&) override {
+  void register_routes(app::Registry& r, app::Services& svc) override {
+    // Serverless triggers read their SQS queues through this view.
+    triggers_ = make_trigger_queues(svc);
+    function::set_message_queues(triggers_.get());
     resource::Spec accounts;
     accounts.id_param = "nats_account_id";
     accounts = resource::named(kNatsAccountKind, "namespace", kBase + "/nats-accounts",
@@ -347,6 +354,8 @@ class MnqModule final : public app::Module {
             [s](Context& ctx) { return info(*s, ctx); });
     }
   }
+ private:
+  std::unique_ptr<function::MessageQueues> triggers_;
 };
 
 class DefaultLink final : public NatsLink {

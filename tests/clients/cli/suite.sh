@@ -267,6 +267,37 @@ if [ "$rc" -eq 0 ]; then pass "k8s cluster delete with-additional-resources -w";
 run k8s cluster get "$k8s_cluster"
 if [ "$rc" -ne 0 ]; then pass "k8s cluster get after delete: not found"; else fail "k8s cluster get after delete"; fi
 
+# --- Serverless Functions and Containers
+mkdir -p "$tmp/fn"
+cat >"$tmp/fn/handler.js" <<'JS'
+export function handle(event) {
+  return { statusCode: 200, body: `cli says hi to ${event.queryStringParameters.name}` };
+}
+JS
+(cd "$tmp/fn" && python3 -m zipfile -c "$tmp/fn.zip" handler.js)
+run function deploy name=cli-fn runtime=node22 zip-file="$tmp/fn.zip" -o json
+# The workflow's progress lines come first; the function is the last line.
+tail -n 1 "$tmp/out" >"$tmp/out.last" && mv "$tmp/out.last" "$tmp/out"
+expect "function deploy: namespace, function, upload, deploy: ready" \
+  "d['status'] == 'ready' and d['runtime'] == 'node22'"
+fn_domain=$(py "d['domain_name']" || true)
+body=$(curl -s -H "Host: $fn_domain" "$SCW_API_URL/?name=scw" || true)
+if [ "$body" = "cli says hi to scw" ]; then pass "curl on the function's domain: the handler's answer"; else
+  fail "curl on the function's domain (got '$body')"; fi
+run function function list -o json
+expect "function function list: the deployed function" "any(f['name'] == 'cli-fn' for f in d)"
+run container namespace create name=cli-cns -w -o json
+expect "container namespace create -w: ready" "d['status'] == 'ready'"
+cns=$(py "d['id']" || true)
+run container container create namespace-id="$cns" name=cli-co image=rg.fr-par.scw.cloud/demo/app:latest port=8080 -w -o json
+expect "container container create -w: ready" "d['status'] == 'ready' and d['port'] == 8080"
+co_endpoint=$(py "d['public_endpoint']" || true)
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: ${co_endpoint#https://}" "$SCW_API_URL/" || true)
+if [ "$code" = "503" ]; then pass "curl on the container's endpoint: 503, images are not run here"; else
+  fail "curl on the container's endpoint (got $code)"; fi
+run container namespace delete "$cns"
+if [ "$rc" -eq 0 ]; then pass "container namespace delete"; else fail "container namespace delete (exit $rc)"; fi
+
 # --- Marketplace
 run marketplace image list -o json
 expect "marketplace image list has ubuntu_jammy" "any(i['label'] == 'ubuntu_jammy' for i in d)"

@@ -62,6 +62,8 @@ for name in "${configs[@]}"; do
   work="$tmp/work/$name"
   mkdir -p "$work"
   cp "$here/configs/$name"/*.tf "$work/"
+  # Files the configuration reads (a function's zip).
+  cp "$here/configs/$name"/*.zip "$work/" 2>/dev/null || true
   inventory "$work/before.json" || { fail "$name: list the API before apply"; continue; }
 
   tf "$work" apply -auto-approve
