@@ -11,6 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/util/encoding.hpp"
+
 namespace scwd {
 
 namespace {
@@ -18,24 +20,6 @@ namespace {
 void ensure_sodium() {
   static const int ok = sodium_init();
   if (ok < 0) throw std::runtime_error("libsodium initialisation failed");
-}
-
-std::string to_base64(std::string_view bin) {
-  std::string out(sodium_base64_encoded_len(bin.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bin.data()),
-                    bin.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
-
-std::optional<std::string> from_base64(std::string_view text) {
-  std::string out(text.size(), '\0');
-  std::size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
-                        text.size(), " \n\r", &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
-    return std::nullopt;
-  out.resize(len);
-  return out;
 }
 
 }  // namespace
@@ -58,7 +42,7 @@ std::optional<SecretBox> SecretBox::load_or_create(const std::filesystem::path& 
         std::filesystem::perm_options::replace, ec);
     std::stringstream text;
     text << in.rdbuf();
-    auto key = from_base64(text.str());
+    auto key = from_base64(text.str(), " \n\r");
     if (!key || key->size() != crypto_secretbox_KEYBYTES) {
       error = path.string() + " holds no secrets key";
       return std::nullopt;
@@ -74,7 +58,7 @@ std::optional<SecretBox> SecretBox::load_or_create(const std::filesystem::path& 
     error = path.string() + ": " + std::strerror(errno);
     return std::nullopt;
   }
-  auto text = to_base64(box.key_) + "\n";
+  auto text = base64(box.key_) + "\n";
   bool ok = ::fchmod(fd, 0600) == 0 &&
             ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   if (::close(fd) != 0 || !ok) {
@@ -91,7 +75,7 @@ std::string SecretBox::seal(std::string_view plain) const {
   crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES,
                         reinterpret_cast<const unsigned char*>(plain.data()), plain.size(), nonce,
                         reinterpret_cast<const unsigned char*>(key_.data()));
-  return to_base64(out);
+  return base64(out);
 }
 
 std::optional<std::string> SecretBox::open(std::string_view sealed) const {

@@ -8,6 +8,7 @@
 
 #include "core/util/crypto.hpp"
 #include "core/util/dns.hpp"
+#include "core/util/encoding.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/secretbox.hpp"
 #include "core/util/time.hpp"
@@ -252,6 +253,20 @@ TEST(Crypto, ConstantTimeEqual) {
   EXPECT_FALSE(constant_time_equal(std::string_view("a\0b", 3), std::string_view("a\0c", 3)));
 }
 
+TEST(Encoding, Rfc4648Vectors) {
+  // RFC 4648 section 10.
+  EXPECT_EQ(base64(""), "");
+  EXPECT_EQ(base64("f"), "Zg==");
+  EXPECT_EQ(base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64url("\xfb\xff"), "-_8");
+  EXPECT_EQ(base32("f"), "MY");
+  EXPECT_EQ(base32("foobar"), "MZXW6YTBOI");
+  EXPECT_EQ(from_base64("Zm9vYg=="), "foob");
+  EXPECT_EQ(from_base64("Zm9v\nYg==\n", "\n"), "foob");
+  EXPECT_EQ(from_base64("Zm9vYg==!"), std::nullopt);
+  EXPECT_EQ(from_base64("-_8"), std::nullopt);  // URL-safe is not standard base64
+}
+
 TEST(SecretBox, SealsAndOpensUnderItsKeyOnly) {
   SecretBox box;
   auto a = box.seal("kubeconfig token");
@@ -271,17 +286,17 @@ TEST(SecretBox, KeyFileIsCreatedOnceAndReadBack) {
   std::string error;
   auto first = SecretBox::load_or_create(dir / "secrets.key", error);
   ASSERT_TRUE(first) << error;
-  EXPECT_EQ(std::filesystem::status(dir / "secrets.key").permissions() &
-                std::filesystem::perms::all,
-            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(
+      std::filesystem::status(dir / "secrets.key").permissions() & std::filesystem::perms::all,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::filesystem::permissions(dir / "secrets.key", std::filesystem::perms::others_read,
                                std::filesystem::perm_options::add);
   auto again = SecretBox::load_or_create(dir / "secrets.key", error);
   ASSERT_TRUE(again) << error;
   EXPECT_EQ(again->open(first->seal("x")), "x");
-  EXPECT_EQ(std::filesystem::status(dir / "secrets.key").permissions() &
-                std::filesystem::perms::all,
-            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(
+      std::filesystem::status(dir / "secrets.key").permissions() & std::filesystem::perms::all,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::filesystem::remove_all(dir);
 }
 

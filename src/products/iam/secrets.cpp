@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/util/encoding.hpp"
+
 namespace scwd::products::iam {
 
 namespace {
@@ -100,22 +102,7 @@ bool password_matches(std::string_view hash, std::string_view password) {
   return crypto_pwhash_str_verify(h.c_str(), password.data(), password.size()) == 0;
 }
 
-std::string random_base32(std::size_t bytes) {
-  auto raw = random_bytes(bytes);
-  std::string out;
-  std::uint32_t buf = 0;
-  int bits = 0;
-  for (unsigned char c : raw) {
-    buf = (buf << 8) | c;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out.push_back(kB32[(buf >> bits) & 31]);
-    }
-  }
-  if (bits > 0) out.push_back(kB32[(buf << (5 - bits)) & 31]);
-  return out;
-}
+std::string random_base32(std::size_t bytes) { return base32(random_bytes(bytes)); }
 
 std::string random_token(std::size_t bytes) { return base64_encode(random_bytes(bytes), true); }
 
@@ -146,16 +133,7 @@ bool totp_matches(std::string_view base32_secret, std::string_view code, Micros 
 }
 
 std::string base64_encode(std::string_view in, bool url) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()),
-                          static_cast<int>(in.size()));
-  out.resize(static_cast<std::size_t>(n));
-  if (url) {
-    for (auto& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
-    while (!out.empty() && out.back() == '=') out.pop_back();
-  }
-  return out;
+  return url ? base64url(in) : base64(in);
 }
 
 std::optional<std::string> base64_decode(std::string_view in) {

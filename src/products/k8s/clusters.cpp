@@ -11,6 +11,7 @@
 #include "core/paging/paging.hpp"
 #include "core/resource/named.hpp"
 #include "core/resource/records.hpp"
+#include "core/util/encoding.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "core/util/time.hpp"
@@ -35,14 +36,6 @@ std::string new_token() {
   std::string t(56, 'x');
   for (auto& c : t) c = kAlnum[randombytes_uniform(static_cast<std::uint32_t>(kAlnum.size()))];
   return t;
-}
-
-std::string base64(std::string_view bin) {
-  std::string out(sodium_base64_encoded_len(bin.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bin.data()),
-                    bin.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
 }
 
 // "10m", "300s", "1h30m", "1.5s": a duration as the API's autoscaler settings take it.

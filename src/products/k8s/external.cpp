@@ -2,14 +2,13 @@
 // pools) and the migration of pools to new node images. An external node authenticates to the
 // node-metadata endpoint with the secret key it was given, not with an IAM key: that route is
 // public and checks the key itself against the stored hash.
-#include <sodium.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "core/codec/validate.hpp"
 #include "core/resource/records.hpp"
 #include "core/util/crypto.hpp"
+#include "core/util/encoding.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "products/k8s/kube.hpp"
@@ -18,14 +17,6 @@
 namespace scwd::products::k8s {
 
 namespace {
-
-std::string base64(std::string_view bin) {
-  std::string out(sodium_base64_encoded_len(bin.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bin.data()),
-                    bin.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
 
 std::string secret() {
   std::string s = new_uuid() + new_uuid();

@@ -21,22 +21,6 @@ void init_sodium() {
   if (!ok) throw std::runtime_error("libsodium failed to initialise");
 }
 
-std::string base32(std::string_view data) {
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : data) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 5) {
-      out.push_back(kBase32[(buffer >> (bits - 5)) & 31]);
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out.push_back(kBase32[(buffer << (5 - bits)) & 31]);
-  return out;
-}
-
 std::optional<std::string> base32_decode(std::string_view text) {
   std::string out;
   std::uint32_t buffer = 0;
@@ -192,7 +176,7 @@ std::optional<boost::json::object> jwt_claims(std::string_view jwt) {
   std::string part(jwt.substr(a + 1, b - a - 1));
   for (auto& c : part) c = c == '-' ? '+' : c == '_' ? '/' : c;
   while (part.size() % 4) part.push_back('=');
-  auto raw = base64_decode(part);
+  auto raw = from_base64(part);
   if (!raw) return std::nullopt;
   boost::system::error_code ec;
   auto v = boost::json::parse(*raw, ec);
@@ -212,38 +196,6 @@ std::string creds_file(std::string_view user_jwt, std::string_view user_seed) {
   s += "\n------END USER NKEY SEED------\n\n"
        "*************************************************************\n";
   return s;
-}
-
-std::string base64url(std::string_view data) {
-  init_sodium();
-  std::string out(sodium_base64_encoded_len(data.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                  '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()),
-                    data.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.resize(out.size() - 1);
-  return out;
-}
-
-std::string base64(std::string_view data) {
-  init_sodium();
-  std::string out(sodium_base64_encoded_len(data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()),
-                    data.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);
-  return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-  init_sodium();
-  std::string out(text.size(), '\0');
-  std::size_t len = 0;
-  const char* end = nullptr;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
-                        text.size(), nullptr, &len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      end != text.data() + text.size())
-    return std::nullopt;
-  out.resize(len);
-  return out;
 }
 
 std::string hex(std::string_view bytes) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/util/encoding.hpp"
+
 namespace scwd::products::mnq {
 
 // The NKEY types scwd makes: the operator it keeps, accounts and users.
@@ -35,9 +37,6 @@ std::optional<boost::json::object> jwt_claims(std::string_view jwt);
 // A user's credentials file: its JWT and its seed, in the layout NATS clients read.
 std::string creds_file(std::string_view user_jwt, std::string_view user_seed);
 
-std::string base64url(std::string_view data);
-std::string base64(std::string_view data);
-std::optional<std::string> base64_decode(std::string_view text);
 std::string hex(std::string_view bytes);
 std::string sha1_hex(std::string_view data);
 std::string md5_hex(std::string_view data);

@@ -65,7 +65,7 @@ std::optional<AwsError> check_attributes(const json::object& attrs) {
                                                     "' must contain non-empty message attribute "
                                                     "value for message attribute type '" +
                                                     type + "'.");
-    if (binary && !base64_decode(value->as_string()))
+    if (binary && !from_base64(value->as_string()))
       return aws_error("InvalidParameterValue", "The message attribute '" + std::string(name) +
                                                     "' has a value that is not valid base64.");
   }
@@ -135,7 +135,7 @@ std::string md5_of_attributes(const json::object& attrs) {
     put_sized(buf, type);
     if (type.starts_with("Binary")) {
       buf.push_back(2);
-      put_sized(buf, base64_decode(str_of(a, "BinaryValue")).value_or(""));
+      put_sized(buf, from_base64(str_of(a, "BinaryValue")).value_or(""));
     } else {
       buf.push_back(1);
       put_sized(buf, str_of(a, "StringValue"));

@@ -615,7 +615,7 @@ tl::expected<store::Record, AwsError> Sqs::message_of(store::Tx& tx, const store
   std::string text(handle);
   for (auto& c : text) c = c == '-' ? '+' : c == '_' ? '/' : c;
   while (text.size() % 4) text.push_back('=');
-  auto raw = base64_decode(text);
+  auto raw = from_base64(text);
   auto colon = raw ? raw->find(':') : std::string::npos;
   if (!raw || colon == std::string::npos || !is_uuid(raw->substr(0, colon)))
     return tl::unexpected(aws_error(

@@ -1,11 +1,11 @@
 // Server user data: keys listed as JSON, values read and written as raw bodies. A value is
 // bytes (gzip'd cloud-init is common): it is kept base64-encoded in the record body so that any
 // byte survives the JSON store, and answered byte-exact.
-#include <sodium.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "core/util/encoding.hpp"
 #include "core/util/ids.hpp"
 #include "products/instance/compute/compute.hpp"
 #include "products/prelude.hpp"
@@ -33,25 +33,14 @@ std::vector<store::Record> entries(store::Tx& tx, std::string_view server_id) {
   return tx.list(q).items;
 }
 
-std::string encode(std::string_view bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // the terminating NUL
-  return out;
-}
+std::string encode(std::string_view bytes) { return base64(bytes); }
 
 // The stored value of an entry, whichever layout it was written in.
 std::string value_of(const store::Record& e) {
   if (auto it = e.body.find(kEncodedField); it != e.body.end() && it->value().is_string()) {
-    const auto& b64 = it->value().get_string();
-    std::string out(b64.size() / 4 * 3 + 3, '\0');
-    std::size_t n = 0;
-    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(),
-                          b64.size(), nullptr, &n, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
-      throw std::runtime_error("user data record " + e.id + " holds malformed base64");
-    out.resize(n);
-    return out;
+    auto out = from_base64(it->value().get_string());
+    if (!out) throw std::runtime_error("user data record " + e.id + " holds malformed base64");
+    return *out;
   }
   return str_of(e.body, kLegacyField);
 }

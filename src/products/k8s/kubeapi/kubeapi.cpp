@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/util/crypto.hpp"
+#include "core/util/encoding.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "products/k8s/kubeapi/patch.hpp"
@@ -167,24 +168,6 @@ std::string human_duration(Micros d) {
                    : fmt::format("{}y{}d", hours / 24 / 365, dy);
   }
   return fmt::format("{}y", hours / 24 / 365);
-}
-
-bool valid_base64(std::string_view s) {
-  if (s.empty()) return true;
-  std::string out(s.size(), '\0');
-  std::size_t n = 0;
-  const char* end = nullptr;
-  return sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), s.data(),
-                           s.size(), nullptr, &n, &end, sodium_base64_VARIANT_ORIGINAL) == 0 &&
-         end == s.data() + s.size();
-}
-
-std::string to_base64(std::string_view s) {
-  std::string out(sodium_base64_ENCODED_LEN(s.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(s.data()),
-                    s.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
 }
 
 bool is_alnum_lower(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
@@ -796,7 +779,7 @@ std::variant<Decoded, Failure> decode_object(const Resource& r, std::string_view
                                     "or 'KEY_NAME',  or 'key-name', regex used for validation is "
                                     "'[-._a-zA-Z0-9]+')",
                                     jquote(k))});
-      if (base64 && !valid_base64(val.as_string()))
+      if (base64 && !from_base64(val.as_string()))
         return cannot_decode(r, fmt::format("{}[{}]: illegal base64 data", key, jquote(k)));
     }
     return std::nullopt;
@@ -829,7 +812,7 @@ std::variant<Decoded, Failure> decode_object(const Resource& r, std::string_view
     if (auto f = check_map("stringData", false)) return *f;
     if (auto* sd = object_at(obj, "stringData")) {
       json::object data = object_at(obj, "data") ? *object_at(obj, "data") : json::object{};
-      for (auto& [k, v] : *sd) data[k] = to_base64(v.as_string());
+      for (auto& [k, v] : *sd) data[k] = scwd::base64(v.as_string());
       obj["data"] = std::move(data);
       obj.erase("stringData");
     }

@@ -1,10 +1,10 @@
 #include "products/k8s/kubeapi/protobuf.hpp"
 
-#include <sodium.h>
-
 #include <boost/json.hpp>
 #include <cstdint>
 #include <cstring>
+
+#include "core/util/encoding.hpp"
 
 namespace scwd::products::k8s::kubeapi {
 
@@ -76,14 +76,6 @@ class Reader {
   std::size_t pos_ = 0;
   bool failed_ = false;
 };
-
-std::string base64(std::string_view s) {
-  std::string out(sodium_base64_ENCODED_LEN(s.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(s.data()),
-                    s.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
 
 // A map<string, string|bytes> entry {key = 1, value = 2} added to `out`.
 bool map_entry(std::string_view entry, bool bytes_value, json::object& out) {
