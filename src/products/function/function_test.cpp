@@ -276,8 +276,9 @@ class FakeQueues final : public products::function::MessageQueues {
 
 TEST(Functions, SqsTriggerDeliversQueuedMessages) {
   FakeQueues queues;
-  products::function::set_message_queues(&queues);
   TestApp t;
+  // After the App, whose Messaging module hands over its own queues.
+  products::function::set_message_queues(&queues);
   auto org = t.identity().organization_id;
   queues.want_project = org;
   queues.waiting = {{"r-1", "first message"}};
