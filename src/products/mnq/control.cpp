@@ -4,6 +4,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "core/app/host_dispatch.hpp"
 #include "core/app/owner.hpp"
 #include "core/codec/validate.hpp"
 #include "core/resource/named.hpp"
@@ -12,6 +13,7 @@
 #include "core/util/json.hpp"
 #include "core/util/time.hpp"
 #include "products/mnq/crypto.hpp"
+#include "products/mnq/front.hpp"
 #include "products/mnq/mnq.hpp"
 #include "products/mnq/trigger_queues.hpp"
 #include "products/prelude.hpp"
@@ -306,6 +308,18 @@ class MnqModule final : public app::Module {
     function::set_nats_subjects(subjects_.get());
     credentials_ = make_trigger_credentials(svc);
     function::set_trigger_credentials(credentials_.get());
+    // The SQS and SNS endpoints speak AWS's protocols under their own prefixes: claimed before
+    // routing, and before other products look up hosts.
+    auto& hosts = app::host_dispatch(svc);
+    hosts.add_first(this, [this, &svc](http::Request& req) -> std::optional<http::Staged> {
+      std::string_view path = req.path;
+      if (!path.starts_with(kSqsPrefix) && !path.starts_with(kSnsPrefix)) return std::nullopt;
+      return endpoints(svc).stage(req);
+    });
+    hosts.on_stop(this, [this] {
+      std::lock_guard lock(endpoints_mu_);
+      if (endpoints_) endpoints_->stop();
+    });
     resource::Spec accounts;
     accounts.id_param = "nats_account_id";
     accounts = resource::named(kNatsAccountKind, "namespace", kBase + "/nats-accounts",
@@ -351,9 +365,19 @@ class MnqModule final : public app::Module {
   }
 
  private:
+  // Made at the first request for them: their threads (and their handling of SIGINT and SIGTERM)
+  // are no cost to Apps that never serve them (unit tests, `scwd routes`).
+  Endpoints& endpoints(app::Services& svc) {
+    std::lock_guard lock(endpoints_mu_);
+    if (!endpoints_) endpoints_ = std::make_unique<Endpoints>(svc);
+    return *endpoints_;
+  }
+
   std::unique_ptr<function::MessageQueues> triggers_;
   std::unique_ptr<function::NatsSubjects> subjects_;
   std::unique_ptr<function::TriggerCredentials> credentials_;
+  std::mutex endpoints_mu_;
+  std::unique_ptr<Endpoints> endpoints_;
 };
 
 class DefaultLink final : public NatsLink {
