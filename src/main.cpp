@@ -27,7 +27,6 @@
 #include "core/store/sqlite/sqlite_store.hpp"
 #include "products/k8s/kube.hpp"
 #include "products/k8s/kubeapi/kubeapi.hpp"
-#include "products/mnq/front.hpp"
 #include "products/mnq/nats.hpp"
 #include "products/products.hpp"
 
@@ -348,8 +347,8 @@ int serve(const Options& o) {
     }
   }
 
-  // Messaging and Queuing: NATS accounts are served by a nats-server scwd supervises; the SQS
-  // and SNS endpoints share the listener, under their own prefixes.
+  // Messaging and Queuing: NATS accounts are served by a nats-server scwd supervises (the SQS and
+  // SNS endpoints share the listener, claimed before routing like functions' hosts).
   std::optional<scwd::products::mnq::NatsSupervisor> nats;
   if (!o.nats_listen.empty()) {
     nats.emplace(app.services(), o.nats_listen, std::filesystem::path(o.data) / "nats",
@@ -357,14 +356,8 @@ int serve(const Options& o) {
     scwd::products::mnq::set_nats_link(&*nats);
     nats->start();
   }
-  scwd::products::mnq::Endpoints mnq_endpoints(app.services());
   scwd::http::Server server(
-      so,
-      [&app, &mnq_endpoints](scwd::http::Request& req) {
-        if (auto staged = mnq_endpoints.stage(req)) return std::move(*staged);
-        return app.stage(req);
-      },
-      errors, access_log);
+      so, [&app](scwd::http::Request& req) { return app.stage(req); }, errors, access_log);
   try {
     server.start();
   } catch (const std::exception& e) {
@@ -410,7 +403,7 @@ int serve(const Options& o) {
     spdlog::info("at most {} open connections (--max-connections)", server.max_connections());
 
   server.run_until_stopped();
-  mnq_endpoints.stop();
+  scwd::app::host_dispatch(app.services()).stop();
   scwd::products::mnq::set_nats_link(nullptr);
   nats.reset();
   if (kube_server) {

@@ -15,8 +15,11 @@ import { emulateCoreProcess } from '@scaleway/serverless-functions/framework/dis
 import { Functionv1beta1 } from '@scaleway/sdk-function';
 import { Iamv1alpha1 } from '@scaleway/sdk-iam';
 import { Mnqv1beta1 } from '@scaleway/sdk-mnq';
+import { StringCodec, connect, credsAuthenticator } from 'nats';
 
-import { UUID_RE, advanceClock, caught, makeClient, raw, rawHttp, show, sleep, startServer, tag } from './lib/harness.mjs';
+import {
+  UUID_RE, advanceClock, caught, freePort, makeClient, natsServerInstalled, raw, rawHttp, show, sleep, startServer, tag,
+} from './lib/harness.mjs';
 import { makeZip } from './lib/zip.mjs';
 
 const R = '/functions/v1beta1/regions/fr-par';
@@ -66,7 +69,8 @@ let api;
 const called = new Set();
 
 before(async () => {
-  server = await startServer();
+  // NATS triggers listen on the nats-server scwd runs: on a port of its own.
+  server = await startServer({ args: ['--nats-listen', `127.0.0.1:${await freePort()}`] });
   const real = new Functionv1beta1.API(makeClient(server));
   api = new Proxy(real, {
     get(target, prop) {
@@ -551,6 +555,101 @@ describe('an SQS trigger', () => {
     assert.equal(left.Attributes.ApproximateNumberOfMessages, '0');
     assert.equal(left.Attributes.ApproximateNumberOfMessagesNotVisible, '0');
     sqs.destroy();
+
+    // The trigger's credentials are real SQS credentials of the queue's project, which may
+    // receive and nothing else, and go with the trigger.
+    const credId = (await api.getTrigger({ triggerId: t.id })).scwSqsConfig.mnqCredentialId;
+    const made = await mnq.getSqsCredentials({ sqsCredentialsId: credId });
+    assert.equal(made.projectId, server.creds.projectId);
+    assert.deepEqual(made.permissions, { canPublish: false, canReceive: true, canManage: false });
+    assert.equal((await api.deleteTrigger({ triggerId: t.id })).status, 'deleting');
+    await advance(30);
+    assert.equal((await raw(server, 'GET', `${R}/triggers/${t.id}`)).status, 404);
+    const gone = await raw(server, 'GET', `/mnq/v1beta1/regions/fr-par/sqs-credentials/${credId}`);
+    assert.equal(gone.status, 404, show(gone));
+  });
+});
+
+describe('a NATS trigger', () => {
+  const NO_SERVER = natsServerInstalled() ? false : 'nats-server is not installed (Debian package nats-server)';
+  const sc = StringCodec();
+
+  it('delivers messages published on its subject with the NATS client to the function, until deleted', { skip: NO_SERVER }, async () => {
+    const nats = new Mnqv1beta1.NatsAPI(makeClient(server));
+    const account = await nats.createNatsAccount({ name: `trg-${tag()}` });
+    const creds = await nats.createNatsCredentials({ natsAccountId: account.id, name: 'publisher' });
+    const ns = await readyNamespace();
+    const fn = await api.createFunction({ namespaceId: ns.id, name: `nats-${tag()}`, runtime: 'node22' });
+    await deploy(fn, makeZip({ 'handler.js': 'export function handle(e) { console.log("got", e.body); return { statusCode: 200 }; }' }));
+    const t = await api.createTrigger({
+      name: 'on-orders', functionId: fn.id,
+      scwNatsConfig: { subject: 'orders.*', mnqNatsAccountId: account.id, mnqProjectId: server.creds.projectId, mnqRegion: 'fr-par' },
+    });
+    const waiting = api.waitForTrigger({ triggerId: t.id }, WAIT);
+    await advance(20);
+    const ready = await waiting;
+    assert.equal(ready.status, 'ready');
+
+    // Its credentials are NATS credentials of the account.
+    const credId = ready.scwNatsConfig.mnqCredentialId;
+    const made = await nats.getNatsCredentials({ natsCredentialsId: credId });
+    assert.equal(made.natsAccountId, account.id);
+
+    let nc;
+    for (let i = 0; i < 50 && !nc; i++) {
+      try {
+        nc = await connect({
+          servers: account.endpoint,
+          authenticator: credsAuthenticator(new TextEncoder().encode(creds.credentials.content)),
+          reconnect: false,
+        });
+      } catch {
+        await sleep(100);
+      }
+    }
+    assert.ok(nc, 'connected to the account');
+    // Core NATS delivers to the subscribers present when a message is published: the trigger
+    // subscribes moments after it is ready, so publish until the function was called.
+    const seen = async () => (await logs(fn)).filter((l) => l.trigger === 'nats');
+    let got = [];
+    for (let i = 0; i < 100 && got.length === 0; i++) {
+      nc.publish('orders.new', sc.encode(`order #${i}`));
+      nc.publish('invoices.new', sc.encode('not its subject'));
+      await nc.flush();
+      await sleep(150);
+      got = await seen();
+    }
+    assert.ok(got.length > 0, 'the function was invoked by the trigger');
+    assert.match(got[0].output, /got order #\d+/);
+    assert.ok(!got.some((l) => /not its subject/.test(l.output)));
+
+    // Deleted: unsubscribed, and its credentials are gone.
+    assert.equal((await api.deleteTrigger({ triggerId: t.id })).status, 'deleting');
+    await advance(30);
+    assert.equal((await raw(server, 'GET', `${R}/triggers/${t.id}`)).status, 404);
+    const gone = await raw(server, 'GET', `/mnq/v1beta1/regions/fr-par/nats-credentials/${credId}`);
+    assert.equal(gone.status, 404, show(gone));
+    await sleep(1500);
+    const before = (await seen()).length;
+    nc.publish('orders.new', sc.encode('after the trigger'));
+    await nc.flush();
+    await sleep(1500);
+    const after = await seen();
+    assert.equal(after.length, before);
+    await nc.close();
+  });
+
+  it('ends in error for an account that is not in its project', async () => {
+    const fn = await api.createFunction({ namespaceId: (await readyNamespace()).id, name: `nats-${tag()}`, runtime: 'node22' });
+    const t = await api.createTrigger({
+      name: 'nowhere', functionId: fn.id,
+      scwNatsConfig: { subject: 'x', mnqNatsAccountId: 'A'.repeat(56), mnqProjectId: server.creds.projectId, mnqRegion: 'fr-par' },
+    });
+    await advance(20);
+    const errored = await api.getTrigger({ triggerId: t.id });
+    assert.equal(errored.status, 'error');
+    assert.match(errored.errorMessage, /NATS account A+ was not found/);
+    assert.equal(errored.scwNatsConfig.mnqCredentialId ?? null, null);
   });
 });
 

@@ -4,27 +4,17 @@
 // their clients out.
 
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import { Mnqv1beta1 } from '@scaleway/sdk-mnq';
 import { StringCodec, connect, credsAuthenticator } from 'nats';
 
-import { caught, makeClient, sleep, startServer } from './lib/harness.mjs';
+import { caught, freePort, makeClient, natsServerInstalled, sleep, startServer } from './lib/harness.mjs';
 
 let server;
 let api;
 const sc = StringCodec();
-
-export async function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+const NO_SERVER = natsServerInstalled() ? false : 'nats-server is not installed (Debian package nats-server)';
 
 before(async () => {
   server = await startServer({ args: ['--nats-listen', `127.0.0.1:${await freePort()}`] });
@@ -62,13 +52,16 @@ async function refused(endpoint, creds) {
       await nc.close();
       await sleep(100);
     } catch (e) {
-      return e;
+      // The server may close a refused connection before the client has written all it sends,
+      // or revoke one accepted a moment before the change arrived: try again to read its reason.
+      if (!/EPIPE|ECONNRESET|Revoked/i.test(`${e.code} ${e.message}`)) return e;
+      await sleep(100);
     }
   }
   throw new Error('still accepted');
 }
 
-describe('NATS with the API credentials', () => {
+describe('NATS with the API credentials', { skip: NO_SERVER }, () => {
   let account;
   let creds;
   let nc;

@@ -427,5 +427,40 @@ TEST_F(AppTest, ErrorResponses) {
   EXPECT_THAT(other.body, HasSubstr("r-77"));
 }
 
+TEST(HostDispatch, PrefixHandlersComeFirstAndStopsRunUntilRemoved) {
+  HostDispatch d;
+  std::vector<std::string> asked;
+  auto handler = [&asked](std::string name, bool claims) {
+    return [&asked, name, claims](http::Request&) -> std::optional<http::Staged> {
+      asked.push_back(name);
+      if (!claims) return std::nullopt;
+      return http::Staged(http::Response::raw(200, "text/plain", name));
+    };
+  };
+  int a = 0, b = 0;
+  d.add(&a, handler("host", false));
+  d.add_first(&b, handler("prefix-1", false));
+  d.add_first(&a, handler("prefix-2", true));
+  http::Request req;
+  auto s = d.dispatch(req);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->response.body, "prefix-2");
+  EXPECT_EQ(asked, (std::vector<std::string>{"prefix-1", "prefix-2"}));
+  int stops = 0;
+  d.on_stop(&a, [&stops] { ++stops; });
+  d.stop();
+  EXPECT_EQ(stops, 1);
+  d.remove(&a);
+  asked.clear();
+  EXPECT_FALSE(d.dispatch(req));
+  EXPECT_EQ(asked, (std::vector<std::string>{"prefix-1"}));
+  d.add_first(&a, handler("prefix-3", false));
+  asked.clear();
+  d.dispatch(req);
+  EXPECT_EQ(asked, (std::vector<std::string>{"prefix-1", "prefix-3"}));
+  d.stop();
+  EXPECT_EQ(stops, 1) << "removed with its owner";
+}
+
 }  // namespace
 }  // namespace scwd::app

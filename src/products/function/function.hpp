@@ -67,6 +67,14 @@ class Functions {
   // its queues); a message a function answered 2xx is deleted, others come back when their
   // hold ends.
   void deliver();
+  // Hands what arrived on the subjects of ready NATS triggers to their functions.
+  void deliver_nats();
+  // Ready triggers of one input type ("scw_sqs", "scw_nats").
+  std::vector<store::Record> ready_triggers(std::string_view type);
+  // A trigger's function and its deployment, when it is ready to run.
+  std::optional<std::pair<store::Record, Deployment>> deployed(const store::Record& trigger);
+  // How many more messages a trigger's function may be handed now.
+  int room(const std::string& trigger_id, const Deployment& d);
 
   app::Services* svc_;
   std::filesystem::path data_;

@@ -277,7 +277,7 @@ class FakeQueues final : public products::function::MessageQueues {
 TEST(Functions, SqsTriggerDeliversQueuedMessages) {
   FakeQueues queues;
   TestApp t;
-  // After the app: Messaging's module hands over its own queues when it registers.
+  // After the App, whose Messaging module hands over its own queues.
   products::function::set_message_queues(&queues);
   auto org = t.identity().organization_id;
   queues.want_project = org;

@@ -235,41 +235,122 @@ std::optional<http::Staged> Functions::serve_function(http::Request& req) {
 
 namespace {
 std::atomic<MessageQueues*> g_queues{nullptr};
+std::atomic<NatsSubjects*> g_subjects{nullptr};
+std::atomic<TriggerCredentials*> g_credentials{nullptr};
+
+// The event a trigger's message becomes: a POST of its body, as for SQS.
+json::object message_event(const std::string& body) {
+  return {{"resource", ""},
+          {"path", "/"},
+          {"httpMethod", "POST"},
+          {"headers", json::object{{"content-type", "text/plain"}}},
+          {"multiValueHeaders", nullptr},
+          {"queryStringParameters", json::object{}},
+          {"multiValueQueryStringParameters", nullptr},
+          {"pathParameters", nullptr},
+          {"stageVariables", json::object{}},
+          {"requestContext", json::object{{"httpMethod", "POST"}}},
+          {"body", body},
+          {"isBase64Encoded", false}};
+}
 }  // namespace
 
 void set_message_queues(MessageQueues* queues) { g_queues = queues; }
 MessageQueues* message_queues() { return g_queues.load(); }
+void set_nats_subjects(NatsSubjects* subjects) { g_subjects = subjects; }
+NatsSubjects* nats_subjects() { return g_subjects.load(); }
+void set_trigger_credentials(TriggerCredentials* credentials) { g_credentials = credentials; }
+TriggerCredentials* trigger_credentials() { return g_credentials.load(); }
 
-void Functions::deliver() {
-  auto* queues = message_queues();
-  if (!queues) return;
-  std::vector<store::Record> triggers;
+std::vector<store::Record> Functions::ready_triggers(std::string_view type) {
   try {
     auto tx = svc_->store.begin(store::TxMode::kRead);
     store::ListQuery q;
     q.kind = F().kind("trigger");
     q.filters = {{Column::kState, Op::kEq, {"ready"}, {}, false},
-                 {Column::kBody, Op::kEq, {"scw_sqs"}, "input_type", false}};
+                 {Column::kBody, Op::kEq, {std::string(type)}, "input_type", false}};
     q.with_total = false;
     q.limit = 1000;
-    triggers = tx->list(q).items;
+    return tx->list(q).items;
   } catch (const std::exception& e) {
     if (!stopping_) spdlog::debug("function triggers: {}", e.what());
+    return {};
+  }
+}
+
+std::optional<std::pair<store::Record, Deployment>> Functions::deployed(
+    const store::Record& trigger) {
+  auto tx = svc_->store.begin(store::TxMode::kRead);
+  auto f = tx->get(F().app_kind(), trigger.parent_id);
+  if (!f || f->state != "ready") return std::nullopt;
+  auto ns = tx->get(F().kind("namespace"), f->parent_id);
+  auto d = ns ? deployment(*f, *ns) : std::nullopt;
+  if (!d) return std::nullopt;
+  return std::pair{std::move(*f), std::move(*d)};
+}
+
+int Functions::room(const std::string& trigger_id, const Deployment& d) {
+  std::lock_guard lock(delivery_mu_);
+  return std::max(1, d.max_scale) - in_flight_[trigger_id];
+}
+
+// Core NATS keeps no message for later: the subjects of ready triggers of deployed functions are
+// listened to (the others not any more), and what arrived is handed to the function, at most
+// max_scale at a time.
+void Functions::deliver_nats() {
+  auto* subjects = nats_subjects();
+  if (!subjects) return;
+  struct Target {
+    std::string trigger_id;
+    store::Record function;
+    Deployment d;
+  };
+  std::vector<function::NatsWatch> wanted;
+  std::vector<Target> targets;
+  for (auto& t : ready_triggers("scw_nats")) {
+    auto fd = deployed(t);
+    auto c = value_of(t.body, "config");
+    if (!fd || !c.is_object()) continue;
+    auto& co = c.as_object();
+    wanted.push_back({t.id, str_of(co, "mnq_project_id"), str_of(co, "mnq_region"),
+                      str_of(co, "mnq_nats_account_id"), str_of(co, "subject")});
+    targets.push_back({t.id, std::move(fd->first), std::move(fd->second)});
+  }
+  try {
+    subjects->watch(std::move(wanted));
+  } catch (const std::exception& e) {
+    spdlog::debug("function NATS triggers: {}", e.what());
     return;
   }
-  for (auto& t : triggers) {
-    auto tx = svc_->store.begin(store::TxMode::kRead);
-    auto f = tx->get(F().app_kind(), t.parent_id);
-    if (!f || f->state != "ready") continue;
-    auto ns = tx->get(F().kind("namespace"), f->parent_id);
-    auto d = ns ? deployment(*f, *ns) : std::nullopt;
-    if (!d) continue;
-    tx.reset();
-    int room;
-    {
-      std::lock_guard lock(delivery_mu_);
-      room = std::max(1, d->max_scale) - in_flight_[t.id];
+  for (auto& [tid, f, d] : targets) {
+    auto taken = subjects->take(tid, room(tid, d));
+    for (auto& body : taken) {
+      {
+        std::lock_guard lock(delivery_mu_);
+        ++in_flight_[tid];
+      }
+      json::object context{
+          {"memoryLimitInMb", d.memory_mb}, {"functionName", f.name}, {"functionVersion", ""}};
+      runner().invoke(d, message_event(body), std::move(context), "nats-" + tid, "nats",
+                      [this, tid = tid](Outcome) {
+                        std::lock_guard lock(delivery_mu_);
+                        --in_flight_[tid];
+                      });
     }
+  }
+}
+
+void Functions::deliver() {
+  deliver_nats();
+  auto* queues = message_queues();
+  if (!queues) return;
+  auto triggers = ready_triggers("scw_sqs");
+  for (auto& t : triggers) {
+    auto fd = deployed(t);
+    if (!fd) continue;
+    auto* f = &fd->first;
+    auto* d = &fd->second;
+    int room = this->room(t.id, *d);
     if (room <= 0) continue;
     auto c = value_of(t.body, "config");
     if (!c.is_object()) continue;
@@ -289,22 +370,10 @@ void Functions::deliver() {
         std::lock_guard lock(delivery_mu_);
         ++in_flight_[t.id];
       }
-      json::object event{{"resource", ""},
-                         {"path", "/"},
-                         {"httpMethod", "POST"},
-                         {"headers", json::object{{"content-type", "text/plain"}}},
-                         {"multiValueHeaders", nullptr},
-                         {"queryStringParameters", json::object{}},
-                         {"multiValueQueryStringParameters", nullptr},
-                         {"pathParameters", nullptr},
-                         {"stageVariables", json::object{}},
-                         {"requestContext", json::object{{"httpMethod", "POST"}}},
-                         {"body", m.body},
-                         {"isBase64Encoded", false}};
       json::object context{
           {"memoryLimitInMb", d->memory_mb}, {"functionName", f->name}, {"functionVersion", ""}};
       runner().invoke(
-          *d, std::move(event), std::move(context), "sqs-" + t.id, "sqs",
+          *d, message_event(m.body), std::move(context), "sqs-" + t.id, "sqs",
           [this, queues, tid = t.id, project, region, queue, receipt = m.receipt](Outcome o) {
             if (o.status >= 200 && o.status < 300) {
               try {

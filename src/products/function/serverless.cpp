@@ -20,6 +20,7 @@
 #include "core/util/json.hpp"
 #include "core/util/time.hpp"
 #include "products/function/model.hpp"
+#include "products/function/queues.hpp"
 
 namespace scwd::products::function {
 
@@ -593,15 +594,46 @@ void register_tokens(app::Registry& reg, app::Services&, const Flavor& f) {
           [spec](Context& ctx) { return delete_with_status(*spec, ctx, kTokenDelete); });
 }
 
+// The Messaging credentials made for a trigger go with it.
+void drop_trigger_credentials(store::Tx& tx, const store::Record& trigger) {
+  auto id = str_of(trigger.body, "mnq_credential_id");
+  if (auto* credentials = trigger_credentials(); credentials && !id.empty())
+    credentials->remove(tx, id);
+}
+
 void register_triggers(app::Registry& reg, app::Services& svc, const Flavor& f) {
   auto kind = f.kind("trigger");
-  svc.lifecycle.on_enter(kind, [](store::Tx&, store::Record& r, const lifecycle::Step& s, Micros) {
-    // The platform makes itself a Messaging credential for the queue once the trigger is ready.
-    auto type = str_of(r.body, "input_type");
-    if (s.state == "ready" && (type == "scw_sqs" || type == "scw_nats") &&
-        str_of(r.body, "mnq_credential_id").empty())
-      r.body["mnq_credential_id"] = new_uuid();
-  });
+  svc.lifecycle.on_enter(kind,
+                         [](store::Tx& tx, store::Record& r, const lifecycle::Step& s, Micros) {
+                           if (s.state == lifecycle::kDeleted)
+                             return drop_trigger_credentials(tx, r);
+                           // The platform makes itself Messaging credentials for the queue or
+                           // subject once the trigger is ready.
+                           auto type = str_of(r.body, "input_type");
+                           if (s.state != "ready" || (type != "scw_sqs" && type != "scw_nats") ||
+                               !str_of(r.body, "mnq_credential_id").empty())
+                             return;
+                           auto c = value_of(r.body, "config");
+                           if (!c.is_object()) return;
+                           auto& co = c.as_object();
+                           CredentialRequest want{.organization_id = r.organization_id,
+                                                  .project_id = str_of(co, "mnq_project_id"),
+                                                  .region = str_of(co, "mnq_region"),
+                                                  .name = "trigger-" + r.id,
+                                                  .queue = str_of(co, "queue"),
+                                                  .account_id = str_of(co, "mnq_nats_account_id"),
+                                                  .subject = str_of(co, "subject")};
+                           auto* credentials = trigger_credentials();
+                           tl::expected<std::string, std::string> made =
+                               tl::unexpected(std::string("Messaging and Queuing is not served"));
+                           if (credentials) made = credentials->create(tx, want);
+                           if (made) {
+                             r.body["mnq_credential_id"] = *made;
+                           } else {
+                             r.state = "error";
+                             r.body["error_message"] = made.error();
+                           }
+                         });
   auto s =
       resource::named(kind, "trigger", f.base + "/triggers", f.read("trigger"), f.write("trigger"));
   platform_404(s, "trigger does not exist");
@@ -893,7 +925,10 @@ std::vector<store::Record> children(store::Tx& tx, std::string_view kind,
 
 void remove_app_children(store::Tx& tx, const Flavor& f, std::string_view app_id) {
   for (auto what : {"cron", "domain", "token", "trigger"})
-    for (auto& c : children(tx, f.kind(what), app_id)) tx.remove(f.kind(what), c.id);
+    for (auto& c : children(tx, f.kind(what), app_id)) {
+      if (std::string_view(what) == "trigger") drop_trigger_credentials(tx, c);
+      tx.remove(f.kind(what), c.id);
+    }
 }
 
 void register_shared(app::Registry& r, app::Services& svc, const Flavor& f) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "core/app/host_dispatch.hpp"
 #include "core/app/owner.hpp"
 #include "core/codec/validate.hpp"
 #include "core/resource/named.hpp"
@@ -12,6 +13,7 @@
 #include "core/util/json.hpp"
 #include "core/util/time.hpp"
 #include "products/mnq/crypto.hpp"
+#include "products/mnq/front.hpp"
 #include "products/mnq/mnq.hpp"
 #include "products/mnq/trigger_queues.hpp"
 #include "products/prelude.hpp"
@@ -123,19 +125,13 @@ Result<app::Owner> credentials_owner(Context& ctx, store::Tx& tx) {
 std::optional<ApiError> create_nats_credentials(Context& ctx, store::Tx& tx, store::Record& r) {
   auto account = named_account(ctx, tx);
   if (!account) return account.error();
-  const auto& secrets = ctx.svc.config.secrets;
-  auto signing_seed = secrets.open(str_of(account->body, "signing_seed"));
-  if (!signing_seed) return ApiError::internal(ctx.req.request_id);
   r.name = str_of(ctx.body, "name");
   r.parent_id = account->id;
-  auto user = new_key_pair(KeyType::kUser);
   // Full access to the account's subjects (no per-subject permissions), no limits.
-  json::object nats{
-      {"pub", json::object{}}, {"sub", json::object{}},         {"subs", -1},     {"data", -1},
-      {"payload", -1},         {"issuer_account", account->id}, {"type", "user"}, {"version", 2}};
-  json::object claims{{"name", r.name}, {"sub", user.public_key}, {"nats", std::move(nats)}};
-  auto content = creds_file(nats_jwt(std::move(claims), *signing_seed), user.seed);
-  r.body = {{"checksum", sha1_hex(content)}, {"user", user.public_key}};
+  auto user = sign_nats_user(*account, r.name, {}, {}, ctx.svc.config.secrets);
+  if (!user) return ApiError::internal(ctx.req.request_id);
+  auto content = creds_file(user->jwt, user->seed);
+  r.body = {{"checksum", sha1_hex(content)}, {"user", user->public_key}};
   ctx.answer_extra["credentials"] = json::object{{"name", "user.creds"}, {"content", content}};
   return std::nullopt;
 }
@@ -143,14 +139,7 @@ std::optional<ApiError> create_nats_credentials(Context& ctx, store::Tx& tx, sto
 // The user's JWT stops working: its account revokes it (the server learns of it at once).
 std::optional<ApiError> revoke_nats_credentials(Context& ctx, store::Tx& tx,
                                                 const store::Record& r) {
-  auto account = tx.get(kNatsAccountKind, r.parent_id);
-  if (!account) return std::nullopt;
-  auto* rev = account->body.if_contains("revocations");
-  if (!rev || !rev->is_object()) account->body["revocations"] = json::object{};
-  account->body["revocations"].as_object()[str_of(r.body, "user")] = unix_seconds() + 1;
-  auto op = ensure_operator(tx, ctx.svc.config.secrets);
-  account->body["jwt"] = account_jwt(*account, op, ctx.svc.config.secrets);
-  tx.update(*account);
+  revoke_nats_user(tx, r, ctx.svc.config.secrets);
   tell_nats(ctx);
   return std::nullopt;
 }
@@ -305,12 +294,32 @@ class MnqModule final : public app::Module {
  public:
   ~MnqModule() override {
     if (function::message_queues() == triggers_.get()) function::set_message_queues(nullptr);
+    if (function::nats_subjects() == subjects_.get()) function::set_nats_subjects(nullptr);
+    if (function::trigger_credentials() == credentials_.get())
+      function::set_trigger_credentials(nullptr);
   }
   std::string_view name() const override { return "mnq"; }
   void register_routes(app::Registry& r, app::Services& svc) override {
-    // Serverless triggers read their SQS queues through this view.
+    // Serverless triggers read their SQS queues and NATS subjects, and get their credentials,
+    // through these views.
     triggers_ = make_trigger_queues(svc);
     function::set_message_queues(triggers_.get());
+    subjects_ = make_trigger_subjects(svc);
+    function::set_nats_subjects(subjects_.get());
+    credentials_ = make_trigger_credentials(svc);
+    function::set_trigger_credentials(credentials_.get());
+    // The SQS and SNS endpoints speak AWS's protocols under their own prefixes: claimed before
+    // routing, and before other products look up hosts.
+    auto& hosts = app::host_dispatch(svc);
+    hosts.add_first(this, [this, &svc](http::Request& req) -> std::optional<http::Staged> {
+      std::string_view path = req.path;
+      if (!path.starts_with(kSqsPrefix) && !path.starts_with(kSnsPrefix)) return std::nullopt;
+      return endpoints(svc).stage(req);
+    });
+    hosts.on_stop(this, [this] {
+      std::lock_guard lock(endpoints_mu_);
+      if (endpoints_) endpoints_->stop();
+    });
     resource::Spec accounts;
     accounts.id_param = "nats_account_id";
     accounts = resource::named(kNatsAccountKind, "namespace", kBase + "/nats-accounts",
@@ -354,14 +363,28 @@ class MnqModule final : public app::Module {
             [s](Context& ctx) { return info(*s, ctx); });
     }
   }
+
  private:
+  // Made at the first request for them: their threads (and their handling of SIGINT and SIGTERM)
+  // are no cost to Apps that never serve them (unit tests, `scwd routes`).
+  Endpoints& endpoints(app::Services& svc) {
+    std::lock_guard lock(endpoints_mu_);
+    if (!endpoints_) endpoints_ = std::make_unique<Endpoints>(svc);
+    return *endpoints_;
+  }
+
   std::unique_ptr<function::MessageQueues> triggers_;
+  std::unique_ptr<function::NatsSubjects> subjects_;
+  std::unique_ptr<function::TriggerCredentials> credentials_;
+  std::mutex endpoints_mu_;
+  std::unique_ptr<Endpoints> endpoints_;
 };
 
 class DefaultLink final : public NatsLink {
  public:
   std::string endpoint() const override { return "nats://127.0.0.1:4222"; }
   void accounts_changed() override {}
+  std::string unavailable() const override { return "scwd runs no NATS server (--nats-listen)"; }
 };
 
 std::mutex link_mutex;
@@ -432,6 +455,30 @@ std::string account_jwt(const store::Record& account, const Operator& op, const 
     nats["revocations"] = *rev;
   return nats_jwt({{"name", account.name}, {"sub", account.id}, {"nats", std::move(nats)}},
                   op.seed);
+}
+
+std::optional<NatsUser> sign_nats_user(const store::Record& account, std::string_view name,
+                                       json::object pub, json::object sub,
+                                       const SecretBox& secrets) {
+  auto signing_seed = secrets.open(str_of(account.body, "signing_seed"));
+  if (!signing_seed) return std::nullopt;
+  auto user = new_key_pair(KeyType::kUser);
+  json::object nats{
+      {"pub", std::move(pub)}, {"sub", std::move(sub)},        {"subs", -1},     {"data", -1},
+      {"payload", -1},         {"issuer_account", account.id}, {"type", "user"}, {"version", 2}};
+  json::object claims{{"name", name}, {"sub", user.public_key}, {"nats", std::move(nats)}};
+  return NatsUser{user.public_key, user.seed, nats_jwt(std::move(claims), *signing_seed)};
+}
+
+void revoke_nats_user(store::Tx& tx, const store::Record& credentials, const SecretBox& secrets) {
+  auto account = tx.get(kNatsAccountKind, credentials.parent_id);
+  if (!account) return;
+  auto* rev = account->body.if_contains("revocations");
+  if (!rev || !rev->is_object()) account->body["revocations"] = json::object{};
+  account->body["revocations"].as_object()[str_of(credentials.body, "user")] = unix_seconds() + 1;
+  auto op = ensure_operator(tx, secrets);
+  account->body["jwt"] = account_jwt(*account, op, secrets);
+  tx.update(*account);
 }
 
 std::unique_ptr<app::Module> make_module() { return std::make_unique<MnqModule>(); }

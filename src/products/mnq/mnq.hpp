@@ -55,6 +55,21 @@ Operator ensure_operator(store::Tx& tx, const SecretBox& secrets);
 // The account JWT of a NATS account record (signed by the operator), with its revocations.
 std::string account_jwt(const store::Record& account, const Operator& op, const SecretBox& secrets);
 
+// A user of NATS account `account` (its record), signed by the account's signing key; `pub` and
+// `sub` are its permissions (empty objects: every subject). nullopt when the signing key cannot
+// be opened.
+struct NatsUser {
+  std::string public_key;
+  std::string seed;
+  std::string jwt;
+};
+std::optional<NatsUser> sign_nats_user(const store::Record& account, std::string_view name,
+                                       boost::json::object pub, boost::json::object sub,
+                                       const SecretBox& secrets);
+// Revokes the user of NATS credentials record `credentials` in its account's JWT (the caller
+// tells the server, nats_link().accounts_changed(), once committed).
+void revoke_nats_user(store::Tx& tx, const store::Record& credentials, const SecretBox& secrets);
+
 // Where NATS clients connect (--nats-listen), and the server's supervisor to tell of changes.
 class NatsLink {
  public:
@@ -62,6 +77,8 @@ class NatsLink {
   virtual std::string endpoint() const = 0;
   // Accounts or revocations changed in the store: the server loads them again.
   virtual void accounts_changed() = 0;
+  // Why no server can be reached (empty: one is run). NATS triggers then deliver nothing.
+  virtual std::string unavailable() const = 0;
 };
 // The process's link (a supervisor registers itself); the default names 127.0.0.1:4222 and
 // tells nobody.

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -78,6 +79,7 @@ struct NatsSupervisor::Impl {
   std::string listen;
   std::filesystem::path dir;
   std::string binary;
+  std::string missing;  // why no server runs (set once by start())
 
   std::mutex m;
   std::condition_variable cv;
@@ -297,8 +299,17 @@ struct NatsSupervisor::Impl {
     // Replicas sharing a store change accounts this process hears nothing of: looked at again
     // every 10 s.
     auto next_sync = Clock::now() + std::chrono::seconds(10);
+    // A change may be told before its transaction commits (lifecycle hooks have no after-commit
+    // step): the store is read again a second after each change.
+    std::optional<Clock::time_point> recheck;
     while (!stopping) {
       bool reconfigure = changed;
+      if (changed) {
+        recheck = Clock::now() + std::chrono::seconds(1);
+      } else if (recheck && Clock::now() >= *recheck) {
+        reconfigure = true;
+        recheck.reset();
+      }
       changed = false;
       if (svc.store.shared() && Clock::now() >= next_sync) {
         reconfigure = true;
@@ -360,6 +371,8 @@ NatsSupervisor::~NatsSupervisor() {
 void NatsSupervisor::start() {
   if (impl_->binary.empty()) impl_->binary = find_server();
   if (impl_->binary.empty() || ::access(impl_->binary.c_str(), X_OK) != 0) {
+    impl_->missing = "nats-server is not installed" +
+                     (impl_->binary.empty() ? std::string() : " at " + impl_->binary);
     spdlog::warn(
         "nats-server is not installed{} (Debian package nats-server): NATS accounts and "
         "credentials are served by the API, but NATS clients cannot connect to {}",
@@ -370,6 +383,8 @@ void NatsSupervisor::start() {
 }
 
 std::string NatsSupervisor::endpoint() const { return "nats://" + impl_->listen; }
+
+std::string NatsSupervisor::unavailable() const { return impl_->missing; }
 
 void NatsSupervisor::accounts_changed() {
   {

@@ -30,6 +30,7 @@ class NatsSupervisor final : public NatsLink {
 
   std::string endpoint() const override;
   void accounts_changed() override;
+  std::string unavailable() const override;
 
   struct Impl;
 

@@ -16,6 +16,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -489,6 +490,30 @@ export function show(r) {
 /** A random lower-case tag that makes names unique inside one run. */
 export function tag(n = 8) {
   return crypto.randomBytes(n).toString('hex').slice(0, n);
+}
+
+/** A loopback port free right now (for the servers scwd runs beside its listener). */
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether Debian's nats-server (which scwd runs for NATS accounts) is installed. */
+export function natsServerInstalled() {
+  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin', '/usr/local/bin'];
+  return dirs.some((d) => {
+    try {
+      fs.accessSync(path.join(d, 'nats-server'), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 export { CRED_VARS };
