@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache mold pkg-config clang-format
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev libexpected-dev libfmt-dev libspdlog-dev libcli11-dev
-  libssl-dev libsodium-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev libgoogle-perftools-dev
+  libssl-dev libsodium-dev zlib1g-dev libhpdf-dev libgtest-dev libgmock-dev libbenchmark-dev libgoogle-perftools-dev
   nodejs npm wrk nginx-light python3
   # The tests' throwaway PostgreSQL clusters (scripts/pg-cluster.sh); the package may also create
   # and start Debian's own cluster on port 5432, which nothing here uses.
@@ -16,6 +16,8 @@ PACKAGES=(
   # The NATS server Messaging and Queuing's NATS accounts are served by (scwd runs it; the
   # package's own systemd service is not used).
   nats-server
+  # pdftotext, with which the billing tests read the invoices' PDFs.
+  poppler-utils
 )
 
 # `make fuzz` (scripts/fuzz.sh) asks for clang and libFuzzer on top; `make test` never needs them.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cerrno>
 #include <charconv>
@@ -16,6 +17,7 @@
 #include <filesystem>
 #include <iostream>
 #include <span>
+#include <stdexcept>
 #include <thread>
 
 #include "core/admin/admin.hpp"
@@ -137,11 +139,22 @@ struct Options {
   std::int64_t max_connections = -1;  // -1: from the descriptor limit
   std::string lifecycle_speed = "realistic";
   bool no_group_requests = false;
-  std::vector<std::string> quotas;  // NAME=N
+  std::vector<std::string> quotas;   // NAME=N
+  std::vector<std::string> without;  // products left out (their operations answer 501)
 };
 
-void register_modules(scwd::app::App& app) {
-  for (auto factory : scwd::products::all()) app.add_module(factory());
+// Every product but those `without` names; throws std::invalid_argument for a name that is no
+// product's.
+void register_modules(scwd::app::App& app, const std::vector<std::string>& without = {}) {
+  std::vector<std::string> unknown = without;
+  for (auto factory : scwd::products::all()) {
+    auto m = factory();
+    std::erase(unknown, std::string(m->name()));
+    if (std::find(without.begin(), without.end(), m->name()) != without.end()) continue;
+    app.add_module(std::move(m));
+  }
+  if (!unknown.empty())
+    throw std::invalid_argument("--without: no product is named '" + unknown.front() + "'");
   app.add_module(scwd::admin::make_module(app));
 }
 
@@ -256,7 +269,12 @@ int serve(const Options& o) {
 
   scwd::app::App app(*store, clock, config);
   app.lifecycle().set_speed(*speed);
-  register_modules(app);
+  try {
+    register_modules(app, o.without);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "scwd: %s\n", e.what());
+    return 2;
+  }
   app.finalize();
   app.create_defaults();
 
@@ -580,6 +598,9 @@ int main(int argc, char** argv) {
           "Override a per-organization quota, NAME=N (repeatable; see docs/configuration.md)")
       ->envname("SCWD_QUOTAS")
       ->delimiter(',');
+  serve_cmd->add_option("--without", o.without,
+                        "Leave a product out (repeatable, e.g. billing): its operations answer "
+                        "501, as operations not built yet do");
   bool served_json = false;
   auto* routes_cmd = cli.add_subcommand("routes", "Print the route table as JSON");
   routes_cmd->add_flag("--served-json", served_json,

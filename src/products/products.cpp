@@ -49,6 +49,9 @@ std::unique_ptr<app::Module> make_module();
 namespace scwd::products::mnq {
 std::unique_ptr<app::Module> make_module();
 }
+namespace scwd::products::billing {
+std::unique_ptr<app::Module> make_module();
+}
 namespace scwd::products::productcatalog {
 std::unique_ptr<app::Module> make_module();
 }
@@ -61,6 +64,7 @@ std::vector<app::ModuleFactory> all() {
       // Elastic Metal learns what is attached to its servers through the view Flexible IP
       // hands it (Flexible IP imports Elastic Metal).
       [] { return baremetal::make_module(flexibleip::server_attachments()); },
+      billing::make_module,
       block::make_module,
       flexibleip::make_module,
       iam::make_module,

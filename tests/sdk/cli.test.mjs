@@ -66,6 +66,17 @@ describe('command line', () => {
     }
   });
 
+  it('--without names a product, or the server refuses to start', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scwd-cli-'));
+    try {
+      const r = run(['serve', '--listen', '127.0.0.1:0', '--data', dir, '--without', 'nosuch']);
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /no product is named 'nosuch'/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('malformed SCW_* bootstrap values are refused with a message', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scwd-cli-'));
     try {
@@ -85,7 +96,7 @@ describe('command line', () => {
     assert.equal(account.length, 11, JSON.stringify(account));
     const all = JSON.parse(run(['routes']).stdout);
     assert.ok(all.length >= 462, `only ${all.length} routes`);
-    assert.ok(all.some((x) => x.path === '/billing/v2beta1/invoices' && x.implemented === false));
+    assert.ok(all.some((x) => x.path === '/billing/v2beta1/invoices' && x.implemented === true));
     // Each published route carries the fields the catalogue declares for it.
     const create = all.find((x) => x.method === 'POST' && x.path === '/account/v3/projects');
     assert.equal(create.body_kind, 'json');

@@ -18,7 +18,8 @@ let server;
 let projects;
 
 before(async () => {
-  server = await startServer();
+  // Billing left out: its operations stand for the operations not built yet (501).
+  server = await startServer({ args: ['--without', 'billing'] });
   projects = new Accountv3.ProjectAPI(makeClient(server));
 });
 
@@ -124,7 +125,7 @@ describe('routing errors', () => {
     });
   }
 
-  it('a published SDK operation not built yet -> 501 naming it (GET /billing/v2beta1/invoices)', async () => {
+  it('a published SDK operation not served -> 501 naming it (GET /billing/v2beta1/invoices, billing left out)', async () => {
     const r = await raw(server, 'GET', '/billing/v2beta1/invoices');
     assert.equal(r.status, 501, show(r));
     assertWire(r, '501');

@@ -47,7 +47,8 @@ App::App(store::Store& store, Clock& clock, Config& config)
       config_(config),
       auth_(store, clock),
       lifecycle_(clock),
-      settled_(store, clock),
+      metered_(store, clock),
+      settled_(metered_, clock),
       services_{settled_, clock, config, lifecycle_, [this] { auth_.invalidate(); }},
       authorizer_(iam::make_authorizer(store, clock)),
       started_at_(clock.now()) {}

@@ -15,6 +15,7 @@
 #include "core/auth/auth.hpp"
 #include "core/http/server.hpp"
 #include "core/lifecycle/settled_store.hpp"
+#include "core/meter/meter.hpp"
 #include "core/router/router.hpp"
 
 namespace scwd::app {
@@ -81,6 +82,7 @@ class App {
   Config& config_;
   auth::Authenticator auth_;
   lifecycle::Engine lifecycle_;
+  meter::MeteredStore metered_;      // the usage ledger follows every write through it
   lifecycle::SettledStore settled_;  // what handlers see as the store
   Services services_;
   std::vector<std::unique_ptr<Module>> modules_;

@@ -1,5 +1,6 @@
 #include "core/lifecycle/lifecycle.hpp"
 
+#include "core/lifecycle/plan.hpp"
 #include "core/lifecycle/settled_store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -56,6 +57,8 @@ void Engine::note_due(Micros at) {
 
 void Engine::start(store::Record& r, Micros now, const std::vector<Step>& steps,
                    std::string_view detail_field) {
+  // Starting a plan changes the record now (the usage ledger dates what follows from this).
+  r.updated_at = std::max(r.updated_at, now);
   json::array pending;
   Micros at = now;
   bool first = true;
@@ -81,6 +84,20 @@ void Engine::start(store::Record& r, Micros now, const std::vector<Step>& steps,
   else
     r.body[kDetailField] = detail_field;
   note_due(*r.due_at);
+}
+
+std::optional<Micros> entered_at(const store::Record& r, std::string_view state) {
+  auto it = r.body.find(kPendingField);
+  if (it == r.body.end() || !it->value().is_array()) return std::nullopt;
+  for (auto& step : it->value().as_array()) {
+    auto* o = step.if_object();
+    if (!o) continue;
+    auto* s = o->if_contains("state");
+    auto* at = o->if_contains("at");
+    if (s && s->is_string() && s->as_string() == state && at && at->is_int64())
+      return at->as_int64();
+  }
+  return std::nullopt;
 }
 
 void Engine::cancel(store::Record& r) {

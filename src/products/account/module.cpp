@@ -4,6 +4,7 @@
 
 #include "core/auth/auth.hpp"
 #include "core/codec/validate.hpp"
+#include "core/meter/meter.hpp"
 #include "core/paging/paging.hpp"
 #include "core/resource/named.hpp"
 #include "core/resource/resource.hpp"
@@ -24,7 +25,9 @@ constexpr auto kProjects = permissions("Projects", "project");
 constexpr auto kContracts = permissions("Contracts", "contract_signature");
 
 // Kinds that live in a project without being "resources" of it.
-const std::vector<std::string> kNotProjectResources = {std::string(kProject)};
+// (The usage ledger stays with the organization's billing history.)
+const std::vector<std::string> kNotProjectResources = {std::string(kProject),
+                                                       std::string(meter::kUsage)};
 
 json::value default_qualification() {
   return json::object{{"architecture_type", "unknown_architecture_type"}};

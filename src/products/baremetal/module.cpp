@@ -10,6 +10,7 @@
 #include "core/app/context.hpp"
 #include "core/paging/paging.hpp"
 #include "core/util/ids.hpp"
+#include "core/util/money.hpp"
 #include "products/baremetal/catalog.hpp"
 #include "products/baremetal/common.hpp"
 #include "products/baremetal/private_networks.hpp"
@@ -29,11 +30,7 @@ constexpr Permission kSchemaRead{"ElasticMetal", Access::kRead, "partitioning_sc
 constexpr std::string_view kNilUuid = "00000000-0000-0000-0000-000000000000";
 constexpr std::string_view kLogoBase = "https://baremetal-logos-fr.s3.fr-par.scw.cloud/";
 
-json::object money(double eur) {
-  auto cents = std::llround(eur * 1000);  // prices have at most three decimals
-  return json::object{
-      {"currency_code", "EUR"}, {"units", cents / 1000}, {"nanos", (cents % 1000) * 1'000'000}};
-}
+json::object money(double eur) { return money_json(eur); }
 
 json::object render(const Option& opt) {
   json::object o{{"id", opt.id}, {"name", opt.name}, {"manageable", opt.manageable}};
@@ -297,6 +294,7 @@ class BaremetalModule final : public app::Module {
   explicit BaremetalModule(const ServerAttachments& attachments) : attachments_(attachments) {}
   std::string_view name() const override { return "baremetal"; }
   void register_routes(app::Registry& r, app::Services& svc) override {
+    declare_meters();
     const std::string base = "/baremetal/v1/zones/{zone}";
     r.add("GET", base + "/offers", kOfferRead, list_offers);
     r.add("GET", base + "/offers/{offer_id}", kOfferRead, get_offer);

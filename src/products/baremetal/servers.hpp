@@ -51,4 +51,7 @@ void register_servers(app::Registry& r, const ServerAttachments& attachments);
 // The settings routes (settings.cpp).
 void register_settings(app::Registry& r);
 
+// Declares what servers accrue in the usage ledger (meters.cpp).
+void declare_meters();
+
 }  // namespace scwd::products::baremetal

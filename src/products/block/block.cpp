@@ -7,6 +7,7 @@
 #include "core/resource/records.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
+#include "core/util/money.hpp"
 #include "products/block/model.hpp"
 #include "products/catalogue/images.hpp"
 #include "products/prelude.hpp"
@@ -34,9 +35,7 @@ json::array references_of(const store::Record& r) {
   return v.is_array() ? v.as_array() : json::array{};
 }
 
-json::object money(std::int32_t nanos) {
-  return json::object{{"currency_code", "EUR"}, {"units", 0}, {"nanos", nanos}};
-}
+json::object money(std::int32_t nanos) { return money_json(std::int64_t{nanos}); }
 
 }  // namespace
 

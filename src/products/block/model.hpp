@@ -44,6 +44,9 @@ const VolumeType* type_for_iops(std::int64_t iops);
 std::optional<store::Record> load(store::Tx& tx, std::string_view kind, std::string_view zone,
                                   std::string_view id);
 
+// Declares what volumes and snapshots accrue in the usage ledger (meters.cpp).
+void declare_meters();
+
 // Applies what entering a state means (pending updates, in_use when referenced).
 void on_volume_enter(store::Tx& tx, store::Record& r, const lifecycle::Step& step, Micros at);
 void on_snapshot_enter(store::Tx& tx, store::Record& s, const lifecycle::Step& step, Micros at);

@@ -342,6 +342,7 @@ class BlockModule final : public app::Module {
   void register_routes(app::Registry& r, app::Services& svc) override {
     svc.lifecycle.on_enter(std::string(kVolumeKind), on_volume_enter);
     svc.lifecycle.on_enter(std::string(kSnapshotKind), on_snapshot_enter);
+    declare_meters();
     auto volumes = volume_spec();
     auto snapshots = snapshot_spec();
     resource::add_resource(r, volumes);

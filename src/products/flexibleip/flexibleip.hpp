@@ -16,4 +16,7 @@ inline constexpr std::string_view kFlexibleIpKind = "flexibleip.fip";
 // Flexible IP's view for Elastic Metal: deleting a server detaches its flexible IPs.
 const baremetal::ServerAttachments& server_attachments();
 
+// Declares what flexible IPs accrue in the usage ledger (meters.cpp).
+void declare_meters();
+
 }  // namespace scwd::products::flexibleip

@@ -545,6 +545,7 @@ class FlexibleIpModule final : public app::Module {
   std::string_view name() const override { return "flexibleip"; }
   void register_routes(app::Registry& r, app::Services& svc) override {
     svc.lifecycle.on_enter(std::string(kFlexibleIpKind), on_enter);
+    declare_meters();
     auto spec = fip_spec();
     resource::add_resource(r, spec);
     auto with = [spec](Result<Response> (*fn)(const resource::Spec&, Context&)) {

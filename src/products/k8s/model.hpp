@@ -102,4 +102,7 @@ void register_clusters(app::Registry& r, app::Services& svc);
 void register_pools(app::Registry& r, app::Services& svc);
 void register_external(app::Registry& r, app::Services& svc);
 
+// Declares what clusters and nodes accrue in the usage ledger (meters.cpp).
+void declare_meters();
+
 }  // namespace scwd::products::k8s

@@ -15,6 +15,7 @@ class KapsuleModule final : public app::Module {
  public:
   std::string_view name() const override { return "k8s"; }
   void register_routes(app::Registry& r, app::Services& svc) override {
+    declare_meters();
     register_clusters(r, svc);
     register_pools(r, svc);
     register_external(r, svc);

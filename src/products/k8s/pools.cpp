@@ -548,6 +548,7 @@ Result<std::vector<store::Record>> add_nodes(Context& ctx, store::Tx& tx,
         {"cluster_id", cluster.id},
         {"instance_id", new_uuid()},
         {"zone", str_of(pool.body, "zone")},
+        {"node_type", str_of(pool.body, "node_type")},  // what the node is billed as
         {"public_ip_v4", bool_of(pool.body, "public_ip_disabled") ? json::value(nullptr)
                                                                   : json::value(public_ipv4())}};
     if (pn) {

@@ -12,6 +12,7 @@
 #include "core/paging/paging.hpp"
 #include "core/router/locality.hpp"
 #include "core/util/json.hpp"
+#include "core/util/money.hpp"
 #include "products/catalogue/server_types.hpp"
 #include "products/prelude.hpp"
 
@@ -130,12 +131,7 @@ std::string price_text(double v) {
   return s;
 }
 
-json::object money(double eur) {
-  auto nanos_total = std::llround(eur * 1e9);
-  return json::object{{"currency_code", "EUR"},
-                      {"units", nanos_total / 1'000'000'000},
-                      {"nanos", nanos_total % 1'000'000'000}};
-}
+json::object money(double eur) { return money_json(eur); }
 
 std::string gib_text(std::int64_t bytes) { return std::to_string(bytes >> 30) + " GiB"; }
 

@@ -268,4 +268,7 @@ resource::Filter id_eq(std::string param, store::Column c, std::string path = {}
 // gateway-types: {"types": [{name, bandwidth (bps), zone}]}.
 api::Result<http::Response> list_gateway_types_route(app::Context& ctx);
 
+// Declares what gateways and their IPs accrue in the usage ledger (meters.cpp).
+void declare_meters();
+
 }  // namespace scwd::products::vpcgw

@@ -12,6 +12,7 @@ class VpcGwModule final : public app::Module {
   std::string_view name() const override { return "vpcgw"; }
   void register_routes(app::Registry& r, app::Services& svc) override {
     register_hooks(svc.lifecycle);
+    declare_meters();
     register_v2(r, svc);
     register_v1(r, svc);
   }

@@ -377,5 +377,64 @@ if [ "$rc" -eq 0 ]; then pass "mnq sqs delete-credentials"; else fail "mnq sqs d
 run mnq sqs deactivate -o json
 expect "mnq sqs deactivate" "d['status'] == 'disabled'"
 
+
+# --- billing: what a server did for a day of virtual time, and the month closed on the clock
+# clock_advance SECONDS|month: moves scwd's virtual clock (by SECONDS, or past the month's end)
+clock_advance() {
+  python3 - "$1" <<'PY' >"$tmp/out" 2>"$tmp/err"
+import datetime, json, os, sys, urllib.request
+def call(method, path, body=None):
+    req = urllib.request.Request(os.environ["SCW_API_URL"] + path, method=method,
+                                 data=None if body is None else json.dumps(body).encode(),
+                                 headers={"X-Auth-Token": os.environ["SCW_SECRET_KEY"],
+                                          "Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req))
+if sys.argv[1] == "month":
+    now = datetime.datetime.fromisoformat(call("GET", "/_scwd/clock")["now"].replace("Z", "+00:00"))
+    end = datetime.datetime(now.year + (now.month == 12), now.month % 12 + 1, 1,
+                            tzinfo=datetime.timezone.utc)
+    seconds = int((end - now).total_seconds()) + 3600
+else:
+    seconds = int(sys.argv[1])
+print(json.dumps(call("POST", "/_scwd/clock/advance", {"seconds": seconds})))
+PY
+  rc=$?
+}
+run instance server create type=DEV1-S image=ubuntu_jammy name=cli-billed -w -o json
+expect "instance server create -w: a server to bill" "d['state'] == 'running'"
+billed=$(py "d['id']" || true)
+clock_advance 86400
+expect "a day passes on the virtual clock" "'now' in d"
+run billing consumption list category-name=Compute -o json
+expect "billing consumption list: the day's minutes of DEV1-S, priced" \
+  "any(c['sku'] == '/compute/dev1_s/run_par1' and int(c['billed_quantity']) >= 1440 and c['value']['units'] + c['value']['nanos'] > 0 for c in d)"
+run billing consumption list-taxes -o json
+expect "billing consumption list-taxes: VAT at 20%" "len(d) == 1 and d[0]['rate'] == 0.2"
+run instance server terminate "$billed" with-ip=true with-block=true -w
+if [ "$rc" -eq 0 ]; then pass "instance server terminate: billing stops"; else fail "instance server terminate (exit $rc)"; fi
+clock_advance month
+expect "the virtual clock moves past the end of the month" "'now' in d"
+run billing invoice list -o json
+expect "billing invoice list: the closed month's invoice" \
+  "len(d) == 1 and d[0]['type'] == 'periodic' and d[0]['total_undiscount']['units'] + d[0]['total_undiscount']['nanos'] > 0"
+inv=$(py "d[0]['id']" || true)
+run billing invoice get "$inv" -o json
+expect "billing invoice get" "d['id'] == '$inv' and d['seller_name'] == 'Scaleway SAS'"
+mkdir -p "$tmp/invoices"
+run billing invoice download "$inv" file-path="$tmp/invoices/"
+if [ "$rc" -eq 0 ] && head -c 5 "$tmp"/invoices/*.pdf 2>/dev/null | grep -q '%PDF-'; then
+  pass "billing invoice download: a PDF file"
+else
+  fail "billing invoice download: a PDF file (exit $rc; $(ls "$tmp/invoices"))"
+fi
+run billing invoice export file-path="$tmp/invoices/"
+if [ "$rc" -eq 0 ] && grep -qs "$inv" "$tmp"/invoices/*.csv; then
+  pass "billing invoice export: a CSV file naming the invoice"
+else
+  fail "billing invoice export: a CSV file naming the invoice (exit $rc; $(ls "$tmp/invoices"))"
+fi
+run billing discount list -o json
+expect "billing discount list: none redeemed" "d == [] or d is None"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -5,6 +5,7 @@
 
 #include "core/util/ids.hpp"
 #include "products/instance/compute/compute.hpp"
+#include "products/instance/meters.hpp"
 #include "products/instance/private_nics.hpp"
 #include "products/prelude.hpp"
 
@@ -64,6 +65,7 @@ class InstanceModule final : public app::Module {
   std::string_view name() const override { return "instance"; }
   void register_routes(app::Registry& r, app::Services& svc) override {
     svc.lifecycle.on_enter(std::string(kServerKind), on_server_enter);
+    declare_meters();
     register_servers(r);
     register_actions(r);
     register_volumes(r);

@@ -26,3 +26,8 @@ output "image_name" {
 output "server_type_cpu" {
   value = data.scaleway_instance_server_type.dev1s.cpu
 }
+
+# Billing's data sources read the organization's consumption and invoices.
+data "scaleway_billing_consumptions" "all" {}
+
+data "scaleway_billing_invoices" "all" {}

@@ -1,0 +1,35 @@
+// What Flexible IPs accrue in the usage ledger (core/meter): an IPv4 address by the minute from
+// creation until deleted (0.004 EUR per hour, scwd's table); IPv6 ones are free.
+#include <cctype>
+
+#include "core/meter/meter.hpp"
+#include "core/util/json.hpp"
+#include "products/flexibleip/flexibleip.hpp"
+
+namespace scwd::products::flexibleip {
+
+namespace {
+
+constexpr Micros kMinute = 60'000'000;
+constexpr std::int64_t kIpv4HourNanos = 4'000'000;
+
+std::vector<meter::Usage> fip_usage(const store::Record& r) {
+  if (bool_of(r.body, "is_ipv6")) return {};
+  std::string zone = r.locality;
+  for (auto& c : zone) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  meter::Sku sku{.sku = "/flexible-ip/ipv4/" + r.locality,
+                 .category = "BareMetal",
+                 .product_name = "Flexible IPv4",
+                 .resource_name = "Flexible IPv4 - " + zone,
+                 .unit = "ip_minute",
+                 .unit_length = kMinute,
+                 .price_nanos = kIpv4HourNanos,
+                 .price_per = 60};
+  return {{std::move(sku), 1}};
+}
+
+}  // namespace
+
+void declare_meters() { meter::declare(std::string(kFlexibleIpKind), fip_usage); }
+
+}  // namespace scwd::products::flexibleip
