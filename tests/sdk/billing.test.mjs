@@ -11,9 +11,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { Billingv2beta1 } from '@scaleway/sdk-billing';
+import { Blockv1 } from '@scaleway/sdk-block';
 import { Errors } from '@scaleway/sdk-client';
+import { Flexibleipv1alpha1 } from '@scaleway/sdk-flexibleip';
 import { Iamv1alpha1 } from '@scaleway/sdk-iam';
 import { Instancev1 } from '@scaleway/sdk-instance';
+import { Vpcgwv2 } from '@scaleway/sdk-vpcgw';
 
 import { advanceClock, caught, makeClient, raw, show, startServer } from './lib/harness.mjs';
 import { appWithKey } from './lib/iam.mjs';
@@ -192,6 +195,35 @@ describe('billing', () => {
     assert.equal(discounts.totalCount, 1);
     assert.equal(discounts.discounts[0].valueUsed, 0.01);
     assert.equal(discounts.discounts[0].valueRemaining, 0);
+  });
+
+  it('bills volumes by size, gateways, their IPs and flexible IPs by the minute, until deleted', async () => {
+    const zone = 'fr-par-2';
+    const client = makeClient(server);
+    const block = new Blockv1.API(client);
+    const gw = new Vpcgwv2.API(client);
+    const fip = new Flexibleipv1alpha1.API(client);
+    const vol = await block.createVolume({ zone, name: 'billed', fromEmpty: { size: 20_000_000_000 }, perfIops: 5000 });
+    const g = await gw.createGateway({ zone, name: 'billed', type: 'VPC-GW-S', enableSmtp: false, enableBastion: false });
+    const ip = await fip.createFlexibleIP({ zone, description: 'billed', isIpv6: false });
+    await advanceClock(server, 3600);
+    const quantities = async () => {
+      const lines = (await api.listConsumptions({})).consumptions.filter((l) => l.sku.endsWith(`/${zone}`));
+      return Object.fromEntries(lines.map((l) => [l.sku, l.billedQuantity]));
+    };
+    const expected = {
+      [`/storage/block/volume-low-latency-5k/${zone}`]: '20',
+      [`/network/vpc/public-gateway/vpc-gw-s/${zone}`]: '60',
+      [`/network/vpc/public-gateway/ip/${zone}`]: '60',
+      [`/flexible-ip/ipv4/${zone}`]: '60',
+    };
+    assert.deepEqual(await quantities(), expected);
+
+    await block.deleteVolume({ zone, volumeId: vol.id });
+    await gw.deleteGateway({ zone, gatewayId: g.id, deleteIp: true });
+    await fip.deleteFlexibleIP({ zone, fipId: ip.id });
+    await advanceClock(server, 3600);
+    assert.deepEqual(await quantities(), expected);
   });
 
   it('needs the organization-level Billing rights', async () => {

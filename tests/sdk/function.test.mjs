@@ -12,6 +12,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCo
 import urlData from '@fastify/url-data';
 import Fastify from 'fastify';
 import { emulateCoreProcess } from '@scaleway/serverless-functions/framework/dist/framework/local/serving.js';
+import { Billingv2beta1 } from '@scaleway/sdk-billing';
 import { Functionv1beta1 } from '@scaleway/sdk-function';
 import { Iamv1alpha1 } from '@scaleway/sdk-iam';
 import { Mnqv1beta1 } from '@scaleway/sdk-mnq';
@@ -286,6 +287,14 @@ describe('functions', () => {
     assert.ok(got.equals(zip));
     const forged = await fetch(dl.url.replace(/signature=[^&]+/, 'signature=AAAA'));
     assert.equal(forged.status, 403);
+
+    // Billing counts the invocations and the memory they held while they ran.
+    const billing = new Billingv2beta1.API(makeClient(server));
+    const lines = (await billing.listConsumptions({ categoryName: 'Serverless' })).consumptions;
+    const requests = lines.find((l) => l.sku === '/serverless/functions/requests/fr-par');
+    assert.ok(requests && Number(requests.billedQuantity) >= 2, JSON.stringify(lines));
+    const memory = lines.find((l) => l.sku === '/serverless/functions/memory/fr-par');
+    assert.ok(memory && Number(memory.billedQuantity) >= 2 * 256, JSON.stringify(lines));
   });
 
   it('deploys a Python function and serves it', async () => {

@@ -24,6 +24,7 @@ import {
   SendMessageCommand,
   SetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
+import { Billingv2beta1 } from '@scaleway/sdk-billing';
 import { Mnqv1beta1 } from '@scaleway/sdk-mnq';
 import { SignatureV4 } from '@smithy/signature-v4';
 
@@ -251,6 +252,14 @@ describe('standard queues', () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'old' }));
     await advanceClock(server, 61);
     assert.equal((await receive(url)).length, 0);
+  });
+
+  it('counts the requests in Billing', async () => {
+    const billing = new Billingv2beta1.API(makeClient(server));
+    const lines = (await billing.listConsumptions({ categoryName: 'Managed Services' })).consumptions;
+    const line = lines.find((l) => l.sku === '/mnq/sqs/requests/fr-par');
+    assert.ok(line && Number(line.billedQuantity) >= 10, JSON.stringify(lines));
+    assert.equal(line.unit, 'request');
   });
 
   it('purges, lists and deletes queues', async () => {

@@ -27,6 +27,9 @@ inline constexpr std::string_view kCodePrefix = "/serverless-code/functions/";
 // /_fn/<domain_name>/<path>.
 inline constexpr std::string_view kPathForm = "/_fn/";
 
+// Records an invocation's requests and memory-time in the usage ledger (meters.cpp).
+void count_usage(app::Services& svc, const Deployment& d, double duration_ms);
+
 class Functions {
  public:
   Functions(app::Services& svc, std::filesystem::path data);

@@ -370,6 +370,9 @@ std::optional<Deployment> Functions::deployment(const store::Record& f,
   Deployment d;
   d.function_id = f.id;
   d.function_name = f.name;
+  d.organization_id = f.organization_id;
+  d.project_id = f.project_id;
+  d.region = f.locality;
   d.generation = str_of(dep->as_object(), "generation");
   d.language = runtime_language(str_of(f.body, "runtime"));
   d.handler = str_of(f.body, "handler");

@@ -139,7 +139,8 @@ bool Functions::may_invoke(store::Tx& tx, const store::Record& f, const http::Re
 
 void Functions::start() {
   std::call_once(started_, [this] {
-    runner_ = std::make_unique<Runner>(data_ / "run");
+    runner_ = std::make_unique<Runner>(
+        data_ / "run", [svc = svc_](const Deployment& d, double ms) { count_usage(*svc, d, ms); });
     cron_ = std::thread([this] { cron_loop(); });
   });
 }

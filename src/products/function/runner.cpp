@@ -143,6 +143,7 @@ struct Pool {
 
 struct Runner::State {
   std::filesystem::path root;
+  Runner::Finished finished;
   bool as_root = false;
   std::string node, python;
   mutable std::mutex mu;
@@ -363,7 +364,9 @@ void run_slot(std::shared_ptr<Runner::State> s, Job job, std::unique_ptr<Worker>
         job.request_id, system_now(),
         out.status,     std::chrono::duration<double, std::milli>(Steady::now() - started).count(),
         job.trigger,    std::move(output)};
+    double ms = e.duration_ms;
     s->record(job.d.function_id, std::move(e));
+    if (s->finished) s->finished(job.d, ms);
     auto done = std::move(job.done);
     std::optional<Job> next;
     std::vector<Job> expired;
@@ -404,8 +407,9 @@ void run_slot(std::shared_ptr<Runner::State> s, Job job, std::unique_ptr<Worker>
 
 }  // namespace
 
-Runner::Runner(std::filesystem::path root) : state_(std::make_shared<State>()) {
+Runner::Runner(std::filesystem::path root, Finished finished) : state_(std::make_shared<State>()) {
   auto& s = *state_;
+  s.finished = std::move(finished);
   s.as_root = ::geteuid() == 0;
   if (s.as_root) {
     // Code must be reachable by the unprivileged user, which the data directory (the owner's

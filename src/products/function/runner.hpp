@@ -28,6 +28,9 @@ namespace scwd::products::function {
 struct Deployment {
   std::string function_id;
   std::string function_name;
+  std::string organization_id;  // whose usage the invocations are
+  std::string project_id;
+  std::string region;
   std::string generation;  // changes with the code or settings: older workers stop
   std::string language;    // "node" | "python"
   std::string handler;     // "handler.handle", "src/app.main"
@@ -64,7 +67,9 @@ class Runner {
  public:
   // `root`: where code is unpacked and worker logs go. Workers run as `uid`/`gid` when scwd runs
   // as root (ignored otherwise).
-  explicit Runner(std::filesystem::path root);
+  // `finished`: told of every invocation's deployment and duration, on its thread (usage).
+  using Finished = std::function<void(const Deployment&, double duration_ms)>;
+  explicit Runner(std::filesystem::path root, Finished finished = {});
   ~Runner();
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;

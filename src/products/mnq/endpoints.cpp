@@ -554,7 +554,12 @@ struct Endpoints::Impl {
         [call, out, r](store::Store& group) {
           try {
             *out = group.transact(store::TxMode::kWrite, [&](store::Tx& tx) {
-              return ((*call).*(r->action->run))(tx, r->in);
+              auto o = ((*call).*(r->action->run))(tx, r->in);
+              // A long poll runs again when it wakes: the request counts once.
+              if (!r->deadline)
+                count_request(tx, call->organization_id, call->project_id, call->region, "sqs",
+                              call->now);
+              return o;
             });
           } catch (const std::exception& e) {
             spdlog::error("request {}: SQS {}: {}", r->request_id, r->action->name, e.what());
@@ -595,7 +600,10 @@ struct Endpoints::Impl {
       Outcome out;
       try {
         out = svc.store.transact(store::TxMode::kWrite, [&](store::Tx& tx) {
-          return (call.*(r->action->run))(tx, r->in);
+          auto o = (call.*(r->action->run))(tx, r->in);
+          if (!r->deadline)
+            count_request(tx, call.organization_id, call.project_id, call.region, "sqs", call.now);
+          return o;
         });
       } catch (const std::exception& e) {
         spdlog::error("request {}: SQS {}: {}", r->request_id, r->action->name, e.what());
@@ -732,8 +740,11 @@ struct Endpoints::Impl {
       call = proto;
       call.now = svc.clock.now();
       try {
-        return s.transact(store::TxMode::kWrite,
-                          [&](store::Tx& t) { return (call.*(action->run))(t, in); });
+        return s.transact(store::TxMode::kWrite, [&](store::Tx& t) {
+          auto o = (call.*(action->run))(t, in);
+          count_request(t, call.organization_id, call.project_id, call.region, "sns", call.now);
+          return o;
+        });
       } catch (const std::exception& e) {
         spdlog::error("request {}: SNS {}: {}", rid, action->name, e.what());
         return Sns::Outcome(

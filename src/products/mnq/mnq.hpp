@@ -85,4 +85,8 @@ class NatsLink {
 NatsLink& nats_link();
 void set_nats_link(NatsLink* link);
 
+// Counts one request to the `service` ("sqs", "sns") endpoint in the usage ledger (meters.cpp).
+void count_request(store::Tx& tx, std::string_view organization_id, std::string_view project_id,
+                   std::string_view region, std::string_view service, Micros at);
+
 }  // namespace scwd::products::mnq
