@@ -171,6 +171,20 @@ describe('containers', () => {
     assert.match(ns.id, UUID_RE);
   });
 
+  it('answers 501 naming the v1 operations not built on v1 yet (triggers, domains, redeploy)', async () => {
+    const V1 = '/containers/v1/regions/fr-par';
+    for (const [method, path, op] of [
+      ['GET', `${V1}/triggers`, 'ListTriggers'],
+      ['POST', `${V1}/domains`, 'CreateDomain'],
+      ['POST', `${V1}/containers/00000000-0000-4000-8000-000000000000/redeploy`, 'RedeployContainer'],
+    ]) {
+      const r = await raw(server, method, path, method === 'GET' ? {} : { body: {} });
+      assert.equal(r.status, 501, show(r));
+      assert.equal(r.json.type, 'not_implemented', show(r));
+      assert.match(r.json.message, new RegExp(op), show(r));
+    }
+  });
+
   it('called every operation of the SDK', () => {
     const fresh = new Containerv1beta1.API(makeClient(server));
     const ops = [];

@@ -118,6 +118,9 @@ void App::finalize() {
         if (spec.operation.empty()) spec.operation = operation_title(r.op->name);
       }
       if (spec.operation.empty()) spec.operation = spec.method + " " + spec.path;
+      // A route declared without a handler is an operation outside the SDK catalogue that is not
+      // built yet: it answers 501 naming it, as unbuilt catalogue operations do.
+      r.implemented = static_cast<bool>(spec.handler);
       r.spec = std::move(spec);
       routes_.push_back(std::move(r));
     }

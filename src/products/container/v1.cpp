@@ -386,11 +386,42 @@ void register_containers(app::Registry& reg) {
           [spec](Context& ctx) { return function::delete_with_status(*spec, ctx, kDelete); });
 }
 
+// What v1 has beyond namespaces and containers is not built on v1 yet (v1beta1 serves all of
+// it): each operation answers 501 naming it.
+void register_unbuilt(app::Registry& reg) {
+  const auto& f = F();
+  struct Op {
+    const char* method;
+    const char* path;
+    const char* name;
+    const char* resource;
+  };
+  static constexpr Op kOps[] = {
+      {"POST", "/domains", "CreateDomain", "domain"},
+      {"GET", "/domains", "ListDomains", "domain"},
+      {"GET", "/domains/{domain_id}", "GetDomain", "domain"},
+      {"PATCH", "/domains/{domain_id}", "UpdateDomain", "domain"},
+      {"DELETE", "/domains/{domain_id}", "DeleteDomain", "domain"},
+      {"POST", "/containers/{container_id}/redeploy", "RedeployContainer", "container"},
+      {"POST", "/triggers", "CreateTrigger", "trigger"},
+      {"GET", "/triggers", "ListTriggers", "trigger"},
+      {"GET", "/triggers/{trigger_id}", "GetTrigger", "trigger"},
+      {"PATCH", "/triggers/{trigger_id}", "UpdateTrigger", "trigger"},
+      {"DELETE", "/triggers/{trigger_id}", "DeleteTrigger", "trigger"},
+  };
+  for (auto& op : kOps) {
+    bool read = std::string_view(op.method) == "GET";
+    reg.add(op.method, kBase + op.path, read ? f.read(op.resource) : f.write(op.resource), nullptr)
+        .operation = op.name;
+  }
+}
+
 }  // namespace
 
 void register_v1(app::Registry& reg) {
   register_namespaces(reg);
   register_containers(reg);
+  register_unbuilt(reg);
 }
 
 }  // namespace scwd::products::container
