@@ -118,6 +118,7 @@ void App::finalize() {
         if (spec.operation.empty()) spec.operation = operation_title(r.op->name);
       }
       if (spec.operation.empty()) spec.operation = spec.method + " " + spec.path;
+      r.implemented = static_cast<bool>(spec.handler);
       r.spec = std::move(spec);
       routes_.push_back(std::move(r));
     }
