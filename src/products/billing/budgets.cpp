@@ -226,7 +226,7 @@ void register_budget(app::Registry& reg) {
   s.missing = [](const Context&, std::string_view id, bool) -> std::optional<ApiError> {
     return budget_not_found(id);
   };
-  // A budget shows its alerts and theirs notifications: two queries for a whole page.
+  // A budget shows its alerts and their notifications: two queries for a whole page.
   s.related = {{std::string(kBudgetAlert)},
                {std::string(kBudgetAlertNotification), {}, "budget_id"}};
   s.render = render_budget;
