@@ -277,6 +277,8 @@ bool is_target_field(std::string_view name);
 class Registry {
  public:
   // Returns the spec so references can be declared fluently: r.add(...).refs({...}).
+  // A null handler declares an operation of an API outside the SDK catalogue that is not built
+  // yet: it answers 501 naming it, as the catalogue's unbuilt operations do, and is not served.
   RouteSpec& add(std::string method, std::string path, Permission permission, Handler handler) {
     bool writes = method != "GET" && method != "HEAD";
     routes_.push_back(

@@ -520,7 +520,7 @@ void add_resource(app::Registry& reg, std::shared_ptr<const Spec> spec) {
       with(reg.add("GET", collection, spec->read, bind(list)), spec->list_refs);
     if (spec->create)
       with(reg.add("POST", collection, spec->write, bind(create)), spec->create_refs);
-    reg.add("GET", item, spec->read, bind(get));
+    if (spec->gettable) reg.add("GET", item, spec->read, bind(get));
     if (!spec->patch.empty() || spec->update)
       with(reg.add(spec->update_method, item, spec->update_permission.value_or(spec->write),
                    bind(update)),

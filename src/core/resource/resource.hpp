@@ -242,14 +242,17 @@ struct Spec {
   Refs update_refs = {};
   std::vector<Action> actions = {};
 
+  // false: no get route (records the API shows only inside their parent's answer)
+  bool gettable = true;
+
   // --- delete ---
   bool deletable = true;
   Check can_delete = {};  // an error refuses the delete (in use, wrong state)
   Check on_delete = {};   // side effects before the record is removed
 };
 
-// Registers the spec's routes (list when `list_key`, get, create when `create`, update when
-// `patch` or `update`, delete when `deletable`) for every collection.
+// Registers the spec's routes (list when `list_key`, get when `gettable`, create when `create`,
+// update when `patch` or `update`, delete when `deletable`) for every collection.
 void add_resource(app::Registry& r, std::shared_ptr<const Spec> spec);
 inline void add_resource(app::Registry& r, Spec spec) {
   add_resource(r, std::make_shared<const Spec>(std::move(spec)));

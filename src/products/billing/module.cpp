@@ -2,7 +2,8 @@
 // the caller's organization, all computed from the usage ledger (core/meter) on the virtual
 // clock. Every operation needs the organization-level Billing rights (BillingReadOnly,
 // BillingManager, OrganizationManager; the Owner has them all). Coupons are made by the operator
-// (POST /_scwd/billing/coupons) and redeemed by organizations.
+// (POST /_scwd/billing/coupons) and redeemed by organizations. Billing v2 (budgets) is in
+// budgets.cpp.
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
@@ -17,6 +18,7 @@
 #include "core/util/ids.hpp"
 #include "core/util/money.hpp"
 #include "core/util/time.hpp"
+#include "products/billing/budgets.hpp"
 #include "products/billing/pdf.hpp"
 #include "products/billing/statement.hpp"
 #include "products/prelude.hpp"
@@ -472,6 +474,7 @@ class BillingModule final : public app::Module {
     r.add("GET", base + "/discounts", kReadDiscount, list_discounts);
     r.add("POST", base + "/redeem-coupon", kRedeem, redeem_coupon);
     r.add("POST", "/_scwd/billing/coupons", kOperator, create_coupon);
+    register_budgets(r);
   }
 };
 

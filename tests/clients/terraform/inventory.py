@@ -69,6 +69,8 @@ KINDS = {
                             None),
     "account project": (f"/account/v3/projects?organization_id={ORG}", "projects", "page_size",
                         None),
+    # Alerts and their notifications are shown inside their budget, and go with it.
+    "billing budget": (f"/billing/v2/budgets?organization_id={ORG}", "budgets", "page_size", None),
 }
 
 
