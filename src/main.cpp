@@ -24,6 +24,7 @@
 #include "core/app/app.hpp"
 #include "core/auth/bootstrap.hpp"
 #include "core/http/server.hpp"
+#include "core/meter/meter.hpp"
 #include "core/sdk/catalog.hpp"
 #include "core/store/postgres/pg_store.hpp"
 #include "core/store/sqlite/sqlite_store.hpp"
@@ -269,6 +270,9 @@ int serve(const Options& o) {
 
   scwd::app::App app(*store, clock, config);
   app.lifecycle().set_speed(*speed);
+  // The usage ledger is kept for Billing: a server without Billing writes none.
+  if (std::find(o.without.begin(), o.without.end(), "billing") != o.without.end())
+    scwd::meter::set_enabled(false);
   try {
     register_modules(app, o.without);
   } catch (const std::invalid_argument& e) {

@@ -50,8 +50,7 @@ json::value rule_json(const iam::Rule& r) {
 Result<Response> explain(app::App& app, Context& ctx) {
   auto ak = ctx.query_opt("access_key");
   auto path = ctx.query_opt("path");
-  std::string method = ctx.query_opt("method").value_or("GET");
-  for (auto& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string method = to_upper(ctx.query_opt("method").value_or("GET"));
   std::vector<api::ArgumentDetail> bad;
   if (!ak || ak->empty())
     bad.push_back({"access_key", api::ArgReason::kRequired, "the API key to explain"});

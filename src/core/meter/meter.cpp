@@ -29,10 +29,12 @@ using Meters = std::unordered_map<std::string, MeterFn>;
 
 std::mutex meters_mu;
 std::shared_ptr<const Meters> meters = std::make_shared<const Meters>();
+bool enabled = true;  // guarded by meters_mu
 
 std::shared_ptr<const Meters> snapshot() {
   std::lock_guard lock(meters_mu);
-  return meters;
+  static const auto kNone = std::make_shared<const Meters>();
+  return enabled ? meters : kNone;
 }
 
 // ---- ledger records ----
@@ -212,6 +214,11 @@ std::int64_t units(const Sku& sku, Micros from, Micros to) {
 }
 
 }  // namespace
+
+void set_enabled(bool on) {
+  std::lock_guard lock(meters_mu);
+  enabled = on;
+}
 
 void declare(std::string kind, MeterFn fn) {
   std::lock_guard lock(meters_mu);

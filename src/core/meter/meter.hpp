@@ -56,6 +56,9 @@ using MeterFn = std::function<std::vector<Usage>(const store::Record&)>;
 // second declaration of a kind replaces the first).
 void declare(std::string kind, MeterFn fn);
 
+// Whether writes keep the ledger (default true). A server without Billing keeps none.
+void set_enabled(bool enabled);
+
 // Records counted usage (`quantity` units of a counted SKU) at `at`, in the caller's transaction.
 // Counts of one SKU in a project are kept per hour, so a busy queue adds to one record.
 void count(store::Tx& tx, std::string_view organization_id, std::string_view project_id,

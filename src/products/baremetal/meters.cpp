@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/meter/meter.hpp"
+#include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "products/baremetal/catalog.hpp"
 #include "products/baremetal/servers.hpp"
@@ -19,8 +20,7 @@ std::vector<meter::Usage> server_usage(const store::Record& r) {
   const Offer* offer = find_offer(str_of(r.body, "offer_id"));
   if (!offer) return {};
   bool monthly = offer->subscription_period == "monthly";
-  std::string zone = r.locality;
-  for (auto& c : zone) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto zone = to_upper(r.locality);
   std::string type = offer->name;
   for (auto& c : type)
     c = c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -6,6 +6,7 @@
 
 #include "core/auth/auth.hpp"
 #include "core/util/crypto.hpp"
+#include "core/util/ids.hpp"
 
 namespace scwd::products::billing {
 
@@ -41,16 +42,6 @@ std::string period_text(const meter::Period& p) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02d", p.year, p.month);
   return buf;
-}
-
-// A stable UUID for what `name` names (the same invoice on every read and replica).
-std::string name_uuid(std::string_view name) {
-  auto h = sha256_hex(name);
-  h[12] = '5';  // version 5 layout (name-based)
-  static constexpr char kVariant[] = "89ab";
-  h[16] = kVariant[std::stoi(std::string(1, h[16]), nullptr, 16) & 3];
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20, 12);
 }
 
 // Invoice numbers grow with the month; the organization picks its place within the month.

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "core/meter/meter.hpp"
+#include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "products/block/block.hpp"
 #include "products/block/model.hpp"
@@ -13,12 +14,6 @@ namespace scwd::products::block {
 namespace {
 
 constexpr Micros kHour = 3'600'000'000;
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::int64_t gigabytes(std::int64_t bytes) { return (bytes + 999'999'999) / 1'000'000'000; }
 
@@ -30,8 +25,8 @@ std::vector<meter::Usage> volume_usage(const store::Record& r) {
   meter::Sku sku{
       .sku = "/storage/block/volume-low-latency-" + k + "/" + r.locality,
       .category = "Storage",
-      .product_name = "Block Storage Low Latency " + upper(k),
-      .resource_name = "Block Storage Low Latency " + upper(k) + " - " + upper(r.locality),
+      .product_name = "Block Storage Low Latency " + to_upper(k),
+      .resource_name = "Block Storage Low Latency " + to_upper(k) + " - " + to_upper(r.locality),
       .unit = "gigabyte_hour",
       .unit_length = kHour,
       .price_nanos = type->price_nanos,
@@ -45,7 +40,7 @@ std::vector<meter::Usage> snapshot_usage(const store::Record& r) {
   meter::Sku sku{.sku = "/storage/block/snapshot/" + r.locality,
                  .category = "Storage",
                  .product_name = "Block Storage Snapshot",
-                 .resource_name = "Block Storage Snapshot - " + upper(r.locality),
+                 .resource_name = "Block Storage Snapshot - " + to_upper(r.locality),
                  .unit = "gigabyte_hour",
                  .unit_length = kHour,
                  .price_nanos = volume_types().front().snapshot_price_nanos,

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/meter/meter.hpp"
+#include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "products/flexibleip/flexibleip.hpp"
 
@@ -15,8 +16,7 @@ constexpr std::int64_t kIpv4HourNanos = 4'000'000;
 
 std::vector<meter::Usage> fip_usage(const store::Record& r) {
   if (bool_of(r.body, "is_ipv6")) return {};
-  std::string zone = r.locality;
-  for (auto& c : zone) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto zone = to_upper(r.locality);
   meter::Sku sku{.sku = "/flexible-ip/ipv4/" + r.locality,
                  .category = "BareMetal",
                  .product_name = "Flexible IPv4",

@@ -8,34 +8,25 @@
 #include <spdlog/spdlog.h>
 
 #include "core/meter/meter.hpp"
+#include "core/util/ids.hpp"
 #include "products/function/function.hpp"
 #include "products/function/runner.hpp"
 
 namespace scwd::products::function {
-
-namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-}  // namespace
 
 void count_usage(app::Services& svc, const Deployment& d, double duration_ms) {
   if (d.organization_id.empty()) return;
   meter::Sku requests{.sku = "/serverless/functions/requests/" + d.region,
                       .category = "Serverless",
                       .product_name = "Serverless Functions requests",
-                      .resource_name = "Serverless Functions requests - " + upper(d.region),
+                      .resource_name = "Serverless Functions requests - " + to_upper(d.region),
                       .unit = "request",
                       .price_nanos = 150'000'000,
                       .price_per = 1'000'000};
   meter::Sku memory{.sku = "/serverless/functions/memory/" + d.region,
                     .category = "Serverless",
                     .product_name = "Serverless Functions memory",
-                    .resource_name = "Serverless Functions memory - " + upper(d.region),
+                    .resource_name = "Serverless Functions memory - " + to_upper(d.region),
                     .unit = "megabyte_ms",
                     .price_nanos = 1'200'000'000,
                     .price_per = 100'000LL * 1024 * 1000};

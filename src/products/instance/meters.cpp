@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "core/meter/meter.hpp"
+#include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "products/instance/model.hpp"
 
@@ -22,12 +23,6 @@ constexpr Micros kHour = 60 * kMinute;
 constexpr std::int64_t kIpv4HourNanos = 4'000'000;
 // A snapshot of a local volume: 0.000044 EUR per GB per hour (as Block's snapshots).
 constexpr std::int64_t kSnapshotGbHourNanos = 44'000;
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string lower_underscored(std::string_view s) {
   std::string out;
@@ -55,7 +50,7 @@ std::vector<meter::Usage> ip_usage(const store::Record& r) {
   meter::Sku sku{.sku = dynamic ? "/ip/dynamic" : "/ip/flexible/" + r.locality,
                  .category = "Compute",
                  .product_name = dynamic ? "Dynamic IP" : "Flexible IP",
-                 .resource_name = dynamic ? "Dynamic IP" : "Flexible IP - " + upper(r.locality),
+                 .resource_name = dynamic ? "Dynamic IP" : "Flexible IP - " + to_upper(r.locality),
                  .unit = "ip_minute",
                  .unit_length = kMinute,
                  .price_nanos = kIpv4HourNanos,
@@ -69,7 +64,7 @@ std::vector<meter::Usage> snapshot_usage(const store::Record& r) {
   meter::Sku sku{.sku = "/storage/instance/snapshot/" + r.locality,
                  .category = "Storage",
                  .product_name = "Instance snapshot",
-                 .resource_name = "Local volume snapshot - " + upper(r.locality),
+                 .resource_name = "Local volume snapshot - " + to_upper(r.locality),
                  .unit = "gigabyte_hour",
                  .unit_length = kHour,
                  .price_nanos = kSnapshotGbHourNanos,
@@ -87,7 +82,7 @@ meter::Sku compute_sku(const ServerType& t, std::string_view zone) {
   return meter::Sku{.sku = "/compute/" + lower_underscored(t.name) + "/run_" + location,
                     .category = "Compute",
                     .product_name = t.name,
-                    .resource_name = t.name + " - " + upper(zone),
+                    .resource_name = t.name + " - " + to_upper(zone),
                     .unit = "minute",
                     .unit_length = kMinute,
                     .price_nanos = static_cast<std::int64_t>(std::llround(t.hourly_price * 1e9)),

@@ -26,12 +26,6 @@ std::uint64_t random_u64() {
 
 }  // namespace
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string address_key(std::string_view subnet_id, std::string_view plain) {
   return "addr/" + std::string(subnet_id) + "/" + std::string(plain);
 }
@@ -40,7 +34,7 @@ json::value resource_json(const Resource& r) {
   return json::object{{"type", r.type},
                       {"id", r.id},
                       {"mac_address", r.mac_address.empty() ? json::value(nullptr)
-                                                            : json::value(upper(r.mac_address))},
+                                                            : json::value(to_upper(r.mac_address))},
                       {"name", r.name.empty() ? json::value(nullptr) : json::value(r.name)}};
 }
 

@@ -11,8 +11,7 @@
 
 namespace scwd::products::ipam {
 
-// MAC addresses are stored and compared in upper case.
-std::string upper(std::string_view s);
+// MAC addresses are stored and compared in upper case (to_upper).
 // Unique key of a booked address inside a subnet.
 std::string address_key(std::string_view subnet_id, std::string_view plain);
 // {"type", "id", "mac_address" (uppercase | null), "name" (| null)}

@@ -46,7 +46,7 @@ Result<Resource> read_custom_resource(const json::object& body, std::string_view
   if (!valid_mac(*mac))
     return api::fail(ApiError::invalid_argument(std::string(key) + ".mac_address",
                                                 ArgReason::kFormat, "invalid MAC address"));
-  r.mac_address = upper(*mac);
+  r.mac_address = to_upper(*mac);
   r.name = name.value_or("");
   return r;
 }
@@ -263,7 +263,7 @@ std::vector<resource::Filter> resource_filters() {
           [](const Context& ctx, store::ListQuery& q) -> std::optional<ApiError> {
             if (auto* m = ctx.query("mac_address"); m && !m->empty())
               q.filters.push_back(
-                  {Column::kBody, Op::kEq, {upper(*m)}, "resource.mac_address", false});
+                  {Column::kBody, Op::kEq, {to_upper(*m)}, "resource.mac_address", false});
             return std::nullopt;
           }),
       resource::custom("resource_type", by_type),

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "core/meter/meter.hpp"
+#include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "products/catalogue/server_types.hpp"
 #include "products/instance/meters.hpp"
@@ -27,12 +28,6 @@ constexpr ControlPlanePrice kControlPlanes[] = {
     {"multicloud-dedicated-8", 210'000'000}, {"multicloud-dedicated-16", 450'000'000},
 };
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::vector<meter::Usage> cluster_usage(const store::Record& r) {
   auto type = str_of(r.body, "type");
   for (auto& p : kControlPlanes) {
@@ -41,7 +36,7 @@ std::vector<meter::Usage> cluster_usage(const store::Record& r) {
     meter::Sku sku{.sku = "/k8s/control-plane/" + type + "/" + r.locality,
                    .category = "Containers",
                    .product_name = product,
-                   .resource_name = "Kapsule Dedicated Control-Plane - " + upper(r.locality),
+                   .resource_name = "Kapsule Dedicated Control-Plane - " + to_upper(r.locality),
                    .unit = "minute",
                    .unit_length = kMinute,
                    .price_nanos = p.hour_nanos,

@@ -4,16 +4,15 @@
 #include <cctype>
 
 #include "core/meter/meter.hpp"
+#include "core/util/ids.hpp"
 #include "products/mnq/mnq.hpp"
 
 namespace scwd::products::mnq {
 
 void count_request(store::Tx& tx, std::string_view organization_id, std::string_view project_id,
                    std::string_view region, std::string_view service, Micros at) {
-  std::string name(service);
-  for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  std::string where(region);
-  for (auto& c : where) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto name = to_upper(service);
+  auto where = to_upper(region);
   meter::Sku sku{.sku = "/mnq/" + std::string(service) + "/requests/" + std::string(region),
                  .category = "Managed Services",
                  .product_name = "Messaging " + name,

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "core/util/encoding.hpp"
+#include "core/util/ids.hpp"
 #include "products/mnq/crypto.hpp"
 
 namespace scwd::products::mnq::nats {
@@ -49,12 +50,6 @@ std::optional<std::size_t> size_of(std::string_view s) {
   return v;
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 bool Parser::feed(std::string_view bytes, std::vector<Event>& out) {
@@ -76,7 +71,7 @@ bool Parser::feed(std::string_view bytes, std::vector<Event>& out) {
     std::string_view line(buf_.data() + pos, eol - pos);
     auto w = words(line);
     if (w.empty()) return fail("empty control line");
-    auto op = upper(w[0]);
+    auto op = to_upper(w[0]);
     Event ev;
     if (op == "MSG" || op == "HMSG") {
       bool h = op == "HMSG";

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "core/meter/meter.hpp"
+#include "core/util/ids.hpp"
 #include "core/util/json.hpp"
 #include "products/vpcgw/model.hpp"
 
@@ -23,25 +24,14 @@ constexpr TypePrice kPrices[] = {{"VPC-GW-S", 12'500'000},
                                  {"VPC-GW-L", 55'000'000},
                                  {"VPC-GW-XL", 110'000'000}};
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::vector<meter::Usage> gateway_usage(const store::Record& r) {
   auto type = str_of(r.body, "type");
   for (auto& p : kPrices) {
     if (p.type != type) continue;
-    meter::Sku sku{.sku = "/network/vpc/public-gateway/" + lower(type) + "/" + r.locality,
+    meter::Sku sku{.sku = "/network/vpc/public-gateway/" + to_lower(type) + "/" + r.locality,
                    .category = "Network",
                    .product_name = std::string(type),
-                   .resource_name = "Public Gateway " + type + " - " + upper(r.locality),
+                   .resource_name = "Public Gateway " + type + " - " + to_upper(r.locality),
                    .unit = "minute",
                    .unit_length = kMinute,
                    .price_nanos = p.hour_nanos,
@@ -55,7 +45,7 @@ std::vector<meter::Usage> ip_usage(const store::Record& r) {
   meter::Sku sku{.sku = "/network/vpc/public-gateway/ip/" + r.locality,
                  .category = "Network",
                  .product_name = "Public Gateway IP",
-                 .resource_name = "Public Gateway IP - " + upper(r.locality),
+                 .resource_name = "Public Gateway IP - " + to_upper(r.locality),
                  .unit = "ip_minute",
                  .unit_length = kMinute,
                  .price_nanos = kIpv4HourNanos,
