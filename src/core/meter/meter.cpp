@@ -116,10 +116,11 @@ void open_interval(store::Tx& tx, const store::Record& resource, const Usage& u,
   tx.insert(r);
 }
 
-// Brings the resource's open intervals in line with what it accrues now, from `at`.
+// Brings the resource's open intervals in line with what it accrues now, from `at`. A record
+// being inserted has none yet (`fresh`): nothing to read.
 void follow(store::Tx& tx, const store::Record& resource, const std::vector<Usage>& now_accrues,
-            Micros at) {
-  auto open = open_intervals(tx, resource.id);
+            Micros at, bool fresh = false) {
+  auto open = fresh ? std::vector<store::Record>{} : open_intervals(tx, resource.id);
   if (open.empty() && now_accrues.empty()) return;
   std::map<std::string, const Usage*> wanted;
   for (auto& u : now_accrues)
@@ -174,7 +175,7 @@ class MeteredTx final : public store::Tx {
     inner_->insert(r);
     if (auto* fn = meter_of(r.kind)) {
       Micros now = clock_.now();
-      follow(*inner_, r, (*fn)(r), std::min(r.created_at > 0 ? r.created_at : now, now));
+      follow(*inner_, r, (*fn)(r), std::min(r.created_at > 0 ? r.created_at : now, now), true);
     }
   }
   void update(store::Record& r) override {
