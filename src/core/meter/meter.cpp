@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -383,6 +384,12 @@ std::optional<Period> parse_period(std::string_view s) {
   int ny = m == 12 ? y + 1 : y, nm = m == 12 ? 1 : m + 1;
   p.end = days_from_civil(ny, nm) * 86400 * 1'000'000;
   return p;
+}
+
+std::string period_name(const Period& p) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d", p.year, p.month);
+  return buf;
 }
 
 Period next_period(const Period& p) { return period_of(p.end); }

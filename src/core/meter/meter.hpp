@@ -121,6 +121,8 @@ struct Period {
 Period period_of(Micros t);
 // The period "YYYY-MM"; nullopt when malformed.
 std::optional<Period> parse_period(std::string_view yyyy_mm);
+// "YYYY-MM", as parse_period reads it.
+std::string period_name(const Period& p);
 // The period after p.
 Period next_period(const Period& p);
 

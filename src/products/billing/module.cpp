@@ -39,12 +39,6 @@ constexpr std::string_view kModes[] = {"discount_mode_rate", "discount_mode_valu
 
 double eur(std::int64_t nanos) { return std::round(static_cast<double>(nanos) / 1e7) / 100.0; }
 
-std::string period_text(const meter::Period& p) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d", p.year, p.month);
-  return buf;
-}
-
 // The organization a request is about: the caller's (another one is refused by the core's
 // organization filter check).
 Result<std::string> organization(Context& ctx, std::string_view resource) {
@@ -249,7 +243,7 @@ Result<Response> download_invoice(Context& ctx) {
   auto st = statement(*tx, org, meter::period_of(ctx.now()), ctx.now());
   auto inv = find_invoice(ctx, st);
   if (!inv) return api::fail(inv.error());
-  auto name = "invoice-" + period_text((*inv)->period) + "-" + (*inv)->id + ".pdf";
+  auto name = "invoice-" + meter::period_name((*inv)->period) + "-" + (*inv)->id + ".pdf";
   return file(ctx, name, "application/pdf", invoice_pdf(**inv, org, st.organization_name));
 }
 
@@ -282,12 +276,12 @@ Result<Response> export_invoices(Context& ctx) {
   for (std::int64_t i = page->offset(); i < n && i < page->offset() + page->size; ++i) {
     auto& inv = *(*selected)[static_cast<std::size_t>(i)];
     out += inv.id + "," + std::to_string(inv.number) + "," + *org + "," +
-           csv(st.organization_name) + ",periodic," + inv.state + "," + period_text(inv.period) +
-           "," + format_time(inv.period.start) + "," + format_time(inv.period.end - 1) + "," +
-           format_time(inv.issued) + "," + format_time(inv.due) + "," +
-           euros(inv.totals.undiscount) + "," + euros(inv.totals.discount) + "," +
-           euros(inv.totals.untaxed) + "," + euros(inv.totals.tax) + "," + euros(inv.totals.taxed) +
-           ",EUR\n";
+           csv(st.organization_name) + ",periodic," + inv.state + "," +
+           meter::period_name(inv.period) + "," + format_time(inv.period.start) + "," +
+           format_time(inv.period.end - 1) + "," + format_time(inv.issued) + "," +
+           format_time(inv.due) + "," + euros(inv.totals.undiscount) + "," +
+           euros(inv.totals.discount) + "," + euros(inv.totals.untaxed) + "," +
+           euros(inv.totals.tax) + "," + euros(inv.totals.taxed) + ",EUR\n";
   }
   return file(ctx, "invoices-" + *org + ".csv", "text/csv", std::move(out));
 }

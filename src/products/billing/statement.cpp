@@ -38,12 +38,6 @@ std::optional<Micros> time_of(const json::object& o, std::string_view k) {
   return std::nullopt;
 }
 
-std::string period_text(const meter::Period& p) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d", p.year, p.month);
-  return buf;
-}
-
 // Invoice numbers grow with the month; the organization picks its place within the month.
 std::int32_t invoice_number(std::string_view organization_id, const meter::Period& p) {
   auto h = sha256_hex(organization_id);
@@ -139,7 +133,7 @@ Statement statement(store::Tx& tx, std::string_view organization_id, const meter
     if (p.end <= now && t.undiscount > 0) {
       Invoice inv;
       inv.period = p;
-      inv.id = name_uuid("invoice/" + std::string(organization_id) + "/" + period_text(p));
+      inv.id = name_uuid("invoice/" + std::string(organization_id) + "/" + meter::period_name(p));
       inv.number = invoice_number(organization_id, p);
       inv.issued = p.end;
       inv.due = p.end + 11 * kDay - 1;

@@ -1,5 +1,7 @@
 #include "products/catalogue/server_types.hpp"
 
+#include <cctype>
+
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
@@ -420,6 +422,16 @@ const ServerType* find_server_type(std::string_view zone, std::string_view name)
                              [](const ServerType* t, std::string_view n) { return t->name < n; });
   if (it != types.end() && (*it)->name == name) return *it;
   return nullptr;
+}
+
+std::string compute_sku(std::string_view type, std::string_view zone) {
+  std::string name;
+  for (char c : type)
+    name += c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string location = zone == "fr-par-1"   ? "par1"
+                         : zone == "nl-ams-1" ? "ams1"
+                                              : std::string(zone);
+  return "/compute/" + name + "/run_" + location;
 }
 
 }  // namespace scwd::catalogue

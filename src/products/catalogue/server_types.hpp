@@ -32,4 +32,8 @@ struct ServerType {
 const std::vector<const ServerType*>& server_types(std::string_view zone);
 const ServerType* find_server_type(std::string_view zone, std::string_view name);
 
+// The SKU a type's running minutes are sold and billed as in a zone: "/compute/dev1_s/run_par1"
+// (the first zones of Paris and Amsterdam keep their datacenter shorthand).
+std::string compute_sku(std::string_view type, std::string_view zone);
+
 }  // namespace scwd::catalogue

@@ -24,13 +24,6 @@ constexpr std::int64_t kIpv4HourNanos = 4'000'000;
 // A snapshot of a local volume: 0.000044 EUR per GB per hour (as Block's snapshots).
 constexpr std::int64_t kSnapshotGbHourNanos = 44'000;
 
-std::string lower_underscored(std::string_view s) {
-  std::string out;
-  for (char c : s)
-    out += c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::int64_t gigabytes(std::int64_t bytes) { return (bytes + 999'999'999) / 1'000'000'000; }
 
 std::vector<meter::Usage> server_usage(const store::Record& r) {
@@ -75,11 +68,7 @@ std::vector<meter::Usage> snapshot_usage(const store::Record& r) {
 }  // namespace
 
 meter::Sku compute_sku(const ServerType& t, std::string_view zone) {
-  // The SKU's location: the first zones of Paris and Amsterdam keep their datacenter shorthand.
-  std::string location = zone == "fr-par-1"   ? "par1"
-                         : zone == "nl-ams-1" ? "ams1"
-                                              : std::string(zone);
-  return meter::Sku{.sku = "/compute/" + lower_underscored(t.name) + "/run_" + location,
+  return meter::Sku{.sku = catalogue::compute_sku(t.name, zone),
                     .category = "Compute",
                     .product_name = t.name,
                     .resource_name = t.name + " - " + to_upper(zone),

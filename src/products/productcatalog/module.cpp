@@ -106,21 +106,6 @@ bool by_minute(std::string_view type) {
          type.starts_with("B300-");
 }
 
-// The SKU's location part: the first zones of Paris and Amsterdam keep their datacenter
-// shorthand ("par1", "ams1"); the others are named by zone.
-std::string sku_location(std::string_view zone) {
-  if (zone == "fr-par-1") return "par1";
-  if (zone == "nl-ams-1") return "ams1";
-  return std::string(zone);
-}
-
-std::string lower_underscored(std::string_view s) {
-  std::string out;
-  for (char c : s)
-    out += c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // A price as the catalogue prints it: up to six decimals, trailing zeros dropped.
 std::string price_text(double v) {
   char buf[32];
@@ -183,7 +168,7 @@ json::object render_instance(const catalogue::ServerType& t, std::string_view zo
         {"description", std::to_string(t.gpu) + " x " + model}, {"count", t.gpu}, {"type", model}};
   }
   return json::object{
-      {"sku", "/compute/" + lower_underscored(t.name) + "/run_" + sku_location(zone)},
+      {"sku", catalogue::compute_sku(t.name, zone)},
       {"service_category", "Compute"},
       {"product_category", "Instance"},
       {"product", t.name},
