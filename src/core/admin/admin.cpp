@@ -235,8 +235,7 @@ class AdminModule final : public app::Module {
                                                          "a number of seconds is required"));
       double seconds = it->value().to_number<double>();
       if (!(seconds >= 0) || seconds > 10.0 * 365 * 86400)
-        return api::fail(api::ApiError::invalid_argument("seconds", api::ArgReason::kConstraint,
-                                                         "must be between 0 and ten years"));
+        return api::fail(api::ApiError::constraint("seconds", "must be between 0 and ten years"));
       auto delta = static_cast<Micros>(seconds * 1e6);
       // A shared store keeps the clock for every replica; this one takes its new offset at once.
       if (ctx.store().shared())

@@ -46,6 +46,10 @@ ApiError ApiError::invalid_argument(std::string name, ArgReason reason, std::str
   return invalid_arguments({ArgumentDetail{std::move(name), reason, std::move(help)}});
 }
 
+ApiError ApiError::constraint(std::string name, std::string help) {
+  return invalid_argument(std::move(name), ArgReason::kConstraint, std::move(help));
+}
+
 ApiError ApiError::not_found(std::string_view resource, std::string_view resource_id) {
   return ApiError(404, json::object{{"type", "not_found"},
                                     {"message", "resource is not found"},

@@ -39,6 +39,8 @@ class ApiError {
   // 400 invalid_arguments
   static ApiError invalid_arguments(std::vector<ArgumentDetail> details);
   static ApiError invalid_argument(std::string name, ArgReason reason, std::string help);
+  // The same, for a value that breaks a rule of the API (reason "constraint").
+  static ApiError constraint(std::string name, std::string help);
   // 404 not_found
   static ApiError not_found(std::string_view resource, std::string_view resource_id);
   // 401 denied_authentication; method: api_key|jwt|unknown_method;

@@ -210,17 +210,14 @@ std::optional<ApiError> check_locality(const router::Params& params) {
     if (!locality::zone_format_ok(*z))
       return ApiError::invalid_argument("zone", ArgReason::kFormat,
                                         "invalid zone format '" + *z + "'");
-    if (!locality::is_zone(*z))
-      return ApiError::invalid_argument("zone", ArgReason::kConstraint,
-                                        "unknown zone '" + *z + "'");
+    if (!locality::is_zone(*z)) return ApiError::constraint("zone", "unknown zone '" + *z + "'");
   }
   if (auto* r = params.get("region")) {
     if (!locality::region_format_ok(*r))
       return ApiError::invalid_argument("region", ArgReason::kFormat,
                                         "invalid region format '" + *r + "'");
     if (!locality::is_region(*r))
-      return ApiError::invalid_argument("region", ArgReason::kConstraint,
-                                        "unknown region '" + *r + "'");
+      return ApiError::constraint("region", "unknown region '" + *r + "'");
   }
   return std::nullopt;
 }

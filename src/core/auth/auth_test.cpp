@@ -22,8 +22,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using ::testing::HasSubstr;
 
-constexpr Micros kSecond = 1000000;
-
 class AuthTest : public ::testing::Test {
  protected:
   void SetUp() override { store_ = store::open_sqlite({db_path()}); }

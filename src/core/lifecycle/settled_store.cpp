@@ -15,18 +15,19 @@ void refuse_write() {
 }
 
 // A read transaction whose records are seen settled at the transaction's start.
-class SettledTx final : public store::Tx {
+class SettledTx final : public store::ForwardingTx {
  public:
-  SettledTx(std::unique_ptr<store::Tx> inner, Micros now) : inner_(std::move(inner)), now_(now) {}
+  SettledTx(std::unique_ptr<store::Tx> inner, Micros now)
+      : ForwardingTx(std::move(inner)), now_(now) {}
 
   std::optional<store::Record> get(std::string_view kind, std::string_view id) override {
-    return settled(inner_->get(kind, id));
+    return settled(inner().get(kind, id));
   }
   std::optional<store::Record> get_by_key(std::string_view kind, std::string_view key) override {
-    return settled(inner_->get_by_key(kind, key));
+    return settled(inner().get_by_key(kind, key));
   }
   store::ListResult list(const store::ListQuery& q) override {
-    auto res = inner_->list(q);
+    auto res = inner().list(q);
     std::erase_if(res.items, [&](store::Record& r) {
       if (!Engine::view(r, now_) || r.state != kDeleted) return false;
       if (res.total > 0) --res.total;
@@ -34,28 +35,18 @@ class SettledTx final : public store::Tx {
     });
     return res;
   }
-  std::int64_t count(const store::ListQuery& q) override { return inner_->count(q); }
-  std::int64_t count_in_project(std::string_view project_id,
-                                const std::vector<std::string>& except_kinds) override {
-    return inner_->count_in_project(project_id, except_kinds);
-  }
-  std::int64_t count_owned(std::string_view kind, std::string_view organization_id,
-                           std::string_view project_id) override {
-    return inner_->count_owned(kind, organization_id, project_id);
-  }
   void insert(store::Record& r) override {
     refuse_write();
-    inner_->insert(r);
+    inner().insert(r);
   }
   void update(store::Record& r) override {
     refuse_write();
-    inner_->update(r);
+    inner().update(r);
   }
   bool remove(std::string_view kind, std::string_view id) override {
     refuse_write();
-    return inner_->remove(kind, id);
+    return inner().remove(kind, id);
   }
-  void commit() override { inner_->commit(); }
 
  private:
   std::optional<store::Record> settled(std::optional<store::Record> r) const {
@@ -63,7 +54,6 @@ class SettledTx final : public store::Tx {
     return r;
   }
 
-  std::unique_ptr<store::Tx> inner_;
   Micros now_;
 };
 
@@ -72,14 +62,14 @@ class SettledTx final : public store::Tx {
 std::unique_ptr<store::Tx> SettledStore::begin(store::TxMode mode) {
   if (mode == store::TxMode::kWrite) {
     refuse_write();
-    return inner_.begin(mode);
+    return inner().begin(mode);
   }
-  return std::make_unique<SettledTx>(inner_.begin(mode), clock_.now());
+  return std::make_unique<SettledTx>(inner().begin(mode), clock_.now());
 }
 
 void SettledStore::write(const std::function<bool(store::Tx&)>& work) {
   refuse_write();
-  inner_.write(work);
+  inner().write(work);
 }
 
 ReadOnlyScope::ReadOnlyScope() : was_(read_only) { read_only = true; }

@@ -12,33 +12,21 @@
 
 namespace scwd::lifecycle {
 
-class SettledStore final : public store::Store {
+class SettledStore final : public store::ForwardingStore {
  public:
-  SettledStore(store::Store& inner, Clock& clock) : inner_(inner), clock_(clock) {}
+  SettledStore(store::Store& inner, Clock& clock) : ForwardingStore(inner), clock_(clock) {}
 
   std::unique_ptr<store::Tx> begin(store::TxMode mode) override;
-  std::string_view backend() const override { return inner_.backend(); }
-  bool shared() const override { return inner_.shared(); }
-  std::int64_t clock_offset() override { return inner_.clock_offset(); }
-  std::int64_t advance_clock(std::int64_t delta) override { return inner_.advance_clock(delta); }
-  int schema_version() override { return inner_.schema_version(); }
-  void close() override { inner_.close(); }
   void write(const std::function<bool(store::Tx&)>& work) override;
+
+ protected:
   // The job sees the group's store settled too.
-  void run_grouped(std::function<void(store::Store&)> job,
-                   std::function<void(bool)> done) override {
-    inner_.run_grouped(
-        [this, job = std::move(job)](store::Store& group) {
-          SettledStore view(group, clock_);
-          job(view);
-        },
-        std::move(done));
+  void grouped(store::Store& group, const std::function<void(store::Store&)>& job) override {
+    SettledStore view(group, clock_);
+    job(view);
   }
 
-  store::Store& inner() { return inner_; }
-
  private:
-  store::Store& inner_;
   Clock& clock_;
 };
 

@@ -12,17 +12,13 @@
 #include "core/lifecycle/lifecycle.hpp"
 #include "core/lifecycle/plan.hpp"
 #include "core/util/ids.hpp"
+#include "core/util/money.hpp"
 
 namespace scwd::meter {
 
 namespace json = boost::json;
 
 namespace {
-
-// Products of prices and quantities overflow 64 bits before they are divided back.
-__extension__ using Wide = __int128;
-
-constexpr Micros kHour = 3'600'000'000;
 
 // ---- declarations ----
 
@@ -139,59 +135,35 @@ Micros change_time(const store::Record& r, Micros now) {
   return std::clamp(r.updated_at, std::min(r.created_at, now), now);
 }
 
-class MeteredTx final : public store::Tx {
+class MeteredTx final : public store::ForwardingTx {
  public:
-  // `owned`: the transaction when this one began it (nullptr: the group's, which it commits).
-  MeteredTx(store::Tx& inner, std::unique_ptr<store::Tx> owned, Clock& clock)
-      : owned_(std::move(owned)), inner_(&inner), clock_(clock), meters_(snapshot()) {}
-
-  std::optional<store::Record> get(std::string_view kind, std::string_view id) override {
-    return inner_->get(kind, id);
-  }
-  std::optional<store::Record> get_by_key(std::string_view kind, std::string_view key) override {
-    return inner_->get_by_key(kind, key);
-  }
-  std::optional<store::Record> claim(std::string_view kind, std::string_view id) override {
-    return inner_->claim(kind, id);
-  }
-  void lock(std::string_view kind, std::string_view id) override { inner_->lock(kind, id); }
-  store::ListResult list(const store::ListQuery& q) override { return inner_->list(q); }
-  std::int64_t count(const store::ListQuery& q) override { return inner_->count(q); }
-  std::int64_t count_in_project(std::string_view project_id,
-                                const std::vector<std::string>& except_kinds) override {
-    return inner_->count_in_project(project_id, except_kinds);
-  }
-  int quota_lanes() const override { return inner_->quota_lanes(); }
-  void hold_quota(std::string_view name, std::string_view organization_id,
-                  bool exclusive) override {
-    inner_->hold_quota(name, organization_id, exclusive);
-  }
-  std::int64_t count_owned(std::string_view kind, std::string_view organization_id,
-                           std::string_view project_id) override {
-    return inner_->count_owned(kind, organization_id, project_id);
-  }
-  void commit() override { inner_->commit(); }
+  // In a grouped write: the group's transaction, which the group commits.
+  MeteredTx(store::Tx& inner, Clock& clock)
+      : ForwardingTx(inner), clock_(clock), meters_(snapshot()) {}
+  // One this transaction began and owns.
+  MeteredTx(std::unique_ptr<store::Tx> owned, Clock& clock)
+      : ForwardingTx(std::move(owned)), clock_(clock), meters_(snapshot()) {}
 
   void insert(store::Record& r) override {
-    inner_->insert(r);
+    inner().insert(r);
     if (auto* fn = meter_of(r.kind)) {
       Micros now = clock_.now();
-      follow(*inner_, r, (*fn)(r), std::min(r.created_at > 0 ? r.created_at : now, now), true);
+      follow(inner(), r, (*fn)(r), std::min(r.created_at > 0 ? r.created_at : now, now), true);
     }
   }
   void update(store::Record& r) override {
-    inner_->update(r);
-    if (auto* fn = meter_of(r.kind)) follow(*inner_, r, (*fn)(r), change_time(r, clock_.now()));
+    inner().update(r);
+    if (auto* fn = meter_of(r.kind)) follow(inner(), r, (*fn)(r), change_time(r, clock_.now()));
   }
   bool remove(std::string_view kind, std::string_view id) override {
     if (meter_of(kind)) {
       Micros now = clock_.now();
       Micros at = now;
-      if (auto stored = inner_->get(kind, id))
+      if (auto stored = inner().get(kind, id))
         at = std::min(now, lifecycle::entered_at(*stored, lifecycle::kDeleted).value_or(now));
-      for (auto& r : open_intervals(*inner_, id)) close_interval(*inner_, r, at);
+      for (auto& r : open_intervals(inner(), id)) close_interval(inner(), r, at);
     }
-    return inner_->remove(kind, id);
+    return inner().remove(kind, id);
   }
 
  private:
@@ -200,8 +172,6 @@ class MeteredTx final : public store::Tx {
     return it == meters_->end() ? nullptr : &it->second;
   }
 
-  std::unique_ptr<store::Tx> owned_;
-  store::Tx* inner_;
   Clock& clock_;
   std::shared_ptr<const Meters> meters_;
 };
@@ -265,25 +235,20 @@ void count(store::Tx& tx, std::string_view organization_id, std::string_view pro
 }
 
 std::unique_ptr<store::Tx> MeteredStore::begin(store::TxMode mode) {
-  auto tx = inner_.begin(mode);
+  auto tx = inner().begin(mode);
   if (mode == store::TxMode::kRead) return tx;
-  auto& inner = *tx;
-  return std::make_unique<MeteredTx>(inner, std::move(tx), clock_);
+  return std::make_unique<MeteredTx>(std::move(tx), clock_);
 }
 
 void MeteredStore::write(const std::function<bool(store::Tx&)>& work) {
-  inner_.write([&](store::Tx& tx) {
-    MeteredTx metered(tx, nullptr, clock_);
+  inner().write([&](store::Tx& tx) {
+    MeteredTx metered(tx, clock_);
     return work(metered);
   });
 }
 
 std::int64_t price(const Sku& sku, std::int64_t quantity) {
-  constexpr Wide kCent = 10'000'000;
-  Wide per = std::max<std::int64_t>(1, sku.price_per);
-  Wide exact = static_cast<Wide>(quantity) * sku.price_nanos;  // x per
-  Wide cents = (exact + per * kCent / 2) / (per * kCent);
-  return static_cast<std::int64_t>(cents * kCent);
+  return nanos_to_cent(quantity, sku.price_nanos, sku.price_per);
 }
 
 std::vector<Line> consumption(store::Tx& tx, std::string_view organization_id,

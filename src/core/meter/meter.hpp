@@ -66,30 +66,20 @@ void count(store::Tx& tx, std::string_view organization_id, std::string_view pro
 
 // The store every request and lifecycle step writes through: the ledger follows the writes of
 // metered kinds. Wraps the store (and the group stores of grouped writes).
-class MeteredStore final : public store::Store {
+class MeteredStore final : public store::ForwardingStore {
  public:
-  MeteredStore(store::Store& inner, Clock& clock) : inner_(inner), clock_(clock) {}
+  MeteredStore(store::Store& inner, Clock& clock) : ForwardingStore(inner), clock_(clock) {}
 
   std::unique_ptr<store::Tx> begin(store::TxMode mode) override;
-  std::string_view backend() const override { return inner_.backend(); }
-  bool shared() const override { return inner_.shared(); }
-  std::int64_t clock_offset() override { return inner_.clock_offset(); }
-  std::int64_t advance_clock(std::int64_t delta) override { return inner_.advance_clock(delta); }
-  int schema_version() override { return inner_.schema_version(); }
-  void close() override { inner_.close(); }
   void write(const std::function<bool(store::Tx&)>& work) override;
-  void run_grouped(std::function<void(store::Store&)> job,
-                   std::function<void(bool)> done) override {
-    inner_.run_grouped(
-        [this, job = std::move(job)](store::Store& group) {
-          MeteredStore metered(group, clock_);
-          job(metered);
-        },
-        std::move(done));
+
+ protected:
+  void grouped(store::Store& group, const std::function<void(store::Store&)>& job) override {
+    MeteredStore metered(group, clock_);
+    job(metered);
   }
 
  private:
-  store::Store& inner_;
   Clock& clock_;
 };
 

@@ -9,7 +9,6 @@
 namespace scwd::meter {
 namespace {
 
-constexpr Micros kMinute = 60'000'000;
 constexpr std::string_view kOrg = "11111111-1111-4111-8111-111111111111";
 constexpr std::string_view kProject = "22222222-2222-4222-8222-222222222222";
 

@@ -27,18 +27,16 @@ api::Result<Page> read(const http::Request& req, std::string_view size_param,
   Page p;
   auto page = read_int(req, "page", 1);
   if (!page) return api::fail(page.error());
-  if (*page < 1)
-    return api::fail(
-        ApiError::invalid_argument("page", ArgReason::kConstraint, "value must be greater than 0"));
+  if (*page < 1) return api::fail(ApiError::constraint("page", "value must be greater than 0"));
   auto size = read_int(req, size_param, default_size);
   if (!size) return api::fail(size.error());
   if (*size < 1)
-    return api::fail(ApiError::invalid_argument(std::string(size_param), ArgReason::kConstraint,
-                                                "value must be greater than or equal to 1"));
+    return api::fail(
+        ApiError::constraint(std::string(size_param), "value must be greater than or equal to 1"));
   if (*size > max_size)
-    return api::fail(ApiError::invalid_argument(
-        std::string(size_param), ArgReason::kConstraint,
-        "value must be less than or equal to " + std::to_string(max_size)));
+    return api::fail(
+        ApiError::constraint(std::string(size_param),
+                             "value must be less than or equal to " + std::to_string(max_size)));
   p.page = *page;
   p.size = *size;
   return p;
@@ -65,8 +63,7 @@ api::Result<std::vector<store::Order>> order(const http::Request& req,
         help += c.value;
         first = false;
       }
-      return api::fail(
-          ApiError::invalid_argument(std::string(param), ArgReason::kConstraint, help));
+      return api::fail(ApiError::constraint(std::string(param), help));
     }
   }
   std::vector<store::Order> out;
@@ -140,8 +137,7 @@ api::Result<TokenPage> read_token(const http::Request& req) {
   auto size = read_int(req, "page_size", p.size);
   if (!size) return api::fail(size.error());
   if (*size < 1 || *size > 100)
-    return api::fail(ApiError::invalid_argument("page_size", ArgReason::kConstraint,
-                                                "page_size must be between 1 and 100"));
+    return api::fail(ApiError::constraint("page_size", "page_size must be between 1 and 100"));
   p.size = *size;
   auto* token = req.query_value("page_token");
   bool digits =

@@ -58,8 +58,7 @@ Spec thing_spec() {
         codec::BodyReader b(ctx.body);
         auto name = b.str("name", true);
         if (auto e = b.error()) return e;
-        if (*name == "refused")
-          return ApiError::invalid_argument("name", api::ArgReason::kConstraint, "refused");
+        if (*name == "refused") return ApiError::constraint("name", "refused");
         r.name = *name;
         r.body = json::object{{"disabled", false}};
         return std::nullopt;

@@ -241,11 +241,94 @@ class Store {
       } catch (const Conflict&) {
         // Writers that lost a race to one record (on several replicas: a real race) back off for
         // a random while, growing with each loss, so that they do not meet again at once.
-        if (attempt >= 11) throw;
+        if (attempt + 1 >= kTransactAttempts) throw;
         backoff(attempt);
       }
     }
   }
+  // How many times transact() runs a function that keeps losing races. Enough that writers
+  // contending for one record (each loss backs off longer, up to ~13 ms) all get through.
+  static constexpr int kTransactAttempts = 24;
+};
+
+// Hands every call to another transaction: the base of a transaction that changes a few calls
+// (override those) and leaves the rest as they are.
+class ForwardingTx : public Tx {
+ public:
+  explicit ForwardingTx(Tx& inner) : inner_(&inner) {}
+  // Owns the transaction it forwards to (one it began).
+  explicit ForwardingTx(std::unique_ptr<Tx> owned)
+      : owned_(std::move(owned)), inner_(owned_.get()) {}
+
+  std::optional<Record> get(std::string_view kind, std::string_view id) override {
+    return inner_->get(kind, id);
+  }
+  std::optional<Record> get_by_key(std::string_view kind, std::string_view key) override {
+    return inner_->get_by_key(kind, key);
+  }
+  std::optional<Record> claim(std::string_view kind, std::string_view id) override {
+    return inner_->claim(kind, id);
+  }
+  void lock(std::string_view kind, std::string_view id) override { inner_->lock(kind, id); }
+  void insert(Record& r) override { inner_->insert(r); }
+  void update(Record& r) override { inner_->update(r); }
+  bool remove(std::string_view kind, std::string_view id) override {
+    return inner_->remove(kind, id);
+  }
+  ListResult list(const ListQuery& q) override { return inner_->list(q); }
+  std::int64_t count(const ListQuery& q) override { return inner_->count(q); }
+  std::int64_t count_in_project(std::string_view project_id,
+                                const std::vector<std::string>& except_kinds) override {
+    return inner_->count_in_project(project_id, except_kinds);
+  }
+  int quota_lanes() const override { return inner_->quota_lanes(); }
+  void hold_quota(std::string_view name, std::string_view organization_id,
+                  bool exclusive) override {
+    inner_->hold_quota(name, organization_id, exclusive);
+  }
+  std::int64_t count_owned(std::string_view kind, std::string_view organization_id,
+                           std::string_view project_id = {}) override {
+    return inner_->count_owned(kind, organization_id, project_id);
+  }
+  void commit() override { inner_->commit(); }
+
+ protected:
+  Tx& inner() { return *inner_; }
+
+ private:
+  std::unique_ptr<Tx> owned_;
+  Tx* inner_;
+};
+
+// Hands every call to another store: the base of a store that changes a few calls. A subclass
+// that wraps transactions overrides begin() and write(), and grouped() so that grouped jobs see
+// the group's store wrapped the same way.
+class ForwardingStore : public Store {
+ public:
+  explicit ForwardingStore(Store& inner) : inner_(inner) {}
+
+  std::unique_ptr<Tx> begin(TxMode mode) override { return inner_.begin(mode); }
+  std::string_view backend() const override { return inner_.backend(); }
+  bool shared() const override { return inner_.shared(); }
+  std::int64_t clock_offset() override { return inner_.clock_offset(); }
+  std::int64_t advance_clock(std::int64_t delta) override { return inner_.advance_clock(delta); }
+  int schema_version() override { return inner_.schema_version(); }
+  void close() override { inner_.close(); }
+  void write(const std::function<bool(Tx&)>& work) override { inner_.write(work); }
+  void run_grouped(std::function<void(Store& group)> job, std::function<void(bool)> done) override {
+    inner_.run_grouped([this, job = std::move(job)](Store& group) { grouped(group, job); },
+                       std::move(done));
+  }
+
+  Store& inner() { return inner_; }
+
+ protected:
+  // Runs a grouped job on the group's store, wrapped as this store wraps its own (default: as
+  // it is).
+  virtual void grouped(Store& group, const std::function<void(Store&)>& job) { job(group); }
+
+ private:
+  Store& inner_;
 };
 
 }  // namespace scwd::store

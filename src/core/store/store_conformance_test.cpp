@@ -747,7 +747,7 @@ TEST_P(StoreConformance, TransactGivesUpAfterRepeatedConflicts) {
                                   throw Conflict("always");
                                 }),
                Conflict);
-  EXPECT_EQ(calls, 12);
+  EXPECT_EQ(calls, Store::kTransactAttempts);
 }
 
 TEST_P(StoreConformance, TransactRetriesARealStaleUpdate) {

@@ -9,6 +9,16 @@
 
 namespace scwd {
 
+constexpr std::int64_t kCentNanos = 10'000'000;  // one euro cent, in nanos
+
+// a x b / divisor EUR nanos (all non-negative), rounded half up to the cent. The product is
+// taken in 128 bits: a price times a quantity overflows 64 bits before it is divided back.
+inline std::int64_t nanos_to_cent(std::int64_t a, std::int64_t b, std::int64_t divisor = 1) {
+  __extension__ using Wide = __int128;
+  const Wide d = static_cast<Wide>(divisor < 1 ? 1 : divisor) * kCentNanos;
+  return static_cast<std::int64_t>((static_cast<Wide>(a) * b + d / 2) / d) * kCentNanos;
+}
+
 inline boost::json::object money_json(std::int64_t nanos, std::string_view currency = "EUR") {
   return boost::json::object{{"currency_code", currency},
                              {"units", nanos / 1'000'000'000},

@@ -12,6 +12,11 @@ namespace scwd {
 
 using Micros = std::int64_t;  // microseconds since 1970-01-01T00:00:00Z
 
+inline constexpr Micros kSecond = 1'000'000;
+inline constexpr Micros kMinute = 60 * kSecond;
+inline constexpr Micros kHour = 60 * kMinute;
+inline constexpr Micros kDay = 24 * kHour;
+
 enum class TimeStyle { kZulu, kOffset };
 
 std::string format_time(Micros t, TimeStyle style = TimeStyle::kZulu);

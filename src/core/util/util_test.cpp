@@ -16,8 +16,6 @@
 namespace scwd {
 namespace {
 
-constexpr Micros kSecond = 1000000;
-
 // --- time ---
 
 TEST(FormatTime, EpochAndStyles) {

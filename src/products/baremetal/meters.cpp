@@ -14,8 +14,6 @@ namespace scwd::products::baremetal {
 
 namespace {
 
-constexpr Micros kHour = 3'600'000'000;
-
 std::vector<meter::Usage> server_usage(const store::Record& r) {
   const Offer* offer = find_offer(str_of(r.body, "offer_id"));
   if (!offer) return {};

@@ -284,8 +284,7 @@ Result<Response> validate_partitioning(Context& ctx) {
     return api::fail(ApiError::invalid_argument("partitioning_schema", ArgReason::kRequired,
                                                 "required key not provided"));
   if (auto problem = validate_schema(schema->get_object(), *target->first))
-    return api::fail(
-        ApiError::invalid_argument("partitioning_schema", ArgReason::kConstraint, *problem));
+    return api::fail(ApiError::constraint("partitioning_schema", *problem));
   return Response::no_content();
 }
 

@@ -34,7 +34,6 @@ namespace {
 
 constexpr auto kPerms = permissions("ElasticMetal", "server_private_network");
 constexpr std::string_view kIpamResourceType = "baremetal_private_nic";
-constexpr Micros kSecond = 1'000'000;
 // The recordings show "attaching" for a poll or two and "detaching" for one.
 constexpr Micros kAttachTime = kSecond;
 constexpr Micros kDetachTime = kSecond;
@@ -230,8 +229,8 @@ Result<std::vector<std::pair<std::string, std::vector<std::string>>>> wanted_set
     auto lower = to_lower(id);
     for (auto& [pn, _] : out)
       if (pn == lower)
-        return ApiError::invalid_argument(std::string(field), ArgReason::kConstraint,
-                                          "private network " + lower + " is named twice");
+        return ApiError::constraint(std::string(field),
+                                    "private network " + lower + " is named twice");
     out.emplace_back(lower, std::move(ips));
     return std::nullopt;
   };

@@ -49,7 +49,6 @@ namespace {
 constexpr auto kServer = permissions("ElasticMetal", "server");
 constexpr app::RefKind kSshKeyRef{"iam.ssh_key", "SSHKeys", "ssh_key"};
 
-constexpr Micros kSecond = 1'000'000;
 // Realistic durations (the lifecycle speed scales them), from the recorded timings.
 constexpr Micros kDelivery = 5 * kSecond;        // ordered / delivering -> ready
 constexpr Micros kInstallStart = 25 * kSecond;   // to_install -> installing
@@ -307,8 +306,7 @@ Result<json::object> make_install(const Context& ctx, store::Tx& tx, const json:
   if (auto e = b.error()) return api::fail(*e);
   for (auto* v : {&hostname, &user, &password, &service_user, &service_password})
     if (*v && (*v)->size() > 255)
-      return api::fail(ApiError::invalid_argument(prefix + "hostname", ArgReason::kConstraint,
-                                                  "must be at most 255 characters"));
+      return api::fail(ApiError::constraint(prefix + "hostname", "must be at most 255 characters"));
   auto os = known_os(to_lower(*os_id));
   if (!os) return api::fail(os.error());
   if (!compatible(offer, **os))
@@ -327,8 +325,8 @@ Result<json::object> make_install(const Context& ctx, store::Tx& tx, const json:
       return ApiError::invalid_argument(prefix + std::string(name), ArgReason::kRequired,
                                         std::string(name) + " is required by this OS");
     if (set && !f.editable && !f.required)
-      return ApiError::invalid_argument(prefix + std::string(name), ArgReason::kConstraint,
-                                        std::string(name) + " cannot be set for this OS");
+      return ApiError::constraint(prefix + std::string(name),
+                                  std::string(name) + " cannot be set for this OS");
     return std::nullopt;
   };
   if (auto e = required(o.user, user, "user")) return api::fail(*e);
@@ -341,8 +339,7 @@ Result<json::object> make_install(const Context& ctx, store::Tx& tx, const json:
   if (schema) {
     if (auto why = custom_partitioning_refusal(offer, o)) return api::fail(message(400, *why));
     if (auto problem = validate_schema(*schema, offer))
-      return api::fail(ApiError::invalid_argument(prefix + "partitioning_schema",
-                                                  ArgReason::kConstraint, *problem));
+      return api::fail(ApiError::constraint(prefix + "partitioning_schema", *problem));
     partitioning = *schema;
   } else if (custom_ok) {
     partitioning = default_schema(offer, o);
@@ -393,11 +390,9 @@ std::optional<ApiError> create_server(Context& ctx, store::Tx& tx, store::Record
   auto protect = b.boolean("protected");
   auto user_data = b.str("user_data");
   if (auto e = b.error()) return e;
-  if (name->empty())
-    return ApiError::invalid_argument("name", ArgReason::kConstraint, "name must not be empty");
+  if (name->empty()) return ApiError::constraint("name", "name must not be empty");
   if (description && description->size() > 255)
-    return ApiError::invalid_argument("description", ArgReason::kConstraint,
-                                      "description must be at most 255 characters");
+    return ApiError::constraint("description", "description must be at most 255 characters");
   auto offer = zone_offer(ctx, to_lower(*offer_id));
   if (!offer) return offer.error();
   const Offer& off = **offer;
@@ -597,11 +592,9 @@ std::optional<ApiError> update_server(Context& ctx, store::Tx& tx, store::Record
   auto description = b.str("description");
   auto user_data = b.str("user_data");
   if (auto e = b.error()) return e;
-  if (name && name->empty())
-    return ApiError::invalid_argument("name", ArgReason::kConstraint, "name must not be empty");
+  if (name && name->empty()) return ApiError::constraint("name", "name must not be empty");
   if (description && description->size() > 255)
-    return ApiError::invalid_argument("description", ArgReason::kConstraint,
-                                      "description must be at most 255 characters");
+    return ApiError::constraint("description", "description must be at most 255 characters");
   if (user_data) {
     auto* offer = find_offer(str_of(s.body, "offer_id"));
     if (!user_data->empty() && offer && !offer->install_v2)
@@ -651,8 +644,7 @@ Result<Response> update_ip(const resource::Spec& spec, Context& ctx) {
   auto reverse = b.str("reverse");
   if (auto e = b.error()) return api::fail(*e);
   if (reverse && !reverse->empty() && !is_domain_name(*reverse, false))
-    return api::fail(ApiError::invalid_argument("reverse", ArgReason::kConstraint,
-                                                "reverse must be a valid domain name"));
+    return api::fail(ApiError::constraint("reverse", "reverse must be a valid domain name"));
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = resource::load(ctx, tx, spec, true);
     if (!s) return api::fail(s.error());
@@ -693,8 +685,7 @@ Result<Response> server_events(const resource::Spec& spec, Context& ctx) {
   if (!page) return api::fail(page.error());
   auto order = ctx.query_opt("order_by").value_or("created_at_asc");
   if (order != "created_at_asc" && order != "created_at_desc")
-    return api::fail(
-        ApiError::invalid_argument("order_by", ArgReason::kConstraint, "unknown order_by value"));
+    return api::fail(ApiError::constraint("order_by", "unknown order_by value"));
   auto tx = ctx.store().begin(store::TxMode::kRead);
   auto s = resource::load(ctx, *tx, spec);
   if (!s) return api::fail(s.error());

@@ -37,10 +37,6 @@ ApiError budget_not_found(std::string_view id) {
                                     {"type", "not_found"}});
 }
 
-ApiError constraint(std::string field, std::string help) {
-  return ApiError::invalid_argument(std::move(field), ArgReason::kConstraint, std::move(help));
-}
-
 // ---- rendering ----
 
 json::object render_notification(const store::Record& n) {
@@ -177,7 +173,7 @@ Result<std::optional<json::object>> read_recipients(Context& ctx, bool optional)
   }
   if (auto e = b.error()) return api::fail(*e);
   if (given > 1 || (given == 0 && !optional))
-    return api::fail(constraint(
+    return api::fail(ApiError::constraint(
         "email_addresses",
         "precisely one of sms_phone_numbers, email_addresses and webhook_urls must be set"));
   return out;

@@ -235,9 +235,7 @@ Result<Response> get_invoice(Context& ctx) {
 
 Result<Response> download_invoice(Context& ctx) {
   auto type = ctx.query_opt("file_type").value_or("pdf");
-  if (type != "pdf")
-    return api::fail(
-        ApiError::invalid_argument("file_type", ArgReason::kConstraint, "only pdf is available"));
+  if (type != "pdf") return api::fail(ApiError::constraint("file_type", "only pdf is available"));
   auto tx = ctx.store().begin(store::TxMode::kRead);
   auto org = ctx.principal.organization_id;
   auto st = statement(*tx, org, meter::period_of(ctx.now()), ctx.now());
@@ -259,9 +257,7 @@ Result<Response> export_invoices(Context& ctx) {
   auto org = organization(ctx, "invoice");
   if (!org) return api::fail(org.error());
   auto type = ctx.query_opt("file_type").value_or("csv");
-  if (type != "csv")
-    return api::fail(
-        ApiError::invalid_argument("file_type", ArgReason::kConstraint, "only csv is available"));
+  if (type != "csv") return api::fail(ApiError::constraint("file_type", "only csv is available"));
   auto page = paging::read(ctx.req, "page_size", 10000, 10000);
   if (!page) return api::fail(page.error());
   auto tx = ctx.store().begin(store::TxMode::kRead);
@@ -343,14 +339,11 @@ Result<Response> redeem_coupon(Context& ctx) {
   Micros now = ctx.now();
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto coupon = tx.get_by_key(kCoupon, "code:" + code);
-    if (!coupon)
-      return api::fail(
-          ApiError::invalid_argument("code", ArgReason::kConstraint, "coupon code is not valid"));
+    if (!coupon) return api::fail(ApiError::constraint("code", "coupon code is not valid"));
     auto& c = coupon->body;
     if (auto* until = c.if_contains("redeem_before");
         until && until->is_int64() && until->as_int64() <= now)
-      return api::fail(
-          ApiError::invalid_argument("code", ArgReason::kConstraint, "coupon code has expired"));
+      return api::fail(ApiError::constraint("code", "coupon code has expired"));
     DiscountUse use;
     auto& d = use.record;
     d.kind = std::string(kDiscount);
@@ -396,15 +389,14 @@ Result<Response> create_coupon(Context& ctx) {
   auto mode = text("mode");
   if (mode.empty()) mode = "discount_mode_value";
   if (std::find(std::begin(kModes), std::end(kModes), mode) == std::end(kModes))
-    return api::fail(ApiError::invalid_argument(
-        "mode", ArgReason::kConstraint,
+    return api::fail(ApiError::constraint(
+        "mode",
         "mode must be discount_mode_rate, discount_mode_value or discount_mode_splittable"));
   auto* value = b.if_contains("value");
   if (!value || !(value->is_number()) || value->to_number<double>() <= 0 ||
       (mode == "discount_mode_rate" && value->to_number<double>() > 100))
-    return api::fail(ApiError::invalid_argument(
-        "value", ArgReason::kConstraint,
-        "value must be a positive amount in EUR (a percentage up to 100 for a rate)"));
+    return api::fail(ApiError::constraint(
+        "value", "value must be a positive amount in EUR (a percentage up to 100 for a rate)"));
   store::Record c;
   c.kind = std::string(kCoupon);
   c.id = new_uuid();
@@ -417,8 +409,8 @@ Result<Response> create_coupon(Context& ctx) {
                         {"value", value->to_number<double>()}};
   if (auto* m = b.if_contains("duration_months"); m && m->is_int64()) {
     if (m->as_int64() < 1 || m->as_int64() > 120)
-      return api::fail(ApiError::invalid_argument("duration_months", ArgReason::kConstraint,
-                                                  "duration_months must be within 1..120"));
+      return api::fail(
+          ApiError::constraint("duration_months", "duration_months must be within 1..120"));
     c.body["duration_months"] = m->as_int64();
   }
   if (auto until = text("redeem_before"); !until.empty()) {

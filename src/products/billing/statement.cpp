@@ -7,6 +7,7 @@
 #include "core/auth/auth.hpp"
 #include "core/util/crypto.hpp"
 #include "core/util/ids.hpp"
+#include "core/util/money.hpp"
 
 namespace scwd::products::billing {
 
@@ -14,11 +15,7 @@ namespace json = boost::json;
 
 namespace {
 
-// Products of prices and quantities overflow 64 bits before they are divided back.
-__extension__ using Wide = __int128;
-
-constexpr std::int64_t kCent = 10'000'000;  // EUR nanos
-constexpr Micros kDay = 86'400'000'000;
+constexpr std::int64_t kCent = kCentNanos;
 
 std::int64_t round_cent(double eur_nanos) {
   return static_cast<std::int64_t>(eur_nanos / static_cast<double>(kCent) + 0.5) * kCent;
@@ -76,8 +73,7 @@ std::vector<store::Record> discounts_of(store::Tx& tx, std::string_view organiza
 
 std::int64_t vat(std::int64_t untaxed_nanos) {
   if (untaxed_nanos <= 0) return 0;
-  Wide exact = static_cast<Wide>(untaxed_nanos) * kVatPercent;  // x 100
-  return static_cast<std::int64_t>((exact + 50 * kCent) / (100 * kCent)) * kCent;
+  return nanos_to_cent(untaxed_nanos, kVatPercent, 100);
 }
 
 std::string euros(std::int64_t nanos) {

@@ -155,9 +155,7 @@ void make_snapshot(const app::Context& ctx, const store::Record& volume, store::
 std::optional<ApiError> make_volume(store::Tx& tx, const app::Context& ctx, const NewVolume& v,
                                     store::Record& r) {
   const auto* type = type_for_iops(v.iops);
-  if (!type)
-    return ApiError::invalid_argument("perf_iops", ArgReason::kConstraint,
-                                      "perf_iops must be 5000 or 15000");
+  if (!type) return ApiError::constraint("perf_iops", "perf_iops must be 5000 or 15000");
   std::int64_t size = v.size;
   json::value parent = nullptr;
   if (v.snapshot_id) {
@@ -176,16 +174,12 @@ std::optional<ApiError> make_volume(store::Tx& tx, const app::Context& ctx, cons
     }
     if (size == 0) size = base;
     if (size < base)
-      return ApiError::invalid_argument("size", ArgReason::kConstraint,
-                                        "size must be greater or equal to the snapshot size");
+      return ApiError::constraint("size", "size must be greater or equal to the snapshot size");
     parent = id;
   }
   if (size < kMinSize || size > kMaxSize)
-    return ApiError::invalid_argument("size", ArgReason::kConstraint,
-                                      "size must be between 5 GB and 10 TB");
-  if (size % kGB != 0)
-    return ApiError::invalid_argument("size", ArgReason::kConstraint,
-                                      "size must be a multiple of 1 GB");
+    return ApiError::constraint("size", "size must be between 5 GB and 10 TB");
+  if (size % kGB != 0) return ApiError::constraint("size", "size must be a multiple of 1 GB");
   if (auto e = quota::check(tx, ctx.svc.config, kVolumeQuota, r.organization_id)) return e;
   r.name = v.name;
   r.tags = v.tags;

@@ -13,8 +13,6 @@ namespace scwd::products::block {
 
 namespace {
 
-constexpr Micros kHour = 3'600'000'000;
-
 std::int64_t gigabytes(std::int64_t bytes) { return (bytes + 999'999'999) / 1'000'000'000; }
 
 std::vector<meter::Usage> volume_usage(const store::Record& r) {

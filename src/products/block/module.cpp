@@ -62,8 +62,7 @@ struct Rename {
   std::optional<std::vector<std::string>> tags;
 
   std::optional<ApiError> check() const {
-    if (name && name->empty())
-      return ApiError::invalid_argument("name", ArgReason::kConstraint, "name must not be empty");
+    if (name && name->empty()) return ApiError::constraint("name", "name must not be empty");
     return std::nullopt;
   }
   // True when the record changed.
@@ -119,8 +118,8 @@ std::optional<ApiError> create_volume_record(Context& ctx, store::Tx& tx, store:
   v.name = *name;
   if (tags) v.tags = *tags;
   if (empty && snap)
-    return ApiError::invalid_argument("from_snapshot", ArgReason::kConstraint,
-                                      "only one of from_empty and from_snapshot can be specified");
+    return ApiError::constraint("from_snapshot",
+                                "only one of from_empty and from_snapshot can be specified");
   if (!empty && !snap)
     return ApiError::invalid_argument("from_empty", ArgReason::kRequired,
                                       "one of from_empty or from_snapshot is required");
@@ -129,9 +128,7 @@ std::optional<ApiError> create_volume_record(Context& ctx, store::Tx& tx, store:
     auto size = eb.integer("size", true);
     if (auto e = eb.error()) return e;
     v.size = *size;
-    if (v.size <= 0)
-      return ApiError::invalid_argument("from_empty.size", ArgReason::kConstraint,
-                                        "size must be greater than 0");
+    if (v.size <= 0) return ApiError::constraint("from_empty.size", "size must be greater than 0");
   } else {
     codec::BodyReader sb(*snap, "from_snapshot");
     auto sid = sb.uuid("snapshot_id", true);
@@ -140,12 +137,10 @@ std::optional<ApiError> create_volume_record(Context& ctx, store::Tx& tx, store:
     v.snapshot_id = *sid;
     v.size = size.value_or(0);
     if (v.size < 0)
-      return ApiError::invalid_argument("from_snapshot.size", ArgReason::kConstraint,
-                                        "size must be greater than 0");
+      return ApiError::constraint("from_snapshot.size", "size must be greater than 0");
   }
   if (iops && !type_for_iops(*iops))
-    return ApiError::invalid_argument("perf_iops", ArgReason::kConstraint,
-                                      "perf_iops must be 5000 or 15000");
+    return ApiError::constraint("perf_iops", "perf_iops must be 5000 or 15000");
   if (iops) {
     v.iops = *iops;
   } else if (v.snapshot_id) {
@@ -190,8 +185,7 @@ Result<Response> update_volume(const resource::Spec& spec, Context& ctx) {
   if (auto e = b.error()) return api::fail(*e);
   if (auto e = rename.check()) return api::fail(*e);
   if (iops && !type_for_iops(*iops))
-    return api::fail(ApiError::invalid_argument("perf_iops", ArgReason::kConstraint,
-                                                "perf_iops must be 5000 or 15000"));
+    return api::fail(ApiError::constraint("perf_iops", "perf_iops must be 5000 or 15000"));
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = resource::load(ctx, tx, spec, true);
     if (!r) return api::fail(r.error());
@@ -200,14 +194,12 @@ Result<Response> update_volume(const resource::Spec& spec, Context& ctx) {
     auto cur_size = int_of(r->body, "size");
     if (size && *size != cur_size) {
       if (*size < cur_size)
-        return api::fail(ApiError::invalid_argument("size", ArgReason::kConstraint,
-                                                    "the size of a volume can only be increased"));
+        return api::fail(
+            ApiError::constraint("size", "the size of a volume can only be increased"));
       if (*size > kMaxSize)
-        return api::fail(ApiError::invalid_argument("size", ArgReason::kConstraint,
-                                                    "size must be at most 10 TB"));
+        return api::fail(ApiError::constraint("size", "size must be at most 10 TB"));
       if (*size % kGB != 0)
-        return api::fail(ApiError::invalid_argument("size", ArgReason::kConstraint,
-                                                    "size must be a multiple of 1 GB"));
+        return api::fail(ApiError::constraint("size", "size must be a multiple of 1 GB"));
       update["size"] = *size;
     }
     if (iops && *iops != int_of(r->body, "perf_iops")) update["perf_iops"] = *iops;
@@ -315,8 +307,7 @@ Result<Response> import_snapshot(Context& ctx) {
   auto size = b.integer("size");
   if (auto e = b.error()) return api::fail(*e);
   if (size && (*size < kMinSize || *size > kMaxSize))
-    return api::fail(ApiError::invalid_argument("size", ArgReason::kConstraint,
-                                                "size must be between 5 GB and 10 TB"));
+    return api::fail(ApiError::constraint("size", "size must be between 5 GB and 10 TB"));
   auto tx = ctx.store().begin(store::TxMode::kRead);
   auto owner = app::resolve_owner(ctx, *tx, project, std::nullopt, "project_id", "organization_id",
                                   "snapshot");

@@ -13,7 +13,6 @@ namespace scwd::catalogue {
 namespace {
 
 constexpr std::int64_t kGB = 1'000'000'000;
-constexpr Micros kDay = 86'400'000'000;
 
 // A UUID (v4 layout) derived from a name: the same catalogue gives the same ids on every run, so
 // servers keep pointing at valid image ids across restarts.

@@ -23,17 +23,12 @@ namespace scwd::products::container {
 namespace {
 
 using function::containers_flavor;
-using function::kSecond;
 
 const function::Flavor& F() { return containers_flavor(); }
 
 // Realistic durations (scaled by --lifecycle-speed).
 constexpr Micros kDeploy = 30 * kSecond;
 constexpr Micros kDelete = 5 * kSecond;
-
-ApiError constraint(std::string field, std::string help) {
-  return ApiError::invalid_argument(std::move(field), ArgReason::kConstraint, std::move(help));
-}
 
 json::value null_or(const json::object& body, std::string_view key) {
   auto s = str_of(body, key);
@@ -107,8 +102,10 @@ std::optional<ApiError> read_scaling(const json::object& body, json::object& out
     if (!t || t->is_null()) continue;
     auto n = as_int(*t);
     if (!n || *n <= 0)
-      return constraint(std::string("scaling_option.") + key, "must be a positive integer");
-    if (!chosen.empty()) return constraint("scaling_option", "only one threshold may be set");
+      return ApiError::constraint(std::string("scaling_option.") + key,
+                                  "must be a positive integer");
+    if (!chosen.empty())
+      return ApiError::constraint("scaling_option", "only one threshold may be set");
     chosen[key] = *n;
   }
   if (!chosen.empty()) out["scaling_option"] = std::move(chosen);
@@ -126,7 +123,7 @@ std::optional<ApiError> read_health(const json::object& body, json::object& out)
   if (auto* ft = in.if_contains("failure_threshold"); ft && !ft->is_null()) {
     auto n = as_int(*ft);
     if (!n || *n < 3 || *n > 50)
-      return constraint("health_check.failure_threshold", "must be between 3 and 50");
+      return ApiError::constraint("health_check.failure_threshold", "must be between 3 and 50");
     hc["failure_threshold"] = *n;
   }
   if (auto* iv = in.if_contains("interval"); iv && iv->is_string()) {
@@ -141,7 +138,7 @@ std::optional<ApiError> read_health(const json::object& body, json::object& out)
   if (http && http->is_object()) {
     auto path = str_of(http->as_object(), "path");
     if (path.empty() || path.size() > 100)
-      return constraint("health_check.http.path", "must be 1 to 100 characters");
+      return ApiError::constraint("health_check.http.path", "must be 1 to 100 characters");
     hc.erase("tcp");
     hc["http"] = json::object{{"path", path}};
   } else if (tcp && tcp->is_object()) {
@@ -184,24 +181,25 @@ std::optional<ApiError> apply_settings(Context& ctx, store::Record& r) {
   }
   if (min_scale) body["min_scale"] = *min_scale;
   if (max_scale) body["max_scale"] = *max_scale;
-  if (int_of(body, "min_scale") < 0) return constraint("min_scale", "must be 0 or more");
-  if (int_of(body, "max_scale") < 1) return constraint("max_scale", "must be 1 or more");
+  if (int_of(body, "min_scale") < 0) return ApiError::constraint("min_scale", "must be 0 or more");
+  if (int_of(body, "max_scale") < 1) return ApiError::constraint("max_scale", "must be 1 or more");
   if (int_of(body, "min_scale") > int_of(body, "max_scale"))
-    return constraint("min_scale", "min_scale must not exceed max_scale");
+    return ApiError::constraint("min_scale", "min_scale must not exceed max_scale");
   if (memory && *memory != 0) {
     if (*memory < 128 || *memory > 4096)
-      return constraint("memory_limit", "must be between 128 and 4096 MB");
+      return ApiError::constraint("memory_limit", "must be between 128 and 4096 MB");
     body["memory_limit"] = *memory;
   }
   if (cpu && *cpu != 0) {
-    if (*cpu < 70 || *cpu > 4000) return constraint("cpu_limit", "must be between 70 and 4000");
+    if (*cpu < 70 || *cpu > 4000)
+      return ApiError::constraint("cpu_limit", "must be between 70 and 4000");
     body["cpu_limit"] = *cpu;
   }
   if (timeout && !timeout->empty()) {
     auto d = function::parse_duration(*timeout);
     if (!d) return ApiError::invalid_argument("timeout", ArgReason::kFormat, "invalid duration");
     if (*d < kSecond || *d > 900 * kSecond)
-      return constraint("timeout", "must be between 1s and 900s");
+      return ApiError::constraint("timeout", "must be between 1s and 900s");
     body["timeout"] = *d;
   }
   if (is_set(privacy, "unknown_privacy")) body["privacy"] = *privacy;
@@ -213,7 +211,8 @@ std::optional<ApiError> apply_settings(Context& ctx, store::Record& r) {
   }
   if (is_set(protocol, "unknown_protocol")) body["protocol"] = *protocol;
   if (port && *port != 0) {
-    if (*port < 1 || *port > 65535) return constraint("port", "must be between 1 and 65535");
+    if (*port < 1 || *port > 65535)
+      return ApiError::constraint("port", "must be between 1 and 65535");
     body["port"] = *port;
   }
   if (is_set(http_option, "unknown_http_option")) body["http_option"] = *http_option;
@@ -345,40 +344,14 @@ class ContainersModule final : public app::Module {
                              f.write("container"));
     function::platform_404(s, "Container was not found");
     s.render = [](const resource::View&, const store::Record& r) { return render_container(r); };
-    s.filters = {resource::custom("namespace_id", [](const Context& ctx, store::ListQuery& q) {
-      auto v = ctx.query_opt("namespace_id");
-      if (v && !v->empty())
-        q.filters.push_back({Column::kParent, Op::kEq, {to_lower(*v)}, {}, false});
-      return std::optional<ApiError>{};
-    })};
-    s.list_refs.not_refs = {"namespace_id"};
-    s.owner = [](Context& ctx, store::Tx& tx) -> Result<app::Owner> {
-      codec::BodyReader b(ctx.body);
-      auto id = b.uuid("namespace_id", true);
-      if (auto e = b.error()) return api::fail(*e);
-      auto ns = function::namespace_of(ctx, tx, F(), *id);
-      if (!ns) return api::fail(ns.error());
-      return app::Owner{ns->organization_id, ns->project_id};
-    };
-    s.create_refs.refs = {app::body_ref("namespace_id", Access::kWrite, {f.ref("namespace")})};
+    function::in_namespace(s, f);
     s.create_refs.not_refs = {"private_network_id"};
     s.create = [](Context& ctx, store::Tx& tx, store::Record& r) -> std::optional<ApiError> {
-      codec::BodyReader b(ctx.body);
-      auto ns_id = b.uuid("namespace_id", true);
-      auto name = b.str("name", true);
-      if (auto e = b.error()) return e;
-      auto ns = function::namespace_of(ctx, tx, F(), *ns_id);
+      auto ns = function::new_app(ctx, tx, F(), r, true);
       if (!ns) return ns.error();
-      r.name = *name;
-      if (r.name.empty()) return constraint("name", "name is required");
-      r.parent_id = ns->id;
       r.body = default_container(*ns, r.name);
       if (auto e = apply_settings(ctx, r)) return e;
-      auto host = str_of(r.body, "domain_name");
-      if (tx.get_by_key(F().app_kind(), "host:" + host))
-        return ApiError::already_exists("container", "",
-                                        "a container with this name exists in the namespace");
-      r.keys = {"host:" + host};
+      if (auto e = function::claim_host(tx, F(), r)) return e;
       r.state = "created";
       return std::nullopt;
     };

@@ -16,8 +16,6 @@ namespace scwd::products::container {
 
 namespace {
 
-using function::kSecond;
-
 const function::Flavor& F() { return function::containers_flavor(); }
 const std::string kBase = "/containers/v1/regions/{region}";
 
@@ -28,10 +26,6 @@ constexpr Micros kContainerCreate = 30 * kSecond;
 constexpr Micros kContainerUpdate = 20 * kSecond;
 constexpr Micros kDelete = 5 * kSecond;
 constexpr std::int64_t kMB = 1'000'000;
-
-ApiError constraint(std::string field, std::string help) {
-  return ApiError::invalid_argument(std::move(field), ArgReason::kConstraint, std::move(help));
-}
 
 // v1 shows secrets as a map of their hashes (never the values).
 json::object secret_map(const json::object& body) {
@@ -154,7 +148,8 @@ Result<json::object> read_probe(const json::value& v, const std::string& field) 
   if (auto* ft = in.if_contains("failure_threshold"); ft && !ft->is_null()) {
     auto n = as_int(*ft);
     if (!n || *n < 1 || *n > 50)
-      return api::fail(constraint(field + ".failure_threshold", "must be between 1 and 50"));
+      return api::fail(
+          ApiError::constraint(field + ".failure_threshold", "must be between 1 and 50"));
     out["failure_threshold"] = *n;
   }
   for (auto key : {"interval", "timeout"}) {
@@ -169,7 +164,7 @@ Result<json::object> read_probe(const json::value& v, const std::string& field) 
   if (auto* http = in.if_contains("http"); http && http->is_object()) {
     auto path = str_of(http->as_object(), "path");
     if (path.empty() || path.size() > 100)
-      return api::fail(constraint(field + ".http.path", "must be 1 to 100 characters"));
+      return api::fail(ApiError::constraint(field + ".http.path", "must be 1 to 100 characters"));
     out["http"] = json::object{{"path", path}};
   } else {
     out["tcp"] = json::object{};
@@ -205,9 +200,9 @@ std::optional<ApiError> apply_v1(Context& ctx, store::Record& r) {
   if (min_scale) body["min_scale"] = *min_scale;
   if (max_scale) body["max_scale"] = *max_scale;
   if (int_of(body, "min_scale") > int_of(body, "max_scale"))
-    return constraint("min_scale", "min_scale must not exceed max_scale");
+    return ApiError::constraint("min_scale", "min_scale must not exceed max_scale");
   if (memory && *memory != 0) {
-    if (*memory < 128 * kMB) return constraint("memory_limit_bytes", "at least 128 MB");
+    if (*memory < 128 * kMB) return ApiError::constraint("memory_limit_bytes", "at least 128 MB");
     body["memory_limit"] = *memory / kMB;
   }
   if (cpu && *cpu != 0) body["cpu_limit"] = *cpu;
@@ -221,7 +216,8 @@ std::optional<ApiError> apply_v1(Context& ctx, store::Record& r) {
   if (image && !image->empty()) body["registry_image"] = *image;
   if (is_set(protocol, "unknown_protocol")) body["protocol"] = *protocol;
   if (port && *port != 0) {
-    if (*port < 1 || *port > 65535) return constraint("port", "must be between 1 and 65535");
+    if (*port < 1 || *port > 65535)
+      return ApiError::constraint("port", "must be between 1 and 65535");
     body["port"] = *port;
   }
   if (https_only) body["http_option"] = *https_only ? "redirected" : "enabled";
@@ -236,7 +232,8 @@ std::optional<ApiError> apply_v1(Context& ctx, store::Record& r) {
     json::object chosen;
     for (auto& [k, v] : so->as_object())
       if (!v.is_null()) chosen[k] = v;
-    if (chosen.size() > 1) return constraint("scaling_option", "only one threshold may be set");
+    if (chosen.size() > 1)
+      return ApiError::constraint("scaling_option", "only one threshold may be set");
     if (!chosen.empty()) body["scaling_option"] = std::move(chosen);
   }
   if (auto* lp = ctx.body.if_contains("liveness_probe"); lp && !lp->is_null()) {
@@ -285,7 +282,7 @@ void register_namespaces(app::Registry& reg) {
                                      "environment_variables"))
       return e;
     r.name = name.value_or("");
-    if (r.name.empty()) return constraint("name", "name is required");
+    if (r.name.empty()) return ApiError::constraint("name", "name is required");
     r.tags = tags.value_or(std::vector<std::string>{});
     auto* env = ctx.body.if_contains("environment_variables");
     std::string slug;
@@ -338,37 +335,13 @@ void register_containers(app::Registry& reg) {
               {"created_at_desc", Column::kCreatedAt, true},
               {"name_asc", Column::kName, false},
               {"name_desc", Column::kName, true}};
-  s.filters = {resource::custom("namespace_id", [](const Context& ctx, store::ListQuery& q) {
-    auto v = ctx.query_opt("namespace_id");
-    if (v && !v->empty())
-      q.filters.push_back({Column::kParent, Op::kEq, {to_lower(*v)}, {}, false});
-    return std::optional<ApiError>{};
-  })};
-  s.owner = [](Context& ctx, store::Tx& tx) -> Result<app::Owner> {
-    codec::BodyReader b(ctx.body);
-    auto id = b.uuid("namespace_id", true);
-    if (auto e = b.error()) return api::fail(*e);
-    auto ns = function::namespace_of(ctx, tx, F(), *id);
-    if (!ns) return api::fail(ApiError::not_found("namespace", *id));
-    return app::Owner{ns->organization_id, ns->project_id};
-  };
-  s.create_refs.refs = {app::body_ref("namespace_id", Access::kWrite, {f.ref("namespace")})};
+  function::in_namespace(s, f, true);
   s.create = [](Context& ctx, store::Tx& tx, store::Record& r) -> std::optional<ApiError> {
-    codec::BodyReader b(ctx.body);
-    auto ns_id = b.uuid("namespace_id", true);
-    auto name = b.str("name", true);
-    if (auto e = b.error()) return e;
-    auto ns = function::namespace_of(ctx, tx, F(), *ns_id);
-    if (!ns) return ApiError::not_found("namespace", *ns_id);
-    r.name = *name;
-    r.parent_id = ns->id;
+    auto ns = function::new_app(ctx, tx, F(), r, true, true);
+    if (!ns) return ns.error();
     r.body = default_container(*ns, r.name);
     if (auto e = apply_v1(ctx, r)) return e;
-    auto host = str_of(r.body, "domain_name");
-    if (tx.get_by_key(F().app_kind(), "host:" + host))
-      return ApiError::already_exists("container", "",
-                                      "a container with this name exists in the namespace");
-    r.keys = {"host:" + host};
+    if (auto e = function::claim_host(tx, F(), r)) return e;
     // v1 deploys by itself.
     ctx.svc.lifecycle.start(r, ctx.now(), {{"creating", 0, ""}, {"ready", kContainerCreate, ""}});
     return std::nullopt;

@@ -11,7 +11,6 @@ namespace scwd::products::flexibleip {
 
 namespace {
 
-constexpr Micros kMinute = 60'000'000;
 constexpr std::int64_t kIpv4HourNanos = 4'000'000;
 
 std::vector<meter::Usage> fip_usage(const store::Record& r) {

@@ -52,10 +52,6 @@ ApiError busy(const store::Record& r) {
   return ApiError::transient_state(kResource, r.id, r.state);
 }
 
-ApiError constraint(std::string field, std::string help) {
-  return ApiError::invalid_argument(std::move(field), ArgReason::kConstraint, std::move(help));
-}
-
 json::object* mac_of(store::Record& r) {
   auto* m = r.body.if_contains("mac");
   return m && m->is_object() ? &m->as_object() : nullptr;
@@ -208,12 +204,14 @@ void push_mac(Context& ctx, store::Record& r) {
 
 std::optional<ApiError> check_reverse(const std::optional<std::string>& reverse) {
   if (reverse && !reverse->empty() && !is_domain_name(*reverse, false))
-    return constraint("reverse", "reverse must be a domain name resolving to the flexible IP");
+    return ApiError::constraint("reverse",
+                                "reverse must be a domain name resolving to the flexible IP");
   return std::nullopt;
 }
 
 std::optional<ApiError> check_description(std::string_view d) {
-  if (d.size() > 255) return constraint("description", "description must be at most 255 bytes");
+  if (d.size() > 255)
+    return ApiError::constraint("description", "description must be at most 255 bytes");
   return std::nullopt;
 }
 
@@ -303,7 +301,8 @@ Result<std::vector<std::string>> read_fips_ids(const Context& ctx) {
         ApiError::invalid_argument("fips_ids", ArgReason::kRequired, "at least one id is needed"));
   std::vector<std::string> out;
   for (auto& id : *ids) {
-    if (!is_uuid(id)) return api::fail(constraint("fips_ids", "'" + id + "' is not a UUID"));
+    if (!is_uuid(id))
+      return api::fail(ApiError::constraint("fips_ids", "'" + id + "' is not a UUID"));
     auto lower = to_lower(id);
     if (std::find(out.begin(), out.end(), lower) == out.end()) out.push_back(lower);
   }
@@ -326,7 +325,8 @@ Result<std::vector<store::Record>> load_group(Context& ctx, store::Tx& tx,
   };
   for (auto& r : fips) {
     if (group(r) != group(fips.front()))
-      return api::fail(constraint("fips_ids", "flexible IPs must belong to the same MAC group"));
+      return api::fail(
+          ApiError::constraint("fips_ids", "flexible IPs must belong to the same MAC group"));
     if (transient(r)) return api::fail(busy(r));
   }
   return fips;
@@ -345,9 +345,10 @@ Result<Response> attach(Context& ctx) {
     if (!fips) return api::fail(fips.error());
     for (auto& r : *fips)
       if (!r.parent_id.empty() && r.parent_id != server->id)
-        return api::fail(constraint("fips_ids", "flexible IP " + r.id +
-                                                    " is attached to another server; detach it "
-                                                    "first"));
+        return api::fail(
+            ApiError::constraint("fips_ids", "flexible IP " + r.id +
+                                                 " is attached to another server; detach it "
+                                                 "first"));
     for (auto& r : *fips) {
       if (!r.parent_id.empty()) continue;  // already on this server
       start_attach(ctx, r, *server);
@@ -379,8 +380,8 @@ Result<Response> detach(Context& ctx) {
 
 std::optional<ApiError> no_mac_yet(const store::Record& r, std::string field) {
   if (mac_of(r))
-    return constraint(std::move(field),
-                      "flexible IP " + r.id + " already has a virtual MAC address");
+    return ApiError::constraint(std::move(field),
+                                "flexible IP " + r.id + " already has a virtual MAC address");
   return std::nullopt;
 }
 
@@ -407,14 +408,15 @@ std::optional<ApiError> duplicate_mac(Context& ctx, store::Tx& tx, store::Record
   auto from = load_named(ctx, tx, *from_id);
   if (!from) return from.error();
   if (from->id == r.id)
-    return constraint("duplicate_from_fip_id", "a flexible IP cannot duplicate its own MAC");
+    return ApiError::constraint("duplicate_from_fip_id",
+                                "a flexible IP cannot duplicate its own MAC");
   auto* m = mac_of(*from);
   if (!m)
-    return constraint("duplicate_from_fip_id",
-                      "flexible IP " + from->id + " has no virtual MAC address");
+    return ApiError::constraint("duplicate_from_fip_id",
+                                "flexible IP " + from->id + " has no virtual MAC address");
   if (r.state != "attached" || r.parent_id != from->parent_id)
-    return constraint("duplicate_from_fip_id",
-                      "both flexible IPs must be attached to the same server");
+    return ApiError::constraint("duplicate_from_fip_id",
+                                "both flexible IPs must be attached to the same server");
   if (auto e = no_mac_yet(r, "fip_id")) return e;
   auto copy = *m;
   copy["updated_at"] = ctx.now();
@@ -434,13 +436,14 @@ Result<Response> move_mac(const resource::Spec& spec, Context& ctx) {
     auto dst = load_named(ctx, tx, *dst_id);
     if (!dst) return api::fail(dst.error());
     if (dst->id == src->id)
-      return api::fail(constraint("dst_fip_id", "the destination is the flexible IP itself"));
+      return api::fail(
+          ApiError::constraint("dst_fip_id", "the destination is the flexible IP itself"));
     if (transient(*src)) return api::fail(busy(*src));
     if (transient(*dst)) return api::fail(busy(*dst));
     auto* m = mac_of(*src);
     if (!m)
       return api::fail(
-          constraint("fip_id", "flexible IP " + src->id + " has no virtual MAC address"));
+          ApiError::constraint("fip_id", "flexible IP " + src->id + " has no virtual MAC address"));
     if (auto e = no_mac_yet(*dst, "dst_fip_id")) return api::fail(*e);
     auto now = ctx.now();
     auto mac = *m;

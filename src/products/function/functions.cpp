@@ -32,10 +32,6 @@ constexpr Micros kDeployFail = 1 * kSecond;  // pending -> error
 constexpr Micros kFunctionDelete = 5 * kSecond;
 constexpr Micros kUrlLifetime = 3600 * kSecond;
 
-ApiError constraint(std::string field, std::string help) {
-  return ApiError::invalid_argument(std::move(field), ArgReason::kConstraint, std::move(help));
-}
-
 // --- runtimes ---
 
 struct RuntimeInfo {
@@ -206,13 +202,13 @@ std::optional<ApiError> apply_settings(Context& ctx, store::Record& r, bool crea
   }
   if (min_scale) body["min_scale"] = *min_scale;
   if (max_scale) body["max_scale"] = *max_scale;
-  if (int_of(body, "min_scale") < 0) return constraint("min_scale", "must be 0 or more");
-  if (int_of(body, "max_scale") < 1) return constraint("max_scale", "must be 1 or more");
+  if (int_of(body, "min_scale") < 0) return ApiError::constraint("min_scale", "must be 0 or more");
+  if (int_of(body, "max_scale") < 1) return ApiError::constraint("max_scale", "must be 1 or more");
   if (int_of(body, "min_scale") > int_of(body, "max_scale"))
-    return constraint("min_scale", "min_scale must not exceed max_scale");
+    return ApiError::constraint("min_scale", "min_scale must not exceed max_scale");
   if (is_set(runtime, "unknown_runtime")) {
     auto* info = find_runtime(*runtime);
-    if (!info) return constraint("runtime", "unknown runtime '" + *runtime + "'");
+    if (!info) return ApiError::constraint("runtime", "unknown runtime '" + *runtime + "'");
     body["runtime"] = *runtime;
     if (creating && !is_set(handler, "")) body["handler"] = std::string(info->handler);
   }
@@ -221,14 +217,15 @@ std::optional<ApiError> apply_settings(Context& ctx, store::Record& r, bool crea
   if (memory && *memory != 0) {
     static const std::vector<std::int64_t> kSizes = {128, 256, 512, 1024, 2048, 3072, 4096};
     if (std::find(kSizes.begin(), kSizes.end(), *memory) == kSizes.end())
-      return constraint("memory_limit", "must be one of 128, 256, 512, 1024, 2048, 3072, 4096");
+      return ApiError::constraint("memory_limit",
+                                  "must be one of 128, 256, 512, 1024, 2048, 3072, 4096");
     body["memory_limit"] = *memory;
   }
   if (timeout && !timeout->empty()) {
     auto d = parse_duration(*timeout);
     if (!d) return ApiError::invalid_argument("timeout", ArgReason::kFormat, "invalid duration");
     if (*d < kSecond || *d > 900 * kSecond)
-      return constraint("timeout", "must be between 1s and 900s");
+      return ApiError::constraint("timeout", "must be between 1s and 900s");
     body["timeout"] = *d;
   }
   if (is_set(handler, "")) body["handler"] = *handler;
@@ -427,33 +424,11 @@ void Functions::register_functions(app::Registry& reg) {
                            f.write("function"));
   platform_404(s, "Function was not found");
   s.render = [](const resource::View&, const store::Record& r) { return render_function(r); };
-  s.filters = {resource::custom("namespace_id", [](const Context& ctx, store::ListQuery& q) {
-    auto v = ctx.query_opt("namespace_id");
-    if (v && !v->empty())
-      q.filters.push_back({Column::kParent, Op::kEq, {to_lower(*v)}, {}, false});
-    return std::optional<ApiError>{};
-  })};
-  s.list_refs.not_refs = {"namespace_id"};
-  s.owner = [](Context& ctx, store::Tx& tx) -> Result<app::Owner> {
-    codec::BodyReader b(ctx.body);
-    auto id = b.uuid("namespace_id", true);
-    if (auto e = b.error()) return api::fail(*e);
-    auto ns = namespace_of(ctx, tx, F(), *id);
-    if (!ns) return api::fail(ns.error());
-    return app::Owner{ns->organization_id, ns->project_id};
-  };
-  s.create_refs.refs = {app::body_ref("namespace_id", Access::kWrite, {f.ref("namespace")})};
+  in_namespace(s, f);
   s.create_refs.not_refs = {"private_network_id"};
   s.create = [](Context& ctx, store::Tx& tx, store::Record& r) -> std::optional<ApiError> {
-    codec::BodyReader b(ctx.body);
-    auto ns_id = b.uuid("namespace_id", true);
-    auto name = b.str("name");
-    if (auto e = b.error()) return e;
-    auto ns = namespace_of(ctx, tx, F(), *ns_id);
+    auto ns = new_app(ctx, tx, F(), r, false);
     if (!ns) return ns.error();
-    r.name = name.value_or("");
-    if (r.name.empty()) return constraint("name", "name is required");
-    r.parent_id = ns->id;
     r.body = {{"namespace_id", ns->id},
               {"environment_variables", json::object{}},
               {"secrets", json::array{}},
@@ -473,11 +448,7 @@ void Functions::register_functions(app::Registry& reg) {
               {"private_network_id", ""},
               {"domain_name", app_domain(*ns, r.name)}};
     if (auto e = apply_settings(ctx, r, true)) return e;
-    auto host = str_of(r.body, "domain_name");
-    if (tx.get_by_key(F().app_kind(), "host:" + host))
-      return ApiError::already_exists("function", "",
-                                      "a function with this name exists in the namespace");
-    r.keys = {"host:" + host};
+    if (auto e = claim_host(tx, F(), r)) return e;
     r.state = "created";
     return std::nullopt;
   };
@@ -521,7 +492,7 @@ void Functions::register_functions(app::Registry& reg) {
               return api::fail(ApiError::invalid_argument("content_length", ArgReason::kRequired,
                                                           "the archive's size is required"));
             if (static_cast<std::uint64_t>(n) > svc_->config.body_limit)
-              return api::fail(constraint(
+              return api::fail(ApiError::constraint(
                   "content_length", "archives up to " + std::to_string(svc_->config.body_limit) +
                                         " bytes can be uploaded (--body-limit)"));
             return Response::json(

@@ -16,8 +16,6 @@
 
 namespace scwd::products::function {
 
-inline constexpr Micros kSecond = 1'000'000;
-
 // What differs between the two products in their shared parts.
 struct Flavor {
   std::string prefix;     // record kinds are "<prefix>.<what>": "function" | "container"
@@ -61,6 +59,19 @@ std::vector<std::pair<std::string, std::string>> open_secrets(const SecretBox& b
 // not being deleted.
 Result<store::Record> namespace_of(Context& ctx, store::Tx& tx, const Flavor& f,
                                    std::string_view id);
+// --- apps (functions, containers), the same in each API version ---
+// An app's spec tied to its namespace: the namespace_id list filter, and the owner and
+// reference taken from a create body's namespace_id. `standard_404`: an unknown namespace is
+// the standard not_found (Containers v1) instead of the platform's message.
+void in_namespace(resource::Spec& s, const Flavor& f, bool standard_404 = false);
+// The start of an app's create: reads namespace_id and name (`name_required`: a missing name
+// is "required" rather than empty; an empty one is refused), names the record and sets its
+// parent. Answers the namespace.
+Result<store::Record> new_app(Context& ctx, store::Tx& tx, const Flavor& f, store::Record& r,
+                              bool name_required, bool standard_404 = false);
+// Claims an app's host (its body's domain_name): one app of a name in a namespace.
+std::optional<ApiError> claim_host(store::Tx& tx, const Flavor& f, store::Record& r);
+
 // `<slug>-<name>.functions.fnc.<region>.scw.cloud`: the host an app is served at.
 std::string app_domain(const store::Record& ns, std::string_view app_name);
 inline constexpr std::string_view kHostSuffix = ".functions.fnc.";

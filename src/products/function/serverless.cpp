@@ -79,10 +79,6 @@ constexpr Micros kTokenDelete = 1 * kSecond;
 constexpr Micros kTriggerCreate = 15 * kSecond;
 constexpr Micros kTriggerDelete = 20 * kSecond;
 
-ApiError constraint(std::string field, std::string help) {
-  return ApiError::invalid_argument(std::move(field), ArgReason::kConstraint, std::move(help));
-}
-
 json::value null_or(const json::object& body, std::string_view key) {
   auto s = str_of(body, key);
   return s.empty() ? json::value(nullptr) : json::value(s);
@@ -143,7 +139,7 @@ std::optional<ApiError> create_namespace(Context& ctx, store::Tx&, store::Record
   if (auto e = check_env(ctx.body.if_contains("environment_variables"), "environment_variables"))
     return e;
   r.name = name.value_or("");
-  if (r.name.empty()) return constraint("name", "name is required");
+  if (r.name.empty()) return ApiError::constraint("name", "name is required");
   r.tags = tags.value_or(std::vector<std::string>{});
   json::array secrets;
   if (auto e = apply_secrets(ctx, secrets, ctx.body.if_contains("secret_environment_variables"),
@@ -187,7 +183,8 @@ json::object render_cron(const Flavor& f, const store::Record& r) {
 }
 
 std::optional<ApiError> check_schedule(const std::string& s) {
-  if (!next_cron_time(s, 0)) return constraint("schedule", "'" + s + "' is not a valid schedule");
+  if (!next_cron_time(s, 0))
+    return ApiError::constraint("schedule", "'" + s + "' is not a valid schedule");
   return std::nullopt;
 }
 
@@ -274,14 +271,14 @@ std::optional<ApiError> read_trigger_config(Context& ctx, store::Record& r) {
         std::pair{"sqs_config", "sqs"}}) {
     auto* v = ctx.body.if_contains(field);
     if (!v || v->is_null()) continue;
-    if (!v->is_object()) return constraint(field, "must be an object");
-    if (found) return constraint(field, "only one trigger configuration may be given");
+    if (!v->is_object()) return ApiError::constraint(field, "must be an object");
+    if (found) return ApiError::constraint(field, "only one trigger configuration may be given");
     found = &v->as_object();
     type = t;
   }
   if (!found)
-    return constraint("scw_sqs_config",
-                      "one of scw_sqs_config, scw_nats_config or sqs_config is required");
+    return ApiError::constraint("scw_sqs_config",
+                                "one of scw_sqs_config, scw_nats_config or sqs_config is required");
   std::string prefix = type == "sqs" ? "sqs_config." : type + "_config.";
   codec::BodyReader b(*found, prefix);
   json::object c;
@@ -291,7 +288,7 @@ std::optional<ApiError> read_trigger_config(Context& ctx, store::Record& r) {
     auto region = b.str("mnq_region", true);
     if (auto e = b.error()) return e;
     if (queue->empty() || queue->size() > 100)
-      return constraint(prefix + "queue", "must be 1 to 100 characters");
+      return ApiError::constraint(prefix + "queue", "must be 1 to 100 characters");
     c = {{"queue", *queue}, {"mnq_project_id", *project}, {"mnq_region", *region}};
   } else if (type == "scw_nats") {
     auto subject = b.str("subject", true);
@@ -302,7 +299,8 @@ std::optional<ApiError> read_trigger_config(Context& ctx, store::Record& r) {
     if (subject->empty() || subject->size() > 100 ||
         std::any_of(subject->begin(), subject->end(),
                     [](char ch) { return std::isspace(static_cast<unsigned char>(ch)); }))
-      return constraint(prefix + "subject", "must be 1 to 100 characters without whitespace");
+      return ApiError::constraint(prefix + "subject",
+                                  "must be 1 to 100 characters without whitespace");
     c = {{"subject", *subject},
          {"mnq_nats_account_id", *account},
          {"mnq_project_id", *project},
@@ -320,7 +318,7 @@ std::optional<ApiError> read_trigger_config(Context& ctx, store::Record& r) {
   }
   if (auto* reg = c.if_contains("mnq_region");
       reg && !locality::is_region(std::string_view(reg->as_string())))
-    return constraint(prefix + "mnq_region", "unknown region");
+    return ApiError::constraint(prefix + "mnq_region", "unknown region");
   r.body["input_type"] = type;
   r.body["config"] = std::move(c);
   return std::nullopt;
@@ -359,6 +357,18 @@ std::optional<ApiError> body_filter(const Context& ctx, store::ListQuery& q,
   auto v = ctx.query_opt(param);
   if (v && !v->empty()) q.filters.push_back({Column::kBody, Op::kEq, {to_lower(*v)}, param, false});
   return std::nullopt;
+}
+
+// A spec of records that belong to an app (crons, domains, triggers): the <app>_id list filter,
+// and the owner and reference taken from a create body's <app>_id.
+void of_app(resource::Spec& s, const Flavor& f) {
+  auto field = f.app_field();
+  s.filters.push_back(resource::custom(field, [field](const Context& ctx, store::ListQuery& q) {
+    return parent_filter(ctx, q, field);
+  }));
+  s.list_refs.not_refs.push_back(field);
+  s.owner = owner_via_app(f);
+  s.create_refs.refs.push_back(app::body_ref(field, Access::kWrite, {f.ref(f.app)}));
 }
 
 const std::vector<paging::OrderChoice> kCreatedOrders = {
@@ -421,13 +431,7 @@ void register_crons(app::Registry& reg, app::Services& svc, const Flavor& f) {
   platform_404(s, "Cron was not found");
   s.render = [&f](const resource::View&, const store::Record& r) { return render_cron(f, r); };
   s.orders = kCreatedOrders;
-  auto field = f.app_field();
-  s.filters = {resource::custom(field, [field](const Context& ctx, store::ListQuery& q) {
-    return parent_filter(ctx, q, field);
-  })};
-  s.list_refs.not_refs = {field};
-  s.owner = owner_via_app(f);
-  s.create_refs.refs = {app::body_ref(field, Access::kWrite, {f.ref(f.app)})};
+  of_app(s, f);
   s.create = [&f](Context& ctx, store::Tx& tx, store::Record& r) -> std::optional<ApiError> {
     codec::BodyReader b(ctx.body);
     auto app_id = b.uuid(f.app_field(), true);
@@ -448,7 +452,7 @@ void register_crons(app::Registry& reg, app::Services& svc, const Flavor& f) {
     return std::nullopt;
   };
   s.patch = {{"name", resource::PatchField::As::kName}};
-  s.update_refs.refs = {app::body_ref(field, Access::kWrite, {f.ref(f.app)})};
+  s.update_refs.refs = {app::body_ref(f.app_field(), Access::kWrite, {f.ref(f.app)})};
   s.update = [&f](Context& ctx, store::Tx& tx, store::Record& r) -> std::optional<ApiError> {
     if (r.state == "deleting") return ApiError::transient_state("cron", r.id, r.state);
     codec::BodyReader b(ctx.body);
@@ -489,22 +493,18 @@ void register_domains(app::Registry& reg, app::Services&, const Flavor& f) {
               {"created_at_desc", Column::kCreatedAt, true},
               {"hostname_asc", Column::kBody, false, "hostname"},
               {"hostname_desc", Column::kBody, true, "hostname"}};
-  auto field = f.app_field();
-  s.filters = {resource::custom(field, [field](const Context& ctx, store::ListQuery& q) {
-    return parent_filter(ctx, q, field);
-  })};
-  s.list_refs.not_refs = {field};
-  s.owner = owner_via_app(f);
-  s.create_refs.refs = {app::body_ref(field, Access::kWrite, {f.ref(f.app)})};
+  of_app(s, f);
   s.create = [&f](Context& ctx, store::Tx& tx, store::Record& r) -> std::optional<ApiError> {
     codec::BodyReader b(ctx.body);
     auto host = b.str("hostname", true);
     auto app_id = b.uuid(f.app_field(), true);
     if (auto e = b.error()) return e;
     auto h = to_lower(*host);
-    if (!valid_hostname(h)) return constraint("hostname", "'" + *host + "' is not a host name");
+    if (!valid_hostname(h))
+      return ApiError::constraint("hostname", "'" + *host + "' is not a host name");
     if (h.find(kHostSuffix) != std::string::npos)
-      return constraint("hostname", "the platform's own host names cannot be custom domains");
+      return ApiError::constraint("hostname",
+                                  "the platform's own host names cannot be custom domains");
     auto a = app_of(ctx, tx, f, *app_id);
     if (!a) return a.error();
     if (tx.get_by_key(f.kind("domain"), "host:" + h))
@@ -544,8 +544,8 @@ void register_tokens(app::Registry& reg, app::Services&, const Flavor& f) {
     auto ns_id = b.uuid("namespace_id");
     if (auto e = b.error()) return api::fail(*e);
     if (app_id.has_value() == ns_id.has_value())
-      return api::fail(
-          constraint(f.app_field(), "one of " + f.app_field() + " or namespace_id is required"));
+      return api::fail(ApiError::constraint(
+          f.app_field(), "one of " + f.app_field() + " or namespace_id is required"));
     if (app_id) {
       auto a = app_of(ctx, tx, f, *app_id);
       if (!a) return api::fail(a.error());
@@ -639,17 +639,11 @@ void register_triggers(app::Registry& reg, app::Services& svc, const Flavor& f) 
   platform_404(s, "trigger does not exist");
   s.render = [&f](const resource::View&, const store::Record& r) { return render_trigger(f, r); };
   s.orders = kCreatedOrders;
-  auto field = f.app_field();
-  s.filters = {resource::custom(field,
-                                [field](const Context& ctx, store::ListQuery& q) {
-                                  return parent_filter(ctx, q, field);
-                                }),
-               resource::custom("namespace_id", [](const Context& ctx, store::ListQuery& q) {
-                 return body_filter(ctx, q, "namespace_id");
-               })};
-  s.list_refs.not_refs = {field, "namespace_id"};
-  s.owner = owner_via_app(f);
-  s.create_refs.refs = {app::body_ref(field, Access::kWrite, {f.ref(f.app)})};
+  of_app(s, f);
+  s.filters.push_back(resource::custom("namespace_id", [](const Context& ctx, store::ListQuery& q) {
+    return body_filter(ctx, q, "namespace_id");
+  }));
+  s.list_refs.not_refs.push_back("namespace_id");
   s.create_refs.not_refs = {"scw_sqs_config", "scw_nats_config"};
   s.create = [&f](Context& ctx, store::Tx& tx, store::Record& r) -> std::optional<ApiError> {
     codec::BodyReader b(ctx.body);
@@ -676,7 +670,8 @@ void register_triggers(app::Registry& reg, app::Services& svc, const Flavor& f) 
     auto* sqs = ctx.body.if_contains("sqs_config");
     if (sqs && sqs->is_object()) {
       if (str_of(r.body, "input_type") != "sqs")
-        return constraint("sqs_config", "only a trigger on an external SQS queue has sqs_config");
+        return ApiError::constraint("sqs_config",
+                                    "only a trigger on an external SQS queue has sqs_config");
       codec::BodyReader b(sqs->as_object(), "sqs_config.");
       auto access = b.str("access_key");
       auto secret = b.str("secret_key");
@@ -828,7 +823,7 @@ std::optional<ApiError> check_env(const json::value* v, std::string_view field) 
       return ApiError::invalid_argument(std::string(field) + "." + std::string(k),
                                         ArgReason::kFormat, "must be a string");
     if (k.empty() || k.size() > 1000)
-      return constraint(std::string(field), "variable names are 1 to 1000 characters");
+      return ApiError::constraint(std::string(field), "variable names are 1 to 1000 characters");
   }
   return std::nullopt;
 }
@@ -892,6 +887,56 @@ Result<store::Record> namespace_of(Context& ctx, store::Tx& tx, const Flavor& f,
       ns->state == "deleting")
     return api::fail(missing("Namespace"));
   return *ns;
+}
+
+namespace {
+
+Result<store::Record> namespace_or_404(Context& ctx, store::Tx& tx, const Flavor& f,
+                                       std::string_view id, bool standard_404) {
+  auto ns = namespace_of(ctx, tx, f, id);
+  if (!ns && standard_404) return api::fail(ApiError::not_found("namespace", id));
+  return ns;
+}
+
+}  // namespace
+
+void in_namespace(resource::Spec& s, const Flavor& f, bool standard_404) {
+  s.filters.push_back(resource::custom("namespace_id", [](const Context& ctx, store::ListQuery& q) {
+    return parent_filter(ctx, q, "namespace_id");
+  }));
+  s.list_refs.not_refs.push_back("namespace_id");
+  s.owner = [&f, standard_404](Context& ctx, store::Tx& tx) -> Result<app::Owner> {
+    codec::BodyReader b(ctx.body);
+    auto id = b.uuid("namespace_id", true);
+    if (auto e = b.error()) return api::fail(*e);
+    auto ns = namespace_or_404(ctx, tx, f, *id, standard_404);
+    if (!ns) return api::fail(ns.error());
+    return app::Owner{ns->organization_id, ns->project_id};
+  };
+  s.create_refs.refs.push_back(app::body_ref("namespace_id", Access::kWrite, {f.ref("namespace")}));
+}
+
+Result<store::Record> new_app(Context& ctx, store::Tx& tx, const Flavor& f, store::Record& r,
+                              bool name_required, bool standard_404) {
+  codec::BodyReader b(ctx.body);
+  auto ns_id = b.uuid("namespace_id", true);
+  auto name = b.str("name", name_required);
+  if (auto e = b.error()) return api::fail(*e);
+  auto ns = namespace_or_404(ctx, tx, f, *ns_id, standard_404);
+  if (!ns) return ns;
+  r.name = name.value_or("");
+  if (r.name.empty()) return api::fail(ApiError::constraint("name", "name is required"));
+  r.parent_id = ns->id;
+  return ns;
+}
+
+std::optional<ApiError> claim_host(store::Tx& tx, const Flavor& f, store::Record& r) {
+  auto key = "host:" + str_of(r.body, "domain_name");
+  if (tx.get_by_key(f.app_kind(), key))
+    return ApiError::already_exists(f.app, "",
+                                    "a " + f.app + " with this name exists in the namespace");
+  r.keys = {key};
+  return std::nullopt;
 }
 
 std::string app_domain(const store::Record& ns, std::string_view app_name) {

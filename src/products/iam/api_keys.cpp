@@ -60,11 +60,11 @@ Result<std::optional<Micros>> read_expiry(store::Tx& tx, Context& ctx,
     return api::fail(ApiError::invalid_argument("expires_at", ArgReason::kFormat,
                                                 "value must be an RFC 3339 timestamp"));
   if (*t <= ctx.now())
-    return api::fail(ApiError::invalid_argument("expires_at", ArgReason::kConstraint,
-                                                "the expiration date must be in the future"));
+    return api::fail(
+        ApiError::constraint("expires_at", "the expiration date must be in the future"));
   if (max_s > 0 && *t > ctx.now() + max_s * 1000000)
-    return api::fail(ApiError::invalid_argument(
-        "expires_at", ArgReason::kConstraint,
+    return api::fail(ApiError::constraint(
+        "expires_at",
         "the organization allows API keys to live at most " + std::to_string(max_s) + "s"));
   return std::optional<Micros>{*t};
 }
@@ -135,8 +135,7 @@ std::optional<ApiError> create_key(Context& ctx, store::Tx& tx, store::Record& r
   if (!in) return in.error();
   auto& [app, user, expires_in, project_in, description] = *in;  // declaration order
   if (app && user)
-    return ApiError::invalid_argument("application_id", ArgReason::kConstraint,
-                                      "only one of application_id and user_id");
+    return ApiError::constraint("application_id", "only one of application_id and user_id");
   if (!app && !user)
     return ApiError::invalid_argument("application_id", ArgReason::kRequired,
                                       "one of application_id and user_id is required");

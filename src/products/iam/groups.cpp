@@ -104,8 +104,8 @@ Result<std::pair<std::string, std::string>> one_member(Context& ctx) {
   auto app = b.uuid("application_id");
   if (auto e = b.error()) return api::fail(*e);
   if (user && app)
-    return api::fail(ApiError::invalid_argument("application_id", ArgReason::kConstraint,
-                                                "only one of user_id and application_id"));
+    return api::fail(
+        ApiError::constraint("application_id", "only one of user_id and application_id"));
   if (!user && !app)
     return api::fail(ApiError::invalid_argument("user_id", ArgReason::kRequired,
                                                 "one of user_id and application_id is required"));

@@ -159,8 +159,8 @@ Result<std::optional<std::pair<std::string, std::string>>> read_principal(store:
   if (auto e = b.error()) return api::fail(*e);
   if (none && *none) given.emplace_back("no_principal", "");
   if (given.size() > 1)
-    return api::fail(ApiError::invalid_argument(
-        given[1].first, ArgReason::kConstraint,
+    return api::fail(ApiError::constraint(
+        given[1].first,
         "only one of user_id, group_id, application_id and no_principal may be set"));
   if (given.empty()) return std::optional<std::pair<std::string, std::string>>{};
   auto& [field, id] = given.front();

@@ -69,9 +69,9 @@ Result<Response> list_tokens(Context& ctx) {
   if (!page) return api::fail(page.error());
   auto order = ctx.query_opt("order_by").value_or("created_at_asc");
   if (order != "created_at_asc" && order != "created_at_desc")
-    return api::fail(ApiError::invalid_argument("order_by", ArgReason::kConstraint,
-                                                "value must be one of: created_at_asc, "
-                                                "created_at_desc"));
+    return api::fail(ApiError::constraint("order_by",
+                                          "value must be one of: created_at_asc, "
+                                          "created_at_desc"));
   auto tx = ctx.store().begin(store::TxMode::kRead);
   auto s = load_scim(*tx, ctx);
   if (!s) return api::fail(s.error());

@@ -64,8 +64,7 @@ std::optional<ApiError> create_user(Context& ctx, store::Tx& tx, store::Record& 
   auto* member = b.object("member");
   if (auto e = b.error()) return e;
   if (email && member)
-    return ApiError::invalid_argument("member", ArgReason::kConstraint,
-                                      "only one of email (guest) and member may be set");
+    return ApiError::constraint("member", "only one of email (guest) and member may be set");
   if (!email && !member)
     return ApiError::invalid_argument("member", ArgReason::kRequired,
                                       "one of email (guest) or member is required");
@@ -269,8 +268,7 @@ Result<Response> validate_mfa_otp(Context& ctx) {
       return api::fail(ApiError::precondition_failed(
           "attribute_must_be_set", "no MFA OTP is being enrolled: create one first"));
     if (!totp_matches(secret, *code, ctx.now()))
-      return api::fail(ApiError::invalid_argument("one_time_password", ArgReason::kConstraint,
-                                                  "invalid one-time password"));
+      return api::fail(ApiError::constraint("one_time_password", "invalid one-time password"));
     r->body.erase("mfa_pending_secret");
     r->body["mfa_secret"] = secret;
     r->body["mfa"] = true;
@@ -375,12 +373,10 @@ Result<Response> join_connection(Context& ctx) {
     auto t = tx.get_by_key(kConnectionTokenKind, "token:" + hash_secret(*token));
     auto exp = t ? t->body.find("expires_us") : nullptr;
     if (!t || !exp || !exp->value().is_int64() || exp->value().get_int64() <= ctx.now())
-      return api::fail(ApiError::invalid_argument("token", ArgReason::kConstraint,
-                                                  "unknown or expired connection token"));
+      return api::fail(ApiError::constraint("token", "unknown or expired connection token"));
     auto other = tx.get(kUserKind, t->parent_id);
     if (!other || other->id == r->id)
-      return api::fail(ApiError::invalid_argument("token", ArgReason::kConstraint,
-                                                  "the token cannot connect this user"));
+      return api::fail(ApiError::constraint("token", "the token cannot connect this user"));
     link(*r, other->id);
     link(*other, r->id);
     r->updated_at = other->updated_at = ctx.now();

@@ -17,8 +17,6 @@ namespace scwd::products::instance {
 
 namespace {
 
-constexpr Micros kMinute = 60'000'000;
-constexpr Micros kHour = 60 * kMinute;
 // A public IPv4 address: 0.004 EUR per hour.
 constexpr std::int64_t kIpv4HourNanos = 4'000'000;
 // A snapshot of a local volume: 0.000044 EUR per GB per hour (as Block's snapshots).

@@ -60,8 +60,8 @@ std::optional<ApiError> fill_booking(store::Tx& tx, const app::Context& ctx, con
   auto pn = vpc::find_private_network(tx, ctx, b.region, b.private_network_id);
   if (!pn) return pn.error();
   if (!b.project_id.empty() && b.project_id != pn->project_id)
-    return ApiError::invalid_argument(
-        "project_id", ArgReason::kConstraint,
+    return ApiError::constraint(
+        "project_id",
         "project_id must be the project of the Private Network (" + pn->project_id + ")");
   std::optional<vpc::Subnet> subnet;
   for (auto& s : vpc::subnets_of(*pn))
@@ -70,9 +70,8 @@ std::optional<ApiError> fill_booking(store::Tx& tx, const app::Context& ctx, con
       break;
     }
   if (!subnet)
-    return ApiError::invalid_argument(
-        "is_ipv6", ArgReason::kConstraint,
-        std::string("the Private Network has no ") + (b.is_ipv6 ? "IPv6" : "IPv4") + " subnet");
+    return ApiError::constraint("is_ipv6", std::string("the Private Network has no ") +
+                                               (b.is_ipv6 ? "IPv6" : "IPv4") + " subnet");
   auto cidr = net::parse_cidr(subnet->cidr);
   if (!cidr) return ApiError::internal("bad subnet");
 
@@ -89,20 +88,17 @@ std::optional<ApiError> fill_booking(store::Tx& tx, const app::Context& ctx, con
       return ApiError::invalid_argument("address", ArgReason::kFormat,
                                         "invalid IP address: " + *b.address);
     if (!net::contains(*cidr, *a))
-      return ApiError::invalid_argument(
-          "address", ArgReason::kConstraint,
-          "address " + *b.address + " is not in subnet " + subnet->cidr);
+      return ApiError::constraint("address",
+                                  "address " + *b.address + " is not in subnet " + subnet->cidr);
     if (!a->v6) {
       auto off = net::offset_v4(*cidr, *a);
       auto size = net::size_v4(*cidr);
       if (off < 2 || off + 2 >= size)
-        return ApiError::invalid_argument(
-            "address", ArgReason::kConstraint,
-            "address " + *b.address + " is reserved in subnet " + subnet->cidr);
+        return ApiError::constraint(
+            "address", "address " + *b.address + " is reserved in subnet " + subnet->cidr);
     } else if (a->lo == 0) {
-      return ApiError::invalid_argument(
-          "address", ArgReason::kConstraint,
-          "address " + *b.address + " is reserved in subnet " + subnet->cidr);
+      return ApiError::constraint(
+          "address", "address " + *b.address + " is reserved in subnet " + subnet->cidr);
     }
     if (taken(*a))
       return ApiError::already_exists("ip", net::format_addr(*a),
@@ -194,15 +190,14 @@ Result<store::Record> attach(store::Tx& tx, std::string_view region, std::string
   auto r = find(tx, region, ip_id);
   if (!r) return api::fail(ApiError::not_found("ip", ip_id));
   if (!private_network_id.empty() && r->parent_id != private_network_id)
-    return api::fail(ApiError::invalid_argument(
-        "ip_ids", ArgReason::kConstraint,
-        "IP " + r->id + " is not in Private Network " + std::string(private_network_id)));
+    return api::fail(ApiError::constraint(
+        "ip_ids", "IP " + r->id + " is not in Private Network " + std::string(private_network_id)));
   auto cur = r->body.find("resource");
   if (cur != r->body.end() && cur->value().is_object()) {
     auto& o = cur->value().as_object();
     if (o.contains("id") && o.at("id") != json::value(res.id))
-      return api::fail(ApiError::invalid_argument(
-          "ip_ids", ArgReason::kConstraint, "IP " + r->id + " is already attached to a resource"));
+      return api::fail(
+          ApiError::constraint("ip_ids", "IP " + r->id + " is already attached to a resource"));
   }
   r->body["resource"] = resource_json(res);
   r->body["attached_at"] = format_time(now);

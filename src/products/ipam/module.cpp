@@ -96,12 +96,11 @@ std::optional<ApiError> book_ip(Context& ctx, store::Tx& tx, store::Record& r) {
   if (auto e = sb.error()) return e;
   int given = (pn_id ? 1 : 0) + (subnet_id ? 1 : 0) + (zonal ? 1 : 0) + (vpc_id ? 1 : 0);
   if (given != 1)
-    return ApiError::invalid_argument(
-        "source", ArgReason::kConstraint,
-        "exactly one of zonal, private_network_id, subnet_id or vpc_id is required");
+    return ApiError::constraint(
+        "source", "exactly one of zonal, private_network_id, subnet_id or vpc_id is required");
   if (zonal || vpc_id)
-    return ApiError::invalid_argument(
-        zonal ? "source.zonal" : "source.vpc_id", ArgReason::kConstraint,
+    return ApiError::constraint(
+        zonal ? "source.zonal" : "source.vpc_id",
         "only private_network_id and subnet_id sources can be booked directly");
   if (address && address->find('/') != std::string::npos)
     return ApiError::invalid_argument("address", ArgReason::kFormat,
@@ -186,8 +185,8 @@ std::optional<ApiError> detach_ip(Context& ctx, store::Tx&, store::Record& r) {
   auto res = read_custom_resource(ctx.body, "resource", true);
   if (!res) return res.error();
   if (!attached_to(r, *res))
-    return ApiError::invalid_argument(
-        "resource.mac_address", ArgReason::kConstraint,
+    return ApiError::constraint(
+        "resource.mac_address",
         "IP " + r.id + " is not attached to the custom resource " + res->mac_address);
   set_resource(r, std::nullopt, ctx.now());
   return std::nullopt;
@@ -203,8 +202,8 @@ std::optional<ApiError> move_ip(Context& ctx, store::Tx&, store::Record& r) {
     to = *t;
   }
   if (!attached_to(r, *from))
-    return ApiError::invalid_argument(
-        "from_resource.mac_address", ArgReason::kConstraint,
+    return ApiError::constraint(
+        "from_resource.mac_address",
         "IP " + r.id + " is not attached to the custom resource " + from->mac_address);
   set_resource(r, to, ctx.now());
   return std::nullopt;

@@ -93,13 +93,14 @@ std::optional<ApiError> check_autoscaler(const json::object& a) {
   if (t && t->is_number()) {
     double v = t->to_number<double>();
     if (v <= 0 || v >= 1)
-      return constraint("autoscaler_config.scale_down_utilization_threshold",
-                        "must be between 0 and 1 (exclusive)");
+      return ApiError::constraint("autoscaler_config.scale_down_utilization_threshold",
+                                  "must be between 0 and 1 (exclusive)");
   }
   for (auto key : {"scale_down_delay_after_add", "scale_down_unneeded_time"}) {
     auto d = str_of(a, key);
     if (!d.empty() && !is_duration(d))
-      return constraint(std::string("autoscaler_config.") + key, "must be a duration like 10m");
+      return ApiError::constraint(std::string("autoscaler_config.") + key,
+                                  "must be a duration like 10m");
   }
   return std::nullopt;
 }
@@ -108,9 +109,10 @@ std::optional<ApiError> apply_oidc(json::object& out, const json::object& in) {
   merge_set(out, in);
   auto issuer = str_of(out, "issuer_url");
   if (!issuer.empty() && !issuer.starts_with("https://"))
-    return constraint("open_id_connect_config.issuer_url", "issuer_url must be an https URL");
+    return ApiError::constraint("open_id_connect_config.issuer_url",
+                                "issuer_url must be an https URL");
   if (!issuer.empty() && str_of(out, "client_id").empty())
-    return constraint("open_id_connect_config.client_id", "client_id is required");
+    return ApiError::constraint("open_id_connect_config.client_id", "client_id is required");
   return std::nullopt;
 }
 
@@ -119,7 +121,8 @@ std::optional<ApiError> check_listed(const std::vector<std::string>& values,
                                      std::string_view version) {
   for (auto& v : values)
     if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
-      return constraint(field, "'" + v + "' is not available in version " + std::string(version));
+      return ApiError::constraint(
+          field, "'" + v + "' is not available in version " + std::string(version));
   return std::nullopt;
 }
 
@@ -196,11 +199,11 @@ std::optional<ApiError> create_cluster(Context& ctx, store::Tx& tx, store::Recor
   c.name = *name;
   std::string t = type && !type->empty() ? *type : "kapsule";
   auto* ct = find_cluster_type(t);
-  if (!ct) return constraint("type", "unknown cluster type '" + t + "'");
+  if (!ct) return ApiError::constraint("type", "unknown cluster type '" + t + "'");
   auto* v = find_version(*version);
-  if (!v) return constraint("version", "version '" + *version + "' is not available");
+  if (!v) return ApiError::constraint("version", "version '" + *version + "' is not available");
   if (std::find(v->cnis.begin(), v->cnis.end(), *cni) == v->cnis.end())
-    return constraint("cni", "cni '" + *cni + "' is not available in version " + v->name);
+    return ApiError::constraint("cni", "cni '" + *cni + "' is not available in version " + v->name);
   if (auto e = check_listed(gates.value_or(std::vector<std::string>{}), v->feature_gates,
                             "feature_gates", v->name))
     return e;
@@ -226,8 +229,8 @@ std::optional<ApiError> create_cluster(Context& ctx, store::Tx& tx, store::Recor
       auto found = vpc::find_private_network(tx, ctx, c.locality, *pn_id);
       if (!found) return found.error();
       if (found->project_id != c.project_id)
-        return constraint("private_network_id",
-                          "the Private Network must be in the cluster's project");
+        return ApiError::constraint("private_network_id",
+                                    "the Private Network must be in the cluster's project");
       pn = found->id;
     } else {
       app::Owner owner{c.organization_id, c.project_id};
@@ -279,7 +282,7 @@ std::optional<ApiError> create_cluster(Context& ctx, store::Tx& tx, store::Recor
   if (auto* pools = ctx.body.if_contains("pools"); pools && pools->is_array()) {
     std::size_t i = 0;
     for (auto& item : pools->get_array()) {
-      if (!item.is_object()) return constraint("pools", "each pool must be an object");
+      if (!item.is_object()) return ApiError::constraint("pools", "each pool must be an object");
       auto pool = resource::new_child(kPoolKind, c, ctx.now());
       if (auto e =
               fill_pool(ctx, tx, c, item.get_object(), "pools." + std::to_string(i++) + ".", pool))
@@ -362,9 +365,9 @@ std::optional<ApiError> upgrade_cluster(Context& ctx, store::Tx& tx, store::Reco
   auto it = std::find_if(allowed.begin(), allowed.end(),
                          [&](const Version* v) { return v->name == *version; });
   if (it == allowed.end())
-    return constraint("version",
-                      "the cluster can only be upgraded to a newer patch or the next "
-                      "minor version");
+    return ApiError::constraint("version",
+                                "the cluster can only be upgraded to a newer patch or the next "
+                                "minor version");
   c.body["version"] = (*it)->name;
   start_updating(ctx, c, kClusterUpgrade);
   if (pools.value_or(false)) {
@@ -385,10 +388,10 @@ std::optional<ApiError> set_type(Context& ctx, store::Tx&, store::Record& c) {
   if (auto e = b.error()) return e;
   if (auto e = busy(c)) return e;
   auto* to = find_cluster_type(*type);
-  if (!to) return constraint("type", "unknown cluster type '" + *type + "'");
+  if (!to) return ApiError::constraint("type", "unknown cluster type '" + *type + "'");
   auto* from = find_cluster_type(str_of(c.body, "type"));
   if (from && from->multicloud != to->multicloud)
-    return constraint("type", "a cluster cannot change between Kapsule and Kosmos types");
+    return ApiError::constraint("type", "a cluster cannot change between Kapsule and Kosmos types");
   if (from && to->memory < from->memory && ctx.now() < int_of(c.body, "commitment_ends_at"))
     return ApiError::precondition_failed(
         "commitment", "the cluster type cannot be downgraded before the end of its commitment");
@@ -533,12 +536,13 @@ Result<std::vector<store::Record>> read_acls(Context& ctx, const store::Record& 
   std::vector<store::Record> out;
   auto* acls = ctx.body.if_contains("acls");
   if (!acls || acls->is_null()) return out;
-  if (!acls->is_array()) return api::fail(constraint("acls", "acls must be a list"));
+  if (!acls->is_array()) return api::fail(ApiError::constraint("acls", "acls must be a list"));
   bool ranges = existing_ranges;
   std::size_t i = 0;
   for (auto& item : acls->get_array()) {
     auto field = "acls." + std::to_string(i++);
-    if (!item.is_object()) return api::fail(constraint(field, "each rule must be an object"));
+    if (!item.is_object())
+      return api::fail(ApiError::constraint(field, "each rule must be an object"));
     codec::BodyReader b(item.get_object(), field + ".");
     auto ip = b.str("ip");
     auto sr = b.boolean("scaleway_ranges");
@@ -547,14 +551,14 @@ Result<std::vector<store::Record>> read_acls(Context& ctx, const store::Record& 
     bool has_ip = ip && !ip->empty();
     bool has_sr = sr.value_or(false);
     if (has_ip == has_sr)
-      return api::fail(constraint(field, "a rule names either an ip or scaleway_ranges"));
+      return api::fail(ApiError::constraint(field, "a rule names either an ip or scaleway_ranges"));
     if (has_ip && !is_cidr(*ip))
-      return api::fail(constraint(field + ".ip", "'" + *ip + "' is not an IP range"));
+      return api::fail(ApiError::constraint(field + ".ip", "'" + *ip + "' is not an IP range"));
     if (description && description->size() > 200)
-      return api::fail(constraint(field + ".description", "at most 200 characters"));
+      return api::fail(ApiError::constraint(field + ".description", "at most 200 characters"));
     if (has_sr && ranges)
-      return api::fail(
-          constraint(field + ".scaleway_ranges", "only one scaleway_ranges rule is allowed"));
+      return api::fail(ApiError::constraint(field + ".scaleway_ranges",
+                                            "only one scaleway_ranges rule is allowed"));
     ranges = ranges || has_sr;
     auto r = resource::new_child(kAclKind, c, ctx.now());
     r.body = {{"description", description.value_or("")}};

@@ -157,11 +157,9 @@ Result<Response> migrate_pools(Context& ctx) {
   codec::BodyReader b(ctx.body);
   auto ids = b.strings("pool_ids");
   if (auto e = b.error()) return api::fail(*e);
-  auto cid = to_lower(ctx.param("cluster_id"));
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto c = is_uuid(cid) ? ctx.svc.lifecycle.load(tx, kClusterKind, cid) : std::nullopt;
-    if (!c || c->organization_id != ctx.principal.organization_id || c->locality != ctx.region())
-      return api::fail(cluster_not_found(ctx.param("cluster_id")));
+    auto c = path_cluster(ctx, tx, true);
+    if (!c) return api::fail(c.error());
     auto pools = pools_of(tx, c->id);
     std::vector<store::Record*> chosen;
     for (auto& id : ids.value_or(std::vector<std::string>{})) {

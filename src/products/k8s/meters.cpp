@@ -15,8 +15,6 @@ namespace scwd::products::k8s {
 
 namespace {
 
-constexpr Micros kMinute = 60'000'000;
-
 // Dedicated control planes, EUR per hour (scwd's price table: the API publishes none).
 struct ControlPlanePrice {
   std::string_view type;

@@ -35,7 +35,6 @@ inline constexpr app::RefKind kPoolRef{kPoolKind, "Kubernetes", "pool"};
 inline const std::string kRegionBase = "/k8s/v1/regions/{region}";
 
 // Realistic durations (scaled by --lifecycle-speed), from the platform's recorded timings.
-inline constexpr Micros kSecond = 1'000'000;
 inline constexpr Micros kClusterCreate = 5 * kSecond;     // kapsule: to pool_required
 inline constexpr Micros kDedicatedCreate = 90 * kSecond;  // dedicated / multicloud: to ready
 inline constexpr Micros kClusterUpdate = 10 * kSecond;    // PATCH
@@ -57,9 +56,9 @@ inline ApiError cluster_not_found(std::string_view id) {
 }
 inline ApiError pool_not_found(std::string_view id) { return ApiError::not_found("pool", id); }
 
-inline ApiError constraint(std::string field, std::string help) {
-  return ApiError::invalid_argument(std::move(field), ArgReason::kConstraint, std::move(help));
-}
+// The cluster the path's {cluster_id} names, in the caller's organization and region (404
+// otherwise); in a write transaction, loaded with its due lifecycle steps applied.
+Result<store::Record> path_cluster(Context& ctx, store::Tx& tx, bool writing);
 
 // The orders clusters and pools are listed in (nodes sort `version_*` by creation).
 const std::vector<paging::OrderChoice>& list_orders();

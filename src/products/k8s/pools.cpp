@@ -100,9 +100,9 @@ void on_node_enter(store::Tx& tx, store::Record& n, const lifecycle::Step& step,
 std::optional<ApiError> check_sizes(const store::Record& p) {
   auto size = int_of(p.body, "size"), min = int_of(p.body, "min_size"),
        max = int_of(p.body, "max_size");
-  if (min > max) return constraint("min_size", "min_size must not exceed max_size");
+  if (min > max) return ApiError::constraint("min_size", "min_size must not exceed max_size");
   if (bool_of(p.body, "autoscaling") && (size < min || size > max))
-    return constraint("size", "size must be between min_size and max_size");
+    return ApiError::constraint("size", "size must be between min_size and max_size");
   return std::nullopt;
 }
 
@@ -110,8 +110,9 @@ std::optional<ApiError> check_kubelet_args(const json::object& args, std::string
   for (auto& [k, v] : args) {
     auto& known = kubelet_args();
     if (std::none_of(known.begin(), known.end(), [&](auto& a) { return a.first == k; }))
-      return constraint(field, "'" + std::string(k) + "' is not an available kubelet argument");
-    if (!v.is_string()) return constraint(field, "kubelet argument values are strings");
+      return ApiError::constraint(field,
+                                  "'" + std::string(k) + "' is not an available kubelet argument");
+    if (!v.is_string()) return ApiError::constraint(field, "kubelet argument values are strings");
   }
   return std::nullopt;
 }
@@ -122,10 +123,8 @@ Result<Response> list_pools(Context& ctx) {
   auto order = paging::order(ctx.req, list_orders());
   if (!order) return api::fail(order.error());
   auto tx = ctx.store().begin(store::TxMode::kRead);
-  auto cid = to_lower(ctx.param("cluster_id"));
-  auto c = is_uuid(cid) ? tx->get(kClusterKind, cid) : std::nullopt;
-  if (!c || c->organization_id != ctx.principal.organization_id || c->locality != ctx.region())
-    return api::fail(cluster_not_found(ctx.param("cluster_id")));
+  auto c = path_cluster(ctx, *tx, false);
+  if (!c) return api::fail(c.error());
   store::ListQuery q;
   q.kind = std::string(kPoolKind);
   q.order = std::move(*order);
@@ -142,11 +141,9 @@ Result<Response> list_pools(Context& ctx) {
 }
 
 Result<Response> create_pool(Context& ctx) {
-  auto cid = to_lower(ctx.param("cluster_id"));
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
-    auto c = is_uuid(cid) ? ctx.svc.lifecycle.load(tx, kClusterKind, cid) : std::nullopt;
-    if (!c || c->organization_id != ctx.principal.organization_id || c->locality != ctx.region())
-      return api::fail(cluster_not_found(ctx.param("cluster_id")));
+    auto c = path_cluster(ctx, tx, true);
+    if (!c) return api::fail(c.error());
     if (c->state == "deleting")
       return api::fail(ApiError::transient_state("cluster", c->id, c->state));
     auto p = resource::new_child(kPoolKind, *c, ctx.now());
@@ -219,7 +216,7 @@ std::optional<ApiError> upgrade_pool(Context& ctx, store::Tx& tx, store::Record&
   if (pool_transient(p)) return ApiError::transient_state("pool", p.id, p.state);
   auto c = tx.get(kClusterKind, p.parent_id);
   if (!c || str_of(c->body, "version") != *version)
-    return constraint("version", "a pool can only be upgraded to its cluster's version");
+    return ApiError::constraint("version", "a pool can only be upgraded to its cluster's version");
   p.body["version"] = *version;
   ctx.svc.lifecycle.start(p, ctx.now(), {{"upgrading", 0, ""}, {"ready", kPoolUpgrade, ""}});
   return std::nullopt;
@@ -236,25 +233,26 @@ std::optional<ApiError> set_field(const json::object& body, store::Record& p, st
     return std::nullopt;
   }
   if (taints) {
-    if (!v->is_array()) return constraint(std::string(key), "must be a list of taints");
+    if (!v->is_array()) return ApiError::constraint(std::string(key), "must be a list of taints");
     json::array out;
     for (auto& t : v->get_array()) {
       if (!t.is_object() || str_of(t.get_object(), "key").empty())
-        return constraint(std::string(key), "each taint needs a key");
+        return ApiError::constraint(std::string(key), "each taint needs a key");
       auto effect = str_of(t.get_object(), "effect", "NoSchedule");
       if (effect != "NoSchedule" && effect != "PreferNoSchedule" && effect != "NoExecute")
-        return constraint(std::string(key),
-                          "effect must be NoSchedule, PreferNoSchedule or "
-                          "NoExecute");
+        return ApiError::constraint(std::string(key),
+                                    "effect must be NoSchedule, PreferNoSchedule or "
+                                    "NoExecute");
       out.push_back(json::object{{"key", str_of(t.get_object(), "key")},
                                  {"value", str_of(t.get_object(), "value")},
                                  {"effect", effect}});
     }
     p.body[name] = std::move(out);
   } else {
-    if (!v->is_object()) return constraint(std::string(key), "must be a map of labels");
+    if (!v->is_object()) return ApiError::constraint(std::string(key), "must be a map of labels");
     for (auto& [k, val] : v->get_object())
-      if (!val.is_string()) return constraint(std::string(key), "label values are strings");
+      if (!val.is_string())
+        return ApiError::constraint(std::string(key), "label values are strings");
     p.body[name] = *v;
   }
   return std::nullopt;
@@ -288,10 +286,8 @@ Result<Response> list_nodes(Context& ctx) {
                                        {"version_desc", Column::kCreatedAt, true}});
   if (!order) return api::fail(order.error());
   auto tx = ctx.store().begin(store::TxMode::kRead);
-  auto cid = to_lower(ctx.param("cluster_id"));
-  auto c = is_uuid(cid) ? tx->get(kClusterKind, cid) : std::nullopt;
-  if (!c || c->organization_id != ctx.principal.organization_id || c->locality != ctx.region())
-    return api::fail(cluster_not_found(ctx.param("cluster_id")));
+  auto c = path_cluster(ctx, *tx, false);
+  if (!c) return api::fail(c.error());
   store::ListQuery q;
   q.kind = std::string(kNodeKind);
   q.order = std::move(*order);
@@ -395,6 +391,16 @@ std::vector<store::Record> nodes_of(store::Tx& tx, std::string_view pool_id) {
   return tx.list(q).items;
 }
 
+Result<store::Record> path_cluster(Context& ctx, store::Tx& tx, bool writing) {
+  auto id = to_lower(ctx.param("cluster_id"));
+  std::optional<store::Record> c;
+  if (is_uuid(id))
+    c = writing ? ctx.svc.lifecycle.load(tx, kClusterKind, id) : tx.get(kClusterKind, id);
+  if (!c || c->organization_id != ctx.principal.organization_id || c->locality != ctx.region())
+    return api::fail(cluster_not_found(ctx.param("cluster_id")));
+  return *c;
+}
+
 const std::vector<paging::OrderChoice>& list_orders() {
   static const std::vector<paging::OrderChoice> orders = {
       {"created_at_asc", Column::kCreatedAt, false},
@@ -450,7 +456,7 @@ std::optional<ApiError> fill_pool(Context& ctx, store::Tx& tx, const store::Reco
   auto security_group = b.str("security_group_id");
   if (auto e = b.error()) return e;
   if (name->empty() || name->size() > 100)
-    return constraint(prefix + "name", "name must be 1 to 100 characters");
+    return ApiError::constraint(prefix + "name", "name must be 1 to 100 characters");
   for (auto& other : pools_of(tx, cluster.id))
     if (other.name == *name && other.state != "deleting")
       return ApiError::already_exists("pool", other.id, "a pool of this cluster has this name");
@@ -463,22 +469,23 @@ std::optional<ApiError> fill_pool(Context& ctx, store::Tx& tx, const store::Reco
   } else {
     auto instance = instance_type_of(z, *node_type);
     if (instance.empty())
-      return constraint(prefix + "node_type",
-                        "node type '" + *node_type + "' is not available for pools in " + z);
+      return ApiError::constraint(prefix + "node_type", "node type '" + *node_type +
+                                                            "' is not available for pools in " + z);
     type = pool_node_type(instance);
   }
   if (runtime && !runtime->empty() && *runtime != "unknown_runtime" && *runtime != "containerd")
-    return constraint(prefix + "container_runtime", "only containerd is available");
-  if (*size < 0) return constraint(prefix + "size", "size must not be negative");
+    return ApiError::constraint(prefix + "container_runtime", "only containerd is available");
+  if (*size < 0) return ApiError::constraint(prefix + "size", "size must not be negative");
   auto root = default_root_volume(z, type);
   std::string vtype = volume_type && !volume_type->empty() && *volume_type != "default_volume_type"
                           ? *volume_type
                           : root.type;
   if (vtype == "l_ssd" && root.type != "l_ssd")
-    return constraint(prefix + "root_volume_type", "node type " + type + " has no local storage");
+    return ApiError::constraint(prefix + "root_volume_type",
+                                "node type " + type + " has no local storage");
   std::int64_t vsize = volume_size && *volume_size > 0 ? *volume_size : root.size;
   if (vtype != "l_ssd" && vsize < 20000000000)
-    return constraint(prefix + "root_volume_size", "root volumes hold at least 20 GB");
+    return ApiError::constraint(prefix + "root_volume_size", "root volumes hold at least 20 GB");
   json::object kargs;
   if (args) {
     if (auto e = check_kubelet_args(*args, prefix + "kubelet_args")) return e;
@@ -490,9 +497,9 @@ std::optional<ApiError> fill_pool(Context& ctx, store::Tx& tx, const store::Reco
       if (auto* v = policy->if_contains(key); v && v->is_number())
         up[key] = v->to_number<std::int64_t>();
   if (placement && !placement->empty() && !is_uuid(*placement))
-    return constraint(prefix + "placement_group_id", "invalid UUID");
+    return ApiError::constraint(prefix + "placement_group_id", "invalid UUID");
   if (security_group && !security_group->empty() && !is_uuid(*security_group))
-    return constraint(prefix + "security_group_id", "invalid UUID");
+    return ApiError::constraint(prefix + "security_group_id", "invalid UUID");
   bool scaling = autoscaling.value_or(false);
   p.name = *name;
   p.tags = tags.value_or(std::vector<std::string>{});

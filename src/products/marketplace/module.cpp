@@ -205,9 +205,8 @@ Result<Response> list_local_images(Context& ctx) {
   auto label = query_or(ctx, "image_label");
   int scopes = !image_id->empty() + !version_id->empty() + !label.empty();
   if (scopes > 1)
-    return api::fail(
-        ApiError::invalid_argument("image_id", ArgReason::kConstraint,
-                                   "only one of image_id, version_id and image_label may be set"));
+    return api::fail(ApiError::constraint(
+        "image_id", "only one of image_id, version_id and image_label may be set"));
   auto zone = query_or(ctx, "zone");
   if (!zone.empty() && !locality::zone_format_ok(zone))
     return api::fail(

@@ -202,9 +202,8 @@ Result<Response> list_products(Context& ctx) {
   auto zone = ctx.query_opt("zone"), region = ctx.query_opt("region"),
        datacenter = ctx.query_opt("datacenter"), global = ctx.query_opt("global");
   if (int(zone.has_value()) + region.has_value() + datacenter.has_value() + global.has_value() > 1)
-    return api::fail(ApiError::invalid_argument(
-        "zone", ArgReason::kConstraint,
-        "at most one of global, region, zone and datacenter may be set"));
+    return api::fail(ApiError::constraint(
+        "zone", "at most one of global, region, zone and datacenter may be set"));
   if (zone && !locality::zone_format_ok(*zone))
     return api::fail(
         ApiError::invalid_argument("zone", ArgReason::kFormat, "value must be a valid zone"));

@@ -70,8 +70,7 @@ std::optional<ApiError> create(Context& ctx, store::Tx& tx, store::Record& r) {
   auto peer = tx.get(kVpcKind, to_lower(*target));
   if (!peer || peer->locality != ctx.region()) return ApiError::not_found("vpc", to_lower(*target));
   if (peer->id == to_lower(*vpc_id))
-    return ApiError::invalid_argument("target_vpc_id", ArgReason::kConstraint,
-                                      "a VPC cannot be connected to itself");
+    return ApiError::constraint("target_vpc_id", "a VPC cannot be connected to itself");
   r.parent_id = to_lower(*vpc_id);
   r.name = name && !name->empty() ? *name : "vpc-connector-" + r.id.substr(0, 8);
   r.tags = tags.value_or(std::vector<std::string>{});

@@ -43,8 +43,8 @@ std::optional<ApiError> check(const Context& ctx, store::Tx& tx, const std::stri
   auto pn = find_in_region(ctx, tx, kPrivateNetworkKind, pn_id);
   if (!pn) return ApiError::not_found("private_network", pn_id);
   if (pn->parent_id != vpc_id)
-    return ApiError::invalid_argument("nexthop_private_network_id", ArgReason::kConstraint,
-                                      "the Private Network is not in the rule's VPC");
+    return ApiError::constraint("nexthop_private_network_id",
+                                "the Private Network is not in the rule's VPC");
   return std::nullopt;
 }
 

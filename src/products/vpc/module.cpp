@@ -47,7 +47,7 @@ Result<store::Record> load_vpc(const Context& ctx, store::Tx& tx, const std::str
 std::optional<ApiError> check_name(Context& ctx, store::Tx&, store::Record&) {
   codec::BodyReader b(ctx.body);
   if (auto name = b.str("name"); name && name->empty())
-    return ApiError::invalid_argument("name", ArgReason::kConstraint, "name must not be empty");
+    return ApiError::constraint("name", "name must not be empty");
   return std::nullopt;
 }
 

@@ -57,9 +57,8 @@ std::optional<ApiError> create(Context& ctx, store::Tx& tx, store::Record& r) {
     auto v = load_vpc(ctx, tx, to_lower(*vpc_id));
     if (!v) return v.error();
     if (v->project_id != r.project_id)
-      return ApiError::invalid_argument(
-          "vpc_id", ArgReason::kConstraint,
-          "the VPC belongs to another project than the Private Network");
+      return ApiError::constraint("vpc_id",
+                                  "the VPC belongs to another project than the Private Network");
     vpc = std::move(*v);
   } else {
     vpc = default_vpc(tx, {r.organization_id, r.project_id}, ctx.region(), r.created_at);

@@ -60,20 +60,20 @@ std::optional<ApiError> check_route(Context& ctx, store::Tx& tx, const store::Re
                                       "nexthop_vpc_connector_id is required");
   if (connector_id) {
     if (pn_id || resource_id)
-      return ApiError::invalid_argument("nexthop_vpc_connector_id", ArgReason::kConstraint,
-                                        "a route through a VPC connector has no other next hop");
+      return ApiError::constraint("nexthop_vpc_connector_id",
+                                  "a route through a VPC connector has no other next hop");
     auto conn = find_in_region(ctx, tx, kConnectorKind, *connector_id);
     if (!conn) return ApiError::not_found("vpc_connector", *connector_id);
     if (conn->parent_id != vpc.id)
-      return ApiError::invalid_argument("nexthop_vpc_connector_id", ArgReason::kConstraint,
-                                        "the VPC connector does not start from the route's VPC");
+      return ApiError::constraint("nexthop_vpc_connector_id",
+                                  "the VPC connector does not start from the route's VPC");
   }
   if (pn_id) {
     auto pn = find_in_region(ctx, tx, kPrivateNetworkKind, *pn_id);
     if (!pn) return ApiError::not_found("private_network", *pn_id);
     if (pn->parent_id != vpc.id)
-      return ApiError::invalid_argument("nexthop_private_network_id", ArgReason::kConstraint,
-                                        "the Private Network is not in the route's VPC");
+      return ApiError::constraint("nexthop_private_network_id",
+                                  "the Private Network is not in the route's VPC");
   }
   return std::nullopt;
 }

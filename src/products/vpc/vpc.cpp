@@ -60,9 +60,7 @@ bool within(const net::Cidr& c, const char* range) {
   return r && r->prefix <= c.prefix && net::contains(*r, c.addr);
 }
 
-ApiError subnet_error(std::string help) {
-  return ApiError::invalid_argument("subnets", ArgReason::kConstraint, std::move(help));
-}
+ApiError subnet_error(std::string help) { return ApiError::constraint("subnets", std::move(help)); }
 
 }  // namespace
 

@@ -150,8 +150,8 @@ Result<Response> set_acl(const resource::Spec& spec, Context& ctx) {
     }
   }
   if (*policy == "unknown_action")
-    return api::fail(ApiError::invalid_argument("default_policy", ArgReason::kConstraint,
-                                                "default_policy must be accept or drop"));
+    return api::fail(
+        ApiError::constraint("default_policy", "default_policy must be accept or drop"));
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto r = resource::load(ctx, tx, spec, true);
     if (!r) return api::fail(r.error());

@@ -291,15 +291,15 @@ Result<Pool> pool_of(store::Tx& tx, const store::Record& gn) {
   std::optional<store::Record> d;
   if (!dhcp_id.empty()) d = tx.get(kDhcpKind, dhcp_id);
   if (!d)
-    return api::fail(ApiError::invalid_argument(
-        "gateway_network_id", ArgReason::kConstraint,
+    return api::fail(ApiError::constraint(
+        "gateway_network_id",
         "the gateway network has no DHCP configuration (DHCP entries need a DHCP-mode gateway "
         "network)"));
   auto subnet = parse_subnet(str_of(d->body, "subnet"));
   auto address = parse_v4(str_of(d->body, "address"));
   if (!subnet || !address)
-    return api::fail(ApiError::invalid_argument("gateway_network_id", ArgReason::kConstraint,
-                                                "the DHCP configuration has no valid subnet"));
+    return api::fail(
+        ApiError::constraint("gateway_network_id", "the DHCP configuration has no valid subnet"));
   return Pool{*subnet, *address};
 }
 
@@ -325,10 +325,10 @@ std::optional<ApiError> check_entry_ip(const Pool& pool, std::string_view ip,
     return ApiError::invalid_argument(std::string(arg), ArgReason::kFormat,
                                       "must be an IPv4 address");
   if (!is_host(pool.subnet, *a) || *a == pool.address)
-    return ApiError::invalid_argument(
-        std::string(arg), ArgReason::kConstraint,
-        "must be a host address of the DHCP subnet " + net::format_cidr(pool.subnet) +
-            " other than the gateway's " + net::format_addr(pool.address));
+    return ApiError::constraint(std::string(arg), "must be a host address of the DHCP subnet " +
+                                                      net::format_cidr(pool.subnet) +
+                                                      " other than the gateway's " +
+                                                      net::format_addr(pool.address));
   return std::nullopt;
 }
 
@@ -508,11 +508,9 @@ Result<Response> set_entries(Context& ctx) {
   std::set<std::string> macs, ips;
   for (auto& w : wants) {
     if (!macs.insert(w.mac).second)
-      return api::fail(ApiError::invalid_argument("dhcp_entries", ArgReason::kConstraint,
-                                                  "duplicate MAC address " + w.mac));
+      return api::fail(ApiError::constraint("dhcp_entries", "duplicate MAC address " + w.mac));
     if (!ips.insert(w.ip).second)
-      return api::fail(ApiError::invalid_argument("dhcp_entries", ArgReason::kConstraint,
-                                                  "duplicate IP address " + w.ip));
+      return api::fail(ApiError::constraint("dhcp_entries", "duplicate IP address " + w.ip));
   }
   auto now = ctx.now();
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
@@ -527,8 +525,8 @@ Result<Response> set_entries(Context& ctx) {
     for (auto& c : current) {
       if (!is_lease(c) || macs.count(str_of(c.body, "mac_address"))) continue;
       if (ips.count(str_of(c.body, "ip_address")))
-        return api::fail(ApiError::invalid_argument(
-            "dhcp_entries", ArgReason::kConstraint,
+        return api::fail(ApiError::constraint(
+            "dhcp_entries",
             "IP address " + str_of(c.body, "ip_address") + " is leased to another device"));
     }
     for (auto& c : current) {
@@ -556,9 +554,8 @@ Result<Response> delete_entry(Context& ctx) {
     auto e = load_entry(tx, ctx, ctx.param("dhcp_entry_id"));
     if (!e) return api::fail(e.error());
     if (is_lease(*e))
-      return api::fail(
-          ApiError::invalid_argument("dhcp_entry_id", ArgReason::kConstraint,
-                                     "DHCP leases cannot be deleted; they expire on their own"));
+      return api::fail(ApiError::constraint(
+          "dhcp_entry_id", "DHCP leases cannot be deleted; they expire on their own"));
     tx.remove(kDhcpEntryKind, e->id);
     return Response::no_content();
   });

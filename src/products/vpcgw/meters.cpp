@@ -12,7 +12,6 @@ namespace scwd::products::vpcgw {
 
 namespace {
 
-constexpr Micros kMinute = 60'000'000;
 constexpr std::int64_t kIpv4HourNanos = 4'000'000;  // 0.004 EUR per hour
 
 struct TypePrice {

@@ -245,11 +245,10 @@ Result<store::Record> create_gateway(store::Tx& tx, const app::Context& ctx,
   auto zone = ctx.zone();
   auto type = find_gateway_type(zone, g.type);
   if (!type)
-    return api::fail(ApiError::invalid_argument(
-        "type", ArgReason::kConstraint, "gateway type \"" + g.type + "\" is not available"));
+    return api::fail(
+        ApiError::constraint("type", "gateway type \"" + g.type + "\" is not available"));
   if (g.bastion_port < 1 || g.bastion_port > 65535)
-    return api::fail(ApiError::invalid_argument("bastion_port", ArgReason::kConstraint,
-                                                "must be a valid TCP port"));
+    return api::fail(ApiError::constraint("bastion_port", "must be a valid TCP port"));
   if (auto e = quota::check(tx, ctx.svc.config, kGatewayQuota, owner.organization_id))
     return api::fail(*e);
   if (!g.ip_id) {
@@ -266,12 +265,11 @@ Result<store::Record> create_gateway(store::Tx& tx, const app::Context& ctx,
     auto found = load(tx, ctx, kIpKind, *g.ip_id, "ip");
     if (!found) return api::fail(found.error());
     if (!found->parent_id.empty())
-      return api::fail(ApiError::invalid_argument(
-          "ip_id", ArgReason::kConstraint,
-          "IP " + found->id + " is already attached to gateway " + found->parent_id));
+      return api::fail(ApiError::constraint(
+          "ip_id", "IP " + found->id + " is already attached to gateway " + found->parent_id));
     if (found->project_id != owner.project_id)
-      return api::fail(ApiError::invalid_argument("ip_id", ArgReason::kConstraint,
-                                                  "the IP must belong to the gateway's project"));
+      return api::fail(
+          ApiError::constraint("ip_id", "the IP must belong to the gateway's project"));
     ip = std::move(*found);
   } else {
     ip = allocate_ip(tx, owner, zone, {}, now);
@@ -321,8 +319,8 @@ Result<store::Record> upgrade_gateway(store::Tx& tx, const app::Context& ctx, st
   if (type && !type->empty()) {
     auto t = find_gateway_type(gateway.locality, *type);
     if (!t)
-      return api::fail(ApiError::invalid_argument(
-          "type", ArgReason::kConstraint, "gateway type \"" + *type + "\" is not available"));
+      return api::fail(
+          ApiError::constraint("type", "gateway type \"" + *type + "\" is not available"));
     gateway.body["type"] = t->name;
   }
   gateway.body["version"] = kGatewayVersion;
@@ -363,10 +361,9 @@ Result<store::Record> create_gateway_network(store::Tx& tx, const app::Context& 
   if (auto e = require_stable(*gw)) return api::fail(*e);
   for (auto& other : gateway_networks_of(tx, gw->id))
     if (body_str(other, "private_network_id") == pn->id)
-      return api::fail(ApiError::invalid_argument(
-          "private_network_id", ArgReason::kConstraint,
-          "gateway " + gw->id + " is already attached to Private Network " + pn->id +
-              " (gateway network " + other.id + ")"));
+      return api::fail(ApiError::constraint(
+          "private_network_id", "gateway " + gw->id + " is already attached to Private Network " +
+                                    pn->id + " (gateway network " + other.id + ")"));
 
   auto now = ctx.now();
   store::Record r = resource::new_child(kGatewayNetworkKind, *gw, now);
@@ -496,10 +493,9 @@ std::optional<ApiError> check_pat_rule(store::Tx& tx, const store::Record& gatew
       continue;
     auto proto = body_str(other, "protocol");
     if (protocols_overlap(proto, spec.protocol))
-      return ApiError::invalid_argument("public_port", ArgReason::kConstraint,
-                                        "public port " + std::to_string(spec.public_port) + " (" +
-                                            proto + ") is already used by PAT rule " + other.id +
-                                            " of this gateway");
+      return ApiError::constraint(
+          "public_port", "public port " + std::to_string(spec.public_port) + " (" + proto +
+                             ") is already used by PAT rule " + other.id + " of this gateway");
   }
   return std::nullopt;
 }
@@ -605,12 +601,11 @@ Result<store::Record> set_ip_gateway(store::Tx& tx, const app::Context& ctx, sto
   if (!gw) return api::fail(gw.error());
   if (ip.parent_id == gw->id) return ip;
   if (!ip.parent_id.empty())
-    return api::fail(ApiError::invalid_argument(
-        "gateway_id", ArgReason::kConstraint,
+    return api::fail(ApiError::constraint(
+        "gateway_id",
         "IP " + ip.id + " is already attached to gateway " + ip.parent_id + "; detach it first"));
   if (gw->project_id != ip.project_id)
-    return api::fail(ApiError::invalid_argument("gateway_id", ArgReason::kConstraint,
-                                                "the gateway must be in the IP's project"));
+    return api::fail(ApiError::constraint("gateway_id", "the gateway must be in the IP's project"));
   if (auto previous = ip_of(tx, *gw)) {
     set_gateway_ip_link(*previous, "", now);
     tx.update(*previous);

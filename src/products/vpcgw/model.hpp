@@ -149,8 +149,6 @@ store::Record allocate_ip(store::Tx& tx, const app::Owner& owner, std::string_vi
 
 // --- additions (v2 work; additive) ---
 
-inline constexpr Micros kSecond = 1'000'000;
-
 // Registers the lifecycle hooks of gateways and gateway networks (model.cpp; called by the
 // module).
 void register_hooks(lifecycle::Engine& engine);

@@ -228,9 +228,9 @@ std::optional<ApiError> check_mode(store::Tx& tx, const store::Record& gw, bool 
   for (auto& other : gateway_networks_of(tx, gw.id)) {
     if (other.id == except_gn || other.state == "detaching") continue;
     if (is_ipam_mode(other) != ipam)
-      return ApiError::invalid_argument("ipam_config", ArgReason::kConstraint,
-                                        "DHCP and IPAM configurations cannot be mixed on gateway " +
-                                            gw.id + " (gateway network " + other.id + ")");
+      return ApiError::constraint(
+          "ipam_config", "DHCP and IPAM configurations cannot be mixed on gateway " + gw.id +
+                             " (gateway network " + other.id + ")");
   }
   return std::nullopt;
 }
@@ -561,8 +561,8 @@ std::optional<ApiError> update_network(Context& ctx, store::Tx& tx, store::Recor
   bool was_ipam = is_ipam_mode(gn);
   if (cfg.dhcp_id || cfg.address) {
     if (was_ipam)
-      return ApiError::invalid_argument(
-          cfg.dhcp_id ? "dhcp_id" : "address", ArgReason::kConstraint,
+      return ApiError::constraint(
+          cfg.dhcp_id ? "dhcp_id" : "address",
           "an IPAM gateway network cannot go back to a DHCP or static configuration");
     if (auto e = check_mode(tx, *gw, false, gn.id)) return e;
   }
@@ -574,8 +574,8 @@ std::optional<ApiError> update_network(Context& ctx, store::Tx& tx, store::Recor
     gn.body["enable_dhcp"] = enable_dhcp.value_or(true);
   } else if (cfg.address) {
     if (enable_dhcp && *enable_dhcp)
-      return ApiError::invalid_argument("enable_dhcp", ArgReason::kConstraint,
-                                        "enable_dhcp needs dhcp_id (not a static address)");
+      return ApiError::constraint("enable_dhcp",
+                                  "enable_dhcp needs dhcp_id (not a static address)");
     gn.body["address"] = *cfg.address;
     gn.body["dhcp_id"] = nullptr;
     gn.body["enable_dhcp"] = false;
@@ -590,8 +590,7 @@ std::optional<ApiError> update_network(Context& ctx, store::Tx& tx, store::Recor
     }
   } else if (enable_dhcp && !was_ipam) {
     if (*enable_dhcp && str_of(gn.body, "dhcp_id").empty())
-      return ApiError::invalid_argument("enable_dhcp", ArgReason::kConstraint,
-                                        "enable_dhcp needs a DHCP configuration");
+      return ApiError::constraint("enable_dhcp", "enable_dhcp needs a DHCP configuration");
     gn.body["enable_dhcp"] = *enable_dhcp;
   }
   if (masquerade && !(was_ipam || cfg.ipam_config)) gn.body["masquerade_enabled"] = *masquerade;

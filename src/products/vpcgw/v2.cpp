@@ -360,9 +360,8 @@ Result<Response> add_bastion_ip(Context& ctx) {
     auto ranges = allowed_ips(*r);
     for (auto& v : ranges)
       if (v.is_string() && v.as_string() == *cidr)
-        return api::fail(ApiError::invalid_argument(
-            "ip_range", ArgReason::kConstraint,
-            "IP range " + *cidr + " is already allowed on this gateway's bastion"));
+        return api::fail(ApiError::constraint(
+            "ip_range", "IP range " + *cidr + " is already allowed on this gateway's bastion"));
     ranges.push_back(json::string(*cidr));
     return write_allowed_ips(tx, ctx, *r, std::move(ranges));
   });
@@ -437,11 +436,10 @@ Result<Response> create_network(Context& ctx) {
       // v2 networks are IPAM mode; a legacy gateway (DHCP or static networks, made through v1)
       // must be migrated first, as DHCP and IPAM networks never mix on one gateway.
       if (bool_of(g->body, "is_legacy"))
-        return api::fail(ApiError::invalid_argument(
-            "gateway_id", ArgReason::kConstraint,
-            "gateway " + g->id +
-                " is a legacy gateway (DHCP mode): migrate it to IPAM mode first (v1 "
-                "migrate-to-v2)"));
+        return api::fail(ApiError::constraint(
+            "gateway_id", "gateway " + g->id +
+                              " is a legacy gateway (DHCP mode): migrate it to IPAM mode first (v1 "
+                              "migrate-to-v2)"));
     }
     auto r = create_gateway_network(tx, ctx, n);
     if (!r) return api::fail(r.error());

@@ -39,7 +39,6 @@ extern const quota::Quota kSnapshotQuota;
 extern const quota::Quota kImageQuota;
 
 // Lifecycle durations (realistic, scaled by --lifecycle-speed).
-inline constexpr Micros kSecond = 1'000'000;
 
 // ---- HTTP helpers ----
 // 201 + Location: <api>/instance/v1/zones/<zone>/<collection>/<id>.

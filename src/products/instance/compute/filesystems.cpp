@@ -55,14 +55,13 @@ std::optional<ApiError> change(Context& ctx, store::Record& s, bool attach) {
     if (str_of(e.as_object(), "filesystem_id") == *f) found = &e.as_object();
   if (attach) {
     if (found)
-      return ApiError::invalid_argument("filesystem_id", ArgReason::kConstraint,
-                                        "filesystem " + *f + " is already attached to this server");
+      return ApiError::constraint("filesystem_id",
+                                  "filesystem " + *f + " is already attached to this server");
     auto max = max_filesystems(s);
     if (static_cast<std::int64_t>(entries.size()) >= max)
-      return ApiError::invalid_argument("filesystem_id", ArgReason::kConstraint,
-                                        "commercial type " + str_of(s.body, "commercial_type") +
-                                            " accepts at most " + std::to_string(max) +
-                                            " filesystem(s)");
+      return ApiError::constraint("filesystem_id",
+                                  "commercial type " + str_of(s.body, "commercial_type") +
+                                      " accepts at most " + std::to_string(max) + " filesystem(s)");
     entries.push_back(json::object{{"filesystem_id", *f}, {"attached_at", now}});
   } else {
     if (!found || found->contains("detach_at"))

@@ -52,9 +52,7 @@ std::optional<api::ApiError> common_filters(app::Context& ctx, store::ListQuery&
 
 api::Result<std::string> path_id(const app::Context& ctx, std::string_view param) {
   auto v = ctx.param(param);
-  if (!is_uuid(v))
-    return api::fail(ApiError::invalid_argument(std::string(param), ArgReason::kConstraint,
-                                                "not a valid value"));
+  if (!is_uuid(v)) return api::fail(ApiError::constraint(std::string(param), "not a valid value"));
   return to_lower(v);
 }
 

@@ -88,9 +88,8 @@ Result<std::string> backup(store::Tx& tx, const Context& ctx, const store::Recor
         return str_of(e.second, "id") == to_lower(kv.key());
       });
       if (!found)
-        return api::fail(ApiError::invalid_argument(
-            "volumes", ArgReason::kConstraint,
-            "volume " + std::string(kv.key()) + " is not attached to this server"));
+        return api::fail(ApiError::constraint(
+            "volumes", "volume " + std::string(kv.key()) + " is not attached to this server"));
     }
   for (auto& [key, slot] : slots) {
     auto id = str_of(slot, "id");
@@ -98,8 +97,7 @@ Result<std::string> backup(store::Tx& tx, const Context& ctx, const store::Recor
     if (only && !only->contains(id)) continue;
     if (type == "scratch") {
       if (only)
-        return api::fail(ApiError::invalid_argument("volumes", ArgReason::kConstraint,
-                                                    "scratch volumes cannot be snapshotted"));
+        return api::fail(ApiError::constraint("volumes", "scratch volumes cannot be snapshotted"));
       continue;
     }
     std::string snap_name = image_name + "_snap_" + std::to_string(refs.size());
@@ -124,8 +122,7 @@ Result<std::string> backup(store::Tx& tx, const Context& ctx, const store::Recor
     }
   }
   if (refs.empty())
-    return api::fail(ApiError::invalid_argument("volumes", ArgReason::kConstraint,
-                                                "the server has no volume to back up"));
+    return api::fail(ApiError::constraint("volumes", "the server has no volume to back up"));
   json::object extra;
   for (std::size_t i = 1; i < refs.size(); ++i) extra[std::to_string(i)] = refs[i];
   auto img = insert_image(tx, ctx, owner, image_name, str_of(s.body, "arch", "x86_64"), refs[0],

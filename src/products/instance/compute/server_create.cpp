@@ -85,9 +85,8 @@ Result<CreateInput> read_create(const Context& ctx) {
   if (in.volumes)
     for (auto& kv : *in.volumes) {
       if (!numeric_key(kv.key()))
-        return api::fail(ApiError::invalid_argument("volumes." + std::string(kv.key()),
-                                                    ArgReason::kConstraint,
-                                                    "volume keys must be \"0\", \"1\", ..."));
+        return api::fail(ApiError::constraint("volumes." + std::string(kv.key()),
+                                              "volume keys must be \"0\", \"1\", ..."));
       if (!kv.value().is_object())
         return api::fail(ApiError::invalid_argument("volumes." + std::string(kv.key()),
                                                     ArgReason::kFormat, "expected an object"));
@@ -120,10 +119,9 @@ Result<Response> create_server(Context& ctx) {
   if (!in) return api::fail(in.error());
   const auto* type = find_server_type(ctx.zone(), in->commercial_type);
   if (!type)
-    return api::fail(ApiError::invalid_argument("commercial_type", ArgReason::kConstraint,
-                                                "commercial type \"" + in->commercial_type +
-                                                    "\" is not available in zone " +
-                                                    std::string(ctx.zone())));
+    return api::fail(ApiError::constraint(
+        "commercial_type", "commercial type \"" + in->commercial_type +
+                               "\" is not available in zone " + std::string(ctx.zone())));
   auto now = ctx.now();
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto owner = owner_of(ctx, tx, ctx.body);
@@ -143,10 +141,9 @@ Result<Response> create_server(Context& ctx) {
       }
       if (!image) return api::fail(ApiError::not_found("instance_image", *in->image));
       if (image->arch != type->arch)
-        return api::fail(ApiError::invalid_argument("image", ArgReason::kConstraint,
-                                                    "image architecture " + image->arch +
-                                                        " does not match commercial type " +
-                                                        type->name + " (" + type->arch + ")"));
+        return api::fail(ApiError::constraint("image", "image architecture " + image->arch +
+                                                           " does not match commercial type " +
+                                                           type->name + " (" + type->arch + ")"));
     }
 
     // Plan the volumes.
@@ -175,9 +172,8 @@ Result<Response> create_server(Context& ctx) {
         if (auto s = tx.get(kSnapshotKind, *bid);
             s && s->locality == ctx.zone() && s->organization_id == ctx.principal.organization_id) {
           if (!vtype.empty() && vtype != "l_ssd")
-            return api::fail(
-                ApiError::invalid_argument(arg + ".volume_type", ArgReason::kConstraint,
-                                           "a volume made from an l_ssd snapshot must be l_ssd"));
+            return api::fail(ApiError::constraint(
+                arg + ".volume_type", "a volume made from an l_ssd snapshot must be l_ssd"));
           if (s->state != "available")
             return api::fail(ApiError::transient_state("instance_snapshot", s->id, s->state));
           p.type = "l_ssd";
@@ -186,9 +182,8 @@ Result<Response> create_server(Context& ctx) {
         } else if (auto bs = block::find_snapshot(tx, ctx.zone(), *bid);
                    bs && bs->organization_id == ctx.principal.organization_id) {
           if (!vtype.empty() && vtype != "sbs_volume")
-            return api::fail(ApiError::invalid_argument(
-                arg + ".volume_type", ArgReason::kConstraint,
-                "a volume made from a Block snapshot must be sbs_volume"));
+            return api::fail(ApiError::constraint(
+                arg + ".volume_type", "a volume made from a Block snapshot must be sbs_volume"));
           p.type = "sbs_volume";
           p.size = size;
           p.snapshot_id = *bid;
@@ -204,9 +199,8 @@ Result<Response> create_server(Context& ctx) {
                                                       "required key not provided"));
         p.type = vtype.empty() ? (has_local_storage ? "l_ssd" : "sbs_volume") : vtype;
         if (p.type != "l_ssd" && p.type != "scratch" && p.type != "sbs_volume")
-          return api::fail(
-              ApiError::invalid_argument(arg + ".volume_type", ArgReason::kConstraint,
-                                         "volume type \"" + p.type + "\" is not supported"));
+          return api::fail(ApiError::constraint(arg + ".volume_type",
+                                                "volume type \"" + p.type + "\" is not supported"));
         p.size = size;
         p.name = str_of(t, "name", in->name + "-" + key);
       }
@@ -226,8 +220,8 @@ Result<Response> create_server(Context& ctx) {
         auto root_id = str_of(image->root_volume, "id");
         if (root_type == "l_ssd") {
           if (want == "sbs_volume" || (want.empty() && !has_local_storage))
-            return api::fail(ApiError::invalid_argument(
-                want.empty() ? "image" : "volumes.0.volume_type", ArgReason::kConstraint,
+            return api::fail(ApiError::constraint(
+                want.empty() ? "image" : "volumes.0.volume_type",
                 "image " + image->id + " has a local (l_ssd) root volume" +
                     (has_local_storage ? std::string()
                                        : "; commercial type " + type->name +
@@ -241,11 +235,11 @@ Result<Response> create_server(Context& ctx) {
           if (auto s = tx.get(kSnapshotKind, root_id)) p.local_snapshot_rec = std::move(*s);
         } else {
           if (want == "l_ssd" || want == "scratch")
-            return api::fail(ApiError::invalid_argument(
-                "volumes.0.volume_type", ArgReason::kConstraint,
-                "image " + image->id +
-                    " has a Block (sbs) root volume: the root volume must be "
-                    "sbs_volume"));
+            return api::fail(
+                ApiError::constraint("volumes.0.volume_type",
+                                     "image " + image->id +
+                                         " has a Block (sbs) root volume: the root volume must be "
+                                         "sbs_volume"));
           p.type = "sbs_volume";
           p.name = image->name + "_sbs_volume_0";
           p.size = size;
@@ -296,33 +290,30 @@ Result<Response> create_server(Context& ctx) {
         else
           fixed_local += size;
         if (!p.existing && !p.auto_size && size < 1 * kGB)
-          return api::fail(ApiError::invalid_argument("volumes." + p.key + ".size",
-                                                      ArgReason::kConstraint,
-                                                      "l_ssd volumes must be at least 1 GB"));
+          return api::fail(ApiError::constraint("volumes." + p.key + ".size",
+                                                "l_ssd volumes must be at least 1 GB"));
       } else if (p.type == "scratch") {
         scratch += size;
       }
       if (!p.existing && p.min_size > 0 && !p.auto_size && p.size < p.min_size)
         return api::fail(
-            ApiError::invalid_argument("volumes." + p.key + ".size", ArgReason::kConstraint,
-                                       "the root volume must be at least as large as the image (" +
-                                           std::to_string(p.min_size) + " bytes)"));
+            ApiError::constraint("volumes." + p.key + ".size",
+                                 "the root volume must be at least as large as the image (" +
+                                     std::to_string(p.min_size) + " bytes)"));
     }
     if (auto_root) {
       auto_root->size = type->local_max - fixed_local;
       if (auto_root->size < auto_root->min_size || auto_root->size < 1 * kGB)
-        return api::fail(ApiError::invalid_argument(
-            "volumes", ArgReason::kConstraint,
-            "the image needs " + std::to_string(auto_root->min_size) +
-                " bytes of local storage; commercial type " + type->name + " has " +
-                std::to_string(type->local_max - fixed_local) + " left"));
+        return api::fail(ApiError::constraint(
+            "volumes", "the image needs " + std::to_string(auto_root->min_size) +
+                           " bytes of local storage; commercial type " + type->name + " has " +
+                           std::to_string(type->local_max - fixed_local) + " left"));
     }
     LocalTotals totals{fixed_local + (auto_root ? auto_root->size : 0), scratch, l_ssd_count};
     if (auto e = check_local_fit(*type, totals, "volumes")) return api::fail(*e);
     if (scratch > 0 && type->scratch_max == 0)
-      return api::fail(
-          ApiError::invalid_argument("volumes", ArgReason::kConstraint,
-                                     "commercial type " + type->name + " has no scratch storage"));
+      return api::fail(ApiError::constraint(
+          "volumes", "commercial type " + type->name + " has no scratch storage"));
 
     // Security group and placement group.
     json::object sg;
@@ -340,8 +331,7 @@ Result<Response> create_server(Context& ctx) {
     json::value pg_id = nullptr;
     if (in->placement_group && !in->placement_group->empty()) {
       if (!is_uuid(*in->placement_group))
-        return api::fail(ApiError::invalid_argument("placement_group", ArgReason::kConstraint,
-                                                    "not a valid value"));
+        return api::fail(ApiError::constraint("placement_group", "not a valid value"));
       auto pg = placement_group_json(tx, ctx, to_lower(*in->placement_group));
       if (!pg) return api::fail(pg.error());
       pg_id = to_lower(*in->placement_group);

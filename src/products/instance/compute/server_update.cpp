@@ -30,8 +30,7 @@ std::optional<ApiError> replace_volumes(store::Tx& tx, const Context& ctx, store
   for (auto& kv : wanted) {
     std::string arg = "volumes." + std::string(kv.key());
     if (!numeric_key(kv.key()))
-      return ApiError::invalid_argument(arg, ArgReason::kConstraint,
-                                        "volume keys must be \"0\", \"1\", ...");
+      return ApiError::constraint(arg, "volume keys must be \"0\", \"1\", ...");
     if (!kv.value().is_object())
       return ApiError::invalid_argument(arg, ArgReason::kFormat, "expected an object");
     auto& t = kv.value().as_object();
@@ -43,8 +42,7 @@ std::optional<ApiError> replace_volumes(store::Tx& tx, const Context& ctx, store
       return ApiError::invalid_argument(arg + ".id", ArgReason::kFormat, "invalid UUID");
     id = to_lower(id);
     if (!seen.insert(id).second)
-      return ApiError::invalid_argument(arg + ".id", ArgReason::kConstraint,
-                                        "a volume can only be attached once");
+      return ApiError::constraint(arg + ".id", "a volume can only be attached once");
     bool boot = bool_of(t, "boot");
     if (auto it = cur_by_id.find(id); it != cur_by_id.end()) {
       json::object slot = it->second;
@@ -121,26 +119,23 @@ std::optional<ApiError> update_server(Context& ctx, store::Tx& tx, store::Record
   std::optional<std::string> pg;
   if (pg_set && !pg_null) pg = b.str("placement_group");
   if (auto e = b.error()) return e;
-  if (pg && !is_uuid(*pg))
-    return ApiError::invalid_argument("placement_group", ArgReason::kConstraint,
-                                      "not a valid value");
+  if (pg && !is_uuid(*pg)) return ApiError::constraint("placement_group", "not a valid value");
   if (routed && !*routed)
-    return ApiError::invalid_argument("routed_ip_enabled", ArgReason::kConstraint,
-                                      "routed IPs cannot be disabled once enabled");
+    return ApiError::constraint("routed_ip_enabled", "routed IPs cannot be disabled once enabled");
   auto now = ctx.now();
   const auto* type = find_server_type(ctx.zone(), str_of(s.body, "commercial_type"));
   if (ct && *ct != str_of(s.body, "commercial_type")) {
     const auto* nt = find_server_type(ctx.zone(), *ct);
     if (!nt)
-      return ApiError::invalid_argument(
-          "commercial_type", ArgReason::kConstraint,
+      return ApiError::constraint(
+          "commercial_type",
           "commercial type \"" + *ct + "\" is not available in zone " + std::string(ctx.zone()));
     if (s.state != "stopped")
       return ApiError::legacy_invalid_request(
           "the server must be stopped to change its commercial type");
     if (nt->arch != str_of(s.body, "arch"))
-      return ApiError::invalid_argument(
-          "commercial_type", ArgReason::kConstraint,
+      return ApiError::constraint(
+          "commercial_type",
           "commercial type " + nt->name + " has another architecture (" + nt->arch + ")");
     auto cur_vols = value_of(s.body, "volumes");
     if (auto e = check_local_fit(
@@ -151,9 +146,7 @@ std::optional<ApiError> update_server(Context& ctx, store::Tx& tx, store::Record
     type = nt;
   }
   if (volumes) {
-    if (!type)
-      return ApiError::invalid_argument("commercial_type", ArgReason::kConstraint,
-                                        "unknown commercial type");
+    if (!type) return ApiError::constraint("commercial_type", "unknown commercial type");
     if (auto e = replace_volumes(tx, ctx, s, *type, *volumes, now)) return e;
   }
   if (sg) {

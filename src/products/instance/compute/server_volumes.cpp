@@ -42,9 +42,8 @@ std::optional<ApiError> attach_found(store::Tx& tx, const Context& ctx, FoundVol
   if (f.local) {
     if (!f.local->parent_id.empty() && f.local->parent_id != server.id &&
         tx.get(kServerKind, f.local->parent_id))
-      return ApiError::invalid_argument(
-          "volumes", ArgReason::kConstraint,
-          "volume " + f.id + " is already attached to server " + f.local->parent_id);
+      return ApiError::constraint(
+          "volumes", "volume " + f.id + " is already attached to server " + f.local->parent_id);
     set_volume_server(tx, *f.local, &server, now);
     return std::nullopt;
   }
@@ -84,18 +83,17 @@ LocalTotals local_totals(store::Tx& tx, const json::object& volumes) {
 std::optional<ApiError> check_local_fit(const ServerType& type, const LocalTotals& t,
                                         std::string_view arg) {
   if (t.l_ssd_count > 0 && type.local_max == 0)
-    return ApiError::invalid_argument(
-        std::string(arg), ArgReason::kConstraint,
-        "commercial type " + type.name + " does not support local volumes (l_ssd)");
+    return ApiError::constraint(std::string(arg), "commercial type " + type.name +
+                                                      " does not support local volumes (l_ssd)");
   if (t.l_ssd > type.local_max || (t.l_ssd_count > 0 && t.l_ssd < type.local_min))
-    return ApiError::invalid_argument(
-        std::string(arg), ArgReason::kConstraint,
-        "the total size of local volumes must be between " + std::to_string(type.local_min) +
-            " and " + std::to_string(type.local_max) + " bytes for commercial type " + type.name +
-            " (got " + std::to_string(t.l_ssd) + ")");
+    return ApiError::constraint(std::string(arg),
+                                "the total size of local volumes must be between " +
+                                    std::to_string(type.local_min) + " and " +
+                                    std::to_string(type.local_max) + " bytes for commercial type " +
+                                    type.name + " (got " + std::to_string(t.l_ssd) + ")");
   if (t.scratch > type.scratch_max)
-    return ApiError::invalid_argument(
-        std::string(arg), ArgReason::kConstraint,
+    return ApiError::constraint(
+        std::string(arg),
         "the total size of scratch volumes exceeds the scratch storage of commercial type " +
             type.name);
   return std::nullopt;
@@ -124,14 +122,13 @@ std::optional<ApiError> attach_volume(Context& ctx, store::Tx& tx, store::Record
   if (!f) return ApiError::not_found("instance_volume", *u);
   if (vtype && !vtype->empty() && *vtype != "unknown_volume_type" && *vtype != f->type &&
       !(*vtype == "b_ssd" && f->type == "l_ssd"))
-    return ApiError::invalid_argument(
-        "volume_type", ArgReason::kConstraint,
-        "volume " + f->id + " is of type " + f->type + ", not " + *vtype);
+    return ApiError::constraint("volume_type",
+                                "volume " + f->id + " is of type " + f->type + ", not " + *vtype);
   auto slots = server_slots(s);
   for (auto& [k, slot] : slots)
     if (str_of(slot, "id") == f->id)
-      return ApiError::invalid_argument("volume_id", ArgReason::kConstraint,
-                                        "Volume " + f->id + " is already attached to this server");
+      return ApiError::constraint("volume_id",
+                                  "Volume " + f->id + " is already attached to this server");
   if (f->local && s.state != "stopped")
     return ApiError::legacy_invalid_request("the server must be stopped to attach a local volume");
   int next = 0;
@@ -162,8 +159,7 @@ std::optional<ApiError> detach_volume(Context& ctx, store::Tx& tx, store::Record
     if (kv.value().is_object() && str_of(kv.value().as_object(), "id") == want)
       found_key = std::string(kv.key());
   if (found_key.empty())
-    return ApiError::invalid_argument("volume_id", ArgReason::kConstraint,
-                                      "Volume " + *vid + " is not attached to this server");
+    return ApiError::constraint("volume_id", "Volume " + *vid + " is not attached to this server");
   auto slot = map[found_key].as_object();
   if (is_local_type(str_of(slot, "volume_type")) && s.state != "stopped")
     return ApiError::legacy_invalid_request("the server must be stopped to detach a local volume");

@@ -80,8 +80,7 @@ Result<Response> set_user_data(Context& ctx) {
   if (key.empty())
     return api::fail(ApiError::invalid_argument("key", ArgReason::kRequired, "required"));
   if (ctx.req.body.size() > kMaxValue)
-    return api::fail(
-        ApiError::invalid_argument("content", ArgReason::kConstraint, "user data is too large"));
+    return api::fail(ApiError::constraint("content", "user data is too large"));
   auto now = ctx.now();
   return ctx.store().transact(store::TxMode::kWrite, [&](store::Tx& tx) -> Result<Response> {
     auto s = resource::load(ctx, tx, server_spec(), true);

@@ -301,16 +301,14 @@ std::optional<ApiError> update_ip(Context& ctx, store::Tx& tx, store::Record& r)
   auto &reverse = sent_reverse.value, &server_id = sent_server.value;
   auto now = ctx.now();
   if (body_bool(r.body, "dynamic"))
-    return ApiError::invalid_argument("ip", ArgReason::kConstraint,
-                                      "the dynamic IP of a server cannot be modified");
+    return ApiError::constraint("ip", "the dynamic IP of a server cannot be modified");
   if (type && *type != "unknown_iptype" && *type != body_str(r.body, "type"))
-    return ApiError::invalid_argument("type", ArgReason::kConstraint,
-                                      "the type of a routed IP cannot be changed");
+    return ApiError::constraint("type", "the type of a routed IP cannot be changed");
   // The real API checks that the name resolves to the address; without DNS, only names that
   // cannot resolve at all are refused, with the recorded message.
   if (reverse && !reverse->empty() && !is_domain_name(*reverse, true))
-    return ApiError::invalid_argument(
-        "reverse", ArgReason::kConstraint,
+    return ApiError::constraint(
+        "reverse",
         "Your reverse must resolve. Ensure the command 'dig +short " + *reverse +
             "' matches your IP address '" +
             body_str(r.body, "address").value_or(body_str(r.body, "prefix").value_or("")) +
@@ -331,8 +329,7 @@ std::optional<ApiError> update_ip(Context& ctx, store::Tx& tx, store::Record& r)
 
 std::optional<ApiError> not_dynamic(Context&, store::Tx&, const store::Record& r) {
   if (body_bool(r.body, "dynamic"))
-    return ApiError::invalid_argument("ip", ArgReason::kConstraint,
-                                      "the dynamic IP of a server is released at power-off");
+    return ApiError::constraint("ip", "the dynamic IP of a server is released at power-off");
   return std::nullopt;
 }
 

@@ -187,9 +187,9 @@ Result<Response> set_pg(const resource::Spec& spec, Context& ctx) {
     auto owner = owner_of(ctx, tx, ctx.body);
     if (!owner) return api::fail(owner.error());
     if (owner->project_id != r->project_id && ctx.body.contains("project"))
-      return api::fail(ApiError::invalid_argument("project", ArgReason::kConstraint,
-                                                  "the project of a placement group cannot "
-                                                  "be changed"));
+      return api::fail(ApiError::constraint("project",
+                                            "the project of a placement group cannot "
+                                            "be changed"));
     apply_pg(*r, in);
     r->updated_at = ctx.now();
     tx.update(*r);

@@ -26,7 +26,6 @@ namespace {
 
 constexpr std::string_view kResource = "instance_private_nic";
 constexpr std::string_view kServerResource = "instance_server";
-constexpr Micros kSecond = 1'000'000;
 // Hot-plugging a NIC into a running server took 44-88 s in the recordings (reference: 60-90 s).
 constexpr Micros kAttachTime = 60 * kSecond;
 // Every commercial type announces capabilities.private_network = 8.
@@ -143,9 +142,9 @@ std::optional<ApiError> plug(store::Tx& tx, const Context& ctx, store::Record& n
           kResource, other.id,
           "server " + server.id + " already has a private NIC in private network " + pn_id);
   if (static_cast<std::int64_t>(current.size()) >= max_nics(server))
-    return ApiError::invalid_argument("private_network_id", ArgReason::kConstraint,
-                                      "server " + server.id + " already has the maximum of " +
-                                          std::to_string(max_nics(server)) + " private NICs");
+    return ApiError::constraint("private_network_id",
+                                "server " + server.id + " already has the maximum of " +
+                                    std::to_string(max_nics(server)) + " private NICs");
   nic.parent_id = server.id;
   nic.keys = {nic_key(server.id, pn_id)};
   nic.updated_at = now;
@@ -333,9 +332,8 @@ Result<Response> v2_create(Context& ctx) {
       if (!s) return api::fail(s.error());
       if (auto e = ctx.authorize_project(s->project_id)) return api::fail(*e);
       if (project && !project->empty() && to_lower(*project) != s->project_id)
-        return api::fail(ApiError::invalid_argument(
-            "project_id", ArgReason::kConstraint,
-            "project_id must be the project of the server (" + s->project_id + ")"));
+        return api::fail(ApiError::constraint(
+            "project_id", "project_id must be the project of the server (" + s->project_id + ")"));
       owner = {s->organization_id, s->project_id};
       server = std::move(*s);
     } else {
@@ -456,8 +454,8 @@ Result<Response> v2_plug(Context& ctx, bool attach) {
             "resource_not_usable",
             "the private network interface is attached to server " + n->parent_id));
       if (n->project_id != s->project_id)
-        return api::fail(ApiError::invalid_argument(
-            "private_network_interface_id", ArgReason::kConstraint,
+        return api::fail(ApiError::constraint(
+            "private_network_interface_id",
             "the private network interface and the server are in different projects"));
       if (auto e = plug(tx, ctx, *n, *s, now)) return api::fail(*e);
       tx.update(*n);

@@ -239,8 +239,7 @@ std::optional<ApiError> apply_rule(json::object& body, const RuleInput& in, bool
   }
   if (!from && to) from = to;
   if (from && to && *to < *from)
-    return ApiError::invalid_argument("dest_port_to", ArgReason::kConstraint,
-                                      "dest_port_to must be greater than dest_port_from");
+    return ApiError::constraint("dest_port_to", "dest_port_to must be greater than dest_port_from");
   if (from && to && *to == *from) to.reset();
   body["dest_port_from"] = from ? json::value(*from) : json::value(nullptr);
   body["dest_port_to"] = to ? json::value(*to) : json::value(nullptr);
@@ -491,8 +490,8 @@ Result<store::Record> load_user_rule(store::Tx& tx, const Context& ctx, store::R
   auto group = load(tx, ctx, kSecurityGroupKind, ctx.param("security_group_id"), kResource);
   if (!group) return api::fail(group.error());
   if (is_default_rule_id(to_lower(ctx.param("security_group_rule_id"))))
-    return api::fail(ApiError::invalid_argument("security_group_rule_id", ArgReason::kConstraint,
-                                                "default rules are not editable"));
+    return api::fail(
+        ApiError::constraint("security_group_rule_id", "default rules are not editable"));
   sg = std::move(*group);
   lock_rules(tx, sg);
   return load_rule(tx, ctx, sg);

@@ -78,8 +78,8 @@ Result<Plan> make_plan(store::Tx& tx, const Context& ctx, const std::optional<st
     if (!v) return api::fail(v.error());
     auto type = body_str(v->body, "volume_type").value_or("l_ssd");
     if (!migratable(type))
-      return api::fail(ApiError::invalid_argument(
-          "volume_id", ArgReason::kConstraint,
+      return api::fail(ApiError::constraint(
+          "volume_id",
           "volume of type " + type + " cannot be migrated, only b_ssd volumes can be migrated"));
     store::ListQuery q;
     q.kind = std::string(kSnapshotKind);
@@ -94,8 +94,8 @@ Result<Plan> make_plan(store::Tx& tx, const Context& ctx, const std::optional<st
     if (!s) return api::fail(s.error());
     auto type = body_str(s->body, "volume_type").value_or("l_ssd");
     if (!migratable(type))
-      return api::fail(ApiError::invalid_argument(
-          "snapshot_id", ArgReason::kConstraint,
+      return api::fail(ApiError::constraint(
+          "snapshot_id",
           "snapshot of type " + type +
               " cannot be migrated, only b_ssd and unified snapshots can be migrated"));
     p.snapshots.push_back(std::move(*s));
@@ -148,8 +148,8 @@ Result<Response> apply(Context& ctx) {
     auto p = make_plan(tx, ctx, t->volume, t->snapshot);
     if (!p) return api::fail(p.error());
     if (!constant_time_equal(p->key, *key))
-      return api::fail(ApiError::invalid_argument(
-          "validation_key", ArgReason::kConstraint,
+      return api::fail(ApiError::constraint(
+          "validation_key",
           "the validation key does not match the current migration plan; plan again"));
     // Unreachable while scwd holds no b_ssd / unified resources (see the file comment).
     return api::fail(ApiError::precondition_failed(

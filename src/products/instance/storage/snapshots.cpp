@@ -43,8 +43,8 @@ Result<Response> create_snapshot(Context& ctx) {
   std::string vtype = volume_type.value_or("");
   if (vtype == "unknown_volume_type") vtype.clear();
   if (!vtype.empty() && vtype != "l_ssd")
-    return api::fail(ApiError::invalid_argument(
-        "volume_type", ArgReason::kConstraint,
+    return api::fail(ApiError::constraint(
+        "volume_type",
         "snapshots of type \"" + vtype + "\" cannot be created any more; use l_ssd"));
   bool import = !volume_id && (bucket || key);
   if (!volume_id && !import)
@@ -58,8 +58,7 @@ Result<Response> create_snapshot(Context& ctx) {
       missing.push_back({"key", ArgReason::kRequired, "required key not provided"});
     if (!missing.empty()) return api::fail(ApiError::invalid_arguments(std::move(missing)));
     if (size && (*size < 1 * kGB / 1000 || *size > 800 * kGB))
-      return api::fail(ApiError::invalid_argument("size", ArgReason::kConstraint,
-                                                  "size is out of the allowed range"));
+      return api::fail(ApiError::constraint("size", "size is out of the allowed range"));
   }
   std::string vid;
   if (volume_id) {
@@ -95,8 +94,8 @@ Result<Response> create_snapshot(Context& ctx) {
       auto v = load(tx, ctx, kVolumeKind, vid, "instance_volume");
       if (!v) return api::fail(v.error());
       if (str_of(v->body, "volume_type") == "scratch")
-        return api::fail(ApiError::invalid_argument("volume_id", ArgReason::kConstraint,
-                                                    "scratch volumes cannot be snapshotted"));
+        return api::fail(
+            ApiError::constraint("volume_id", "scratch volumes cannot be snapshotted"));
       auto s = snapshot_volume(tx, ctx, *owner, *v, name.value_or(""),
                                tags.value_or(std::vector<std::string>{}), now);
       if (!s) return api::fail(s.error());

@@ -31,10 +31,10 @@ const LocalType* local_type(std::string_view name) {
 
 std::optional<ApiError> check_size(const LocalType& t, std::int64_t size, std::string_view arg) {
   if (size < t.min || size > t.max)
-    return ApiError::invalid_argument(std::string(arg), ArgReason::kConstraint,
-                                      "size must be between " + std::to_string(t.min) + " and " +
-                                          std::to_string(t.max) + " bytes for " +
-                                          std::string(t.name) + " volumes");
+    return ApiError::constraint(std::string(arg), "size must be between " + std::to_string(t.min) +
+                                                      " and " + std::to_string(t.max) +
+                                                      " bytes for " + std::string(t.name) +
+                                                      " volumes");
   return std::nullopt;
 }
 
@@ -70,14 +70,13 @@ std::optional<ApiError> create_volume(Context& ctx, store::Tx& tx, store::Record
   if (vtype.empty() || vtype == "unknown_volume_type") vtype = "l_ssd";
   auto* lt = local_type(vtype);
   if (!lt)
-    return ApiError::invalid_argument(
-        "volume_type", ArgReason::kConstraint,
+    return ApiError::constraint(
+        "volume_type",
         "volume type \"" + vtype +
             "\" cannot be created with the Instance API (l_ssd and scratch only; SBS volumes "
             "live in the Block Storage API)");
   if (size && base)
-    return ApiError::invalid_argument("size", ArgReason::kConstraint,
-                                      "only one of size and base_snapshot may be set");
+    return ApiError::constraint("size", "only one of size and base_snapshot may be set");
   if (!size && !base)
     return ApiError::invalid_arguments(
         {{"size", ArgReason::kRequired, "required key not provided"},
@@ -91,9 +90,9 @@ std::optional<ApiError> create_volume(Context& ctx, store::Tx& tx, store::Record
     if (s->state != "available")
       return ApiError::transient_state("instance_snapshot", s->id, s->state);
     if (str_of(s->body, "volume_type") != vtype)
-      return ApiError::invalid_argument("volume_type", ArgReason::kConstraint,
-                                        "the volume type must be the one of the snapshot (" +
-                                            str_of(s->body, "volume_type") + ")");
+      return ApiError::constraint("volume_type",
+                                  "the volume type must be the one of the snapshot (" +
+                                      str_of(s->body, "volume_type") + ")");
     snap = std::move(*s);
   }
   if (size)
@@ -117,8 +116,7 @@ std::optional<ApiError> update_volume(Context& ctx, store::Tx& tx, store::Record
   if (size) {
     auto cur = int_of(v.body, "size");
     auto vtype = str_of(v.body, "volume_type");
-    if (*size < cur)
-      return ApiError::invalid_argument("size", ArgReason::kConstraint, "a volume can only grow");
+    if (*size < cur) return ApiError::constraint("size", "a volume can only grow");
     if (auto* lt = local_type(vtype))
       if (auto e = check_size(*lt, *size, "size")) return e;
     if (*size != cur && !v.parent_id.empty()) {
@@ -136,11 +134,10 @@ std::optional<ApiError> update_volume(Context& ctx, store::Tx& tx, store::Record
         }
         auto* type = find_server_type(ctx.zone(), str_of(s->body, "commercial_type"));
         if (type && vtype == "l_ssd" && total > type->local_max)
-          return ApiError::invalid_argument("size", ArgReason::kConstraint,
-                                            "the total size of local volumes (" +
-                                                std::to_string(total) +
-                                                ") exceeds the maximum of the commercial type (" +
-                                                std::to_string(type->local_max) + ")");
+          return ApiError::constraint("size", "the total size of local volumes (" +
+                                                  std::to_string(total) +
+                                                  ") exceeds the maximum of the commercial type (" +
+                                                  std::to_string(type->local_max) + ")");
       }
     }
     v.body["size"] = *size;
