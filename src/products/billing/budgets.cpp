@@ -4,7 +4,9 @@
 // or webhook recipients). No JS SDK publishes this API, so these routes are outside the SDK
 // catalogue and check their input themselves. Alerts and notifications are shown only inside
 // their budget (the API reads them no other way); deleting a budget or an alert deletes what it
-// holds. Nothing is ever sent: consumption is not compared with the limits.
+// holds. An alert fires once a month, when the organization's consumption of the month reaches
+// its share of the limit; nothing can be sent from here, so the operator reads what would have
+// been (fired_alerts).
 #include "products/billing/budgets.hpp"
 
 #include <algorithm>
@@ -12,9 +14,11 @@
 #include <limits>
 
 #include "core/codec/validate.hpp"
+#include "core/meter/meter.hpp"
 #include "core/resource/named.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
+#include "core/util/money.hpp"
 #include "core/util/time.hpp"
 #include "products/prelude.hpp"
 
@@ -179,17 +183,23 @@ Result<std::optional<json::object>> read_recipients(Context& ctx, bool optional)
   return out;
 }
 
-// Removes the records of `kind` under `parent` (by parent, or by the body field `path`).
-void remove_all(store::Tx& tx, std::string_view kind, std::string_view parent,
-                std::string path = {}) {
+// The records of `kind` under `parent` (by parent, or by the body field `path`), oldest first.
+std::vector<store::Record> under(store::Tx& tx, std::string_view kind, std::string_view parent,
+                                 std::string path = {}) {
   store::ListQuery q;
   q.kind = std::string(kind);
   if (path.empty())
     q.filters.push_back({Column::kParent, Op::kEq, {std::string(parent)}, {}, false});
   else
     q.filters.push_back({Column::kBody, Op::kEq, {std::string(parent)}, std::move(path), false});
+  q.order.push_back({Column::kCreatedAt, false, {}});
   q.with_total = false;
-  for (auto& r : tx.list(q).items) tx.remove(kind, r.id);
+  return tx.list(q).items;
+}
+
+void remove_all(store::Tx& tx, std::string_view kind, std::string_view parent,
+                std::string path = {}) {
+  for (auto& r : under(tx, kind, parent, std::move(path))) tx.remove(kind, r.id);
 }
 
 // ---- budgets ----
@@ -329,7 +339,93 @@ void declare_electronic_addresses(app::Registry& reg) {
   reg.add("DELETE", item, kWriteAddress, nullptr).operation = "DeleteElectronicAddress";
 }
 
+// ---- fired alerts ----
+
+// What the organization's usage cost from `from` up to and including `t` (before discounts).
+std::int64_t spent(store::Tx& tx, std::string_view organization_id, Micros from, Micros t) {
+  std::int64_t total = 0;
+  for (auto& l : meter::consumption(tx, organization_id, "", from, t + 1, t + 1))
+    total += l.value_nanos;
+  return total;
+}
+
+// When, in period p and within [from, now], the month's consumption first reached `target`
+// (to the minute; nullopt: it did not). Consumption only grows, so a binary search finds it.
+std::optional<Micros> reached_at(store::Tx& tx, std::string_view organization_id,
+                                 const meter::Period& p, Micros from, Micros now,
+                                 std::int64_t target) {
+  Micros lo = std::max(p.start, from);
+  Micros hi = std::min(now, p.end - 1);
+  if (hi < lo) return std::nullopt;
+  auto reached = [&](Micros t) {
+    auto s = spent(tx, organization_id, p.start, t);
+    return s > 0 && s >= target;
+  };
+  if (!reached(hi)) return std::nullopt;
+  if (reached(lo)) return lo;
+  // Minute k of the period, kept within [lo, hi]: not reached at k = l, reached at k = h.
+  auto at = [&](std::int64_t k) { return std::clamp(p.start + k * kMinute, lo, hi); };
+  std::int64_t l = (lo - p.start) / kMinute;
+  std::int64_t h = (hi - p.start) / kMinute + 1;
+  while (h - l > 1) {
+    auto m = l + (h - l) / 2;
+    if (reached(at(m)))
+      h = m;
+    else
+      l = m;
+  }
+  return at(h);
+}
+
 }  // namespace
+
+json::array fired_alerts(store::Tx& tx, std::string_view organization_id, Micros now) {
+  store::ListQuery q;
+  q.kind = std::string(kBudget);
+  if (!organization_id.empty())
+    q.filters.push_back(
+        {Column::kOrganization, Op::kEq, {store::Uuid{std::string(organization_id)}}, {}});
+  q.order.push_back({Column::kCreatedAt, false, {}});
+  q.with_total = false;
+  std::vector<std::pair<Micros, json::object>> fired;
+  for (auto& b : tx.list(q).items) {
+    if (!bool_of(b.body, "enabled")) continue;
+    auto limit_units = int_of(b.body, "consumption_limit");
+    auto notifications = under(tx, kBudgetAlertNotification, b.id, "budget_id");
+    for (auto& a : under(tx, kBudgetAlert, b.id)) {
+      auto threshold = int_of(a.body, "threshold");
+      // units x 10^9 x threshold / 100, within 64 bits for any uint32 limit.
+      std::int64_t target = limit_units * 10'000'000 * threshold;
+      Micros from = std::max(a.created_at, b.created_at);
+      for (auto p = meter::period_of(from); p.start <= now; p = meter::next_period(p)) {
+        auto at = reached_at(tx, b.organization_id, p, from, now, target);
+        if (!at) continue;
+        json::array sent;
+        for (auto& n : notifications)
+          if (n.parent_id == a.id)
+            sent.push_back(json::object{{"budget_alert_notification_id", n.id},
+                                        {"type", str_of(n.body, "type")},
+                                        {"recipients", value_of(n.body, "recipients")}});
+        fired.emplace_back(
+            *at,
+            json::object{{"organization_id", b.organization_id},
+                         {"budget_id", b.id},
+                         {"budget_alert_id", a.id},
+                         {"threshold", threshold},
+                         {"billing_period", meter::period_name(p)},
+                         {"triggered_at", format_time(*at)},
+                         {"consumption", money_json(spent(tx, b.organization_id, p.start, *at))},
+                         {"consumption_limit", money_json(limit_units * 1'000'000'000)},
+                         {"notifications", std::move(sent)}});
+      }
+    }
+  }
+  std::stable_sort(fired.begin(), fired.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  json::array out;
+  for (auto& [at, item] : fired) out.push_back(std::move(item));
+  return out;
+}
 
 void register_budgets(app::Registry& r) {
   register_budget(r);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/meter/meter.hpp"
 #include "products/billing/budgets.hpp"
 #include "testing/helpers.hpp"
 
@@ -185,6 +186,74 @@ TEST(Budgets, AlertAndNotificationInputIsChecked) {
   EXPECT_EQ(count(t, products::billing::kBudgetAlertNotification), 0u);
 }
 
+// An alert fires once a month, at the hour the month's consumption reached its share of the
+// limit; the operator reads what would have been sent, computed the same on every read.
+TEST(Budgets, AnAlertFiresWhenTheMonthsConsumptionReachesItsShare) {
+  TestApp t;
+  auto org = t.identity().organization_id;
+  // From one hour into next month, so that the month does not end under the test.
+  auto month = meter::period_of(t.clock().now());
+  advance(t, static_cast<int>((month.end - t.clock().now()) / kSecond) + 3601);
+  auto start = month.end + kHour;
+
+  auto budget = created_id(t, kB + "/budgets", R"({"consumption_limit":1,"enabled":true})");
+  auto half =
+      created_id(t, kB + "/budget-alerts", R"({"budget_id":")" + budget + R"(","threshold":50})");
+  created_id(t, kB + "/budget-alerts", R"({"budget_id":")" + budget + R"(","threshold":100})");
+  auto hook = created_id(
+      t, kB + "/budget-alert-notifications",
+      R"({"budget_alert_id":")" + half + R"(","webhook_urls":["https://example.com/hook"]})");
+  // Counted usage at 0.10 EUR a request: 0.30 EUR now, 0.60 EUR two hours later.
+  meter::Sku sku{
+      .sku = "/test/request", .category = "Test", .unit = "request", .price_nanos = 100'000'000};
+  auto use = [&](int requests) {
+    t.store().write([&](store::Tx& tx) {
+      meter::count(tx, org, t.identity().project_id, "fr-par", sku, requests, t.clock().now());
+      return true;
+    });
+  };
+  auto fired = [&](std::string query = {}) {
+    auto r = t.call("GET", "/_scwd/billing/fired-alerts" + query);
+    EXPECT_EQ(r.status, 200) << r.raw.body;
+    return r;
+  };
+  use(3);
+  advance(t, 2 * 3600);
+  EXPECT_EQ(num(fired().json, "total_count"), 0);
+  use(3);
+  auto r = fired();
+  ASSERT_EQ(num(r.json, "total_count"), 1) << r.raw.body;
+  auto& f = r.json.at("fired_alerts").at(0);
+  EXPECT_EQ(str(f, "budget_id"), budget);
+  EXPECT_EQ(str(f, "budget_alert_id"), half);
+  EXPECT_EQ(str(f, "organization_id"), org);
+  EXPECT_EQ(num(f, "threshold"), 50);
+  EXPECT_EQ(str(f, "billing_period"), meter::period_name(meter::period_of(start)));
+  // Counted usage is kept by the hour: the second hour's requests count from its start.
+  EXPECT_EQ(str(f, "triggered_at"), format_time(start + 2 * kHour));
+  EXPECT_EQ(json::serialize(f.at("consumption")),
+            R"({"currency_code":"EUR","units":0,"nanos":600000000})");
+  EXPECT_EQ(num(f.at("consumption_limit"), "units"), 1);
+  EXPECT_EQ(json::serialize(f.at("notifications")),
+            R"([{"budget_alert_notification_id":")" + hook +
+                R"(","type":"webhook","recipients":["https://example.com/hook"]})" + "]");
+  EXPECT_EQ(fired().raw.body, r.raw.body);
+
+  // Once a month: the next month starts again from nothing.
+  advance(t, 40 * 86400);
+  EXPECT_EQ(num(fired().json, "total_count"), 1);
+  use(6);
+  EXPECT_EQ(num(fired().json, "total_count"), 2);
+
+  // One organization's, or all; a disabled budget's alerts never fired.
+  EXPECT_EQ(num(fired("?organization_id=" + org).json, "total_count"), 2);
+  EXPECT_EQ(num(fired("?organization_id=00000000-0000-4000-8000-000000000000").json, "total_count"),
+            0);
+  EXPECT_EQ(t.call("GET", "/_scwd/billing/fired-alerts?organization_id=nope").status, 400);
+  EXPECT_EQ(t.call("PATCH", kB + "/budgets/" + budget, R"({"enabled":false})").status, 200);
+  EXPECT_EQ(num(fired().json, "total_count"), 0);
+}
+
 TEST(Budgets, AnotherOrganizationsBudgetsAreOutOfReach) {
   TestApp t;
   auto other = t.call("POST", "/_scwd/organizations", R"({"name":"acme"})");
@@ -206,6 +275,8 @@ TEST(Budgets, AnotherOrganizationsBudgetsAreOutOfReach) {
                 .status,
             404);
   EXPECT_EQ(t.call("GET", kB + "/budgets/" + mine).status, 200);
+  // What alerts fired is the operator's to read.
+  EXPECT_EQ(t.call("GET", "/_scwd/billing/fired-alerts", {}, other_key).status, 403);
 }
 
 TEST(Budgets, ABillingReadOnlyKeyReadsButDoesNotWrite) {

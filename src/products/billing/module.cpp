@@ -432,6 +432,19 @@ Result<Response> create_coupon(Context& ctx) {
   });
 }
 
+// GET /_scwd/billing/fired-alerts: what budget alerts would have notified (nothing is sent from
+// here), of one organization (organization_id) or of all.
+Result<Response> list_fired_alerts(Context& ctx) {
+  auto org = ctx.query_opt("organization_id");
+  if (org && !org->empty() && !is_uuid(*org))
+    return api::fail(ApiError::invalid_argument("organization_id", ArgReason::kFormat,
+                                                "value must be a valid UUID"));
+  auto tx = ctx.store().begin(store::TxMode::kRead);
+  auto items = fired_alerts(*tx, to_lower(org.value_or("")), ctx.now());
+  auto n = items.size();
+  return Response::json(200, json::object{{"fired_alerts", std::move(items)}, {"total_count", n}});
+}
+
 // The Go clients also know credit notes (none is ever issued here, but asking is no error).
 void allow_credit_notes() {
   for (auto& op : sdk::operations()) {
@@ -460,6 +473,7 @@ class BillingModule final : public app::Module {
     r.add("GET", base + "/discounts", kReadDiscount, list_discounts);
     r.add("POST", base + "/redeem-coupon", kRedeem, redeem_coupon);
     r.add("POST", "/_scwd/billing/coupons", kOperator, create_coupon);
+    r.add("GET", "/_scwd/billing/fired-alerts", kOperator, list_fired_alerts);
     register_budgets(r);
   }
 };

@@ -3,8 +3,10 @@ package billing_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	billing "github.com/scaleway/scaleway-sdk-go/api/billing/v2"
+	instance "github.com/scaleway/scaleway-sdk-go/api/instance/v1"
 	"github.com/scaleway/scaleway-sdk-go/scw"
 
 	. "scwd.test/clients/go/internal/scwdtest"
@@ -88,5 +90,69 @@ func TestBudgetsAlertsAndNotifications(t *testing.T) {
 	}
 	if list := Must(api.ListBudgets(&billing.ListBudgetsRequest{})); list.TotalCount != 0 {
 		t.Fatalf("budgets left %+v", list)
+	}
+}
+
+// A budget alert fires when the month's consumption reaches its share of the limit: 1 % of
+// 1 EUR is reached within two hours of a running DEV1-S, 100 % is not. The operator reads what
+// would have been sent.
+func TestABudgetAlertFires(t *testing.T) {
+	defer Catch(t)
+	c := Client(t)
+	api := billing.NewAPI(c)
+	ia := instance.NewAPI(c)
+	org := Env["SCW_DEFAULT_ORGANIZATION_ID"]
+	b := Must(api.CreateBudget(&billing.CreateBudgetRequest{ConsumptionLimit: 1, Enabled: true}))
+	low := Must(api.CreateBudgetAlert(&billing.CreateBudgetAlertRequest{BudgetID: b.ID, Threshold: 1}))
+	high := Must(api.CreateBudgetAlert(&billing.CreateBudgetAlertRequest{BudgetID: b.ID, Threshold: 100}))
+	Must(api.CreateBudgetAlertNotification(&billing.CreateBudgetAlertNotificationRequest{
+		BudgetAlertID: low.ID, EmailAddresses: &[]string{"alerts@example.com"},
+	}))
+
+	s := Must(ia.CreateServer(&instance.CreateServerRequest{
+		Zone: zone, Name: "go-budget", CommercialType: "DEV1-S", Image: scw.StringPtr("ubuntu_jammy"),
+		DynamicIPRequired: scw.BoolPtr(false),
+	})).Server
+	Must(ia.ServerAction(&instance.ServerActionRequest{Zone: zone, ServerID: s.ID, Action: instance.ServerActionPoweron}))
+	Advance(t, 2*3600)
+
+	var fired struct {
+		FiredAlerts []struct {
+			BudgetID      string    `json:"budget_id"`
+			BudgetAlertID string    `json:"budget_alert_id"`
+			Threshold     int       `json:"threshold"`
+			TriggeredAt   time.Time `json:"triggered_at"`
+			Consumption   scw.Money `json:"consumption"`
+			Notifications []struct {
+				Type       string   `json:"type"`
+				Recipients []string `json:"recipients"`
+			} `json:"notifications"`
+		} `json:"fired_alerts"`
+	}
+	if code := Raw(t, "GET", "/_scwd/billing/fired-alerts?organization_id="+org, nil, &fired); code != 200 {
+		t.Fatalf("fired alerts: HTTP %d", code)
+	}
+	lows := 0
+	for _, f := range fired.FiredAlerts {
+		if f.BudgetID != b.ID {
+			continue
+		}
+		if f.BudgetAlertID == high.ID {
+			t.Fatalf("the 100 %% alert fired: %+v", f)
+		}
+		if f.BudgetAlertID != low.ID || f.Threshold != 1 || f.TriggeredAt.Before(*b.CreatedAt) ||
+			nanos(&f.Consumption) < 5_000_000 || len(f.Notifications) != 1 || f.Notifications[0].Type != "email" ||
+			f.Notifications[0].Recipients[0] != "alerts@example.com" {
+			t.Fatalf("fired alert %+v", f)
+		}
+		lows++
+	}
+	if lows == 0 {
+		t.Fatalf("the 1 %% alert did not fire: %+v", fired)
+	}
+
+	Must(ia.ServerAction(&instance.ServerActionRequest{Zone: zone, ServerID: s.ID, Action: instance.ServerActionPoweroff}))
+	if err := api.DeleteBudget(&billing.DeleteBudgetRequest{BudgetID: b.ID}); err != nil {
+		t.Fatal(err)
 	}
 }
