@@ -171,18 +171,41 @@ describe('containers', () => {
     assert.match(ns.id, UUID_RE);
   });
 
-  it('answers 501 naming the v1 operations not built on v1 yet (triggers, domains, redeploy)', async () => {
+  it('serves v1 domains and triggers (the Go SDK and Terraform use them): v1 domains are the domains v1beta1 lists', async () => {
     const V1 = '/containers/v1/regions/fr-par';
-    for (const [method, path, op] of [
-      ['GET', `${V1}/triggers`, 'ListTriggers'],
-      ['POST', `${V1}/domains`, 'CreateDomain'],
-      ['POST', `${V1}/containers/00000000-0000-4000-8000-000000000000/redeploy`, 'RedeployContainer'],
-    ]) {
-      const r = await raw(server, method, path, method === 'GET' ? {} : { body: {} });
-      assert.equal(r.status, 501, show(r));
-      assert.equal(r.json.type, 'not_implemented', show(r));
-      assert.match(r.json.message, new RegExp(op), show(r));
-    }
+    const space = await api.createNamespace({ name: `v1-${tag()}` });
+    await advance(10);
+    const c = await api.createContainer({ namespaceId: space.id, name: `v1-${tag()}` });
+    const d = await raw(server, 'POST', `${V1}/domains`, { body: { container_id: c.id, hostname: `v1-${tag()}.example.com`, tags: ['t'] } });
+    assert.equal(d.status, 200, show(d));
+    assert.equal(d.json.status, 'creating');
+    assert.deepEqual(d.json.tags, ['t']);
+    await advance(20);
+    const seen = await api.getDomain({ domainId: d.json.id });
+    assert.equal(seen.hostname, d.json.hostname);
+    assert.equal(seen.status, 'ready');
+    assert.equal((await raw(server, 'GET', `${V1}/domains/${d.json.id}`)).json.status, 'ready');
+
+    const t = await raw(server, 'POST', `${V1}/triggers`, {
+      body: { container_id: c.id, name: 'v1-cron', cron_config: { schedule: '5 4 * * *', timezone: 'Europe/Paris', body: '', headers: {} } },
+    });
+    assert.equal(t.status, 200, show(t));
+    assert.deepEqual(t.json.destination_config, { http_path: '/', http_method: 'post' });
+    assert.equal(t.json.source_type, 'cron');
+    // The redeploy the v1 API has instead of deploy.
+    const r = await raw(server, 'POST', `${V1}/containers/${c.id}/redeploy`, { body: {} });
+    assert.equal(r.status, 200, show(r));
+    assert.equal(r.json.status, 'updating');
+
+    // Bad input changes nothing; an unknown container is the standard not_found.
+    const bad = await raw(server, 'POST', `${V1}/triggers`, { body: { container_id: c.id, name: 'x', cron_config: { schedule: 'never' } } });
+    assert.equal(bad.status, 400, show(bad));
+    const missing = await raw(server, 'POST', `${V1}/triggers`, {
+      body: { container_id: '00000000-0000-4000-8000-000000000000', name: 'x', cron_config: { schedule: '* * * * *' } },
+    });
+    assert.equal(missing.status, 404, show(missing));
+    assert.equal(missing.json.resource, 'container');
+    assert.equal((await raw(server, 'GET', `${V1}/triggers?container_id=${c.id}`)).json.total_count, 1);
   });
 
   it('called every operation of the SDK', () => {

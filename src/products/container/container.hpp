@@ -11,5 +11,7 @@ namespace scwd::products::container {
 json::object default_container(const store::Record& ns, std::string_view name);
 
 void register_v1(app::Registry& reg);
+// v1's custom domains and triggers (v1_domains_triggers.cpp).
+void register_v1_domains_triggers(app::Registry& reg);
 
 }  // namespace scwd::products::container

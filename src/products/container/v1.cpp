@@ -1,7 +1,8 @@
 // Serverless Containers v1 (the API recent Terraform providers and CLIs use): namespaces and
 // containers over the same records as v1beta1, in v1's shapes as recorded (no JS SDK publishes
 // it, so these routes are outside the SDK catalogue): sizes in bytes, `image`, probes, secrets as
-// a map, statuses creating/updating/ready/deleting, no manual deploy, the standard not_found.
+// a map, statuses creating/updating/ready/deleting, redeploy instead of deploy, the standard
+// not_found. Domains and triggers are in v1_domains_triggers.cpp.
 #include <algorithm>
 
 #include "core/codec/validate.hpp"
@@ -352,6 +353,15 @@ void register_containers(app::Registry& reg) {
     ctx.svc.lifecycle.start(r, ctx.now(), {{"updating", 0, ""}, {"ready", kContainerUpdate, ""}});
     return std::nullopt;
   };
+  // Deploys the container again with its settings (v1 has no manual deploy otherwise).
+  s.actions = {{"POST", "redeploy",
+                [](Context& ctx, store::Tx&, store::Record& r) -> std::optional<ApiError> {
+                  if (r.state == "deleting")
+                    return ApiError::transient_state("container", r.id, r.state);
+                  ctx.svc.lifecycle.start(r, ctx.now(),
+                                          {{"updating", 0, ""}, {"ready", kContainerUpdate, ""}});
+                  return std::nullopt;
+                }}};
   s.deletable = false;
   auto spec = std::make_shared<const resource::Spec>(std::move(s));
   resource::add_resource(reg, spec);
@@ -359,42 +369,12 @@ void register_containers(app::Registry& reg) {
           [spec](Context& ctx) { return function::delete_with_status(*spec, ctx, kDelete); });
 }
 
-// What v1 has beyond namespaces and containers is not built on v1 yet (v1beta1 serves all of
-// it): each operation answers 501 naming it.
-void register_unbuilt(app::Registry& reg) {
-  const auto& f = F();
-  struct Op {
-    const char* method;
-    const char* path;
-    const char* name;
-    const char* resource;
-  };
-  static constexpr Op kOps[] = {
-      {"POST", "/domains", "CreateDomain", "domain"},
-      {"GET", "/domains", "ListDomains", "domain"},
-      {"GET", "/domains/{domain_id}", "GetDomain", "domain"},
-      {"PATCH", "/domains/{domain_id}", "UpdateDomain", "domain"},
-      {"DELETE", "/domains/{domain_id}", "DeleteDomain", "domain"},
-      {"POST", "/containers/{container_id}/redeploy", "RedeployContainer", "container"},
-      {"POST", "/triggers", "CreateTrigger", "trigger"},
-      {"GET", "/triggers", "ListTriggers", "trigger"},
-      {"GET", "/triggers/{trigger_id}", "GetTrigger", "trigger"},
-      {"PATCH", "/triggers/{trigger_id}", "UpdateTrigger", "trigger"},
-      {"DELETE", "/triggers/{trigger_id}", "DeleteTrigger", "trigger"},
-  };
-  for (auto& op : kOps) {
-    bool read = std::string_view(op.method) == "GET";
-    reg.add(op.method, kBase + op.path, read ? f.read(op.resource) : f.write(op.resource), nullptr)
-        .operation = op.name;
-  }
-}
-
 }  // namespace
 
 void register_v1(app::Registry& reg) {
   register_namespaces(reg);
   register_containers(reg);
-  register_unbuilt(reg);
+  register_v1_domains_triggers(reg);
 }
 
 }  // namespace scwd::products::container

@@ -24,6 +24,9 @@ struct Flavor {
   std::string app;        // the runnable resource: "function" | "container"
   std::string app_title;  // "Function" | "Container", as the platform's 404 messages name it
   std::string apps;       // collection segment and list key: "functions" | "containers"
+  // What else of the product's own belongs to an app and goes with it (Containers v1's
+  // triggers), besides the shared crons, domains, tokens and triggers.
+  std::vector<std::string> own_children = {};
 
   std::string kind(std::string_view what) const { return prefix + "." + std::string(what); }
   std::string app_kind() const { return kind(app); }
@@ -71,6 +74,12 @@ Result<store::Record> new_app(Context& ctx, store::Tx& tx, const Flavor& f, stor
                               bool name_required, bool standard_404 = false);
 // Claims an app's host (its body's domain_name): one app of a name in a namespace.
 std::optional<ApiError> claim_host(store::Tx& tx, const Flavor& f, store::Record& r);
+
+// A custom domain's host name: a valid name, not one of the platform's own.
+std::optional<ApiError> check_hostname(std::string_view host);
+// A new custom domain of `app` (its record `r`, pending until ready): a host name serves one app.
+std::optional<ApiError> new_domain(Context& ctx, store::Tx& tx, const Flavor& f, store::Record& r,
+                                   const store::Record& app, std::string_view host);
 
 // `<slug>-<name>.functions.fnc.<region>.scw.cloud`: the host an app is served at.
 std::string app_domain(const store::Record& ns, std::string_view app_name);

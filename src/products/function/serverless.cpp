@@ -47,9 +47,10 @@ const Flavor& functions_flavor() {
   return f;
 }
 const Flavor& containers_flavor() {
-  static const Flavor f{"container",  "/containers/v1beta1/regions/{region}",
-                        "Containers", "container",
-                        "Container",  "containers"};
+  static const Flavor f{"container",   "/containers/v1beta1/regions/{region}",
+                        "Containers",  "container",
+                        "Container",   "containers",
+                        {"v1_trigger"}};
   return f;
 }
 
@@ -499,21 +500,10 @@ void register_domains(app::Registry& reg, app::Services&, const Flavor& f) {
     auto host = b.str("hostname", true);
     auto app_id = b.uuid(f.app_field(), true);
     if (auto e = b.error()) return e;
-    auto h = to_lower(*host);
-    if (!valid_hostname(h))
-      return ApiError::constraint("hostname", "'" + *host + "' is not a host name");
-    if (h.find(kHostSuffix) != std::string::npos)
-      return ApiError::constraint("hostname",
-                                  "the platform's own host names cannot be custom domains");
+    if (auto e = check_hostname(*host)) return e;
     auto a = app_of(ctx, tx, f, *app_id);
     if (!a) return a.error();
-    if (tx.get_by_key(f.kind("domain"), "host:" + h))
-      return ApiError::already_exists("domain", "", "this hostname is already used");
-    r.parent_id = a->id;
-    r.body = {{"hostname", h}, {f.app_field(), a->id}, {"error_message", ""}};
-    r.keys = {"host:" + h};
-    ctx.svc.lifecycle.start(r, ctx.now(), {{"pending", 0, ""}, {"ready", kDomainCreate, ""}});
-    return std::nullopt;
+    return new_domain(ctx, tx, f, r, *a, *host);
   };
   s.deletable = false;
   auto spec = std::make_shared<const resource::Spec>(std::move(s));
@@ -939,6 +929,31 @@ std::optional<ApiError> claim_host(store::Tx& tx, const Flavor& f, store::Record
   return std::nullopt;
 }
 
+std::optional<ApiError> check_hostname(std::string_view host) {
+  auto h = to_lower(host);
+  if (!valid_hostname(h))
+    return ApiError::constraint("hostname", "'" + std::string(host) + "' is not a host name");
+  if (h.find(kHostSuffix) != std::string::npos)
+    return ApiError::constraint("hostname",
+                                "the platform's own host names cannot be custom domains");
+  return std::nullopt;
+}
+
+std::optional<ApiError> new_domain(Context& ctx, store::Tx& tx, const Flavor& f, store::Record& r,
+                                   const store::Record& app, std::string_view host) {
+  auto h = to_lower(host);
+  if (tx.get_by_key(f.kind("domain"), "host:" + h))
+    return ApiError::already_exists("domain", "", "this hostname is already used");
+  r.parent_id = app.id;
+  r.body = {{"hostname", h},
+            {f.app_field(), app.id},
+            {"namespace_id", app.parent_id},
+            {"error_message", ""}};
+  r.keys = {"host:" + h};
+  ctx.svc.lifecycle.start(r, ctx.now(), {{"pending", 0, ""}, {"ready", kDomainCreate, ""}});
+  return std::nullopt;
+}
+
 std::string app_domain(const store::Record& ns, std::string_view app_name) {
   return str_of(ns.body, "slug") + "-" + to_lower(app_name) + std::string(kHostSuffix) +
          ns.locality + ".scw.cloud";
@@ -969,9 +984,11 @@ std::vector<store::Record> children(store::Tx& tx, std::string_view kind,
 }
 
 void remove_app_children(store::Tx& tx, const Flavor& f, std::string_view app_id) {
-  for (auto what : {"cron", "domain", "token", "trigger"})
+  std::vector<std::string> kinds = {"cron", "domain", "token", "trigger"};
+  kinds.insert(kinds.end(), f.own_children.begin(), f.own_children.end());
+  for (auto& what : kinds)
     for (auto& c : children(tx, f.kind(what), app_id)) {
-      if (std::string_view(what) == "trigger") drop_trigger_credentials(tx, c);
+      if (what == "trigger") drop_trigger_credentials(tx, c);
       tx.remove(f.kind(what), c.id);
     }
 }

@@ -51,6 +51,8 @@ KINDS = {
     "function": (f"/functions/v1beta1/{r}/functions", "functions", "page_size", None),
     "container namespace": (f"/containers/v1/{r}/namespaces", "namespaces", "page_size", None),
     "container": (f"/containers/v1/{r}/containers", "containers", "page_size", None),
+    "container domain": (f"/containers/v1/{r}/domains", "domains", "page_size", None),
+    "container trigger": (f"/containers/v1/{r}/triggers", "triggers", "page_size", None),
     "flexible ip": (f"/flexible-ip/v1alpha1/{z}/fips", "flexible_ips", "page_size", None),
     "iam application": (f"/iam/v1alpha1/applications?organization_id={ORG}", "applications",
                         "page_size", None),
