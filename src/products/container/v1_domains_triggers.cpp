@@ -1,4 +1,5 @@
-// Serverless Containers v1: custom domains and triggers, in v1's shapes as recorded. Domains are
+// Serverless Containers v1: custom domains and triggers, in v1's shapes as recorded (without the
+// `region` the SDK declares: the platform does not send it for these two). Domains are
 // the records v1beta1 shows too (v1 names their `pending` state `creating`). A v1 trigger is one
 // resource whatever its source: a cron schedule, an SQS queue or a NATS subject, each reached with
 // the credentials the request gives (kept sealed, never shown), and an HTTP destination on the
@@ -101,7 +102,6 @@ json::object render_domain(const store::Record& r) {
   o["created_at"] = format_time(r.created_at);
   o["updated_at"] = format_time(r.updated_at);
   o["tags"] = strings_json(r.tags);
-  o["region"] = r.locality;
   return o;
 }
 
@@ -160,7 +160,6 @@ json::object render_trigger(const store::Record& r) {
     shown.erase("credentials_sealed");
     o[source + "_config"] = std::move(shown);
   }
-  o["region"] = r.locality;
   return o;
 }
 

@@ -30,7 +30,7 @@ func TestDomainsTriggersAndRedeploy(t *testing.T) {
 
 	// A custom domain: creating, then ready; its tags change.
 	d := Must(api.CreateDomain(&container.CreateDomainRequest{Region: region, ContainerID: c.ID, Hostname: "App.Example.com", Tags: []string{"web"}}))
-	if d.Hostname != "app.example.com" || d.ContainerID != c.ID || d.Status != container.DomainStatusCreating || len(d.Tags) != 1 || d.Region != region {
+	if d.Hostname != "app.example.com" || d.ContainerID != c.ID || d.Status != container.DomainStatusCreating || len(d.Tags) != 1 {
 		t.Fatalf("domain %+v", d)
 	}
 	d = Must(api.WaitForDomain(&container.WaitForDomainRequest{Region: region, DomainID: d.ID, Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}))
