@@ -292,9 +292,19 @@ cns=$(py "d['id']" || true)
 run container container create namespace-id="$cns" name=cli-co image=rg.fr-par.scw.cloud/demo/app:latest port=8080 -w -o json
 expect "container container create -w: ready" "d['status'] == 'ready' and d['port'] == 8080"
 co_endpoint=$(py "d['public_endpoint']" || true)
+co=$(py "d['id']" || true)
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: ${co_endpoint#https://}" "$SCW_API_URL/" || true)
 if [ "$code" = "503" ]; then pass "curl on the container's endpoint: 503, images are not run here"; else
   fail "curl on the container's endpoint (got $code)"; fi
+# The CLI's trigger and domain commands are Containers v1's.
+run container trigger create container-id="$co" name=cli-cron cron-config.schedule="0 * * * *" \
+  cron-config.timezone=Europe/Paris -o json
+expect "container trigger create (a cron source): creating, POST / by default" \
+  "d['status'] == 'creating' and d['source_type'] == 'cron' and d['destination_config']['http_method'] == 'post'"
+run container domain create container-id="$co" hostname=cli.example.com -o json
+expect "container domain create" "d['hostname'] == 'cli.example.com' and d['status'] == 'creating'"
+run container trigger list container-id="$co" -o json
+expect "container trigger list" "len(d) == 1 and d[0]['name'] == 'cli-cron'"
 run container namespace delete "$cns"
 if [ "$rc" -eq 0 ]; then pass "container namespace delete"; else fail "container namespace delete (exit $rc)"; fi
 
