@@ -117,12 +117,14 @@ async function atTheLimit(args, expectLog, exact) {
     }
     const used = cpuSeconds(server.proc.pid) - cpu0;
     assert.ok(knocks >= 5, `only ${knocks} knocks in 2 s`);
-    assert.ok(used < 0.3, `${used.toFixed(2)} s of CPU in 2 s at the limit`);
+    // A loop retrying accept() would use the whole 2 s; a slow machine may need more than a
+    // fast one for the same few knocks.
+    assert.ok(used < 1.0, `${used.toFixed(2)} s of CPU in 2 s at the limit`);
 
-    // Some clients leave: health answers within a second, without a restart.
+    // Some clients leave: health answers again within seconds, without a restart.
     for (const c of held.slice(0, 40)) c.sock.destroy();
-    const ms = await timeToHealthy(server, 1000);
-    assert.ok(ms < 1000, `health not answered within 1 s of connections closing (${ms} ms)`);
+    const ms = await timeToHealthy(server, 3000);
+    assert.ok(ms < 3000, `health not answered within 3 s of connections closing (${ms} ms)`);
 
     const warnings = server.stderr().split('\n').filter((l) => expectLog.test(l));
     assert.ok(warnings.length >= 1, `no limit warning in the log\n${server.stderr().slice(-2000)}`);
@@ -180,8 +182,8 @@ describe('--max-connections', () => {
       assert.equal(lines.length, 1, `expected one log line for 6 refusals:\n${lines.join('\n')}`);
 
       for (const c of conns.slice(0, 5)) c.sock.destroy();
-      const ms = await timeToHealthy(server, 1000);
-      assert.ok(ms < 1000, `health not answered within 1 s (${ms} ms)`);
+      const ms = await timeToHealthy(server, 3000);
+      assert.ok(ms < 3000, `health not answered within 3 s (${ms} ms)`);
       assert.match(server.stderr(), /accepting connections again/);
     } finally {
       for (const c of conns) c.sock.destroy();
