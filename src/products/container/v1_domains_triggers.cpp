@@ -34,13 +34,9 @@ constexpr std::string_view kMethods[] = {"get", "post", "put", "patch", "delete"
 
 std::string trigger_kind() { return F().kind("v1_trigger"); }
 
-// The container a body names: the caller's, in the path's region, not being deleted.
+// The container a body names, or v1's standard not_found.
 Result<store::Record> container_of(Context& ctx, store::Tx& tx, std::string_view id) {
-  auto c = is_uuid(id) ? tx.get(F().app_kind(), to_lower(id)) : std::nullopt;
-  if (!c || c->organization_id != ctx.principal.organization_id || c->locality != ctx.region() ||
-      c->state == "deleting")
-    return api::fail(ApiError::not_found("container", id));
-  return *c;
+  return function::app_of(ctx, tx, F(), id, true);
 }
 
 // What both lists filter on besides the caller's organization (v1 is outside the SDK catalogue,
@@ -55,10 +51,7 @@ std::vector<resource::Filter> list_filters(bool by_source) {
       owner("organization_id", Column::kOrganization), owner("project_id", Column::kProject),
       owner("container_id", Column::kParent),
       resource::custom("namespace_id", [](const Context& ctx, store::ListQuery& q) {
-        auto v = ctx.query_opt("namespace_id");
-        if (v && !v->empty())
-          q.filters.push_back({Column::kBody, Op::kEq, {to_lower(*v)}, "namespace_id", false});
-        return std::optional<ApiError>{};
+        return function::body_filter(ctx, q, "namespace_id");
       })};
   if (by_source)
     out.push_back(resource::custom("trigger_type", [](const Context& ctx, store::ListQuery& q) {

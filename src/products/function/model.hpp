@@ -63,6 +63,13 @@ std::vector<std::pair<std::string, std::string>> open_secrets(const SecretBox& b
 Result<store::Record> namespace_of(Context& ctx, store::Tx& tx, const Flavor& f,
                                    std::string_view id);
 // --- apps (functions, containers), the same in each API version ---
+// The app a body names: the caller's, in the path's region, not being deleted (404 otherwise:
+// the platform's message, or with `standard_404` the standard not_found, as Containers v1).
+Result<store::Record> app_of(Context& ctx, store::Tx& tx, const Flavor& f, std::string_view id,
+                             bool standard_404 = false);
+// A list filter: the query parameter `param`, when given, on the body field of that name.
+std::optional<ApiError> body_filter(const Context& ctx, store::ListQuery& q,
+                                    const std::string& param);
 // An app's spec tied to its namespace: the namespace_id list filter, and the owner and
 // reference taken from a create body's namespace_id. `standard_404`: an unknown namespace is
 // the standard not_found (Containers v1) instead of the platform's message.

@@ -327,14 +327,6 @@ std::optional<ApiError> read_trigger_config(Context& ctx, store::Record& r) {
 
 // --- owners through the app or namespace a body names ---
 
-Result<store::Record> app_of(Context& ctx, store::Tx& tx, const Flavor& f, std::string_view id) {
-  auto a = is_uuid(id) ? tx.get(f.app_kind(), to_lower(id)) : std::nullopt;
-  if (!a || a->organization_id != ctx.principal.organization_id || a->locality != ctx.region() ||
-      a->state == "deleting")
-    return api::fail(missing(f.app_title));
-  return *a;
-}
-
 std::function<Result<app::Owner>(Context&, store::Tx&)> owner_via_app(const Flavor& f) {
   return [&f](Context& ctx, store::Tx& tx) -> Result<app::Owner> {
     codec::BodyReader b(ctx.body);
@@ -350,13 +342,6 @@ std::optional<ApiError> parent_filter(const Context& ctx, store::ListQuery& q,
                                       const std::string& param) {
   auto v = ctx.query_opt(param);
   if (v && !v->empty()) q.filters.push_back({Column::kParent, Op::kEq, {to_lower(*v)}, {}, false});
-  return std::nullopt;
-}
-
-std::optional<ApiError> body_filter(const Context& ctx, store::ListQuery& q,
-                                    const std::string& param) {
-  auto v = ctx.query_opt(param);
-  if (v && !v->empty()) q.filters.push_back({Column::kBody, Op::kEq, {to_lower(*v)}, param, false});
   return std::nullopt;
 }
 
@@ -877,6 +862,22 @@ Result<store::Record> namespace_of(Context& ctx, store::Tx& tx, const Flavor& f,
       ns->state == "deleting")
     return api::fail(missing("Namespace"));
   return *ns;
+}
+
+Result<store::Record> app_of(Context& ctx, store::Tx& tx, const Flavor& f, std::string_view id,
+                             bool standard_404) {
+  auto a = is_uuid(id) ? tx.get(f.app_kind(), to_lower(id)) : std::nullopt;
+  if (!a || a->organization_id != ctx.principal.organization_id || a->locality != ctx.region() ||
+      a->state == "deleting")
+    return api::fail(standard_404 ? ApiError::not_found(f.app, id) : missing(f.app_title));
+  return *a;
+}
+
+std::optional<ApiError> body_filter(const Context& ctx, store::ListQuery& q,
+                                    const std::string& param) {
+  auto v = ctx.query_opt(param);
+  if (v && !v->empty()) q.filters.push_back({Column::kBody, Op::kEq, {to_lower(*v)}, param, false});
+  return std::nullopt;
 }
 
 namespace {
