@@ -39,8 +39,11 @@ func TestKapsuleClusterStory(t *testing.T) {
 	if cluster.Status != k8s.ClusterStatusCreating || *cluster.PrivateNetworkID != pn.ID || !cluster.UpgradeAvailable {
 		t.Fatalf("created %+v", cluster)
 	}
-	cluster = Must(api.WaitForClusterPool(&k8s.WaitForClusterRequest{Region: region, ClusterID: cluster.ID,
+	Must(api.WaitForClusterPool(&k8s.WaitForClusterRequest{Region: region, ClusterID: cluster.ID,
 		Timeout: Dur(Timeout), RetryInterval: Dur(Poll)}))
+	// The waiter answers the cluster it read before the pools, so it may still say pool_required
+	// if the pool became ready in between; the cluster is ready with its pool.
+	cluster = Must(api.GetCluster(&k8s.GetClusterRequest{Region: region, ClusterID: cluster.ID}))
 	if cluster.Status != k8s.ClusterStatusReady {
 		t.Fatalf("cluster %s", cluster.Status)
 	}
