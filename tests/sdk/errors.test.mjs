@@ -110,6 +110,22 @@ describe('routing errors', () => {
     });
   }
 
+  // The platform's APIs that scwd does not build answer 501 naming the API, not 404.
+  for (const [m, path, api] of [
+    ['POST', '/lb/v1/zones/fr-par-1/lbs', 'lb/v1'],
+    ['GET', '/rdb/v1/regions/fr-par/instances', 'rdb/v1'],
+    ['GET', '/domain/v2beta1/dns-zones', 'domain/v2beta1'],
+  ]) {
+    it(`API not served: ${m} ${path} -> 501 naming ${api}`, async () => {
+      const r = await raw(server, m, path, m === 'GET' ? {} : { body: {} });
+      assert.equal(r.status, 501, show(r));
+      assertWire(r, `${m} ${path}`);
+      assert.equal(r.json.type, 'not_implemented', show(r));
+      assert.equal(r.json.api, api, show(r));
+      assert.match(r.json.message, new RegExp(`API \\(${api}\\) is not served by scwd`));
+    });
+  }
+
   for (const [m, path] of [
     ['PUT', P],
     ['DELETE', P],

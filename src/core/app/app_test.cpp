@@ -275,6 +275,19 @@ TEST_F(AppTest, UnknownPathIs404Json) {
   EXPECT_EQ(anon.res.status, 404);
 }
 
+TEST_F(AppTest, AnApiScwdDoesNotServeAnswers501NamingIt) {
+  finalize_with([](Registry&) {});
+  auto r = call("POST", "/lb/v1/zones/fr-par-1/lbs", R"({"name":"x"})");
+  EXPECT_EQ(r.res.status, 501) << r.res.body;
+  EXPECT_EQ(r.body.at("type").as_string(), "not_implemented");
+  EXPECT_EQ(r.body.at("api").as_string(), "lb/v1");
+  EXPECT_THAT(std::string(r.body.at("message").as_string()),
+              HasSubstr("Load Balancer API (lb/v1) is not served by scwd: POST /lb/v1/zones"));
+  // Only whole segments match: an unknown API that shares a prefix is still an unknown path.
+  EXPECT_EQ(call("GET", "/lb/v10/zones/fr-par-1/lbs").res.status, 404);
+  EXPECT_EQ(call("GET", "/lbx/v1/zones/fr-par-1/lbs").res.status, 404);
+}
+
 TEST_F(AppTest, WrongMethodIs405WithAllow) {
   finalize_with([](Registry& r) {
     r.add("GET", "/scwdtest/v1/zones/{zone}/things", kRead, echo);
