@@ -218,9 +218,11 @@ bool has_query(const sdk::Operation* op, std::string_view name) {
   return false;
 }
 
-// order_by values by convention: <created_at|updated_at|name>_<asc|desc>.
-std::vector<paging::OrderChoice> conventional_orders(const sdk::Operation* op,
-                                                     const std::string& kind) {
+}  // namespace
+
+std::vector<paging::OrderChoice> published_orders(const sdk::Operation* op,
+                                                  std::span<const OrderField> fields,
+                                                  std::string_view what) {
   std::vector<paging::OrderChoice> out;
   if (op)
     for (auto& f : op->query) {
@@ -229,20 +231,27 @@ std::vector<paging::OrderChoice> conventional_orders(const sdk::Operation* op,
         bool desc = v.ends_with("_desc");
         if (!desc && !v.ends_with("_asc")) continue;
         auto field = v.substr(0, v.size() - (desc ? 5 : 4));
-        if (field == "created_at")
+        if (field == "created_at") {
           out.push_back({v, Column::kCreatedAt, desc});
-        else if (field == "updated_at")
+        } else if (field == "updated_at") {
           out.push_back({v, Column::kUpdatedAt, desc});
-        else if (field == "name")
+        } else if (field == "name") {
           out.push_back({v, Column::kName, desc});
-        else
-          throw std::logic_error("resource " + kind + ": order_by " + std::string(v) +
-                                 " needs an explicit declaration");
+        } else {
+          auto it = std::find_if(fields.begin(), fields.end(),
+                                 [&](const OrderField& o) { return o.field == field; });
+          if (it == fields.end())
+            throw std::logic_error(std::string(what) + ": order_by " + std::string(v) +
+                                   " needs an order field");
+          out.push_back({v, it->column, desc, it->body_path});
+        }
       }
     }
   if (out.empty()) out.push_back({"created_at_asc", Column::kCreatedAt, false});
   return out;
 }
+
+namespace {
 
 bool declares(const Spec& spec, std::string_view param) {
   return std::any_of(spec.filters.begin(), spec.filters.end(),
@@ -506,7 +515,9 @@ void add_resource(app::Registry& reg, std::shared_ptr<const Spec> spec) {
     rt->spec = spec;
     rt->collection = collection;
     rt->list_op = find_op("GET", collection);
-    rt->orders = spec->orders.empty() ? conventional_orders(rt->list_op, spec->kind) : spec->orders;
+    rt->orders = spec->orders.empty()
+                     ? published_orders(rt->list_op, spec->order_fields, "resource " + spec->kind)
+                     : spec->orders;
     auto zone_root = collection.find("/{zone}");
     rt->link = zone_root == std::string::npos ? collection : collection.substr(zone_root + 7);
     auto item = collection + "/{" + spec->id_param + "}";

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -164,6 +165,27 @@ struct Action {
   std::optional<app::Permission> permission = {};  // default: the Spec's write permission
 };
 
+// An order_by field beyond created_at, updated_at and name: "<field>_asc" and "<field>_desc"
+// sort by this column (a body path with Column::kBody).
+struct OrderField {
+  std::string_view field;
+  store::Column column;
+  std::string_view body_path = {};
+};
+
+// The order_by choices a list operation of the SDK catalogue publishes, in its order (the first
+// is the default): created_at, updated_at and name by convention, `fields` for the others. A
+// published value that neither names is a logic_error (`what` names the list in it); without an
+// operation, created_at_asc alone.
+std::vector<paging::OrderChoice> published_orders(const sdk::Operation* op,
+                                                  std::span<const OrderField> fields = {},
+                                                  std::string_view what = "");
+inline std::vector<paging::OrderChoice> published_orders(const sdk::Operation* op,
+                                                         std::initializer_list<OrderField> fields,
+                                                         std::string_view what = "") {
+  return published_orders(op, std::span<const OrderField>(fields.begin(), fields.size()), what);
+}
+
 struct Spec {
   std::string kind;      // store record kind, e.g. "iam.ssh_key"
   std::string resource;  // the name errors give, e.g. "ssh_key"
@@ -207,9 +229,10 @@ struct Spec {
   Paging paging = Paging::kPage;
   std::int64_t default_page_size = 20;
   std::int64_t max_page_size = 100;
-  // order_by values; empty: from the SDK catalogue (created_at, updated_at and name by
-  // convention; the first value is the default).
+  // order_by values; empty: those the SDK catalogue publishes (see published_orders), with
+  // order_fields for the fields beyond created_at, updated_at and name.
   std::vector<paging::OrderChoice> orders = {};
+  std::vector<OrderField> order_fields = {};
   std::vector<Filter> filters = {};
   bool tags_all = false;  // the `tags` filter needs every tag (default: any)
   // Legacy lists: total_count in the body as well as in X-Total-Count.

@@ -266,5 +266,33 @@ TEST_F(ResourceTest, PrefetchFollowsDottedBackPaths) {
   EXPECT_EQ(pre.children(kPart, a).size(), 1u);
 }
 
+// The order_by values a list publishes come in its order; created_at, updated_at and name sort by
+// convention, the declared fields by what they name, and an undeclared one is refused at start.
+TEST(PublishedOrders, FollowTheCatalogueAndTheDeclaredFields) {
+  static constexpr std::string_view kValues[] = {"status_desc", "created_at_asc", "name_desc",
+                                                 "version_asc", "unknown"};
+  static const sdk::Field kQuery[] = {
+      {"order_by", sdk::FieldKind::kEnum, false, kValues, sdk::Rules{}}};
+  sdk::Operation op{};
+  op.query = kQuery;
+  auto orders = published_orders(
+      &op, {{"status", store::Column::kState}, {"version", store::Column::kBody, "spec.version"}});
+  ASSERT_EQ(orders.size(), 4u);
+  EXPECT_EQ(orders[0].value, "status_desc");  // the first is the default
+  EXPECT_EQ(orders[0].column, store::Column::kState);
+  EXPECT_TRUE(orders[0].descending);
+  EXPECT_EQ(orders[1].column, store::Column::kCreatedAt);
+  EXPECT_EQ(orders[2].column, store::Column::kName);
+  EXPECT_EQ(orders[3].column, store::Column::kBody);
+  EXPECT_EQ(orders[3].body_path, "spec.version");
+  EXPECT_FALSE(orders[3].descending);
+
+  EXPECT_THROW(published_orders(&op, {{"status", store::Column::kState}}, "test"),
+               std::logic_error);
+  auto none = published_orders(nullptr);
+  ASSERT_EQ(none.size(), 1u);
+  EXPECT_EQ(none[0].value, "created_at_asc");
+}
+
 }  // namespace
 }  // namespace scwd::resource

@@ -813,8 +813,6 @@ std::shared_ptr<const resource::Spec> server_spec() {
   };
   s.render = render_server;
   s.default_page_size = 50;
-  s.orders = {{"created_at_asc", Column::kCreatedAt, false},
-              {"created_at_desc", Column::kCreatedAt, true}};
   s.filters = {resource::custom("status", with_status),
                resource::matching("option_id", with_option)};
   s.list_refs.not_refs = {"option_id"};  // a catalogue entry

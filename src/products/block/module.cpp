@@ -46,10 +46,6 @@ resource::Spec block_spec(std::string_view kind, std::string resource, std::stri
                            "/block/v1alpha1/zones/{zone}/" + std::string(segment), read, write);
   s.collections.push_back("/block/v1/zones/{zone}/" + std::string(segment));
   s.default_page_size = kDefaultPageSize;
-  s.orders = {{"created_at_asc", Column::kCreatedAt, false},
-              {"created_at_desc", Column::kCreatedAt, true},
-              {"name_asc", Column::kName, false},
-              {"name_desc", Column::kName, true}};
   return s;
 }
 

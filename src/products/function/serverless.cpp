@@ -357,9 +357,6 @@ void of_app(resource::Spec& s, const Flavor& f) {
   s.create_refs.refs.push_back(app::body_ref(field, Access::kWrite, {f.ref(f.app)}));
 }
 
-const std::vector<paging::OrderChoice> kCreatedOrders = {
-    {"created_at_asc", Column::kCreatedAt, false}, {"created_at_desc", Column::kCreatedAt, true}};
-
 // Registration of each kind.
 
 void register_namespaces(app::Registry& reg, app::Services& svc, const Flavor& f) {
@@ -416,7 +413,6 @@ void register_crons(app::Registry& reg, app::Services& svc, const Flavor& f) {
   auto s = resource::named(kind, "cron", f.base + "/crons", f.read("cron"), f.write("cron"));
   platform_404(s, "Cron was not found");
   s.render = [&f](const resource::View&, const store::Record& r) { return render_cron(f, r); };
-  s.orders = kCreatedOrders;
   of_app(s, f);
   s.create = [&f](Context& ctx, store::Tx& tx, store::Record& r) -> std::optional<ApiError> {
     codec::BodyReader b(ctx.body);
@@ -475,10 +471,7 @@ void register_domains(app::Registry& reg, app::Services&, const Flavor& f) {
       resource::named(kind, "domain", f.base + "/domains", f.read("domain"), f.write("domain"));
   platform_404(s, "Domain was not found");
   s.render = [&f](const resource::View&, const store::Record& r) { return render_domain(f, r); };
-  s.orders = {{"created_at_asc", Column::kCreatedAt, false},
-              {"created_at_desc", Column::kCreatedAt, true},
-              {"hostname_asc", Column::kBody, false, "hostname"},
-              {"hostname_desc", Column::kBody, true, "hostname"}};
+  s.order_fields = {{"hostname", Column::kBody, "hostname"}};
   of_app(s, f);
   s.create = [&f](Context& ctx, store::Tx& tx, store::Record& r) -> std::optional<ApiError> {
     codec::BodyReader b(ctx.body);
@@ -504,7 +497,6 @@ void register_tokens(app::Registry& reg, app::Services&, const Flavor& f) {
   s.render = [&f](const resource::View& v, const store::Record& r) {
     return render_token(f, v.ctx.svc.config.secrets, r);
   };
-  s.orders = kCreatedOrders;
   auto field = f.app_field();
   s.filters = {
       resource::custom(field, [field](const Context& ctx,
@@ -613,7 +605,6 @@ void register_triggers(app::Registry& reg, app::Services& svc, const Flavor& f) 
       resource::named(kind, "trigger", f.base + "/triggers", f.read("trigger"), f.write("trigger"));
   platform_404(s, "trigger does not exist");
   s.render = [&f](const resource::View&, const store::Record& r) { return render_trigger(f, r); };
-  s.orders = kCreatedOrders;
   of_app(s, f);
   s.filters.push_back(resource::custom("namespace_id", [](const Context& ctx, store::ListQuery& q) {
     return body_filter(ctx, q, "namespace_id");

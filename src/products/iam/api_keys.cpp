@@ -219,14 +219,8 @@ void register_api_keys(app::Registry& r) {
               .id_ok = [](std::string_view id) { return is_access_key(id); },
               .new_id = new_access_key,
               .render = render,
-              .orders = {{"created_at_asc", Column::kCreatedAt, false},
-                         {"created_at_desc", Column::kCreatedAt, true},
-                         {"updated_at_asc", Column::kUpdatedAt, false},
-                         {"updated_at_desc", Column::kUpdatedAt, true},
-                         {"expires_at_asc", Column::kBody, false, "expires_us"},
-                         {"expires_at_desc", Column::kBody, true, "expires_us"},
-                         {"access_key_asc", Column::kId, false},
-                         {"access_key_desc", Column::kId, true}},
+              .order_fields = {{"expires_at", Column::kBody, "expires_us"},
+                               {"access_key", Column::kId}},
               .filters = {resource::body_bool("editable"), resource::custom("bearer", key_filters)},
               // Filters of the list; the default project only says where the key's creations go
               // (each is authorized in its own project), so it grants nothing.

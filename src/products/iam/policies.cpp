@@ -231,10 +231,7 @@ std::shared_ptr<const resource::Spec> policy_spec() {
       kPolicyKind, "policy", "policies", kPolicy.read, kPolicy.write,
       resource::Spec{
           .render = render,
-          .orders = {{"policy_name_asc", Column::kName, false},
-                     {"policy_name_desc", Column::kName, true},
-                     {"created_at_asc", Column::kCreatedAt, false},
-                     {"created_at_desc", Column::kCreatedAt, true}},
+          .order_fields = {{"policy_name", Column::kName}},
           .filters = {resource::body_bool("editable"),
                       principal_ids("user_ids", "user_id"),
                       principal_ids("group_ids", "group_id"),

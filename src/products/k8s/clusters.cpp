@@ -635,7 +635,7 @@ std::shared_ptr<const resource::Spec> cluster_spec() {
       resource::named(kClusterKind, "cluster", kClusters, kClusterPerm.read, kClusterPerm.write);
   s.render = [](const resource::View&, const store::Record& r) { return render_cluster(r); };
   s.bad_id = resource::BadId::kNotFound;
-  s.orders = list_orders();
+  s.order_fields = order_fields();
   s.filters = {resource::custom("status", status_filter), resource::custom("type", type_filter),
                resource::uuids("private_network_id", Column::kBody, "private_network_id"),
                resource::body_eq("version")};

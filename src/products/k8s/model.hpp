@@ -60,8 +60,8 @@ inline ApiError pool_not_found(std::string_view id) { return ApiError::not_found
 // otherwise); in a write transaction, loaded with its due lifecycle steps applied.
 Result<store::Record> path_cluster(Context& ctx, store::Tx& tx, bool writing);
 
-// The orders clusters and pools are listed in (nodes sort `version_*` by creation).
-const std::vector<paging::OrderChoice>& list_orders();
+// The order_by fields of clusters and pools beyond created_at, updated_at and name.
+std::vector<resource::OrderField> order_fields();
 
 // Starts deleting a record (the caller writes it): `deleting`, gone `after` later, when its kind's
 // hook removes what it holds; transient_state naming `resource` when it is already going.

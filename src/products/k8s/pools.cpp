@@ -120,7 +120,7 @@ std::optional<ApiError> check_kubelet_args(const json::object& args, std::string
 Result<Response> list_pools(Context& ctx) {
   auto page = paging::read(ctx.req, "page_size", 20);
   if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, list_orders());
+  auto order = paging::order(ctx.req, resource::published_orders(ctx.op, order_fields()));
   if (!order) return api::fail(order.error());
   auto tx = ctx.store().begin(store::TxMode::kRead);
   auto c = path_cluster(ctx, *tx, false);
@@ -274,16 +274,10 @@ Result<Response> delete_pool(const resource::Spec& spec, Context& ctx) {
 Result<Response> list_nodes(Context& ctx) {
   auto page = paging::read(ctx.req, "page_size", 20);
   if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true},
-                                       {"updated_at_asc", Column::kUpdatedAt, false},
-                                       {"updated_at_desc", Column::kUpdatedAt, true},
-                                       {"name_asc", Column::kName, false},
-                                       {"name_desc", Column::kName, true},
-                                       {"status_asc", Column::kState, false},
-                                       {"status_desc", Column::kState, true},
-                                       {"version_asc", Column::kCreatedAt, false},
-                                       {"version_desc", Column::kCreatedAt, true}});
+  // A node has the version of its pool: version_* sorts by creation.
+  auto order = paging::order(
+      ctx.req, resource::published_orders(
+                   ctx.op, {{"status", Column::kState}, {"version", Column::kCreatedAt}}));
   if (!order) return api::fail(order.error());
   auto tx = ctx.store().begin(store::TxMode::kRead);
   auto c = path_cluster(ctx, *tx, false);
@@ -401,19 +395,8 @@ Result<store::Record> path_cluster(Context& ctx, store::Tx& tx, bool writing) {
   return *c;
 }
 
-const std::vector<paging::OrderChoice>& list_orders() {
-  static const std::vector<paging::OrderChoice> orders = {
-      {"created_at_asc", Column::kCreatedAt, false},
-      {"created_at_desc", Column::kCreatedAt, true},
-      {"updated_at_asc", Column::kUpdatedAt, false},
-      {"updated_at_desc", Column::kUpdatedAt, true},
-      {"name_asc", Column::kName, false},
-      {"name_desc", Column::kName, true},
-      {"status_asc", Column::kState, false},
-      {"status_desc", Column::kState, true},
-      {"version_asc", Column::kBody, false, "version"},
-      {"version_desc", Column::kBody, true, "version"}};
-  return orders;
+std::vector<resource::OrderField> order_fields() {
+  return {{"status", Column::kState}, {"version", Column::kBody, "version"}};
 }
 
 std::optional<ApiError> start_deleting(Context& ctx, store::Record& r, std::string_view resource,

@@ -152,7 +152,6 @@ void register_private_networks(app::Registry& r, const BookedAddresses& addresse
       kPrivateNetwork.write,
       resource::Spec{
           .render = render,
-          .orders = name_orders(),
           .filters = {resource::uuids("vpc_id", Column::kParent),
                       resource::uuids("private_network_ids", Column::kId),
                       resource::body_bool("dhcp_enabled")},

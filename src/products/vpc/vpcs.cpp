@@ -180,7 +180,6 @@ void register_vpcs(app::Registry& r) {
       .related = {{.kind = std::string(kPrivateNetworkKind)}},
       .list_key = "vpcs",
       .default_page_size = kDefaultPageSize,
-      .orders = name_orders(),
       .filters = {resource::body_bool("is_default"), resource::body_bool("routing_enabled")},
       .create = create_vpc,
       .organization_field = "",

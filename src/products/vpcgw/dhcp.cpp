@@ -618,10 +618,7 @@ resource::Spec dhcp_spec() {
   auto s = zonal(kDhcpKind, "dhcp", "dhcp_id", kDhcp.read, kDhcp.write, "dhcps");
   s.collections = {"/vpc-gw/v1/zones/{zone}/dhcps"};
   s.render = [](const resource::View&, const store::Record& d) { return render(d); };
-  s.orders = {{"created_at_asc", Column::kCreatedAt, false},
-              {"created_at_desc", Column::kCreatedAt, true},
-              {"subnet_asc", Column::kBody, false, "subnet_sort"},
-              {"subnet_desc", Column::kBody, true, "subnet_sort"}};
+  s.order_fields = {{"subnet", Column::kBody, "subnet_sort"}};
   s.filters = {resource::body_eq("address"), resource::custom("has_address", has_address)};
   s.create = create_dhcp;
   s.update = update_dhcp;

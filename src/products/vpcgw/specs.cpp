@@ -128,10 +128,7 @@ std::optional<ApiError> update_ip(Context& ctx, store::Tx& tx, store::Record& ip
 
 resource::Spec pat_rule_spec(bool v2) {
   auto s = zonal(kPatRuleKind, "pat_rule", "pat_rule_id", kPat.read, kPat.write, "pat_rules");
-  s.orders = {{"created_at_asc", Column::kCreatedAt, false},
-              {"created_at_desc", Column::kCreatedAt, true},
-              {"public_port_asc", Column::kBody, false, "public_port"},
-              {"public_port_desc", Column::kBody, true, "public_port"}};
+  s.order_fields = {{"public_port", Column::kBody, "public_port"}};
   s.update = [v2](Context& ctx, store::Tx& tx, store::Record& r) -> std::optional<ApiError> {
     codec::BodyReader b(ctx.body);
     auto public_port = b.integer("public_port");
@@ -217,24 +214,14 @@ Result<Response> set_pat_rules_route(Context& ctx, const resource::Spec& spec, b
 resource::Spec gateway_network_spec() {
   auto s = zonal(kGatewayNetworkKind, "gateway_network", "gateway_network_id", kNetwork.read,
                  kNetwork.write, "gateway_networks");
-  s.orders = {{"created_at_asc", Column::kCreatedAt, false},
-              {"created_at_desc", Column::kCreatedAt, true},
-              {"status_asc", Column::kState, false},
-              {"status_desc", Column::kState, true}};
+  s.order_fields = {{"status", Column::kState}};
   s.deletable = false;
   return s;
 }
 
 resource::Spec gateway_spec() {
   auto s = zonal(kGatewayKind, "gateway", "gateway_id", kGateway.read, kGateway.write, "gateways");
-  s.orders = {{"created_at_asc", Column::kCreatedAt, false},
-              {"created_at_desc", Column::kCreatedAt, true},
-              {"name_asc", Column::kName, false},
-              {"name_desc", Column::kName, true},
-              {"type_asc", Column::kBody, false, "type"},
-              {"type_desc", Column::kBody, true, "type"},
-              {"status_asc", Column::kState, false},
-              {"status_desc", Column::kState, true}};
+  s.order_fields = {{"type", Column::kBody, "type"}, {"status", Column::kState}};
   s.filters = {tags_all()};
   // A gateway shows its networks and its IP.
   s.related = {{std::string(kGatewayNetworkKind)},

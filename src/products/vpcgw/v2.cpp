@@ -178,12 +178,8 @@ const Specs& specs() {
     auto& ip = out.ip;
     ip.collections = {z + "/ips"};
     ip.render = [](const View&, const store::Record& r) { return render_ip(r); };
-    ip.orders = {{"created_at_asc", Column::kCreatedAt, false},
-                 {"created_at_desc", Column::kCreatedAt, true},
-                 {"address_asc", Column::kBody, false, "address"},
-                 {"address_desc", Column::kBody, true, "address"},
-                 {"reverse_asc", Column::kBody, false, "reverse"},
-                 {"reverse_desc", Column::kBody, true, "reverse"}};
+    ip.order_fields = {{"address", Column::kBody, "address"},
+                       {"reverse", Column::kBody, "reverse"}};
     ip.update = update_ip_v2;
     ip.update_refs.refs = {gateway_ref};
     return out;

@@ -371,7 +371,6 @@ void register_ips(app::Registry& r) {
         return std::nullopt;
       }));
   ip.filters.push_back(resource::body_eq("type"));
-  ip.orders = {{"created_at_asc", Column::kCreatedAt, false}};
   ip.update = update_ip;
   // An IP given to a server changes the server.
   const app::Reference server = app::body_ref("server", app::Access::kWrite, {kServerRef});
