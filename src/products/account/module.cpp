@@ -337,12 +337,9 @@ Result<Response> list_signatures(Context& ctx) {
   if (!org) return api::fail(org.error());
   auto page = paging::read(ctx.req);
   if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"signed_at_asc", Column::kBody, false, "signed_at"},
-                                       {"signed_at_desc", Column::kBody, true, "signed_at"},
-                                       {"expires_at_asc", Column::kBody, false, "expires_at"},
-                                       {"expires_at_desc", Column::kBody, true, "expires_at"},
-                                       {"name_asc", Column::kName, false},
-                                       {"name_desc", Column::kName, true}});
+  auto order = paging::order(
+      ctx.req, resource::published_orders(ctx.op, {{"signed_at", Column::kBody, "signed_at"},
+                                                   {"expires_at", Column::kBody, "expires_at"}}));
   if (!order) return api::fail(order.error());
   store::ListQuery q;
   q.kind = std::string(kSignature);

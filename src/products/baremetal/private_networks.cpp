@@ -19,6 +19,7 @@
 #include "core/codec/validate.hpp"
 #include "core/paging/paging.hpp"
 #include "core/resource/records.hpp"
+#include "core/resource/resource.hpp"
 #include "core/router/locality.hpp"
 #include "core/util/ids.hpp"
 #include "core/util/json.hpp"
@@ -324,10 +325,7 @@ std::vector<std::string> holding(store::Tx& tx, std::string_view region,
 Result<Response> list(Context& ctx, Version v) {
   auto page = paging::read(ctx.req, "page_size", 50);
   if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true},
-                                       {"updated_at_asc", Column::kUpdatedAt, false},
-                                       {"updated_at_desc", Column::kUpdatedAt, true}});
+  auto order = paging::order(ctx.req, resource::published_orders(ctx.op));
   if (!order) return api::fail(order.error());
   if (auto e = ctx.check_organization_filter(kPerms.read.resource)) return api::fail(*e);
   store::ListQuery q;

@@ -102,8 +102,7 @@ Result<Response> list_subnets(Context& ctx) {
   if (auto e = ctx.check_organization_filter("subnet")) return api::fail(*e);
   auto page = paging::read(ctx.req, "page_size", kDefaultPageSize);
   if (!page) return api::fail(page.error());
-  auto order = paging::order(ctx.req, {{"created_at_asc", Column::kCreatedAt, false},
-                                       {"created_at_desc", Column::kCreatedAt, true}});
+  auto order = paging::order(ctx.req, resource::published_orders(ctx.op));
   if (!order) return api::fail(order.error());
   store::ListQuery q;
   q.kind = std::string(kPrivateNetworkKind);
