@@ -188,6 +188,19 @@ ApiError ApiError::not_implemented(std::string_view operation, std::string_view 
       501, json::object{{"type", "not_implemented"}, {"message", msg}, {"operation", operation}});
 }
 
+ApiError ApiError::api_not_served(std::string_view api, std::string_view title,
+                                  std::string_view method, std::string_view path) {
+  std::string msg = "the ";
+  msg += title;
+  msg += " API (";
+  msg += api;
+  msg += ") is not served by scwd: ";
+  msg += method;
+  msg += ' ';
+  msg += path;
+  return ApiError(501, json::object{{"type", "not_implemented"}, {"message", msg}, {"api", api}});
+}
+
 ApiError ApiError::payload_too_large(std::uint64_t limit) {
   return ApiError(413, json::object{{"type", "request_entity_too_large"},
                                     {"message", "request body is larger than " +

@@ -81,7 +81,10 @@ class ApiError {
   static ApiError route_not_found(std::string_view method, std::string_view path);     // 404
   static ApiError method_not_allowed(std::string_view method, std::string_view path);  // 405
   static ApiError not_implemented(std::string_view operation, std::string_view method,
-                                  std::string_view path);                 // 501
+                                  std::string_view path);  // 501
+  // 501 for one of the platform's APIs that scwd does not build ("lb/v1", "Load Balancer").
+  static ApiError api_not_served(std::string_view api, std::string_view title,
+                                 std::string_view method, std::string_view path);
   static ApiError payload_too_large(std::uint64_t limit);                 // 413
   static ApiError headers_too_large();                                    // 431
   static ApiError unsupported_media_type(std::string_view content_type);  // 415

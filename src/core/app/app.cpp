@@ -223,22 +223,6 @@ std::optional<ApiError> check_locality(const router::Params& params) {
   return std::nullopt;
 }
 
-// 501 for a request to one of the platform's APIs that scwd does not serve: the client learns
-// that the API is missing here, not that its path is wrong.
-ApiError api_not_served(const UnservedApi& api, const http::Request& req) {
-  std::string msg = "the ";
-  msg += api.title;
-  msg += " API (";
-  msg += api.prefix;
-  msg += ") is not served by scwd: ";
-  msg += req.method;
-  msg += ' ';
-  msg += req.path;
-  return ApiError(
-      501, boost::json::object{
-               {"type", "not_implemented"}, {"message", std::move(msg)}, {"api", api.prefix}});
-}
-
 bool is_admin_path(std::string_view path) { return path.rfind("/_scwd/", 0) == 0; }
 
 // The admin plane's refusal: a key that is not an Owner's is told the plane is the Owners'
@@ -341,7 +325,10 @@ http::Staged App::stage(http::Request& req) {
         if (!p) return render(p.error());
         if (auto e = admin_check(*p, nullptr)) return render(*e);
       }
-      if (auto api = unserved_api(req.path)) return render(api_not_served(*api, req));
+      // One of the platform's APIs that scwd does not build: the client learns that the API is
+      // missing here, not that its path is wrong.
+      if (auto api = unserved_api(req.path))
+        return render(ApiError::api_not_served(api->prefix, api->title, req.method, req.path));
       return render(ApiError::route_not_found(req.method, req.path));
     case router::Match::Kind::kMethodNotAllowed: {
       if (is_admin_path(req.path)) {
